@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Entry point: check the Node.js version with syntax every Node understands, then load the
+// bundled program. Everything else lives in src/ (built into dist/ by `npm run build`).
+var parts = process.versions.node.split('.').map(Number);
+if (parts[0] < 22 || (parts[0] === 22 && parts[1] < 13)) {
+  process.stderr.write(
+    'iiot: error: Node.js 22.13 or newer is required (this is ' + process.version + '). ' +
+      'Install Node 22 or 24 LTS, or run it through npm (npx iiot), which uses the project-local Node 22.\n'
+  );
+  process.exit(2);
+}
+import('node:module')
+  .then(function (m) {
+    // The compile cache roughly halves start-up on the second and later runs.
+    if (typeof m.enableCompileCache === 'function' && !process.env.NODE_DISABLE_COMPILE_CACHE) {
+      try { m.enableCompileCache(); } catch (_) { /* a read-only cache dir is not an error */ }
+    }
+    return import('../dist/cli.js');
+  })
+  .then(function (cli) { return cli.main(process.argv); })
+  .catch(function (err) {
+    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).indexOf('dist/cli.js') >= 0) {
+      process.stderr.write('iiot: error: the program is not built. Run `npm run build` (npm ci does it for you).\n');
+      process.exit(4);
+    }
+    process.stderr.write('iiot: internal error: ' + (err && err.message ? err.message : String(err)) + '\n');
+    process.exit(4);
+  });
