@@ -115,6 +115,13 @@ export function parseTarget(text: string): Target {
     bad(text, 'no scheme (opc.tcp://, modbus://, modbus-rtu://, mqtt://, mqtts://, tcp://)');
   }
   if (scheme === 'modbus-rtu') return parseRtu(text, trimmed);
+  const authority = /^[a-z][a-z0-9.+-]*:\/\/([^/?#]*)/i.exec(trimmed)?.[1] ?? '';
+  if (authority.includes('@')) {
+    bad(text, 'credentials do not belong in the URL (they would end up in shell history and logs)', 'give the user with --user and the password through an environment variable or a file (docs/targets.md)');
+  }
+  const rawPort = /^[a-z][a-z0-9.+-]*:\/\/(?:\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/i.exec(trimmed)?.[1] ?? '';
+  // Checked before the URL parser, which would only say "invalid URL" for a port out of range.
+  if (rawPort !== '') parsePort(text, rawPort, 0);
   let url: URL;
   try {
     // WHATWG URL only parses host and port for "special" schemes; parse the rest as http.
@@ -122,10 +129,6 @@ export function parseTarget(text: string): Target {
   } catch {
     bad(text, 'not a valid URL');
   }
-  if (url.username || url.password) {
-    bad(text, 'credentials do not belong in the URL (they would end up in shell history and logs)', 'give the user with --user and the password through an environment variable or a file (docs/targets.md)');
-  }
-  const rawPort = /^[a-z][a-z0-9.+-]*:\/\/(?:\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/i.exec(trimmed)?.[1] ?? '';
   const host = hostOf(url, text);
   switch (scheme) {
     case 'opc.tcp': {
