@@ -2,7 +2,8 @@
 // `iiot --help` parses only the command table. Heavy or path-sensitive packages stay external
 // (node-opcua's server reads its nodesets relative to its own files; see DEPENDENCY-NOTES).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
 
 const external = [
   'node-opcua', 'node-opcua-*', 'modbus-serial', 'serialport', '@serialport/*',
@@ -11,7 +12,7 @@ const external = [
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { cli: 'src/entry.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -29,3 +30,19 @@ await build({
     js: "import { createRequire as __iiotCreateRequire } from 'node:module'; const require = __iiotCreateRequire(import.meta.url);",
   },
 });
+
+// Help text for every command, rendered now so that help requests need not load the command table.
+const { buildProgram } = await import('./src/cli.js');
+const help: Record<string, string> = {};
+const collect = (cmd: Command, path: string[]) => {
+  // outputHelp (not helpInformation) so that text added with addHelpText is included.
+  let text = '';
+  const saved = cmd.configureOutput();
+  cmd.configureOutput({ ...saved, writeOut: (s: string) => void (text += s) });
+  cmd.outputHelp();
+  cmd.configureOutput(saved);
+  help[path.join(' ')] = text;
+  for (const sub of cmd.commands) collect(sub, [...path, sub.name()]);
+};
+collect(buildProgram(), []);
+writeFileSync('dist/help.json', JSON.stringify(help));

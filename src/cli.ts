@@ -15,6 +15,8 @@ import { isIiotError } from './core/errors.js';
 import { ExitCode } from './core/exit-codes.js';
 import { toolVersion } from './core/version.js';
 
+export const HELP_WIDTH = 80;
+
 /** The command table. Commands register their options and help; their work is imported lazily. */
 export function buildProgram(): Command {
   const program = new Command('iiot');
@@ -65,6 +67,8 @@ export function buildProgram(): Command {
 /** Commander's own usage errors: exit 2, one line, and a pointer to --help. */
 function configureErrors(cmd: Command): void {
   cmd.exitOverride();
+  // A fixed width: help reads the same on every terminal, and can be rendered at build time.
+  cmd.configureHelp({ helpWidth: HELP_WIDTH });
   cmd.configureOutput({
     outputError: (str, write) => write(`iiot: ${str.replace(/^error: /, 'error: ').trimEnd()}\n`),
   });
