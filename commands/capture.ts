@@ -1,12 +1,444 @@
 import type { Command } from 'commander';
-import { action } from '../src/core/command.js';
-import { notBuiltError } from '../src/core/errors.js';
+import { action, examples } from '../src/core/command.js';
+import { usageError } from '../src/core/errors.js';
+import { ExitCode } from '../src/core/exit-codes.js';
+import { emitJson, out, type IO } from '../src/core/io.js';
+import { checkTimeZone, parseTimeArg } from '../src/core/time.js';
+import { parseByteSize, parseDuration } from '../src/core/units.js';
+
+/**
+ * `iiot capture info|validate|convert|slice|diff|import`: the capture file on its own, offline.
+ * Flags become typed options here; the work is imported lazily from src/capture/.
+ */
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Repeated options and comma-separated lists, as one list of patterns. */
+const patterns = (values: string[] | undefined): string[] =>
+  (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+
+interface ReadFlags {
+  strict?: boolean;
+  allParts?: boolean;
+}
+
+interface WriteFlags {
+  rotateSize?: string;
+  rotateEvery?: string;
+}
+
+interface CsvFlags {
+  layout?: string;
+  timeColumn?: string;
+  tagColumn?: string;
+  valueColumn?: string;
+  qualityColumn?: string;
+  timeFormat?: string;
+  tz?: string;
+  delimiter?: string;
+  decimalComma?: boolean;
+  unit?: string[];
+  columns?: string[];
+  exclude?: string[];
+  midnightEndsDay?: boolean;
+  allowBackwards?: boolean;
+  timeOffset?: string;
+  skipBadRows?: boolean;
+}
+
+function writerOptions(f: WriteFlags): { rotateBytes?: number; rotateMs?: number } {
+  return {
+    ...(f.rotateSize ? { rotateBytes: parseByteSize(f.rotateSize, '--rotate-size') } : {}),
+    ...(f.rotateEvery ? { rotateMs: parseDuration(f.rotateEvery, '--rotate-every') } : {}),
+  };
+}
+
+function delimiterOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const d = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' }[text.toLowerCase()] ?? text;
+  if (d.length !== 1) throw usageError(`--delimiter: "${text}" is not one character`, 'write , ; tab or |');
+  return d;
+}
+
+function signedDuration(text: string, what: string): number {
+  const s = text.trim();
+  const sign = s.startsWith('-') ? -1 : 1;
+  return sign * parseDuration(s.replace(/^[-+]/, ''), what);
+}
+
+function unitsOf(list: string[] | undefined): Record<string, string> {
+  const units: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const eq = item.lastIndexOf('=');
+    if (eq <= 0 || eq === item.length - 1) throw usageError(`--unit: cannot read "${item}"`, 'write TAG=UNIT, for example --unit Usage_kWh=kWh');
+    units[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return units;
+}
+
+function csvImportOptions(f: CsvFlags) {
+  const layout = f.layout ?? 'auto';
+  if (!['auto', 'long', 'wide'].includes(layout)) throw usageError(`--layout: "${layout}" is not long, wide or auto`);
+  const delimiter = delimiterOf(f.delimiter);
+  return {
+    layout: layout as 'auto' | 'long' | 'wide',
+    tz: checkTimeZone(f.tz ?? 'UTC'),
+    units: unitsOf(f.unit),
+    ...(f.timeColumn !== undefined ? { timeColumn: f.timeColumn } : {}),
+    ...(f.tagColumn !== undefined ? { tagColumn: f.tagColumn } : {}),
+    ...(f.valueColumn !== undefined ? { valueColumn: f.valueColumn } : {}),
+    ...(f.qualityColumn !== undefined ? { qualityColumn: f.qualityColumn } : {}),
+    ...(f.timeFormat !== undefined ? { timeFormat: f.timeFormat } : {}),
+    ...(delimiter !== undefined ? { delimiter } : {}),
+    ...(f.decimalComma !== undefined ? { decimalComma: f.decimalComma } : {}),
+    ...(f.columns?.length ? { include: patterns(f.columns) } : {}),
+    ...(f.exclude?.length ? { exclude: patterns(f.exclude) } : {}),
+    ...(f.midnightEndsDay ? { midnightEndsDay: true } : {}),
+    ...(f.allowBackwards ? { allowBackwards: true } : {}),
+    ...(f.timeOffset !== undefined ? { timeOffsetMs: signedDuration(f.timeOffset, '--time-offset') } : {}),
+    ...(f.skipBadRows ? { skipBadRows: true } : {}),
+  };
+}
+
+function addCsvImportOptions(cmd: Command): Command {
+  return cmd
+    .option('--layout <layout>', 'long (time, tag, value[, quality]) or wide (time, one column per tag); default: long when tag and value columns exist')
+    .option('--time-column <name>', 'the time column, by name or 1-based number (default: the first named time, timestamp, date...)')
+    .option('--time-format <format>', 'auto (default), iso, epoch-s, epoch-ms, epoch-us, epoch-ns, or a pattern such as "DD/MM/YYYY HH:mm" (YYYY MM DD HH mm ss SSS A Z)')
+    .option('--tz <zone>', 'IANA time zone of times written without a zone', 'UTC')
+    .option('--delimiter <char>', 'field delimiter: , ; tab | (default: sniffed from the header line)')
+    .option('--decimal-comma', 'numbers use a decimal comma (default: detected when the delimiter is not a comma)')
+    .option('--no-decimal-comma', 'numbers use a decimal point')
+    .option('--unit <tag=unit>', 'engineering unit of a tag, repeatable (--unit Usage_kWh=kWh)', collect)
+    .option('--columns <patterns>', 'wide: import only these columns (comma-separated, * wildcards); long: only these tags', collect)
+    .option('--exclude <patterns>', 'leave these columns (wide) or tags (long) out', collect)
+    .option('--tag-column <name>', 'long: the tag column (default: tag, name, signal, point...)')
+    .option('--value-column <name>', 'long: the value column (default: value, val, v...)')
+    .option('--quality-column <name>', 'long: the quality column (default: quality, status, q)')
+    .option('--midnight-ends-day', 'read 00:00 as 24:00 of the date written (exports that label intervals by their end write midnight with the date of the day that ends)')
+    .option('--allow-backwards', 'import even when times go back at midnight (see --midnight-ends-day)')
+    .option('--time-offset <duration>', 'add this to every time, e.g. -15m to move interval-end labels to the interval start')
+    .option('--skip-bad-rows', 'leave out rows whose time cannot be read or that have too many fields, with a warning, instead of failing');
+}
+
+function addWriteOptions(cmd: Command): Command {
+  return cmd
+    .option('--rotate-size <size>', 'start a new part when the output reaches this size (100MB)')
+    .option('--rotate-every <duration>', 'start a new part every DURATION of record time (1d)');
+}
+
+function timeRange(f: { from?: string; to?: string; tz?: string }): { from?: number; to?: number } {
+  const tz = checkTimeZone(f.tz ?? 'UTC');
+  const r: { from?: number; to?: number } = {};
+  if (f.from !== undefined) r.from = parseTimeArg(f.from, '--from', tz);
+  if (f.to !== undefined) r.to = parseTimeArg(f.to, '--to', tz);
+  if (r.from !== undefined && r.to !== undefined && r.to <= r.from) throw usageError('--to must be later than --from');
+  return r;
+}
+
+async function inputsOf(files: string[], f: ReadFlags): Promise<string[]> {
+  const { expandParts } = await import('../src/capture/capture-set.js');
+  return expandParts(files, f.allParts === true);
+}
+
+async function issueLog(io: IO) {
+  const { issueLogger } = await import('../src/capture/issue-log.js');
+  return issueLogger(io);
+}
+
+function registerInfo(capture: Command): void {
+  capture
+    .command('info')
+    .summary('what a capture holds: time span, sources, and per tag count, min/max/mean, interval and gaps')
+    .description(
+      'Reads a capture once, in constant memory, and summarises it: the header (format version, tool, sources, metadata), the time span, and for every tag its unit, sample count, minimum, maximum and mean of numeric values, the median sampling interval, the gaps (intervals longer than --gap-factor times the median, or than --gap), samples with a quality that is not good, and samples out of time order. Bad lines are counted and listed (file:line); a torn last line from a crash is reported, not fatal. Several files, or --all-parts for a rotated recording, are summarised as one capture.',
+    )
+    .argument('<file...>', 'capture file(s): .jsonl or .jsonl.gz')
+    .option('--all-parts', 'include the other parts of a rotated capture (x.0002.jsonl.gz, ...)')
+    .option('--gap-factor <n>', 'an interval longer than N x the median interval is a gap', '3')
+    .option('--gap <duration>', 'an interval longer than this is a gap (instead of --gap-factor)')
+    .option('--strict', 'fail (exit 2) on the first bad or torn line instead of skipping it')
+    .addHelpText(
+      'after',
+      examples(
+        'iiot capture info plant.jsonl.gz',
+        'iiot capture info sat.jsonl.gz --all-parts --gap 5s',
+        'iiot capture info plant.jsonl.gz --json | jq ".tags[] | {name, count, medianIntervalMs}"',
+      ),
+    )
+    .action(
+      action<ReadFlags & { gapFactor: string; gap?: string }>(async (io, f, files) => {
+        const gapFactor = Number(f.gapFactor);
+        if (!(gapFactor > 1)) throw usageError(`--gap-factor: "${f.gapFactor}" must be a number above 1`);
+        const { captureInfo } = await import('../src/capture/info.js');
+        const info = await captureInfo(await inputsOf(files, f), {
+          gapFactor,
+          ...(f.gap !== undefined ? { gapMs: parseDuration(f.gap, '--gap') } : {}),
+          ...(f.strict ? { strict: true } : {}),
+        });
+        if (io.json) emitJson(io, 'iiot.capture.info/1', info);
+        else {
+          const { renderInfo } = await import('../src/capture/info-render.js');
+          out(io, renderInfo(info, io.style));
+        }
+      }),
+    );
+}
+
+function registerValidate(capture: Command): void {
+  capture
+    .command('validate')
+    .summary('check a capture line by line: exit 0 when valid, 2 with file:line errors')
+    .description(
+      'Checks every line of a capture against the format (docs/capture-format.md): the header (format, version, fields), then each line is a sample, an event or a raw message with a valid time. Errors (bad JSON, missing fields, bad times, damaged gzip data) make it exit 2; warnings (a torn last line from a crash, samples of tags no header or config event declares) do not, unless --strict. Lists the first --max-issues problems with file and line.',
+    )
+    .argument('<file...>', 'capture file(s)')
+    .option('--all-parts', 'include the other parts of a rotated capture')
+    .option('--strict', 'warnings count as errors')
+    .option('--max-issues <n>', 'list at most N problems (all are counted)', '100')
+    .addHelpText('after', examples('iiot capture validate plant.jsonl.gz', 'iiot capture validate out.jsonl --strict --json'))
+    .action(
+      action<ReadFlags & { maxIssues: string }>(async (io, f, files) => {
+        const maxIssues = Number(f.maxIssues);
+        if (!Number.isInteger(maxIssues) || maxIssues < 0) throw usageError(`--max-issues: "${f.maxIssues}" is not a whole number`);
+        const { validateCapture } = await import('../src/capture/validate.js');
+        const result = await validateCapture(await inputsOf(files, f), { ...(f.strict ? { strict: true } : {}), maxIssues });
+        if (io.json) emitJson(io, 'iiot.capture.validate/1', result);
+        else {
+          const { renderValidation } = await import('../src/capture/summary-render.js');
+          out(io, renderValidation(result, io.style));
+        }
+        return result.valid ? ExitCode.Ok : ExitCode.Usage;
+      }),
+    );
+}
+
+function registerConvert(capture: Command): void {
+  const cmd = capture
+    .command('convert')
+    .summary('convert between capture (JSONL, gzip) and CSV long or wide, by file name')
+    .description(
+      'Converts by the names of the files: a capture (.jsonl, .jsonl.gz) to CSV (.csv, .csv.gz, .tsv) in the long layout (time, tag, value, and quality, source_time, server_time and extra when samples have them, so nothing is lost) or the wide layout (time and one column per tag, one row per timestamp); CSV to a capture (the same options as `iiot capture import`); or a capture to a capture (plain to gzip and back, rotation). Events and raw messages have no place in CSV and are counted. For Parquet, use DuckDB on the capture (docs/capture-format.md).',
+    )
+    .argument('<input...>', 'capture file(s), or one CSV file')
+    .requiredOption('-o, --output <file>', 'output: .csv, .csv.gz, .tsv, .jsonl or .jsonl.gz')
+    .option('--tags <patterns>', 'only these tags (comma-separated, * wildcards)', collect)
+    .option('--time-format-out <format>', 'CSV output times: iso (default), epoch-ms or epoch-s')
+    .option('--tz-out <zone>', 'CSV output times as local ISO 8601 with offset in this zone (default: UTC as in the capture)')
+    .option('--all-parts', 'include the other parts of a rotated capture')
+    .option('--strict', 'fail on the first bad or torn line instead of skipping it');
+  addCsvImportOptions(cmd);
+  addWriteOptions(cmd);
+  cmd
+    .addHelpText(
+      'after',
+      examples(
+        'iiot capture convert plant.jsonl.gz -o plant.csv',
+        'iiot capture convert plant.jsonl.gz -o plant-wide.csv --layout wide --tz-out Europe/Madrid',
+        'iiot capture convert historian.csv -o historian.jsonl.gz --time-format "DD/MM/YYYY HH:mm" --tz Europe/Madrid',
+        'iiot capture convert plant.jsonl -o plant.jsonl.gz',
+      ),
+    )
+    .action(
+      action<ReadFlags & WriteFlags & CsvFlags & { output: string; tags?: string[]; timeFormatOut?: string; tzOut?: string }>(async (io, f, files) => {
+        const timeFormat = f.timeFormatOut ?? 'iso';
+        if (!['iso', 'epoch-ms', 'epoch-s'].includes(timeFormat)) throw usageError(`--time-format-out: "${timeFormat}" is not iso, epoch-ms or epoch-s`);
+        const { convertCapture, kindOf } = await import('../src/capture/convert.js');
+        const inputs = await inputsOf(files, f);
+        const csvInput = inputs.length === 1 && kindOf(inputs[0]!) === 'csv';
+        const layout = f.layout;
+        if (!csvInput && layout !== undefined && layout !== 'long' && layout !== 'wide') throw usageError(`--layout: "${layout}" is not long or wide`);
+        const log = await issueLog(io);
+        const result = await convertCapture(inputs, {
+          output: f.output,
+          ...(!csvInput && (layout === 'long' || layout === 'wide') ? { layout } : {}),
+          timeFormat: timeFormat as 'iso' | 'epoch-ms' | 'epoch-s',
+          ...(f.tzOut !== undefined ? { tz: checkTimeZone(f.tzOut, '--tz-out') } : {}),
+          ...(!csvInput && f.delimiter !== undefined ? { delimiter: delimiterOf(f.delimiter)! } : {}),
+          tags: patterns(f.tags),
+          ...(f.strict ? { strict: true } : {}),
+          onIssue: log.onIssue,
+          writer: writerOptions(f),
+          ...(csvInput ? { csv: csvImportOptions(f) } : {}),
+        });
+        log.finish();
+        for (const w of result.import?.warnings ?? []) io.stderr.write(`${io.errStyle.yellow('warning:')} ${w}\n`);
+        if (io.json) emitJson(io, 'iiot.capture.convert/1', result);
+        else {
+          const { renderConvert } = await import('../src/capture/summary-render.js');
+          out(io, renderConvert(result));
+        }
+      }),
+    );
+}
+
+function registerSlice(capture: Command): void {
+  capture
+    .command('slice')
+    .summary('cut a capture by time range and tags into a new capture')
+    .description(
+      'Copies the records between --from (inclusive) and --to (exclusive) and of the tags selected into a new capture with the same header (tags narrowed to the selection) and metadata.slice saying what was cut. Records are copied as they are, unknown fields included. Events in the range are kept (config events keep only selected tags); raw messages are kept unless tags are selected (their payloads carry every tag), or with --keep-raw. Times without a zone are read in --tz.',
+    )
+    .argument('<file...>', 'capture file(s)')
+    .requiredOption('-o, --output <file>', 'the new capture (.jsonl or .jsonl.gz)')
+    .option('--from <time>', 'start, inclusive: 2026-11-25T10:00:00Z, "2026-11-25 10:00" (in --tz) or now-2h')
+    .option('--to <time>', 'end, exclusive')
+    .option('--tz <zone>', 'time zone of --from/--to written without a zone', 'UTC')
+    .option('--tags <patterns>', 'only these tags (comma-separated, * wildcards)', collect)
+    .option('--exclude-tags <patterns>', 'leave these tags out', collect)
+    .option('--keep-raw', 'keep raw messages even when tags are selected')
+    .option('--all-parts', 'include the other parts of a rotated capture')
+    .option('--strict', 'fail on the first bad or torn line instead of skipping it')
+    .addHelpText(
+      'after',
+      examples(
+        'iiot capture slice plant.jsonl.gz -o morning.jsonl.gz --from "2026-11-25 06:00" --to "2026-11-25 14:00" --tz Europe/Madrid',
+        'iiot capture slice plant.jsonl.gz -o pump.jsonl --tags "pump1.*"',
+      ),
+    )
+    .action(
+      action<ReadFlags & WriteFlags & { output: string; from?: string; to?: string; tz?: string; tags?: string[]; excludeTags?: string[]; keepRaw?: boolean }>(async (io, f, files) => {
+        const range = timeRange(f);
+        const { sliceCapture } = await import('../src/capture/slice.js');
+        const { assertNotAnInput } = await import('../src/capture/path-guard.js');
+        const inputs = await inputsOf(files, f);
+        assertNotAnInput(f.output, inputs);
+        const log = await issueLog(io);
+        const result = await sliceCapture(inputs, {
+          output: f.output,
+          ...range,
+          tags: patterns(f.tags),
+          excludeTags: patterns(f.excludeTags),
+          ...(f.keepRaw ? { keepRaw: true } : {}),
+          ...(f.strict ? { strict: true } : {}),
+          onIssue: log.onIssue,
+          writer: writerOptions(f),
+        });
+        log.finish();
+        if (io.json) emitJson(io, 'iiot.capture.slice/1', result);
+        else {
+          const { renderSlice } = await import('../src/capture/summary-render.js');
+          out(io, renderSlice(result));
+        }
+      }),
+    );
+}
+
+function registerDiff(capture: Command): void {
+  capture
+    .command('diff')
+    .summary('compare two captures tag by tag, with value and time tolerances (exit 1 when they differ)')
+    .description(
+      'Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance, and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate.',
+    )
+    .argument('<a>', 'the reference capture')
+    .argument('<b>', 'the capture to check')
+    .option('--tolerance <tol>', 'value tolerance: 0.5 (absolute), 0.1% (relative to A) or 0.5+0.1%', '0')
+    .option('--time-tolerance <duration>', 'samples within this time of each other are the same sample (50ms)', '0ms')
+    .option('--tag-tolerance <tag=tol>', 'value tolerance for a tag or pattern, repeatable (line3.temp=0.5, "line3.*=1%")', collect)
+    .option('--tags <patterns>', 'compare only these tags (comma-separated, * wildcards)', collect)
+    .option('--from <time>', 'compare only from this time (inclusive)')
+    .option('--to <time>', 'compare only up to this time (exclusive)')
+    .option('--tz <zone>', 'time zone of --from/--to written without a zone', 'UTC')
+    .option('--ignore-quality', 'do not count different qualities as a difference')
+    .option('--all', 'list every tag, not only those that differ')
+    .option('--max-differences <n>', 'differences listed per tag', '5')
+    .option('--strict', 'fail on the first bad or torn line instead of skipping it')
+    .addHelpText(
+      'after',
+      examples(
+        'iiot capture diff expected.jsonl out.jsonl --tolerance 0.1% --time-tolerance 50ms',
+        'iiot capture diff expected.jsonl out.jsonl --tag-tolerance line3.temp=0.5 --json',
+      ),
+    )
+    .action(
+      action<{ tolerance: string; timeTolerance: string; tagTolerance?: string[]; tags?: string[]; from?: string; to?: string; tz?: string; ignoreQuality?: boolean; all?: boolean; maxDifferences: string; strict?: boolean }>(
+        async (io, f, args) => {
+          const [a, b] = args as [string, string];
+          const { diffCaptures, parseTolerance, parseTagTolerance } = await import('../src/capture/diff.js');
+            const maxExamples = Number(f.maxDifferences);
+          if (!Number.isInteger(maxExamples) || maxExamples < 0) throw usageError(`--max-differences: "${f.maxDifferences}" is not a whole number`);
+          const log = await issueLog(io);
+          const result = await diffCaptures([a], [b], {
+            tolerance: parseTolerance(f.tolerance),
+            timeToleranceMs: parseDuration(f.timeTolerance, '--time-tolerance', 'ms'),
+            tagTolerances: (f.tagTolerance ?? []).map(parseTagTolerance),
+            tags: patterns(f.tags),
+            ...timeRange(f),
+            ...(f.ignoreQuality ? { ignoreQuality: true } : {}),
+            maxExamples,
+            ...(f.strict ? { strict: true } : {}),
+            onIssue: (_side, i) => log.onIssue(i),
+          });
+          log.finish();
+          if (io.json) emitJson(io, 'iiot.capture.diff/1', result);
+          else {
+            const { renderDiff } = await import('../src/capture/diff-render.js');
+            out(io, renderDiff(result, io.style, f.all === true));
+          }
+          return result.equal ? ExitCode.Ok : ExitCode.CheckFailed;
+        },
+      ),
+    );
+}
+
+function registerImport(capture: Command): void {
+  const cmd = capture
+    .command('import')
+    .summary('import CSV from a historian or spreadsheet (long or wide) into a capture')
+    .description(
+      'Reads CSV as historians and spreadsheets export it: long (one row per sample: time, tag, value and an optional quality) or wide (one row per time, one column per tag). The delimiter (, ; tab |), a UTF-8 byte-order mark, quoted fields and a decimal comma are detected; the time format is detected too (ISO 8601, epoch numbers, day-first or month-first dates, told apart by the data) or given with --time-format; times without a zone are read in --tz. Units come from --unit or from column names like "Power [kW]". Text in a numeric column (Bad, #N/A) becomes a null value with that text as its quality. The file is read twice, so a bad row fails before anything is written.',
+    )
+    .argument('<csv>', 'the CSV file (.csv, .tsv, .txt, or gzipped)')
+    .requiredOption('-o, --output <file>', 'the capture to write (.jsonl or .jsonl.gz)');
+  addCsvImportOptions(cmd);
+  addWriteOptions(cmd);
+  cmd
+    .addHelpText(
+      'after',
+      examples(
+        'iiot capture import ../shared/datasets/steel/Steel_industry_data.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
+        'iiot capture import historian.csv -o line3.jsonl --layout long --time-format "MM/DD/YYYY hh:mm:ss A" --tz America/Chicago',
+        'iiot capture import export.csv -o export.jsonl --delimiter ";" --decimal-comma --columns "Temp*,Druck*"',
+      ),
+    )
+    .action(
+      action<WriteFlags & CsvFlags & { output: string }>(async (io, f, args) => {
+        const { importCsv } = await import('../src/capture/csv-import.js');
+        const opts = csvImportOptions(f);
+        const result = await importCsv(args[0]!, { ...opts, output: f.output, writer: writerOptions(f) });
+        for (const w of result.warnings) io.stderr.write(`${io.errStyle.yellow('warning:')} ${w}\n`);
+        if (io.json) emitJson(io, 'iiot.capture.import/1', result);
+        else {
+          const { renderImport } = await import('../src/capture/summary-render.js');
+          out(io, renderImport(result));
+        }
+      }),
+    );
+}
 
 export function register(program: Command): void {
-  program
+  const capture = program
     .command('capture')
-    .summary('capture')
-    .action(action(async () => {
-      throw notBuiltError('capture');
-    }));
+    .summary('inspect, validate, convert, slice, compare and import capture files')
+    .description(
+      'Works on capture files offline: the JSON Lines format every recording, replay and analysis uses (docs/capture-format.md), plain or gzip, optionally rotated into parts. info summarises a capture, validate checks it line by line, convert turns it into CSV (long or wide) and back, slice cuts a time range or a set of tags, diff compares two captures with tolerances (a CI gate), and import reads CSV from historians and spreadsheets. Nothing here talks to a device.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'iiot capture info plant.jsonl.gz',
+        'iiot capture validate out.jsonl',
+        'iiot capture convert plant.jsonl.gz -o plant.csv --layout wide',
+        'iiot capture slice plant.jsonl.gz -o last-hour.jsonl --from now-1h',
+        'iiot capture diff expected.jsonl out.jsonl --tolerance 0.1% --time-tolerance 50ms',
+        'iiot capture import historian.csv -o historian.jsonl.gz --tz Europe/Madrid',
+      ),
+    );
+  registerInfo(capture);
+  registerValidate(capture);
+  registerConvert(capture);
+  registerSlice(capture);
+  registerDiff(capture);
+  registerImport(capture);
 }
