@@ -2,7 +2,7 @@
 // `iiot --help` parses only the command table. Heavy or path-sensitive packages stay external
 // (node-opcua's server reads its nodesets relative to its own files; see DEPENDENCY-NOTES).
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 
 const external = [
@@ -10,10 +10,13 @@ const external = [
   'mqtt', 'aedes', 'ink', 'react', 'react/*', 'arquero', 'sparkplug-payload', 'fast-check',
 ];
 
-rmSync('dist', { recursive: true, force: true });
+// Build into a fresh folder and swap it in at the end, so a program started while a build runs
+// (a test, a second terminal) never sees a half-written dist/.
+const out = `dist.tmp-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/entry.ts' },
-  outdir: 'dist',
+  outdir: out,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -45,4 +48,13 @@ const collect = (cmd: Command, path: string[]) => {
   for (const sub of cmd.commands) collect(sub, [...path, sub.name()]);
 };
 collect(buildProgram(), []);
-writeFileSync('dist/help.json', JSON.stringify(help));
+writeFileSync(`${out}/help.json`, JSON.stringify(help));
+
+const old = `dist.old-${process.pid}`;
+try {
+  renameSync('dist', old);
+} catch {
+  // first build
+}
+renameSync(out, 'dist');
+rmSync(old, { recursive: true, force: true });

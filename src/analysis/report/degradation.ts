@@ -1,0 +1,158 @@
+/** Rendering of a degradation result: terminal summary, Markdown, HTML. Works on the result object only. */
+
+import { offsetMinutes } from '../../core/time.js';
+import type { DegradationResult, IndicatorResult } from '../degradation.js';
+import { intervalHours, localTime, sig, spanHours } from '../format.js';
+import { htmlList, htmlPage, htmlTable } from './html.js';
+import { esc, timeChart } from './svg.js';
+import { mdTable, sparkline } from './text.js';
+
+export interface ReportContext {
+  file: string;
+  tz: string;
+  generated: string;
+  tool: string;
+}
+
+const STATUS_WORDS: Record<IndicatorResult['status'], string> = {
+  healthy: 'healthy',
+  watch: 'watch',
+  degrading: 'DEGRADING',
+  'above-threshold': 'ABOVE THRESHOLD',
+  'insufficient-data': 'too little data',
+};
+
+function unitOf(r: IndicatorResult): string {
+  return r.unit ? ` ${r.unit}` : '';
+}
+
+function rulCell(r: IndicatorResult): string {
+  const x = r.rul;
+  switch (x.status) {
+    case 'estimated':
+      return `${spanHours(x.hours!)} (${Math.round(x.level * 100)}%: ${intervalHours(x.lo!, x.hi!)})`;
+    case 'above-threshold':
+      return 'above threshold';
+    case 'no-trend':
+      return 'no trend';
+    case 'beyond-horizon':
+      return 'beyond horizon';
+    case 'no-threshold':
+      return '-';
+    default:
+      return 'n/a';
+  }
+}
+
+function paramLine(res: DegradationResult): string {
+  const o = res.parameters.onset;
+  return `onset: ${o.method}, allowance +${Math.round(Number(o.allowance) * 100)}%, decision ${o.h} ln-h, at most ${o.cap} per hour (${res.parameters.baseline}); intervals ${Math.round(res.parameters.level * 100)}%`;
+}
+
+export function degradationTerminal(res: DegradationResult, ctx: ReportContext, style: { bold: (s: string) => string; red: (s: string) => string; yellow: (s: string) => string; green: (s: string) => string; dim: (s: string) => string }): string {
+  const lines: string[] = [];
+  const colour = (s: IndicatorResult['status'], text: string) =>
+    s === 'degrading' ? style.yellow(text) : s === 'above-threshold' ? style.red(text) : s === 'healthy' ? style.green(text) : text;
+  for (const r of res.indicators) {
+    lines.push(`${style.bold(r.name)}  ${colour(r.status, STATUS_WORDS[r.status])}`);
+    if (r.points.v.length) lines.push(`  ${sparkline(r.points.v, 64)}  ${sig(Math.min(...r.points.v))}..${sig(Math.max(...r.points.v))}${unitOf(r)}`);
+    lines.push(`  ${r.statement}`);
+    for (const n of r.notes) lines.push(style.dim(`  note: ${n}`));
+  }
+  lines.push(style.dim(paramLine(res)));
+  if (res.iso) lines.push(style.dim(`zones: ${res.iso.standard}, group ${res.iso.group}, ${res.iso.foundation}: A/B ${res.iso.boundaries['A/B']}, B/C ${res.iso.boundaries['B/C']}, C/D ${res.iso.boundaries['C/D']} mm/s`));
+  void ctx;
+  return lines.join('\n');
+}
+
+function trendRows(r: IndicatorResult): string[][] {
+  return r.trends.map((t) => [
+    t.kind,
+    `${sig(t.relativePerDay * 100)}%/day`,
+    t.r2.toFixed(2),
+    t.pValue < 0.001 ? '<0.001' : t.pValue.toFixed(3),
+    t.significant ? 'yes' : 'no',
+    t.rulHours !== undefined ? (Number.isFinite(t.rulHours) ? `${spanHours(t.rulHours)} (${intervalHours(t.rulLo!, t.rulHi!)})` : 'never') : '-',
+  ]);
+}
+
+export function degradationMarkdown(res: DegradationResult, ctx: ReportContext): string {
+  const out: string[] = [];
+  out.push(`# Degradation: ${ctx.file}`, '', `${ctx.tool}, ${ctx.generated}; times in ${ctx.tz}.`, '');
+  out.push(
+    mdTable(
+      ['indicator', 'status', 'now', 'zone', 'onset', 'remaining life'],
+      res.indicators.map((r) => [
+        r.name,
+        STATUS_WORDS[r.status],
+        r.current ? `${sig(r.current.value)}${unitOf(r)}` : '-',
+        r.current?.zone ?? '-',
+        r.onset ? localTime(r.onset.startedAt, ctx.tz) : '-',
+        rulCell(r),
+      ]),
+    ),
+    '',
+  );
+  for (const r of res.indicators) {
+    out.push(`## ${r.name}`, '', `> ${r.statement}`, '');
+    if (r.points.v.length) out.push('```', `${sparkline(r.points.v, 72)}`, `${localTime(r.points.t[0]!, ctx.tz)} .. ${localTime(r.points.t[r.points.t.length - 1]!, ctx.tz)}, ${sig(Math.min(...r.points.v))}..${sig(Math.max(...r.points.v))}${unitOf(r)}, windows of ${spanHours(r.windowMs / 3_600_000)} (${r.stat})`, '```', '');
+    if (r.baseline) out.push(`Baseline: ${sig(r.baseline.level)}${unitOf(r)} (median, ${r.baseline.n} windows, ${localTime(r.baseline.from, ctx.tz)} to ${localTime(r.baseline.to, ctx.tz)}, ${r.baseline.method}).`, '');
+    if (r.onset) out.push(`Onset: started about ${localTime(r.onset.startedAt, ctx.tz)}, confirmed ${localTime(r.onset.alarmAt, ctx.tz)} (${r.onset.method}; ${Object.entries(r.onset.parameters).map(([k, v]) => `${k} ${v}`).join(', ')}).`, '');
+    if (r.trends.length) out.push(mdTable(['model', 'rate', 'R²', 'p (slope > 0)', 'significant', 'remaining life if it continues'], trendRows(r), ['l', 'r', 'r', 'r', 'l', 'l']), '');
+    if (r.rul.status === 'estimated' && r.rul.method === 'first-passage') out.push(`Remaining life: first passage of the log excess over the baseline (drift and diffusion since the onset), median and ${Math.round(r.rul.level * 100)}% interval; the trend rows above are what straight-line and exponential extrapolation would say.`, '');
+    for (const n of r.notes) out.push(`- note: ${n}`);
+    if (r.notes.length) out.push('');
+  }
+  out.push(`_${paramLine(res)}._`, '');
+  return out.join('\n');
+}
+
+export function degradationHtml(res: DegradationResult, ctx: ReportContext): string {
+  const tzOffset = (ms: number) => offsetMinutes(ms, ctx.tz) * 60_000;
+  const parts: string[] = [];
+  parts.push(
+    htmlTable(
+      ['indicator', 'status', 'now', 'zone', 'onset', 'remaining life'],
+      res.indicators.map((r) => [r.name, STATUS_WORDS[r.status], r.current ? `${sig(r.current.value)}${unitOf(r)}` : '-', r.current?.zone ?? '-', r.onset ? localTime(r.onset.startedAt, ctx.tz) : '-', rulCell(r)]),
+    ),
+  );
+  for (const r of res.indicators) {
+    parts.push(`<h2>${esc(r.name)}</h2><p class="statement ${r.status}">${esc(r.statement)}</p>`);
+    const hlines: { y: number; label: string; cls?: string }[] = [];
+    if (r.threshold) hlines.push({ y: r.threshold.value, label: `threshold ${sig(r.threshold.value)}${unitOf(r)}${r.threshold.source === 'zone' ? ` (${r.threshold.label})` : ''}` });
+    if (r.baseline) hlines.push({ y: r.baseline.level, label: 'baseline', cls: 'baseline' });
+    const vlines: { t: number; label: string; cls?: string }[] = [];
+    if (r.onset) vlines.push({ t: r.onset.startedAt, label: 'onset' });
+    if (r.rul.at !== undefined && Number.isFinite(r.rul.at)) {
+      vlines.push({ t: r.rul.at, label: 'expected', cls: 'threshold' });
+      const pct = `${Math.round(r.rul.level * 100)}%`;
+      if (r.rul.atLo !== undefined && r.rul.atLo < r.rul.at) vlines.push({ t: r.rul.atLo, label: `${pct} from`, cls: 'event' });
+      if (r.rul.atHi !== undefined && Number.isFinite(r.rul.atHi)) vlines.push({ t: r.rul.atHi, label: `${pct} to`, cls: 'event' });
+    }
+    parts.push(
+      timeChart({
+        title: `${r.name}: health indicator${r.forecast ? `, ${r.forecast.model} forecast with ${Math.round(r.forecast.level * 100)}% band` : ''}`,
+        yLabel: `${r.name}${unitOf(r)}`,
+        series: [{ name: r.name, t: r.points.t, v: r.points.v }],
+        ...(r.forecast
+          ? {
+              band: { t: r.forecast.points.map((p) => p.t), lo: r.forecast.points.map((p) => p.lo), hi: r.forecast.points.map((p) => p.hi), label: `${Math.round(r.forecast.level * 100)}% band of the ${r.forecast.model} trend` },
+              forecast: { t: r.forecast.points.map((p) => p.t), v: r.forecast.points.map((p) => p.mean) },
+            }
+          : {}),
+        hlines,
+        vlines,
+        tzOffset,
+      }),
+    );
+    const facts: string[][] = [];
+    if (r.baseline) facts.push(['baseline', `${sig(r.baseline.level)}${unitOf(r)} (${r.baseline.n} windows, ${localTime(r.baseline.from, ctx.tz)} to ${localTime(r.baseline.to, ctx.tz)})`]);
+    if (r.onset) facts.push(['onset', `started ${localTime(r.onset.startedAt, ctx.tz)}, confirmed ${localTime(r.onset.alarmAt, ctx.tz)} (${r.onset.method})`]);
+    facts.push(['windows', `${r.points.t.length} of ${spanHours(r.windowMs / 3_600_000)} (${r.stat}), ${r.samples} samples`]);
+    parts.push(htmlTable(['', ''], facts));
+    if (r.trends.length) parts.push(`<h3>Trend models</h3>${htmlTable(['model', 'rate', 'R²', 'p (slope > 0)', 'significant', 'remaining life if it continues'], trendRows(r), [false, true, true, true, false, false])}`);
+    parts.push(htmlList(r.notes));
+  }
+  parts.push(`<p class="meta">${esc(paramLine(res))}</p>`);
+  return htmlPage(`Degradation: ${ctx.file}`, `${ctx.tool}, ${ctx.generated}; times in ${ctx.tz}`, parts.join('\n'));
+}
