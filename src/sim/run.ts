@@ -1,0 +1,273 @@
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { usageError } from '../core/errors.js';
+import { emitJson, info, out, warn, type IO } from '../core/io.js';
+import { formatDuration } from '../core/units.js';
+import type { OpcUaLimits } from '../protocols/opcua/plant-server.js';
+import type { SecurityProfileName } from '../protocols/opcua/server-security.js';
+import { renderTable } from '../ui/table.js';
+import { defaultPlantPath, loadPlantFile } from './plant-file.js';
+import { startPlant, type PlantOptions, type RunningPlant } from './plant.js';
+
+/**
+ * `iiot sim`: start the plant, print its endpoints (a table, or one JSON document), write the
+ * ready file, and serve until Ctrl-C, SIGTERM or --duration; then stop every server cleanly.
+ * `iiot sim --generate` writes a capture instead (generate.ts).
+ */
+
+export const PASSWORD_ENV = 'IIOT_SIM_PASSWORD';
+
+export interface SimRunOptions {
+  plantFile?: string;
+  seed?: number;
+  /** model time at start, ms; default now (live) or the plant file's start (--generate) */
+  start?: number;
+  /** live runs: how long the plant has been running already (the model's epoch is start − age) */
+  ageMs?: number;
+  timeScale: number;
+  host: string;
+  opcua: false | { port: number; profile: SecurityProfileName; pkiDir?: string; acceptAnyClientCert: boolean; limits: OpcUaLimits; extraNodes?: number };
+  modbus: false | { port: number; unknownUnit: 'gateway-exception' | 'ignore' };
+  mqtt: false | { port: number; auth: boolean; json: boolean; sparkplug: boolean; brokerUrl?: string };
+  rtu?: { path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; unitId: number; dataBits: 7 | 8; stopBits: 1 | 2 };
+  /** identity for OPC UA username tokens and MQTT; the password only from the environment or a file */
+  user: string;
+  passwordFile?: string;
+  updateIntervalMs: number;
+  readyFile?: string;
+  durationMs?: number;
+  generate?: { durationMs: number; intervalMs: number; output: string; tags: string[] };
+  /** stops a live run (tests run the command in-process) */
+  signal?: AbortSignal;
+}
+
+export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
+  const plantFile = opts.plantFile ?? defaultPlantPath();
+  const config = loadPlantFile(plantFile);
+  if (opts.generate) return generate(io, opts, plantFile, config);
+
+  const password = readPassword(opts, io);
+  const users = password === undefined ? [] : [{ username: opts.user, password }];
+  if (opts.opcua && opts.opcua.profile === 'hardened' && password === undefined) {
+    throw usageError(`--profile hardened offers no anonymous access and needs a user, but ${PASSWORD_ENV} is not set`, `export ${PASSWORD_ENV}=... (or --password-file FILE); the user name is --user (default operator)`);
+  }
+  if (opts.mqtt && opts.mqtt.auth && password === undefined) {
+    throw usageError(`--mqtt-auth needs a password, but ${PASSWORD_ENV} is not set`, `export ${PASSWORD_ENV}=... (or --password-file FILE)`);
+  }
+  if (opts.opcua && opts.opcua.acceptAnyClientCert) {
+    warn(io, 'the OPC UA server accepts any client certificate (--accept-any-client-cert): for tests and demos only');
+  }
+
+  const plantOptions: PlantOptions = {
+    plant: config,
+    host: opts.host,
+    timeScale: opts.timeScale,
+    updateIntervalMs: opts.updateIntervalMs,
+    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+    ...(opts.start === undefined ? {} : { start: opts.start }),
+    ...(opts.ageMs === undefined ? {} : { age: opts.ageMs }),
+    opcua: opts.opcua && {
+      port: opts.opcua.port,
+      profile: opts.opcua.profile,
+      users,
+      autoAcceptClientCertificates: opts.opcua.acceptAnyClientCert,
+      limits: opts.opcua.limits,
+      ...(opts.opcua.pkiDir === undefined ? {} : { pkiDir: opts.opcua.pkiDir }),
+      ...(opts.opcua.extraNodes === undefined ? {} : { extraNodes: opts.opcua.extraNodes }),
+    },
+    modbus: opts.modbus && { port: opts.modbus.port, unknownUnit: opts.modbus.unknownUnit },
+    mqtt: opts.mqtt && {
+      port: opts.mqtt.port,
+      json: opts.mqtt.json,
+      sparkplug: opts.mqtt.sparkplug,
+      ...(opts.mqtt.brokerUrl === undefined ? {} : { brokerUrl: opts.mqtt.brokerUrl }),
+      // --mqtt-auth: the embedded broker requires the user, or the publishers log on to --mqtt-broker with it
+      ...(opts.mqtt.auth && password !== undefined
+        ? opts.mqtt.brokerUrl === undefined
+          ? { auth: { username: opts.user, password } }
+          : { brokerAuth: { username: opts.user, password } }
+        : {}),
+    },
+    ...(opts.rtu ? { rtu: opts.rtu } : {}),
+    ...(io.debug ? { log: (line: string) => io.stderr.write(`${line}\n`) } : {}),
+  };
+
+  info(io, `iiot sim: starting ${config.name} on ${opts.host}...`);
+  const plant = await startPlant(plantOptions);
+  const body = describe(plant, plantFile, password !== undefined ? opts.user : undefined);
+  try {
+    if (io.json) emitJson(io, 'iiot.sim/1', body);
+    else out(io, render(plant, io));
+    if (opts.readyFile) writeReadyFile(opts.readyFile, body);
+    if (!io.json) info(io, tryLines(plant));
+    info(io, `ready in ${formatDuration(plant.startupMs.total)}; ${opts.durationMs === undefined ? 'Ctrl-C to stop' : `stopping after ${formatDuration(opts.durationMs)}`}`);
+    const reason = await waitForStop(opts);
+    info(io, `iiot sim: ${reason}, stopping...`);
+  } finally {
+    await plant.stop();
+    if (opts.readyFile) rmSync(opts.readyFile, { force: true });
+  }
+  info(io, 'iiot sim: stopped');
+  return 0;
+}
+
+/** Resolves on SIGINT, SIGTERM, the abort signal or the end of --duration. */
+function waitForStop(opts: SimRunOptions): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (reason: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
+      resolve(reason);
+    };
+    const onInt = () => done('interrupted');
+    const onTerm = () => done('terminated');
+    const onAbort = () => done('asked to stop');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    if (opts.signal?.aborted) return done('asked to stop');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = opts.durationMs === undefined ? undefined : setTimeout(() => done(`${formatDuration(opts.durationMs!)} elapsed`), opts.durationMs);
+  });
+}
+
+/** The password for OPC UA and MQTT users: --password-file, else $IIOT_SIM_PASSWORD. Never argv. */
+function readPassword(opts: SimRunOptions, io: IO): string | undefined {
+  if (opts.passwordFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.passwordFile, 'utf8');
+      if ((statSync(opts.passwordFile).mode & 0o077) !== 0) warn(io, `${opts.passwordFile} can be read by other users; chmod 600 it`);
+    } catch (err) {
+      throw usageError(`--password-file ${opts.passwordFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file holding the password on its first line');
+    }
+    const pw = text.split(/\r?\n/)[0] ?? '';
+    if (pw === '') throw usageError(`--password-file ${opts.passwordFile}: the first line is empty`, 'write the password on the first line');
+    return pw;
+  }
+  const env = io.env[PASSWORD_ENV];
+  return env === undefined || env === '' ? undefined : env;
+}
+
+/** The --json document (iiot.sim/1, docs/json-output.md) and the ready file's content. */
+export function describe(plant: RunningPlant, plantFile: string, user: string | undefined) {
+  const cfg = plant.model.config;
+  return {
+    plant: {
+      name: cfg.name,
+      file: plantFile,
+      seed: plant.model.seed,
+      modelStart: new Date(plant.clock.modelStart).toISOString(),
+      epoch: new Date(plant.model.start).toISOString(),
+      timeScale: plant.clock.scale,
+      timezone: cfg.timezone,
+      signals: plant.model.signals.length,
+    },
+    endpoints: plant.endpoints,
+    ...(plant.opcua
+      ? {
+          opcua: {
+            endpoint: plant.endpoints.opcua,
+            namespaceUri: plant.opcua.namespaceUri,
+            namespaceIndex: plant.opcua.namespaceIndex,
+            profile: plant.opcua.profile,
+            nodes: plant.opcua.nodeCount,
+            certificate: plant.opcua.certificateFile,
+            pkiDir: plant.opcua.pkiDir,
+            ...(user === undefined ? {} : { user }),
+          },
+        }
+      : {}),
+    ...(plant.modbus ? { modbus: { endpoint: plant.endpoints.modbus, units: plant.modbus.units } } : {}),
+    ...(plant.endpoints.rtu ? { rtu: { endpoint: plant.endpoints.rtu } } : {}),
+    ...(plant.mqtt ? { mqtt: { endpoint: plant.endpoints.mqtt, ...plant.mqtt, ...(plant.mqtt.auth && user !== undefined ? { user } : {}) } } : {}),
+    tags: plant.tags,
+    startupMs: Object.fromEntries(Object.entries(plant.startupMs).map(([k, v]) => [k, Math.round(v)])),
+  };
+}
+
+function render(plant: RunningPlant, io: IO): string {
+  const cfg = plant.model.config;
+  const rows: Array<{ protocol: string; endpoint: string; details: string }> = [];
+  if (plant.opcua && plant.endpoints.opcua) {
+    rows.push({
+      protocol: 'OPC UA',
+      endpoint: plant.endpoints.opcua,
+      details: `profile ${plant.opcua.profile}, ${plant.opcua.nodeCount} nodes, plant in ns=${plant.opcua.namespaceIndex} (${plant.opcua.namespaceUri}) under /Objects/Plant`,
+    });
+  }
+  if (plant.modbus && plant.endpoints.modbus) {
+    rows.push({ protocol: 'Modbus TCP', endpoint: plant.endpoints.modbus, details: plant.modbus.units.map((u) => `unit ${u.unitId} ${u.map}`).join(', ') });
+  }
+  if (plant.endpoints.rtu) rows.push({ protocol: 'Modbus RTU', endpoint: plant.endpoints.rtu, details: 'the main incomer meter on a serial line' });
+  if (plant.mqtt && plant.endpoints.mqtt) {
+    const parts: string[] = [];
+    if (plant.mqtt.topicPrefix) parts.push(`JSON on ${plant.mqtt.topicPrefix}/<asset>/<signal>`);
+    if (plant.mqtt.sparkplug) parts.push(`Sparkplug B spBv1.0/${plant.mqtt.sparkplug.groupId}/+/${plant.mqtt.sparkplug.edgeNodeId}/#`);
+    if (plant.mqtt.auth) parts.push('username/password required');
+    rows.push({ protocol: 'MQTT', endpoint: plant.endpoints.mqtt, details: parts.join('; ') });
+  }
+  const head = `${io.style.bold(cfg.name)}: ${plant.model.signals.length} signals, seed ${plant.model.seed}, time scale ${plant.clock.scale}x`;
+  return `${head}\n${renderTable(rows, [
+    { header: 'protocol', value: (r) => r.protocol },
+    { header: 'endpoint', value: (r) => r.endpoint },
+    { header: 'details', value: (r) => r.details },
+  ])}`;
+}
+
+/** A few commands to try against the plant, with its real ports (stderr: diagnostics, not results). */
+function tryLines(plant: RunningPlant): string {
+  const lines: string[] = [];
+  if (plant.endpoints.opcua) lines.push(`iiot browse ${plant.endpoints.opcua} /Objects/Plant`);
+  if (plant.endpoints.modbus) {
+    const u = new URL(plant.endpoints.modbus);
+    lines.push(`mbpoll -m tcp -p ${u.port} -a 1 -t 3:float -B -0 -r 0 -c 3 -1 ${u.hostname}    # SDM630 voltages L1-L3`);
+  }
+  if (plant.endpoints.mqtt && plant.mqtt?.topicPrefix && !plant.mqtt.auth) {
+    const u = new URL(plant.endpoints.mqtt);
+    lines.push(`mosquitto_sub -h ${u.hostname} -p ${u.port} -t '${plant.mqtt.topicPrefix}/#' -v`);
+  }
+  return lines.length ? `try:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
+}
+
+function writeReadyFile(path: string, body: object): void {
+  // Written whole and renamed, so a CI script polling for it never reads half a file.
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify({ schema: 'iiot.sim/1', ...body }, null, 2)}\n`);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw usageError(`--ready-file ${path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give a path in a writable directory');
+  }
+}
+
+async function generate(io: IO, opts: SimRunOptions, plantFile: string, config: ReturnType<typeof loadPlantFile>): Promise<number> {
+  const g = opts.generate!;
+  const { generateCapture } = await import('./generate.js');
+  const t0 = performance.now();
+  info(io, `iiot sim: generating ${formatDuration(g.durationMs)} of ${config.name} every ${formatDuration(g.intervalMs)} into ${g.output}...`);
+  const result = await generateCapture({
+    plant: config,
+    plantFile,
+    durationMs: g.durationMs,
+    intervalMs: g.intervalMs,
+    output: g.output,
+    tags: g.tags,
+    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+    ...(opts.start === undefined ? {} : { start: opts.start }),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (io.json) {
+    emitJson(io, 'iiot.sim.generate/1', { ...result, seconds: Math.round(seconds * 100) / 100 });
+  } else {
+    const gt = result.groundTruth;
+    const lines = [
+      `${result.file}: ${result.samples} samples of ${result.tags} tags, ${result.from} to ${result.to} (${seconds.toFixed(1)} s)`,
+      `ground truth: ${gt.energy.totalKwh} kWh in total, idle mean ${gt.energy.idleMeanKw} kW, 15-min peak ${gt.energy.peakDemand15MinKw} kW`,
+      ...gt.bearings.map((b) => `ground truth: ${b.tag} degrades from ${b.onset} and reaches ${b.thresholdMmS} mm/s at ${b.failure}${b.failureInSpan ? '' : ' (after the end of the capture)'}`),
+    ];
+    out(io, lines.join('\n'));
+  }
+  return 0;
+}
