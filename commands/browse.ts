@@ -1,9 +1,61 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { notBuiltError } from '../src/core/errors.js';
+import { usageError } from '../src/core/errors.js';
+import { addOpcUaConnectOptions, parseNodeClasses, parseOpcUaConnectOptions, type OpcUaConnectFlags } from '../src/core/opcua-flags.js';
+import type { BrowseCommandOptions } from '../src/protocols/opcua/cli-browse.js';
+
+interface BrowseFlags extends OpcUaConnectFlags {
+  depth?: string;
+  all?: boolean;
+  class?: string;
+  name?: string;
+  attributes?: boolean;
+  csv?: boolean;
+  json?: boolean;
+  tags?: string;
+  output?: string;
+  endpoints?: boolean;
+  interactive?: boolean;
+  maxInFlight?: string;
+  maxReferencesPerNode?: string;
+}
+
+function positiveInt(text: string | undefined, what: string, min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw usageError(`${what}: "${text}" is not a whole number of at least ${min}`);
+  return n;
+}
+
+export function parseBrowseFlags(endpoint: string, node: string | undefined, f: BrowseFlags, terminal: boolean): BrowseCommandOptions {
+  const connect = parseOpcUaConnectOptions(endpoint, f);
+  if (f.csv && f.json) throw usageError('--csv and --json are two formats: give one');
+  if (f.interactive) {
+    const clash = (['all', 'csv', 'json', 'tags', 'output', 'endpoints'] as const).find((k) => f[k] !== undefined && f[k] !== false);
+    if (clash) throw usageError(`--interactive cannot go with --${clash}`, 'in the interactive browser, mark variables with space and save them as a tag list with s');
+    if (!terminal) throw usageError('--interactive needs a terminal', 'run it in a terminal; for scripts use --all with --csv, --json or --tags');
+  }
+  const depth = positiveInt(f.depth, '--depth', 0);
+  return {
+    connect,
+    node,
+    depth: depth ?? (f.all ? Number.POSITIVE_INFINITY : 2),
+    all: Boolean(f.all),
+    classes: parseNodeClasses(f.class),
+    name: f.name,
+    attributes: Boolean(f.attributes),
+    format: f.csv ? 'csv' : f.json ? 'json' : 'tree',
+    tagsFile: f.tags,
+    output: f.output,
+    endpoints: Boolean(f.endpoints),
+    interactive: Boolean(f.interactive),
+    maxInFlight: positiveInt(f.maxInFlight, '--max-in-flight'),
+    maxReferencesPerNode: positiveInt(f.maxReferencesPerNode, '--max-references-per-node'),
+  };
+}
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('browse')
     .summary('show an OPC UA address space: tree, attributes, full export, interactive browser')
     .description(
@@ -13,9 +65,39 @@ export function register(program: Command): void {
         'list for `iiot record`. Server certificates are never trusted silently (see `iiot pki`).',
     )
     .argument('<endpoint>', 'opc.tcp://host:port[/path]')
-    .argument('[node]', 'node id (ns=2;s=Plant) or browse path (/Objects/Plant); default Objects')
-    .addHelpText('after', examples('iiot browse opc.tcp://127.0.0.1:4840', 'iiot browse opc.tcp://127.0.0.1:4840 --all --csv > tags.csv'))
-    .action(action(async () => {
-      throw notBuiltError('browse');
-    }));
+    .argument('[node]', 'node id (ns=2;s=Plant, i=85) or browse path (/Objects/2:Plant); default Objects, or the Root with --all')
+    .option('-d, --depth <levels>', 'levels below the node to show (default 2; everything with --all)')
+    .option('--all', 'crawl everything below the node (the whole address space without one), with a progress line')
+    .option('--class <classes>', 'only these node classes: Object, Variable, Method, ObjectType, VariableType, ReferenceType, DataType, View')
+    .option('--name <pattern>', 'only nodes whose browse or display name matches (* and ?, any case)')
+    .option('--attributes', 'also read DataType, Value, access levels, EngineeringUnits, EURange, Description, MinimumSamplingInterval, Historizing')
+    .option('--csv', 'flat CSV: node_id, browse_path, node_class, data_type, unit, access, display_name, eu_low, eu_high')
+    .option('--tags <file>', 'write the variables found as a tag list for `iiot record --tags` (docs/opcua.md)')
+    .option('-o, --output <file>', 'write the tree, --csv or --json to this file instead of stdout')
+    .option('--endpoints', 'list the endpoints, identities and certificate the server offers (no session)')
+    .option('-i, --interactive', 'browse in the terminal: arrows to move and expand, / to search, space to mark, s to save a tag list')
+    .addOption(new Option('--max-in-flight <n>', 'requests in flight during a crawl (default 4)').hideHelp())
+    .addOption(new Option('--max-references-per-node <n>', 'references per node per Browse before BrowseNext (default 1000)').hideHelp());
+  addOpcUaConnectOptions(cmd)
+    .addHelpText(
+      'after',
+      examples(
+        'iiot browse opc.tcp://127.0.0.1:4840',
+        'iiot browse opc.tcp://127.0.0.1:4840 --endpoints',
+        'iiot browse opc.tcp://127.0.0.1:4840 /Objects/Plant --depth 3 --attributes',
+        'iiot browse opc.tcp://127.0.0.1:4840 --trust-on-first-use          # first contact: prints the fingerprint',
+        'iiot browse opc.tcp://127.0.0.1:4840 --all --csv -o plant.csv',
+        'iiot browse opc.tcp://127.0.0.1:4840 /Objects/Plant --all --class Variable --tags line3.tags',
+        'IIOT_PASSWORD=... iiot browse opc.tcp://127.0.0.1:4840 --user operator --security-mode SignAndEncrypt',
+        'iiot browse opc.tcp://127.0.0.1:4840 --interactive',
+      ),
+    )
+    .action(
+      action<BrowseFlags>(async (io, flags, args) => {
+        const terminal = Boolean((io.stdin as { isTTY?: boolean }).isTTY) && (io.stdoutIsTTY || io.stderrIsTTY);
+        const options = parseBrowseFlags(args[0]!, args[1], { ...flags, json: io.json }, terminal);
+        const { runBrowse } = await import('../src/protocols/opcua/cli-browse.js');
+        return runBrowse(io, options);
+      }),
+    );
 }

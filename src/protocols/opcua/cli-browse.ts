@@ -1,0 +1,253 @@
+/**
+ * `iiot browse`: the endpoints of a server, a tree to a chosen depth, a full crawl exported as
+ * JSON, CSV or a tag list, or the interactive browser. Options arrive parsed (commands/browse.ts).
+ */
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { IiotError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { emitJson, info, out, warn, type IO } from '../../core/io.js';
+import type { NodeClassName, OpcUaConnectOptions } from '../../core/opcua-flags.js';
+import { formatDuration } from '../../core/units.js';
+import { progressLine } from '../../ui/progress-line.js';
+import { renderTable } from '../../ui/table.js';
+import { readAttributes, type NodeAttributes } from './attributes.js';
+import { inspectCertificate, splitDerChain } from './certificates.js';
+import { pathOf, resolveNode } from './browse-path.js';
+import { interruptible, pkiFor, sessionIO } from './cli-io.js';
+import { crawl, type CrawlResult } from './crawler.js';
+import { getEndpoints, type EndpointInfo } from './endpoints.js';
+import { browsePaths, csvLines, makeMatcher, renderTree, toJsonTree, toTagList, type ExportFilter } from './export.js';
+import { parseNodeRef } from './node-ref.js';
+import { openSession } from './session.js';
+import { formatTagList } from './tag-list.js';
+
+export interface BrowseCommandOptions {
+  connect: OpcUaConnectOptions;
+  /** node id or browse path; default Objects (tree) or the Root (--all) */
+  node?: string | undefined;
+  /** levels below the node; Infinity with --all */
+  depth: number;
+  all: boolean;
+  classes?: Set<NodeClassName> | undefined;
+  name?: string | undefined;
+  attributes: boolean;
+  format: 'tree' | 'json' | 'csv';
+  /** write a tag list to this file */
+  tagsFile?: string | undefined;
+  /** write the export to this file instead of stdout */
+  output?: string | undefined;
+  /** list the server's endpoints (no session) */
+  endpoints: boolean;
+  interactive: boolean;
+  maxInFlight?: number | undefined;
+  maxReferencesPerNode?: number | undefined;
+}
+
+export async function runBrowse(io: IO, o: BrowseCommandOptions): Promise<number> {
+  const sio = sessionIO(io);
+  const url = o.connect.target.url;
+  // A malformed node id or browse path is refused before any connection.
+  if (o.node !== undefined) parseNodeRef(o.node);
+  if (o.endpoints) return showEndpoints(io, url, o.connect.timeoutMs);
+  if (o.interactive) {
+    const { runInteractiveBrowser } = await import('../../ui/opcua-browser/run.js');
+    return runInteractiveBrowser(io, o);
+  }
+
+  const s = await openSession({ connect: o.connect, pki: pkiFor(io), io: sio });
+  try {
+    const nodeText = o.node ?? (o.all ? 'i=84' : 'i=85');
+    let root: string;
+    try {
+      root = (await resolveNode(s.session, nodeText)).nodeId;
+    } catch (err) {
+      throw err instanceof IiotError ? err : s.explain(err, 'browse');
+    }
+    const rootPath = root === 'i=84' ? '/' : await pathOf(s.session, root).catch(() => undefined);
+    const progress = progressLine(io);
+    const t0 = performance.now();
+    const { value: result, interrupted } = await interruptible((signal) =>
+      crawl(s.session, {
+        roots: [root],
+        maxDepth: o.depth,
+        maxInFlight: o.maxInFlight,
+        maxReferencesPerNode: o.maxReferencesPerNode,
+        connectionLost: () => s.lost() !== undefined,
+        signal,
+        onProgress: (p) => progress.update(`browsing ${url}: ${p.nodes.toLocaleString('en-US')} nodes, depth ${p.depth}, ${p.requests} requests`),
+      }).catch((err: unknown) => {
+        throw err instanceof IiotError ? err : s.explain(err, 'browse');
+      }),
+    );
+    progress.done();
+    const filter: ExportFilter = { classes: o.classes, name: o.name };
+    const paths = browsePaths(result, new Map(rootPath !== undefined ? [[0, rootPath]] : []));
+    const stopped = result.complete ? undefined : interrupted ? 'interrupted' : (s.lost() ?? result.partialReason ?? 'the crawl stopped early');
+    if (stopped !== undefined) {
+      result.partialReason = stopped;
+    }
+
+    let attributes: Map<string, NodeAttributes> | undefined;
+    if (o.attributes && result.complete) {
+      const match = makeMatcher(filter);
+      const ids = result.nodes.filter(match).map((n) => n.nodeId);
+      attributes = new Map((await readAttributes(s.session, ids, result.limits).catch((err: unknown) => Promise.reject(s.explain(err, 'read')))).map((a) => [a.nodeId, a]));
+    }
+
+    if (o.tagsFile !== undefined) {
+      const list = toTagList(result, paths, filter, url);
+      if (list.tags.length === 0) {
+        warn(io, `no variables matched: ${o.tagsFile} not written`);
+      } else {
+        writeFileSync(o.tagsFile, formatTagList(list));
+        info(io, `wrote ${list.tags.length} tag${list.tags.length === 1 ? '' : 's'} to ${o.tagsFile}${result.complete ? '' : ' (PARTIAL)'}`);
+      }
+    }
+
+    await writeExport(io, o, result, paths, filter, attributes, { url, root, rootPath, security: `${s.endpoint.securityMode}/${s.endpoint.securityPolicy}` });
+
+    const variables = result.nodes.filter((n) => n.nodeClass === 'Variable').length;
+    info(
+      io,
+      `${result.nodes.length.toLocaleString('en-US')} nodes (${variables.toLocaleString('en-US')} variables) in ${formatDuration(performance.now() - t0)}, ` +
+        `${result.stats.requests} requests, ${s.endpoint.securityMode}/${s.endpoint.securityPolicy}, ${s.identity}`,
+    );
+    for (const p of result.problems.slice(0, 5)) warn(io, `${p.nodeId}: ${p.status}`);
+    if (result.problems.length > 5) warn(io, `... and ${result.problems.length - 5} more nodes that could not be browsed`);
+    if (stopped !== undefined) {
+      if (interrupted) {
+        warn(io, `interrupted after ${result.nodes.length} nodes: the output is partial`);
+        return 130;
+      }
+      throw new IiotError(ExitCode.Unreachable, `the crawl stopped after ${result.nodes.length} nodes: ${stopped}`, {
+        hint: 'the output above is partial (marked as such); run the command again when the server is back',
+      });
+    }
+    return ExitCode.Ok;
+  } finally {
+    await s.close();
+  }
+}
+
+interface ExportContext {
+  url: string;
+  root: string;
+  rootPath: string | undefined;
+  security: string;
+}
+
+async function writeExport(
+  io: IO,
+  o: BrowseCommandOptions,
+  result: CrawlResult,
+  paths: string[],
+  filter: ExportFilter,
+  attributes: Map<string, NodeAttributes> | undefined,
+  ctx: ExportContext,
+): Promise<void> {
+  const target = o.output !== undefined ? createWriteStream(o.output) : undefined;
+  const write = (text: string) => (target ? target.write(text) : io.stdout.write(text));
+  try {
+    if (o.format === 'json' || io.json) {
+      const body = {
+        endpoint: ctx.url,
+        security: ctx.security,
+        root: { nodeId: ctx.root, path: ctx.rootPath ?? null },
+        complete: result.complete,
+        ...(result.complete ? {} : { partialReason: result.partialReason ?? 'stopped early' }),
+        depth: Number.isFinite(o.depth) ? o.depth : null,
+        nodeCount: result.nodes.length,
+        stats: roundStats(result.stats),
+        limits: result.limits,
+        namespaces: result.namespaces,
+        problems: result.problems,
+        nodes: toJsonTree(result, filter, attributes),
+      };
+      if (target) write(`${JSON.stringify({ schema: 'iiot.browse/1', ...body }, null, 2)}\n`);
+      else emitJson(io, 'iiot.browse/1', body);
+    } else if (o.format === 'csv') {
+      for (const line of csvLines(result, paths, filter)) {
+        const ok = write(`${line}\n`);
+        if (!ok) await once(target ?? io.stdout, 'drain');
+      }
+    } else if (!(o.tagsFile !== undefined && o.all && target === undefined)) {
+      // (a full crawl written as a tag list does not also pour its tree onto the terminal)
+      const tree = renderTree(result, filter, { style: target ? noStyle : io.style, attributes, maxLines: target ? undefined : 50_000 });
+      if (tree.text) write(`${tree.text}\n`);
+      if (tree.cut) warn(io, `${tree.cut} more lines not shown; use --csv, --json or -o FILE for the whole tree`);
+      if (!result.complete) write(`# PARTIAL: ${result.partialReason ?? 'the crawl stopped early'}\n`);
+    }
+  } finally {
+    if (target) {
+      target.end();
+      await once(target, 'close');
+    }
+  }
+}
+
+const id = (s: string) => s;
+const noStyle = { enabled: false, bold: id, dim: id, red: id, green: id, yellow: id, blue: id, cyan: id, magenta: id };
+
+function roundStats(stats: CrawlResult['stats']): CrawlResult['stats'] {
+  return { ...stats, durationMs: Math.round(stats.durationMs) };
+}
+
+async function showEndpoints(io: IO, url: string, timeoutMs: number): Promise<number> {
+  sessionIO(io);
+  const endpoints = await getEndpoints(url, { timeoutMs });
+  if (io.json) {
+    emitJson(io, 'iiot.browse.endpoints/1', { endpoint: url, endpoints: endpoints.map(endpointJson) });
+    return ExitCode.Ok;
+  }
+  const server = endpoints[0]?.server;
+  if (server) out(io, `${server.applicationName}  ${io.style.dim(server.applicationUri)}${server.productUri ? `  product ${server.productUri}` : ''}`);
+  out(
+    io,
+    renderTable(endpoints, [
+      { header: 'mode', value: (e) => e.securityMode },
+      { header: 'policy', value: (e) => e.securityPolicy },
+      { header: 'level', value: (e) => String(e.securityLevel), align: 'right' },
+      { header: 'identities', value: (e) => e.userTokens.map((t) => t.type + (t.type === 'UserName' && t.securityPolicy && t.securityPolicy !== 'None' ? ` (${t.securityPolicy})` : '')).join(', ') },
+      { header: 'endpoint URL', value: (e) => e.endpointUrl },
+    ]),
+  );
+  const der = endpoints.find((e) => e.serverCertificate)?.serverCertificate;
+  if (der) {
+    const c = inspectCertificate(splitDerChain(der)[0]!);
+    out(io, `\nserver certificate: "${c.commonName}"${c.applicationUri ? ` ${c.applicationUri}` : ''}, ${c.keyType}, ${c.signatureAlgorithm}, valid ${c.notBefore.toISOString().slice(0, 10)} to ${c.notAfter.toISOString().slice(0, 10)}`);
+    out(io, `  SHA-1   ${c.sha1}\n  SHA-256 ${c.sha256}`);
+  }
+  return ExitCode.Ok;
+}
+
+export function endpointJson(e: EndpointInfo): Record<string, unknown> {
+  let certificate: Record<string, unknown> | null = null;
+  if (e.serverCertificate) {
+    try {
+      const c = inspectCertificate(splitDerChain(e.serverCertificate)[0]!);
+      certificate = {
+        subject: c.subject,
+        applicationUri: c.applicationUri ?? null,
+        sha1: c.sha1,
+        sha256: c.sha256,
+        notBefore: c.notBefore.toISOString(),
+        notAfter: c.notAfter.toISOString(),
+        keyType: c.keyType,
+        signatureAlgorithm: c.signatureAlgorithm,
+        selfSigned: c.selfSigned,
+      };
+    } catch {
+      certificate = { unreadable: true };
+    }
+  }
+  return {
+    endpointUrl: e.endpointUrl,
+    securityMode: e.securityMode,
+    securityPolicy: e.securityPolicy,
+    securityLevel: e.securityLevel,
+    userTokens: e.userTokens,
+    server: e.server,
+    certificate,
+  };
+}

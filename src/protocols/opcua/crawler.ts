@@ -1,0 +1,669 @@
+/**
+ * The batched address-space crawler. It follows forward hierarchical references (Organizes,
+ * HasComponent, HasProperty, ... and their subtypes) from one or more roots, level by level, and
+ * reads the attributes an export needs. What makes it fast and exact:
+ *   - many nodes per Browse and per Read request, up to the server's stated limits (0 = not
+ *     stated: capped), halving a batch the server refuses with BadTooManyOperations;
+ *   - continuation points followed with BrowseNext, batched, and released when the crawl stops
+ *     early; never more held than the server allows (MaxBrowseContinuationPoints): a node refused
+ *     with BadNoContinuationPoints is browsed again once continuation points are free;
+ *   - a continuation point the server forgot (BadContinuationPointInvalid) restarts that node;
+ *     a server that keeps answering without progress is given up on, and the crawl says so;
+ *   - a bounded number of requests in flight; reads of attributes fill the gaps between levels;
+ *   - each node is visited once (reference cycles and nodes with several parents are normal);
+ *     its first parent in breadth-first order, by position not by arrival, is its tree parent,
+ *     so the same server always gives the same tree;
+ *   - if the connection drops, what was crawled is kept and the result says it is partial.
+ * node-opcua's browse does none of this by itself: it sends what it is given and returns
+ * continuation points untouched.
+ */
+import type { BrowseResult, ClientSession, DataValue, ReferenceDescription } from 'node-opcua-client';
+import { usageError } from '../../core/errors.js';
+import { statusNameIn } from './explain.js';
+import { loadClient, type ClientModule } from './load.js';
+import { formatSegment } from './node-ref.js';
+import { DEFAULT_CAPS, readOperationLimits, type OperationLimits } from './operation-limits.js';
+
+import type { NodeClassName } from '../../core/opcua-flags.js';
+
+export type { NodeClassName };
+
+const NODE_CLASS_BY_VALUE: Record<number, NodeClassName> = { 1: 'Object', 2: 'Variable', 4: 'Method', 8: 'ObjectType', 16: 'VariableType', 32: 'ReferenceType', 64: 'DataType', 128: 'View' };
+
+export interface CrawledNode {
+  nodeId: string;
+  /** namespace index of the browse name */
+  ns: number;
+  browseName: string;
+  displayName: string;
+  nodeClass: NodeClassName;
+  typeDefinition?: string | undefined;
+  /** index of the tree parent (first parent found, breadth first); undefined for roots */
+  parent?: number | undefined;
+  /** the reference type from the tree parent ("HasComponent", "Organizes", ...) */
+  referenceType?: string | undefined;
+  depth: number;
+  /** tree children, in the order the server returned them */
+  children: number[];
+  /** other nodes referencing this one hierarchically (not part of the tree) */
+  otherParents?: number[] | undefined;
+  /** the node's children were listed (false: beyond --depth, or the crawl stopped first) */
+  browsed: boolean;
+  /** a status other than Good for this node's browse */
+  browseStatus?: string | undefined;
+  // Variables (filled by the attribute reads):
+  dataTypeId?: string | undefined;
+  dataType?: string | undefined;
+  valueRank?: number | undefined;
+  accessLevel?: number | undefined;
+  userAccessLevel?: number | undefined;
+  /** engineering unit (EngineeringUnits property, EUInformation display name) */
+  unit?: string | undefined;
+  /** EURange property */
+  range?: [number, number] | undefined;
+}
+
+export interface CrawlStats {
+  browseRequests: number;
+  browseNextRequests: number;
+  readRequests: number;
+  /** every request of the crawl, including limit and data type name reads */
+  requests: number;
+  references: number;
+  continuationPointsFollowed: number;
+  continuationPointsReleased: number;
+  /** nodes sent again (BadNoContinuationPoints, lost continuation points, halved batches) */
+  retries: number;
+  durationMs: number;
+}
+
+export interface CrawlResult {
+  nodes: CrawledNode[];
+  roots: number[];
+  /** false when the crawl stopped early; `partialReason` says why */
+  complete: boolean;
+  partialReason?: string | undefined;
+  /** nodes given up on (a server that made no progress, a node that failed) */
+  problems: Array<{ nodeId: string; status: string }>;
+  limits: OperationLimits;
+  /** what was actually used per request */
+  batch: { nodesPerBrowse: number; nodesPerRead: number; continuationPoints: number; maxReferencesPerNode: number; inFlight: number };
+  namespaces: string[];
+  stats: CrawlStats;
+}
+
+export interface CrawlProgress {
+  nodes: number;
+  browsed: number;
+  depth: number;
+  requests: number;
+}
+
+export interface CrawlOptions {
+  /** node ids (strings such as "i=85", "ns=2;s=Plant") */
+  roots: string[];
+  /** browse nodes up to this depth (roots are depth 0); Infinity for everything */
+  maxDepth?: number | undefined;
+  /** read DataType, ValueRank, AccessLevel, UserAccessLevel and EngineeringUnits/EURange */
+  attributes?: boolean | undefined;
+  /** override what the server states (tests, benchmarks); 0 = as stated / capped */
+  limits?: Partial<OperationLimits> | undefined;
+  /** requestedMaxReferencesPerNode (default 1000): larger lists come in pieces via BrowseNext */
+  maxReferencesPerNode?: number | undefined;
+  /** requests in flight at once (default 4) */
+  maxInFlight?: number | undefined;
+  onProgress?: ((p: CrawlProgress) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  /** tells whether the session's connection is gone (errors then end the crawl as partial) */
+  connectionLost?: (() => boolean) | undefined;
+  /** stop (partial, reason "maxNodes") once this many nodes are known: searches, previews */
+  maxNodes?: number | undefined;
+  /** how often the same node may be sent again before it is given up on */
+  maxRetriesPerNode?: number | undefined;
+}
+
+/** Counts requests sent through the session (the session's own counter may include other traffic). */
+interface Counters {
+  browse: number;
+  browseNext: number;
+  read: number;
+  other: number;
+}
+
+class CrawlStopped extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** How node-opcua words a connection that went away (status names, socket errors, its own phrases). */
+const CONNECTION_GONE =
+  /BadConnectionClosed|BadSessionClosed|BadSessionIdInvalid|BadSecureChannelClosed|BadSecureChannelIdInvalid|BadServerNotConnected|BadCommunicationError|BadShutdown|BadServerHalted|BadConnectionRejected|ECONNRESET|ECONNREFUSED|EPIPE|Connection Break|disconnected|premature|closed|not connected|Invalid Channel|socket|aborted/i;
+
+/**
+ * A FIFO that takes from the front without moving the rest (Array#splice(0, n) on a queue of
+ * 400 000 attribute reads costs more than the reads' bookkeeping), and takes items back in front.
+ */
+export class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+  constructor(initial: readonly T[] = []) {
+    this.items = [...initial];
+  }
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(...xs: T[]): void {
+    for (const x of xs) this.items.push(x);
+  }
+  take(n: number): T[] {
+    const out = this.items.slice(this.head, this.head + n);
+    this.head += out.length;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+  /** Puts items back at the front, in their order. */
+  unshift(...xs: T[]): void {
+    if (xs.length <= this.head) {
+      this.head -= xs.length;
+      for (let i = 0; i < xs.length; i++) this.items[this.head + i] = xs[i]!;
+    } else {
+      this.items = [...xs, ...this.items.slice(this.head)];
+      this.head = 0;
+    }
+  }
+}
+
+/** Runs `tasks` producers with at most `limit` promises pending, until `next` returns undefined and all settle. */
+async function pump(limit: number, next: () => Promise<void> | undefined, onSettle: () => void): Promise<void> {
+  const pending = new Set<Promise<void>>();
+  let failure: unknown;
+  for (;;) {
+    while (failure === undefined && pending.size < limit) {
+      const p = next();
+      if (!p) break;
+      const tracked: Promise<void> = p.then(
+        () => void pending.delete(tracked),
+        (err: unknown) => {
+          pending.delete(tracked);
+          failure ??= err;
+        },
+      );
+      pending.add(tracked);
+    }
+    if (pending.size === 0) break;
+    await Promise.race(pending);
+    onSettle();
+  }
+  if (failure !== undefined) throw failure;
+}
+
+export async function crawl(session: ClientSession, options: CrawlOptions): Promise<CrawlResult> {
+  const m = await loadClient();
+  const t0 = performance.now();
+  const counters: Counters = { browse: 0, browseNext: 0, read: 0, other: 0 };
+  const stated = await readOperationLimits(session).catch(() => undefined);
+  counters.other++;
+  const limits: OperationLimits = { ...(stated ?? (await import('./operation-limits.js')).UNKNOWN_LIMITS) };
+  for (const [k, v] of Object.entries(options.limits ?? {})) if (typeof v === 'number' && v > 0) limits[k as keyof OperationLimits] = v;
+
+  let nodesPerBrowse = limits.maxNodesPerBrowse > 0 ? Math.min(limits.maxNodesPerBrowse, 1000) : DEFAULT_CAPS.nodesPerBrowse;
+  let nodesPerRead = limits.maxNodesPerRead > 0 ? Math.min(limits.maxNodesPerRead, 2000) : DEFAULT_CAPS.nodesPerRead;
+  const maxCps = limits.maxBrowseContinuationPoints > 0 ? limits.maxBrowseContinuationPoints : DEFAULT_CAPS.browseContinuationPoints;
+  const maxRefs = options.maxReferencesPerNode ?? 1000;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+  const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
+  const maxRetries = options.maxRetriesPerNode ?? 5;
+  const wantAttributes = options.attributes ?? true;
+  session.requestedMaxReferencesPerNode = maxRefs;
+
+  const namespaces = await readNamespaces(m, session).catch(() => [] as string[]);
+  counters.other++;
+
+  const nodes: CrawledNode[] = [];
+  const index = new Map<string, number>();
+  const problems: CrawlResult['problems'] = [];
+  const stats = { references: 0, cpFollowed: 0, cpReleased: 0, retries: 0 };
+  const refTypeNames = reverseIds(m.ReferenceTypeIds);
+  const dataTypeNames = reverseIds(m.DataTypeIds);
+
+  // Roots: their own attributes come from one Read (browse results describe children only).
+  const rootIds = options.roots.map((r) => nodeIdText(m.coerceNodeId(r)));
+  const rootInfo = await session.read(
+    rootIds.flatMap((id) => [m.AttributeIds.BrowseName, m.AttributeIds.DisplayName, m.AttributeIds.NodeClass].map((attributeId) => ({ nodeId: id, attributeId }))),
+  );
+  counters.read++;
+  const roots: number[] = [];
+  rootIds.forEach((id, i) => {
+    if (index.has(id)) return;
+    const bn = rootInfo[i * 3];
+    if (!bn || !bn.statusCode.isGood()) {
+      const status = bn?.statusCode.name ?? 'BadNodeIdUnknown';
+      throw usageError(`no node ${options.roots[i]} on the server (${status})`, 'check the node id; `iiot browse <endpoint>` shows the node ids that exist');
+    }
+    const qn = bn.value.value as { namespaceIndex: number; name: string };
+    const dn = rootInfo[i * 3 + 1]?.value.value as { text?: string } | null;
+    const nc = rootInfo[i * 3 + 2]?.value.value as number;
+    index.set(id, nodes.length);
+    roots.push(nodes.length);
+    nodes.push({ nodeId: id, ns: qn.namespaceIndex, browseName: qn.name, displayName: dn?.text ?? qn.name, nodeClass: NODE_CLASS_BY_VALUE[nc] ?? 'Unspecified', depth: 0, children: [], browsed: false });
+  });
+
+  // Attribute reads: queued as nodes are discovered, sent whenever a request slot is free.
+  const readQueue = new Queue<{ node: number; attributeId: number }>();
+  const queueReads = (i: number) => {
+    if (!wantAttributes) return;
+    const n = nodes[i]!;
+    if (n.nodeClass === 'Variable') {
+      for (const a of [m.AttributeIds.DataType, m.AttributeIds.ValueRank, m.AttributeIds.AccessLevel, m.AttributeIds.UserAccessLevel]) readQueue.push({ node: i, attributeId: a });
+      const parent = n.parent !== undefined ? nodes[n.parent] : undefined;
+      if (n.ns === 0 && (n.browseName === 'EngineeringUnits' || n.browseName === 'EURange') && parent?.nodeClass === 'Variable') readQueue.push({ node: i, attributeId: m.AttributeIds.Value });
+    }
+  };
+  for (const r of roots) queueReads(r);
+
+  const applyRead = (item: { node: number; attributeId: number }, dv: DataValue | undefined) => {
+    if (!dv || !dv.statusCode.isGood()) return;
+    const n = nodes[item.node]!;
+    const v: unknown = dv.value.value;
+    switch (item.attributeId) {
+      case m.AttributeIds.DataType:
+        n.dataTypeId = nodeIdText(v as { toString(): string });
+        break;
+      case m.AttributeIds.ValueRank:
+        n.valueRank = v as number;
+        break;
+      case m.AttributeIds.AccessLevel:
+        n.accessLevel = v as number;
+        break;
+      case m.AttributeIds.UserAccessLevel:
+        n.userAccessLevel = v as number;
+        break;
+      case m.AttributeIds.Value: {
+        const parent = n.parent !== undefined ? nodes[n.parent] : undefined;
+        if (!parent) break;
+        if (n.browseName === 'EngineeringUnits') {
+          const eu = v as { displayName?: { text?: string | null }; description?: { text?: string | null } } | null;
+          const unit = eu?.displayName?.text || eu?.description?.text;
+          if (unit) parent.unit = unit;
+        } else if (n.browseName === 'EURange') {
+          const r = v as { low?: number; high?: number } | null;
+          if (r && typeof r.low === 'number' && typeof r.high === 'number') parent.range = [r.low, r.high];
+        }
+        break;
+      }
+    }
+  };
+
+  let stopReason: string | undefined;
+  const stopIfLost = (err: unknown): never => {
+    const text = err instanceof Error ? err.message : String(err);
+    if (CONNECTION_GONE.test(text) || statusNameIn(text) === 'BadTimeout' || options.connectionLost?.()) throw new CrawlStopped(text.split('\n')[0] ?? text);
+    throw err;
+  };
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw new CrawlStopped('interrupted');
+  };
+
+  const readBatch = (): Promise<void> | undefined => {
+    if (readQueue.length === 0) return undefined;
+    const items = readQueue.take(nodesPerRead);
+    counters.read++;
+    return session
+      .read(items.map((it) => ({ nodeId: nodes[it.node]!.nodeId, attributeId: it.attributeId })))
+      .then(
+        (dvs) => items.forEach((it, k) => applyRead(it, dvs[k])),
+        (err: unknown) => {
+          if (statusNameIn(String(err)) === 'BadTooManyOperations' && nodesPerRead > 1) {
+            nodesPerRead = Math.max(1, Math.floor(nodesPerRead / 2));
+            readQueue.unshift(...items);
+            return;
+          }
+          stopIfLost(err);
+        },
+      );
+  };
+
+  const heldCps = new Map<number, Buffer>(); // node -> continuation point we hold
+  const cpQueue = new Queue<number>(); // nodes whose continuation point is waiting for BrowseNext
+  let cpsInFlight = 0;
+  let browsesInFlight = 0;
+  const refs = new Map<number, ReferenceDescription[]>();
+  const retries = new Map<number, number>();
+  const sameCp = new Map<number, number>();
+  let level: number[] = roots.filter(() => maxDepth > 0);
+  let depth = 0;
+  let noCpStreak = 0;
+  let browsedCount = 0;
+
+  const giveUp = (i: number, status: string) => {
+    nodes[i]!.browseStatus = status;
+    problems.push({ nodeId: nodes[i]!.nodeId, status });
+    refs.delete(i);
+  };
+  const retry = (i: number, queue: Queue<number>, status: string): void => {
+    const n = (retries.get(i) ?? 0) + 1;
+    retries.set(i, n);
+    stats.retries++;
+    if (n > maxRetries) giveUp(i, status);
+    else queue.unshift(i);
+  };
+
+  try {
+    while (level.length > 0) {
+      checkAbort();
+      const toBrowse = new Queue(level);
+      const levelSet = level;
+      for (const i of levelSet) refs.set(i, []);
+      const finished = new Set<number>();
+      const finish = (i: number) => {
+        if (!finished.has(i)) browsedCount++;
+        finished.add(i);
+        nodes[i]!.browsed = true;
+      };
+
+      const browseBatch = (): Promise<void> | undefined => {
+        // BrowseNext first: it frees continuation points; Browse only while we may create more.
+        if (cpQueue.length > 0) {
+          const batch = cpQueue.take(nodesPerBrowse);
+          const cps = batch.map((i) => heldCps.get(i)!);
+          cpsInFlight += batch.length;
+          counters.browseNext++;
+          stats.cpFollowed += batch.length;
+          return session.browseNext(cps, false).then(
+            (results) => {
+              cpsInFlight -= batch.length;
+              batch.forEach((i, k) => onNext(i, cps[k]!, results[k]));
+            },
+            (err: unknown) => {
+              cpsInFlight -= batch.length;
+              if (statusNameIn(String(err)) === 'BadTooManyOperations' && nodesPerBrowse > 1) {
+                nodesPerBrowse = Math.max(1, Math.floor(nodesPerBrowse / 2));
+                cpQueue.unshift(...batch);
+                return;
+              }
+              stopIfLost(err);
+            },
+          );
+        }
+        if (toBrowse.length === 0) return undefined;
+        // Continuation points we hold, or may be handed by requests in flight, count against the limit.
+        if (heldCps.size + browsesInFlight >= maxCps) return undefined;
+        const batch = toBrowse.take(nodesPerBrowse);
+        browsesInFlight++;
+        counters.browse++;
+        return session
+          .browse(
+            batch.map((i) => ({
+              nodeId: nodes[i]!.nodeId,
+              browseDirection: m.BrowseDirection.Forward,
+              referenceTypeId: m.ReferenceTypeIds.HierarchicalReferences,
+              includeSubtypes: true,
+              nodeClassMask: 0,
+              resultMask: 0x3f,
+            })),
+          )
+          .then(
+            (results) => {
+              browsesInFlight--;
+              batch.forEach((i, k) => onBrowse(i, results[k]));
+            },
+            (err: unknown) => {
+              browsesInFlight--;
+              if (statusNameIn(String(err)) === 'BadTooManyOperations' && nodesPerBrowse > 1) {
+                nodesPerBrowse = Math.max(1, Math.floor(nodesPerBrowse / 2));
+                toBrowse.unshift(...batch);
+                return;
+              }
+              stopIfLost(err);
+            },
+          );
+      };
+
+      const onBrowse = (i: number, r: BrowseResult | undefined) => {
+        const status = r?.statusCode.name ?? 'BadUnexpectedError';
+        if (status === 'BadNoContinuationPoints') {
+          // While we hold continuation points this is expected: the node goes back to the queue
+          // and is sent once BrowseNext has freed some. If we hold none, the server is out of
+          // them for reasons of its own: that counts against the node's retries.
+          if (heldCps.size === 0 && cpsInFlight === 0 && cpQueue.length === 0) {
+            noCpStreak++;
+            retry(i, toBrowse, status);
+          } else {
+            stats.retries++;
+            toBrowse.unshift(i);
+          }
+          return;
+        }
+        noCpStreak = 0;
+        if (!r || !r.statusCode.isGood()) {
+          giveUp(i, status);
+          finish(i);
+          return;
+        }
+        refs.get(i)!.push(...(r.references ?? []));
+        if (r.continuationPoint && r.continuationPoint.length > 0) {
+          heldCps.set(i, r.continuationPoint);
+          cpQueue.push(i);
+        } else finish(i);
+      };
+
+      const onNext = (i: number, cp: Buffer, r: BrowseResult | undefined) => {
+        const status = r?.statusCode.name ?? 'BadUnexpectedError';
+        heldCps.delete(i);
+        if (status === 'BadContinuationPointInvalid') {
+          // The server dropped it (timeout, or freed for another request): start this node again.
+          refs.set(i, []);
+          retry(i, toBrowse, status);
+          if (nodes[i]!.browseStatus !== undefined) finish(i);
+          return;
+        }
+        if (!r || !r.statusCode.isGood()) {
+          giveUp(i, status);
+          finish(i);
+          return;
+        }
+        const got = r.references ?? [];
+        refs.get(i)!.push(...got);
+        const next = r.continuationPoint && r.continuationPoint.length > 0 ? r.continuationPoint : undefined;
+        if (!next) {
+          finish(i);
+          return;
+        }
+        // A server that hands back the same point without references would loop forever.
+        if (got.length === 0 && next.equals(cp)) {
+          const n = (sameCp.get(i) ?? 0) + 1;
+          sameCp.set(i, n);
+          if (n >= 3) {
+            releaseLater.push(next);
+            giveUp(i, 'NoProgress: the server returned the same continuation point without references');
+            finish(i);
+            return;
+          }
+        }
+        heldCps.set(i, next);
+        cpQueue.push(i);
+      };
+
+      const releaseLater: Buffer[] = [];
+      await pump(
+        maxInFlight,
+        () => {
+          checkAbort();
+          if (noCpStreak > maxRetries * 2) {
+            for (const i of toBrowse.take(toBrowse.length)) giveUp(i, 'BadNoContinuationPoints: the server refused continuation points while iiot held none');
+          }
+          return browseBatch() ?? readBatch();
+        },
+        () => options.onProgress?.({ nodes: nodes.length, browsed: browsedCount, depth, requests: counters.browse + counters.browseNext + counters.read + counters.other }),
+      );
+      if (releaseLater.length > 0) {
+        await session.browseNext(releaseLater, true).catch(() => undefined);
+        counters.browseNext++;
+        stats.cpReleased += releaseLater.length;
+      }
+      for (const i of levelSet) if (!finished.has(i) && nodes[i]!.browseStatus === undefined) giveUp(i, 'BadUnexpectedError: browse did not finish');
+
+      // Children, in the order of the level and of each node's references: deterministic trees.
+      const nextLevel: number[] = [];
+      for (const i of levelSet) {
+        const list = refs.get(i) ?? [];
+        refs.delete(i);
+        stats.references += list.length;
+        for (const ref of list) {
+          if (ref.nodeId.serverIndex) continue; // a node on another server
+          const id = localId(m, ref.nodeId, namespaces);
+          const known = index.get(id);
+          if (known !== undefined) {
+            if (known !== i && nodes[known]!.parent !== i) (nodes[known]!.otherParents ??= []).push(i);
+            continue;
+          }
+          const k = nodes.length;
+          index.set(id, k);
+          nodes.push({
+            nodeId: id,
+            ns: ref.browseName.namespaceIndex,
+            browseName: ref.browseName.name ?? '',
+            displayName: ref.displayName.text ?? ref.browseName.name ?? '',
+            nodeClass: NODE_CLASS_BY_VALUE[ref.nodeClass] ?? 'Unspecified',
+            typeDefinition: ref.typeDefinition && !ref.typeDefinition.isEmpty() ? localId(m, ref.typeDefinition, namespaces) : undefined,
+            parent: i,
+            referenceType: refTypeNames.get(nodeIdText(ref.referenceTypeId)) ?? nodeIdText(ref.referenceTypeId),
+            depth: nodes[i]!.depth + 1,
+            children: [],
+            browsed: false,
+          });
+          nodes[i]!.children.push(k);
+          queueReads(k);
+          if (nodes[k]!.depth < maxDepth) nextLevel.push(k);
+        }
+      }
+      level = nextLevel;
+      depth++;
+      if (options.maxNodes !== undefined && nodes.length >= options.maxNodes && level.length > 0) throw new CrawlStopped(`stopped at ${options.maxNodes} nodes (maxNodes)`);
+    }
+    // Attributes still queued after the last level.
+    await pump(maxInFlight, () => (checkAbort(), readBatch()), () => undefined);
+  } catch (err) {
+    if (!(err instanceof CrawlStopped)) {
+      await releaseAll(session, heldCps);
+      throw err;
+    }
+    stopReason = err.reason;
+    stats.cpReleased += await releaseAll(session, heldCps);
+  }
+
+  if (wantAttributes) await nameDataTypes(m, session, nodes, index, dataTypeNames, counters).catch(() => undefined);
+
+  return {
+    nodes,
+    roots,
+    complete: stopReason === undefined,
+    partialReason: stopReason,
+    problems,
+    limits,
+    batch: { nodesPerBrowse, nodesPerRead, continuationPoints: maxCps, maxReferencesPerNode: maxRefs, inFlight: maxInFlight },
+    namespaces,
+    stats: {
+      browseRequests: counters.browse,
+      browseNextRequests: counters.browseNext,
+      readRequests: counters.read,
+      requests: counters.browse + counters.browseNext + counters.read + counters.other,
+      references: stats.references,
+      continuationPointsFollowed: stats.cpFollowed,
+      continuationPointsReleased: stats.cpReleased,
+      retries: stats.retries,
+      durationMs: performance.now() - t0,
+    },
+  };
+}
+
+/** Releases every continuation point we still hold (best effort: the session may be gone). */
+async function releaseAll(session: ClientSession, held: Map<number, Buffer>): Promise<number> {
+  const cps = [...held.values()];
+  held.clear();
+  if (cps.length === 0) return 0;
+  await session.browseNext(cps, true).catch(() => undefined);
+  return cps.length;
+}
+
+async function readNamespaces(m: ClientModule, session: ClientSession): Promise<string[]> {
+  const dv = await session.read({ nodeId: m.makeNodeId(m.VariableIds.Server_NamespaceArray, 0), attributeId: m.AttributeIds.Value });
+  return Array.isArray(dv.value.value) ? (dv.value.value as string[]) : [];
+}
+
+/** node-opcua's id tables are numeric enums (with reverse entries): "i=47" -> "HasComponent". */
+function reverseIds(ids: object): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, id] of Object.entries(ids)) if (typeof id === 'number') out.set(`i=${id}`, name);
+  return out;
+}
+
+/** Node ids as users write them: "i=85" in namespace 0 (node-opcua writes "ns=0;i=85"). */
+export function nodeIdText(id: { toString(): string }): string {
+  const s = id.toString();
+  return s.startsWith('ns=0;') ? s.slice(5) : s;
+}
+
+/** "ns=2;s=X" for a local ExpandedNodeId, resolving a namespace URI if the server sent one. */
+function localId(m: ClientModule, x: ReferenceDescription['nodeId'], namespaces: string[]): string {
+  if (x.namespaceUri) {
+    const ns = namespaces.indexOf(x.namespaceUri);
+    if (ns >= 0) return nodeIdText(new m.NodeId(x.identifierType, x.value, ns));
+  }
+  return nodeIdText(new m.NodeId(x.identifierType, x.value, x.namespace));
+}
+
+/** DataType ids to names: namespace 0 from node-opcua's table, the rest from their BrowseName. */
+async function nameDataTypes(m: ClientModule, session: ClientSession, nodes: CrawledNode[], index: Map<string, number>, ns0: Map<string, string>, counters: Counters): Promise<void> {
+  const unknown = new Set<string>();
+  for (const n of nodes) {
+    if (!n.dataTypeId) continue;
+    const name = ns0.get(n.dataTypeId) ?? (index.has(n.dataTypeId) ? nodes[index.get(n.dataTypeId)!]!.browseName : undefined);
+    if (name) n.dataType = name;
+    else unknown.add(n.dataTypeId);
+  }
+  if (unknown.size === 0) return;
+  const ids = [...unknown];
+  const names = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const dvs = await session.read(chunk.map((nodeId) => ({ nodeId, attributeId: m.AttributeIds.BrowseName })));
+    counters.read++;
+    chunk.forEach((id, k) => {
+      const qn = dvs[k]?.value.value as { name?: string } | null;
+      if (qn?.name) names.set(id, qn.name);
+    });
+  }
+  for (const n of nodes) if (n.dataTypeId && !n.dataType) n.dataType = names.get(n.dataTypeId) ?? n.dataTypeId;
+}
+
+/** The browse path of a node from its crawl root's own path ("/Objects/2:Plant/2:Pump1"). */
+export function browsePath(nodes: readonly CrawledNode[], i: number, rootPaths?: ReadonlyMap<number, string>): string {
+  const parts: string[] = [];
+  let cur: number | undefined = i;
+  while (cur !== undefined) {
+    const n: CrawledNode = nodes[cur]!;
+    const rp = rootPaths?.get(cur);
+    if (rp !== undefined) return rp + (parts.length ? `/${parts.reverse().join('/')}` : '');
+    if (n.parent === undefined) {
+      // The root of the address space has no segment of its own.
+      if (n.nodeId === 'i=84') return `/${parts.reverse().join('/')}`;
+      parts.push(formatSegment(n.ns, n.browseName));
+      return `/${parts.reverse().join('/')}`;
+    }
+    parts.push(formatSegment(n.ns, n.browseName));
+    cur = n.parent;
+  }
+  return `/${parts.reverse().join('/')}`;
+}
+
+/** "rwh": CurrentRead, CurrentWrite, HistoryRead bits of an AccessLevel ("-" for none). */
+export function accessString(level: number | undefined): string {
+  if (level === undefined) return '';
+  const s = `${level & 1 ? 'r' : ''}${level & 2 ? 'w' : ''}${level & 4 ? 'h' : ''}`;
+  return s === '' ? '-' : s;
+}
