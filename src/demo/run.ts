@@ -21,7 +21,7 @@ export interface DemoOptions {
   days: number;
 }
 
-const TOTAL_STEPS = 4;
+const TOTAL_STEPS = 5;
 
 export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
   const started = performance.now();
@@ -49,7 +49,14 @@ export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
         })
       : undefined;
 
-    const capture = join(dir, 'plant-30d.jsonl.gz');
+    const glimpse = plant?.endpoints.opcua
+      ? await steps.run('Browsing the OPC UA address space (Plant folder)', async () => {
+          const g = await browsePlant(plant!, join(dir, 'iiot-pki'), io);
+          return { value: g, summary: `${g.nodes} nodes under /Objects/Plant in ${g.requests} requests over ${g.security}; ${g.variables.length} variables with units` };
+        })
+      : undefined;
+
+    const capture = join(dir, 'plant-history.jsonl.gz');
     const generated = await steps.run(`Generating ${opts.days} days of plant history (accelerated clock)`, async () => {
       const { generateCapture } = await import('../sim/generate.js');
       const { loadPlantFile, defaultPlantPath } = await import('../sim/plant-file.js');
@@ -73,13 +80,14 @@ export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
     const body = {
       ...summary,
       inventory: inventory ?? [],
+      addressSpace: glimpse ?? null,
       analysis: analysis ?? null,
       steps: steps.results.map((s) => ({ ...s, ms: Math.round(s.ms) })),
       next: nextCommands(),
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     if (io.json) emitJson(io, 'iiot.demo/1', body);
-    else out(io, render(io, body.inventory, analysis, body.seconds));
+    else out(io, render(io, body.inventory, glimpse, analysis, body.seconds));
   } finally {
     await plant?.stop();
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
@@ -142,9 +150,55 @@ async function analyse(capture: string, truth: GroundTruth): Promise<DemoAnalysi
   return { degradation: deg.map((r) => r.statement), energy: en.statements.slice(0, 3), truth: truthLines };
 }
 
+interface Glimpse {
+  security: string;
+  nodes: number;
+  requests: number;
+  variables: Array<{ path: string; nodeId: string; unit?: string }>;
+}
+
+/**
+ * What `iiot browse URL /Objects/Plant --depth 3` does, with a PKI of the demo's own in which the
+ * plant's certificate is trusted explicitly (as `iiot pki trust FILE` would): nothing is trusted
+ * silently, even in the demo.
+ */
+async function browsePlant(plant: RunningPlant, pkiDir: string, io: IO): Promise<Glimpse> {
+  const [{ Pki }, { openSession }, { crawl, browsePath }, { resolveNode }, { sessionIO }, { parseTarget }] = await Promise.all([
+    import('../protocols/opcua/pki.js'),
+    import('../protocols/opcua/session.js'),
+    import('../protocols/opcua/crawler.js'),
+    import('../protocols/opcua/browse-path.js'),
+    import('../protocols/opcua/cli-io.js'),
+    import('../core/targets.js'),
+  ]);
+  const pki = new Pki(pkiDir);
+  const url = plant.endpoints.opcua!;
+  pki.trust(plant.opcua!.certificateFile, 'pki trust', url);
+  const target = parseTarget(url);
+  if (target.protocol !== 'opcua') throw new Error(`not an OPC UA endpoint: ${url}`);
+  const s = await openSession({
+    connect: { target, identity: { kind: 'anonymous' }, trustOnFirstUse: false, timeoutMs: 10_000 },
+    pki,
+    io: { ...sessionIO(io), info: () => {} },
+  });
+  try {
+    const root = (await resolveNode(s.session, '/Objects/Plant')).nodeId;
+    const result = await crawl(s.session, { roots: [root], maxDepth: 3, attributes: true });
+    const variables = result.nodes
+      .map((n, i) => ({ n, i }))
+      .filter(({ n }) => n.nodeClass === 'Variable' && n.unit !== undefined)
+      .map(({ n, i }) => ({ path: `/Objects${browsePath(result.nodes, i)}`, nodeId: n.nodeId, ...(n.unit ? { unit: n.unit } : {}) }));
+    return { security: `${s.endpoint.securityMode}/${s.endpoint.securityPolicy}`, nodes: result.nodes.length, requests: result.stats.requests, variables };
+  } finally {
+    await s.close();
+    await pki.close();
+  }
+}
+
 function nextCommands(): string[] {
   return [
     'iiot sim                                        # keep the plant running (ports 4840, 5020, 1883)',
+    'iiot browse opc.tcp://127.0.0.1:4840 /Objects/Plant --depth 2 --attributes --trust-on-first-use',
     'iiot sim --generate --days 21 -o plant.jsonl.gz',
     'iiot capture info plant.jsonl.gz',
     'iiot analyze degradation plant.jsonl.gz --tag pump1.vibration --threshold zone:C/D --report pump.html',
@@ -152,7 +206,7 @@ function nextCommands(): string[] {
   ];
 }
 
-function render(io: IO, inventory: InventoryRow[], analysis: DemoAnalysis | undefined, seconds: number): string {
+function render(io: IO, inventory: InventoryRow[], glimpse: Glimpse | undefined, analysis: DemoAnalysis | undefined, seconds: number): string {
   const s = io.style;
   const lines: string[] = ['', s.bold('What is there')];
   lines.push(renderTable(inventory, [
@@ -160,6 +214,17 @@ function render(io: IO, inventory: InventoryRow[], analysis: DemoAnalysis | unde
     { header: 'endpoint', value: (r) => r.url },
     { header: 'device', value: (r) => r.what },
   ], { indent: '  ' }));
+  if (glimpse) {
+    lines.push('', s.bold(`A glimpse of the address space (${glimpse.security}, ${glimpse.requests} requests for ${glimpse.nodes} nodes)`));
+    lines.push(
+      renderTable(glimpse.variables.slice(0, 8), [
+        { header: 'browse path', value: (v) => v.path },
+        { header: 'node id', value: (v) => v.nodeId },
+        { header: 'unit', value: (v) => v.unit ?? '' },
+      ], { indent: '  ' }),
+    );
+    if (glimpse.variables.length > 8) lines.push(s.dim(`  ... and ${glimpse.variables.length - 8} more variables`));
+  }
   if (analysis) {
     lines.push('', s.bold('Degradation (pump 1 bearing)'));
     for (const d of analysis.degradation) lines.push(`  ${d}`);

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+interface DemoJson {
+  schema: string;
+  plant: { endpoints: Record<string, string>; signals: number };
+  inventory: Array<{ protocol: string; url: string }>;
+  addressSpace: { security: string; nodes: number; requests: number; variables: Array<{ nodeId: string; unit?: string }> } | null;
+  analysis: { degradation: string[]; energy: string[]; truth: string[] } | null;
+  steps: Array<{ name: string; ok: boolean }>;
+  next: string[];
+}
+
+describe('iiot demo', () => {
+  it('walks the commissioning run against the embedded plant and reports it as JSON', async () => {
+    const r = await runCli(['demo', '--json'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as DemoJson;
+    expect(doc.schema).toBe('iiot.demo/1');
+    expect(doc.steps.every((s) => s.ok), JSON.stringify(doc.steps)).toBe(true);
+    // the three protocols, on loopback only
+    expect(doc.inventory.map((d) => d.protocol)).toEqual(['OPC UA', 'Modbus TCP', 'Modbus TCP', 'Modbus TCP', 'MQTT']);
+    for (const d of doc.inventory) expect(d.url).toMatch(/^[a-z.-]+:\/\/127\.0\.0\.1:\d+/);
+    // the address space glimpse found the pump's vibration with its unit, over a secure channel
+    expect(doc.addressSpace?.security).toBe('SignAndEncrypt/Basic256Sha256');
+    expect(doc.addressSpace?.variables).toContainEqual(expect.objectContaining({ nodeId: 'ns=5;s=pump1.vibration', unit: 'mm/s' }));
+    expect(doc.addressSpace!.requests).toBeLessThan(doc.addressSpace!.nodes);
+    // the degradation statement a planner reads, and energy beside the simulator's truth
+    expect(doc.analysis?.degradation[0]).toMatch(/^pump1\.vibration .*zone C\/D.*80% interval/);
+    expect(doc.analysis?.energy[0]).toMatch(/MWh over 21\.0 days/);
+    expect(doc.analysis?.truth.join('\n')).toMatch(/simulated bearing reaches 4\.5 mm\/s/);
+    expect(doc.next.some((c) => c.startsWith('iiot sim'))).toBe(true);
+    // diagnostics on stderr, nothing else on stdout
+    expect(r.stderr).toMatch(/\[1\/\d\] Starting the simulated plant/);
+  });
+
+  it('prints a readable summary for people, and refuses a bad --days', async () => {
+    const r = await runCli(['demo', '--days', '3'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('What is there');
+    expect(r.stdout).toContain('A glimpse of the address space');
+    expect(r.stdout).toMatch(/Try next\n  \$ iiot sim/);
+    const bad = await runCli(['demo', '--days', 'many']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^iiot: error: --days many/);
+  });
+});
