@@ -92,7 +92,16 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
   };
 
   info(io, `iiot sim: starting ${config.name} on ${opts.host}...`);
-  const plant = await startPlant(plantOptions);
+  // Listen for Ctrl-C and SIGTERM before anything starts: a stop asked for during start-up (a CI
+  // job cancelled early) must still close every port.
+  const stop = listenForStop(opts);
+  let plant: RunningPlant;
+  try {
+    plant = await startPlant(plantOptions);
+  } catch (err) {
+    stop.dispose();
+    throw err;
+  }
   const body = describe(plant, plantFile, password !== undefined ? opts.user : undefined);
   try {
     if (io.json) emitJson(io, 'iiot.sim/1', body);
@@ -100,9 +109,10 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
     if (opts.readyFile) writeReadyFile(opts.readyFile, body);
     if (!io.json) info(io, tryLines(plant));
     info(io, `ready in ${formatDuration(plant.startupMs.total)}; ${opts.durationMs === undefined ? 'Ctrl-C to stop' : `stopping after ${formatDuration(opts.durationMs)}`}`);
-    const reason = await waitForStop(opts);
+    const reason = await stop.wait(opts.durationMs);
     info(io, `iiot sim: ${reason}, stopping...`);
   } finally {
+    stop.dispose();
     await plant.stop();
     if (opts.readyFile) rmSync(opts.readyFile, { force: true });
   }
@@ -110,25 +120,40 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
   return 0;
 }
 
-/** Resolves on SIGINT, SIGTERM, the abort signal or the end of --duration. */
-function waitForStop(opts: SimRunOptions): Promise<string> {
-  return new Promise((resolve) => {
-    const done = (reason: string) => {
+/**
+ * Catches SIGINT, SIGTERM and the abort signal from the moment it is called; `wait` resolves with
+ * the reason once one of them (or the end of the duration, counted from the call to wait) comes.
+ */
+function listenForStop(opts: SimRunOptions): { wait(durationMs: number | undefined): Promise<string>; dispose(): void } {
+  let reason: string | undefined;
+  let wake: ((r: string) => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const stopWith = (r: string) => {
+    reason ??= r;
+    wake?.(reason);
+  };
+  const onInt = () => stopWith('interrupted');
+  const onTerm = () => stopWith('terminated');
+  const onAbort = () => stopWith('asked to stop');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  if (opts.signal?.aborted) stopWith('asked to stop');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    wait(durationMs) {
+      if (reason !== undefined) return Promise.resolve(reason);
+      return new Promise((resolve) => {
+        wake = resolve;
+        if (durationMs !== undefined) timer = setTimeout(() => stopWith(`${formatDuration(durationMs)} elapsed`), durationMs);
+      });
+    },
+    dispose() {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       opts.signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
-      resolve(reason);
-    };
-    const onInt = () => done('interrupted');
-    const onTerm = () => done('terminated');
-    const onAbort = () => done('asked to stop');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-    if (opts.signal?.aborted) return done('asked to stop');
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = opts.durationMs === undefined ? undefined : setTimeout(() => done(`${formatDuration(opts.durationMs!)} elapsed`), opts.durationMs);
-  });
+    },
+  };
 }
 
 /** The password for OPC UA and MQTT users: --password-file, else $IIOT_SIM_PASSWORD. Never argv. */
