@@ -66,9 +66,9 @@ async function startMosquitto(nodelay: boolean): Promise<number> {
   return port;
 }
 
-async function startAedesProcess(): Promise<string> {
-  const ready = join(work, 'aedes.json');
-  const child = spawn(process.execPath, [BIN, 'sim', '--no-opcua', '--no-modbus', '--no-json-topics', '--no-sparkplug', '--mqtt-port', '0', '--ready-file', ready, '--quiet'], { stdio: 'ignore' });
+async function startAedesProcess(nagle = false): Promise<string> {
+  const ready = join(work, `aedes${nagle ? '-nagle' : ''}.json`);
+  const child = spawn(process.execPath, [BIN, 'sim', '--no-opcua', '--no-modbus', '--no-json-topics', '--no-sparkplug', '--mqtt-port', '0', '--ready-file', ready, '--quiet', ...(nagle ? ['--mqtt-nagle'] : [])], { stdio: 'ignore' });
   children.push(child);
   return (JSON.parse(await waitForFile(ready)) as { endpoints: { mqtt: string } }).endpoints.mqtt;
 }
@@ -177,12 +177,14 @@ try {
   const nagle = await startMosquitto(false);
   const nodelay = await startMosquitto(true);
   const aedes = await startAedesProcess();
+  const aedesNagle = await startAedesProcess(true);
   const mqttRows: Array<Array<string | number>> = [];
   const flags: string[] = [];
   for (const [name, url, cport] of [
     ['mosquitto 2.0 (default)', `mqtt://127.0.0.1:${nagle}`, nagle],
     ['mosquitto 2.0, set_tcp_nodelay true', `mqtt://127.0.0.1:${nodelay}`, nodelay],
     ['aedes 1.2 (iiot sim)', aedes, undefined],
+    ['aedes 1.2 (iiot sim --mqtt-nagle)', aedesNagle, undefined],
   ] as const) {
     await iiotSeries(url, { qos: '0,1' }, 30);
     const s = await iiotSeries(url, { qos: '0,1' }, N_MQTT);

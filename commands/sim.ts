@@ -31,6 +31,7 @@ interface SimFlags {
   maxReferencesPerNode?: string;
   extraNodes?: string;
   mqttAuth?: boolean;
+  mqttNagle?: boolean;
   jsonTopics: boolean;
   sparkplug: boolean;
   mqttBroker?: string;
@@ -91,6 +92,7 @@ export function register(program: Command): void {
     .option('--max-references-per-node <n>', 'references per node and Browse before a continuation point')
     .option('--extra-nodes <n>', 'add this many synthetic variables under /Objects/Synthetic')
     .option('--mqtt-auth', 'the broker requires --user and the password (with --mqtt-broker: log on with them)')
+    .option('--mqtt-nagle', "leave Nagle's algorithm on in the embedded broker, to reproduce an unpatched broker's ~40 ms QoS 1 stall")
     .option('--no-json-topics', 'no plain-JSON topics')
     .option('--no-sparkplug', 'no Sparkplug B edge node')
     .option('--mqtt-broker <url>', 'publish to this broker instead of embedding one (mqtt://host:port)')
@@ -176,6 +178,7 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
     mqtt: f.mqtt && {
       port: port(f.mqttPort, '--mqtt-port'),
       auth: Boolean(f.mqttAuth),
+      ...(f.mqttNagle ? { nagle: true } : {}),
       json: f.jsonTopics,
       sparkplug: f.sparkplug,
       ...(f.mqttBroker === undefined ? {} : { brokerUrl: brokerUrl(f.mqttBroker) }),

@@ -87,6 +87,8 @@ export interface MqttPlantOptions {
   groupId?: string;
   edgeNodeId?: string;
   qos?: 0 | 1;
+  /** the embedded broker leaves Nagle's algorithm on (reproduces an unpatched broker's ~40 ms QoS 1 stall) */
+  nagle?: boolean;
 }
 
 export interface PlantOptions {
@@ -284,7 +286,7 @@ export async function startPlant(options: PlantOptions = {}): Promise<RunningPla
       let creds = o.brokerAuth;
       if (!url) {
         const { startBroker } = await import('../protocols/mqtt/broker.js');
-        const broker: RunningBroker = await startBroker({ host, port: o.port ?? 0, ...(o.auth ? { auth: o.auth } : {}) });
+        const broker: RunningBroker = await startBroker({ host, port: o.port ?? 0, ...(o.auth ? { auth: o.auth } : {}), ...(o.nagle ? { nagle: true } : {}) });
         stops.push(() => broker.stop());
         url = broker.url;
         creds = o.auth;

@@ -27,7 +27,7 @@ export interface SimRunOptions {
   host: string;
   opcua: false | { port: number; profile: SecurityProfileName; pkiDir?: string; acceptAnyClientCert: boolean; limits: OpcUaLimits; extraNodes?: number };
   modbus: false | { port: number; unknownUnit: 'gateway-exception' | 'ignore' };
-  mqtt: false | { port: number; auth: boolean; json: boolean; sparkplug: boolean; brokerUrl?: string };
+  mqtt: false | { port: number; auth: boolean; json: boolean; sparkplug: boolean; brokerUrl?: string; nagle?: boolean };
   rtu?: { path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; unitId: number; dataBits: 7 | 8; stopBits: 1 | 2 };
   /** identity for OPC UA username tokens and MQTT; the password only from the environment or a file */
   user: string;
@@ -78,6 +78,7 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
     mqtt: opts.mqtt && {
       port: opts.mqtt.port,
       json: opts.mqtt.json,
+      ...(opts.mqtt.nagle ? { nagle: true } : {}),
       sparkplug: opts.mqtt.sparkplug,
       ...(opts.mqtt.brokerUrl === undefined ? {} : { brokerUrl: opts.mqtt.brokerUrl }),
       // --mqtt-auth: the embedded broker requires the user, or the publishers log on to --mqtt-broker with it

@@ -22,6 +22,12 @@ export interface BrokerOptions {
    * (or `iiot discover`) that subscribes late still learns every node and its metrics. Default true.
    */
   sparkplugAware?: boolean;
+  /**
+   * Leave Nagle's algorithm on for client sockets (default false: TCP_NODELAY, as a broker should).
+   * With it on, a QoS 1 publisher that also subscribes waits ~40 ms for the delayed ACK: the stall
+   * of an unpatched broker, which `iiot check latency` must make visible (iiot sim --mqtt-nagle).
+   */
+  nagle?: boolean;
 }
 
 const SPARKPLUG_CERTIFICATE = /^spBv1\.0\/[^/]+\/(NBIRTH|DBIRTH|NDEATH|DDEATH)\//;
@@ -41,6 +47,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
+    socket.setNoDelay(options.nagle !== true);
     socket.once('close', () => sockets.delete(socket));
     broker.handle(socket);
   });
