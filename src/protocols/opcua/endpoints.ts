@@ -138,7 +138,7 @@ export async function findServers(url: string, options: GetEndpointsOptions): Pr
 }
 
 /** A client for unsecured discovery calls: a throw-away certificate in memory, no retries. */
-async function createBareClient(options: GetEndpointsOptions): Promise<OPCUAClient> {
+export async function createBareClient(options: GetEndpointsOptions): Promise<OPCUAClient> {
   const m = await loadClient(options.debug);
   return m.OPCUAClient.create({
     applicationName: 'iiot',

@@ -9,11 +9,9 @@
  * 4. only when asked, FindServersOnNetwork on a discovery server (LDS-ME).
  * node-opcua is loaded only at step 2, and only when a port answered the Hello.
  */
-import { randomUUID } from 'node:crypto';
 import { inspectCertificate, splitDerChain } from './certificates.js';
 import { withDeadline } from './deadline.js';
-import { findServers, getEndpoints, type EndpointInfo, type ServerApplication } from './endpoints.js';
-import { loadClient } from './load.js';
+import { createBareClient, findServers, getEndpoints, type EndpointInfo, type ServerApplication } from './endpoints.js';
 import { closeSocket, exchange, ProbeFailure, type ProbeIO } from '../probe-io.js';
 
 export type OpcUaCertificateSummary = {
@@ -245,23 +243,9 @@ export async function probeOpcUa(io: ProbeIO, options: OpcUaProbeOptions): Promi
   return result;
 }
 
-/**
- * FindServersOnNetwork (Part 12, LDS-ME) over an unsecured channel, no session.
- * TODO(endpoints.ts): use an exported bare client from endpoints.ts once there is one; this
- * repeats its two rules: no retries, and a throw-away certificate in memory (never the user's store).
- */
+/** FindServersOnNetwork (Part 12, LDS-ME) over an unsecured channel, no session. */
 async function findServersOnNetwork(url: string, timeoutMs: number, debug: (line: string) => void): Promise<OpcUaServerOnNetwork[]> {
-  const m = await loadClient(debug);
-  const client = m.OPCUAClient.create({
-    applicationName: 'iiot',
-    endpointMustExist: false,
-    securityMode: m.MessageSecurityMode.None,
-    securityPolicy: m.SecurityPolicy.None,
-    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    transportTimeout: timeoutMs,
-    defaultTransactionTimeout: timeoutMs,
-    ...(await throwAwayKeyPair(m)),
-  });
+  const client = await createBareClient({ timeoutMs, debug });
   try {
     await withDeadline(client.connect(url), timeoutMs, () => client.disconnect(), `${url} did not answer within`);
     const list = await withDeadline(client.findServersOnNetwork(), timeoutMs, () => client.disconnect(), `${url} did not answer FindServersOnNetwork within`);
@@ -269,24 +253,6 @@ async function findServersOnNetwork(url: string, timeoutMs: number, debug: (line
   } finally {
     await client.disconnect().catch(() => undefined);
   }
-}
-
-type ClientModule = Awaited<ReturnType<typeof loadClient>>;
-type KeyPairProvider = NonNullable<Parameters<ClientModule['OPCUAClient']['create']>[0]['certificateKeyPairProvider']>;
-let throwAway: Promise<{ applicationUri: string; certificateKeyPairProvider: KeyPairProvider }> | undefined;
-
-function throwAwayKeyPair(m: ClientModule): Promise<{ applicationUri: string; certificateKeyPairProvider: KeyPairProvider }> {
-  throwAway ??= (async () => {
-    const cu = m.crypto_utils;
-    const key = await cu.generatePrivateKey(2048);
-    const applicationUri = `urn:iiot:discovery:${randomUUID()}`;
-    const { cert } = await cu.createSelfSignedCertificate({ privateKey: key, subject: '/CN=iiot-discovery', applicationUri, validity: 30, purpose: cu.CertificatePurpose.ForApplication });
-    const der = cu.convertPEMtoDER(cert);
-    const { privPem } = await cu.privateKeyToPEM(key);
-    const privateKey = cu.makePrivateKeyFromPem(privPem);
-    return { applicationUri, certificateKeyPairProvider: { getCertificate: () => der, getCertificateChain: () => [der], getPrivateKey: () => privateKey } };
-  })();
-  return throwAway;
 }
 
 export { ProbeFailure };
