@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import Modbus from 'modbus-serial';
 import type { IServiceVector } from 'modbus-serial';
 import { IiotError } from '../../core/errors.js';
@@ -185,7 +186,8 @@ export async function startModbusRtuServer(options: ModbusRtuOptions): Promise<R
   });
   const { path, baudRate, parity } = options;
   return {
-    url: `modbus-rtu://${path.startsWith('/') ? '' : '/'}${path}?baud=${baudRate}&parity=${parity}&unit=${options.unit.unitId}`,
+    // A relative path ("ttyB" next to a socat link) is made absolute: the URL names one port wherever it is read.
+    url: `modbus-rtu://${/^COM\d+$/i.test(path) || isAbsolute(path) ? path : resolve(path)}?baud=${baudRate}&parity=${parity}&unit=${options.unit.unitId}`,
     stop: () => closeServer(server),
   };
 }
