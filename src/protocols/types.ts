@@ -4,7 +4,6 @@
  * depend on these types only; adding a protocol is one new folder plus one line in index.ts.
  */
 import type { CaptureHeader, CaptureRecord, EventKind, SampleValue, SourceInfo, TagInfo } from '../capture/types.js';
-import type { Target } from '../core/targets.js';
 
 /** Where a source delivers what it receives: the capture writer has exactly this shape. */
 export interface SampleSink {
@@ -57,12 +56,5 @@ export interface Finding {
   remedy: string;
 }
 
-/** What discovery learned about one open port. */
-export interface ProbeResult {
-  protocol: Target['protocol'] | 'sparkplug';
-  url: string;
-  /** protocol-specific identity (application name and URI, vendor/product, broker version...) */
-  identity: Record<string, unknown>;
-  /** e.g. OPC UA endpoints, Modbus unit ids that answered */
-  details?: Record<string, unknown>;
-}
+// Discovery's probes return protocol-specific results (opcua/probe.ts, modbus/probe.ts,
+// mqtt/probe.ts); the inventory (src/discovery/inventory.ts, docs/inventory.md) is their contract.
