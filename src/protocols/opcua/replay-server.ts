@@ -1,0 +1,258 @@
+/**
+ * The OPC UA server of `iiot replay --to opcua`: the recorded variables under their recorded node
+ * ids, in their recorded namespaces at their recorded indexes where possible (placeholder
+ * namespaces fill the indexes in between, and namespace 1 takes the recorded URI when a tag lived
+ * there), with any status code and the recorded source timestamps. Built on node-opcua's server
+ * with the standard nodeset only (the companion nodesets would cost a second of start-up and hold
+ * nothing a replay needs). The plant server (plant-server.ts) cannot do this: it serves string ids
+ * in one namespace and three status codes.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Namespace, OPCUAServer, UAObject, UAVariable } from 'node-opcua';
+import { IiotError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { listenError } from '../listen.js';
+import { euUnit } from './eu-units.js';
+import { loadServerModule } from './plant-server.js';
+import { ensureServerCertificate, type ServerSecurity } from './server-security.js';
+
+/** OPC UA built-in types a replayed variable may have. */
+export const REPLAY_TYPES = ['Boolean', 'SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Float', 'Double', 'String', 'DateTime'] as const;
+export type ReplayType = (typeof REPLAY_TYPES)[number];
+
+export interface ReplayFolder {
+  name: string;
+  /** namespace URI of the browse name */
+  uri: string;
+}
+
+export interface ReplayVariableDef {
+  /** what set() is called with (the capture's tag name) */
+  key: string;
+  /** namespace URI of the node id */
+  uri: string;
+  /** the node id without its namespace: s=..., i=..., g=..., b=... */
+  ident: string;
+  browseName: string;
+  /** namespace URI of the browse name (default: uri) */
+  browseUri?: string | undefined;
+  description?: string | undefined;
+  /** folders from Objects down to the variable's parent */
+  folders: ReplayFolder[];
+  dataType: ReplayType;
+  array: boolean;
+  unit?: string | undefined;
+  range?: readonly [number, number] | undefined;
+}
+
+export interface ReplayServerOptions {
+  host: string;
+  port: number;
+  /** the server's application URI (becomes namespace 1) */
+  applicationUri: string;
+  /** namespaces from index 2 on, in order (placeholders included) */
+  namespaces: string[];
+  variables: ReplayVariableDef[];
+  security: ServerSecurity;
+  pkiDir: string;
+  autoAcceptClientCertificates: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningReplayServer {
+  readonly endpointUrl: string;
+  /** the server's NamespaceArray */
+  readonly namespaceArray: readonly string[];
+  /** "ns=<index>;<ident>" of a key */
+  nodeIdOf(key: string): string | undefined;
+  /** the value, a status name (any OPC UA status) and the source timestamp */
+  set(key: string, value: unknown, status: string | undefined, sourceTimestamp: Date): void;
+  stop(): Promise<void>;
+}
+
+export async function startReplayServer(o: ReplayServerOptions): Promise<RunningReplayServer> {
+  const opc = await loadServerModule(o.log);
+  const { OPCUAServer, OPCUACertificateManager, SecurityPolicy, MessageSecurityMode, nodesets, DataType, DataValue, StatusCodes, makeEUInformation, Variant, VariantArrayType } = opc;
+  mkdirSync(o.pkiDir, { recursive: true });
+  const cm = new OPCUACertificateManager({ rootFolder: o.pkiDir, automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates, keySize: 2048 });
+  await cm.initialize();
+  const userCm = new OPCUACertificateManager({ rootFolder: join(o.pkiDir, 'user-pki'), automaticallyAcceptUnknownCertificate: false, keySize: 2048 });
+  await userCm.initialize();
+  const dispose = async () => {
+    await cm.dispose().catch(() => undefined);
+    await userCm.dispose().catch(() => undefined);
+  };
+  const certificateFile = await ensureServerCertificate(cm, {
+    applicationUri: o.applicationUri,
+    applicationName: `iiot replay (${o.host})`,
+    host: o.host,
+    validityDays: o.security.certificateValidityDays,
+  });
+  const server: OPCUAServer = new OPCUAServer({
+    port: o.port,
+    host: o.host,
+    hostname: o.host,
+    nodeset_filename: [nodesets.standard],
+    serverCertificateManager: cm,
+    userCertificateManager: userCm,
+    certificateFile,
+    securityPolicies: o.security.policies.map((p) => SecurityPolicy[p]),
+    securityModes: o.security.modes.map((m) => MessageSecurityMode[m]),
+    allowAnonymous: o.security.anonymous,
+    serverInfo: { applicationUri: o.applicationUri, productUri: 'urn:iiot:replay', applicationName: { text: `iiot replay (${o.host})`, locale: 'en' } },
+    buildInfo: { productName: 'iiot replay', manufacturerName: 'iiot', softwareVersion: '1.0', productUri: 'urn:iiot:replay' },
+    isAuditing: false,
+  });
+  try {
+    await server.initialize();
+  } catch (err) {
+    await dispose();
+    throw new IiotError(ExitCode.Internal, `OPC UA replay server: ${(err as Error).message}`, { cause: err });
+  }
+  const addressSpace = server.engine.addressSpace!;
+  const byUri = new Map<string, Namespace>();
+  byUri.set(o.applicationUri, addressSpace.getOwnNamespace());
+  for (const uri of o.namespaces) if (!byUri.has(uri)) byUri.set(uri, addressSpace.registerNamespace(uri));
+  const nsOf = (uri: string): Namespace => {
+    let ns = byUri.get(uri);
+    if (!ns) {
+      ns = addressSpace.registerNamespace(uri);
+      byUri.set(uri, ns);
+    }
+    return ns;
+  };
+  // Folders live in a namespace of their own, so their automatic numeric ids never collide with
+  // a recorded numeric id; their browse names keep the recorded namespaces.
+  const folderNs = nsOf('urn:iiot:replay:folders');
+  const folders = new Map<string, UAObject>();
+  const folderFor = (path: ReplayFolder[]): UAObject => {
+    let parent: UAObject = addressSpace.rootFolder.objects;
+    let key = '';
+    for (const f of path) {
+      key += `/${f.uri}|${f.name}`;
+      let node = folders.get(key);
+      if (!node) {
+        node = folderNs.addFolder(parent, { browseName: { name: f.name, namespaceIndex: nsOf(f.uri).index } });
+        folders.set(key, node);
+      }
+      parent = node;
+    }
+    return parent;
+  };
+
+  const variables = new Map<string, { node: UAVariable; dataType: number; type: ReplayType; array: boolean; nodeId: string }>();
+  const units: Array<{ node: UAVariable; ns: Namespace; eu: { code: string; symbol: string; description: string } }> = [];
+  try {
+    for (const v of o.variables) {
+      const ns = nsOf(v.uri);
+      const parent = folderFor(v.folders);
+      const common = {
+        browseName: { name: v.browseName, namespaceIndex: nsOf(v.browseUri ?? v.uri).index },
+        displayName: v.browseName,
+        nodeId: v.ident,
+        ...(v.description === undefined ? {} : { description: v.description }),
+        componentOf: parent,
+        dataType: v.dataType,
+        ...(v.array ? { valueRank: 1, arrayDimensions: [0] } : {}),
+        accessLevel: 'CurrentRead',
+        userAccessLevel: 'CurrentRead',
+        minimumSamplingInterval: 0,
+      } as const;
+      const numeric = v.dataType !== 'Boolean' && v.dataType !== 'String' && v.dataType !== 'DateTime';
+      let node: UAVariable;
+      const eu = v.unit === undefined ? undefined : euUnit(v.unit);
+      if (numeric && !v.array && v.range !== undefined) {
+        // AnalogItemType: EURange is mandatory, EngineeringUnits optional
+        node = ns.addAnalogDataItem({
+          ...common,
+          ...(eu === undefined ? {} : { engineeringUnits: makeEUInformation(eu.code, eu.symbol, eu.description) }),
+          engineeringUnitsRange: { low: v.range[0], high: v.range[1] },
+        } as never);
+      } else {
+        node = ns.addVariable(common as never);
+        if (eu !== undefined) units.push({ node, ns, eu });
+      }
+      node.setValueFromSource({ dataType: DataType.Null }, StatusCodes.BadWaitingForInitialData, new Date());
+      variables.set(v.key, { node, dataType: DataType[v.dataType], type: v.dataType, array: v.array, nodeId: node.nodeId.toString() });
+    }
+    // A unit without a range: the EngineeringUnits property alone, added once every recorded
+    // node id is taken (a numeric id node-opcua picks for it then cannot collide with one).
+    for (const { node, ns, eu } of units) {
+      ns.addVariable({
+        propertyOf: node,
+        browseName: { name: 'EngineeringUnits', namespaceIndex: 0 },
+        typeDefinition: 'PropertyType',
+        dataType: 'EUInformation',
+        value: { dataType: DataType.ExtensionObject, value: makeEUInformation(eu.code, eu.symbol, eu.description) },
+        accessLevel: 'CurrentRead',
+        userAccessLevel: 'CurrentRead',
+      } as never);
+    }
+  } catch (err) {
+    await server.shutdown(0).catch(() => undefined);
+    await dispose();
+    const message = (err as Error).message.split('\n')[0] ?? '';
+    throw new IiotError(ExitCode.Usage, `OPC UA replay server: cannot build the address space: ${message}`, {
+      hint: /already|exist|nodeId/i.test(message) ? 'two tags of the capture map to the same node id; choose tags with --tags' : 'choose the tags to serve with --tags; run with --debug for details',
+      cause: err,
+    });
+  }
+  try {
+    await server.start();
+  } catch (err) {
+    await server.shutdown(0).catch(() => undefined);
+    await dispose();
+    throw listenError(err, 'OPC UA replay server', o.host, o.port);
+  }
+  const codes = StatusCodes as unknown as Record<string, unknown>;
+  const convert = (type: ReplayType, x: unknown): unknown => {
+    if (x === null || x === undefined) return null;
+    switch (type) {
+      case 'Boolean':
+        return typeof x === 'string' ? x === 'true' || x === '1' : Boolean(x);
+      case 'String':
+        return typeof x === 'string' ? x : JSON.stringify(x);
+      case 'DateTime':
+        return new Date(typeof x === 'number' || typeof x === 'string' ? x : String(x));
+      default:
+        return typeof x === 'number' ? x : typeof x === 'boolean' ? (x ? 1 : 0) : Number(x);
+    }
+  };
+  let stopped: Promise<void> | undefined;
+  return {
+    endpointUrl: server.getEndpointUrl(),
+    namespaceArray: addressSpace.getNamespaceArray().map((n) => n.namespaceUri),
+    nodeIdOf: (key) => variables.get(key)?.nodeId,
+    set: (key, value, status, sourceTimestamp) => {
+      const v = variables.get(key);
+      if (!v) return;
+      let code = status === undefined ? StatusCodes.Good : codes[status];
+      let x: unknown = value;
+      // The capture writes non-finite numbers as null with a NaN/Infinity quality: put them back.
+      if (value === null && (status === 'NaN' || status === 'Infinity' || status === '-Infinity')) {
+        x = status === 'NaN' ? NaN : status === 'Infinity' ? Infinity : -Infinity;
+        code = StatusCodes.Good;
+      }
+      if (code === undefined) code = status?.startsWith('Uncertain') ? StatusCodes.Uncertain : status?.startsWith('Good') ? StatusCodes.Good : StatusCodes.Bad;
+      const converted = v.array && Array.isArray(x) ? x.map((e) => convert(v.type, e)) : convert(v.type, x);
+      const variant =
+        converted === null
+          ? new Variant({ dataType: DataType.Null })
+          : new Variant({ dataType: v.dataType, ...(v.array ? { arrayType: VariantArrayType.Array } : {}), value: converted });
+      // setValueFromSource would make the server timestamp the source timestamp (the recorded
+      // time); a server timestamp says when the server got the value: now.
+      const internal = v.node as unknown as { _internal_set_dataValue?: (dv: unknown) => void };
+      if (typeof internal._internal_set_dataValue === 'function') {
+        internal._internal_set_dataValue(new DataValue({ value: variant, statusCode: code as never, sourceTimestamp, serverTimestamp: new Date() }));
+      } else {
+        v.node.setValueFromSource(variant, code as never, sourceTimestamp);
+      }
+    },
+    stop: () =>
+      (stopped ??= (async () => {
+        await server.shutdown(0);
+        await dispose();
+      })()),
+  };
+}

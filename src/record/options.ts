@@ -1,0 +1,32 @@
+/**
+ * `iiot record`'s options, parsed at the edge (commands/record.ts) into these types. Each source
+ * carries its protocol's options; what only the running recorder can supply (the OPC UA PKI and
+ * IO, the reconnect ceiling, the environment) is added by run.ts.
+ */
+import type { ModbusSourceOptions } from '../protocols/modbus/source.js';
+import type { MqttSourceOptions } from '../protocols/mqtt/source.js';
+import type { OpcUaSourceOptions } from '../protocols/opcua/source.js';
+
+export type SourceSpec =
+  | { protocol: 'opcua'; options: Omit<OpcUaSourceOptions, 'pki' | 'sessionIO' | 'reconnectMaxMs'> }
+  | { protocol: 'modbus'; options: Omit<ModbusSourceOptions, 'reconnectMaxMs'> }
+  | { protocol: 'mqtt'; options: Omit<MqttSourceOptions, 'reconnectMaxMs' | 'env'> };
+
+export interface RecordOptions {
+  /** capture file (.jsonl or .jsonl.gz) */
+  output: string;
+  /** replace an existing file (default: refuse) */
+  force: boolean;
+  durationMs?: number | undefined;
+  /** stop after this many samples (all sources together) */
+  count?: number | undefined;
+  flushIntervalMs: number;
+  rotateBytes?: number | undefined;
+  rotateMs?: number | undefined;
+  metadata: Record<string, unknown>;
+  /** longest pause between reconnect attempts */
+  reconnectMaxMs: number;
+  /** draw the live view on a terminal (default true; it is never drawn off a terminal or in CI) */
+  live: boolean;
+  sources: SourceSpec[];
+}

@@ -1,0 +1,348 @@
+/**
+ * `iiot record`: several sources into one capture file, until a duration, a count, Ctrl-C or
+ * SIGTERM; the file is finished cleanly in every one of those cases. Sources are prepared first
+ * (connected, tags resolved), so an unreachable device or a bad tag fails before any file exists;
+ * then the header is written with every tag known, and samples flow. Tags found later (MQTT
+ * topics, Sparkplug metrics) arrive as config events.
+ */
+import { existsSync } from 'node:fs';
+import { createElement } from 'react';
+import { createCaptureWriter, type CaptureWriter } from '../capture/writer.js';
+import type { TagInfo } from '../capture/types.js';
+import { IiotError, describeError, usageError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { debug as ioDebug, emitJson, info, out, warn, type IO } from '../core/io.js';
+import { formatDuration } from '../core/units.js';
+import { renderTable } from '../ui/table.js';
+import type { RecordOptions, SourceSpec } from './options.js';
+import { RecordingSink } from './sink.js';
+import type { RecorderSource, SourceHooks } from './source-api.js';
+import { RecordStats } from './stats.js';
+
+export type StopReason = 'duration' | 'count' | 'signal' | 'done' | 'error';
+
+export interface RecordResult {
+  files: readonly string[];
+  records: number;
+  stopped: StopReason;
+  durationMs: number;
+  stats: RecordStats;
+  sources: Array<{ id: string; protocol: string; endpoint: string; stats: Record<string, number> }>;
+}
+
+export interface RecordDeps {
+  /** stops the recording as Ctrl-C would (tests run the recorder in-process) */
+  signal?: AbortSignal;
+  /** called once the capture's header is written and every source started */
+  onStarted?: (files: readonly string[]) => void;
+  /** install SIGINT/SIGTERM handlers (default true) */
+  handleSignals?: boolean;
+}
+
+async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, hooks: SourceHooks): Promise<RecorderSource> {
+  switch (spec.protocol) {
+    case 'opcua': {
+      const { createOpcUaSource } = await import('../protocols/opcua/source.js');
+      const { pkiFor } = await import('../protocols/opcua/cli-io.js');
+      const { setOpcUaLogSink } = await import('../protocols/opcua/load.js');
+      setOpcUaLogSink(io.debug ? (t) => hooks.debug(t) : undefined);
+      return createOpcUaSource(
+        {
+          ...spec.options,
+          reconnectMaxMs: o.reconnectMaxMs,
+          pki: pkiFor(io),
+          sessionIO: {
+            env: io.env,
+            stdin: io.stdin as never,
+            stderr: io.stderr,
+            info: (t) => hooks.info(t),
+            warn: (t) => hooks.warn(t),
+            debug: io.debug ? (t) => hooks.debug(t) : undefined,
+          },
+        },
+        hooks,
+      );
+    }
+    case 'modbus': {
+      const { createModbusSource } = await import('../protocols/modbus/source.js');
+      return createModbusSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs }, hooks);
+    }
+    case 'mqtt': {
+      const { createMqttSource } = await import('../protocols/mqtt/source.js');
+      return createMqttSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs, env: io.env }, hooks);
+    }
+  }
+}
+
+function sourceId(spec: SourceSpec): string {
+  return spec.options.id;
+}
+
+export async function runRecord(io: IO, o: RecordOptions, deps: RecordDeps = {}): Promise<number> {
+  const result = await record(io, o, deps);
+  report(io, o, result);
+  return ExitCode.Ok;
+}
+
+export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): Promise<RecordResult> {
+  if (!o.force && existsSync(o.output)) {
+    throw usageError(`${o.output} already exists`, 'choose another file name, or add --force to replace it');
+  }
+  const stats = new RecordStats();
+  const animate = io.animate && o.live;
+  const seenWarnings = new Set<string>();
+  const warnings: string[] = [];
+  const sayWarn = (text: string) => {
+    if (seenWarnings.has(text)) return;
+    seenWarnings.add(text);
+    warnings.push(text);
+    if (animate && liveActive) stats.notice(text);
+    else warn(io, text);
+  };
+  const sayInfo = (text: string) => {
+    if (animate && liveActive) stats.notice(text);
+    else info(io, text);
+  };
+  let liveActive = false;
+
+  const sources: RecorderSource[] = [];
+  for (const spec of o.sources) {
+    const status = { id: sourceId(spec), protocol: spec.protocol, endpoint: endpointOf(spec), state: 'connecting' as const };
+    stats.sources.push(status);
+    const hooks: SourceHooks = {
+      info: sayInfo,
+      warn: sayWarn,
+      debug: (t) => ioDebug(io, t),
+      tagError: (tag, message) => stats.error(tag, message),
+      state: (state, detail) => {
+        const s = stats.sources.find((x) => x.id === status.id)!;
+        s.state = state;
+        s.detail = detail;
+      },
+    };
+    sources.push(await createSource(spec, o, io, hooks));
+  }
+
+  // 1. Connect and resolve every source; nothing is written if any fails.
+  info(io, `connecting to ${o.sources.map(endpointOf).join(', ')}`);
+  const prepared = await Promise.allSettled(sources.map((s) => s.prepare()));
+  const failed = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled(sources.map((s) => s.stop()));
+    throw failed.reason;
+  }
+  const tags: TagInfo[] = sources.flatMap((s) => s.tags);
+  const owner = new Map<string, string>();
+  for (const t of tags) {
+    const prev = owner.get(t.name);
+    if (prev !== undefined && prev !== t.source) {
+      await Promise.allSettled(sources.map((s) => s.stop()));
+      throw usageError(`tag "${t.name}" comes from two sources (${prev} and ${t.source})`, 'give one of the sources another --id (Modbus tags are named <id>.<register>)');
+    }
+    owner.set(t.name, t.source ?? '');
+  }
+
+  // 2. The header, with every tag known now.
+  let writer: CaptureWriter;
+  try {
+    writer = await createCaptureWriter(
+      o.output,
+      { sources: sources.map((s) => s.info), tags, metadata: { ...o.metadata, recorder: { host: process.platform, pid: process.pid } } },
+      { flushIntervalMs: o.flushIntervalMs, exclusive: !o.force, ...(o.rotateBytes ? { rotateBytes: o.rotateBytes } : {}), ...(o.rotateMs ? { rotateMs: o.rotateMs } : {}) },
+    );
+  } catch (err) {
+    await Promise.allSettled(sources.map((s) => s.stop()));
+    throw err;
+  }
+  for (const t of tags) stats.tag(t.name, t.source);
+
+  // 3. Record until told to stop.
+  let stopReason: StopReason | undefined;
+  let fatal: unknown;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (wake = resolve));
+  const stop = (reason: StopReason) => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    wake();
+  };
+  const sink = new RecordingSink(writer, stats, {
+    count: o.count,
+    onLimit: () => stop('count'),
+    onFatal: (err) => {
+      fatal ??= err;
+      stop('error');
+    },
+  });
+  const t0 = Date.now();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) {
+      // a second Ctrl-C: the user wants out now; what was flushed stays readable
+      io.stderr.write('iiot: stopping without waiting for the sources\n');
+      process.exit(130);
+    }
+    stop('signal');
+  };
+  const handle = deps.handleSignals ?? true;
+  if (handle) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  deps.signal?.addEventListener('abort', () => stop('signal'), { once: true });
+  if (deps.signal?.aborted) stop('signal');
+  const timer = o.durationMs !== undefined ? setTimeout(() => stop('duration'), o.durationMs) : undefined;
+  const ticker = setInterval(() => stats.tick(), 1000);
+  ticker.unref();
+  let live: { unmount(): void } | undefined;
+  try {
+    try {
+      for (const s of sources) await s.start(sink);
+    } catch (err) {
+      fatal ??= err;
+      stop('error');
+    }
+    const finishing = sources.map((s) => s.finished?.());
+    if (finishing.length > 0 && finishing.every((f) => f !== undefined)) {
+      void Promise.all(finishing).then(() => stop('done'));
+    }
+    deps.onStarted?.(writer.files);
+    if (stopReason === undefined) {
+      const until = [o.durationMs !== undefined ? `for ${formatDuration(o.durationMs)}` : '', o.count !== undefined ? `until ${o.count} samples` : ''].filter(Boolean).join(' or ');
+      info(io, `recording ${tags.length ? `${tags.length} tags ` : ''}to ${o.output}${until ? ` ${until}` : ''}; Ctrl-C to stop`);
+      if (animate) {
+        live = await startLiveView(io, stats, o);
+        liveActive = true;
+      }
+    }
+    await stopped;
+  } finally {
+    clearTimeout(timer);
+    clearInterval(ticker);
+    if (handle) {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+    // 4. Finish: sources first (their last messages still reach the file), then the file.
+    await Promise.allSettled(sources.map((s) => withBound(s.stop(), 10_000)));
+    if (fatal === undefined) sink.event('stop', Date.now(), { message: stopMessage(stopReason) });
+    sink.close();
+    live?.unmount();
+    liveActive = false;
+    try {
+      await writer.close();
+    } catch (err) {
+      fatal ??= err;
+    }
+  }
+  if (fatal !== undefined) {
+    if (fatal instanceof IiotError) throw fatal;
+    throw new IiotError(ExitCode.Internal, `recording failed: ${describeError(fatal)}`, { cause: fatal });
+  }
+  return {
+    files: writer.files,
+    records: writer.recordsWritten,
+    stopped: stopReason ?? 'signal',
+    durationMs: Date.now() - t0,
+    stats,
+    sources: sources.map((s, i) => ({ id: s.info.id, protocol: s.info.protocol, endpoint: endpointOf(o.sources[i]!), stats: s.stats() })),
+  };
+}
+
+function stopMessage(reason: StopReason | undefined): string {
+  switch (reason) {
+    case 'duration':
+      return 'the duration was reached';
+    case 'count':
+      return 'the sample count was reached';
+    case 'done':
+      return 'the history was read';
+    case 'error':
+      return 'stopped by an error';
+    default:
+      return 'stopped by the user (Ctrl-C or SIGTERM)';
+  }
+}
+
+function endpointOf(spec: SourceSpec): string {
+  switch (spec.protocol) {
+    case 'opcua':
+      return spec.options.connect.target.url;
+    case 'modbus':
+      return spec.options.target.url;
+    case 'mqtt':
+      return spec.options.connect.target.url;
+  }
+}
+
+function withBound<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]).finally(() => clearTimeout(timer));
+}
+
+async function startLiveView(io: IO, stats: RecordStats, o: RecordOptions): Promise<{ unmount(): void }> {
+  const { render } = await import('ink');
+  const { LiveView } = await import('./live-view.js');
+  const screen = io.stderr as NodeJS.WriteStream;
+  const rows = Math.max(3, (screen.rows ?? 24) - stats.sources.length - 8);
+  const app = render(createElement(LiveView, { stats, file: o.output, durationMs: o.durationMs, count: o.count, rows }), {
+    stdout: screen,
+    // CI=true would make ink draw nothing until exit (DEPENDENCY-NOTES); io.animate already said "draw"
+    interactive: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  return { unmount: () => app.unmount() };
+}
+
+/** The result for people (stdout) or scripts (--json, iiot.record/1). */
+function report(io: IO, o: RecordOptions, r: RecordResult): void {
+  const tags = [...r.stats.tags.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const silent = tags.filter((t) => t.count === 0);
+  const events = Object.fromEntries([...r.stats.events.entries()].sort());
+  if (io.json) {
+    emitJson(io, 'iiot.record/1', {
+      files: r.files,
+      records: r.records,
+      samples: r.stats.samples,
+      raw: r.stats.raw,
+      events,
+      durationMs: r.durationMs,
+      stopped: r.stopped,
+      sources: r.sources,
+      tags: tags.map((t) => ({
+        name: t.name,
+        ...(t.source === undefined ? {} : { source: t.source }),
+        count: t.count,
+        errors: t.errors,
+        ...(t.lastError ? { lastError: t.lastError } : {}),
+        ...(t.firstT !== undefined ? { first: new Date(t.firstT).toISOString() } : {}),
+        ...(t.lastT !== undefined ? { last: new Date(t.lastT).toISOString() } : {}),
+      })),
+      silentTags: silent.map((t) => t.name),
+    });
+    return;
+  }
+  const gaps = r.stats.events.get('gap') ?? 0;
+  out(
+    io,
+    `${r.files.join(', ')}: ${r.stats.samples} samples${r.stats.raw ? `, ${r.stats.raw} raw messages` : ''} of ${tags.length} tags in ${formatDuration(r.durationMs)}` +
+      `${gaps ? `, ${gaps} gap${gaps === 1 ? '' : 's'} (marked in the file)` : ''} (${stopMessage(r.stopped)})`,
+  );
+  if (tags.length > 0 && tags.length <= 200 && !io.quiet) {
+    const seconds = Math.max(0.001, r.durationMs / 1000);
+    out(
+      io,
+      renderTable(tags, [
+        { header: 'tag', value: (t) => t.name },
+        { header: 'samples', value: (t) => String(t.count), align: 'right' },
+        { header: 'per s', value: (t) => (t.count / seconds).toFixed(2), align: 'right' },
+        { header: 'errors', value: (t) => (t.errors ? String(t.errors) : ''), align: 'right' },
+        { header: 'last', value: (t) => (t.last === undefined ? '' : JSON.stringify(t.last).slice(0, 24)), align: 'right' },
+        { header: 'note', value: (t) => t.lastError ?? t.lastQ ?? '' },
+      ]),
+    );
+  }
+  if (silent.length > 0) warn(io, `${silent.length} tag${silent.length === 1 ? '' : 's'} recorded no value: ${silent.slice(0, 10).map((t) => t.name).join(', ')}${silent.length > 10 ? ', ...' : ''}`);
+}
