@@ -84,8 +84,8 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
     expect(values.map((v) => [v.value, v.dataType, v.status, v.sourceTimestamp])).toEqual([
       [81.25, 'Double', 'Good', iso(T0)],
       [true, 'Boolean', 'Good', iso(T0)],
-      // `iiot read` shows no value for a status that is not Good (its rule); the status and time are served
-      [null, '', 'UncertainLastUsableValue', iso(T0)],
+      // an Uncertain value is served and read with its status beside it
+      [17, 'UInt32', 'UncertainLastUsableValue', iso(T0)],
       [81.25, 'Double', 'Good', iso(T0)],
       [expect.closeTo(50.02, 5), 'Float', 'Good', iso(T0)],
     ]);

@@ -82,7 +82,8 @@ export async function readAttributes(session: ClientSession, nodeIds: readonly s
       const o = out[it.node]!;
       if (it.attr === A.Value) {
         o.status = dv.statusCode.name;
-        if (dv.statusCode.isGoodish()) {
+        // an Uncertain value is shown with its status, as `iiot read` does; a Bad one is not
+        if (!dv.statusCode.isBad()) {
           o.value = variantToJson(dv.value);
           o.valueType = builtinTypeName(dv.value.dataType);
         }

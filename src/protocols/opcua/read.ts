@@ -20,12 +20,18 @@ export interface ValueReading {
   serverTimestamp?: string | undefined;
 }
 
+/**
+ * A DataValue as a reading. The value is shown for every status that is not Bad: an Uncertain
+ * value (UncertainLastUsableValue, UncertainSensorNotAccurate, ...) is what the server has, and the
+ * status beside it says how far to trust it. (node-opcua's isGoodish() is Good only: codes below
+ * 0x10000000.) A Bad status has no usable value: null and no type.
+ */
 export function toReading(nodeId: string, dv: DataValue): ValueReading {
-  const good = dv.statusCode.isGoodish();
+  const usable = !dv.statusCode.isBad();
   return {
     nodeId,
-    value: good ? variantToJson(dv.value) : null,
-    dataType: good ? builtinTypeName(dv.value.dataType) : '',
+    value: usable ? variantToJson(dv.value) : null,
+    dataType: usable ? builtinTypeName(dv.value.dataType) : '',
     status: dv.statusCode.name,
     ...(dv.sourceTimestamp ? { sourceTimestamp: dv.sourceTimestamp.toISOString() } : {}),
     ...(dv.serverTimestamp ? { serverTimestamp: dv.serverTimestamp.toISOString() } : {}),
