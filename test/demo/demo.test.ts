@@ -4,8 +4,10 @@ import { runCli } from '../helpers/cli.js';
 interface DemoJson {
   schema: string;
   plant: { endpoints: Record<string, string>; signals: number };
-  inventory: Array<{ protocol: string; url: string }>;
+  inventory: Array<{ protocol: string; url: string; what: string }>;
   addressSpace: { security: string; nodes: number; requests: number; variables: Array<{ nodeId: string; unit?: string }> } | null;
+  recording: { sources: Array<{ id: string; protocol: string; tags: number; samples: number }>; samples: number } | null;
+  security: { counts: Record<string, number>; findings: Array<{ severity: string; target: string; title: string }> } | null;
   analysis: { degradation: string[]; energy: string[]; truth: string[] } | null;
   steps: Array<{ name: string; ok: boolean }>;
   next: string[];
@@ -18,9 +20,16 @@ describe('iiot demo', () => {
     const doc = JSON.parse(r.stdout) as DemoJson;
     expect(doc.schema).toBe('iiot.demo/1');
     expect(doc.steps.every((s) => s.ok), JSON.stringify(doc.steps)).toBe(true);
-    // the three protocols, on loopback only
-    expect(doc.inventory.map((d) => d.protocol)).toEqual(['OPC UA', 'Modbus TCP', 'Modbus TCP', 'Modbus TCP', 'MQTT']);
+    // discovery found the three protocols (three Modbus units behind one port), on loopback only
+    expect(doc.inventory.map((d) => d.protocol).sort()).toEqual(['MQTT', 'Modbus TCP', 'Modbus TCP', 'Modbus TCP', 'OPC UA']);
     for (const d of doc.inventory) expect(d.url).toMatch(/^[a-z.-]+:\/\/127\.0\.0\.1:\d+/);
+    expect(doc.inventory.find((d) => d.url.endsWith('?unit=1'))).toMatchObject({ what: expect.stringContaining('SDM630') });
+    // every source delivered samples into the one capture
+    expect(doc.recording?.sources.map((s) => s.protocol)).toEqual(['opcua', 'modbus', 'mqtt']);
+    for (const src of doc.recording!.sources) expect(src.samples, src.id).toBeGreaterThan(0);
+    // the default plant is deliberately open: the passive check says so
+    expect(doc.security!.counts.high).toBeGreaterThan(0);
+    expect(doc.security!.findings.map((f) => f.title)).toContain('Endpoint with security mode None offered');
     // the address space glimpse found the pump's vibration with its unit, over a secure channel
     expect(doc.addressSpace?.security).toBe('SignAndEncrypt/Basic256Sha256');
     expect(doc.addressSpace?.variables).toContainEqual(expect.objectContaining({ nodeId: 'ns=5;s=pump1.vibration', unit: 'mm/s' }));
@@ -37,7 +46,9 @@ describe('iiot demo', () => {
   it('prints a readable summary for people, and refuses a bad --days', async () => {
     const r = await runCli(['demo', '--days', '3'], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('What is there');
+    expect(r.stdout).toContain('What is there (iiot discover)');
+    expect(r.stdout).toContain('seconds of recording into one capture');
+    expect(r.stdout).toContain('Security posture (iiot check security, passive)');
     expect(r.stdout).toContain('A glimpse of the address space');
     expect(r.stdout).toMatch(/Try next\n  \$ iiot sim/);
     const bad = await runCli(['demo', '--days', 'many']);
