@@ -24,6 +24,7 @@ interface SimFlags {
   passwordFile?: string;
   pkiDir?: string;
   acceptAnyClientCert?: boolean;
+  trustLocalClient?: boolean;
   maxNodesPerBrowse?: string;
   maxNodesPerRead?: string;
   maxBrowseContinuationPoints?: string;
@@ -85,6 +86,7 @@ export function register(program: Command): void {
     .option('--password-file <file>', 'read the password from this file (else $IIOT_SIM_PASSWORD)')
     .option('--pki-dir <dir>', 'the OPC UA server\'s certificate store (default <tmp>/iiot-sim-<uid>/pki-<profile>-<host>)')
     .option('--accept-any-client-cert', 'trust every OPC UA client certificate (tests and demos only)')
+    .option('--no-trust-local-client', "do not trust this machine's iiot client certificate (by default the plant trusts it, and only it)")
     .option('--max-nodes-per-browse <n>', 'OPC UA operation limit MaxNodesPerBrowse')
     .option('--max-nodes-per-read <n>', 'OPC UA operation limit MaxNodesPerRead')
     .option('--max-browse-continuation-points <n>', 'OPC UA MaxBrowseContinuationPoints per session')
@@ -171,6 +173,7 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
       profile: f.profile,
       ...(f.pkiDir === undefined ? {} : { pkiDir: f.pkiDir }),
       acceptAnyClientCert: Boolean(f.acceptAnyClientCert),
+      trustLocalClient: f.trustLocalClient !== false,
       limits,
       ...(f.extraNodes === undefined ? {} : { extraNodes: integer(f.extraNodes, '--extra-nodes', 0, 2_000_000) }),
     },

@@ -25,7 +25,7 @@ export interface SimRunOptions {
   ageMs?: number;
   timeScale: number;
   host: string;
-  opcua: false | { port: number; profile: SecurityProfileName; pkiDir?: string; acceptAnyClientCert: boolean; limits: OpcUaLimits; extraNodes?: number };
+  opcua: false | { port: number; profile: SecurityProfileName; pkiDir?: string; acceptAnyClientCert: boolean; trustLocalClient: boolean; limits: OpcUaLimits; extraNodes?: number };
   modbus: false | { port: number; unknownUnit: 'gateway-exception' | 'ignore' };
   mqtt: false | { port: number; auth: boolean; json: boolean; sparkplug: boolean; brokerUrl?: string; nagle?: boolean };
   rtu?: { path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; unitId: number; dataBits: 7 | 8; stopBits: 1 | 2 };
@@ -105,6 +105,11 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
   }
   const body = describe(plant, plantFile, password !== undefined ? opts.user : undefined);
   try {
+    if (plant.opcua && opts.opcua && opts.opcua.trustLocalClient && !opts.opcua.acceptAnyClientCert) {
+      const { trustLocalClient } = await import('./local-client-trust.js');
+      const file = await trustLocalClient(plant.opcua.pkiDir, io.env);
+      info(io, `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${plant.opcua.pkiDir}/trusted/certs (--no-trust-local-client turns this off)`);
+    }
     if (io.json) emitJson(io, 'iiot.sim/1', body);
     else out(io, render(plant, io));
     if (opts.readyFile) writeReadyFile(opts.readyFile, body);
