@@ -104,6 +104,14 @@ class OpcUaSource implements RecorderSource {
   private readonly outages: Outages;
   private readonly ac = new AbortController();
   private readonly handles = new Map<number, Item>();
+  /**
+   * Notifications for client handles not known yet: a publish response can bring an item's first
+   * value before the CreateMonitoredItems call that made it has returned here. They are delivered
+   * once the call returns (an item whose value never changes would otherwise never be recorded).
+   */
+  private early: Array<{ handle: number; value: DataValue; now: number }> = [];
+  /** monitored items are being created: notifications for unknown handles are kept in `early` */
+  private creating = false;
   private readonly historyUntil = new Map<string, number>();
   private limits: OperationLimits = UNKNOWN_LIMITS;
   private loop: Promise<void> | undefined;
@@ -342,6 +350,7 @@ class OpcUaSource implements RecorderSource {
         for (const mi of items) {
           const it = this.handles.get(mi.clientHandle);
           if (it) this.deliverValue(it, mi.value, now);
+          else if (this.creating) this.early.push({ handle: mi.clientHandle, value: mi.value, now });
         }
       }
     });
@@ -349,6 +358,18 @@ class OpcUaSource implements RecorderSource {
       if (status.name === 'BadTimeout') this.lost(`${s.url}: the server closed the subscription (BadTimeout)`);
     });
     this.handles.clear();
+    this.early = [];
+    this.creating = true;
+    try {
+      await this.createItems(m, s, sub);
+    } finally {
+      this.creating = false;
+      this.early = [];
+    }
+  }
+
+  private async createItems(m: Awaited<ReturnType<typeof loadClient>>, s: OpcUaSession, sub: ClientSubscription): Promise<void> {
+    const o = this.o;
     const filter =
       o.deadband === undefined
         ? undefined
@@ -395,9 +416,22 @@ class OpcUaSource implements RecorderSource {
           this.counters.itemsCreated++;
           this.handles.set(mi.monitoringParameters.clientHandle, it);
         });
+        this.deliverEarly();
         i += chunk.length;
       }
     }
+  }
+
+  /** Notifications that came before their items were known, for the items known now, in order. */
+  private deliverEarly(): void {
+    if (this.early.length === 0 || !this.sink) return;
+    const later: typeof this.early = [];
+    for (const e of this.early) {
+      const it = this.handles.get(e.handle);
+      if (it) this.deliverValue(it, e.value, e.now);
+      else later.push(e);
+    }
+    this.early = later;
   }
 
   private async poll(s: OpcUaSession): Promise<void> {
