@@ -50,6 +50,7 @@ export function plantAddressSpace(model: PlantModel, options: PlantSpaceOptions)
       description: s.description,
       dataType: TYPES[s.dataType],
       initial: model.value(s.id, options.now),
+      initialTimestamp: options.now,
       ...(s.unit === undefined ? {} : { unit: s.unit }),
       ...(s.range === undefined ? {} : { range: s.range }),
     };

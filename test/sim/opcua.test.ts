@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import {
   AttributeIds,
   BrowseDirection,
+  DataChangeFilter,
+  DataChangeTrigger,
   DataType,
   MessageSecurityMode,
   NodeClass,
@@ -14,6 +16,7 @@ import {
   TimestampsToReturn,
   UserTokenType,
   type ClientSession,
+  type DataValue,
   type UserIdentityInfo,
 } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +207,59 @@ describe('OPC UA: the default profile with the full address space', () => {
       const last = await session.browse({ nodeId: `ns=${ns()};s=synthetic.g0003`, browseDirection: BrowseDirection.Forward, nodeClassMask: NodeClass.Variable, resultMask: 63 });
       expect(last.references).toHaveLength(500);
     });
+  });
+});
+
+describe('OPC UA: a plant at a time scale serves model time as source timestamp, wall time as server timestamp', () => {
+  // Model time starts long ago and runs 1000 times faster than the wall clock: every source
+  // timestamp is model time (after START, before the model's now), every server timestamp is when
+  // the server took the value (wall time while the test runs). node-opcua's Read stamps the server
+  // time itself; subscriptions and history hand out the stored one, so a subscription shows it.
+  const START = Date.parse('2020-03-02T06:00:00.000Z');
+  let plant: RunningPlant;
+  let wallBefore: number;
+
+  beforeAll(async () => {
+    wallBefore = Date.now();
+    plant = await startPlant({
+      start: START,
+      timeScale: 1000,
+      age: 25 * 86_400_000,
+      modbus: false,
+      mqtt: false,
+      opcua: { port: 0, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(tmp, 'server-scaled'), autoAcceptClientCertificates: true },
+      updateIntervalMs: 50,
+    });
+  });
+  afterAll(async () => {
+    await plant?.stop();
+  });
+
+  it('in subscriptions: the initial value and every update', async () => {
+    const got: DataValue[] = [];
+    await withSession(plant.endpoints.opcua!, async (session) => {
+      const sub = await session.createSubscription2({ requestedPublishingInterval: 50, requestedLifetimeCount: 100, requestedMaxKeepAliveCount: 10, publishingEnabled: true });
+      const item = await sub.monitor(
+        { nodeId: plant.opcua!.nodeId('plant.power'), attributeId: AttributeIds.Value },
+        // every new source timestamp is a notification, whether the value changed or not
+        { samplingInterval: 0, queueSize: 100, discardOldest: true, filter: new DataChangeFilter({ trigger: DataChangeTrigger.StatusValueTimestamp }) },
+        TimestampsToReturn.Both,
+      );
+      item.on('changed', (dv: DataValue) => void got.push(dv));
+      while (got.length < 3) await new Promise((r) => setTimeout(r, 20));
+      await sub.terminate();
+    });
+    const wallAfter = Date.now();
+    const modelAfter = plant.clock.now();
+    for (const dv of got) {
+      const source = dv.sourceTimestamp!.getTime();
+      const server = dv.serverTimestamp!.getTime();
+      expect(source).toBeGreaterThanOrEqual(START);
+      expect(source).toBeLessThanOrEqual(modelAfter);
+      expect(server).toBeGreaterThanOrEqual(wallBefore);
+      expect(server).toBeLessThanOrEqual(wallAfter);
+      expect(dv.value.value).toBe(plant.model.value('plant.power', source));
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { listenError } from '../listen.js';
 import { euUnit } from './eu-units.js';
 import { addExtraNodes } from './extra-nodes.js';
 import { ensureServerCertificate, type ServerSecurity } from './server-security.js';
+import { setServedValue } from './server-value.js';
 
 /**
  * An OPC UA server (node-opcua) built from plain definitions: folders and objects, and variables
@@ -42,6 +43,8 @@ export interface OpcUaVariableDef {
   /** EURange (AnalogItemType) */
   range?: readonly [number, number];
   initial: OpcUaValue;
+  /** source timestamp of the initial value (ms since 1970; model time for the plant); default now */
+  initialTimestamp?: number;
   /** keep a history of values (HistoryRead); `backfill` is pushed first, oldest first */
   historizing?: boolean;
   backfill?: ReadonlyArray<{ t: number; value: OpcUaValue }>;
@@ -108,7 +111,7 @@ export interface RunningOpcUaServer {
   readonly pkiDir: string;
   /** "ns=<index>;s=<id>" */
   nodeId(id: string): string;
-  /** push a new value (sourceTimestamp: when it was measured, default now) */
+  /** push a new value (sourceTimestamp: when it was measured, default now; the server timestamp is always now) */
   set(id: string, value: OpcUaValue, sourceTimestamp?: Date, status?: 'Good' | 'UncertainLastUsableValue' | 'BadCommunicationError'): void;
   /** nodes in the address space (all namespaces) */
   nodeCount(): number;
@@ -253,7 +256,7 @@ export async function startOpcUaServer(options: OpcUaServerOptions): Promise<Run
     set: (id, value, sourceTimestamp, status = 'Good') => {
       const v = variables.get(id);
       if (!v) throw new Error(`no OPC UA variable "${id}"`);
-      v.node.setValueFromSource({ dataType: v.dataType, value }, statusCodes[status], sourceTimestamp ?? new Date());
+      setServedValue(opc, v.node, { dataType: v.dataType, value }, statusCodes[status], sourceTimestamp ?? new Date());
     },
     nodeCount: () => countNodes(addressSpace.getNamespaceArray()),
     stop: () =>
@@ -336,9 +339,10 @@ function buildAddressSpace(
     }
     if (v.historizing) {
       addressSpace.installHistoricalDataNode(node, { maxOnlineValues: historyValues });
+      // history the server would have collected before it started: received when measured
       for (const b of v.backfill ?? []) node.setValueFromSource({ dataType, value: b.value }, StatusCodes.Good, new Date(b.t));
     }
-    if (!bind) node.setValueFromSource({ dataType, value: v.initial }, StatusCodes.Good, new Date());
+    if (!bind) setServedValue(opc, node, { dataType, value: v.initial }, StatusCodes.Good, new Date(v.initialTimestamp ?? Date.now()));
     variables.set(v.id, { node, dataType });
   }
   if (options.extraNodes) addExtraNodes(opc, ns, objectsFolder, options.extraNodes);

@@ -16,6 +16,7 @@ import { listenError } from '../listen.js';
 import { euUnit } from './eu-units.js';
 import { loadServerModule } from './plant-server.js';
 import { ensureServerCertificate, type ServerSecurity } from './server-security.js';
+import { setServedValue } from './server-value.js';
 
 /** OPC UA built-in types a replayed variable may have. */
 export const REPLAY_TYPES = ['Boolean', 'SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Float', 'Double', 'String', 'DateTime'] as const;
@@ -73,7 +74,7 @@ export interface RunningReplayServer {
 
 export async function startReplayServer(o: ReplayServerOptions): Promise<RunningReplayServer> {
   const opc = await loadServerModule(o.log);
-  const { OPCUAServer, OPCUACertificateManager, SecurityPolicy, MessageSecurityMode, nodesets, DataType, DataValue, StatusCodes, makeEUInformation, Variant, VariantArrayType } = opc;
+  const { OPCUAServer, OPCUACertificateManager, SecurityPolicy, MessageSecurityMode, nodesets, DataType, StatusCodes, makeEUInformation, Variant, VariantArrayType } = opc;
   mkdirSync(o.pkiDir, { recursive: true });
   const cm = new OPCUACertificateManager({ rootFolder: o.pkiDir, automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates, keySize: 2048 });
   await cm.initialize();
@@ -240,14 +241,8 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<Running
         converted === null
           ? new Variant({ dataType: DataType.Null })
           : new Variant({ dataType: v.dataType, ...(v.array ? { arrayType: VariantArrayType.Array } : {}), value: converted });
-      // setValueFromSource would make the server timestamp the source timestamp (the recorded
-      // time); a server timestamp says when the server got the value: now.
-      const internal = v.node as unknown as { _internal_set_dataValue?: (dv: unknown) => void };
-      if (typeof internal._internal_set_dataValue === 'function') {
-        internal._internal_set_dataValue(new DataValue({ value: variant, statusCode: code as never, sourceTimestamp, serverTimestamp: new Date() }));
-      } else {
-        v.node.setValueFromSource(variant, code as never, sourceTimestamp);
-      }
+      // the recorded time as the source timestamp; the server timestamp is now
+      setServedValue(opc, v.node, variant, code as never, sourceTimestamp);
     },
     stop: () =>
       (stopped ??= (async () => {
