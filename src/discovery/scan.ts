@@ -10,7 +10,7 @@ import { IiotError, describeError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { formatHost, parseTarget } from '../core/targets.js';
 import { toolVersion } from '../core/version.js';
-import { identificationName, type ModbusTcpProbeResult } from '../protocols/modbus/probe.js';
+import { compressIds, identificationName, type ModbusTcpProbeResult } from '../protocols/modbus/probe.js';
 import type { RtuScanResult, RtuSetting } from '../protocols/modbus/probe-rtu.js';
 import type { MqttProbeResult } from '../protocols/mqtt/probe.js';
 import type { OpcUaProbeResult } from '../protocols/opcua/probe.js';
@@ -84,19 +84,6 @@ function compareHosts(a: string, b: string): number {
   if (x !== undefined) return -1;
   if (y !== undefined) return 1;
   return a.localeCompare(b);
-}
-
-/** [1,2,3,5] -> "1-3,5" */
-export function compressIds(ids: readonly number[]): string {
-  const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  const out: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    out.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return out.join(',');
 }
 
 function settingText(s: RtuSetting): string {

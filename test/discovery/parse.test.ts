@@ -3,7 +3,8 @@ import { IiotError } from '../../src/core/errors.js';
 import { RateLimiter, Semaphore } from '../../src/discovery/limiter.js';
 import { parseDiscoverOptions, parsePorts, parseProtocols, parseUnitIds, parseBauds, parseParities } from '../../src/discovery/options.js';
 import { cidrRange, ipRange, parseTargets, resolveHosts, intToIpv4 } from '../../src/discovery/targets.js';
-import { compressIds, fingerprintOrder } from '../../src/discovery/scan.js';
+import { fingerprintOrder } from '../../src/discovery/scan.js';
+import { compressIds } from '../../src/protocols/modbus/probe.js';
 
 function usage(fn: () => unknown): IiotError {
   try {

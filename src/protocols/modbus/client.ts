@@ -9,23 +9,20 @@ import Modbus from 'modbus-serial';
 import { IiotError, unreachableError, usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import type { ModbusRtuTarget, ModbusTcpTarget } from '../../core/targets.js';
+import { EXCEPTION_NAMES } from './frames.js';
 import type { ReadRequest } from './planner.js';
 
 const ModbusRTU = Modbus.default;
 type Client = InstanceType<typeof ModbusRTU>;
 
-/** Modbus application protocol 7: exception codes. */
-export const EXCEPTION_NAMES: Record<number, string> = {
-  1: 'IllegalFunction',
-  2: 'IllegalDataAddress',
-  3: 'IllegalDataValue',
-  4: 'ServerDeviceFailure',
-  5: 'Acknowledge',
-  6: 'ServerDeviceBusy',
-  8: 'MemoryParityError',
-  10: 'GatewayPathUnavailable',
-  11: 'GatewayTargetDeviceFailedToRespond',
-};
+/**
+ * "IllegalDataAddress": the exception's name as this link has always written it in its messages
+ * (words from the one table in ./frames.ts, joined in PascalCase).
+ */
+function exceptionName(code: number): string {
+  const words = EXCEPTION_NAMES[code];
+  return words === undefined ? `Exception${code}` : words.replace(/(?:^| )(\w)/g, (_, c: string) => c.toUpperCase());
+}
 
 export class ModbusReadError extends Error {
   constructor(
@@ -142,8 +139,7 @@ function classify(err: unknown, url: string): ModbusReadError {
   if (err instanceof ModbusReadError) return err;
   const e = err as { modbusCode?: number; name?: string; errno?: string; message?: string; code?: string };
   if (typeof e.modbusCode === 'number') {
-    const name = EXCEPTION_NAMES[e.modbusCode] ?? `Exception${e.modbusCode}`;
-    return new ModbusReadError('exception', `exception ${e.modbusCode} (${name})`, e.modbusCode);
+    return new ModbusReadError('exception', `exception ${e.modbusCode} (${exceptionName(e.modbusCode)})`, e.modbusCode);
   }
   if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT' || e instanceof IiotError) {
     return new ModbusReadError('timeout', 'no answer (timed out)');

@@ -11,7 +11,8 @@ import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import type { ModbusRtuTarget, ModbusTcpTarget } from '../../core/targets.js';
 import type { LatencyProbe } from '../types.js';
-import { exceptionText, ModbusProbeClient, type RequestHook } from './probe-client.js';
+import { exceptionTextHex } from './frames.js';
+import { ModbusProbeClient, type RequestHook } from './probe-client.js';
 
 export interface ModbusLatencyOptions {
   /** unit id (overrides the URL's) */
@@ -36,7 +37,7 @@ export function modbusTcpLatencyProbe(target: ModbusTcpTarget, o: ModbusLatencyO
       const t0 = performance.now();
       const a = await c.readRegisters(unit, o.table, o.address, 1, o.timeoutMs);
       const ms = performance.now() - t0;
-      return a.exception === undefined ? { ms } : { ms, details: { exception: exceptionText(a.exception) } };
+      return a.exception === undefined ? { ms } : { ms, details: { exception: exceptionTextHex(a.exception) } };
     },
     async close() {
       await client?.close();
@@ -84,7 +85,7 @@ export function modbusRtuLatencyProbe(target: ModbusRtuTarget, o: ModbusLatencyO
         return { ms: performance.now() - t0 };
       } catch (err) {
         const code = (err as { modbusCode?: number }).modbusCode;
-        if (typeof code === 'number') return { ms: performance.now() - t0, details: { exception: exceptionText(code) } };
+        if (typeof code === 'number') return { ms: performance.now() - t0, details: { exception: exceptionTextHex(code) } };
         throw err;
       }
     },

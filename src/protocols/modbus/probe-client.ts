@@ -6,33 +6,15 @@
  * without a library's queueing in between. So this client can send only:
  *   FC 1/2 read coils / discrete inputs, FC 3/4 read holding / input registers,
  *   FC 43 MEI 14 read device identification.
- * Anything else is refused before it is sent (`READ_ONLY_FUNCTIONS`).
- * Frames: MBAP header (transaction id, protocol 0, length, unit id) + PDU (Modbus Application
- * Protocol v1.1b3, Modbus Messaging on TCP/IP Implementation Guide v1.0b).
+ * Anything else is refused before it is sent: frames are written by ./frames.ts, whose
+ * `mbapRequest` encodes only the functions in its allow-list (`READ_ONLY_FUNCTIONS`).
  */
 import type { Socket } from 'node:net';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { formatDuration } from '../../core/units.js';
 import { openTcp } from '../tcp/connect.js';
-
-export const READ_ONLY_FUNCTIONS: ReadonlySet<number> = new Set([1, 2, 3, 4, 43]);
-
-const EXCEPTIONS: Record<number, string> = {
-  1: 'illegal function',
-  2: 'illegal data address',
-  3: 'illegal data value',
-  4: 'server device failure',
-  5: 'acknowledge',
-  6: 'server device busy',
-  8: 'memory parity error',
-  10: 'gateway path unavailable',
-  11: 'gateway target device failed to respond',
-};
-
-export function exceptionText(code: number): string {
-  return `exception ${code.toString(16).padStart(2, '0')} (${EXCEPTIONS[code] ?? 'unknown'})`;
-}
+import { exceptionOf, identificationPdu, mbapFrame, mbapRequest, parseMbap, READ_FUNCTION_NAMES, readIdentificationData, readPdu } from './frames.js';
 
 export class ModbusTimeout extends IiotError {
   constructor(what: string, ms: number) {
@@ -66,14 +48,6 @@ interface Pending {
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
-
-const FUNCTION_NAMES: Record<number, string> = {
-  1: 'read coils',
-  2: 'read discrete inputs',
-  3: 'read holding registers',
-  4: 'read input registers',
-  43: 'read device identification',
-};
 
 export class ModbusProbeClient {
   #socket: Socket;
@@ -117,51 +91,50 @@ export class ModbusProbeClient {
 
   #onData(chunk: Buffer): void {
     this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
-    while (this.#buffer.length >= 7) {
-      const length = this.#buffer.readUInt16BE(4);
-      if (length < 2 || length > 254) {
+    for (;;) {
+      const size = mbapFrame(this.#buffer, { loose: true });
+      if (size === undefined) return;
+      if (size === 'garbage') {
         // Not Modbus/TCP: drop everything rather than guess.
         this.#socket.destroy();
         this.#fail(new IiotError(ExitCode.Unreachable, `${this.where} answered with something that is not Modbus/TCP`, { hint: 'is this the Modbus port (502)?' }));
         return;
       }
-      const total = 6 + length;
-      if (this.#buffer.length < total) return;
-      const frame = this.#buffer.subarray(0, total);
-      this.#buffer = this.#buffer.subarray(total);
-      const tid = frame.readUInt16BE(0);
-      const p = this.#pending.get(tid);
+      const a = parseMbap(this.#buffer.subarray(0, size));
+      this.#buffer = this.#buffer.subarray(size);
+      const p = this.#pending.get(a.transaction);
       // A late answer to a request that timed out: ignored (its transaction id is no longer pending).
       if (!p) continue;
-      this.#pending.delete(tid);
+      this.#pending.delete(a.transaction);
       clearTimeout(p.timer);
-      const fc = frame[7]!;
-      const unit = frame[6]!;
-      if (fc & 0x80) p.resolve({ unit, function: fc & 0x7f, exception: frame[8], data: Buffer.alloc(0) });
-      else p.resolve({ unit, function: fc, data: Buffer.from(frame.subarray(8)) });
+      const ex = exceptionOf(a);
+      if (ex) p.resolve({ unit: a.unit, function: ex.function, exception: ex.code, data: Buffer.alloc(0) });
+      else p.resolve({ unit: a.unit, function: a.functionCode, data: Buffer.from(a.pdu.subarray(1)) });
     }
   }
 
-  /** Sends one PDU (function code + data) and waits for its answer. Only read functions. */
-  request(unit: number, fc: number, data: Buffer, timeoutMs: number, detail: Record<string, unknown> = {}): Promise<ModbusAnswer> {
-    if (!READ_ONLY_FUNCTIONS.has(fc)) {
-      return Promise.reject(new IiotError(ExitCode.Internal, `refusing to send Modbus function ${fc}: the checks only read`));
+  /**
+   * Sends one PDU (function code first) and waits for its answer. Only read functions: anything
+   * else rejects before a byte is sent (mbapRequest refuses to encode it).
+   */
+  request(unit: number, pdu: number[], timeoutMs: number, detail: Record<string, unknown> = {}): Promise<ModbusAnswer> {
+    const fc = pdu[0]!;
+    const tid = (this.#tid + 1) & 0xffff;
+    let frame: Buffer;
+    try {
+      frame = mbapRequest(tid, unit, pdu);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
     if (this.#closed !== undefined) return Promise.reject(new ModbusConnectionLost(this.where));
-    this.#tid = (this.#tid + 1) & 0xffff;
-    const tid = this.#tid;
-    const frame = Buffer.alloc(8 + data.length);
-    frame.writeUInt16BE(tid, 0);
-    frame.writeUInt16BE(0, 2);
-    frame.writeUInt16BE(2 + data.length, 4);
-    frame[6] = unit;
-    frame[7] = fc;
-    data.copy(frame, 8);
-    this.onRequest?.({ unit, function: fc, name: FUNCTION_NAMES[fc] ?? `function ${fc}`, detail: { unit, function: fc, ...detail } });
+    this.#tid = tid;
+    // a name exists: mbapRequest encodes only the named read functions
+    const name = READ_FUNCTION_NAMES[fc]!;
+    this.onRequest?.({ unit, function: fc, name, detail: { unit, function: fc, ...detail } });
     return new Promise<ModbusAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(tid);
-        reject(new ModbusTimeout(`${this.where} unit ${unit}, ${FUNCTION_NAMES[fc] ?? `function ${fc}`}`, timeoutMs));
+        reject(new ModbusTimeout(`${this.where} unit ${unit}, ${name}`, timeoutMs));
       }, timeoutMs);
       this.#pending.set(tid, { resolve, reject, timer });
       this.#socket.write(frame);
@@ -170,10 +143,7 @@ export class ModbusProbeClient {
 
   /** FC 3 or 4, `quantity` registers from `address` (0-based PDU address). */
   readRegisters(unit: number, table: 'holding' | 'input', address: number, quantity: number, timeoutMs: number): Promise<ModbusAnswer> {
-    const data = Buffer.alloc(4);
-    data.writeUInt16BE(address, 0);
-    data.writeUInt16BE(quantity, 2);
-    return this.request(unit, table === 'holding' ? 3 : 4, data, timeoutMs, { address, quantity });
+    return this.request(unit, readPdu(table === 'holding' ? 3 : 4, address, quantity), timeoutMs, { address, quantity });
   }
 
   /**
@@ -185,22 +155,15 @@ export class ModbusProbeClient {
     let objectId = 0;
     let conformity: number | undefined;
     for (let guard = 0; guard < 8; guard++) {
-      const answer = await this.request(unit, 43, Buffer.from([0x0e, category, objectId]), timeoutMs, { mei: 14, readDeviceIdCode: category, objectId });
+      const answer = await this.request(unit, identificationPdu(category, objectId), timeoutMs, { mei: 14, readDeviceIdCode: category, objectId });
       if (answer.exception !== undefined) return { objects, exception: answer.exception };
-      const d = answer.data;
-      // MEI type, read device id code, conformity level, more follows, next object id, number of objects
-      if (d.length < 6 || d[0] !== 0x0e) break;
-      conformity = d[2];
-      const more = d[3] === 0xff;
-      const next = d[4]!;
-      const count = d[5]!;
-      let pos = 6;
-      for (let i = 0; i < count && pos + 2 <= d.length; i++) {
-        const id = d[pos]!;
-        const len = d[pos + 1]!;
-        objects[id] = d.subarray(pos + 2, pos + 2 + len).toString('latin1');
-        pos += 2 + len;
-      }
+      // read as it came: a cut-off answer still shows what the device disclosed
+      const r = readIdentificationData(answer.data);
+      if (!r) break;
+      conformity = r.conformity;
+      const more = r.moreFollows;
+      const next = r.nextObjectId;
+      for (const [id, value] of r.objects) objects[id] = value;
       if (!more || next <= objectId) break;
       objectId = next;
     }

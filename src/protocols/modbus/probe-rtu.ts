@@ -12,7 +12,8 @@ import Modbus from 'modbus-serial';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import type { Parity } from '../../core/targets.js';
-import { identificationFromObjects, type IdentificationResult, type ModbusIdentification } from './probe.js';
+import { identificationFromObjects, type ModbusIdentification } from './frames.js';
+import type { IdentificationResult } from './probe.js';
 
 export type RtuSetting = {
   baud: number;

@@ -1,5 +1,5 @@
 /**
- * Modbus TCP discovery, read-only and raw (MBAP frames written here, no library): for each unit id
+ * Modbus TCP discovery, read-only and raw (MBAP frames from ./frames.ts, no library): for each unit id
  * tried, one harmless read (function 3, holding register 0, one register) tells whether a device
  * answers; for each that does, Read Device Identification (function 43/14) asks for vendor,
  * product code and revision. Any answer in the protocol counts, an exception too ("illegal data
@@ -8,49 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import { closeSocket, exchange, ProbeFailure, type FailureKind, type ProbeIO } from '../probe-io.js';
-
-export const EXCEPTION_NAMES: Record<number, string> = {
-  1: 'illegal function',
-  2: 'illegal data address',
-  3: 'illegal data value',
-  4: 'server device failure',
-  5: 'acknowledge',
-  6: 'server device busy',
-  8: 'memory parity error',
-  10: 'gateway path unavailable',
-  11: 'gateway target device failed to respond',
-};
-
-export const GATEWAY_EXCEPTIONS: readonly number[] = [10, 11];
-
-export function exceptionText(code: number): string {
-  return `exception ${code} (${EXCEPTION_NAMES[code] ?? 'unknown'})`;
-}
-
-/** FC43/14 object ids (Modbus application protocol 6.21). */
-export const IDENTIFICATION_OBJECTS: Record<number, keyof ModbusIdentification> = {
-  0: 'vendor',
-  1: 'productCode',
-  2: 'revision',
-  3: 'vendorUrl',
-  4: 'productName',
-  5: 'modelName',
-  6: 'userApplicationName',
-};
-
-export type ModbusIdentification = {
-  vendor?: string;
-  productCode?: string;
-  revision?: string;
-  vendorUrl?: string;
-  productName?: string;
-  modelName?: string;
-  userApplicationName?: string;
-  /** conformity level byte: 0x01 basic, 0x02 regular, 0x03 extended (+0x80: individual access) */
-  conformityLevel?: number;
-  /** private objects (0x80-0xFF) by id */
-  other?: Record<string, string>;
-}
+import { exceptionOf, exceptionText, identificationFromObjects, identificationPdu, mbapFrame, mbapRequest, NO_DEVICE_EXCEPTIONS, parseIdentificationPdu, parseMbap, readPdu, type MbapAnswer, type ModbusIdentification } from './frames.js';
 
 /** How the harmless read was answered. */
 export type ReadAnswer = {
@@ -95,76 +53,6 @@ export interface ModbusTcpProbeOptions {
    * Modbus", at once, without asking more unit ids on new connections.
    */
   fingerprint?: boolean;
-}
-
-// ---------------------------------------------------------------------------------------------
-// MBAP frames
-
-export function mbapRequest(transaction: number, unit: number, pdu: readonly number[]): Buffer {
-  const b = Buffer.alloc(7 + pdu.length);
-  b.writeUInt16BE(transaction & 0xffff, 0);
-  b.writeUInt16BE(0, 2);
-  b.writeUInt16BE(pdu.length + 1, 4);
-  b.writeUInt8(unit, 6);
-  Buffer.from(pdu).copy(b, 7);
-  return b;
-}
-
-/** Length of a complete MBAP frame at the start of buf, undefined if incomplete, 'garbage' if not MBAP. */
-export function mbapFrame(buf: Buffer): number | 'garbage' | undefined {
-  if (buf.length < 6) {
-    // protocol id must be 0 as soon as we have it
-    if (buf.length >= 4 && buf.readUInt16BE(2) !== 0) return 'garbage';
-    return undefined;
-  }
-  if (buf.readUInt16BE(2) !== 0) return 'garbage';
-  const len = buf.readUInt16BE(4);
-  if (len < 3 || len > 254) return 'garbage';
-  return buf.length >= 6 + len ? 6 + len : undefined;
-}
-
-export type MbapAnswer = {
-  transaction: number;
-  unit: number;
-  functionCode: number;
-  pdu: Buffer;
-}
-
-export function parseMbap(frame: Buffer): MbapAnswer {
-  return { transaction: frame.readUInt16BE(0), unit: frame.readUInt8(6), functionCode: frame.readUInt8(7), pdu: frame.subarray(7) };
-}
-
-/** Parses one FC43/14 response PDU (function code first). */
-export function parseIdentificationPdu(pdu: Buffer): { conformity: number; moreFollows: boolean; nextObjectId: number; objects: Map<number, string> } {
-  if (pdu.length < 7 || pdu[0] !== 0x2b || pdu[1] !== 0x0e) throw new Error('not a Read Device Identification answer');
-  const conformity = pdu[3]!;
-  const moreFollows = pdu[4] === 0xff;
-  const nextObjectId = pdu[5]!;
-  const count = pdu[6]!;
-  const objects = new Map<number, string>();
-  let pos = 7;
-  for (let i = 0; i < count; i++) {
-    if (pos + 2 > pdu.length) throw new Error('truncated object list');
-    const id = pdu[pos]!;
-    const len = pdu[pos + 1]!;
-    if (pos + 2 + len > pdu.length) throw new Error('truncated object');
-    objects.set(id, pdu.toString('latin1', pos + 2, pos + 2 + len).replace(/\0+$/, '').trim());
-    pos += 2 + len;
-  }
-  return { conformity, moreFollows, nextObjectId, objects };
-}
-
-/** Objects by id -> named fields. */
-export function identificationFromObjects(objects: ReadonlyMap<number, string> | Record<number | string, string>, conformity?: number): ModbusIdentification {
-  const entries: Array<[number, string]> = objects instanceof Map ? [...objects.entries()] : Object.entries(objects).map(([k, v]) => [Number(k), String(v)]);
-  const id: ModbusIdentification = {};
-  for (const [k, v] of entries) {
-    const name = IDENTIFICATION_OBJECTS[k];
-    if (name !== undefined && name !== 'conformityLevel' && name !== 'other') id[name] = v;
-    else (id.other ??= {})[String(k)] = v;
-  }
-  if (conformity !== undefined) id.conformityLevel = conformity;
-  return id;
 }
 
 /** "Schneider Electric PM5560 v2.1" from whatever the device told. */
@@ -226,7 +114,7 @@ async function readOne(conn: Connection, unit: number, timeoutMs: number, where:
   const t0 = performance.now();
   let a: MbapAnswer;
   try {
-    a = await conn.request(unit, [0x03, 0x00, 0x00, 0x00, 0x01], timeoutMs, `${where} unit ${unit}`);
+    a = await conn.request(unit, readPdu(3, 0, 1), timeoutMs, `${where} unit ${unit}`);
   } catch (err) {
     if (!(err instanceof ProbeFailure)) throw err;
     if (err.kind === 'garbage') {
@@ -241,9 +129,10 @@ async function readOne(conn: Connection, unit: number, timeoutMs: number, where:
   const ms = performance.now() - t0;
   if (a.unit !== unit) return { kind: 'garbage', detail: `${where}: asked unit ${unit}, the answer came from unit ${a.unit}` };
   if (a.functionCode === 0x03 && a.pdu.length >= 2 && a.pdu[1] === a.pdu.length - 2) return { kind: 'found', read: { function: 3, address: 0, answer: 'data', ms: round(ms) } };
-  if (a.functionCode === 0x83 && a.pdu.length >= 2) {
-    const code = a.pdu[1]!;
-    if (GATEWAY_EXCEPTIONS.includes(code)) return { kind: 'gateway', exception: code };
+  const ex = exceptionOf(a);
+  if (ex?.function === 0x03 && ex.code !== undefined) {
+    const code = ex.code;
+    if (NO_DEVICE_EXCEPTIONS.has(code)) return { kind: 'gateway', exception: code };
     return { kind: 'found', read: { function: 3, address: 0, answer: 'exception', exception: code, ms: round(ms) } };
   }
   return { kind: 'garbage', detail: `${where} unit ${unit}: answered function ${a.functionCode} to function 3` };
@@ -261,9 +150,10 @@ async function identify(conn: Connection, unit: number, timeoutMs: number, where
       let next = step.first;
       for (;;) {
         requests++;
-        const a = await conn.request(unit, [0x2b, 0x0e, step.code, next], timeoutMs, `${where} unit ${unit} identification`);
-        if (a.functionCode === 0xab) {
-          const code = a.pdu[1] ?? 0;
+        const a = await conn.request(unit, identificationPdu(step.code, next), timeoutMs, `${where} unit ${unit} identification`);
+        const ex = exceptionOf(a);
+        if (ex?.function === 0x2b) {
+          const code = ex.code ?? 0;
           if (objects.size > 0) break;
           return code === 1
             ? { identificationResult: 'not-supported', identificationDetail: 'function 43/14 not supported (exception 1)' }
@@ -354,9 +244,9 @@ export async function probeModbusTcp(io: ProbeIO, options: ModbusTcpProbeOptions
   return result;
 }
 
-/** [1,2,3,5,7,8] -> "1-3,5,7-8" */
+/** [1,2,3,5,7,8] -> "1-3,5,7-8" (each id once): unit id lists in messages and in the inventory. */
 export function compressIds(ids: readonly number[]): string {
-  const sorted = [...ids].sort((a, b) => a - b);
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
   const out: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;

@@ -6,7 +6,8 @@
  * send either). The judgement (rules, severities) is in src/checks/security.
  */
 import type { ModbusTcpTarget } from '../../core/targets.js';
-import { exceptionText, ModbusProbeClient, ModbusTimeout, type RequestHook } from './probe-client.js';
+import { exceptionTextHex, NO_DEVICE_EXCEPTIONS } from './frames.js';
+import { ModbusProbeClient, ModbusTimeout, type RequestHook } from './probe-client.js';
 
 export interface ModbusAuditOptions {
   unit?: number | undefined;
@@ -33,9 +34,6 @@ export interface ModbusAuditFacts {
   sweep?: { tried: number; answering: Array<{ unit: number; answer: string }>; lostConnection?: string | undefined };
 }
 
-/** Exceptions a gateway answers for an id with no device behind it (Modbus over TCP guide, 4.4.2). */
-const NO_DEVICE = new Set([0x0a, 0x0b]);
-
 export async function auditModbus(target: ModbusTcpTarget, o: ModbusAuditOptions): Promise<ModbusAuditFacts> {
   await o.pace();
   const client = await ModbusProbeClient.connect(target.host, target.port, o.timeoutMs, o.onRequest);
@@ -45,7 +43,7 @@ export async function auditModbus(target: ModbusTcpTarget, o: ModbusAuditOptions
     await o.pace();
     try {
       const a = await client.readRegisters(unit, o.table, o.address, 1, o.timeoutMs);
-      facts.read = { answered: true, ...(a.exception === undefined ? {} : { exception: exceptionText(a.exception) }) };
+      facts.read = { answered: true, ...(a.exception === undefined ? {} : { exception: exceptionTextHex(a.exception) }) };
     } catch (err) {
       facts.read = { answered: false, reason: (err as Error).message };
       return facts;
@@ -53,7 +51,7 @@ export async function auditModbus(target: ModbusTcpTarget, o: ModbusAuditOptions
     await o.pace();
     try {
       const id = await client.readDeviceIdentification(unit, o.timeoutMs);
-      facts.identification = id.exception !== undefined ? { exception: exceptionText(id.exception) } : { objects: id.objects, conformity: id.conformity };
+      facts.identification = id.exception !== undefined ? { exception: exceptionTextHex(id.exception) } : { objects: id.objects, conformity: id.conformity };
     } catch (err) {
       if (!(err instanceof ModbusTimeout)) throw err;
       facts.identification = { unanswered: err.message };
@@ -72,7 +70,7 @@ export async function auditModbus(target: ModbusTcpTarget, o: ModbusAuditOptions
         try {
           const a = await client.readRegisters(u, o.table, o.address, 1, o.sweepTimeoutMs ?? 250);
           if (a.exception === undefined) answering.push({ unit: u, answer: 'data' });
-          else if (!NO_DEVICE.has(a.exception)) answering.push({ unit: u, answer: exceptionText(a.exception) });
+          else if (!NO_DEVICE_EXCEPTIONS.has(a.exception)) answering.push({ unit: u, answer: exceptionTextHex(a.exception) });
         } catch (err) {
           if (!(err instanceof ModbusTimeout)) {
             lostConnection = (err as Error).message;
