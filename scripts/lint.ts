@@ -54,6 +54,10 @@ for (const file of code(['src', 'commands'])) {
         problems.push(`${rel(file)}:${n}: node-opcua must be imported lazily (await import) or as a type`);
       }
     }
+    // Protocols serve the workflows and never depend on them (what they share lives in src/protocols/).
+    if (where[0] === 'src' && where[1] === 'protocols' && /^(\.\.\/)+(record|replay|discovery|checks|sim|demo|analysis)\//.test(spec)) {
+      problems.push(`${rel(file)}:${n}: src/protocols may not import "${spec}" (a workflow); move what both need into src/protocols/`);
+    }
     // Commands register options and help; their work is loaded lazily so --help stays fast.
     if (where[0] === 'commands' && !typeOnly && /^\s*import\s/.test(line) && spec.startsWith('../src/') && !/^\.\.\/src\/(core|ui\/table)\b/.test(spec)) {
       problems.push(`${rel(file)}:${n}: commands may import only src/core statically; load "${spec}" with await import() in the action`);

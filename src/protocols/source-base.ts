@@ -5,7 +5,7 @@
  * live view, and a shared way to mark outages in the capture (disconnect, gap, reconnect events).
  * No protocol library here.
  */
-import type { RecordSource, SampleSink } from '../protocols/types.js';
+import type { RecordSource, SampleSink } from './types.js';
 
 export type SourceState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
 

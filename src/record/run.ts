@@ -16,7 +16,7 @@ import { formatDuration } from '../core/units.js';
 import { renderTable } from '../ui/table.js';
 import type { RecordOptions, SourceSpec } from './options.js';
 import { RecordingSink } from './sink.js';
-import type { RecorderSource, SourceHooks } from './source-api.js';
+import type { RecorderSource, SourceHooks } from '../protocols/source-base.js';
 import { RecordStats } from './stats.js';
 
 export type StopReason = 'duration' | 'count' | 'signal' | 'done' | 'error';

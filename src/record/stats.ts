@@ -4,7 +4,7 @@
  * cheap enough to run on every sample at a few hundred thousand samples per second.
  */
 import type { SampleValue } from '../capture/types.js';
-import type { SourceState } from './source-api.js';
+import type { SourceState } from '../protocols/source-base.js';
 
 export interface TagStats {
   name: string;

@@ -9,8 +9,8 @@
 import type { TagInfo, SourceInfo } from '../../capture/types.js';
 import { usageError } from '../../core/errors.js';
 import type { ModbusRtuTarget, ModbusTcpTarget } from '../../core/targets.js';
-import { Backoff, sleep } from '../../record/backoff.js';
-import { Outages, type RecorderSource, type SourceHooks } from '../../record/source-api.js';
+import { Backoff, sleep } from '../reconnect.js';
+import { Outages, type RecorderSource, type SourceHooks } from '../source-base.js';
 import type { SampleSink } from '../types.js';
 import { openModbusLink, ModbusReadError, type ModbusLink } from './client.js';
 import { decodeValue } from './codec.js';

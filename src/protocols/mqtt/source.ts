@@ -9,8 +9,8 @@ import { connectAsync, type IClientOptions, type ISubscriptionGrant, type MqttCl
 import type { RawLine, SourceInfo, TagInfo } from '../../capture/types.js';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { Backoff } from '../../record/backoff.js';
-import { Outages, type RecorderSource, type SourceHooks } from '../../record/source-api.js';
+import { Backoff } from '../reconnect.js';
+import { Outages, type RecorderSource, type SourceHooks } from '../source-base.js';
 import type { SampleSink } from '../types.js';
 import { brokerUrl, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
 import { decodeAuto, decodeJson, decodeNumber, decodeText, parseJsonPath, SparkplugHost, tagNameForTopic, topicMatches, type DecodeResult, type DecoderName, type JsonPath } from './decoders.js';
