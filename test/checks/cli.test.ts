@@ -9,7 +9,8 @@ import { startBroker, type RunningBroker } from '../../src/protocols/mqtt/broker
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { runCli } from '../helpers/cli.js';
 import { validate } from './json-schema.js';
-import { closedPort, removeTempDirs, tempDir } from './helpers.js';
+import { closedPort } from '../helpers/net.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 let broker: RunningBroker;
 let plant: RunningPlant;

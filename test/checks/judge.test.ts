@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeCertificate, judgeModbus, judgeMqtt, judgeOpcUaEndpoints, judgeOpcUaSession, judgeSharedCertificates } from '../../src/checks/security/judge.js';
 import { RULES, RULES_BY_ID } from '../../src/checks/security/rules.js';
 import type { EndpointInfo } from '../../src/protocols/opcua/endpoints.js';
-import { opensslCert, removeTempDirs, tempDir, windowCert, type MadeCert } from './helpers.js';
+import { opensslCert, windowCert, type MadeCert } from '../helpers/certs.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 const DAY = 86_400_000;
 const now = Date.now();

@@ -11,7 +11,9 @@ import { latencyJson, renderLatency } from '../../src/checks/latency/render.js';
 import { parseLatencyOptions, type LatencyFlags } from '../../src/checks/options.js';
 import { makeStyler } from '../../src/core/color.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
-import { captureIO, closedPort, removeTempDirs, tcpServer, tempDir } from './helpers.js';
+import { captureIO } from '../helpers/io.js';
+import { closedPort, tcpServer } from '../helpers/net.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 let plant: RunningPlant;
 let pkiEnv: NodeJS.ProcessEnv;
@@ -158,7 +160,7 @@ describe('latency: OPC UA, TCP, unreachable', () => {
 
 describe('latency: Modbus RTU over a serial line', () => {
   it('measures one-register reads through a pseudo-terminal pair (no TCP connect)', async () => {
-    const { ptyPair } = await import('../sim/helpers.js');
+    const { ptyPair } = await import('../helpers/pty.js');
     const pair = await ptyPair(tempDir('pty'));
     const rtu = await startPlant({ opcua: false, modbus: false, mqtt: false, rtu: { path: pair.b, baudRate: 19200, parity: 'even', unitId: 5 } });
     try {

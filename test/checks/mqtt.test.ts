@@ -12,7 +12,11 @@ import { runLatencyCheck } from '../../src/checks/latency/run.js';
 import { parseLatencyOptions, parseSecurityOptions } from '../../src/checks/options.js';
 import { runSecurityCheck } from '../../src/checks/security/run.js';
 import { startBroker, type RunningBroker } from '../../src/protocols/mqtt/broker.js';
-import { captureIO, closedPort, opensslCert, removeTempDirs, startMosquitto, tempDir, windowCert, type Mosquitto } from './helpers.js';
+import { opensslCert, windowCert } from '../helpers/certs.js';
+import { captureIO } from '../helpers/io.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { closedPort } from '../helpers/net.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 const USER = { username: 'integrator', password: 'not-in-argv' };
 const ENV = { IIOT_PASSWORD: USER.password };

@@ -1,24 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IiotError } from '../../src/core/errors.js';
 import { parseLatencyOptions, parseSecurityOptions, parseSeverity, parseThreshold, parseUnitList } from '../../src/checks/options.js';
 import { readInventory, resolveTargets } from '../../src/checks/targets.js';
-import { removeTempDirs, tempDir } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { usageErrorOf } from '../helpers/errors.js';
 
 afterAll(removeTempDirs);
-
-function usage(fn: () => unknown): IiotError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(IiotError);
-    expect((err as IiotError).exitCode).toBe(2);
-    expect((err as IiotError).message).not.toContain('\n');
-    return err as IiotError;
-  }
-  throw new Error('expected a usage error');
-}
 
 describe('check options', () => {
   it('parses latency flags into typed options with defaults', () => {
@@ -45,17 +33,17 @@ describe('check options', () => {
   });
 
   it('refuses bad input with one line naming the option', () => {
-    expect(usage(() => parseSeverity('hgh')).message).toBe('--fail-on: unknown severity "hgh"');
-    expect(usage(() => parseSecurityOptions([], { failOn: 'severe' })).hint).toContain('critical, high, medium, low, info');
-    expect(usage(() => parseLatencyOptions([], { count: '0' })).message).toContain('--count');
-    expect(usage(() => parseLatencyOptions([], { qos: '3' })).message).toContain('--qos');
-    expect(usage(() => parseLatencyOptions([], { maxLoss: ['150'] })).message).toContain('--max-loss');
-    expect(usage(() => parseLatencyOptions([], { maxP99: ['fast'] })).message).toContain('--max-p99');
-    expect(usage(() => parseLatencyOptions([], { password: 'x' })).message).toContain('--password is refused');
-    expect(usage(() => parseUnitList('5-2')).message).toContain('--unit-sweep');
-    expect(usage(() => parseSecurityOptions([], { maxNodes: '10' })).message).toBe('--max-nodes goes with --session');
-    expect(usage(() => parseThreshold('modbus://127.0.0.1:502', '--max-p99', Number)).message).toContain('<target>=<value>');
-    expect(usage(() => parseLatencyOptions([], { registerType: 'coil' })).message).toContain('--register-type');
+    expect(usageErrorOf(() => parseSeverity('hgh')).message).toBe('--fail-on: unknown severity "hgh"');
+    expect(usageErrorOf(() => parseSecurityOptions([], { failOn: 'severe' })).hint).toContain('critical, high, medium, low, info');
+    expect(usageErrorOf(() => parseLatencyOptions([], { count: '0' })).message).toContain('--count');
+    expect(usageErrorOf(() => parseLatencyOptions([], { qos: '3' })).message).toContain('--qos');
+    expect(usageErrorOf(() => parseLatencyOptions([], { maxLoss: ['150'] })).message).toContain('--max-loss');
+    expect(usageErrorOf(() => parseLatencyOptions([], { maxP99: ['fast'] })).message).toContain('--max-p99');
+    expect(usageErrorOf(() => parseLatencyOptions([], { password: 'x' })).message).toContain('--password is refused');
+    expect(usageErrorOf(() => parseUnitList('5-2')).message).toContain('--unit-sweep');
+    expect(usageErrorOf(() => parseSecurityOptions([], { maxNodes: '10' })).message).toBe('--max-nodes goes with --session');
+    expect(usageErrorOf(() => parseThreshold('modbus://127.0.0.1:502', '--max-p99', Number)).message).toContain('<target>=<value>');
+    expect(usageErrorOf(() => parseLatencyOptions([], { registerType: 'coil' })).message).toContain('--register-type');
   });
 });
 
@@ -137,14 +125,14 @@ describe('inventory', () => {
   });
 
   it('names file, line and field for malformed inventories', () => {
-    expect(usage(() => readInventory('inv.json', '{\n  "schema": "iiot.discover/1",\n  "devices": [\n    { "url": "x" },,\n  ]\n}')).message).toMatch(/^inv\.json:4: not valid JSON/);
-    expect(usage(() => readInventory('inv.json', '')).message).toContain('empty');
-    expect(usage(() => readInventory('inv.json', '{"schema":"iiot.capture.info/1","devices":[]}')).message).toContain('not an iiot discover inventory (schema "iiot.capture.info/1")');
+    expect(usageErrorOf(() => readInventory('inv.json', '{\n  "schema": "iiot.discover/1",\n  "devices": [\n    { "url": "x" },,\n  ]\n}')).message).toMatch(/^inv\.json:4: not valid JSON/);
+    expect(usageErrorOf(() => readInventory('inv.json', '')).message).toContain('empty');
+    expect(usageErrorOf(() => readInventory('inv.json', '{"schema":"iiot.capture.info/1","devices":[]}')).message).toContain('not an iiot discover inventory (schema "iiot.capture.info/1")');
     const noUrl = inventoryText({ devices: [{ name: 'x', via: 'scan', host: '127.0.0.1', port: 1, protocol: 'mqtt', identity: { protocolVersion: '3.1.1', anonymous: 'accepted', connack: { code: 0, reason: 'ok' } } }] });
-    expect(usage(() => readInventory('inv.json', noUrl)).message).toMatch(/^inv\.json:\d+: devices\[0\]\.url: /);
+    expect(usageErrorOf(() => readInventory('inv.json', noUrl)).message).toMatch(/^inv\.json:\d+: devices\[0\]\.url: /);
     const badUrl = inventoryText({ devices: [{ url: 'ftp://127.0.0.1', name: 'x', via: 'scan', host: '127.0.0.1', port: 1, protocol: 'mqtt', identity: { protocolVersion: '3.1.1', anonymous: 'accepted', connack: { code: 0, reason: 'ok' } } }] });
-    expect(usage(() => readInventory('inv.json', badUrl)).message).toMatch(/^inv\.json:\d+: devices\[0\]\.url: bad device URL "ftp:\/\/127\.0\.0\.1"/);
-    expect(usage(() => readInventory('/nonexistent/inv.json')).message).toContain('/nonexistent/inv.json: no such file');
-    expect(usage(() => resolveTargets([], undefined)).message).toBe('no target given');
+    expect(usageErrorOf(() => readInventory('inv.json', badUrl)).message).toMatch(/^inv\.json:\d+: devices\[0\]\.url: bad device URL "ftp:\/\/127\.0\.0\.1"/);
+    expect(usageErrorOf(() => readInventory('/nonexistent/inv.json')).message).toContain('/nonexistent/inv.json: no such file');
+    expect(usageErrorOf(() => resolveTargets([], undefined)).message).toBe('no target given');
   });
 });

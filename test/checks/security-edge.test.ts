@@ -10,7 +10,10 @@ import { ExitCode } from '../../src/core/exit-codes.js';
 import { parseSecurityOptions } from '../../src/checks/options.js';
 import { runSecurityCheck } from '../../src/checks/security/run.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
-import { captureIO, opensslCert, removeTempDirs, tcpServer, tempDir } from './helpers.js';
+import { opensslCert } from '../helpers/certs.js';
+import { captureIO } from '../helpers/io.js';
+import { tcpServer } from '../helpers/net.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 let plant: RunningPlant;
 let badServer: { url: string; stop(): Promise<void> };

@@ -11,7 +11,8 @@ import { ExitCode } from '../../src/core/exit-codes.js';
 import { parseSecurityOptions } from '../../src/checks/options.js';
 import { runSecurityCheck, type SecurityResult } from '../../src/checks/security/run.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
-import { captureIO, removeTempDirs, tempDir } from './helpers.js';
+import { captureIO } from '../helpers/io.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 const USER = { username: 'operator', password: 'correct horse battery staple' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IiotError } from '../../src/core/errors.js';
 import { deviceUrlOffsets, readInventory } from '../../src/discovery/inventory.js';
+import { usageErrorOf } from '../helpers/errors.js';
 
 /** A small but complete inventory, as `iiot discover --json` writes it. */
 export function sampleInventory(): Record<string, unknown> {
@@ -42,17 +42,6 @@ export function sampleInventory(): Record<string, unknown> {
   };
 }
 
-function usage(fn: () => unknown): IiotError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(IiotError);
-    expect((err as IiotError).exitCode).toBe(2);
-    return err as IiotError;
-  }
-  throw new Error('expected a usage error');
-}
-
 describe('readInventory', () => {
   it('returns the devices with the line of each "url"', () => {
     const text = JSON.stringify(sampleInventory(), null, 2);
@@ -73,22 +62,22 @@ describe('readInventory', () => {
   });
 
   it('names the file, line and field of every problem', () => {
-    expect(usage(() => readInventory('missing.json')).message).toBe('inventory missing.json: no such file');
-    expect(usage(() => readInventory('e.json', '')).message).toContain('empty');
-    expect(usage(() => readInventory('bad.json', '{\n  "schema": "iiot.discover/1",\n  "devices": [,]\n}')).message).toMatch(/^bad\.json:3: not valid JSON/);
-    expect(usage(() => readInventory('c.json', JSON.stringify({ schema: 'iiot.capture.info/1' }))).message).toContain('not an iiot discover inventory (schema "iiot.capture.info/1")');
-    const future = usage(() => readInventory('f.json', JSON.stringify({ schema: 'iiot.discover/2' })));
+    expect(usageErrorOf(() => readInventory('missing.json')).message).toBe('inventory missing.json: no such file');
+    expect(usageErrorOf(() => readInventory('e.json', '')).message).toContain('empty');
+    expect(usageErrorOf(() => readInventory('bad.json', '{\n  "schema": "iiot.discover/1",\n  "devices": [,]\n}')).message).toMatch(/^bad\.json:3: not valid JSON/);
+    expect(usageErrorOf(() => readInventory('c.json', JSON.stringify({ schema: 'iiot.capture.info/1' }))).message).toContain('not an iiot discover inventory (schema "iiot.capture.info/1")');
+    const future = usageErrorOf(() => readInventory('f.json', JSON.stringify({ schema: 'iiot.discover/2' })));
     expect(future.hint).toContain('upgrade');
 
     const inv = sampleInventory();
     (inv.devices as Array<Record<string, unknown>>)[1]!.unit = 'one';
     const text = JSON.stringify(inv, null, 2);
-    const err = usage(() => readInventory('i.json', text));
+    const err = usageErrorOf(() => readInventory('i.json', text));
     const line = Number(/^i\.json:(\d+): devices\[1\]\.unit:/.exec(err.message)?.[1]);
     expect(text.split('\n')[line - 1]).toContain('"url": "modbus://127.0.0.1:502?unit=1"');
 
     const inv2 = sampleInventory();
     (inv2.devices as Array<Record<string, unknown>>)[0]!.url = 'opc.tcp://127.0.0.1:99999';
-    expect(usage(() => readInventory('u.json', JSON.stringify(inv2, null, 2))).message).toMatch(/^u\.json:\d+: devices\[0\]\.url: bad device URL/);
+    expect(usageErrorOf(() => readInventory('u.json', JSON.stringify(inv2, null, 2))).message).toMatch(/^u\.json:\d+: devices\[0\]\.url: bad device URL/);
   });
 });

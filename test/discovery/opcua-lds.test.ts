@@ -8,7 +8,9 @@ import { OPCUACertificateManager, OPCUADiscoveryServer, OPCUAServer, RegisterSer
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory, OpcUaDevice } from '../../src/discovery/inventory.js';
 import { runCli } from '../helpers/cli.js';
-import { loopbackBlock, portFreeOn, removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+import { loopbackBlock, portFreeOn } from './helpers.js';
 
 const block = loopbackBlock();
 const H1 = block.host(1);

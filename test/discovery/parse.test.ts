@@ -1,22 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IiotError } from '../../src/core/errors.js';
 import { RateLimiter, Semaphore } from '../../src/discovery/limiter.js';
 import { parseDiscoverOptions, parsePorts, parseProtocols, parseUnitIds, parseBauds, parseParities } from '../../src/discovery/options.js';
 import { cidrRange, ipRange, parseTargets, resolveHosts, intToIpv4 } from '../../src/discovery/targets.js';
 import { fingerprintOrder } from '../../src/discovery/scan.js';
 import { compressIds } from '../../src/protocols/modbus/probe.js';
-
-function usage(fn: () => unknown): IiotError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(IiotError);
-    expect((err as IiotError).exitCode).toBe(2);
-    expect((err as IiotError).message).not.toContain('\n');
-    return err as IiotError;
-  }
-  throw new Error('expected a usage error');
-}
+import { usageErrorOf } from '../helpers/errors.js';
 
 describe('targets', () => {
   it('expands CIDR blocks without network and broadcast addresses, /31 and /32 whole', () => {
@@ -53,14 +41,14 @@ describe('targets', () => {
   });
 
   it('refuses malformed targets with one line and a hint', () => {
-    expect(usage(() => parseTargets(['127.0.0.300'])).message).toContain('not an IPv4 address');
-    expect(usage(() => parseTargets(['127.0.0.9-127.0.0.1'])).message).toContain('ends before it starts');
-    expect(usage(() => parseTargets(['127.0.0.0/33'])).message).toContain('/33');
-    expect(usage(() => parseTargets(['127.0.0.1/24'])).hint).toContain('127.0.0.0/24');
-    expect(usage(() => parseTargets(['127.0.0.1:502'])).hint).toContain('modbus://127.0.0.1:502');
-    expect(usage(() => parseTargets(['tcp://127.0.0.1:80'])).message).toContain('tcp://');
-    expect(usage(() => parseTargets(['not a host!'])).message).toContain('not an address');
-    expect(usage(() => parseTargets(['::1/120'])).message).toContain('IPv6');
+    expect(usageErrorOf(() => parseTargets(['127.0.0.300'])).message).toContain('not an IPv4 address');
+    expect(usageErrorOf(() => parseTargets(['127.0.0.9-127.0.0.1'])).message).toContain('ends before it starts');
+    expect(usageErrorOf(() => parseTargets(['127.0.0.0/33'])).message).toContain('/33');
+    expect(usageErrorOf(() => parseTargets(['127.0.0.1/24'])).hint).toContain('127.0.0.0/24');
+    expect(usageErrorOf(() => parseTargets(['127.0.0.1:502'])).hint).toContain('modbus://127.0.0.1:502');
+    expect(usageErrorOf(() => parseTargets(['tcp://127.0.0.1:80'])).message).toContain('tcp://');
+    expect(usageErrorOf(() => parseTargets(['not a host!'])).message).toContain('not an address');
+    expect(usageErrorOf(() => parseTargets(['::1/120'])).message).toContain('IPv6');
   });
 });
 
@@ -81,21 +69,21 @@ describe('options', () => {
   });
 
   it('refuses what it cannot use', () => {
-    expect(usage(() => parseProtocols('opcua,bacnet')).message).toContain('"bacnet"');
-    expect(usage(() => parsePorts('70000')).message).toContain('70000');
-    expect(usage(() => parsePorts('502:s7')).hint).toContain('opcua');
-    expect(usage(() => parseUnitIds('1-300')).message).toContain('0-255');
-    expect(usage(() => parseBauds('fast')).hint).toContain('9600');
-    expect(usage(() => parseParities('none,weird')).message).toContain('weird');
-    expect(usage(() => parseDiscoverOptions([], {})).hint).toContain('iiot discover 127.0.0.1');
-    expect(usage(() => parseDiscoverOptions(['127.0.0.0/21'], {})).message).toContain('2,046 addresses');
+    expect(usageErrorOf(() => parseProtocols('opcua,bacnet')).message).toContain('"bacnet"');
+    expect(usageErrorOf(() => parsePorts('70000')).message).toContain('70000');
+    expect(usageErrorOf(() => parsePorts('502:s7')).hint).toContain('opcua');
+    expect(usageErrorOf(() => parseUnitIds('1-300')).message).toContain('0-255');
+    expect(usageErrorOf(() => parseBauds('fast')).hint).toContain('9600');
+    expect(usageErrorOf(() => parseParities('none,weird')).message).toContain('weird');
+    expect(usageErrorOf(() => parseDiscoverOptions([], {})).hint).toContain('iiot discover 127.0.0.1');
+    expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.0/21'], {})).message).toContain('2,046 addresses');
     expect(parseDiscoverOptions(['127.0.0.0/21'], { yes: true }).targets.addressCount).toBe(2046);
-    expect(usage(() => parseDiscoverOptions(['127.0.0.1'], { ports: '1502:modbus', protocols: 'opcua' })).message).toContain('marked modbus');
-    expect(usage(() => parseDiscoverOptions(['/dev/ttyUSB0'], { protocols: 'opcua' })).hint).toContain('modbus');
-    expect(usage(() => parseDiscoverOptions(['127.0.0.1'], { rebirth: true, protocols: 'mqtt' })).message).toContain('--rebirth');
-    expect(usage(() => parseDiscoverOptions(['127.0.0.1'], { defaultPorts: false })).message).toContain('--no-default-ports');
-    expect(usage(() => parseDiscoverOptions(['127.0.0.1'], { csv: true, json: true })).message).toContain('--csv');
-    expect(usage(() => parseDiscoverOptions(['127.0.0.1'], { timeout: '5' })).message).toContain('--timeout');
+    expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { ports: '1502:modbus', protocols: 'opcua' })).message).toContain('marked modbus');
+    expect(usageErrorOf(() => parseDiscoverOptions(['/dev/ttyUSB0'], { protocols: 'opcua' })).hint).toContain('modbus');
+    expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { rebirth: true, protocols: 'mqtt' })).message).toContain('--rebirth');
+    expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { defaultPorts: false })).message).toContain('--no-default-ports');
+    expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { csv: true, json: true })).message).toContain('--csv');
+    expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { timeout: '5' })).message).toContain('--timeout');
   });
 
   it('asks an unmarked port in Modbus first, unless its number suggests another protocol', () => {

@@ -11,7 +11,8 @@ import { SerialPort } from 'serialport';
 import type { Inventory, ModbusRtuDevice } from '../../src/discovery/inventory.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { runCli } from '../helpers/cli.js';
-import { removeTempDirs, strictLine, tempDir, type StrictLine } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { strictLine, type StrictLine } from './helpers.js';
 
 let line: StrictLine;
 let plant: RunningPlant;

@@ -12,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readInventory, type Inventory, type ModbusDevice, type ModbusRtuDevice, type MqttDevice, type OpcUaDevice } from '../../src/discovery/inventory.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { BIN, runCli } from '../helpers/cli.js';
-import { waitFor, garbageServer, loopbackBlock, portFreeOn, removeTempDirs, resetServer, selfSignedCertificate, startMosquitto, strictLine, tempDir, type Mosquitto, type StrictLine } from './helpers.js';
+import { opensslCert } from '../helpers/certs.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+import { garbageServer, loopbackBlock, portFreeOn, resetServer, strictLine, type StrictLine } from './helpers.js';
 
 const block = loopbackBlock();
 const A = block.host(2);
@@ -38,13 +42,13 @@ beforeAll(async () => {
   ports = { opcua, modbus, mqtt, mqtts };
   // OPC UA and Modbus marked; the plain MQTT port left unmarked, so it is fingerprinted
   portsFlag = `${opcua}:opcua,${modbus}:modbus,${mqtt},${mqtts}:mqtts`;
-  const cert = selfSignedCertificate(dir, 'broker.test');
+  const cert = opensslCert(dir, 'broker', { cn: 'broker.test', days: 30 });
   line = await strictLine(dir, 19200);
   stops.push(() => line.stop());
   [plantA, plantB, mosquitto] = await Promise.all([
     startPlant({ host: A, opcua: { port: opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-a') }, modbus: { port: modbus }, mqtt: { port: mqtt }, rtu: { path: line.device, baudRate: 19200, parity: 'even', unitId: 5 }, updateIntervalMs: 500 }),
     startPlant({ host: B, opcua: { port: opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-b') }, modbus: { port: modbus, units: { meter: 7 } }, mqtt: false }),
-    startMosquitto(M, mqtt, { tls: { port: mqtts, ...cert } }),
+    startMosquitto({ host: M, port: mqtt, tls: { port: mqtts, ...cert } }),
   ]);
   stops.push(() => plantA.stop(), () => plantB.stop(), () => mosquitto.stop());
   const g = await garbageServer(X, mqtt);

@@ -8,7 +8,9 @@ import type { Inventory, MqttDevice } from '../../src/discovery/inventory.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { PLANT_ASSET } from '../../src/sim/signals.js';
 import { runCli } from '../helpers/cli.js';
-import { loopbackBlock, portFreeOn, removeTempDirs, startMosquitto, type Mosquitto } from './helpers.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { removeTempDirs } from '../helpers/temp.js';
+import { loopbackBlock, portFreeOn } from './helpers.js';
 
 const block = loopbackBlock();
 const H = block.host(1);
@@ -18,7 +20,7 @@ let port: number;
 
 beforeAll(async () => {
   port = await portFreeOn([H]);
-  broker = await startMosquitto(H, port);
+  broker = await startMosquitto({ host: H, port });
   plant = await startPlant({ opcua: false, modbus: false, mqtt: { brokerUrl: broker.url, json: false, groupId: 'Line3', edgeNodeId: 'Gateway7' }, updateIntervalMs: 200 });
 });
 

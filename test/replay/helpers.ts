@@ -1,37 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { createCaptureWriter } from '../../src/capture/writer.js';
 import type { CaptureRecord, SourceInfo, TagInfo } from '../../src/capture/types.js';
-import { freePort } from '../../src/protocols/listen.js';
-import { waitFor } from '../record/helpers.js';
-
-/** Debian's mosquitto on a free loopback port, with a config of its own. */
-export async function startMosquitto(dir: string): Promise<{ port: number; url: string; process: ChildProcess; stop(): Promise<void> }> {
-  const port = await freePort('127.0.0.1');
-  const conf = join(dir, `mosquitto-${port}.conf`);
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
-  const accepting = () =>
-    new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-  await waitFor(accepting, 50);
-  return {
-    port,
-    url: `mqtt://127.0.0.1:${port}`,
-    process: child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
+import { waitFor } from '../helpers/wait.js';
 
 /** A capture written with the capture writer (header first), records in the order given. */
 export async function writeCapture(path: string, sources: SourceInfo[], tags: TagInfo[], records: CaptureRecord[], created = new Date(records[0] ? Date.parse(records[0].t) : Date.now())): Promise<void> {

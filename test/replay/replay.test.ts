@@ -12,7 +12,8 @@ import { startPlant } from '../../src/sim/plant.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { mbpollValues, runTool } from '../sim/helpers.js';
 import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from '../record/helpers.js';
-import { startMosquitto, watchOutput, writeCapture } from './helpers.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { watchOutput, writeCapture } from './helpers.js';
 
 const dir = tempDir('replay');
 const env = { IIOT_PKI_DIR: tempDir('replay-pki') };
@@ -20,7 +21,7 @@ const children: ChildProcess[] = [];
 let mosquitto: Awaited<ReturnType<typeof startMosquitto>>;
 
 beforeAll(async () => {
-  mosquitto = await startMosquitto(dir);
+  mosquitto = await startMosquitto({ dir });
 });
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
-import { removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterAll(removeTempDirs);
 

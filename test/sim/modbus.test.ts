@@ -4,7 +4,9 @@ import { decodeValue } from '../../src/protocols/modbus/codec.js';
 import { loadRegisterMap, type RegisterEntry } from '../../src/protocols/modbus/register-map.js';
 import { plcMapPath } from '../../src/sim/modbus-units.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
-import { mbpollValues, ptyPair, runTool, removeTempDirs, tempDir } from './helpers.js';
+import { ptyPair } from '../helpers/pty.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { mbpollValues, runTool } from './helpers.js';
 
 afterAll(removeTempDirs);
 

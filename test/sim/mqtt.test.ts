@@ -8,7 +8,8 @@ import { startBroker } from '../../src/protocols/mqtt/broker.js';
 import { decodeSparkplug, encodeSparkplug, type SparkplugPayload } from '../../src/protocols/mqtt/sparkplug-codec.js';
 import { startEdgeNode } from '../../src/protocols/mqtt/sparkplug-edge-node.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
-import { runTool, waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { runTool } from './helpers.js';
 
 let plant: RunningPlant;
 let port: string;

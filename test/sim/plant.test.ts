@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/reader.js';
@@ -7,7 +6,9 @@ import { generateCapture } from '../../src/sim/generate.js';
 import { PlantModel } from '../../src/sim/model.js';
 import { loadPlantFile } from '../../src/sim/plant-file.js';
 import { startPlant } from '../../src/sim/plant.js';
-import { ptyPair, removeTempDirs, tempDir } from './helpers.js';
+import { refused } from '../helpers/net.js';
+import { ptyPair } from '../helpers/pty.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 afterAll(removeTempDirs);
 
@@ -19,18 +20,6 @@ function liveHandles(): Map<string, number> {
     if (/TCP|UDP|Timeout|FSEvent|StatWatcher|Signal/.test(r)) counts.set(r, (counts.get(r) ?? 0) + 1);
   }
   return counts;
-}
-
-function refused(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = connect(Number(u.port), u.hostname);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(true));
-  });
 }
 
 describe('startPlant', () => {

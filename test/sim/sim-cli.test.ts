@@ -1,29 +1,19 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/reader.js';
 import { isSample, type SampleLine } from '../../src/capture/types.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
-import { removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { refused } from '../helpers/net.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 
 afterAll(removeTempDirs);
 
 const FREE_PORTS = ['--opcua-port', '0', '--modbus-port', '0', '--mqtt-port', '0'];
-
-function refused(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = connect(Number(u.port), u.hostname);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(true));
-  });
-}
 
 describe('iiot sim', () => {
   it('prints its endpoints as one JSON document and stops after --duration', async () => {
