@@ -8,7 +8,7 @@
  * 02 of a spring-forward Sunday is empty and the autumn one holds two hours (averaged).
  */
 
-import { offsetMinutes } from '../core/time.js';
+import { daysFromCivil, offsetMinutes } from '../core/time.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -109,15 +109,6 @@ export function isoWeekLabel(day: number): string {
   const jan1 = daysFromCivil(c.year, 1, 1);
   const week = Math.floor((thursday - jan1) / 7) + 1;
   return `${c.year}-W${String(week).padStart(2, '0')}`;
-}
-
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
 }
 
 export const WEEKDAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;

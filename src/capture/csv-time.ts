@@ -1,5 +1,5 @@
 import { usageError } from '../core/errors.js';
-import { zonedTimeToUtc } from '../core/time.js';
+import { dateTimeOfMatch, zonedTimeToUtc } from '../core/time.js';
 import { timeMs } from './iso-time.js';
 
 /**
@@ -145,19 +145,7 @@ export function timeReader(format: TimeFormat, opts: TimeReadOptions): TimeReade
         if (!Number.isNaN(fast)) return fast;
         const m = ISO_LOCAL.exec(text);
         if (!m) return NaN;
-        return wall(
-          {
-            year: Number(m[1]),
-            month: Number(m[2]),
-            day: Number(m[3]),
-            hour: Number(m[4] ?? 0),
-            minute: Number(m[5] ?? 0),
-            second: Number(m[6] ?? 0),
-            millisecond: m[7] ? fractionMs(m[7]) : 0,
-            ...(m[8] ? { offsetMin: offsetMinutes(m[8].toUpperCase()) } : {}),
-          },
-          opts,
-        );
+        return wall({ ...dateTimeOfMatch(m), millisecond: m[7] ? fractionMs(m[7]) : 0, ...(m[8] ? { offsetMin: offsetMinutes(m[8].toUpperCase()) } : {}) }, opts);
       };
     case 'epoch': {
       const factor = EPOCH_FACTORS[format.unit];

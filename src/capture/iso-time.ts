@@ -2,6 +2,7 @@
  * ISO 8601 timestamps of capture lines: parsed by hand because the reader parses one per record
  * and Date.parse is both slower and more lenient (it accepts "2026-11-25", "Nov 25 2026", ...).
  */
+import { daysFromCivil } from '../core/time.js';
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -15,16 +16,6 @@ function two(s: string, i: number): number {
   const b = s.charCodeAt(i + 1) - 48;
   if (a < 0 || a > 9 || b < 0 || b > 9) return -1;
   return a * 10 + b;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm; Date.UTC is slower and maps years 0-99 to 19xx). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
 }
 
 /**

@@ -15,6 +15,16 @@ export interface ZonedParts {
   offsetMinutes: number;
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm; Date.UTC is slower and maps years 0-99 to 19xx). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Throws a usage error naming the option if the IANA zone is unknown. */
@@ -122,6 +132,15 @@ export function formatZoned(ms: number, tz: string): string {
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${zone}`;
 }
 
+/**
+ * The wall-clock fields of a match of `YYYY-MM-DD[( |T)HH:mm[:ss]...` whose groups 1-6 are year,
+ * month, day, hour, minute and second (the time ones 0 when absent). What may follow the seconds
+ * (fraction, zone) each reader decides for itself: --from/--to here, CSV cells in capture/csv-time.ts.
+ */
+export function dateTimeOfMatch(m: RegExpExecArray): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4] ?? 0), minute: Number(m[5] ?? 0), second: Number(m[6] ?? 0) };
+}
+
 /** Parses an absolute time the user typed ("2026-11-25T10:00:00Z", "2026-11-25 10:00" in tz, "now-2h"). */
 export function parseTimeArg(text: string, what: string, tz = 'UTC', now = Date.now()): number {
   const s = text.trim();
@@ -138,18 +157,7 @@ export function parseTimeArg(text: string, what: string, tz = 'UTC', now = Date.
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/.exec(s);
   if (m) {
-    return zonedTimeToUtc(
-      {
-        year: Number(m[1]),
-        month: Number(m[2]),
-        day: Number(m[3]),
-        hour: Number(m[4] ?? 0),
-        minute: Number(m[5] ?? 0),
-        second: Number(m[6] ?? 0),
-        millisecond: Number((m[7] ?? '0').padEnd(3, '0')),
-      },
-      tz,
-    );
+    return zonedTimeToUtc({ ...dateTimeOfMatch(m), millisecond: Number((m[7] ?? '0').padEnd(3, '0')) }, tz);
   }
   throw usageError(`${what}: cannot read "${text}" as a time`, 'write 2026-11-25T10:00:00Z, "2026-11-25 10:00" (in --tz), or now-2h');
 }
