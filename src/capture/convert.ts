@@ -126,6 +126,14 @@ function extraFields(r: CaptureRecord): Record<string, unknown> | undefined {
   return extra;
 }
 
+/** Samples go on to a CSV row; events and raw messages have no place in CSV and are counted as left out. */
+function csvSample(r: CaptureRecord, leftOut: ConvertResult['leftOut']): r is SampleLine {
+  if (typeof r.tag === 'string') return true;
+  if (typeof r.event === 'string') leftOut.events++;
+  else leftOut.raw++;
+  return false;
+}
+
 /** Pass 1 of the long layout: which optional columns the samples need. */
 async function longColumns(inputs: readonly string[], opts: ConvertOptions): Promise<{ q: boolean; st: boolean; svt: boolean; extra: boolean }> {
   const cols = { q: false, st: false, svt: false, extra: false };
@@ -166,20 +174,15 @@ async function toLongCsv(inputs: readonly string[], opts: ConvertOptions): Promi
   try {
     for await (const batch of set.batches()) {
       for (const r of batch) {
-        if (typeof r.tag !== 'string') {
-          if (typeof r.event === 'string') leftOut.events++;
-          else leftOut.raw++;
-          continue;
-        }
+        if (!csvSample(r, leftOut)) continue;
         if (!want(r.tag)) continue;
         samples++;
-        const s = r as SampleLine;
-        let line = `${csvField(csvTime(timeMs(s.t), s.t, timeFormat, opts.tz), d)}${d}${csvField(s.tag, d)}${d}${csvField(csvValue(s.v, s.q), d)}`;
-        if (cols.q) line += d + csvField(s.q ?? '', d);
-        if (cols.st) line += d + csvField(s.st ?? '', d);
-        if (cols.svt) line += d + csvField(s.svt ?? '', d);
+        let line = `${csvField(csvTime(timeMs(r.t), r.t, timeFormat, opts.tz), d)}${d}${csvField(r.tag, d)}${d}${csvField(csvValue(r.v, r.q), d)}`;
+        if (cols.q) line += d + csvField(r.q ?? '', d);
+        if (cols.st) line += d + csvField(r.st ?? '', d);
+        if (cols.svt) line += d + csvField(r.svt ?? '', d);
         if (cols.extra) {
-          const extra = extraFields(s);
+          const extra = extraFields(r);
           line += d + (extra ? csvField(JSON.stringify(extra), d) : '');
         }
         out.write(`${line}\n`);
@@ -225,11 +228,7 @@ async function toWideCsv(inputs: readonly string[], opts: ConvertOptions): Promi
   try {
     for await (const batch of set.batches()) {
       for (const r of batch) {
-        if (typeof r.tag !== 'string') {
-          if (typeof r.event === 'string') leftOut.events++;
-          else leftOut.raw++;
-          continue;
-        }
+        if (!csvSample(r, leftOut)) continue;
         const col = index.get(r.tag);
         if (col === undefined) continue;
         samples++;
