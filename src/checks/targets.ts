@@ -19,6 +19,21 @@ export interface CheckTarget {
   origin: TargetOrigin;
 }
 
+/**
+ * How every check's JSON document starts a target (docs/json-output.md): these fields in this
+ * order, reason and hint only when set.
+ */
+export function targetJsonHead(t: { target: string; protocol: string; origin: TargetOrigin; status: string; reason?: string | undefined; hint?: string | undefined }): Record<string, unknown> {
+  return {
+    target: t.target,
+    protocol: t.protocol,
+    origin: t.origin,
+    status: t.status,
+    ...(t.reason === undefined ? {} : { reason: t.reason }),
+    ...(t.hint === undefined ? {} : { hint: t.hint }),
+  };
+}
+
 /** Host of a target for politeness (serial ports count as one "host" each). */
 export function hostKey(t: Target): string {
   return t.protocol === 'modbus-rtu' ? `serial:${t.path}` : t.host.toLowerCase();

@@ -6,6 +6,7 @@ import type { Styler } from '../../core/color.js';
 import { formatDuration } from '../../core/units.js';
 import { renderTable, type Column } from '../../ui/table.js';
 import type { HistogramBin } from '../stats.js';
+import { targetJsonHead } from '../targets.js';
 import type { LatencyResult, LatencyTargetResult, SeriesResult } from './run.js';
 
 /** Milliseconds with three significant digits: 0.123, 1.23, 12.3, 123. */
@@ -119,12 +120,7 @@ export function latencyJson(r: LatencyResult): Record<string, unknown> {
     options: r.options,
     failed: r.failed,
     targets: r.targets.map((t) => ({
-      target: t.target,
-      protocol: t.protocol,
-      origin: t.origin,
-      status: t.status,
-      ...(t.reason === undefined ? {} : { reason: t.reason }),
-      ...(t.hint === undefined ? {} : { hint: t.hint }),
+      ...targetJsonHead(t),
       setup: t.setup.map((s) => ({ name: s.name, ms: round3(s.ms) })),
       details: t.details,
       series: t.series.map((s) => ({

@@ -5,6 +5,7 @@
 import type { Styler } from '../../core/color.js';
 import { formatDuration } from '../../core/units.js';
 import type { Severity } from '../../protocols/types.js';
+import { targetJsonHead } from '../targets.js';
 import { RULES_BY_ID, SEVERITIES } from './rules.js';
 import type { SecurityResult } from './run.js';
 
@@ -80,12 +81,7 @@ export function securityJson(r: SecurityResult): Record<string, unknown> {
     counts: r.counts,
     requests: r.requests,
     targets: r.targets.map((t) => ({
-      target: t.target,
-      protocol: t.protocol,
-      origin: t.origin,
-      status: t.status,
-      ...(t.reason === undefined ? {} : { reason: t.reason }),
-      ...(t.hint === undefined ? {} : { hint: t.hint }),
+      ...targetJsonHead(t),
       durationMs: Math.round(t.durationMs),
       findings: t.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, title: f.title, evidence: f.evidence, remedy: f.remedy, ...(f.data === undefined ? {} : { data: f.data }) })),
       rulesEvaluated: t.rulesEvaluated,
