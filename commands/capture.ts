@@ -146,6 +146,15 @@ async function issueLog(io: IO) {
   return issueLogger(io);
 }
 
+/**
+ * A subcommand's result on stdout: with --json the document `schema`, else the text `render`
+ * makes. `render` imports its renderer, so --json never loads one.
+ */
+async function report(io: IO, schema: string, result: object, render: () => Promise<string>): Promise<void> {
+  if (io.json) emitJson(io, schema, result);
+  else out(io, await render());
+}
+
 function registerInfo(capture: Command): void {
   capture
     .command('info')
@@ -176,11 +185,7 @@ function registerInfo(capture: Command): void {
           ...(f.gap !== undefined ? { gapMs: parseDuration(f.gap, '--gap') } : {}),
           ...(f.strict ? { strict: true } : {}),
         });
-        if (io.json) emitJson(io, 'iiot.capture.info/1', info);
-        else {
-          const { renderInfo } = await import('../src/capture/info-render.js');
-          out(io, renderInfo(info, io.style));
-        }
+        await report(io, 'iiot.capture.info/1', info, async () => (await import('../src/capture/info-render.js')).renderInfo(info, io.style));
       }),
     );
 }
@@ -203,11 +208,7 @@ function registerValidate(capture: Command): void {
         if (!Number.isInteger(maxIssues) || maxIssues < 0) throw usageError(`--max-issues: "${f.maxIssues}" is not a whole number`);
         const { validateCapture } = await import('../src/capture/validate.js');
         const result = await validateCapture(await inputsOf(files, f), { ...(f.strict ? { strict: true } : {}), maxIssues });
-        if (io.json) emitJson(io, 'iiot.capture.validate/1', result);
-        else {
-          const { renderValidation } = await import('../src/capture/summary-render.js');
-          out(io, renderValidation(result, io.style));
-        }
+        await report(io, 'iiot.capture.validate/1', result, async () => (await import('../src/capture/summary-render.js')).renderValidation(result, io.style));
         return result.valid ? ExitCode.Ok : ExitCode.Usage;
       }),
     );
@@ -263,11 +264,7 @@ function registerConvert(capture: Command): void {
         });
         log.finish();
         for (const w of result.import?.warnings ?? []) io.stderr.write(`${io.errStyle.yellow('warning:')} ${w}\n`);
-        if (io.json) emitJson(io, 'iiot.capture.convert/1', result);
-        else {
-          const { renderConvert } = await import('../src/capture/summary-render.js');
-          out(io, renderConvert(result));
-        }
+        await report(io, 'iiot.capture.convert/1', result, async () => (await import('../src/capture/summary-render.js')).renderConvert(result));
       }),
     );
 }
@@ -315,11 +312,7 @@ function registerSlice(capture: Command): void {
           writer: writerOptions(f),
         });
         log.finish();
-        if (io.json) emitJson(io, 'iiot.capture.slice/1', result);
-        else {
-          const { renderSlice } = await import('../src/capture/summary-render.js');
-          out(io, renderSlice(result));
-        }
+        await report(io, 'iiot.capture.slice/1', result, async () => (await import('../src/capture/summary-render.js')).renderSlice(result));
       }),
     );
 }
@@ -371,11 +364,7 @@ function registerDiff(capture: Command): void {
             onIssue: (_side, i) => log.onIssue(i),
           });
           log.finish();
-          if (io.json) emitJson(io, 'iiot.capture.diff/1', result);
-          else {
-            const { renderDiff } = await import('../src/capture/diff-render.js');
-            out(io, renderDiff(result, io.style, f.all === true));
-          }
+          await report(io, 'iiot.capture.diff/1', result, async () => (await import('../src/capture/diff-render.js')).renderDiff(result, io.style, f.all === true));
           return result.equal ? ExitCode.Ok : ExitCode.CheckFailed;
         },
       ),
@@ -408,11 +397,7 @@ function registerImport(capture: Command): void {
         const opts = csvImportOptions(f);
         const result = await importCsv(args[0]!, { ...opts, output: f.output, writer: writerOptions(f) });
         for (const w of result.warnings) io.stderr.write(`${io.errStyle.yellow('warning:')} ${w}\n`);
-        if (io.json) emitJson(io, 'iiot.capture.import/1', result);
-        else {
-          const { renderImport } = await import('../src/capture/summary-render.js');
-          out(io, renderImport(result));
-        }
+        await report(io, 'iiot.capture.import/1', result, async () => (await import('../src/capture/summary-render.js')).renderImport(result));
       }),
     );
 }
