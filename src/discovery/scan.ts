@@ -353,7 +353,7 @@ export async function runScan(options: DiscoverOptions, hooks: ScanHooks, signal
     const swept = options.unitIds !== undefined;
     if (swept && r.silent.length > 0) noAnswer.push({ target: `${base} units ${compressIds(r.silent)}`, host, port, protocol: 'modbus', units: compressIds(r.silent), result: 'no-device', detail: 'no answer within the unit timeout' });
     if (swept && r.gatewayExceptions.length > 0 && r.units.length > 0) {
-      noAnswer.push({ target: `${base} units ${compressIds(r.gatewayExceptions.map((g) => g.unit))}`, host, port, protocol: 'modbus', units: compressIds(r.gatewayExceptions.map((g) => g.unit)), result: 'no-device', detail: 'the gateway answered exception 11 (gateway target device failed to respond)' });
+      noAnswer.push({ target: `${base} units ${compressIds(r.gatewayExceptions.map((g) => g.unit))}`, host, port, protocol: 'modbus', units: compressIds(r.gatewayExceptions.map((g) => g.unit)), result: 'no-device', detail: gatewayDetail(r.gatewayExceptions) });
     }
     for (const g of r.garbage) {
       noAnswer.push({ target: `${base}?unit=${g.unit}`, host, port, protocol: 'modbus', units: String(g.unit), result: 'garbage', detail: g.detail });
@@ -704,4 +704,11 @@ export async function runScan(options: DiscoverOptions, hooks: ScanHooks, signal
     ...(mdnsResult ? { mdns: mdnsResult } : {}),
   };
   return { inventory, errors, interrupted };
+}
+
+/** What a gateway's 0x0A / 0x0B answers mean, in the words of the Modbus specification. */
+function gatewayDetail(answers: ReadonlyArray<{ exception: number }>): string {
+  const codes = [...new Set(answers.map((a) => a.exception))].sort((a, b) => a - b);
+  const words: Record<number, string> = { 10: 'gateway path unavailable', 11: 'gateway target device failed to respond' };
+  return `the gateway answered ${codes.map((c) => `exception ${c} (${words[c] ?? 'gateway exception'})`).join(' and ')}`;
 }
