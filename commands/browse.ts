@@ -1,10 +1,12 @@
 import { Option, type Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
 import { usageError } from '../src/core/errors.js';
+import { info, warn } from '../src/core/io.js';
 import { addOpcUaConnectOptions, parseNodeClasses, parseOpcUaConnectOptions, type OpcUaConnectFlags } from '../src/core/opcua-flags.js';
 import type { BrowseCommandOptions } from '../src/protocols/opcua/cli-browse.js';
 
 interface BrowseFlags extends OpcUaConnectFlags {
+  inventory?: string;
   depth?: string;
   all?: boolean;
   class?: string;
@@ -54,6 +56,29 @@ export function parseBrowseFlags(endpoint: string, node: string | undefined, f: 
   };
 }
 
+/**
+ * `iiot browse --inventory FILE [node]`: the positional arguments are the node alone (the servers
+ * come from the inventory). What belongs to one server (a tag list, CSV, the interactive browser)
+ * needs an inventory with one OPC UA server.
+ */
+export function inventoryArguments(args: readonly string[], f: BrowseFlags, servers: number): { node: string | undefined } {
+  const [first, second] = args;
+  if (first !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(first)) {
+    throw usageError(`give an endpoint or --inventory, not both (${first}, --inventory ${f.inventory})`, `to browse one server, name it alone: iiot browse ${first}`);
+  }
+  if (second !== undefined) throw usageError(`with --inventory, give at most one node (${first}, ${second})`, 'the servers come from the inventory: iiot browse --inventory FILE [node]');
+  if (servers > 1) {
+    const one = (['tags', 'csv', 'interactive'] as const).find((k) => f[k] !== undefined && f[k] !== false);
+    if (one) {
+      throw usageError(
+        `--${one} is for one server, and ${f.inventory} lists ${servers} OPC UA servers`,
+        one === 'tags' ? 'a tag list names the nodes of one server: name the server (iiot browse opc.tcp://HOST:PORT --tags FILE)' : 'name the server: iiot browse opc.tcp://HOST:PORT ...; --json exports every server of the inventory in one document',
+      );
+    }
+  }
+  return { node: first };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('browse')
@@ -62,9 +87,11 @@ export function register(program: Command): void {
       'Connects to an OPC UA server (the most secure endpoint it offers unless told otherwise) and prints ' +
         'the tree below a node to a chosen depth, with attributes on request. --all crawls the whole address ' +
         'space in batches that respect the server\'s operation limits and exports it as JSON, CSV or a tag ' +
-        'list for `iiot record`. Server certificates are never trusted silently (see `iiot pki`).',
+        'list for `iiot record`. With --inventory instead of an endpoint: every OPC UA server an `iiot discover` ' +
+        'inventory lists, in turn (a server that fails does not stop the others). Server certificates are never ' +
+        'trusted silently (see `iiot pki`).',
     )
-    .argument('<endpoint>', 'opc.tcp://host:port[/path]')
+    .argument('[endpoint]', 'opc.tcp://host:port[/path] (not with --inventory)')
     .argument('[node]', 'node id (ns=2;s=Plant, i=85) or browse path (/Objects/2:Plant); default Objects, or the Root with --all')
     .option('-d, --depth <levels>', 'levels below the node to show (default 2; everything with --all)')
     .option('--all', 'crawl everything below the node (the whole address space without one), with a progress line')
@@ -75,6 +102,7 @@ export function register(program: Command): void {
     .option('--tags <file>', 'write the variables found as a tag list for `iiot record --tags` (docs/opcua.md)')
     .option('-o, --output <file>', 'write the tree, --csv or --json to this file instead of stdout')
     .option('--endpoints', 'list the endpoints, identities and certificate the server offers (no session)')
+    .option('--inventory <file>', 'browse every OPC UA server of an `iiot discover --json` inventory in turn (instead of an endpoint)')
     .option('-i, --interactive', 'browse in the terminal: arrows to move and expand, / to search, space to mark, s to save a tag list')
     .addOption(new Option('--max-in-flight <n>', 'requests in flight during a crawl (default 4)').hideHelp())
     .addOption(new Option('--max-references-per-node <n>', 'references per node per Browse before BrowseNext (default 1000)').hideHelp());
@@ -90,12 +118,31 @@ export function register(program: Command): void {
         'iiot browse opc.tcp://127.0.0.1:4840 /Objects/Plant --all --class Variable --tags line3.tags',
         'IIOT_PASSWORD=... iiot browse opc.tcp://127.0.0.1:4840 --user operator --security-mode SignAndEncrypt',
         'iiot browse opc.tcp://127.0.0.1:4840 --interactive',
+        'iiot browse --inventory site.json --endpoints                       # every OPC UA server discovered',
+        'iiot browse --inventory site.json /Objects --depth 1 --security-mode None',
+        'iiot browse --inventory site.json --all --json -o site-address-spaces.json',
       ),
     )
     .action(
       action<BrowseFlags>(async (io, flags, args) => {
         const terminal = Boolean((io.stdin as { isTTY?: boolean }).isTTY) && (io.stdoutIsTTY || io.stderrIsTTY);
-        const options = parseBrowseFlags(args[0]!, args[1], { ...flags, json: io.json }, terminal);
+        if (flags.inventory !== undefined) {
+          const { opcuaServersOf } = await import('../src/discovery/feed.js');
+          const inv = opcuaServersOf(flags.inventory);
+          const { node } = inventoryArguments(args, flags, inv.devices.length);
+          const servers = inv.devices.map((d) => ({ options: parseBrowseFlags(d.url, node, { ...flags, json: io.json }, terminal), name: d.name, where: d.where }));
+          const { runBrowse, runBrowseServers } = await import('../src/protocols/opcua/cli-browse.js');
+          // one server and a format of one server (tag list, CSV, interactive): as if it were named
+          if (servers.length === 1 && (flags.tags !== undefined || flags.csv || flags.interactive)) {
+            for (const n of inv.notes) info(io, n);
+            if (inv.incomplete) warn(io, `${inv.file}: the inventory is partial (${inv.incomplete.join('; ')}): servers may be missing from it`);
+            info(io, `${inv.file}: browsing ${servers[0]!.name} (${servers[0]!.options.connect.target.url}, ${servers[0]!.where})`);
+            return runBrowse(io, servers[0]!.options);
+          }
+          return runBrowseServers(io, servers, inv);
+        }
+        if (args[0] === undefined) throw usageError('no endpoint given', 'name a server (iiot browse opc.tcp://HOST:4840) or every OPC UA server of an inventory (iiot browse --inventory FILE)');
+        const options = parseBrowseFlags(args[0], args[1], { ...flags, json: io.json }, terminal);
         const { runBrowse } = await import('../src/protocols/opcua/cli-browse.js');
         return runBrowse(io, options);
       }),

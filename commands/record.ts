@@ -6,6 +6,7 @@ import { addOpcUaConnectOptions, parseOpcUaConnectOptions, PASSWORD_ENV } from '
 import { parseTarget, type Target } from '../src/core/targets.js';
 import { parseTimeArg } from '../src/core/time.js';
 import { parseByteSize, parseDuration } from '../src/core/units.js';
+import type { FedDevice, FedInventory, RecordKind } from '../src/discovery/feed.js';
 import type { RecordOptions, SourceSpec } from '../src/record/options.js';
 
 /**
@@ -173,18 +174,66 @@ function uniqueId(base: string, used: Set<string>): string {
   return id;
 }
 
-/** Raw arguments scoped per source -> typed options. Every problem is a usage error naming the option. */
-export function parseRecordArguments(scoped: ScopedArguments, now = Date.now()): RecordOptions {
+const RECORD_KINDS: readonly RecordKind[] = ['opcua', 'modbus', 'mqtt'];
+
+/** `--protocols opcua,modbus`: which devices of --inventory to record (Modbus: TCP and RTU). */
+export function parseRecordProtocols(values: string[] | undefined): Set<RecordKind> {
+  if (values === undefined) return new Set(RECORD_KINDS);
+  const out = new Set<RecordKind>();
+  for (const p of list(values)) {
+    const k = p.toLowerCase() === 'modbus-rtu' ? 'modbus' : (p.toLowerCase() as RecordKind);
+    if (!RECORD_KINDS.includes(k)) throw usageError(`--protocols: iiot cannot record "${p}"`, `choose from ${RECORD_KINDS.join(', ')} (all by default; modbus is TCP and RTU)`);
+    out.add(k);
+  }
+  if (out.size === 0) throw usageError('--protocols: no protocol given', `choose from ${RECORD_KINDS.join(', ')}`);
+  return out;
+}
+
+/**
+ * Raw arguments scoped per source -> typed options. Every problem is a usage error naming the option.
+ * `inventory`: the devices of --inventory (read by the caller), recorded after the sources named
+ * on the command line; a device named there is recorded as named there, not as the inventory has it.
+ */
+export function parseRecordArguments(scoped: ScopedArguments, now = Date.now(), inventory?: FedInventory): RecordOptions {
   const { global } = scoped;
-  if (scoped.sources.length === 0) throw usageError('no source to record', 'give device URLs: opc.tcp://..., modbus://..., modbus-rtu:///dev/tty...?unit=N, mqtt://...');
   const g = (key: string) => one(key, global.get(key));
+  if (g('protocols') !== undefined && g('inventory') === undefined) throw usageError('--protocols chooses which devices of --inventory to record', 'add --inventory FILE (from `iiot discover --json`), or leave --protocols out');
+  if (g('inventory') !== undefined && inventory === undefined) throw new Error('parseRecordArguments: --inventory given but not read');
+  if (scoped.sources.length === 0 && inventory === undefined) {
+    throw usageError('no source to record', 'give device URLs: opc.tcp://..., modbus://..., modbus-rtu:///dev/tty...?unit=N, mqtt://..., or --inventory FILE from `iiot discover --json`');
+  }
   const output = g('output');
   if (output === undefined) throw usageError('no output file', 'add -o FILE (.jsonl, or .jsonl.gz to compress)');
   if (!/\.jsonl(\.gz)?$/i.test(output)) throw usageError(`-o ${output}: a capture file ends in .jsonl or .jsonl.gz`, `for example -o ${output.replace(/\.[^./]*$/, '')}.jsonl.gz`);
   const targets = scoped.sources.map((s) => parseTarget(s));
+  const owns: Values[] = [...scoped.own];
+  /** the inventory entry a source came from (undefined: named on the command line) */
+  const origins: Array<FedDevice | undefined> = targets.map(() => undefined);
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  if (inventory) {
+    const named = new Set(targets.map((t) => t.url));
+    for (const d of inventory.devices) {
+      if (named.has(d.url)) continue;
+      named.add(d.url);
+      targets.push(parseTarget(d.url));
+      owns.push(new Map());
+      origins.push(d);
+    }
+    notes.push(...inventory.notes);
+    if (inventory.incomplete) warnings.push(`${inventory.file}: the inventory is partial (${inventory.incomplete.join('; ')}): devices may be missing from it`);
+  }
+  const label = (i: number) => scoped.sources[i] ?? targets[i]!.url;
+  // Several OPC UA servers (or brokers) of an inventory often name their tags alike (the same
+  // machine twice, the Server object under /Objects): their tags are named <source id>.<name>.
+  const fedKinds = origins.flatMap((o, i) => (o ? [kindOf(targets[i]!)] : []));
+  const prefixed = (i: number) => {
+    const k = kindOf(targets[i]!);
+    return origins[i] !== undefined && (k === 'opcua' || k === 'mqtt') && fedKinds.filter((x) => x === k).length > 1;
+  };
   const kinds = targets.map((t, i) => {
     const k = kindOf(t);
-    if (!k) throw usageError(`${scoped.sources[i]}: iiot cannot record from ${t.protocol}:// targets`, 'record from opc.tcp://, modbus://, modbus-rtu:// or mqtt:// sources');
+    if (!k) throw usageError(`${label(i)}: iiot cannot record from ${t.protocol}:// targets`, 'record from opc.tcp://, modbus://, modbus-rtu:// or mqtt:// sources');
     return k;
   });
   // Options written after a source must fit it; options before the first source must fit one.
@@ -208,9 +257,11 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now()):
     if (used.has(id)) throw usageError(`--id ${id} is used by two sources`, 'give each source its own id');
     used.add(id);
   });
-  if (global.has('id') && scoped.sources.length > 1) throw usageError('--id before the first source would name every source alike', 'write --id after the source it names');
+  if (global.has('id') && targets.length > 1) throw usageError('--id before the first source would name every source alike', 'write --id after the source it names');
   const sources: SourceSpec[] = targets.map((target, i) => {
-    const own = scoped.own[i]!;
+    const own = owns[i]!;
+    const origin = origins[i];
+    const from = origin ? ` (${origin.name}, ${origin.where})` : '';
     const v = (key: string) => one(key, effective(key, own, global));
     const l = (key: string) => list(effective(key, own, global));
     const id = v('id');
@@ -242,16 +293,23 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now()):
         const subtrees = effective('subtree', own, global) ?? [];
         const tagLists = effective('tags', own, global) ?? [];
         if (nodes.length + subtrees.length + tagLists.length === 0) {
-          throw usageError(`${target.url}: what should be recorded?`, 'name variables with --node ID|PATH, --subtree NODE or --tags FILE (a tag list from `iiot browse --tags`)');
+          throw usageError(
+            `${target.url}${from}: what should be recorded?`,
+            origin
+              ? 'name variables with --node ID|PATH, --subtree NODE or --tags FILE before the first source (they go to every OPC UA server of the inventory), or leave OPC UA out with --protocols modbus,mqtt'
+              : 'name variables with --node ID|PATH, --subtree NODE or --tags FILE (a tag list from `iiot browse --tags`)',
+          );
         }
         const pub = v('publishingInterval');
         const samplingMs = duration(v('samplingInterval') ?? '1s', '--sampling-interval');
         const itemsPerCall = v('maxItemsPerCall');
         const db = v('deadband');
+        const sourceId = id ?? uniqueId('opcua', used);
         return {
           protocol: 'opcua',
           options: {
-            id: id ?? uniqueId('opcua', used),
+            id: sourceId,
+            ...(prefixed(i) ? { tagPrefix: `${sourceId}.` } : {}),
             connect,
             nodes,
             subtrees,
@@ -268,8 +326,17 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now()):
       }
       case 'modbus':
       case 'modbus-rtu': {
-        const map = v('map');
-        if (map === undefined) throw usageError(`${target.url}: which register map?`, 'add --map NAME (built-in: sdm630, pm5000) or --map FILE.yaml (docs/register-maps.md), after the source');
+        // A meter of the inventory that names itself gets its built-in map; --map is for the others.
+        const map = origin?.map?.name ?? v('map');
+        if (map === undefined) {
+          throw usageError(
+            `${target.url}${from}: which register map?`,
+            origin
+              ? `it names no meter iiot has a built-in map for (sdm630, pm5000): add --map NAME|FILE.yaml before the first source, or name the device with its own map (iiot record --inventory ${inventory!.file} '${target.url}' --map FILE.yaml ...), or leave Modbus out with --protocols`
+              : 'add --map NAME (built-in: sdm630, pm5000) or --map FILE.yaml (docs/register-maps.md), after the source',
+          );
+        }
+        if (origin?.map) notes.push(`${target.url}${from}: recorded with the built-in map ${origin.map.name} (the device identifies itself as ${origin.map.meter})`);
         const mapName = /[\\/]/.test(map) || /\.ya?ml$/i.test(map) ? map.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '') : map;
         return {
           protocol: 'modbus',
@@ -312,10 +379,12 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now()):
         const passwordEnv = v('passwordEnv') ?? PASSWORD_ENV;
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw usageError(`--password-env: "${passwordEnv}" is not an environment variable name`, "give the variable's name, not the password");
         if (user === undefined && (v('passwordEnv') !== undefined || v('passwordFile') !== undefined)) throw usageError('a password was given but no --user', 'add --user <name>');
+        const sourceId = id ?? uniqueId('mqtt', used);
         return {
           protocol: 'mqtt',
           options: {
-            id: id ?? uniqueId('mqtt', used),
+            id: sourceId,
+            ...(prefixed(i) ? { tagPrefix: `${sourceId}.` } : {}),
             connect: {
               target,
               ...opt('clientId', v('clientId')),
@@ -339,6 +408,10 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now()):
         throw usageError(`${target.url}: iiot cannot record from this kind of target`);
     }
   });
+  for (const k of ['opcua', 'mqtt'] as const) {
+    const fedIds = sources.flatMap((src, i) => (src.protocol === k && prefixed(i) ? [src.options.id] : []));
+    if (fedIds.length) notes.push(`${inventory!.file}: ${fedIds.length} ${k === 'opcua' ? 'OPC UA servers' : 'MQTT brokers'}: their tags are named <source id>.<name> (${fedIds.map((x) => `${x}.`).join(', ')})`);
+  }
   const count = g('count');
   const durationText = g('duration');
   const metadata: Record<string, unknown> = {};
@@ -359,6 +432,8 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now()):
     reconnectMaxMs: duration(g('reconnectMax') ?? '30s', '--reconnect-max', 100),
     live: g('live') !== 'false',
     sources,
+    ...(notes.length ? { notes } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 
@@ -393,8 +468,10 @@ export function register(program: Command): void {
         'file; what was written stays readable after a crash. On a terminal a live view shows each tag\'s last ' +
         'value, rate and errors; elsewhere only a start line and a summary are printed. See docs/recording.md.',
     )
-    .argument('<source...>', 'device URLs (docs/targets.md), each followed by its own options')
+    .argument('[source...]', 'device URLs (docs/targets.md), each followed by its own options')
     .option('-o, --output <file>', 'capture file to write (.jsonl, or .jsonl.gz to compress)')
+    .option('--inventory <file>', 'also record every device of an `iiot discover --json` inventory (Modbus meters it identifies get their built-in map)')
+    .option('--protocols <list>', 'with --inventory: only these devices: opcua, modbus, mqtt (default: all)')
     .option('--duration <duration>', 'stop after this long (30s, 15m, 2h)')
     .option('--count <n>', 'stop after this many samples (all sources together)')
     .option('--force', 'replace the output file if it exists')
@@ -455,12 +532,22 @@ export function register(program: Command): void {
         'iiot record mqtt://127.0.0.1:1883 --topic "plant/#" -o plant.jsonl --duration 60s',
         'iiot record mqtt://127.0.0.1:1883 --topic "spBv1.0/#" --raw -o sparkplug.jsonl.gz',
         'IIOT_PASSWORD=... iiot record mqtts://127.0.0.1:8883 --user gateway --ca ca.pem --topic "plant/#" -o out.jsonl',
+        'iiot record --inventory site.json --protocols modbus,mqtt --topic "plant/#" -o site.jsonl.gz --duration 1h',
+        "iiot record --inventory site.json --subtree /Objects/Plant 'modbus://127.0.0.1:502?unit=3' --map plc.yaml -o site.jsonl.gz",
       ),
     )
     .action(
       action(async (io: IO, _flags: object, _args: string[], c: Command) => {
         const raw = rawArguments(c);
-        const options = parseRecordArguments(scopeArguments(raw, c.options));
+        const scoped = scopeArguments(raw, c.options);
+        const inventoryFile = one('inventory', scoped.global.get('inventory'));
+        let inventory: FedInventory | undefined;
+        if (inventoryFile !== undefined) {
+          const kinds = parseRecordProtocols(scoped.global.get('protocols'));
+          const { recordSourcesOf } = await import('../src/discovery/feed.js');
+          inventory = recordSourcesOf(inventoryFile, kinds);
+        }
+        const options = parseRecordArguments(scoped, Date.now(), inventory);
         const { runRecord } = await import('../src/record/run.js');
         return runRecord(io, options);
       }),

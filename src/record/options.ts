@@ -29,4 +29,8 @@ export interface RecordOptions {
   /** draw the live view on a terminal (default true; it is never drawn off a terminal or in CI) */
   live: boolean;
   sources: SourceSpec[];
+  /** said on stderr before connecting: where sources came from (--inventory), the maps chosen for them */
+  notes?: string[] | undefined;
+  /** likewise, as warnings (a partial inventory) */
+  warnings?: string[] | undefined;
 }

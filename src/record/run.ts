@@ -123,6 +123,8 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     sources.push(await createSource(spec, o, io, hooks));
   }
 
+  for (const text of o.warnings ?? []) sayWarn(text);
+  for (const text of o.notes ?? []) info(io, text);
   // 1. Connect and resolve every source; nothing is written if any fails.
   info(io, `connecting to ${o.sources.map(endpointOf).join(', ')}`);
   const prepared = await Promise.allSettled(sources.map((s) => s.prepare()));
@@ -137,7 +139,13 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     const prev = owner.get(t.name);
     if (prev !== undefined && prev !== t.source) {
       await Promise.allSettled(sources.map((s) => s.stop()));
-      throw usageError(`tag "${t.name}" comes from two sources (${prev} and ${t.source})`, 'give one of the sources another --id (Modbus tags are named <id>.<register>)');
+      const modbus = o.sources.some((spec) => spec.protocol === 'modbus' && sourceId(spec) === t.source);
+      throw usageError(
+        `tag "${t.name}" comes from two sources (${prev} and ${t.source})`,
+        modbus
+          ? 'give one of the sources another --id (Modbus tags are named <id>.<register>)'
+          : 'OPC UA and MQTT tags are named by node or topic, not by source: record other nodes or topics from one of them, or each into its own capture (with --inventory, several servers or brokers get <source id>. before their tags)',
+      );
     }
     owner.set(t.name, t.source ?? '');
   }

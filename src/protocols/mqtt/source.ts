@@ -26,6 +26,8 @@ export interface MqttSourceOptions {
   /** keep every payload byte-exact as a raw line */
   raw: boolean;
   qos: 0 | 1 | 2;
+  /** put before every tag name ("mqtt-2."): several brokers of an inventory recorded together */
+  tagPrefix?: string | undefined;
   reconnectMaxMs: number;
   env?: NodeJS.ProcessEnv;
 }
@@ -195,7 +197,7 @@ class MqttSource implements RecorderSource {
     let route = this.routes.get(topic);
     if (!route) {
       const filter = this.filterOf(topic);
-      route = { base: tagNameForTopic(filter, topic), path: this.paths.find((p) => p.filter === undefined || topicMatches(p.filter, topic))?.path };
+      route = { base: `${this.o.tagPrefix ?? ''}${tagNameForTopic(filter, topic)}`, path: this.paths.find((p) => p.filter === undefined || topicMatches(p.filter, topic))?.path };
       if (this.routes.size < 100_000) this.routes.set(topic, route);
     }
     const { base, path } = route;
@@ -255,9 +257,11 @@ class MqttSource implements RecorderSource {
     for (const w of out.warnings) this.warnOnce(w, w);
     for (const e of out.events) sink.event(e.kind, arrival, { source: this.o.id, ...e.fields });
     const fresh: TagInfo[] = [];
+    const prefix = this.o.tagPrefix ?? '';
     for (const s of out.samples) {
-      if (!this.known.has(s.tag.name)) {
-        const { name, address, dataType, unit, sparkplugType, alias } = s.tag;
+      const name = `${prefix}${s.tag.name}`;
+      if (!this.known.has(name)) {
+        const { address, dataType, unit, sparkplugType, alias } = s.tag;
         const tag: TagInfo = {
           name,
           source: this.o.id,
@@ -274,7 +278,7 @@ class MqttSource implements RecorderSource {
     if (fresh.length) sink.addTags(fresh, arrival);
     for (const s of out.samples) {
       this.counters.samples++;
-      sink.sample(s.tag.name, s.t, s.value);
+      sink.sample(`${prefix}${s.tag.name}`, s.t, s.value);
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * `iiot browse`: the endpoints of a server, a tree to a chosen depth, a full crawl exported as
- * JSON, CSV or a tag list, or the interactive browser. Options arrive parsed (commands/browse.ts).
+ * JSON, CSV or a tag list, or the interactive browser; with --inventory, every OPC UA server of
+ * an inventory in turn (runBrowseServers). Options arrive parsed (commands/browse.ts).
  */
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -44,12 +45,22 @@ export interface BrowseCommandOptions {
   maxReferencesPerNode?: number | undefined;
 }
 
-export async function runBrowse(io: IO, o: BrowseCommandOptions): Promise<number> {
+/** One server of several (--inventory): its output goes under a heading, JSON to the caller. */
+interface OneOfMany {
+  /** a line before the server's tree or endpoint table */
+  heading: string;
+  /** -o: add to the file the servers before this one wrote */
+  append: boolean;
+  /** JSON documents go here instead of stdout or -o */
+  collect?: ((schema: string, body: Record<string, unknown>) => void) | undefined;
+}
+
+export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMany): Promise<number> {
   const sio = sessionIO(io);
   const url = o.connect.target.url;
   // A malformed node id or browse path is refused before any connection.
   if (o.node !== undefined) parseNodeRef(o.node);
-  if (o.endpoints) return showEndpoints(io, url, o.connect.timeoutMs);
+  if (o.endpoints) return showEndpoints(io, url, o.connect.timeoutMs, many);
   if (o.interactive) {
     const { runInteractiveBrowser } = await import('../../ui/opcua-browser/run.js');
     return runInteractiveBrowser(io, o);
@@ -105,12 +116,12 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions): Promise<number
       }
     }
 
-    await writeExport(io, o, result, paths, filter, attributes, { url, root, rootPath, security: `${s.endpoint.securityMode}/${s.endpoint.securityPolicy}` });
+    await writeExport(io, o, result, paths, filter, attributes, { url, root, rootPath, security: `${s.endpoint.securityMode}/${s.endpoint.securityPolicy}` }, many);
 
     const variables = result.nodes.filter((n) => n.nodeClass === 'Variable').length;
     info(
       io,
-      `${result.nodes.length.toLocaleString('en-US')} nodes (${variables.toLocaleString('en-US')} variables) in ${formatDuration(performance.now() - t0)}, ` +
+      `${many ? `${url}: ` : ''}${result.nodes.length.toLocaleString('en-US')} nodes (${variables.toLocaleString('en-US')} variables) in ${formatDuration(performance.now() - t0)}, ` +
         `${result.stats.requests} requests, ${s.endpoint.securityMode}/${s.endpoint.securityPolicy}, ${s.identity}`,
     );
     for (const p of result.problems.slice(0, 5)) warn(io, `${p.nodeId}: ${p.status}`);
@@ -145,11 +156,13 @@ async function writeExport(
   filter: ExportFilter,
   attributes: Map<string, NodeAttributes> | undefined,
   ctx: ExportContext,
+  many?: OneOfMany,
 ): Promise<void> {
-  const target = o.output !== undefined ? createWriteStream(o.output) : undefined;
+  const json = o.format === 'json' || io.json;
+  const target = o.output !== undefined && !(json && many?.collect) ? createWriteStream(o.output, { flags: many?.append ? 'a' : 'w' }) : undefined;
   const write = (text: string) => (target ? target.write(text) : io.stdout.write(text));
   try {
-    if (o.format === 'json' || io.json) {
+    if (json) {
       const body = {
         endpoint: ctx.url,
         security: ctx.security,
@@ -164,7 +177,8 @@ async function writeExport(
         problems: result.problems,
         nodes: toJsonTree(result, filter, attributes),
       };
-      if (target) write(`${JSON.stringify({ schema: 'iiot.browse/1', ...body }, null, 2)}\n`);
+      if (many?.collect) many.collect('iiot.browse/1', body);
+      else if (target) write(`${JSON.stringify({ schema: 'iiot.browse/1', ...body }, null, 2)}\n`);
       else emitJson(io, 'iiot.browse/1', body);
     } else if (o.format === 'csv') {
       for (const line of csvLines(result, paths, filter)) {
@@ -173,6 +187,7 @@ async function writeExport(
       }
     } else if (!(o.tagsFile !== undefined && o.all && target === undefined)) {
       // (a full crawl written as a tag list does not also pour its tree onto the terminal)
+      if (many) write(`${many.append ? '\n' : ''}${target ? many.heading : io.style.bold(many.heading)}\n`);
       const tree = renderTree(result, filter, { style: target ? noStyle : io.style, attributes, maxLines: target ? undefined : 50_000 });
       if (tree.text) write(`${tree.text}\n`);
       if (tree.cut) warn(io, `${tree.cut} more lines not shown; use --csv, --json or -o FILE for the whole tree`);
@@ -193,13 +208,16 @@ function roundStats(stats: CrawlResult['stats']): CrawlResult['stats'] {
   return { ...stats, durationMs: Math.round(stats.durationMs) };
 }
 
-async function showEndpoints(io: IO, url: string, timeoutMs: number): Promise<number> {
+async function showEndpoints(io: IO, url: string, timeoutMs: number, many?: OneOfMany): Promise<number> {
   sessionIO(io);
   const endpoints = await getEndpoints(url, { timeoutMs });
   if (io.json) {
-    emitJson(io, 'iiot.browse.endpoints/1', { endpoint: url, endpoints: endpoints.map(endpointJson) });
+    const body = { endpoint: url, endpoints: endpoints.map(endpointJson) };
+    if (many?.collect) many.collect('iiot.browse.endpoints/1', body);
+    else emitJson(io, 'iiot.browse.endpoints/1', body);
     return ExitCode.Ok;
   }
+  if (many) out(io, `${many.append ? '\n' : ''}${io.style.bold(many.heading)}`);
   const server = endpoints[0]?.server;
   if (server) out(io, `${server.applicationName}  ${io.style.dim(server.applicationUri)}${server.productUri ? `  product ${server.productUri}` : ''}`);
   out(
@@ -250,4 +268,72 @@ export function endpointJson(e: EndpointInfo): Record<string, unknown> {
     server: e.server,
     certificate,
   };
+}
+
+/** One OPC UA server of an inventory, with where the inventory lists it. */
+export interface InventoryServer {
+  options: BrowseCommandOptions;
+  /** the inventory's one line for people ("iiot simulated plant (127.0.0.2)") */
+  name: string;
+  /** "site.json:12" */
+  where: string;
+}
+
+export interface InventoryContext {
+  file: string;
+  /** said on stderr first (servers left out and why) */
+  notes: string[];
+  /** the discovery did not finish, with why */
+  incomplete?: string[] | undefined;
+}
+
+/**
+ * `iiot browse --inventory FILE`: every OPC UA server of the inventory in turn, each under a
+ * heading (its name, URL and inventory line). A server that fails (unreachable, certificate not
+ * trusted, no such node) is reported in one line with its hint and the others are still browsed;
+ * the exit code is then the highest of theirs. Ctrl-C stops at the server being browsed (130).
+ * With --json (or -o with --json): one `iiot.browse.inventory/1` document holding each server's
+ * own document or error.
+ */
+export async function runBrowseServers(io: IO, servers: readonly InventoryServer[], inv: InventoryContext): Promise<number> {
+  for (const n of inv.notes) info(io, n);
+  if (inv.incomplete) warn(io, `${inv.file}: the inventory is partial (${inv.incomplete.join('; ')}): servers may be missing from it`);
+  const first = servers[0]!.options;
+  const json = io.json || first.format === 'json';
+  const results: Array<Record<string, unknown>> = [];
+  let code: number = ExitCode.Ok;
+  let browsed = 0;
+  for (const [i, s] of servers.entries()) {
+    const url = s.options.connect.target.url;
+    let doc: Record<string, unknown> | undefined;
+    const entry = { endpoint: url, name: s.name, inventory: s.where };
+    try {
+      const r = await runBrowse(io, s.options, {
+        heading: `${s.name}  ${url}  (${s.where})`,
+        append: i > 0,
+        collect: json ? (schema, body) => (doc = { schema, ...body }) : undefined,
+      });
+      if (json) results.push({ ...entry, ...(doc ? { result: doc } : {}) });
+      if (r === 130) {
+        code = 130;
+        break;
+      }
+      if (r === ExitCode.Ok) browsed++;
+      code = Math.max(code, r);
+    } catch (err) {
+      if (!(err instanceof IiotError)) throw err;
+      const message = err.message.includes(url) ? err.message : `${url}: ${err.message}`;
+      io.stderr.write(`iiot: error: ${message}\n`);
+      if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
+      if (json) results.push({ ...entry, ...(doc ? { result: doc } : {}), error: { exitCode: err.exitCode, message, ...(err.hint ? { hint: err.hint } : {}) } });
+      code = Math.max(code, err.exitCode);
+    }
+  }
+  if (json) {
+    const body = { inventory: inv.file, complete: code === ExitCode.Ok && results.length === servers.length, servers: results };
+    if (first.output !== undefined) writeFileSync(first.output, `${JSON.stringify({ schema: 'iiot.browse.inventory/1', ...body }, null, 2)}\n`);
+    else emitJson(io, 'iiot.browse.inventory/1', body);
+  }
+  info(io, `browsed ${browsed} of ${servers.length} OPC UA server${servers.length === 1 ? '' : 's'} of ${inv.file}`);
+  return code;
 }

@@ -50,6 +50,8 @@ export interface OpcUaSourceOptions {
   reconnectMaxMs: number;
   /** override the server's MaxMonitoredItemsPerCall (tests, benchmarks) */
   maxItemsPerCall?: number | undefined;
+  /** put before every tag name ("opcua-2."): several servers of an inventory recorded together */
+  tagPrefix?: string | undefined;
   pki: Pki;
   sessionIO: SessionIO;
 }
@@ -217,7 +219,7 @@ class OpcUaSource implements RecorderSource {
       this.items = unique.map((e) => {
         const { ns, ident } = splitNodeId(e.nodeId);
         const uri = ns > 0 ? (nsArray[ns] ?? e.namespaceUri) : undefined;
-        return { tag: e.name, uri, ident, ns, samplingMs: e.samplingMs, nodeId: e.nodeId };
+        return { tag: `${o.tagPrefix ?? ''}${e.name}`, uri, ident, ns, samplingMs: e.samplingMs, nodeId: e.nodeId };
       });
       this.tags = unique.map((e, i) => {
         const { name, nodeId, namespaceUri: _u, dataType, unit, range, description, samplingInterval: _s, samplingMs: _m, ...rest } = e;
@@ -225,7 +227,7 @@ class OpcUaSource implements RecorderSource {
         const captureType = dataType !== undefined ? CAPTURE_TYPES[dataType] : undefined;
         return {
           ...rest,
-          name,
+          name: `${o.tagPrefix ?? ''}${name}`,
           source: o.id,
           address: nodeId,
           ...(uri !== undefined ? { namespaceUri: uri } : {}),
