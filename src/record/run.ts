@@ -80,7 +80,7 @@ function sourceId(spec: SourceSpec): string {
 
 export async function runRecord(io: IO, o: RecordOptions, deps: RecordDeps = {}): Promise<number> {
   const result = await record(io, o, deps);
-  report(io, o, result);
+  report(io, result);
   return ExitCode.Ok;
 }
 
@@ -305,7 +305,7 @@ async function startLiveView(io: IO, stats: RecordStats, o: RecordOptions): Prom
 }
 
 /** The result for people (stdout) or scripts (--json, iiot.record/1). */
-function report(io: IO, o: RecordOptions, r: RecordResult): void {
+function report(io: IO, r: RecordResult): void {
   const tags = [...r.stats.tags.values()].sort((a, b) => a.name.localeCompare(b.name));
   const silent = tags.filter((t) => t.count === 0);
   const events = Object.fromEntries([...r.stats.events.entries()].sort());
