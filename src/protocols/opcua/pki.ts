@@ -92,6 +92,9 @@ export interface OwnCertificate {
 
 const CERT_FILE = /\.(pem|der|crt|cer)$/i;
 
+/** Own-certificate creations in progress in this process, by certificate path. */
+const creatingOwn = new Map<string, Promise<boolean>>();
+
 export class Pki {
   readonly paths: PkiPaths;
   #cm: OPCUACertificateManager | undefined;
@@ -140,22 +143,17 @@ export class Pki {
 
   /** iiot's application certificate, created (self-signed, RSA 2048, SHA-256) on first use. */
   async ownCertificate(): Promise<OwnCertificate> {
-    let created = false;
-    if (!existsNonEmpty(this.paths.ownCertificate) || !existsNonEmpty(this.paths.ownPrivateKey)) {
-      const cm = await this.certificateManager();
-      if (!existsNonEmpty(this.paths.ownCertificate)) {
-        const host = hostname();
-        await cm.createSelfSignedCertificate({
-          applicationUri: `urn:${host}:iiot`,
-          dns: [host],
-          subject: `/CN=iiot@${host}/O=iiot`,
-          startDate: new Date(Date.now() - 24 * 3600_000), // a day of slack for clocks that disagree
-          validity: 5 * 365,
-          outputFile: this.paths.ownCertificate,
-        });
-        created = true;
-      }
+    // Several sessions of one process (a recording from two servers) may ask at once, each with
+    // its own Pki object: one creates, the others wait, and nobody reads a half-written file.
+    const key = this.paths.ownCertificate;
+    let pending = creatingOwn.get(key);
+    const mine = pending === undefined;
+    if (pending === undefined) {
+      pending = this.createOwnIfMissing().finally(() => creatingOwn.delete(key));
+      creatingOwn.set(key, pending);
     }
+    // only the caller that made it reports it as new
+    const created = (await pending) && mine;
     try {
       chmodSync(this.paths.ownPrivateKey, 0o600);
     } catch {
@@ -170,6 +168,26 @@ export class Pki {
       );
     }
     return { file: this.paths.ownCertificate, privateKeyFile: this.paths.ownPrivateKey, der, info, applicationUri: info.applicationUri, created };
+  }
+
+  /** Creates the key pair and certificate when missing; true if it made the certificate now. */
+  private async createOwnIfMissing(): Promise<boolean> {
+    if (existsNonEmpty(this.paths.ownCertificate) && existsNonEmpty(this.paths.ownPrivateKey)) return false;
+    const cm = await this.certificateManager();
+    if (existsNonEmpty(this.paths.ownCertificate)) return false;
+    const host = hostname();
+    // Written beside and renamed into place: another iiot process never reads half a certificate.
+    const tmp = `${this.paths.ownCertificate}.${process.pid}.tmp`;
+    await cm.createSelfSignedCertificate({
+      applicationUri: `urn:${host}:iiot`,
+      dns: [host],
+      subject: `/CN=iiot@${host}/O=iiot`,
+      startDate: new Date(Date.now() - 24 * 3600_000), // a day of slack for clocks that disagree
+      validity: 5 * 365,
+      outputFile: tmp,
+    });
+    renameSync(tmp, this.paths.ownCertificate);
+    return true;
   }
 
   /** Every certificate in trusted/, rejected/ and issuers/ (unreadable files are skipped). */
