@@ -73,7 +73,7 @@ export function plantAddressSpace(model: PlantModel, options: PlantSpaceOptions)
       description: `${pump.name}: speed setpoint (stored; the model does not follow it)`,
       dataType: 'Double',
       unit: 'rpm',
-      range: [0, pump.ratedSpeedRpm * 1.1],
+      range: [0, Math.round(pump.ratedSpeedRpm * 1.1)],
       initial: Number(options.setpoints.values.get('pump1.speed_setpoint')),
       bind: {
         get: () => Number(options.setpoints.values.get('pump1.speed_setpoint')),

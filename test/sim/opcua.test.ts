@@ -138,6 +138,13 @@ describe('OPC UA: the default profile with the full address space', () => {
       expect(eu!.value.value.unitId).toBe(0x433136); // UNECE "C16"
       expect(eu!.value.value.namespaceUri).toBe('http://www.opcfoundation.org/UA/units/un/cefact');
       expect(range!.value.value).toMatchObject({ low: 0, high: 25 });
+      // the engineering range is configuration: nobody may write it
+      const [rangeAccess, rangeUserAccess] = await session.read([
+        { nodeId: prop('EURange'), attributeId: AttributeIds.AccessLevel },
+        { nodeId: prop('EURange'), attributeId: AttributeIds.UserAccessLevel },
+      ]);
+      expect(rangeAccess!.value.value & 0b10).toBe(0);
+      expect(rangeUserAccess!.value.value & 0b10).toBe(0);
     });
   });
 

@@ -334,6 +334,13 @@ function buildAddressSpace(
         ...(v.range === undefined ? {} : { engineeringUnitsRange: { low: v.range[0], high: v.range[1] } }),
         ...(value === undefined ? {} : { value }),
       });
+      // node-opcua makes EURange writable; a plant's engineering range is configuration, not
+      // something any client may change (a security check would rightly flag it).
+      const range = (node as unknown as { euRange?: { accessLevel: number; userAccessLevel?: number } }).euRange;
+      if (range) {
+        range.accessLevel = opc.AccessLevelFlag.CurrentRead;
+        range.userAccessLevel = opc.AccessLevelFlag.CurrentRead;
+      }
     } else {
       node = ns.addVariable({ ...common, ...(value === undefined ? {} : { value }) });
     }
