@@ -179,7 +179,8 @@ function onGrid(m: MeterSeries, g: Grid): { v: Float64Array; c: Float32Array } {
 export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): EnergyResult {
   const tz = opts.tz ?? 'UTC';
   const minCov = opts.minCoverage ?? 0.9;
-  const D = Math.round((opts.demandIntervalMs ?? 15 * MINUTE) / MINUTE);
+  // The demand interval and method the tariff bills, unless the caller says otherwise.
+  const D = Math.round((opts.demandIntervalMs ?? opts.tariff?.demand?.interval ?? 15 * MINUTE) / MINUTE);
   const method = opts.demandMethod ?? opts.tariff?.demand?.method ?? 'block';
   const notes: string[] = [];
   const main = input.main;
@@ -457,7 +458,8 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
 
   // --- cost
   let cost: EnergyResult['cost'];
-  if (opts.tariff) cost = tariffCost(opts.tariff, kwh, cov, cal, g, blockKw, blockAt, pfMonthly, D, notes);
+  // the bill uses the demand figures the report shows (block or rolling)
+  if (opts.tariff) cost = tariffCost(opts.tariff, kwh, cov, cal, g, demandKw, demandAt, method, pfMonthly, D, notes);
 
   const co2 = opts.co2KgPerKwh ?? opts.tariff?.co2e_kg_per_kwh;
   const co2e = co2 !== undefined ? { kgPerKwh: co2, kg: totalKwh * co2 } : undefined;
@@ -697,8 +699,9 @@ function tariffCost(
   cov: Float32Array,
   cal: MinuteCalendar,
   g: Grid,
-  blockKw: number[],
-  blockAt: number[],
+  demandKw: number[],
+  demandAt: number[],
+  method: 'block' | 'rolling',
   pfMonthly: Map<string, { p: number; q: number }>,
   D: number,
   notes: string[],
@@ -735,13 +738,14 @@ function tariffCost(
     );
   }
   if (t.demand) {
-    if (Math.round(t.demand.interval / MINUTE) !== D) notes.push(`the tariff bills ${t.demand.interval / MINUTE}-minute demand; the demand figures use ${D} minutes (--demand-interval)`);
-    for (let k = 0; k < blockKw.length; k++) {
-      const i = Math.round((blockAt[k]! - g.origin) / MINUTE);
+    if (Math.round(t.demand.interval / MINUTE) !== D) notes.push(`the tariff bills ${t.demand.interval / MINUTE}-minute demand; the demand figures and the bill use ${D} minutes (--demand-interval)`);
+    if (t.demand.method !== method) notes.push(`the tariff bills ${t.demand.method} demand; the demand figures and the bill use ${method} demand (--demand)`);
+    for (let k = 0; k < demandKw.length; k++) {
+      const i = Math.round((demandAt[k]! - g.origin) / MINUTE);
       if (i < 0 || i >= cal.length) continue;
       if (!demandBilledAt(t, cal.weekday(i), cal.minuteOfDay[i]!)) continue;
       const a = monthly.get(month(i));
-      if (a && blockKw[k]! > a.billedPeakKw) a.billedPeakKw = blockKw[k]!;
+      if (a && demandKw[k]! > a.billedPeakKw) a.billedPeakKw = demandKw[k]!;
     }
     for (const a of monthly.values()) a.demand = a.billedPeakKw * t.demand.price;
   }

@@ -144,6 +144,30 @@ describe('energy analysis', () => {
     expect(r.co2e!.kg).toBeCloseTo(2400 * 0.45, 6);
   });
 
+  it('a tariff that bills rolling demand bills the rolling peak the report shows', () => {
+    const tariff = parseTariff('energy:\n  - name: all\n    price: 0.1\ndemand:\n  price: 10\n  method: rolling\n', 't.yaml');
+    const pts: [number, number][] = [];
+    // 500 kW for 15 minutes from 10:07, straddling the 10:00 and 10:15 blocks; 100 kW otherwise
+    for (let m = 0; m <= 1440; m++) pts.push([T0 + m * MIN, m >= 607 && m < 622 ? 500 : 100]);
+    const r = analyzeEnergy({ main: meter({}, pts) }, { tariff, demandIntervalMs: 15 * MIN });
+    expect(r.demand.method).toBe('rolling');
+    expect(r.cost!.monthly[0]!.billedPeakKw).toBeCloseTo(r.demand.peak!.kw, 9);
+    expect(r.cost!.demand).toBeCloseTo(r.demand.peak!.kw * 10, 6);
+  });
+
+  it("the demand interval defaults to the tariff's", () => {
+    const tariff = parseTariff('energy:\n  - name: all\n    price: 0.1\ndemand:\n  price: 10\n  interval: 30m\n', 't.yaml');
+    const pts: [number, number][] = [];
+    // 400 kW from 10:00 to 10:15, 100 kW otherwise: the 30-minute demand from 10:00 is
+    // (400 x 15 + 250 x 1 (the ramp to the next sample) + 100 x 14) / 30 = 255 kW; 15-minute blocks would say 400
+    for (let m = 0; m <= 1440; m++) pts.push([T0 + m * MIN, m >= 600 && m <= 615 ? 400 : 100]);
+    const r = analyzeEnergy({ main: meter({}, pts) }, { tariff });
+    expect(r.demand.intervalMinutes).toBe(30);
+    expect(r.demand.peak!.kw).toBeCloseTo(255, 6);
+    expect(r.cost!.demand).toBeCloseTo(r.demand.peak!.kw * 10, 6);
+    expect(r.notes.join('\n')).not.toMatch(/the tariff bills/);
+  });
+
   it('a tariff with a hole is refused with the day and time that has no price', () => {
     const tariff = parseTariff('energy:\n  - name: day\n    price: 0.2\n    hours: "08:00-20:00"\n', 't.yaml');
     const pts: [number, number][] = [];
