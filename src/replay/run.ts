@@ -104,7 +104,7 @@ export async function runReplay(io: IO, o: ReplayOptions, deps: ReplayDeps = {})
       wallMs: Math.round(r.stats.wallMs),
       speed: o.maxSpeed ? 'max' : o.speed,
       stopped: r.stats.stopped,
-      ...(p50 !== undefined ? { timing: { groups: r.stats.lateness.length, p50Ms: round3(p50), p99Ms: round3(p99!), maxMs: round3(Math.max(...r.stats.lateness)) } } : {}),
+      ...(p50 !== undefined ? { timing: { groups: r.stats.lateness.length, p50Ms: round3(p50), p99Ms: round3(p99!), maxMs: round3(r.stats.lateness.reduce((m, x) => (x > m ? x : m), -Infinity)) } } : {}),
     });
   } else {
     info(
