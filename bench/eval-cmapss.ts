@@ -1,5 +1,5 @@
 /**
- * Evaluation on NASA C-MAPSS FD001 (../shared/datasets/cmapss): remaining useful life of 100 test
+ * Evaluation on NASA C-MAPSS FD001 (datasets/cmapss): remaining useful life of 100 test
  * engines, scored against RUL_FD001.txt, which is used only here, to score finished methods.
  * Everything is fitted and chosen on the 100 training engines (5-fold cross-validation by engine
  * with the held-out engines cut at a random cycle, as the test set is).

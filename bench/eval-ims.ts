@@ -1,5 +1,5 @@
 /**
- * Evaluation on the NASA/IMS bearing run-to-failure tests (../shared/datasets/ims; features per
+ * Evaluation on the NASA/IMS bearing run-to-failure tests (datasets/ims; features per
  * 1-second snapshot, every 10 minutes). Two questions:
  *
  * 1. Onset: how long before the failure does each detector alarm on the failing bearings, and does

@@ -1,5 +1,5 @@
 /**
- * Evaluation on the steel plant's 2018 energy year (../shared/datasets/steel, UCI 851, DAEWOO Steel,
+ * Evaluation on the steel plant's 2018 energy year (datasets/steel, UCI 851, DAEWOO Steel,
  * Gwangyang): 15-minute interval energy. Every figure of `iiot analyze energy` is checked against an
  * independent computation straight from the CSV, and against the data set's own columns where it
  * has them (power factor, CO2).
@@ -17,11 +17,10 @@ import { parseTariff } from '../src/analysis/tariff.js';
 import { readFileSync } from 'node:fs';
 import { zonedTimeToUtc } from '../src/core/time.js';
 import { quantile } from '../src/analysis/stats.js';
-import { DATASETS, readCsv } from './lib/csv.js';
-import { join } from 'node:path';
+import { readCsv } from './lib/csv.js';
 
 const TZ = 'Asia/Seoul';
-const csv = readCsv(join(DATASETS, 'steel', 'Steel_industry_data.csv'));
+const csv = readCsv('steel/Steel_industry_data.csv');
 const dates = csv.col('date');
 const kwh = csv.num('Usage_kWh');
 const lag = csv.num('Lagging_Current_Reactive_Power_kVarh');

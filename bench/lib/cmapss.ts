@@ -1,11 +1,9 @@
-/** Loading NASA C-MAPSS FD001 (../shared/datasets/cmapss): whitespace-separated, no header, trailing spaces. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/** Loading NASA C-MAPSS FD001 (datasets/cmapss): whitespace-separated, no header, trailing spaces. */
 import type { FleetUnit } from '../../src/analysis/fleet-rul.js';
-import { DATASETS } from './csv.js';
+import { datasetText } from './datasets.js';
 
 export function readUnits(file: string): FleetUnit[] {
-  const text = readFileSync(join(DATASETS, 'cmapss', file), 'utf8');
+  const text = datasetText(`cmapss/${file}`);
   const units = new Map<number, FleetUnit>();
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/).map(Number);
@@ -20,7 +18,7 @@ export function readUnits(file: string): FleetUnit[] {
 }
 
 export function readRul(): number[] {
-  return readFileSync(join(DATASETS, 'cmapss', 'RUL_FD001.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).map(Number);
+  return datasetText('cmapss/RUL_FD001.txt').split('\n').map((l) => l.trim()).filter(Boolean).map(Number);
 }
 
 /** RMSE and the PHM08 asymmetric score (late predictions cost more): d = predicted - true. */

@@ -1,9 +1,5 @@
 /** Minimal CSV reading for the evaluation scripts (the public data sets are plain, unquoted CSV). */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-/** The shared data sets, relative to the project root (../shared/datasets). */
-export const DATASETS = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
+import { datasetText } from './datasets.js';
 
 export interface Csv {
   header: string[];
@@ -12,8 +8,9 @@ export interface Csv {
   num(name: string): Float64Array;
 }
 
+/** A data set's CSV by its name under datasets/ without `.gz`, e.g. `readCsv('steel/Steel_industry_data.csv')`. */
 export function readCsv(path: string, sep: string | RegExp = ','): Csv {
-  let text = readFileSync(path, 'utf8');
+  let text = datasetText(path);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte-order mark (steel data set)
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = lines[0]!.split(sep).map((h) => h.trim());

@@ -1,7 +1,8 @@
-/** Loading the NASA/IMS bearing feature tables (../shared/datasets/ims, README there). */
+/** Loading the NASA/IMS bearing feature tables (datasets/ims, README_source.md there). */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATASETS, readCsv } from './csv.js';
+import { readCsv } from './csv.js';
+import { DATASETS } from './datasets.js';
 
 export interface ImsChannel {
   test: number;
@@ -30,9 +31,7 @@ export interface ImsTest {
 export const FAILED: Record<number, number[]> = { 1: [3, 4], 2: [1], 3: [3] };
 
 export function loadIms(test: number): ImsTest {
-  const path = join(DATASETS, 'ims', `test${test}_raw.csv`);
-  if (!existsSync(path)) throw new Error(`${path} not found: the evaluation reads the shared data sets`);
-  const csv = readCsv(path);
+  const csv = readCsv(`ims/test${test}_raw.csv`);
   // Timestamps in the file names are the rig's local clock; treated as UTC (only differences matter).
   const tAll = Float64Array.from(csv.col('timestamp').map((s) => Date.parse(`${s.replace(' ', 'T')}Z`)));
   const chCols = csv.header.filter((h) => h.endsWith('_rms')).map((h) => h.slice(0, -4));
@@ -44,8 +43,8 @@ export function loadIms(test: number): ImsTest {
   });
   let end = tAll.length;
   while (end > 0 && rmsAll.every((r, i) => r[end - 1]! < 0.2 * early[i]!)) end--;
-  const specPath = join(DATASETS, 'ims', `test${test}_spectral.csv`);
-  const spec = existsSync(specPath) ? readCsv(specPath) : undefined;
+  const specPath = `ims/test${test}_spectral.csv`;
+  const spec = existsSync(join(DATASETS, `${specPath}.gz`)) ? readCsv(specPath) : undefined;
   const channels: ImsChannel[] = chCols.map((c, i) => {
     const m = /Bearing(\d)_ch(\d)/.exec(c)!;
     const band = spec
