@@ -1,6 +1,7 @@
 import { openCapture, timeMs } from '../capture/reader.js';
 import { isEvent, isSample, type TagInfo } from '../capture/types.js';
 import { PASSWORD_ENV, type IdentitySpec } from '../core/opcua-flags.js';
+import { describeError, isIiotError } from '../core/errors.js';
 import type { IO } from '../core/io.js';
 import type { SourceSpec } from '../record/options.js';
 import type { SignalObservation, SignalSample } from './judge-signals.js';
@@ -144,13 +145,44 @@ export async function observeSignals(file: string, plan: Plan, window: { from: n
   return out;
 }
 
-export async function recordWindow(io: IO, file: string, sources: SourceSpec[], windowMs: number, signal: AbortSignal, metadata: Record<string, unknown>): Promise<{ from: number; to: number; stopped: string }> {
+/**
+ * Records the window. One device that cannot be recorded (its certificate refused, a node it does
+ * not have) must not cost the acceptance of the others: the recorder refuses to start when any
+ * source fails, so the failing source is set aside with its reason and the rest start again.
+ */
+export async function recordWindow(
+  io: IO,
+  file: string,
+  sources: SourceSpec[],
+  windowMs: number,
+  signal: AbortSignal,
+  metadata: Record<string, unknown>,
+): Promise<{ from: number; to: number; stopped: string; failed: Map<string, string> }> {
   const { record } = await import('../record/run.js');
-  let from = Date.now();
-  const r = await record(
-    io,
-    { output: file, force: false, durationMs: windowMs, flushIntervalMs: 1000, metadata, reconnectMaxMs: 5000, live: false, sources },
-    { handleSignals: false, signal, onStarted: () => (from = Date.now()) },
-  );
-  return { from, to: from + r.durationMs, stopped: r.stopped };
+  const failed = new Map<string, string>();
+  let remaining = [...sources];
+  while (remaining.length > 0) {
+    let from = Date.now();
+    try {
+      const r = await record(
+        io,
+        { output: file, force: true, durationMs: windowMs, flushIntervalMs: 1000, metadata, reconnectMaxMs: 5000, live: false, sources: remaining },
+        { handleSignals: false, signal, onStarted: () => (from = Date.now()) },
+      );
+      return { from, to: from + r.durationMs, stopped: r.stopped, failed };
+    } catch (err) {
+      const message = describeError(err);
+      const culprit = remaining.find((s) => message.includes(endpointOf(s)) || message.includes(s.options.id));
+      if (!culprit || !isIiotError(err)) throw err;
+      failed.set(culprit.options.id, `${message}${err.hint ? ` (${err.hint.split(';')[0]})` : ''}`);
+      remaining = remaining.filter((s) => s !== culprit);
+    }
+  }
+  return { from: Date.now(), to: Date.now(), stopped: 'done', failed };
+}
+
+function endpointOf(s: SourceSpec): string {
+  if (s.protocol === 'opcua') return s.options.connect.target.url;
+  if (s.protocol === 'modbus') return s.options.target.protocol === 'modbus' ? `${s.options.target.host}:${s.options.target.port}` : s.options.target.path;
+  return `${s.options.connect.target.host}:${s.options.connect.target.port}`;
 }

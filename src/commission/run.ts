@@ -247,12 +247,20 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       const rec = recordingSources(plan, reachable, o.identity, o.timeoutMs, o.trustOnFirstUse);
       const capture = join(tmp, 'evidence', 'capture.jsonl.gz');
       let w = { from: Date.now(), to: Date.now() };
+      let recorded = false;
+      let devices = 0;
       if (rec.sources.length) {
         const r = await recordWindow(quiet, capture, rec.sources, windowMs, deps.signal ?? new AbortController().signal, { site: plan.site.name, job: plan.job.id, note: 'iiot commission run' });
         w = { from: r.from, to: r.to };
+        devices = rec.sources.length - r.failed.size;
+        recorded = devices > 0;
+        for (const [id, why] of r.failed) {
+          rec.skipped.set(id, `${id} could not be recorded: ${why}`);
+          warn(io, `${id} could not be recorded: ${why}`);
+        }
         if (r.stopped === 'signal') notes.push(`the recording window was cut short after ${formatDuration(r.to - r.from)}`);
       }
-      const observations = rec.sources.length ? await observeSignals(capture, plan, w, rec.skipped) : new Map();
+      const observations = recorded ? await observeSignals(capture, plan, w, rec.skipped) : new Map();
       const list: SignalSummary[] = [];
       for (const s of plan.signals) {
         const obs = observations.get(s.tag) ?? { samples: [], outages: [], window: w, unavailable: rec.skipped.get(s.device) ?? 'not recorded' };
@@ -261,10 +269,10 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
         list.push(r.summary);
       }
       return {
-        value: { summaries: list, window: rec.sources.length ? w : undefined },
-        summary: `${plan.signals.length} signals from ${rec.sources.length} devices over ${formatDuration(w.to - w.from)}`,
-        files: rec.sources.length ? ['evidence/capture.jsonl.gz'] : [],
-        status: rec.sources.length ? 'ok' : 'skipped',
+        value: { summaries: list, window: recorded ? w : undefined },
+        summary: `${plan.signals.length} signals, ${devices} devices recorded over ${formatDuration(w.to - w.from)}`,
+        files: recorded ? ['evidence/capture.jsonl.gz'] : [],
+        status: recorded ? 'ok' : 'skipped',
       };
     });
 
