@@ -367,7 +367,10 @@ export async function runCommissionCommand(io: IO, o: CommissionRunOptions): Pro
   process.once('SIGTERM', onSignal);
   try {
     const r = await runCommission(io, o, { signal: ac.signal });
-    if (io.json) emitJson(io, REPORT_SCHEMA, { ...r.report, schema: undefined, handover: r.dir });
+    if (io.json) {
+      const { schema: _schema, ...body } = r.report;
+      emitJson(io, REPORT_SCHEMA, { ...body, handover: r.dir });
+    }
     else out(io, renderSummary(io, r.report, r.dir));
     if (ac.signal.aborted) return ExitCode.Interrupted;
     return r.exitCode;

@@ -210,7 +210,7 @@ describe('a plan the plant meets', () => {
 });
 
 describe('faults fail their own items', () => {
-  it('a missing device, a wrong unit, a stuck transmitter, a weak security profile and a missed latency budget', async () => {
+  it('a missing device, a wrong unit, a stuck transmitter, a weak security profile and a missed latency budget', { timeout: 240_000 }, async () => {
     const ghost = await closedPort();
     const plan = `format: iiot.commission-plan/1
 site: { name: faults }
