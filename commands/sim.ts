@@ -44,6 +44,7 @@ interface SimFlags {
   rtuDataBits: string;
   rtuStopBits: string;
   updateInterval: string;
+  freeze?: string;
   readyFile?: string;
   duration?: string;
   generate?: boolean;
@@ -106,6 +107,7 @@ export function register(program: Command): void {
     .option('--rtu-data-bits <n>', 'RTU data bits', '8')
     .option('--rtu-stop-bits <n>', 'RTU stop bits', '1')
     .option('--update-interval <duration>', 'how often OPC UA values change and MQTT publishes (wall time)', '1s')
+    .option('--freeze <tags>', 'serve these signals stuck at their value at start, on every protocol (a frozen transmitter, comma-separated tag ids such as pump1.vibration)')
     .option('--ready-file <path>', 'write the endpoints (JSON) here once serving; removed on stop')
     .option('--duration <duration>', 'stop after this long (default: run until Ctrl-C)')
     .option('--generate', 'write a capture of the model instead of serving (needs -o)')
@@ -201,6 +203,7 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
     user: f.user,
     ...(f.passwordFile === undefined ? {} : { passwordFile: f.passwordFile }),
     updateIntervalMs: positiveDuration(f.updateInterval, '--update-interval'),
+    ...(f.freeze === undefined ? {} : { frozen: f.freeze.split(',').map((t) => t.trim()).filter(Boolean) }),
     ...(f.readyFile === undefined ? {} : { readyFile: f.readyFile }),
     ...(f.duration === undefined ? {} : { durationMs: positiveDuration(f.duration, '--duration') }),
     ...(generate ? { generate } : {}),

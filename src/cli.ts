@@ -3,6 +3,7 @@ import { register as registerAnalyze } from '../commands/analyze.js';
 import { register as registerBrowse } from '../commands/browse.js';
 import { register as registerCapture } from '../commands/capture.js';
 import { register as registerCheck } from '../commands/check.js';
+import { register as registerCommission } from '../commands/commission.js';
 import { register as registerDemo } from '../commands/demo.js';
 import { register as registerDiscover } from '../commands/discover.js';
 import { register as registerPki } from '../commands/pki.js';
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
     registerCapture,
     registerAnalyze,
     registerCheck,
+    registerCommission,
     registerPki,
     registerSim,
     registerDemo,

@@ -10,6 +10,8 @@ export const ExitCode = {
   Unreachable: 3,
   /** A bug in iiot. Run again with --debug and report the stack trace. */
   Internal: 4,
+  /** Stopped by Ctrl-C or SIGTERM; what was written is kept (128 + SIGINT, as shells report it). */
+  Interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -113,7 +113,7 @@ export function parseOpcUaConnectOptions(endpoint: string, flags: OpcUaConnectFl
   };
 }
 
-function parseIdentity(flags: OpcUaConnectFlags): IdentitySpec {
+export function parseIdentity(flags: OpcUaConnectFlags): IdentitySpec {
   const hasCert = flags.userCert !== undefined || flags.userKey !== undefined;
   if (hasCert && flags.user !== undefined) {
     throw usageError('--user and --user-cert are two different identities: give one', 'a user name with a password, or a user certificate with its key');

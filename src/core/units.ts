@@ -121,6 +121,8 @@ const UNITS: Record<string, UnitDef> = {
   hz: U('frequency', 1, 'Hz'),
   rpm: U('speed', 1, 'rpm'),
   '1/min': U('speed', 1, 'rpm'),
+  // the UNECE symbol, as OPC UA EngineeringUnits (EUInformation) display it
+  'r/min': U('speed', 1, 'rpm'),
   bar: U('pressure', 1, 'bar'),
   mbar: U('pressure', 1e-3, 'mbar'),
   pa: U('pressure', 1e-5, 'Pa'),

@@ -2,6 +2,7 @@
 import type { IO } from '../core/io.js';
 import { renderTable } from '../ui/table.js';
 import type { DemoAnalysis } from './analysis-step.js';
+import type { DemoCommission } from './commission-step.js';
 import { RECORD_SECONDS, type DemoRecording, type DemoSecurity, type Glimpse, type InventoryRow } from './plant-steps.js';
 
 export function nextCommands(): string[] {
@@ -15,6 +16,8 @@ export function nextCommands(): string[] {
     'iiot capture info plant.jsonl.gz',
     'iiot analyze degradation plant.jsonl.gz --tag pump1.vibration --threshold zone:C/D --report pump.html',
     'iiot analyze energy plant.jsonl.gz --report energy.html',
+    'iiot commission init 127.0.0.1 --ports 4840:opcua,5020:modbus,1883:mqtt -o sat.yaml',
+    'iiot commission run sat.yaml -o handover/',
   ];
 }
 
@@ -24,6 +27,7 @@ export interface DemoSections {
   recording: DemoRecording | undefined;
   security: DemoSecurity | undefined;
   analysis: DemoAnalysis | undefined;
+  commission: DemoCommission | undefined;
 }
 
 export function render(io: IO, d: DemoSections, seconds: number): string {
@@ -70,6 +74,13 @@ export function render(io: IO, d: DemoSections, seconds: number): string {
     for (const e of analysis.energy) lines.push(`  ${e}`);
     lines.push('', s.bold('Ground truth (the simulator knows)'));
     for (const t of analysis.truth) lines.push(`  ${t}`);
+  }
+  if (d.commission) {
+    const c = d.commission;
+    lines.push('', s.bold('Site acceptance test (iiot commission run)'));
+    lines.push(`  ${c.accepted ? s.green('ACCEPTED') : s.red('NOT ACCEPTED')}: ${c.counts.pass} passed, ${c.counts.fail} failed, ${c.counts.waived} waived (the demo plant's open access, waived with a reason)`);
+    for (const f of c.failed.slice(0, 5)) lines.push(`  ${s.red('✘')} ${f}`);
+    lines.push(`  handover: report.html, report.json, junit.xml, security.sarif, evidence/, a signed manifest${c.verified ? ' (iiot commission verify: intact)' : ''}`);
   }
   lines.push('', s.bold('Try next'), ...nextCommands().map((c) => `  $ ${c}`), '', s.dim(`demo finished in ${seconds.toFixed(1)} s`));
   return lines.join('\n');

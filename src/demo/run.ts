@@ -22,7 +22,7 @@ export interface DemoOptions {
   days: number;
 }
 
-const TOTAL_STEPS = 7;
+const TOTAL_STEPS = 8;
 
 export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
   const started = performance.now();
@@ -97,6 +97,15 @@ export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
         })
       : undefined;
 
+    const commission = plant
+      ? await steps.run('Running the site acceptance test and writing the handover (iiot commission run)', async () => {
+          const { commissionPlant } = await import('./commission-step.js');
+          const c = await commissionPlant(plant!, dir, quiet);
+          if (!c.verified) throw new Error(`the handover in ${c.handover} does not verify`);
+          return { value: c, summary: `${c.accepted ? 'ACCEPTED' : 'NOT ACCEPTED'}: ${c.counts.pass} passed, ${c.counts.fail} failed, ${c.counts.waived} waived; handover signed and verified` };
+        })
+      : undefined;
+
     const body = {
       ...summary,
       inventory: inventory ?? [],
@@ -104,12 +113,13 @@ export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
       recording: recording ?? null,
       security: security ?? null,
       analysis: analysis ?? null,
+      commission: commission ? { ...commission, handover: opts.keep ? commission.handover : null } : null,
       steps: steps.results.map((s) => ({ ...s, ms: Math.round(s.ms) })),
       next: nextCommands(),
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     if (io.json) emitJson(io, 'iiot.demo/1', body);
-    else out(io, render(io, { inventory: body.inventory, glimpse, recording, security, analysis }, body.seconds));
+    else out(io, render(io, { inventory: body.inventory, glimpse, recording, security, analysis, commission }, body.seconds));
   } finally {
     await plant?.stop();
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });

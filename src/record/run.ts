@@ -39,7 +39,7 @@ export interface RecordDeps {
   handleSignals?: boolean;
 }
 
-async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, hooks: SourceHooks): Promise<RecorderSource> {
+export async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, hooks: SourceHooks): Promise<RecorderSource> {
   switch (spec.protocol) {
     case 'opcua': {
       const { createOpcUaSource } = await import('../protocols/opcua/source.js');

@@ -74,6 +74,11 @@ export interface PlantModelOptions {
   seed?: number;
   /** the model's epoch, ms since 1970 (default: the file's start); rounded down to the minute */
   start?: number;
+  /**
+   * Signals stuck at their value of instant `at` (a frozen transmitter: `iiot sim --freeze`), so a
+   * flat-line check has a real fault to find. Every protocol serves the frozen value.
+   */
+  frozen?: { ids: readonly string[]; at: number };
 }
 
 export class PlantModel {
@@ -94,6 +99,7 @@ export class PlantModel {
   private readonly warmupSlots: number;
   private readonly jamStreams: readonly number[];
   private readonly loadStreams: readonly number[];
+  private readonly frozen: { ids: ReadonlySet<string>; at: number } | undefined;
 
   constructor(config: PlantConfig, options: PlantModelOptions = {}) {
     this.config = config;
@@ -106,6 +112,10 @@ export class PlantModel {
     this.signals = [...plantSignals(config), ...config.assets.flatMap(assetSignals)];
     for (const s of this.signals) this.byId.set(s.id, s);
     this.curves = config.assets.map((a) => bearingCurve(a, this.start));
+    if (options.frozen) {
+      for (const id of options.frozen.ids) if (!this.byId.has(id)) throw new Error(`unknown plant signal "${id}"`);
+      this.frozen = { ids: new Set(options.frozen.ids), at: options.frozen.at };
+    }
     this.jamStreams = config.assets.map((a) => streamId(`microstop:${a.id}`));
     this.loadStreams = config.assets.map((a) => streamId(`load:${a.id}`));
     const maxTau = Math.max(...config.assets.map((a) => a.bearingTemp.tau));
@@ -130,6 +140,10 @@ export class PlantModel {
       const info = this.byId.get(id);
       if (!info) throw new Error(`unknown plant signal "${id}"`);
       r = info.asset === PLANT_ASSET ? this.plantReader(info) : this.assetReader(info);
+      if (this.frozen?.ids.has(id)) {
+        const stuck = r(this.frozen.at);
+        r = () => stuck;
+      }
       this.readers.set(id, r);
     }
     return r;

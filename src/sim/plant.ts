@@ -117,6 +117,8 @@ export interface PlantOptions {
   updateIntervalMs?: number;
   /** diagnostics (node-opcua warnings, reconnects); default dropped */
   log?: (line: string) => void;
+  /** signals stuck at their value at start (a frozen transmitter, for acceptance tests) */
+  frozen?: readonly string[];
 }
 
 export interface PlantEndpoints {
@@ -171,7 +173,11 @@ export async function startPlant(options: PlantOptions = {}): Promise<RunningPla
   const config = typeof options.plant === 'object' ? options.plant : loadPlantFile(options.plant);
   const wallNow = Date.now();
   const start = options.start ?? wallNow;
-  const model = new PlantModel(config, { ...(options.seed === undefined ? {} : { seed: options.seed }), start: start - (options.age ?? 0) });
+  const model = new PlantModel(config, {
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    start: start - (options.age ?? 0),
+    ...(options.frozen?.length ? { frozen: { ids: options.frozen, at: start } } : {}),
+  });
   const clock = makeClock(start, options.timeScale ?? 1);
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});

@@ -1,3 +1,4 @@
+import { assetSignals, plantSignals } from './signals.js';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { usageError } from '../core/errors.js';
 import { emitJson, info, out, warn, type IO } from '../core/io.js';
@@ -33,6 +34,8 @@ export interface SimRunOptions {
   user: string;
   passwordFile?: string;
   updateIntervalMs: number;
+  /** signal ids served stuck at their value at start */
+  frozen?: string[];
   readyFile?: string;
   durationMs?: number;
   generate?: { durationMs: number; intervalMs: number; output: string; tags: string[] };
@@ -44,6 +47,11 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
   const plantFile = opts.plantFile ?? defaultPlantPath();
   const config = loadPlantFile(plantFile);
   if (opts.generate) return generate(io, opts, plantFile, config);
+  if (opts.frozen?.length) {
+    const ids = [...plantSignals(config), ...config.assets.flatMap(assetSignals)].map((s) => s.id);
+    const unknown = opts.frozen.filter((id) => !ids.includes(id));
+    if (unknown.length) throw usageError(`--freeze ${unknown.join(',')}: no such signal in ${plantFile}`, `signal ids are <asset>.<signal>, for example ${ids.slice(8, 12).join(', ')}`);
+  }
 
   const password = readPassword(opts, io);
   const users = password === undefined ? [] : [{ username: opts.user, password }];
@@ -62,6 +70,7 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
     host: opts.host,
     timeScale: opts.timeScale,
     updateIntervalMs: opts.updateIntervalMs,
+    ...(opts.frozen?.length ? { frozen: opts.frozen } : {}),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     ...(opts.start === undefined ? {} : { start: opts.start }),
     ...(opts.ageMs === undefined ? {} : { age: opts.ageMs }),

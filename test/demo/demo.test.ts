@@ -9,13 +9,14 @@ interface DemoJson {
   recording: { sources: Array<{ id: string; protocol: string; tags: number; samples: number }>; samples: number } | null;
   security: { counts: Record<string, number>; findings: Array<{ severity: string; target: string; title: string }> } | null;
   analysis: { degradation: string[]; energy: string[]; truth: string[] } | null;
+  commission: { accepted: boolean; counts: { pass: number; fail: number; waived: number; total: number }; verified: boolean } | null;
   steps: Array<{ name: string; ok: boolean }>;
   next: string[];
 }
 
 describe('iiot demo', () => {
-  it('walks the commissioning run against the embedded plant and reports it as JSON', async () => {
-    const r = await runCli(['demo', '--json'], { timeoutMs: 120_000 });
+  it('walks the commissioning run against the embedded plant and reports it as JSON', { timeout: 240_000 }, async () => {
+    const r = await runCli(['demo', '--json'], { timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as DemoJson;
     expect(doc.schema).toBe('iiot.demo/1');
@@ -39,17 +40,21 @@ describe('iiot demo', () => {
     expect(doc.analysis?.energy[0]).toMatch(/MWh over 21\.0 days/);
     expect(doc.analysis?.truth.join('\n')).toMatch(/simulated bearing reaches 4\.5 mm\/s/);
     expect(doc.next.some((c) => c.startsWith('iiot sim'))).toBe(true);
+    // it ends with the site acceptance test of the plant: accepted, its open access waived, the handover intact
+    expect(doc.commission).toMatchObject({ accepted: true, verified: true, counts: { fail: 0, waived: 3 } });
+    expect(doc.commission!.counts.pass).toBeGreaterThan(20);
     // diagnostics on stderr, nothing else on stdout
     expect(r.stderr).toMatch(/\[1\/\d\] Starting the simulated plant/);
   });
 
-  it('prints a readable summary for people, and refuses a bad --days', async () => {
-    const r = await runCli(['demo', '--days', '3'], { timeoutMs: 120_000 });
+  it('prints a readable summary for people, and refuses a bad --days', { timeout: 240_000 }, async () => {
+    const r = await runCli(['demo', '--days', '3'], { timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('What is there (iiot discover)');
     expect(r.stdout).toContain('seconds of recording into one capture');
     expect(r.stdout).toContain('Security posture (iiot check security, passive)');
     expect(r.stdout).toContain('A glimpse of the address space');
+    expect(r.stdout).toMatch(/Site acceptance test \(iiot commission run\)\n  ACCEPTED: \d+ passed, 0 failed, 3 waived/);
     expect(r.stdout).toMatch(/Try next\n  \$ iiot sim/);
     const bad = await runCli(['demo', '--days', 'many']);
     expect(bad.code).toBe(2);

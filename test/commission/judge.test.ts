@@ -1,0 +1,143 @@
+/**
+ * The acceptance plan and the judging of items, without devices: a plan's mistakes are one line
+ * with file:line; each check of a signal fails for the fault it names and passes otherwise;
+ * waivers turn a failure into "waived" with who and why.
+ */
+import { describe, expect, it } from 'vitest';
+import { applyWaivers, verdict, type Item } from '../../src/commission/items.js';
+import { judgeSignal, sameUnit, type SignalObservation } from '../../src/commission/judge-signals.js';
+import { parsePlan } from '../../src/commission/plan.js';
+import type { PlanSignal } from '../../src/commission/plan-schema.js';
+import type { IiotError } from '../../src/core/errors.js';
+
+const HEAD = `format: iiot.commission-plan/1
+site: { name: Line 3 }
+job: { id: SAT-1 }
+devices:
+  - id: plc
+    url: opc.tcp://127.0.0.1:4840
+  - id: meter
+    url: "modbus://127.0.0.1:5020?unit=1"
+    map: sdm630
+`;
+
+function planError(text: string): IiotError {
+  try {
+    parsePlan({ file: 'sat.yaml', text });
+  } catch (err) {
+    return err as IiotError;
+  }
+  throw new Error('the plan was accepted');
+}
+
+describe('the acceptance plan', () => {
+  it('reads a plan: durations, percentages and device URLs become typed values', () => {
+    const plan = parsePlan({
+      file: 'sat.yaml',
+      text: `${HEAD}defaults: { latency: { p99: 20ms, loss: 0.5% } }
+signals:
+  - { tag: vib, device: plc, address: "nsu=urn:x;s=v", unit: mm/s, range: [0, 25], maxInterval: 5s, noise: 10% }
+waivers:
+  - { item: "security/plc/*", reason: test bench, by: A. Owner }
+`,
+    });
+    expect(plan.devices[1]!.url).toMatchObject({ protocol: 'modbus', port: 5020, unit: 1 });
+    expect(plan.defaults!.latency).toEqual({ p99: 20, loss: 0.5 });
+    expect(plan.signals[0]).toMatchObject({ maxInterval: 5000, noise: 10, range: [0, 25] });
+    expect(plan.waivers[0]!.item).toBe('security/plc/*');
+  });
+
+  it('names the file, the line and the field of every mistake', () => {
+    const dup = planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x }\n  - { tag: a, device: plc, address: y }\n`);
+    expect(dup.message).toBe('sat.yaml:12: signals[1].tag: duplicate tag "a" (also signals[0])');
+    expect(dup.exitCode).toBe(2);
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: nope, address: x }\n`).message).toMatch(/^sat\.yaml:11: signals\[0\]\.device: no device "nope" in the plan \(devices: plc, meter\)$/);
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, maxInterval: soon }\n`).message).toMatch(/^sat\.yaml:11: signals\[0\]\.maxInterval: cannot read "soon" as a duration/);
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, maxIntervall: 5s }\n`).message).toMatch(/^sat\.yaml:11: signals\[0\]\.maxIntervall: unknown field "maxIntervall"/);
+    expect(planError(HEAD.replace('opc.tcp://127.0.0.1:4840', 'opc.tcp://127.0.0.1:99999')).message).toMatch(/^sat\.yaml:6: devices\[0\]\.url: bad device URL/);
+    expect(planError(HEAD.replace('    map: sdm630\n', '') + 'signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n').message).toMatch(/devices\[1\]\.url: device "meter" has Modbus signals but no map/);
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, range: [5, 1] }\n`).message).toMatch(/the range \[5, 1\] is empty/);
+    expect(planError(`${HEAD}waivers:\n  - { item: x, reason: "" , by: me }\n`).message).toMatch(/waivers\[0\]\.reason: a waiver needs a reason/);
+  });
+});
+
+const T0 = Date.UTC(2026, 11, 7, 8);
+const signal = (over: Partial<PlanSignal> = {}): PlanSignal => ({ tag: 'pump1.vibration', device: 'plc', address: 'ns=5;s=pump1.vibration', ...over }) as PlanSignal;
+/** n samples one second apart from T0, values from f(i) */
+function observe(n: number, f: (i: number) => unknown, over: Partial<SignalObservation> = {}): SignalObservation {
+  return { tag: 'plc.pump1.vibration', unit: 'mm/s', samples: Array.from({ length: n }, (_, i) => ({ t: T0 + i * 1000, v: f(i) })), outages: [], window: { from: T0, to: T0 + n * 1000 }, ...over };
+}
+const byCheck = (items: Item[]) => Object.fromEntries(items.map((i) => [i.id.split('/').pop(), i.status]));
+
+describe('judging a signal over the window', () => {
+  const healthy = (i: number) => 2.2 + 0.1 * Math.sin(i);
+
+  it('passes a live signal in range, in its unit, updating, good, without gaps', () => {
+    const { items, summary } = judgeSignal(signal({ unit: 'mm/s', range: [0, 25], maxInterval: 2000 }), observe(30, healthy));
+    expect(byCheck(items)).toEqual({ present: 'pass', updating: 'pass', range: 'pass', unit: 'pass', quality: 'pass', gaps: 'pass', 'not-stuck': 'pass', noise: 'pass' });
+    expect(summary).toMatchObject({ samples: 30, bad: 0, distinct: 30 });
+    expect(summary.min).toBeCloseTo(2.2 - 0.1 * Math.sin(Math.PI / 2), 1);
+  });
+
+  it('fails each check for its own fault', () => {
+    const s = signal({ unit: 'mm/s', range: [0, 25], maxInterval: 2000, expect: { value: 2.2, tolerance: 0.05 } });
+    expect(byCheck(judgeSignal(s, observe(30, () => 7.1)).items)).toMatchObject({ 'not-stuck': 'fail', range: 'pass', expected: 'fail' });
+    expect(byCheck(judgeSignal(s, observe(30, (i) => (i === 10 ? 31 : healthy(i)))).items).range).toBe('fail');
+    expect(byCheck(judgeSignal(s, observe(30, healthy, { unit: 'in/s' })).items).unit).toBe('fail');
+    expect(byCheck(judgeSignal(s, observe(30, healthy, { unit: undefined })).items).unit).toBe('fail');
+    expect(byCheck(judgeSignal(s, observe(30, (i) => (i % 2 ? 1 : 24))).items).noise).toBe('fail');
+    const gap = observe(30, healthy, { outages: [{ t: T0 + 5000, kind: 'disconnect', detail: 'ECONNRESET' }] });
+    expect(judgeSignal(s, gap).items.find((i) => i.id.endsWith('/gaps'))).toMatchObject({ status: 'fail', observed: expect.stringContaining('ECONNRESET') });
+    const slow = observe(30, healthy);
+    slow.samples = slow.samples.filter((_, i) => i < 10 || i > 20);
+    expect(judgeSignal(s, slow).items.find((i) => i.id.endsWith('/updating'))).toMatchObject({ status: 'fail', observed: 'longest silence 12.0 s' });
+    const bad = observe(30, healthy);
+    bad.samples = bad.samples.map((x, i) => (i === 3 ? { ...x, q: 'BadSensorFailure' } : x));
+    expect(judgeSignal(s, bad).items.find((i) => i.id.endsWith('/quality'))).toMatchObject({ status: 'fail', observed: '1 of 30 not good (BadSensorFailure)' });
+  });
+
+  it('says why a signal is absent, and judges nothing else of it', () => {
+    const { items } = judgeSignal(signal({ range: [0, 25] }), { samples: [], outages: [], window: { from: T0, to: T0 + 5000 }, unavailable: 'device plc was not found at opc.tcp://127.0.0.1:4840' });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ id: 'signal/pump1.vibration/present', status: 'fail', mustPass: true, observed: 'device plc was not found at opc.tcp://127.0.0.1:4840' });
+    expect(judgeSignal(signal({ optional: true }), { samples: [], outages: [], window: { from: T0, to: T0 } }).items[0]!.mustPass).toBe(false);
+  });
+
+  it('does not call a constant signal stuck when the plan says it is constant, nor judge a short window', () => {
+    expect(byCheck(judgeSignal(signal({ constant: true }), observe(30, () => 1500)).items)['not-stuck']).toBeUndefined();
+    expect(byCheck(judgeSignal(signal(), observe(10, () => 1500)).items)['not-stuck']).toBeUndefined();
+    expect(byCheck(judgeSignal(signal(), observe(25, () => 1500)).items)['not-stuck']).toBe('fail');
+  });
+
+  it('compares units as units', () => {
+    expect(sameUnit('degC', '°C')).toBe(true);
+    expect(sameUnit('KW', 'kW')).toBe(true);
+    expect(sameUnit('kW', 'W')).toBe(false);
+    expect(sameUnit('m³/h', 'm3/h')).toBe(true);
+  });
+});
+
+describe('waivers and the verdict', () => {
+  const items: Item[] = [
+    { id: 'security/broker/mqtt-anonymous', group: 'security', subject: 'broker', title: 'anonymous', status: 'fail', mustPass: true },
+    { id: 'security/plc/opcua-mode-none', group: 'security', subject: 'plc', title: 'mode none', status: 'fail', mustPass: true },
+    { id: 'signal/spare/present', group: 'signal', subject: 'spare', title: 'spare', status: 'fail', mustPass: false },
+    { id: 'device/plc/found', group: 'device', subject: 'plc', title: 'found', status: 'pass', mustPass: true },
+  ];
+
+  it('a failed must-pass item rejects the acceptance; an optional one does not', () => {
+    expect(verdict(items)).toEqual({ accepted: false, counts: { pass: 1, fail: 3, waived: 0, total: 4 }, blocking: ['security/broker/mqtt-anonymous', 'security/plc/opcua-mode-none'] });
+  });
+
+  it('waives failed items by id or prefix, keeps who and why, and reports waivers that matched nothing', () => {
+    const { items: after, unused } = applyWaivers(items, [
+      { item: 'security/broker/mqtt-anonymous', reason: 'isolated test network', by: 'J. Owner', date: '2026-12-07' },
+      { item: 'security/plc/*', reason: 'replaced in phase 2', by: 'J. Owner' },
+      { item: 'security/gateway/*', reason: 'typo', by: 'me' },
+    ]);
+    expect(after.map((i) => i.status)).toEqual(['waived', 'waived', 'fail', 'pass']);
+    expect(after[0]!.waiver).toEqual({ item: 'security/broker/mqtt-anonymous', reason: 'isolated test network', by: 'J. Owner', date: '2026-12-07' });
+    expect(unused.map((w) => w.item)).toEqual(['security/gateway/*']);
+    expect(verdict(after)).toMatchObject({ accepted: true, counts: { pass: 1, fail: 1, waived: 2, total: 4 } });
+  });
+});
