@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IO } from '../core/io.js';
 import type { OpcUaTarget } from '../core/targets.js';
-import type { CommissionRunOptions } from './run.js';
+import type { CommissionRunOptions } from './options.js';
 
 /**
  * The evidence of what a server offered at handover: `iiot browse <url> --all --json -o FILE`,

@@ -9,7 +9,7 @@ import { item, type Item } from './items.js';
 import type { LoopCheckRecord } from './handover/report.js';
 import type { Plan, PlanSignal } from './plan-schema.js';
 import { sourceFor, tagMatches } from './record-step.js';
-import type { CommissionRunOptions } from './run.js';
+import type { CommissionRunOptions } from './options.js';
 
 /**
  * The guided loop check: for each signal of the plan with a `loopCheck` action, iiot shows the

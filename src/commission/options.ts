@@ -1,12 +1,24 @@
 import { usageError } from '../core/errors.js';
-import { parseIdentity, type OpcUaConnectFlags } from '../core/opcua-flags.js';
+import { parseIdentity, type IdentitySpec, type OpcUaConnectFlags } from '../core/opcua-flags.js';
 import { parseDuration } from '../core/units.js';
-import type { CommissionRunOptions } from './run.js';
 
 /**
  * The flags of `iiot commission run|init|verify|diff`, parsed once into typed options
  * (commands/commission.ts registers them). Passwords come from the environment or a file only.
  */
+
+/** `commission run`, parsed. */
+export interface CommissionRunOptions {
+  planFile: string;
+  output: string;
+  force: boolean;
+  /** overrides the plan's recording window */
+  windowMs?: number | undefined;
+  loopCheck: boolean;
+  identity: IdentitySpec;
+  trustOnFirstUse: boolean;
+  timeoutMs: number;
+}
 
 export interface RunFlags extends Pick<OpcUaConnectFlags, 'user' | 'passwordEnv' | 'passwordFile' | 'password' | 'trustOnFirstUse' | 'timeout'> {
   output?: string;

@@ -21,6 +21,7 @@ import { judgeDevices } from './judge-devices.js';
 import { judgeSignal, type SignalSummary } from './judge-signals.js';
 import { runLoopChecks, type LoopPrompt } from './loop-check.js';
 import { latencyOf, loadPlan, securityOf } from './plan.js';
+import type { CommissionRunOptions } from './options.js';
 import type { Plan } from './plan-schema.js';
 import { observeSignals, recordingSources, recordWindow } from './record-step.js';
 import { renderSummary } from './render.js';
@@ -34,17 +35,6 @@ import { renderSummary } from './render.js';
  * so a crash never leaves half a handover under the final name.
  */
 
-export interface CommissionRunOptions {
-  planFile: string;
-  output: string;
-  force: boolean;
-  /** overrides the plan's recording window */
-  windowMs?: number | undefined;
-  loopCheck: boolean;
-  identity: IdentitySpec;
-  trustOnFirstUse: boolean;
-  timeoutMs: number;
-}
 
 export interface CommissionDeps {
   /** stops the run as Ctrl-C would */
