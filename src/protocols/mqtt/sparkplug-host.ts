@@ -146,6 +146,8 @@ export class SparkplugHost {
       if (m.name === undefined) return undefined;
       if (m.template?.isDefinition) {
         s.templates.set(m.name, m.template);
+        // Tahu and Ignition name definitions "_types_/Motor" and refer to them as "Motor"
+        if (m.name.startsWith('_types_/')) s.templates.set(m.name.slice('_types_/'.length), m.template);
         return undefined;
       }
       const tag = makeTag(t.group, t.node, t.device, m, s.templates);
