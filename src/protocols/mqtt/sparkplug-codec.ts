@@ -312,7 +312,14 @@ export function redecodeMetric(m: SparkplugMetric, type: SparkplugType, memberTy
 
 /** Decodes a Sparkplug B payload; throws when the bytes are not a protobuf Payload at all. */
 export function decodeSparkplug(bytes: Uint8Array): SparkplugPayload {
-  const raw = schema().decode(bytes) as unknown as Msg;
+  let raw: Msg;
+  try {
+    raw = schema().decode(bytes) as unknown as Msg;
+  } catch (err) {
+    const why = (err as Error).message;
+    // protobufjs says "index out of range" when a field runs past the end of the bytes
+    throw new Error(`not a Sparkplug B payload: ${/index out of range/.test(why) ? `the protobuf ends in the middle of a field (${bytes.length} bytes)` : why}`);
+  }
   const out: SparkplugPayload = { metrics: ((raw.metrics as Msg[] | undefined) ?? []).map(metric) };
   if (has(raw, 'timestamp')) {
     const t = u64(raw.timestamp);

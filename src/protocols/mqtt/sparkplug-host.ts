@@ -136,7 +136,7 @@ export class SparkplugHost {
     try {
       p = decodeSparkplug(payload);
     } catch (err) {
-      out.error = `damaged Sparkplug payload: ${(err as Error).message.split('\n')[0]}`;
+      out.error = `damaged Sparkplug payload: ${(err as Error).message.replace(/^not a Sparkplug B payload: /, '').split('\n')[0]}`;
       return out;
     }
     const node = `${t.group}/${t.node}`;
