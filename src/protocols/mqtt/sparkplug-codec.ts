@@ -7,8 +7,8 @@
  *
  * `decodeSparkplug(bytes)` is the public entry: it needs nothing but the bytes. A data message may
  * leave out metric datatypes (the specification says it should); such metrics come back with type
- * "Unknown", a value only where the wire field says it all (float, double, bool, string) and their
- * `wire` value, which a host decodes again with the type from the birth (`redecodeMetric`).
+ * "Unknown", a value only where the wire field says it all (float, double, bool, string), and a
+ * host decodes them again with the type from the birth (`redecodeMetric`).
  */
 import protobuf from 'protobufjs/light.js';
 import { SPARKPLUG_DATATYPES, SPARKPLUG_SCHEMA } from './sparkplug-schema.js';
@@ -77,12 +77,22 @@ export interface SparkplugMetric {
   metadata?: SparkplugMetaData;
   /** Template metrics: the template with its member metrics */
   template?: SparkplugTemplate;
-  /** the value field as it was on the wire (not enumerable: it holds bigints, and JSON.stringify of a metric must work) */
-  readonly wire: WireValue;
 }
 
-function withWire<T extends object>(o: T, wire: WireValue): T & { readonly wire: WireValue } {
-  return Object.defineProperty(o, 'wire', { value: wire, enumerable: false }) as T & { readonly wire: WireValue };
+/**
+ * The value field of each decoded metric as it was on the wire, kept beside the metric rather than
+ * in it: it holds bigints, and a metric must stay plain JSON (JSON.stringify, structuredClone).
+ */
+const WIRES = new WeakMap<SparkplugMetric, WireValue>();
+
+function withWire(o: SparkplugMetric, wire: WireValue): SparkplugMetric {
+  WIRES.set(o, wire);
+  return o;
+}
+
+/** The value field of a metric as the wire had it (`none` for a metric not made by decodeSparkplug). */
+export function metricWire(m: SparkplugMetric): WireValue {
+  return WIRES.get(m) ?? { kind: 'none' };
 }
 
 export interface SparkplugPayload {
@@ -124,6 +134,11 @@ function u64(x: unknown): bigint {
 }
 
 function u64Number(x: unknown): number | string {
+  // fast path: below 2^53 (timestamps, aliases, seq) without a bigint
+  if (typeof x === 'object' && x !== null) {
+    const { low, high } = x as { low: number; high: number };
+    if (high >>> 0 < 0x200000) return (high >>> 0) * 0x100000000 + (low >>> 0);
+  }
   return int64Json(u64(x));
 }
 
@@ -252,8 +267,8 @@ function metric(m: Msg): SparkplugMetric {
   if (has(m, 'name')) out.name = m.name as string;
   if (has(m, 'alias')) out.alias = u64Number(m.alias);
   if (has(m, 'timestamp')) {
-    const t = u64(m.timestamp);
-    if (t <= 8640000000000000n) out.timestamp = Number(t);
+    const t = u64Number(m.timestamp);
+    if (typeof t === 'number' && t <= 8.64e15) out.timestamp = t;
   }
   if (known === undefined) out.datatype = n;
   if (m.is_historical === true) out.isHistorical = true;
@@ -291,7 +306,7 @@ function applyValue(out: SparkplugMetric, type: SparkplugType | undefined): Spar
     out.bad = `Template metric without a template_value`;
     return out;
   }
-  const d = decodeValue(type, out.wire);
+  const d = decodeValue(type, metricWire(out));
   out.value = d.value;
   if (d.bad !== undefined) out.bad = d.bad;
   return out;
@@ -303,7 +318,7 @@ function applyValue(out: SparkplugMetric, type: SparkplugType | undefined): Spar
  */
 export function redecodeMetric(m: SparkplugMetric, type: SparkplugType, memberType?: (name: string) => SparkplugType | undefined): SparkplugMetric {
   if (m.type !== 'Unknown' || m.datatype !== undefined) return m;
-  const out: SparkplugMetric = withWire({ ...m, type }, m.wire);
+  const out: SparkplugMetric = withWire({ ...m, type }, metricWire(m));
   if (out.template && memberType) {
     out.template = { ...out.template, metrics: out.template.metrics.map((x) => (x.name !== undefined && memberType(x.name) ? redecodeMetric(x, memberType(x.name)!) : x)) };
   }

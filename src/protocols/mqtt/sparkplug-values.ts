@@ -101,6 +101,15 @@ const INTEGERS: Partial<Record<SparkplugType, { bits: number; signed: boolean }>
 /** An integer type's value from int_value (32-bit field) or long_value (64-bit field). */
 function integer(type: SparkplugType, wire: WireValue): Decoded {
   const { bits, signed } = INTEGERS[type]!;
+  // the common case, in plain numbers: a type of 32 bits or less from the 32-bit field
+  if (wire.kind === 'int' && bits <= 32) {
+    const u = wire.v;
+    if (!signed) return u < 2 ** bits ? { value: u } : bad(`${type} value ${u} in int_value is out of range`);
+    if (bits === 32) return { value: u | 0 };
+    if (u < 2 ** bits) return { value: (u << (32 - bits)) >> (32 - bits) };
+    if (u >= 2 ** 32 - 2 ** (bits - 1)) return { value: u - 2 ** 32 };
+    return bad(`${type} value ${u} in int_value is out of range`);
+  }
   let raw: bigint;
   let width: number;
   if (wire.kind === 'int') {
