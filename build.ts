@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 
 const external = [
   'node-opcua', 'node-opcua-*', 'modbus-serial', 'serialport', '@serialport/*',
-  'mqtt', 'aedes', 'ink', 'react', 'react/*', 'arquero', 'sparkplug-payload', 'fast-check',
+  'mqtt', 'aedes', 'ink', 'react', 'react/*', 'arquero', 'protobufjs', 'protobufjs/*', 'fast-check',
 ];
 
 // Build into a fresh folder and swap it in at the end, so a program started while a build runs

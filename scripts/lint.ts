@@ -36,7 +36,7 @@ const rel = (f: string) => relative(ROOT, f);
 const PROTOCOL_LIBS: Array<[RegExp, string]> = [
   [/^node-opcua/, 'opcua'],
   [/^modbus-serial$|^serialport$|^@serialport\//, 'modbus'],
-  [/^mqtt$|^aedes$|^sparkplug-payload$/, 'mqtt'],
+  [/^mqtt$|^aedes$|^protobufjs(\/|$)/, 'mqtt'],
 ];
 for (const file of code(['src', 'commands'])) {
   const where = rel(file).split(sep);

@@ -75,7 +75,15 @@ const modbusProbe = z.object({
 
 const serialSetting = z.object({ baud: int, parity: z.enum(['none', 'even', 'odd', 'mark', 'space']), dataBits: z.union([z.literal(7), z.literal(8)]), stopBits: z.union([z.literal(1), z.literal(2)]) });
 
-const sparkplugDevice = z.object({ deviceId: str, online: z.boolean().nullable(), metrics: int.nullable(), birth: z.enum(['live', 'certificate', 'not-seen']), dataMessages: int });
+const sparkplugDevice = z.object({
+  deviceId: str,
+  online: z.boolean().nullable(),
+  metrics: int.nullable(),
+  birth: z.enum(['live', 'certificate', 'not-seen']),
+  dataMessages: int,
+  undecodableBirths: int.optional(),
+  birthError: str.optional(),
+});
 const sparkplugNode = z.object({
   groupId: str,
   edgeNodeId: str,
@@ -85,6 +93,8 @@ const sparkplugNode = z.object({
   birth: z.enum(['live', 'certificate', 'not-seen']),
   dataMessages: int,
   rebirthRequested: z.boolean(),
+  undecodableBirths: int.optional(),
+  birthError: str.optional(),
   devices: z.array(sparkplugDevice),
 });
 const sparkplug = z.object({

@@ -71,19 +71,30 @@ function onlineWord(online: boolean | null): string {
   return online === true ? 'online' : online === false ? 'offline' : 'state unknown';
 }
 
+type SparkplugSeen = { birth: 'live' | 'certificate' | 'not-seen'; undecodableBirths?: number | undefined; birthError?: string | undefined; rebirthRequested?: boolean };
+
+/** What is known of a node's or device's births, in words: heard, heard but not decodable, asked for and not answered, not heard. */
+export function birthWords(n: SparkplugSeen, listened: string): string {
+  if (n.birth === 'certificate') return ' (birth from the broker)';
+  if (n.birth === 'live') return n.rebirthRequested ? ', rebirth asked and answered' : '';
+  if (n.undecodableBirths) return `, ${n.undecodableBirths === 1 ? 'a birth' : `${n.undecodableBirths} births`} seen but not decodable${n.birthError ? ` (${n.birthError})` : ''}`;
+  if (n.rebirthRequested) return `, rebirth asked: no birth came back within the ${listened} listen`;
+  return ', births not seen';
+}
+
 function rows(inv: Body): Row[] {
   const out: Row[] = [];
   for (const d of inv.devices) {
     out.push({ url: d.url, protocol: d.protocol, name: d.name, details: deviceDetails(d), level: 0 });
     if (d.protocol === 'mqtt' && d.sparkplug) {
+      const listened = formatDuration(d.sparkplug.listenedMs);
       for (const g of d.sparkplug.groups) {
         for (const n of g.nodes) {
-          const birth = n.birth === 'certificate' ? ' (birth from the broker)' : n.birth === 'not-seen' ? ', births not seen' : '';
           out.push({
             url: `  ${g.groupId}/${n.edgeNodeId}`,
             protocol: 'sparkplug',
             name: `edge node ${n.edgeNodeId}`,
-            details: `${onlineWord(n.online)}${n.bdSeq !== null ? `, bdSeq ${n.bdSeq}` : ''}${n.metrics !== null ? `, ${n.metrics} metrics` : ''}${birth}${n.rebirthRequested ? ', rebirth asked' : ''}`,
+            details: `${onlineWord(n.online)}${n.bdSeq !== null ? `, bdSeq ${n.bdSeq}` : ''}${n.metrics !== null ? `, ${n.metrics} metrics` : ''}${birthWords(n, listened)}`,
             level: 1,
           });
           for (const dev of n.devices) {
@@ -91,7 +102,7 @@ function rows(inv: Body): Row[] {
               url: `    ${g.groupId}/${n.edgeNodeId}/${dev.deviceId}`,
               protocol: 'sparkplug',
               name: `device ${dev.deviceId}`,
-              details: `${onlineWord(dev.online)}${dev.metrics !== null ? `, ${dev.metrics} metrics` : ', births not seen'}`,
+              details: `${onlineWord(dev.online)}${dev.metrics !== null ? `, ${dev.metrics} metrics` : ''}${birthWords(dev, listened)}`,
               level: 2,
             });
           }

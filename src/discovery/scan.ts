@@ -10,6 +10,7 @@ import { IiotError, describeError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { formatHost, parseTarget } from '../core/targets.js';
 import { toolVersion } from '../core/version.js';
+import { formatDuration } from '../core/units.js';
 import { compressIds, identificationName, type ModbusTcpProbeResult } from '../protocols/modbus/probe.js';
 import type { RtuScanResult, RtuSetting } from '../protocols/modbus/probe-rtu.js';
 import type { MqttProbeResult } from '../protocols/mqtt/probe.js';
@@ -617,9 +618,23 @@ export async function runScan(options: DiscoverOptions, hooks: ScanHooks, signal
               b.identity.version = brokerVersion;
               b.name = `${brokerVersion} (${b.name})`;
             }
-            const quiet = r.groups.flatMap((g) => g.nodes).filter((n) => n.birth === 'not-seen');
+            const nodes = r.groups.flatMap((g) => g.nodes);
+            const id = (n: { groupId: string; edgeNodeId: string }) => `${n.groupId}/${n.edgeNodeId}`;
+            // births that came but did not decode: a rebirth would bring the same bytes again
+            const garbled = [
+              ...nodes.filter((n) => n.birth === 'not-seen' && n.undecodableBirths).map((n) => ({ who: id(n), error: n.birthError })),
+              ...nodes.flatMap((n) => n.devices.filter((d) => d.birth === 'not-seen' && d.undecodableBirths).map((d) => ({ who: `${id(n)}/${d.deviceId}`, error: d.birthError }))),
+            ];
+            if (garbled.length > 0) {
+              (b.notes ??= []).push(`${garbled.map((g) => g.who).join(', ')}: births seen but not decodable as Sparkplug B (${garbled[0]!.error ?? 'damaged payload'}); a rebirth would bring the same; iiot record --raw keeps such payloads byte-exact for the vendor`);
+            }
+            const quiet = nodes.filter((n) => n.birth === 'not-seen' && !n.undecodableBirths);
             if (quiet.length > 0 && !options.rebirth) {
-              (b.notes ??= []).push(`${quiet.map((n) => `${n.groupId}/${n.edgeNodeId}`).join(', ')}: seen in data only, births not seen; --rebirth asks the node to publish them again (a write: NCMD Node Control/Rebirth)`);
+              (b.notes ??= []).push(`${quiet.map(id).join(', ')}: seen in data only, births not seen; --rebirth asks the node to publish them again (a write: NCMD Node Control/Rebirth)`);
+            }
+            const unanswered = quiet.filter((n) => n.rebirthRequested);
+            if (unanswered.length > 0) {
+              (b.notes ??= []).push(`${unanswered.map(id).join(', ')}: asked to rebirth, but no birth came back within the ${formatDuration(r.listenedMs)} listen: the node may not act on Node Control/Rebirth, or needs longer (--listen)`);
             }
           });
         } catch (err) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { atPath, decodeAuto, decodeJson, decodeNumber, parseDecoder, parseJsonPath, payloadTime, SparkplugHost, tagNameForTopic, topicMatches } from '../../src/protocols/mqtt/decoders.js';
-import { encodeSparkplug, type SparkplugPayload } from '../../src/protocols/mqtt/sparkplug-codec.js';
+import { encodeSparkplug, type SparkplugPayloadInput as SparkplugPayload } from '../../src/protocols/mqtt/sparkplug-codec.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 

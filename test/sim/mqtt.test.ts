@@ -87,7 +87,7 @@ describe('MQTT: the Sparkplug B edge node', () => {
       // seq counts every message of the node, 0..255 then 0 again
       for (let i = 1; i < seq.length; i++) expect(seq[i]!.p.seq, `message ${i}`).toBe(i % 256);
       // births name every metric with an alias and a unit; data messages carry aliases only
-      const aliases = new Map<number, string>();
+      const aliases = new Map<number | string, string>();
       for (const x of seq.slice(0, 5)) for (const m of x.p.metrics) if (m.alias !== undefined) aliases.set(m.alias, `${x.topic.split('/').pop()}:${m.name}`);
       expect(aliases.size).toBe(plant.model.signals.length);
       expect(seq[3]!.p.metrics.find((m) => m.name === 'vibration')?.properties?.engUnit?.value).toBe('mm/s');

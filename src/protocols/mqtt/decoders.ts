@@ -1,6 +1,6 @@
 /**
- * MQTT payloads to samples. Pure functions and one small state machine; the Sparkplug B protobuf
- * codec is the only library used (sparkplug-codec.ts).
+ * MQTT payloads to samples. Pure functions; Sparkplug B has its own host state machine
+ * (sparkplug-host.ts) over its protobuf codec (sparkplug-codec.ts).
  *
  *   json       a JSON document; the value at a path per tag (`$.v`, `data.temp`, `$.values[0]`), or
  *              by default: a scalar as it is, `{"v": ...}` / `{"value": ...}` (with `t`/`ts`/
@@ -8,13 +8,13 @@
  *              one tag each (`<topic tag>.<field>`)
  *   number     the payload is a number in text ("21.5")
  *   text       the payload is UTF-8 text
- *   sparkplug  Sparkplug B: metric names from NBIRTH/DBIRTH, aliases resolved, seq checked
+ *   sparkplug  Sparkplug B (sparkplug-host.ts): metric names from NBIRTH/DBIRTH, aliases resolved,
+ *              values by the specification's datatypes, seq checked
  *   auto       sparkplug for spBv1.0/ topics, else json, falling back to number and text
  *   none       no samples (with --raw: raw lines only)
  */
 import type { SampleValue } from '../../capture/types.js';
 import { usageError } from '../../core/errors.js';
-import { decodeSparkplug, type SparkplugMetric, type SparkplugType } from './sparkplug-codec.js';
 
 export const DECODERS = ['auto', 'json', 'number', 'text', 'sparkplug', 'none'] as const;
 export type DecoderName = (typeof DECODERS)[number];
@@ -231,204 +231,6 @@ export function tagNameForTopic(filter: string, topic: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sparkplug B host side
+// Sparkplug B host side: sparkplug-host.ts
 
-const SPARKPLUG_DATA_TYPES: Partial<Record<SparkplugType, string>> = {
-  Int8: 'int8',
-  Int16: 'int16',
-  Int32: 'int32',
-  Int64: 'int64',
-  UInt8: 'uint8',
-  UInt16: 'uint16',
-  UInt32: 'uint32',
-  UInt64: 'uint64',
-  Float: 'float32',
-  Double: 'float64',
-  Boolean: 'bool',
-  String: 'string',
-};
-
-export interface SparkplugTag {
-  name: string;
-  /** the metric name as born */
-  metric: string;
-  address: string;
-  dataType?: string;
-  unit?: string;
-  sparkplugType: SparkplugType;
-  alias?: number;
-}
-
-export interface SparkplugOutput {
-  samples: Array<{ tag: SparkplugTag; value: SampleValue; t: number; q?: string }>;
-  events: Array<{ kind: string; fields: Record<string, unknown> }>;
-  warnings: string[];
-  /** the message was not understood (not a Sparkplug topic, damaged payload) */
-  error?: string;
-}
-
-interface NodeState {
-  /** alias -> metric, across the node and its devices (aliases are unique per edge node) */
-  aliases: Map<number, SparkplugTag>;
-  /** "<device>/<name>" -> tag */
-  byName: Map<string, SparkplugTag>;
-  seq: number | undefined;
-  bdSeq: number | undefined;
-  unknownAliasWarned: boolean;
-}
-
-const SKIP_METRIC = /^(bdSeq$|Node Control\/)/;
-
-export function parseSparkplugTopic(topic: string): { group: string; type: string; node: string; device?: string } | undefined {
-  const p = topic.split('/');
-  if (p[0] !== 'spBv1.0' || p.length < 4 || p.length > 5 || p[1] === 'STATE') return undefined;
-  return { group: p[1]!, type: p[2]!, node: p[3]!, ...(p[4] === undefined ? {} : { device: p[4] }) };
-}
-
-/**
- * What a Sparkplug host application keeps per edge node: the metrics of its births (names,
- * aliases, types, units), its seq counter and bdSeq. Births learnt from a Sparkplug Aware broker's
- * retained copies ($sparkplug/certificates/...) teach aliases only: their values are old.
- */
-export class SparkplugHost {
-  private readonly nodes = new Map<string, NodeState>();
-  /** seq gaps seen so far */
-  seqErrors = 0;
-
-  private state(group: string, node: string): NodeState {
-    const key = `${group}/${node}`;
-    let s = this.nodes.get(key);
-    if (!s) {
-      s = { aliases: new Map(), byName: new Map(), seq: undefined, bdSeq: undefined, unknownAliasWarned: false };
-      this.nodes.set(key, s);
-    }
-    return s;
-  }
-
-  handle(topic: string, payload: Buffer, arrival: number): SparkplugOutput {
-    const out: SparkplugOutput = { samples: [], events: [], warnings: [] };
-    const certificate = topic.startsWith('$sparkplug/certificates/');
-    const t = parseSparkplugTopic(certificate ? topic.slice('$sparkplug/certificates/'.length) : topic);
-    if (!t) {
-      if (/^spBv1\.0\/STATE\//.test(topic)) return out;
-      out.error = 'not a Sparkplug B topic (spBv1.0/<group>/<type>/<node>[/<device>])';
-      return out;
-    }
-    let p;
-    try {
-      p = decodeSparkplug(payload);
-    } catch (err) {
-      out.error = `damaged Sparkplug payload: ${(err as Error).message.split('\n')[0]}`;
-      return out;
-    }
-    const node = `${t.group}/${t.node}`;
-    const s = this.state(t.group, t.node);
-    const where = { node, ...(t.device === undefined ? {} : { device: t.device }) };
-    const learn = (m: SparkplugMetric): SparkplugTag | undefined => {
-      if (m.name === undefined) return undefined;
-      const tag = makeTag(t.group, t.node, t.device, m);
-      s.byName.set(`${t.device ?? ''}/${m.name}`, tag);
-      if (m.alias !== undefined) s.aliases.set(m.alias, tag);
-      return tag;
-    };
-    const at = (m: SparkplugMetric) => m.timestamp ?? p.timestamp ?? arrival;
-    if (certificate) {
-      if (t.type === 'NBIRTH' || t.type === 'DBIRTH') for (const m of p.metrics) learn(m);
-      return out;
-    }
-    const checkSeq = () => {
-      if (p.seq === undefined) return;
-      if (s.seq !== undefined) {
-        const expected = (s.seq + 1) % 256;
-        if (p.seq !== expected) {
-          this.seqErrors++;
-          out.events.push({ kind: 'sparkplug-seq', fields: { ...where, expected, got: p.seq, message: `${t.type} seq ${p.seq}, expected ${expected}: messages lost or out of order` } });
-          out.warnings.push(`Sparkplug ${node}: seq ${p.seq} where ${expected} was expected (messages lost or reordered)`);
-        }
-      }
-      s.seq = p.seq;
-    };
-    switch (t.type) {
-      case 'NBIRTH': {
-        s.aliases.clear();
-        s.byName.clear();
-        s.seq = undefined;
-        const bd = p.metrics.find((m) => m.name === 'bdSeq');
-        s.bdSeq = bd && typeof bd.value === 'number' ? bd.value : undefined;
-        if (p.seq !== undefined && p.seq !== 0) out.warnings.push(`Sparkplug ${node}: NBIRTH with seq ${p.seq} (should be 0)`);
-        s.seq = p.seq;
-        out.events.push({ kind: 'sparkplug-birth', fields: { ...where, ...(s.bdSeq === undefined ? {} : { bdSeq: s.bdSeq }), metrics: p.metrics.length } });
-        for (const m of p.metrics) {
-          const tag = learn(m);
-          if (tag && !SKIP_METRIC.test(m.name ?? '')) out.samples.push({ tag, value: m.value, t: at(m) });
-        }
-        break;
-      }
-      case 'DBIRTH': {
-        checkSeq();
-        out.events.push({ kind: 'sparkplug-birth', fields: { ...where, metrics: p.metrics.length } });
-        for (const m of p.metrics) {
-          const tag = learn(m);
-          if (tag && !SKIP_METRIC.test(m.name ?? '')) out.samples.push({ tag, value: m.value, t: at(m) });
-        }
-        break;
-      }
-      case 'NDATA':
-      case 'DDATA': {
-        checkSeq();
-        for (const m of p.metrics) {
-          let tag: SparkplugTag | undefined;
-          if (m.name !== undefined) tag = s.byName.get(`${t.device ?? ''}/${m.name}`) ?? learn(m);
-          else if (m.alias !== undefined) tag = s.aliases.get(m.alias);
-          if (!tag) {
-            if (!s.unknownAliasWarned) {
-              s.unknownAliasWarned = true;
-              out.warnings.push(
-                `Sparkplug ${node}: metric alias ${m.alias} without a birth (iiot subscribed after the node was born); its values are left out until the next NBIRTH; a Sparkplug Aware broker, or a rebirth asked of the node, fixes it`,
-              );
-            }
-            continue;
-          }
-          if (SKIP_METRIC.test(tag.metric)) continue;
-          out.samples.push({ tag, value: m.value, t: at(m) });
-        }
-        break;
-      }
-      case 'NDEATH': {
-        const bd = p.metrics.find((m) => m.name === 'bdSeq');
-        const bdSeq = bd && typeof bd.value === 'number' ? bd.value : undefined;
-        const stale = bdSeq !== undefined && s.bdSeq !== undefined && bdSeq !== s.bdSeq;
-        out.events.push({
-          kind: 'sparkplug-death',
-          fields: { ...where, ...(bdSeq === undefined ? {} : { bdSeq }), message: stale ? `NDEATH of an older session (bdSeq ${bdSeq}, current ${s.bdSeq}): ignored` : 'edge node offline' },
-        });
-        if (!stale) s.seq = undefined;
-        break;
-      }
-      case 'DDEATH':
-        checkSeq();
-        out.events.push({ kind: 'sparkplug-death', fields: { ...where, message: 'device offline' } });
-        break;
-      default:
-        // NCMD, DCMD: commands to the node, not data
-        break;
-    }
-    return out;
-  }
-}
-
-function makeTag(group: string, node: string, device: string | undefined, m: SparkplugMetric): SparkplugTag {
-  const name = [group, node, ...(device === undefined ? [] : [device]), m.name!].join('.');
-  const address = `spBv1.0/${group}/${node}${device === undefined ? '' : `/${device}`}:${m.name}`;
-  const unit = m.properties?.engUnit?.value;
-  const dataType = SPARKPLUG_DATA_TYPES[m.type];
-  return {
-    name,
-    metric: m.name!,
-    address,
-    sparkplugType: m.type,
-    ...(dataType === undefined ? {} : { dataType }),
-    ...(typeof unit === 'string' && unit !== '' ? { unit } : {}),
-    ...(m.alias === undefined ? {} : { alias: m.alias }),
-  };
-}
+export { parseSparkplugTopic, SparkplugHost, type SparkplugOutput, type SparkplugTag } from './sparkplug-host.js';

@@ -261,14 +261,15 @@ class MqttSource implements RecorderSource {
     for (const s of out.samples) {
       const name = `${prefix}${s.tag.name}`;
       if (!this.known.has(name)) {
-        const { address, dataType, unit, sparkplugType, alias } = s.tag;
+        const { address, dataType, unit, range, sparkplugType, alias, info } = s.tag;
         const tag: TagInfo = {
           name,
           source: this.o.id,
           address,
           ...(dataType === undefined ? {} : { dataType }),
           ...(unit === undefined ? {} : { unit }),
-          sparkplug: { type: sparkplugType, ...(alias === undefined ? {} : { alias }) },
+          ...(range === undefined ? {} : { range }),
+          sparkplug: { type: sparkplugType, ...(alias === undefined ? {} : { alias }), ...info },
         };
         this.known.set(name, tag);
         this.tags.push(tag);
@@ -278,7 +279,7 @@ class MqttSource implements RecorderSource {
     if (fresh.length) sink.addTags(fresh, arrival);
     for (const s of out.samples) {
       this.counters.samples++;
-      sink.sample(`${prefix}${s.tag.name}`, s.t, s.value);
+      sink.sample(`${prefix}${s.tag.name}`, s.t, s.value, s.q === undefined ? undefined : { q: s.q });
     }
   }
 

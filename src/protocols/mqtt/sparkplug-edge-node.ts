@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { endClient } from './json-publisher.js';
-import { encodeSparkplug, sparkplugTopic, decodeSparkplug, type SparkplugMetric, type SparkplugType } from './sparkplug-codec.js';
+import { encodeSparkplug, sparkplugTopic, decodeSparkplug, type SparkplugMetricInput, type SparkplugType } from './sparkplug-codec.js';
 
 /**
  * A Sparkplug B edge node with devices (Sparkplug 3.0 behaviour of an edge node):
@@ -85,7 +85,7 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<RunningEd
   const client: MqttClient = await connectAsync(options.url, clientOptions);
   client.on('error', () => {});
 
-  const withUnit = (def: SparkplugMetricDef): Pick<SparkplugMetric, 'properties'> =>
+  const withUnit = (def: SparkplugMetricDef): Pick<SparkplugMetricInput, 'properties'> =>
     def.unit === undefined ? {} : { properties: { engUnit: { type: 'String', value: def.unit } } };
 
   const publishBirths = () => {

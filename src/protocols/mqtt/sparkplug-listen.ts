@@ -20,6 +20,10 @@ export type SparkplugDeviceSeen = {
   metrics: number | null;
   birth: BirthSource;
   dataMessages: number;
+  /** DBIRTHs heard that did not decode as Sparkplug B (only when some were) */
+  undecodableBirths?: number;
+  /** why the first of them did not decode */
+  birthError?: string;
 }
 
 /** Where the birth came from: live during the listen, the broker's retained certificates, or not seen. */
@@ -35,6 +39,10 @@ export type SparkplugNodeSeen = {
   dataMessages: number;
   /** an NCMD rebirth was sent (only with the explicit flag) */
   rebirthRequested: boolean;
+  /** NBIRTHs heard that did not decode as Sparkplug B (only when some were) */
+  undecodableBirths?: number;
+  /** why the first of them did not decode */
+  birthError?: string;
   devices: SparkplugDeviceSeen[];
 }
 
@@ -117,16 +125,21 @@ export async function listenSparkplug(options: SparkplugListenOptions): Promise<
     }
     return d;
   };
-  const decode = (payload: Buffer): SparkplugPayload | undefined => {
+  const decode = (payload: Buffer, birthOf?: { undecodableBirths?: number; birthError?: string }): SparkplugPayload | undefined => {
     try {
       return decodeSparkplug(payload);
-    } catch {
+    } catch (err) {
       out.undecodable++;
+      if (birthOf) {
+        birthOf.undecodableBirths = (birthOf.undecodableBirths ?? 0) + 1;
+        birthOf.birthError ??= (err as Error).message.replace(/^not a Sparkplug B payload: /, '').split('\n')[0]!.slice(0, 200);
+      }
       return undefined;
     }
   };
   const requestRebirth = (n: NodeState) => {
-    if (!options.rebirth || n.rebirthRequested || n.birth !== 'not-seen') return;
+    // a node whose births do not decode would send the same again: asking is a write for nothing
+    if (!options.rebirth || n.rebirthRequested || n.birth !== 'not-seen' || n.undecodableBirths) return;
     n.rebirthRequested = true;
     out.rebirthsSent++;
     const payload = encodeSparkplug({ timestamp: Date.now(), metrics: [{ name: REBIRTH, type: 'Boolean', value: true }] });
@@ -168,7 +181,7 @@ export async function listenSparkplug(options: SparkplugListenOptions): Promise<
     const n = nodeOf(groupId, edgeNodeId);
     switch (type) {
       case 'NBIRTH': {
-        const p = decode(payload);
+        const p = decode(payload, n);
         if (!p) return;
         const time = p.timestamp ?? 0;
         // a live birth wins over a retained one; among retained ones the newer
@@ -194,9 +207,9 @@ export async function listenSparkplug(options: SparkplugListenOptions): Promise<
       }
       case 'DBIRTH': {
         if (deviceId === undefined) return;
-        const p = decode(payload);
-        if (!p) return;
         const d = deviceOf(n, deviceId);
+        const p = decode(payload, d);
+        if (!p) return;
         if (source === 'certificate' && d.birth === 'live') return;
         d.birth = source;
         d.birthTime = p.timestamp ?? 0;
