@@ -15,12 +15,12 @@ export function register(program: Command): void {
         'a register the device refuses is listed with the exception it drew, and the others are still read. ' +
         'MQTT: the retained messages under each topic filter, or the first message within --timeout, decoded ' +
         'as iiot record decodes them; Sparkplug B metrics by name with --sparkplug group/node[/device]. ' +
-        '--watch prints every change until Ctrl-C or --duration. Read-only: Modbus requests are reads ' +
+        '--watch prints every change (MQTT: every message) until Ctrl-C or --duration. Read-only: Modbus requests are reads ' +
         '(functions 1-4), and nothing is published to a broker but the rebirth request --rebirth asks for.',
     )
     .argument('<endpoint>', 'device URL: opc.tcp://, modbus://, modbus-rtu://, mqtt://, mqtts:// (docs/targets.md)')
     .argument('[item...]', 'OPC UA node ids or browse paths; Modbus registers (or map entries with --map); MQTT topic filters (or Sparkplug metric names)')
-    .option('--watch', 'print every change until Ctrl-C or --duration (OPC UA: a subscription; Modbus: polls)')
+    .option('--watch', 'print every change until Ctrl-C or --duration (OPC UA: a subscription; Modbus: polls; MQTT: every message)')
     .option('--interval <duration>', 'with --watch: OPC UA sampling interval, Modbus time between polls (default 1s)')
     .option('--duration <duration>', 'with --watch: stop after this long')
     .option('--history', 'OPC UA: read the raw history between --from and --to (default: the last hour)')
@@ -64,10 +64,11 @@ export function register(program: Command): void {
         'iiot read "modbus://127.0.0.1:5020?unit=1" 30001 --type float32 --count 3     # SDM630 voltages L1-L3',
         'iiot read "modbus://127.0.0.1:5020?unit=3" hr:0x0014 --type uint32 --order CDAB',
         'iiot read "modbus://127.0.0.1:5020?unit=1" --map sdm630 voltage_l1 "import_*" --json',
-        'iiot read "modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=5" --map sdm630 power_total --watch',
+        'iiot read "modbus://127.0.0.1:5020?unit=1" --map sdm630 power_total --watch --interval 500ms --duration 5s',
+        'iiot read "modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=5" --map sdm630 power_total import_kwh',
         'iiot read mqtt://127.0.0.1:1883 "plant/pump1/#"',
         'iiot read mqtt://127.0.0.1:1883 --sparkplug IIoT/SimPlant power energy',
-        'iiot read mqtt://127.0.0.1:1883 --sparkplug IIoT/SimPlant/pump1 vibration --watch --duration 30s',
+        'iiot read mqtt://127.0.0.1:1883 --sparkplug IIoT/SimPlant/pump1 vibration --watch --duration 5s',
       ),
     )
     .action(

@@ -13,6 +13,7 @@ import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { brokerUrl, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
 import { decodeAuto, decodeJson, decodeNumber, decodeText, parseJsonPath, parseSparkplugTopic, SparkplugHost, topicMatches, type DecodeResult, type DecoderName } from './decoders.js';
+import { withDeadline } from '../opcua/deadline.js';
 import { endClient } from './json-publisher.js';
 import { decodeSparkplug } from './sparkplug-codec.js';
 import { rebirthPayload, rebirthTopic } from './sparkplug-rebirth.js';
@@ -99,13 +100,12 @@ async function subscribe(
   };
   const sent = performance.now();
   try {
-    let timer: NodeJS.Timeout | undefined;
-    const granted = await Promise.race([
+    const granted = await withDeadline(
       client.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }]))),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new IiotError(ExitCode.Unreachable, `${connect.target.url} did not answer the subscription within ${connect.timeoutMs} ms`, { hint: 'the broker is overloaded or not an MQTT broker; give more time with --timeout' })), connect.timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+      connect.timeoutMs,
+      () => undefined,
+      `${connect.target.url} did not grant the subscription within`,
+    );
     const refused = (granted as ISubscriptionGrant[]).filter((g) => g.qos === 128 && !optional(g.topic));
     if (refused.length > 0) {
       throw new IiotError(ExitCode.Unreachable, `${connect.target.url} refused the subscription to ${refused.map((g) => g.topic).join(', ')}`, {
