@@ -127,8 +127,11 @@ function verdict(o: ModbusReadOptions, readings: readonly EntryReading[]): numbe
   const failed = readings.filter((r) => r.error);
   if (failed.length === 0) return ExitCode.Ok;
   const device = failed.filter((r) => r.error!.kind === 'timeout' || (r.error!.code ?? 0) > 3);
-  const what = failed.map((r) => `${r.entry.name}: ${r.error!.message}`);
-  const shown = what.length > 4 ? [...what.slice(0, 4), `and ${what.length - 4} more`] : what;
+  // grouped by what went wrong: "hr:0x0065, hr:0x0066: exception 2 (illegal data address)"
+  const byMessage = new Map<string, string[]>();
+  for (const r of failed) byMessage.set(r.error!.message, [...(byMessage.get(r.error!.message) ?? []), r.entry.name]);
+  const names = (list: string[]) => (list.length > 6 ? `${list.slice(0, 6).join(', ')} and ${list.length - 6} more` : list.join(', '));
+  const shown = [...byMessage].map(([message, list]) => `${names(list)}: ${message}`);
   const where = `${o.target.url}`;
   if (failed.every((r) => r.error!.kind === 'timeout')) {
     throw unreachableError(

@@ -28,7 +28,8 @@ function lostError(url: string, ended: { lost: string }): IiotError {
 async function topics(io: IO, o: MqttReadOptions, sel: TopicSelection, signal: AbortSignal): Promise<number> {
   const url = o.connect.target.url;
   const watch = o.mode === 'watch';
-  // once: the latest message of each topic, in the order topics first arrived
+  // once: the newest message of each topic (a live one that came while waiting replaces the
+  // retained one), in the order topics first arrived
   const latest = new Map<string, TopicMessage>();
   if (watch) info(io, `watching ${sel.filters.join(', ')} on ${url}${o.durationMs !== undefined ? ` for ${formatDuration(o.durationMs)}` : ''}; Ctrl-C to stop`);
   const result = await readTopics({

@@ -189,7 +189,7 @@ describe('iiot read over Modbus TCP', () => {
     expect(r.values.slice(6).every((v) => v.value === null && v.exception === 2)).toBe(true);
     const theirs = await mbpoll(3, ['-t', '4', '-0', '-r', '95', '-c', '6']);
     expect(r.values.slice(0, 6).map((v) => v.value)).toEqual(theirs.map((l) => Number(l.text)));
-    expect(r.stderr).toContain(`iiot: error: ${modbus(3)}: 4 of 10 registers could not be read: hr:0x0065: exception 2 (illegal data address); hr:0x0066:`);
+    expect(r.stderr).toContain(`iiot: error: ${modbus(3)}: 4 of 10 registers could not be read: hr:0x0065, hr:0x0066, hr:0x0067, hr:0x0068: exception 2 (illegal data address)\n`);
     expect(r.stderr).toContain("hint: the device does not have these registers (or this function): check the table, address and length in the device's manual");
   });
 

@@ -183,8 +183,8 @@ function decodeTopic(decoder: TopicReadOptions['decoder'], topic: string, payloa
  * The retained messages under each filter, or the first message published on it within the
  * timeout; with `watch`, every message until stopped. A filter without wildcards has its answer
  * with its first message; under a wildcard, retained messages keep coming after the SUBACK
- * (MQTT has no end marker), so the answer is complete once `settleMs` passes without one. A
- * message that arrives while waiting replaces the topic's older one: the newest value wins.
+ * (MQTT has no end marker), so the answer is complete once `settleMs` passes without one.
+ * Every message is handed to onMessage as it comes.
  */
 export async function readTopics(o: TopicReadOptions): Promise<TopicReadResult> {
   const path = o.jsonPath === undefined ? undefined : parseJsonPath(o.jsonPath);
