@@ -75,7 +75,7 @@ export function register(program: Command): void {
       action<ReadFlags>(async (io, flags, args) => {
         const [endpoint, ...items] = args;
         const { parseReadOptions } = await import('../src/read/options.js');
-        const options = parseReadOptions(endpoint!, items, flags);
+        const options = await parseReadOptions(endpoint!, items, flags);
         const { run } = await import('../src/read/run.js');
         return run(io, options);
       }),

@@ -1,11 +1,11 @@
 /**
  * What `iiot read` prints: tables and change lines for people, and the JSON shapes of
  * docs/json-output.md (iiot.read/1, iiot.read.change/1) for scripts. Pure: values in, text or
- * plain objects out.
+ * plain objects out. Only types come from the protocol folders: rendering MQTT values must not load
+ * the Modbus register-map schema, nor the reverse.
  */
 import type { Styler } from '../core/color.js';
 import type { RegisterEntry } from '../protocols/modbus/register-map.js';
-import { formatRegisterAddress } from '../protocols/modbus/register-map.js';
 import type { EntryReading, RegisterValue } from '../protocols/modbus/read.js';
 import type { SparkplugValue, TopicMessage } from '../protocols/mqtt/read.js';
 import type { ValueReading } from '../protocols/opcua/read.js';
@@ -99,7 +99,7 @@ export function modbusTable(readings: readonly EntryReading[], named: boolean, s
   const withUnit = readings.some((r) => r.entry.unit !== undefined);
   const withWords = readings.some((r) => !isBits(r.entry));
   return renderTable(readings, [
-    { header: 'address', value: (r) => `${formatRegisterAddress(r.entry.table, r.entry.address)} (${modiconNumber(r.entry.table, r.entry.address)})` },
+    { header: 'address', value: (r) => `${r.address} (${modiconNumber(r.entry.table, r.entry.address)})` },
     ...(named ? [{ header: 'name', value: (r: EntryReading) => r.entry.name }] : []),
     { header: 'value', value: (r) => registerValueText(r.entry, r.value), align: 'right' as const },
     ...(withUnit ? [{ header: 'unit', value: (r: EntryReading) => r.entry.unit ?? '' }] : []),
@@ -120,7 +120,7 @@ export function modbusJson(r: EntryReading, item: string, named: boolean): Recor
   return {
     item,
     ...(named ? { name: e.name } : {}),
-    address: formatRegisterAddress(e.table, e.address),
+    address: r.address,
     register: modiconNumber(e.table, e.address),
     table: e.table,
     dataType: e.type,

@@ -52,8 +52,9 @@ let plant: RunningPlant;
 let port: number;
 const modbus = (unit: number) => `modbus://127.0.0.1:${port}?unit=${unit}`;
 
+// Generous timeouts for both tools: the machine may be busy, and a late answer is not what these tests are about.
 async function iiot(args: string[]): Promise<{ code: number | null; values: Value[]; stderr: string; doc: Record<string, unknown> }> {
-  const r = await runCli(['read', ...args, '--json']);
+  const r = await runCli(['read', ...args, '--json', ...(args.includes('--timeout') ? [] : ['--timeout', '5s'])]);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   const doc = JSON.parse(r.stdout) as { schema: string; values: Value[] };
   expect(doc.schema).toBe('iiot.read/1');
@@ -61,7 +62,7 @@ async function iiot(args: string[]): Promise<{ code: number | null; values: Valu
 }
 
 async function mbpoll(unit: number, args: string[]) {
-  const r = await runProcess('mbpoll', ['-m', 'tcp', '-p', String(port), '-a', String(unit), ...args, '-1', '127.0.0.1'], { timeoutMs: 20_000 });
+  const r = await runProcess('mbpoll', ['-m', 'tcp', '-p', String(port), '-a', String(unit), '-o', '5', ...args, '-1', '127.0.0.1'], { timeoutMs: 20_000 });
   expect(r.code, r.stderr).toBe(0);
   const lines = mbpollLines(r.stdout);
   expect(lines.length, r.stdout).toBeGreaterThan(0);
@@ -194,7 +195,7 @@ describe('iiot read over Modbus TCP', () => {
   });
 
   it('prints a table for people, with the manual\'s register number and the raw words', async () => {
-    const r = await runCli(['read', modbus(3), 'hr:0x50', '--type', 'string', '--length', '8']);
+    const r = await runCli(['read', modbus(3), 'hr:0x50', '--type', 'string', '--length', '8', '--timeout', '5s']);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^address\s+value\s+type\s+registers$/);
     expect(r.stdout).toMatch(/^hr:0x0050 \(40081\)\s+LINE-3\s+string\s+4C49 4E45 2D33 0000 0000 0000 0000 0000$/m);
@@ -230,7 +231,7 @@ describe('iiot read over Modbus TCP', () => {
   });
 
   it('--watch prints each value once while it does not change, and ends after --duration (exit 0)', async () => {
-    const r = await runCli(['read', modbus(1), '--map', 'sdm630', 'voltage_l1', 'frequency', '--watch', '--interval', '200ms', '--duration', '1500ms', '--json']);
+    const r = await runCli(['read', modbus(1), '--map', 'sdm630', 'voltage_l1', 'frequency', '--watch', '--interval', '200ms', '--duration', '1500ms', '--timeout', '5s', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Value & { schema: string });
     // frozen model time: the values never change, so each is printed once
@@ -287,7 +288,7 @@ describe('iiot read over Modbus TCP', () => {
         [at(3), 'hr:95', '--count', '10'],
         [at(1), '30001', '--watch', '--interval', '100ms', '--duration', '500ms'],
       ]) {
-        const r = await runCli(['read', ...args]);
+        const r = await runCli(['read', ...args, '--timeout', '5s']);
         expect(r.code === 0 || r.code === 2, `${args.join(' ')}: ${r.stderr}`).toBe(true);
       }
     } finally {
@@ -302,7 +303,7 @@ describe('iiot read over Modbus RTU gives what mbpoll gives', () => {
   let rtu: RunningPlant;
   const url = () => `modbus-rtu://${line.a}?baud=19200&parity=even&unit=5`;
   const mbpollRtu = async (args: string[]) => {
-    const r = await runProcess('mbpoll', ['-m', 'rtu', '-b', '19200', '-P', 'even', '-a', '5', ...args, '-1', line.a], { timeoutMs: 20_000 });
+    const r = await runProcess('mbpoll', ['-m', 'rtu', '-b', '19200', '-P', 'even', '-a', '5', '-o', '5', ...args, '-1', line.a], { timeoutMs: 20_000 });
     expect(r.code, r.stderr).toBe(0);
     return mbpollLines(r.stdout);
   };

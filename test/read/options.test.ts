@@ -3,8 +3,10 @@
  * notations engineers type, the options of each protocol, and one clear line for every mistake.
  */
 import { describe, expect, it } from 'vitest';
-import { parseReadOptions, parseRegisterItem, parseSparkplugScope, type ModbusReadOptions, type MqttReadOptions } from '../../src/read/options.js';
-import { usageErrorOf } from '../helpers/errors.js';
+import { parseRegisterItem } from '../../src/read/modbus-options.js';
+import { parseSparkplugScope } from '../../src/read/mqtt-options.js';
+import { parseReadOptions, type ModbusReadOptions, type MqttReadOptions } from '../../src/read/options.js';
+import { usageErrorOf, usageErrorOfAsync } from '../helpers/errors.js';
 
 const MB = 'modbus://127.0.0.1:5020?unit=1';
 const MQ = 'mqtt://127.0.0.1:1883';
@@ -45,80 +47,80 @@ describe('a register as the engineer types it', () => {
 });
 
 describe('Modbus options', () => {
-  const modbus = (items: string[], flags: object = {}) => parseReadOptions(MB, items, flags) as ModbusReadOptions;
+  const modbus = async (items: string[], flags: object = {}) => (await parseReadOptions(MB, items, flags)) as ModbusReadOptions;
 
-  it('takes type, order, count and a 1 s timeout by default, like mbpoll', () => {
-    const o = modbus(['30001'], { type: 'float', count: '3' });
+  it('takes type, order, count and a 1 s timeout by default, like mbpoll', async () => {
+    const o = await modbus(['30001'], { type: 'float', count: '3' });
     expect(o.select).toEqual({ kind: 'address', starts: [{ item: '30001', table: 'input', address: 0 }], type: 'float32', order: 'ABCD', count: 3, length: undefined });
     expect(o.timeoutMs).toBe(1000);
     expect(o.mode).toBe('once');
-    expect(modbus(['hr:20'], { type: 'uint32', order: 'cdab' }).select).toMatchObject({ type: 'uint32', order: 'CDAB' });
-    expect(modbus(['co:0'], { count: '8' }).select).toMatchObject({ type: 'bool', count: 8 });
+    expect((await modbus(['hr:20'], { type: 'uint32', order: 'cdab' })).select).toMatchObject({ type: 'uint32', order: 'CDAB' });
+    expect((await modbus(['co:0'], { count: '8' })).select).toMatchObject({ type: 'bool', count: 8 });
   });
 
-  it('takes map entries by name, every entry when none is named', () => {
-    expect(modbus(['voltage_l1', 'import_*'], { map: 'sdm630' }).select).toEqual({ kind: 'map', map: 'sdm630', names: ['voltage_l1', 'import_*'] });
-    expect(modbus([], { map: 'sdm630', watch: true, interval: '250ms', duration: '1m' })).toMatchObject({ mode: 'watch', intervalMs: 250, durationMs: 60_000, select: { names: [] } });
+  it('takes map entries by name, every entry when none is named', async () => {
+    expect((await modbus(['voltage_l1', 'import_*'], { map: 'sdm630' })).select).toEqual({ kind: 'map', map: 'sdm630', names: ['voltage_l1', 'import_*'] });
+    expect(await modbus([], { map: 'sdm630', watch: true, interval: '250ms', duration: '1m' })).toMatchObject({ mode: 'watch', intervalMs: 250, durationMs: 60_000, select: { names: [] } });
   });
 
-  it('refuses options that do not fit, naming them', () => {
-    expect(usageErrorOf(() => modbus(['voltage_l1'], { map: 'sdm630', type: 'float32' })).message).toBe('--type goes with registers given by address, not with --map');
-    expect(usageErrorOf(() => modbus([])).message).toBe('name the registers to read, or a register map with --map');
-    expect(usageErrorOf(() => modbus(['co:0'], { type: 'float32' })).message).toContain('coils and discrete inputs hold single bits');
-    expect(usageErrorOf(() => modbus(['co:0', 'hr:0'])).message).toContain('one read takes one kind');
-    expect(usageErrorOf(() => modbus(['hr:0'], { type: 'string' })).message).toBe('--type string needs --length');
-    expect(usageErrorOf(() => modbus(['hr:0'], { type: 'float16' })).hint).toContain('float32');
-    expect(usageErrorOf(() => modbus(['hr:0'], { order: 'ACBD' })).hint).toContain('CDAB');
-    expect(usageErrorOf(() => modbus(['hr:0'], { count: '126' })).message).toContain('from 1 to 125');
-    expect(usageErrorOf(() => modbus(['hr:0xFFFF'], { type: 'float32' })).message).toContain('runs past the last address');
-    expect(usageErrorOf(() => modbus(['hr:0'], { duration: '1m' })).message).toBe('--duration goes with --watch');
-    expect(usageErrorOf(() => modbus(['hr:0'], { topic: 'x', decoder: 'json' })).message).toBe(`--decoder is for MQTT endpoints; ${MB} is Modbus`);
-    expect(usageErrorOf(() => modbus(['hr:0'], { history: true })).message).toBe(`--history is for OPC UA endpoints; ${MB} is Modbus`);
+  it('refuses options that do not fit, naming them', async () => {
+    expect((await usageErrorOfAsync(() => modbus(['voltage_l1'], { map: 'sdm630', type: 'float32' }))).message).toBe('--type goes with registers given by address, not with --map');
+    expect((await usageErrorOfAsync(() => modbus([]))).message).toBe('name the registers to read, or a register map with --map');
+    expect((await usageErrorOfAsync(() => modbus(['co:0'], { type: 'float32' }))).message).toContain('coils and discrete inputs hold single bits');
+    expect((await usageErrorOfAsync(() => modbus(['co:0', 'hr:0']))).message).toContain('one read takes one kind');
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { type: 'string' }))).message).toBe('--type string needs --length');
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { type: 'float16' }))).hint).toContain('float32');
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { order: 'ACBD' }))).hint).toContain('CDAB');
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { count: '126' }))).message).toContain('from 1 to 125');
+    expect((await usageErrorOfAsync(() => modbus(['hr:0xFFFF'], { type: 'float32' }))).message).toContain('runs past the last address');
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { duration: '1m' }))).message).toBe('--duration goes with --watch');
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { topic: 'x', decoder: 'json' }))).message).toBe(`--decoder is for MQTT endpoints; ${MB} is Modbus`);
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { history: true }))).message).toBe(`--history is for OPC UA endpoints; ${MB} is Modbus`);
   });
 });
 
 describe('MQTT options', () => {
-  const mqtt = (items: string[], flags: object = {}) => parseReadOptions(MQ, items, flags) as MqttReadOptions;
+  const mqtt = async (items: string[], flags: object = {}) => (await parseReadOptions(MQ, items, flags)) as MqttReadOptions;
 
-  it('takes topic filters with the recorder\'s decoders, and a 5 s timeout', () => {
-    const o = mqtt(['plant/+/vibration', 'plant/pump1/#'], { decoder: 'json', jsonPath: '$.v' });
+  it('takes topic filters with the recorder\'s decoders, and a 5 s timeout', async () => {
+    const o = await mqtt(['plant/+/vibration', 'plant/pump1/#'], { decoder: 'json', jsonPath: '$.v' });
     expect(o.select).toEqual({ kind: 'topics', filters: ['plant/+/vibration', 'plant/pump1/#'], decoder: 'json', jsonPath: '$.v' });
     expect(o.timeoutMs).toBe(5000);
     expect(o.connect.passwordEnv).toBe('IIOT_PASSWORD');
   });
 
-  it('takes a Sparkplug node or device, as group/node[/device] or as a topic, and metric names', () => {
+  it('takes a Sparkplug node or device, as group/node[/device] or as a topic, and metric names', async () => {
     expect(parseSparkplugScope('IIoT/SimPlant')).toEqual({ groupId: 'IIoT', edgeNodeId: 'SimPlant' });
     expect(parseSparkplugScope('IIoT/SimPlant/pump1')).toEqual({ groupId: 'IIoT', edgeNodeId: 'SimPlant', deviceId: 'pump1' });
     expect(parseSparkplugScope('spBv1.0/IIoT/NBIRTH/SimPlant')).toEqual({ groupId: 'IIoT', edgeNodeId: 'SimPlant' });
     expect(parseSparkplugScope('spBv1.0/IIoT/DDATA/SimPlant/pump1')).toEqual({ groupId: 'IIoT', edgeNodeId: 'SimPlant', deviceId: 'pump1' });
-    expect(mqtt(['power', 'energy'], { sparkplug: 'IIoT/SimPlant', rebirth: true }).select).toEqual({ kind: 'sparkplug', groupId: 'IIoT', edgeNodeId: 'SimPlant', metrics: ['power', 'energy'], rebirth: true });
+    expect((await mqtt(['power', 'energy'], { sparkplug: 'IIoT/SimPlant', rebirth: true })).select).toEqual({ kind: 'sparkplug', groupId: 'IIoT', edgeNodeId: 'SimPlant', metrics: ['power', 'energy'], rebirth: true });
     // asking for a rebirth is never implied
-    expect(mqtt([], { sparkplug: 'IIoT/SimPlant' }).select).toMatchObject({ rebirth: false });
+    expect((await mqtt([], { sparkplug: 'IIoT/SimPlant' })).select).toMatchObject({ rebirth: false });
   });
 
-  it('refuses what does not fit', () => {
-    expect(usageErrorOf(() => mqtt(['plant/#'], { rebirth: true })).message).toBe('--rebirth goes with --sparkplug');
-    expect(usageErrorOf(() => mqtt(['spBv1.0/#'])).hint).toContain('--sparkplug');
-    expect(usageErrorOf(() => mqtt(['plant/pump1/vib+'])).message).toBe('topic filter "plant/pump1/vib+": + must be a whole level');
-    expect(usageErrorOf(() => mqtt([])).message).toContain('name the topics to read');
+  it('refuses what does not fit', async () => {
+    expect((await usageErrorOfAsync(() => mqtt(['plant/#'], { rebirth: true }))).message).toBe('--rebirth goes with --sparkplug');
+    expect((await usageErrorOfAsync(() => mqtt(['spBv1.0/#']))).hint).toContain('--sparkplug');
+    expect((await usageErrorOfAsync(() => mqtt(['plant/pump1/vib+']))).message).toBe('topic filter "plant/pump1/vib+": + must be a whole level');
+    expect((await usageErrorOfAsync(() => mqtt([]))).message).toContain('name the topics to read');
     expect(usageErrorOf(() => parseSparkplugScope('IIoT')).hint).toContain('--sparkplug IIoT/SimPlant');
-    expect(usageErrorOf(() => mqtt(['x'], { interval: '1s', watch: true })).message).toBe(`--interval is for OPC UA and Modbus endpoints; ${MQ} is MQTT`);
-    expect(usageErrorOf(() => mqtt(['x'], { ca: 'ca.pem' })).message).toContain('are for TLS');
-    expect(usageErrorOf(() => mqtt(['x'], { password: 'secret' })).message).toContain('--password is refused');
-    expect(usageErrorOf(() => mqtt(['x'], { decoder: 'sparkplug' })).hint).toContain('--sparkplug');
+    expect((await usageErrorOfAsync(() => mqtt(['x'], { interval: '1s', watch: true }))).message).toBe(`--interval is for OPC UA and Modbus endpoints; ${MQ} is MQTT`);
+    expect((await usageErrorOfAsync(() => mqtt(['x'], { ca: 'ca.pem' }))).message).toContain('are for TLS');
+    expect((await usageErrorOfAsync(() => mqtt(['x'], { password: 'secret' }))).message).toContain('--password is refused');
+    expect((await usageErrorOfAsync(() => mqtt(['x'], { decoder: 'sparkplug' }))).hint).toContain('--sparkplug');
   });
 });
 
 describe('any endpoint', () => {
-  it('refuses tcp:// targets and OPC UA reads without a node', () => {
-    expect(usageErrorOf(() => parseReadOptions('tcp://127.0.0.1:502', ['1'], {})).message).toContain('tcp:// targets are for latency checks');
-    expect(usageErrorOf(() => parseReadOptions('opc.tcp://127.0.0.1:4840', [], {})).message).toBe('name at least one node to read');
-    expect(usageErrorOf(() => parseReadOptions('opc.tcp://127.0.0.1:4840', ['i=2258'], { map: 'sdm630' })).message).toBe('--map is for Modbus endpoints; opc.tcp://127.0.0.1:4840 is OPC UA');
+  it('refuses tcp:// targets and OPC UA reads without a node', async () => {
+    expect((await usageErrorOfAsync(() => parseReadOptions('tcp://127.0.0.1:502', ['1'], {}))).message).toContain('tcp:// targets are for latency checks');
+    expect((await usageErrorOfAsync(() => parseReadOptions('opc.tcp://127.0.0.1:4840', [], {}))).message).toBe('name at least one node to read');
+    expect((await usageErrorOfAsync(() => parseReadOptions('opc.tcp://127.0.0.1:4840', ['i=2258'], { map: 'sdm630' }))).message).toBe('--map is for Modbus endpoints; opc.tcp://127.0.0.1:4840 is OPC UA');
   });
 
-  it('keeps the OPC UA options as they were', () => {
-    const o = parseReadOptions('opc.tcp://127.0.0.1:4840', ['i=2258'], { watch: true, interval: '250ms' });
+  it('keeps the OPC UA options as they were', async () => {
+    const o = await parseReadOptions('opc.tcp://127.0.0.1:4840', ['i=2258'], { watch: true, interval: '250ms' });
     expect(o).toMatchObject({ protocol: 'opcua', mode: 'watch', intervalMs: 250, items: ['i=2258'] });
     expect(o.protocol === 'opcua' && o.connect.timeoutMs).toBe(10_000);
   });

@@ -16,6 +16,8 @@ export type RegisterValue = number | boolean | string | bigint;
 
 export interface EntryReading {
   entry: RegisterEntry;
+  /** "ir:0x0048": how iiot names the register (formatRegisterAddress) */
+  address: string;
   /** the registers (or bits as 0/1) answered for this entry */
   words?: number[];
   value?: RegisterValue;
@@ -101,13 +103,13 @@ export class RegisterReader {
         }
         const error = e.kind === 'exception' && e.code !== undefined ? { kind: 'exception' as const, message: exceptionMessage(e.code), code: e.code } : { kind: 'timeout' as const, message: 'no answer (timed out)' };
         const t = Date.now();
-        for (const entry of req.entries) out[this.order.get(entry)!] = { entry, error, t };
+        for (const entry of req.entries) out[this.order.get(entry)!] = { entry, address: formatRegisterAddress(entry.table, entry.address), error, t };
         continue;
       }
       const t = Date.now();
       for (const entry of req.entries) {
         const words = sliceFor(req, entry, data);
-        out[this.order.get(entry)!] = { entry, words, value: decodeEntry(entry, words), t };
+        out[this.order.get(entry)!] = { entry, address: formatRegisterAddress(entry.table, entry.address), words, value: decodeEntry(entry, words), t };
       }
     }
     return out.filter((r) => r !== undefined);
