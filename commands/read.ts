@@ -52,6 +52,7 @@ export function register(program: Command): void {
       o.defaultValue = undefined;
     }
     if (o.long === '--user') o.description = 'OPC UA and MQTT: log on with this user name; the password comes from $IIOT_PASSWORD, --password-env, --password-file (or, OPC UA, a prompt)';
+    if (['--security-mode', '--security-policy', '--user-cert', '--user-key', '--trust-on-first-use'].includes(o.long ?? '')) o.description = `OPC UA: ${o.description}`;
   }
   cmd
     .addHelpText(
