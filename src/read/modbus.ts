@@ -76,7 +76,7 @@ export async function readModbus(io: IO, o: ModbusReadOptions): Promise<number> 
 }
 
 function lostError(o: ModbusReadOptions, e: ModbusReadError): IiotError {
-  return unreachableError(`${o.target.url}: ${e.message.replace(`${o.target.url}: `, '')}`, 'the values printed above are all that arrived; check the device and the cable, then run again');
+  return unreachableError(`${o.target.url}: ${e.message.replace(`${o.target.url}: `, '')}`, 'check the device and the network (or the cable), then run again');
 }
 
 async function once(io: IO, o: ModbusReadOptions, sel: Selected, reader: RegisterReader): Promise<number> {
@@ -135,7 +135,7 @@ function verdict(o: ModbusReadOptions, readings: readonly EntryReading[]): numbe
   const where = `${o.target.url}`;
   if (failed.every((r) => r.error!.kind === 'timeout')) {
     throw unreachableError(
-      `no answer from ${where} (${unitText(o)}) within ${formatDuration(o.timeoutMs)}${failed.length < readings.length ? ` for ${shown.join('; ')}` : ''}`,
+      `no answer from ${where} (${unitText(o)}) within ${formatDuration(o.timeoutMs)}${failed.length < readings.length ? ` for ${names(failed.map((r) => r.entry.name))}` : ''}`,
       o.target.protocol === 'modbus-rtu' ? 'check the unit id, baud rate, parity and the A/B wiring; give more time with --timeout' : 'check the unit id (a gateway forwards to the serial device behind it); give more time with --timeout',
     );
   }
