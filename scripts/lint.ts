@@ -55,7 +55,7 @@ for (const file of code(['src', 'commands'])) {
       }
     }
     // Protocols serve the workflows and never depend on them (what they share lives in src/protocols/).
-    if (where[0] === 'src' && where[1] === 'protocols' && /^(\.\.\/)+(record|replay|discovery|checks|sim|demo|analysis)\//.test(spec)) {
+    if (where[0] === 'src' && where[1] === 'protocols' && /^(\.\.\/)+(record|replay|discovery|checks|sim|demo|analysis|read)\//.test(spec)) {
       problems.push(`${rel(file)}:${n}: src/protocols may not import "${spec}" (a workflow); move what both need into src/protocols/`);
     }
     // Commands register options and help; their work is loaded lazily so --help stays fast.

@@ -176,15 +176,25 @@ function connectError(target: ModbusTcpTarget | ModbusRtuTarget, err: unknown): 
 
 function closeQuietly(client: Client): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 1000);
-    try {
-      client.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    } catch {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      // close() only ends our side (and modbus-serial may call back at once): a device that
+      // never closes its side would keep the socket, and the process, alive. The FIN is queued.
+      try {
+        client.destroy(() => undefined);
+      } catch {
+        // being thrown away anyway
+      }
       resolve();
+    };
+    const timer = setTimeout(finish, 1000);
+    try {
+      client.close(finish);
+    } catch {
+      finish();
     }
   });
 }

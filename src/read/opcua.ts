@@ -1,50 +1,26 @@
 /**
  * `iiot read opc.tcp://...`: values once, `--watch` (a subscription, until Ctrl-C or --duration),
- * or `--history` (raw values between --from and --to). Options arrive parsed (commands/read.ts).
+ * or `--history` (raw values between --from and --to). The protocol work (sessions, Read,
+ * subscriptions, HistoryRead) is in src/protocols/opcua; this is the command's flow and exit codes.
  */
-import { IiotError, usageError } from '../../core/errors.js';
-import { ExitCode } from '../../core/exit-codes.js';
-import { emitJson, info, out, warn, type IO } from '../../core/io.js';
-import type { OpcUaConnectOptions } from '../../core/opcua-flags.js';
-import { renderTable } from '../../ui/table.js';
-import { resolveNode } from './browse-path.js';
-import { interruptible, pkiFor, sessionIO } from './cli-io.js';
-import { nodeIdText } from './crawler.js';
-import { loadClient } from './load.js';
-import { parseNodeRef } from './node-ref.js';
-import { readOperationLimits, UNKNOWN_LIMITS } from './operation-limits.js';
-import { readHistory, readValues, watchValues, type HistorySummary, type ValueReading } from './read.js';
-import { openSession, type OpcUaSession } from './session.js';
-import { valueText } from './values.js';
+import { IiotError, usageError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { emitJson, info, out, warn, type IO } from '../core/io.js';
+import { interruptible, pkiFor, sessionIO } from '../protocols/opcua/cli-io.js';
+import { readOperationLimits, UNKNOWN_LIMITS } from '../protocols/opcua/operation-limits.js';
+import { NODE_UNKNOWN, parseReadItems, readHistory, readValues, resolveReadItems, watchValues, type HistorySummary, type ValueReading } from '../protocols/opcua/read.js';
+import { openSession, type OpcUaSession } from '../protocols/opcua/session.js';
+import type { OpcUaReadOptions } from './options.js';
+import { opcuaChangeLine, opcuaHistoryTable, opcuaValuesTable } from './render.js';
 
-export interface ReadCommandOptions {
-  connect: OpcUaConnectOptions;
-  items: string[];
-  mode: 'once' | 'watch' | 'history';
-  /** --watch: sampling interval asked of the server */
-  intervalMs: number;
-  /** --watch: stop after this long (default: until Ctrl-C) */
-  durationMs?: number | undefined;
-  /** --history: time range (ms since epoch) */
-  from?: number | undefined;
-  to?: number | undefined;
-  /** --history: at most this many values per node */
-  maxValues?: number | undefined;
-}
+type Nodes = Array<{ item: string; nodeId: string }>;
 
-export async function runRead(io: IO, o: ReadCommandOptions): Promise<number> {
+export async function readOpcUa(io: IO, o: OpcUaReadOptions): Promise<number> {
   // Malformed node ids are refused before any connection.
-  const refs = o.items.map((item) => ({ item, ref: parseNodeRef(item, 'node') }));
+  const refs = parseReadItems(o.items);
   const s = await openSession({ connect: o.connect, pki: pkiFor(io), io: sessionIO(io), keepAlive: o.mode === 'watch' });
   try {
-    const m = await loadClient();
-    const nodes: Array<{ item: string; nodeId: string }> = [];
-    for (const { item, ref } of refs) {
-      // Plain node ids go straight into the Read (an unknown one comes back as a status);
-      // browse paths and nsu= ids need the server to become node ids.
-      if (ref.kind === 'id' && ref.namespaceUri === undefined) nodes.push({ item, nodeId: nodeIdText(m.coerceNodeId(ref.text)) });
-      else nodes.push({ item, nodeId: (await resolveNode(s.session, ref).catch((err: unknown) => Promise.reject(err instanceof IiotError ? err : s.explain(err, 'read')))).nodeId });
-    }
+    const nodes = await resolveReadItems(s, refs);
     const limits = await readOperationLimits(s.session).catch(() => UNKNOWN_LIMITS);
     if (o.mode === 'watch') return await watch(io, s, o, nodes, limits);
     if (o.mode === 'history') return await history(io, s, o, nodes, limits);
@@ -60,9 +36,7 @@ function unknownNodes(s: OpcUaSession, bad: Array<{ item: string; status: string
   throw usageError(`${s.url}: no such node${bad.length > 1 ? 's' : ''}: ${list}`, 'check the node ids; `iiot browse` shows the node ids that exist');
 }
 
-const NODE_UNKNOWN = new Set(['BadNodeIdUnknown', 'BadNodeIdInvalid', 'BadAttributeIdInvalid']);
-
-async function once(io: IO, s: OpcUaSession, nodes: Array<{ item: string; nodeId: string }>, limits: typeof UNKNOWN_LIMITS): Promise<number> {
+async function once(io: IO, s: OpcUaSession, nodes: Nodes, limits: typeof UNKNOWN_LIMITS): Promise<number> {
   const readings = await readValues(
     s.session,
     nodes.map((n) => n.nodeId),
@@ -71,17 +45,7 @@ async function once(io: IO, s: OpcUaSession, nodes: Array<{ item: string; nodeId
   if (io.json) {
     emitJson(io, 'iiot.read/1', { endpoint: s.url, mode: 'once', values: readings.map((r, i) => ({ item: nodes[i]!.item, ...r })) });
   } else {
-    out(
-      io,
-      renderTable(readings, [
-        { header: 'node', value: (r) => r.nodeId },
-        { header: 'value', value: (r) => (r.status.startsWith('Bad') ? '' : valueText(r.value)), align: 'right' },
-        { header: 'type', value: (r) => r.dataType },
-        { header: 'status', value: (r) => (r.status === 'Good' ? r.status : io.style.yellow(r.status)) },
-        { header: 'source time', value: (r) => r.sourceTimestamp ?? '' },
-        { header: 'server time', value: (r) => r.serverTimestamp ?? '' },
-      ]),
-    );
+    out(io, opcuaValuesTable(readings, io.style));
   }
   return unknownNodes(
     s,
@@ -89,7 +53,7 @@ async function once(io: IO, s: OpcUaSession, nodes: Array<{ item: string; nodeId
   );
 }
 
-async function watch(io: IO, s: OpcUaSession, o: ReadCommandOptions, nodes: Array<{ item: string; nodeId: string }>, limits: typeof UNKNOWN_LIMITS): Promise<number> {
+async function watch(io: IO, s: OpcUaSession, o: OpcUaReadOptions, nodes: Nodes, limits: typeof UNKNOWN_LIMITS): Promise<number> {
   const bad: Array<{ item: string; status: string }> = [];
   const label = new Map(nodes.map((n) => [n.nodeId, n.item]));
   const width = Math.max(...nodes.map((n) => n.item.length));
@@ -120,9 +84,7 @@ async function watch(io: IO, s: OpcUaSession, o: ReadCommandOptions, nodes: Arra
           if (io.json) {
             io.stdout.write(`${JSON.stringify({ schema: 'iiot.read.change/1', endpoint: s.url, item: label.get(r.nodeId) ?? r.nodeId, ...r })}\n`);
           } else {
-            const t = r.sourceTimestamp ?? r.serverTimestamp ?? new Date().toISOString();
-            const v = r.status.startsWith('Bad') ? '' : valueText(r.value);
-            out(io, `${io.style.dim(t)}  ${(label.get(r.nodeId) ?? r.nodeId).padEnd(width)}  ${v}${r.status === 'Good' ? '' : `  ${io.style.yellow(r.status)}`}`);
+            out(io, opcuaChangeLine(r, label.get(r.nodeId) ?? r.nodeId, width, io.style));
           }
         },
       },
@@ -135,7 +97,7 @@ async function watch(io: IO, s: OpcUaSession, o: ReadCommandOptions, nodes: Arra
   return unknownNodes(s, bad);
 }
 
-async function history(io: IO, s: OpcUaSession, o: ReadCommandOptions, nodes: Array<{ item: string; nodeId: string }>, limits: typeof UNKNOWN_LIMITS): Promise<number> {
+async function history(io: IO, s: OpcUaSession, o: OpcUaReadOptions, nodes: Nodes, limits: typeof UNKNOWN_LIMITS): Promise<number> {
   const from = new Date(o.from ?? Date.now() - 3_600_000);
   const to = new Date(o.to ?? Date.now());
   const label = new Map(nodes.map((n) => [n.nodeId, n.item]));
@@ -177,15 +139,7 @@ async function history(io: IO, s: OpcUaSession, o: ReadCommandOptions, nodes: Ar
       })),
     });
   } else if (rows.length > 0) {
-    out(
-      io,
-      renderTable(rows, [
-        { header: 'node', value: (x) => x.item },
-        { header: 'source time', value: (x) => x.r.sourceTimestamp ?? '' },
-        { header: 'value', value: (x) => (x.r.status.startsWith('Bad') ? '' : valueText(x.r.value)), align: 'right' },
-        { header: 'status', value: (x) => x.r.status },
-      ]),
-    );
+    out(io, opcuaHistoryTable(rows));
   }
   for (const sum of summaries) {
     const name = label.get(sum.nodeId) ?? sum.nodeId;
