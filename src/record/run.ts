@@ -6,6 +6,7 @@
  * topics, Sparkplug metrics) arrive as config events.
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createElement } from 'react';
 import { createCaptureWriter, type CaptureWriter } from '../capture/writer.js';
 import type { TagInfo } from '../capture/types.js';
@@ -155,7 +156,7 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
   try {
     writer = await createCaptureWriter(
       o.output,
-      { sources: sources.map((s) => s.info), tags, metadata: { ...o.metadata, recorder: { host: process.platform, pid: process.pid } } },
+      { sources: sources.map((s) => s.info), tags, metadata: { ...o.metadata, recorder: { host: hostname(), pid: process.pid } } },
       { flushIntervalMs: o.flushIntervalMs, exclusive: !o.force, ...(o.rotateBytes ? { rotateBytes: o.rotateBytes } : {}), ...(o.rotateMs ? { rotateMs: o.rotateMs } : {}) },
     );
   } catch (err) {
