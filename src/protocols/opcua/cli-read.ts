@@ -10,6 +10,7 @@ import { renderTable } from '../../ui/table.js';
 import { resolveNode } from './browse-path.js';
 import { interruptible, pkiFor, sessionIO } from './cli-io.js';
 import { nodeIdText } from './crawler.js';
+import { noHistoryWords } from './explain.js';
 import { loadClient } from './load.js';
 import { parseNodeRef } from './node-ref.js';
 import { readOperationLimits, UNKNOWN_LIMITS } from './operation-limits.js';
@@ -198,9 +199,13 @@ async function history(io: IO, s: OpcUaSession, o: ReadCommandOptions, nodes: Ar
     const unknown = failed.filter((x) => NODE_UNKNOWN.has(x.status!));
     if (unknown.length) return unknownNodes(s, unknown.map((x) => ({ item: label.get(x.nodeId) ?? x.nodeId, status: x.status! })));
     const f = failed[0]!;
-    throw new IiotError(ExitCode.Usage, `${s.url}: no history for ${failed.map((x) => label.get(x.nodeId) ?? x.nodeId).join(', ')} (${f.status})`, {
-      hint: f.status === 'BadHistoryOperationUnsupported' ? 'the server keeps no history for this node (its Historizing attribute is false)' : 'check the node id and the time range',
-    });
+    const names = failed.map((x) => label.get(x.nodeId) ?? x.nodeId).join(', ');
+    if (noHistoryWords(f.status!)) {
+      throw new IiotError(ExitCode.Usage, `${s.url} keeps no history for ${names} (${f.status})`, {
+        hint: 'the node is not historized (its Historizing attribute is false), or the server has no history store: record the value live with `iiot record` instead',
+      });
+    }
+    throw new IiotError(ExitCode.Usage, `${s.url}: no history for ${names} (${f.status})`, { hint: 'check the node id and the time range' });
   }
   return ExitCode.Ok;
 }

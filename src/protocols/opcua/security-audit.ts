@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import type { OpcUaTarget } from '../../core/targets.js';
 import { browsePath, crawl } from './crawler.js';
 import { getEndpoints, UNUSABLE_POLICIES, type EndpointInfo } from './endpoints.js';
+import { statusOf } from './explain.js';
 import { loadClient } from './load.js';
 import { Pki } from './pki.js';
 import { openSession, type OpcUaSession, type SessionIO } from './session.js';
@@ -112,9 +113,12 @@ function quietIO(io: OpcUaAuditIO): SessionIO {
   return { env: {}, stdin: process.stdin as SessionIO['stdin'], stderr: process.stderr, info: sink, warn: sink, debug: io.debug };
 }
 
+/** The server's status when there is one (its ERR message, a service result), else the first line. */
 function reasonOf(err: unknown): string {
+  const found = statusOf(err);
+  if (found) return found.status;
   const text = err instanceof Error ? err.message : String(err);
-  return /\b((?:Bad)[A-Z][A-Za-z]*)\b/.exec(text)?.[1] ?? text.split('\n')[0] ?? 'refused';
+  return text.split('\n')[0] || 'refused';
 }
 
 export async function auditOpcUaSession(target: OpcUaTarget, endpoints: readonly EndpointInfo[], o: SessionAuditOptions, io: OpcUaAuditIO): Promise<OpcUaSessionFacts> {

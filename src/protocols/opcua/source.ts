@@ -17,6 +17,7 @@ import { Backoff, sleep } from '../reconnect.js';
 import { Outages, type RecorderSource, type SourceHooks } from '../source-base.js';
 import type { SampleSink } from '../types.js';
 import { readAttributes } from './attributes.js';
+import { noHistoryWords } from './explain.js';
 import { pathOf, resolveNode } from './browse-path.js';
 import { crawl, nodeIdText } from './crawler.js';
 import { browsePaths, toTagList } from './export.js';
@@ -308,7 +309,7 @@ class OpcUaSource implements RecorderSource {
     ).catch((err: unknown) => Promise.reject(s.explain(err, 'history')));
     for (const sum of summaries) {
       const it = byNode.get(sum.nodeId);
-      if (sum.status) this.hooks.warn(`${it?.tag ?? sum.nodeId}: no history (${sum.status})`);
+      if (sum.status) this.hooks.warn(`${it?.tag ?? sum.nodeId}: ${noHistoryWords(sum.status) ?? `no history (${sum.status})`}`);
       else if (sum.truncated) this.hooks.warn(`${it?.tag ?? sum.nodeId}: history ${sum.truncated}`);
     }
     this.sink?.event('note', Date.now(), { source: this.o.id, message: `history from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: ${this.counters.historyValues} values` });
