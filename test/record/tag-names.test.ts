@@ -235,9 +235,15 @@ describe('MQTT topics', () => {
         await pub.publishAsync('site/pump1', '{"vibration": 1.5, "temp": 40}', { qos: 1 });
         await pub.publishAsync('site/pump1/vibration', '2.5', { qos: 1 });
         await pub.publishAsync('site/10/0.0.5/temp', '98', { qos: 1 });
+        // the other way round: the sub-topic first, then a JSON field of that name
+        await pub.publishAsync('site/line/speed', '5', { qos: 1 });
+        await pub.publishAsync('site/line', '{"speed": 6}', { qos: 1 });
       },
-      (b) => b.samples.length >= 6,
+      (b) => b.samples.length >= 8,
     );
+    expect(values(back, 'line.speed')).toEqual([5]);
+    expect(values(back, 'site/line#speed')).toEqual([6]);
+    expect(back.tags.find((t) => t.name === 'site/line#speed')).toMatchObject({ address: 'site/line', mqtt: { topic: 'site/line', path: '$.speed' } });
     expect(values(back, '10.0.0.5.temp')).toEqual([21.5]);
     expect(values(back, 'site/10/0.0.5/temp')).toEqual([99, 98]);
     expect(values(back, 'pump1.vibration')).toEqual([1.5]);
@@ -245,8 +251,8 @@ describe('MQTT topics', () => {
     expect(values(back, 'site/pump1/vibration')).toEqual([2.5]);
     expect(back.tags.find((t) => t.name === 'site/10/0.0.5/temp')).toMatchObject({ address: 'site/10/0.0.5/temp' });
     expect(stderr.match(/site\/10\/0\.0\.5\/temp is recorded as tag "site\/10\/0\.0\.5\/temp": "10\.0\.0\.5\.temp" is already mqtt site\/10\.0\.0\.5\/temp/g)).toHaveLength(1);
-    expect(stderr).toContain('site/pump1/vibration is recorded as tag "site/pump1/vibration": "pump1.vibration" is already mqtt site/pump1 field vibration');
-    expect(back.events.filter((e) => e.event === 'note').map((e) => e.message)).toHaveLength(2);
+    expect(stderr).toContain('site/pump1/vibration is recorded as tag "site/pump1/vibration": "pump1.vibration" is already mqtt site/pump1#vibration');
+    expect(back.events.filter((e) => e.event === 'note').map((e) => e.message)).toHaveLength(3);
   });
 
   it('two brokers: each names its tags <source id>.<topic name>', async () => {

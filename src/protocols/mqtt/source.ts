@@ -233,11 +233,11 @@ class MqttSource implements RecorderSource {
     for (const d of r.values) {
       let name = route.names.get(d.key);
       if (name === undefined) {
-        const signal = d.key === '' ? topic : `${topic} field ${d.key}`;
+        // topic#field: no topic name contains # (MQTT 3.1.1 §4.7.1), so this names one signal
+        const signal = d.key === '' ? topic : `${topic}#${d.key}`;
         name = this.granted.get(signal);
         if (name === undefined) {
-          const prefix = this.o.tagPrefix ?? '';
-          name = this.hooks.tagName({ name: d.key === '' ? base : `${base}.${d.key}`, signal, fallback: `${prefix}${topic}${d.key === '' ? '' : `:${d.key}`}` });
+          name = this.hooks.tagName({ name: d.key === '' ? base : `${base}.${d.key}`, signal, fallback: `${this.o.tagPrefix ?? ''}${signal}` });
           this.granted.set(signal, name);
           const tag: TagInfo = {
             name,
