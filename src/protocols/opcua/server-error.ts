@@ -24,7 +24,8 @@ export interface ServerError {
 
 /** Error and Reason of a final ERR chunk, or undefined for any other chunk. */
 export function parseErrChunk(chunk: Buffer): { code: number; reason: string } | undefined {
-  if (chunk.length < 12 || chunk.toString('latin1', 0, 4) !== 'ERRF') return undefined;
+  // "ERRF", compared byte by byte: this runs on every chunk of the connection
+  if (chunk.length < 12 || chunk[0] !== 0x45 || chunk[1] !== 0x52 || chunk[2] !== 0x52 || chunk[3] !== 0x46) return undefined;
   const code = chunk.readUInt32LE(8);
   if (chunk.length < 16) return { code, reason: '' };
   const n = chunk.readInt32LE(12);
