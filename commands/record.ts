@@ -502,7 +502,7 @@ export function register(program: Command): void {
     .option('--max-gap <n>', 'Modbus: unused registers a read may bridge between entries (default 10)')
     .option('--max-registers <n>', 'Modbus: registers per read, 1-125 (default 125)')
     // MQTT
-    .option('--topic <filter>', 'MQTT: topic filter (repeatable; default #)', collect)
+    .option('--topic <filter>', 'MQTT: topic filter (repeatable; default #); tags are named after the topic below the levels every filter starts with (docs/recording.md#tag-names)', collect)
     .option('--decoder <name>', 'MQTT: auto, json, number, text, sparkplug or none (default auto)')
     .option('--json-path <[filter=]path>', 'MQTT json: where the value is ($.v, data.temp), per topic filter if given (repeatable)', collect)
     .option('--raw', 'MQTT: also keep every payload byte-exact (for replay)')

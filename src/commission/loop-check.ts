@@ -76,7 +76,7 @@ export async function runLoopChecks(
         continue;
       }
       const spec = sourceFor(d, [s], o.identity, o.timeoutMs, o.trustOnFirstUse)!;
-      const hooks = { info: () => {}, warn: () => {}, debug: () => {}, tagError: () => {}, state: () => {} };
+      const hooks = { info: () => {}, warn: () => {}, debug: () => {}, tagError: () => {}, state: () => {}, tagName: (t: { name: string }) => t.name };
       const source = await createSource(spec, { reconnectMaxMs: 5000 } as never, quiet, hooks);
       let latest: { t: number; v: SampleValue } | undefined;
       let notify: (() => void) | undefined;

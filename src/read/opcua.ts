@@ -7,6 +7,7 @@ import { IiotError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { emitJson, info, out, warn, type IO } from '../core/io.js';
 import { interruptible, pkiFor, sessionIO } from '../protocols/opcua/cli-io.js';
+import { noHistoryWords } from '../protocols/opcua/explain.js';
 import { readOperationLimits, UNKNOWN_LIMITS } from '../protocols/opcua/operation-limits.js';
 import { NODE_UNKNOWN, parseReadItems, readHistory, readValues, resolveReadItems, watchValues, type HistorySummary, type ValueReading } from '../protocols/opcua/read.js';
 import { openSession, type OpcUaSession } from '../protocols/opcua/session.js';
@@ -152,9 +153,13 @@ async function history(io: IO, s: OpcUaSession, o: OpcUaReadOptions, nodes: Node
     const unknown = failed.filter((x) => NODE_UNKNOWN.has(x.status!));
     if (unknown.length) return unknownNodes(s, unknown.map((x) => ({ item: label.get(x.nodeId) ?? x.nodeId, status: x.status! })));
     const f = failed[0]!;
-    throw new IiotError(ExitCode.Usage, `${s.url}: no history for ${failed.map((x) => label.get(x.nodeId) ?? x.nodeId).join(', ')} (${f.status})`, {
-      hint: f.status === 'BadHistoryOperationUnsupported' ? 'the server keeps no history for this node (its Historizing attribute is false)' : 'check the node id and the time range',
-    });
+    const names = failed.map((x) => label.get(x.nodeId) ?? x.nodeId).join(', ');
+    if (noHistoryWords(f.status!)) {
+      throw new IiotError(ExitCode.Usage, `${s.url} keeps no history for ${names} (${f.status})`, {
+        hint: 'the node is not historized (its Historizing attribute is false), or the server has no history store: record the value live with `iiot record` instead',
+      });
+    }
+    throw new IiotError(ExitCode.Usage, `${s.url}: no history for ${names} (${f.status})`, { hint: 'check the node id and the time range' });
   }
   return ExitCode.Ok;
 }

@@ -6,6 +6,7 @@
  * topics, Sparkplug metrics) arrive as config events.
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createElement } from 'react';
 import { createCaptureWriter, type CaptureWriter } from '../capture/writer.js';
 import type { TagInfo } from '../capture/types.js';
@@ -18,6 +19,7 @@ import type { RecordOptions, SourceSpec } from './options.js';
 import { RecordingSink } from './sink.js';
 import type { RecorderSource, SourceHooks } from '../protocols/source-base.js';
 import { RecordStats } from './stats.js';
+import { planPreparedNames, prefixSeveralMqtt, TagNameRegistry } from './tag-names.js';
 
 export type StopReason = 'duration' | 'count' | 'signal' | 'done' | 'error';
 
@@ -105,8 +107,12 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
   };
   let liveActive = false;
 
+  // One signal, one tag (tag-names.ts): several brokers get their ids before their topic names.
+  const { specs, notes: namingNotes } = prefixSeveralMqtt(o.sources);
+  const names = new TagNameRegistry();
+  let recording: RecordingSink | undefined;
   const sources: RecorderSource[] = [];
-  for (const spec of o.sources) {
+  for (const spec of specs) {
     const status = { id: sourceId(spec), protocol: spec.protocol, endpoint: endpointOf(spec), state: 'connecting' as const };
     stats.sources.push(status);
     const hooks: SourceHooks = {
@@ -119,43 +125,55 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
         s.state = state;
         s.detail = detail;
       },
+      tagName: (req) => {
+        const r = names.claim(status.id, req);
+        if (r.holder) {
+          const message = `${status.id}: ${req.signal} is recorded as tag "${r.name}": "${req.name}" is already ${r.holder.source} ${r.holder.signal}`;
+          sayWarn(message);
+          recording?.event('note', Date.now(), { source: status.id, message });
+        }
+        return r.name;
+      },
     };
     sources.push(await createSource(spec, o, io, hooks));
   }
 
   for (const text of o.warnings ?? []) sayWarn(text);
-  for (const text of o.notes ?? []) info(io, text);
+  for (const text of [...(o.notes ?? []), ...namingNotes]) info(io, text);
   // 1. Connect and resolve every source; nothing is written if any fails.
-  info(io, `connecting to ${o.sources.map(endpointOf).join(', ')}`);
+  info(io, `connecting to ${specs.map(endpointOf).join(', ')}`);
   const prepared = await Promise.allSettled(sources.map((s) => s.prepare()));
   const failed = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
   if (failed) {
     await Promise.allSettled(sources.map((s) => s.stop()));
     throw failed.reason;
   }
-  const tags: TagInfo[] = sources.flatMap((s) => s.tags);
-  const owner = new Map<string, string>();
-  for (const t of tags) {
-    const prev = owner.get(t.name);
-    if (prev !== undefined && prev !== t.source) {
-      await Promise.allSettled(sources.map((s) => s.stop()));
-      const modbus = o.sources.some((spec) => spec.protocol === 'modbus' && sourceId(spec) === t.source);
-      throw usageError(
-        `tag "${t.name}" comes from two sources (${prev} and ${t.source})`,
-        modbus
-          ? 'give one of the sources another --id (Modbus tags are named <id>.<register>)'
-          : 'OPC UA and MQTT tags are named by node or topic, not by source: record other nodes or topics from one of them, or each into its own capture (with --inventory, several servers or brokers get <source id>. before their tags)',
-      );
+  // Tags known now: names of several sources kept apart before anything is written.
+  try {
+    const plan = planPreparedNames(
+      sources.map((s, i) => {
+        const spec = specs[i]!;
+        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !(spec.protocol === 'opcua' && spec.options.tagPrefix) };
+      }),
+    );
+    for (const s of sources) {
+      const prefix = plan.prefixes.get(s.info.id);
+      if (prefix !== undefined) s.prefixTags?.(prefix);
     }
-    owner.set(t.name, t.source ?? '');
+    for (const text of plan.notes) sayWarn(text);
+  } catch (err) {
+    await Promise.allSettled(sources.map((s) => s.stop()));
+    throw err;
   }
+  const tags: TagInfo[] = sources.flatMap((s) => s.tags);
+  for (const t of tags) names.declare(t.source ?? '', t.address ?? t.name, t.name);
 
   // 2. The header, with every tag known now.
   let writer: CaptureWriter;
   try {
     writer = await createCaptureWriter(
       o.output,
-      { sources: sources.map((s) => s.info), tags, metadata: { ...o.metadata, recorder: { host: process.platform, pid: process.pid } } },
+      { sources: sources.map((s) => s.info), tags, metadata: { ...o.metadata, recorder: { host: hostname(), pid: process.pid } } },
       { flushIntervalMs: o.flushIntervalMs, exclusive: !o.force, ...(o.rotateBytes ? { rotateBytes: o.rotateBytes } : {}), ...(o.rotateMs ? { rotateMs: o.rotateMs } : {}) },
     );
   } catch (err) {
@@ -174,14 +192,14 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     stopReason = reason;
     wake();
   };
-  const sink = new RecordingSink(writer, stats, {
+  const sink = (recording = new RecordingSink(writer, stats, {
     count: o.count,
     onLimit: () => stop('count'),
     onFatal: (err) => {
       fatal ??= err;
       stop('error');
     },
-  });
+  }));
   const t0 = Date.now();
   let signals = 0;
   const onSignal = () => {
@@ -254,7 +272,7 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     stopped: stopReason ?? 'signal',
     durationMs: Date.now() - t0,
     stats,
-    sources: sources.map((s, i) => ({ id: s.info.id, protocol: s.info.protocol, endpoint: endpointOf(o.sources[i]!), stats: s.stats() })),
+    sources: sources.map((s, i) => ({ id: s.info.id, protocol: s.info.protocol, endpoint: endpointOf(specs[i]!), stats: s.stats() })),
   };
 }
 

@@ -216,6 +216,8 @@ export function judgeOpcUaSession(target: string, s: OpcUaSessionFacts): CheckFi
   }
   const list = (refs: ReadonlyArray<{ nodeId: string; path: string }>) => refs.slice(0, 10).map((r) => `${r.path} (${r.nodeId})`).join(', ') + (refs.length > 10 ? `, and ${refs.length - 10} more` : '');
   if (s.writable.length) out.push(finding('opcua-anonymous-write', target, `${s.writable.length} variable${s.writable.length > 1 ? 's' : ''} writable by the anonymous user: ${list(s.writable)}`, { count: s.writable.length, nodes: s.writable.slice(0, 100) }));
+  const history = s.historyWritable;
+  if (history.length) out.push(finding('opcua-anonymous-history-write', target, `${history.length} variable${history.length > 1 ? 's' : ''} whose history the anonymous user may change: ${list(history)}`, { count: history.length, nodes: history.slice(0, 100) }));
   if (s.executable.length) out.push(finding('opcua-anonymous-execute', target, `${s.executable.length} method${s.executable.length > 1 ? 's' : ''} callable by the anonymous user: ${list(s.executable)}`, { count: s.executable.length, nodes: s.executable.slice(0, 100) }));
   if (s.auditing === false) out.push(finding('opcua-auditing-off', target, 'Server.Auditing (i=2994) is false', { auditing: false }));
   if (s.buildInfo) {

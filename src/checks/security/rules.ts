@@ -233,9 +233,21 @@ export const RULES: readonly Rule[] = [
     protocol: 'opcua',
     severity: 'critical',
     title: 'Anonymous users may write variables',
-    rationale: 'Variables whose UserAccessLevel grants CurrentWrite (or history, status or timestamp writes) to the anonymous session can be changed by anyone who reaches the port: setpoints, modes, recipes.',
+    rationale:
+      'Variables whose UserAccessLevel grants CurrentWrite to the anonymous session can be changed by anyone who reaches the port: setpoints, modes, recipes. Only the CurrentWrite bit makes a value writable: StatusWrite and TimestampWrite without it (open62541 method arguments: 97) write nothing.',
     source: 'OPC 10000-3 §5.6.2 (AccessLevel, UserAccessLevel), OPC 10000-18 (role permissions); IEC 62443-3-3 SR 1.1, SR 2.1',
     remedy: 'Disable anonymous access, or remove write permission from the anonymous role (RolePermissions / the server\'s access configuration) so only authenticated operators may write.',
+    optIn: '--session',
+  },
+  {
+    id: 'opcua-anonymous-history-write',
+    protocol: 'opcua',
+    severity: 'high',
+    title: 'Anonymous users may change stored history',
+    rationale:
+      'Variables whose UserAccessLevel grants HistoryWrite to the anonymous session let anyone who reaches the port insert, replace or delete historical values (HistoryUpdate): the record that audits, energy bills and incident analyses rely on.',
+    source: 'OPC 10000-3 §5.6.2 (AccessLevel: HistoryWrite), OPC 10000-11 (HistoryUpdate); IEC 62443-3-3 SR 3.1 (communication integrity), SR 2.8 (auditable events)',
+    remedy: 'Remove HistoryWrite from the anonymous role (RolePermissions / the server\'s access configuration), or disable anonymous access; history should be writable only by the historian or an authenticated administrator.',
     optIn: '--session',
   },
   {

@@ -168,7 +168,7 @@ async function checkOne(ctx: CheckContext, t: CheckTarget, o: SecurityOptions, t
           try {
             const s = await auditOpcUaSession(target, endpoints, { timeoutMs: o.timeoutMs, maxNodes: o.maxNodes }, auditIO);
             base.findings.push(...judgeOpcUaSession(target.url, s));
-            base.facts.session = { attempts: s.attempts, examined: s.examined, writable: s.writable.length, executable: s.executable.length, auditing: s.auditing ?? null };
+            base.facts.session = { attempts: s.attempts, examined: s.examined, writable: s.writable.length, historyWritable: s.historyWritable.length, executable: s.executable.length, auditing: s.auditing ?? null };
             if (!s.examined.complete && s.accepted) {
               base.status = 'partial';
               base.reason = `the address space was examined only in part: ${s.examined.partialReason ?? 'stopped early'}`;

@@ -14,7 +14,8 @@ import { loadClient } from './load.js';
 import { formatSegment } from './node-ref.js';
 import { toReading, type ValueReading } from './read.js';
 import type { OpcUaSession } from './session.js';
-import { formatTagList, TAG_LIST_FORMAT, tagNameFromPath, uniqueNames, type TagListEntry } from './tag-list.js';
+import { formatTagList, TAG_LIST_FORMAT, tagNameFromPath, type TagListEntry } from './tag-list.js';
+import { withNodeIds } from './tag-names.js';
 
 export type { ChildRef, NodeAttributes, ValueReading };
 
@@ -146,7 +147,7 @@ export async function sessionSource(s: OpcUaSession, rootNodeId = 'i=85'): Promi
           path: n.path,
         };
       });
-      writeFileSync(file, formatTagList({ format: TAG_LIST_FORMAT, endpoint: s.url, created: new Date().toISOString(), tags: uniqueNames(tags) }));
+      writeFileSync(file, formatTagList({ format: TAG_LIST_FORMAT, endpoint: s.url, created: new Date().toISOString(), tags: withNodeIds(tags) }));
       return tags.length;
     },
     async close() {

@@ -12,6 +12,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { BASIC128_UNUSABLE, explainError, explainOnlyUnusablePolicies } from './explain.js';
 import { withDeadline } from './deadline.js';
 import { loadClient, type ClientModule } from './load.js';
+import { watchServerErrors, type ServerError } from './server-error.js';
 
 /** Deprecated by the OPC Foundation (SHA-1 / PKCS#1 v1.5): the security check reports them. */
 export const DEPRECATED_POLICIES: readonly string[] = ['Basic128Rsa15', 'Basic256'];
@@ -97,6 +98,8 @@ export interface GetEndpointsOptions {
   timeoutMs: number;
   /** log sink for node-opcua's chatter (debug only) */
   debug?: ((line: string) => void) | undefined;
+  /** iiot's own certificate file, named when a server refuses even the unsecured channel */
+  ownCertificateFile?: string | undefined;
 }
 
 /**
@@ -111,7 +114,7 @@ export async function getEndpoints(url: string, options: GetEndpointsOptions): P
     const eps = await withDeadline(client.getEndpoints({ endpointUrl: url }), options.timeoutMs, () => client.disconnect(), `${url} did not answer GetEndpoints within`);
     return eps.map(toEndpointInfo);
   } catch (err) {
-    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs });
+    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs, serverError: serverErrorOf(client), ownCertificateFile: options.ownCertificateFile });
   } finally {
     await client.disconnect().catch(() => undefined);
   }
@@ -131,16 +134,24 @@ export async function findServers(url: string, options: GetEndpointsOptions): Pr
       discoveryUrls: (s.discoveryUrls ?? []).filter((u): u is string => typeof u === 'string'),
     }));
   } catch (err) {
-    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs });
+    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs, serverError: serverErrorOf(client) });
   } finally {
     await client.disconnect().catch(() => undefined);
   }
 }
 
+const bareErrors = new WeakMap<OPCUAClient, () => ServerError | undefined>();
+
+/** The ERR message the server sent a bare client before it closed the connection (server-error.ts). */
+export function serverErrorOf(client: OPCUAClient): ServerError | undefined {
+  return bareErrors.get(client)?.();
+}
+
 /** A client for unsecured discovery calls: a throw-away certificate in memory, no retries. */
 export async function createBareClient(options: GetEndpointsOptions): Promise<OPCUAClient> {
   const m = await loadClient(options.debug);
-  return m.OPCUAClient.create({
+  const errors = await watchServerErrors();
+  const client = m.OPCUAClient.create({
     applicationName: 'iiot',
     endpointMustExist: false,
     securityMode: m.MessageSecurityMode.None,
@@ -148,8 +159,11 @@ export async function createBareClient(options: GetEndpointsOptions): Promise<OP
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
     transportTimeout: options.timeoutMs,
     defaultTransactionTimeout: options.timeoutMs,
+    transportFactory: errors.transportFactory,
     ...(await throwAwayKeyPair()),
   });
+  bareErrors.set(client, errors.last);
+  return client;
 }
 
 type KeyPairProvider = NonNullable<Parameters<ClientModule['OPCUAClient']['create']>[0]['certificateKeyPairProvider']>;

@@ -19,6 +19,7 @@ import { BASIC128_UNUSABLE, explainError, type ExplainContext } from './explain.
 import { describeIdentity, resolveIdentity, type Identity, type IdentityIO } from './identity.js';
 import { loadClient } from './load.js';
 import type { OwnCertificate, Pki } from './pki.js';
+import { watchServerErrors } from './server-error.js';
 import { checkServerCertificate } from './server-trust.js';
 
 export interface SessionIO extends IdentityIO {
@@ -89,7 +90,7 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
   const t0 = performance.now();
   const m = await loadClient(io.debug);
 
-  const endpoints = opts.endpoints ?? (await getEndpoints(url, { timeoutMs, debug: io.debug }));
+  const endpoints = opts.endpoints ?? (await getEndpoints(url, { timeoutMs, debug: io.debug, ownCertificateFile: pki.paths.ownCertificate }));
   const tEndpoints = performance.now();
   const endpoint = selectEndpoint(endpoints, { mode: connect.securityMode, policy: connect.securityPolicy, tokenType: tokenTypeOf(connect.identity.kind) }, url);
   io.debug?.(`endpoint: ${endpoint.securityMode}/${endpoint.securityPolicy} (level ${endpoint.securityLevel})`);
@@ -134,6 +135,8 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
   }
 
   const cm = await pki.certificateManager();
+  // the server's ERR message, which node-opcua drops when it answers OpenSecureChannel
+  const errors = await watchServerErrors();
   const client = m.OPCUAClient.create({
     applicationName: 'iiot',
     applicationUri: own.applicationUri,
@@ -151,6 +154,7 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     defaultTransactionTimeout: timeoutMs,
     requestedSessionTimeout: 60_000,
     keepSessionAlive: Boolean(opts.keepAlive),
+    transportFactory: errors.transportFactory,
   });
   let requestCount = 0;
   let lostReason: string | undefined;
@@ -171,7 +175,7 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     await withDeadline(client.connect(url), timeoutMs, () => client.disconnect(), `${url} did not open a secure channel within`);
   } catch (err) {
     await client.disconnect().catch(() => undefined);
-    throw explainError(err, { ...ctx, phase: 'connect' });
+    throw explainError(err, { ...ctx, phase: 'connect', serverError: errors.last() });
   }
   const tChannel = performance.now();
   let session: ClientSession;
@@ -179,7 +183,7 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     session = await withDeadline(client.createSession(toUserIdentity(m, identity)), timeoutMs, () => client.disconnect(), `${url} did not open a session within`);
   } catch (err) {
     await client.disconnect().catch(() => undefined);
-    throw explainError(err, { ...ctx, phase: 'session' });
+    throw explainError(err, { ...ctx, phase: 'session', serverError: errors.last() });
   }
   const tSession = performance.now();
   session.on('session_closed', () => markLost(`${url} closed the session`));
@@ -203,7 +207,8 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     requests: () => requestCount,
     lost: () => lostReason,
     onLost: (l) => void lostListeners.push(l),
-    explain: (err, phase) => explainError(lostReason !== undefined && !(err instanceof IiotError) ? new Error(`${lostReason} (${describe(err)}) BadConnectionClosed`) : err, { ...ctx, phase }),
+    explain: (err, phase) =>
+      explainError(lostReason !== undefined && !(err instanceof IiotError) ? new Error(`${lostReason} (${describe(err)}) BadConnectionClosed`) : err, { ...ctx, phase, serverError: errors.last() }),
     close: async () => {
       closing = true;
       const bound = Math.min(timeoutMs, 3000);
