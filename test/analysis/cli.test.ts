@@ -90,7 +90,7 @@ describe('iiot analyze degradation', () => {
     expect(fan.status).toBe('healthy');
     expect(fan.statement).toMatch(/no degradation trend/);
     expect(j.iso.boundaries['C/D']).toBe(4.5);
-    expect(r.stderr).toMatch(/the capture says its site is in Europe\/Madrid/);
+    expect(r.stderr).toMatch(/times, days and hours in Europe\/Madrid, the capture's time zone/);
   });
 
   it('--fail-on degrading exits 1; a capture without vibration tags is a clear usage error', async () => {
