@@ -43,6 +43,8 @@ interface CsvFlags {
   midnightEndsDay?: boolean;
   allowBackwards?: boolean;
   timeOffset?: string;
+  intervalEnd?: boolean;
+  interval?: string;
   skipBadRows?: boolean;
 }
 
@@ -96,6 +98,8 @@ function csvImportOptions(f: CsvFlags) {
     ...(f.midnightEndsDay ? { midnightEndsDay: true } : {}),
     ...(f.allowBackwards ? { allowBackwards: true } : {}),
     ...(f.timeOffset !== undefined ? { timeOffsetMs: signedDuration(f.timeOffset, '--time-offset') } : {}),
+    ...(f.intervalEnd !== undefined ? { intervalEnd: f.intervalEnd } : {}),
+    ...(f.interval !== undefined ? { intervalMs: parseDuration(f.interval, '--interval') } : {}),
     ...(f.skipBadRows ? { skipBadRows: true } : {}),
   };
 }
@@ -118,6 +122,9 @@ function addCsvImportOptions(cmd: Command): Command {
     .option('--midnight-ends-day', 'read 00:00 as 24:00 of the date written (exports that label intervals by their end write midnight with the date of the day that ends)')
     .option('--allow-backwards', 'import even when times go back at midnight (see --midnight-ends-day)')
     .option('--time-offset <duration>', 'add this to every time, e.g. -15m to move interval-end labels to the interval start')
+    .option('--interval-end', 'the times mark the END of each interval (interval energy as utilities export it); written into the header for analyze energy (default with --midnight-ends-day)')
+    .option('--no-interval-end', 'the times mark the start of each interval, even with --midnight-ends-day')
+    .option('--interval <duration>', 'the interval length written with --interval-end (default: the spacing of the times)')
     .option('--skip-bad-rows', 'leave out rows whose time cannot be read or that have too many fields, with a warning, instead of failing');
 }
 
@@ -386,7 +393,7 @@ function registerImport(capture: Command): void {
     .addHelpText(
       'after',
       examples(
-        'iiot capture import ../shared/datasets/steel/Steel_industry_data.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
+        'iiot capture import Steel_industry_data.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
         'iiot capture import historian.csv -o line3.jsonl --layout long --time-format "MM/DD/YYYY hh:mm:ss A" --tz America/Chicago',
         'iiot capture import export.csv -o export.jsonl --delimiter ";" --decimal-comma --columns "Temp*,Druck*"',
       ),

@@ -918,7 +918,8 @@ function comparePeriods(
   }
   if (r.days < 1) return out;
   // Regression baseline: daily kWh against the drivers the data offer, chosen out of sample.
-  const candidates = DRIVERS.filter((k) => (k === 'units' ? hasProduction : k === 'hdd' || k === 'cdd' ? hasTemperature : true));
+  const hasHours = days.some((d) => d.operatingHours !== undefined);
+  const candidates = DRIVERS.filter((k) => (k === 'units' ? hasProduction : k === 'hdd' || k === 'cdd' ? hasTemperature : k === 'operatingHours' ? hasHours : true));
   const toDay = (d: DayTotal & { _d: number }): BaselineDay => ({ day: d._d, kwh: d.kwh, drivers: driversOf(d) });
   const baseDays = b._days.map(toDay);
   const model = fitBaseline(baseDays, candidates, 'daily');

@@ -191,11 +191,13 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
     reactive = specFor(lagLike[0]!, sel, 'reactive', 'reactive meter');
     notes.push(`reactive energy: ${lagLike[0]!.name} as lagging${reactiveLeading ? '' : ` and ${leadLike[0]!.name} as leading`} (chosen by name; --reactive and --reactive-leading choose others)`);
   } else {
-    const same = rTags.find((t) => asset(t.name) === mainAsset && t.name !== sel.reactiveLeading) ?? (rTags.length === 1 ? rTags[0] : undefined);
+    // a tag named leading is never taken for the lagging (or only) reactive energy
+    const plain = rTags.filter((t) => !leadLike.includes(t) && t.name !== sel.reactiveLeading);
+    const same = plain.find((t) => asset(t.name) === mainAsset) ?? (plain.length === 1 ? plain[0] : undefined);
     if (same) reactive = specFor(same, sel, 'reactive', 'reactive meter');
-    else if (rTags.length > 1) notes.push(`${rTags.length} reactive tags (${rTags.map((t) => t.name).join(', ')}): name them with --reactive (and --reactive-leading) for the power factor`);
+    else if (plain.length > 1) notes.push(`${rTags.length} reactive tags (${rTags.map((t) => t.name).join(', ')}): name them with --reactive (and --reactive-leading) for the power factor`);
   }
-  if (!reactiveLeading && reactive && !sel.reactiveLeading && leadLike.length === 1 && leadLike[0]!.name !== reactive.tag) reactiveLeading = specFor(leadLike[0]!, sel, 'reactive', 'leading reactive meter');
+  if (!reactiveLeading && !sel.reactiveLeading && leadLike.length === 1 && leadLike[0]!.name !== reactive?.tag) reactiveLeading = specFor(leadLike[0]!, sel, 'reactive', 'leading reactive meter');
   let temperature: MeterSpec | undefined;
   if (sel.temperature) temperature = specFor(need(sel.temperature, '--temperature'), sel, 'temperature', '--temperature');
   else {

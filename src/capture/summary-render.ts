@@ -50,6 +50,8 @@ export function renderImport(r: CsvImportResult): string {
     `wrote ${r.outputs.join(', ')}: ${n(r.samples, 'sample')} of ${n(r.tags.length, 'tag')} from ${n(r.rows, 'row')} (${r.layout} layout, delimiter ${delim}${r.decimalComma ? ', decimal comma' : ''})`,
     `time: column "${r.timeColumn}", format ${r.timeFormat}, zone ${r.tz}${r.midnightEndsDay ? ', 00:00 read as the end of the day' : ''}${r.timeOffsetMs ? `, moved by ${r.timeOffsetMs < 0 ? '-' : '+'}${formatDuration(Math.abs(r.timeOffsetMs))}` : ''}${r.span.first ? `; ${r.span.first} .. ${r.span.last}` : ''}`,
   ];
+  if (r.intervalEnd) out.push(`the times mark the end of each ${r.intervalMs !== undefined ? `${formatDuration(r.intervalMs)} ` : ''}interval: written into the header (tag field "interval"), so analyze energy reads each value as the interval before its time`);
+  if (r.siteTimeZone) out.push(`site time zone ${r.siteTimeZone} written into the header (metadata.timezone): analyses report local days and times in it`);
   const notGood = r.tags.filter((t) => t.notGood > 0);
   if (notGood.length) out.push(`text in numeric columns (written as null with q = the text): ${notGood.map((t) => `${t.name} ${t.notGood}`).join(', ')}`);
   return out.join('\n');

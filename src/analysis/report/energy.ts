@@ -9,7 +9,8 @@ import { barChart, esc, heatMap, timeChart } from './svg.js';
 import { hbar, mdTable, sparkline } from './text.js';
 
 const kwhText = (x: number) => (Math.abs(x) >= 10_000 ? `${grouped(x / 1000, 1)} MWh` : `${grouped(x, 1)} kWh`);
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+/** "12.3%"; a value that rounds to zero is "0.0%", never "-0.0%". */
+const pct = (x: number) => `${(x * 100).toFixed(1).replace(/^-(0\.0)$/, '$1')}%`;
 
 function keyFacts(r: EnergyResult, tz: string): string[][] {
   const rows: string[][] = [];
