@@ -32,7 +32,9 @@ export function renderConvert(r: ConvertResult): string {
   const parts = [`wrote ${r.outputs.join(', ')}: ${n(r.samples, 'sample')}`];
   if (r.rows !== undefined && r.layout === 'wide') parts.push(n(r.rows, 'row'));
   const out = [parts.join(', ')];
-  if (r.leftOut.events || r.leftOut.raw) out.push(`left out (CSV has no place for them): ${n(r.leftOut.events, 'event')}, ${n(r.leftOut.raw, 'raw message')}`);
+  if (r.to === 'parquet') out[0] += `, ${n(r.rowGroups ?? 0, 'row group')} (Parquet: time, tag, value, value_text, quality, source, source_time, server_time, extra)`;
+  if (r.leftOut.events || r.leftOut.raw) out.push(`left out (${r.to === 'parquet' ? 'Parquet' : 'CSV'} has no place for them): ${n(r.leftOut.events, 'event')}, ${n(r.leftOut.raw, 'raw message')}`);
+  if (r.subMicrosecond) out.push(`${n(r.subMicrosecond, 'time')} had digits finer than a microsecond: rounded to the microsecond (Parquet timestamps as Spark reads them)`);
   if (r.qualityDropped) out.push(`${n(r.qualityDropped, 'sample')} had a quality the wide layout cannot show (use --layout long to keep it)`);
   if (r.overwritten) out.push(`${n(r.overwritten, 'sample')} shared a time with another sample of the same tag; the wide layout kept the last`);
   return out.join('\n');
