@@ -4,10 +4,10 @@
  *
  * This is the hot path of `iiot analyze energy`: plain loops over typed arrays, one object per
  * tag, nothing allocated per sample. arquero is not used: it works on whole in-memory tables,
- * while here samples are folded into buckets batch by batch as the reader yields them; and the
- * tables made from the buckets afterwards (days, months, profile cells) are a few thousand rows,
- * where a loop over the local calendar is as short as a group-by and spares loading arquero
- * (about 150 ms of start-up).
+ * while here samples are folded into buckets batch by batch as the reader yields them; and over
+ * the buckets afterwards, the calendar roll-ups and the tariff join ran 4 to 13 times faster as
+ * loops than as arquero group-bys and joins (bench/arquero.ts, docs/benchmarks.md). arquero is the
+ * scripting API's table type instead (src/lib/, docs/scripting.md).
  *
  * Three kinds of meter (docs/analysis.md, "Energy from meters"):
  * - power (W, kW, MW): integrated with the trapezoidal rule between consecutive samples; never

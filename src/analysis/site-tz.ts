@@ -7,24 +7,30 @@
 import { openCapture } from '../capture/reader.js';
 import { warn, type IO } from '../core/io.js';
 
-/** The zone a capture's header names, or undefined (no header field, an unreadable file: the analysis reports that later). */
-export async function captureTimeZone(io: IO, files: readonly string[]): Promise<string | undefined> {
+/** What the first file's header says: a valid zone, an invalid name, or nothing (also when the file cannot be read: the analysis reports that). */
+export async function readCaptureTimeZone(files: readonly string[]): Promise<{ tz?: string; invalid?: string }> {
   const first = files[0];
-  if (first === undefined) return undefined;
+  if (first === undefined) return {};
   let tz: unknown;
   try {
     const cap = await openCapture(first);
     tz = cap.header.metadata?.timezone;
     await cap.close();
   } catch {
-    return undefined;
+    return {};
   }
-  if (typeof tz !== 'string' || tz === '') return undefined;
+  if (typeof tz !== 'string' || tz === '') return {};
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
-    warn(io, `${first}: metadata.timezone "${tz}" is not an IANA time zone; times are in UTC (give --tz)`);
-    return undefined;
+    return { invalid: tz };
   }
-  return tz;
+  return { tz };
+}
+
+/** For the command line: the zone, with a warning when the header names an unknown one. */
+export async function captureTimeZone(io: IO, files: readonly string[]): Promise<string | undefined> {
+  const r = await readCaptureTimeZone(files);
+  if (r.invalid !== undefined) warn(io, `${files[0]}: metadata.timezone "${r.invalid}" is not an IANA time zone; times are in UTC (give --tz)`);
+  return r.tz;
 }
