@@ -9,6 +9,8 @@
  *
  * The two DuckDB answers are compared (same counts, sums and time ranges per tag) before any
  * figure is printed. Page cache warm for every file (each is read once before it is timed).
+ * Each run gives wall time and CPU time (user + system, all threads): on a shared machine the
+ * CPU time is the steadier figure, and the load average at the start and end is printed with them.
  *
  *   node --import tsx bench/parquet.ts [--samples 10000000]
  */
@@ -16,7 +18,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT, fmt, markdownTable, median } from './lib.js';
 import { writeCapture } from './lib/synthetic-capture.js';
@@ -29,16 +31,18 @@ const SAMPLES = Number(arg('--samples', '10000000'));
 
 interface Run {
   seconds: number;
+  cpu: number;
   rssMb: number;
   out: string;
 }
 
 function timed(argv: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}\n${r.stderr}`);
-  const m = /([\d.]+) (\d+)\s*$/.exec(r.stderr.trim())!;
-  return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024, out: r.stdout };
+  const m = /([\d.]+) ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr.trim())!;
+  return { seconds: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024, out: r.stdout };
 }
+const load0 = loadavg()[0]!;
 
 const dir = mkdtempSync(join(tmpdir(), 'iiot-bench-parquet-'));
 try {
@@ -66,13 +70,20 @@ try {
   const ask = async (from: string, value: string, time: string) => {
     const sql = `SELECT tag, count(*)::BIGINT AS n, round(sum(${value}), 3) AS s, min(${time})::VARCHAR AS a, max(${time})::VARCHAR AS b FROM ${from} WHERE tag IS NOT NULL GROUP BY tag ORDER BY tag`;
     const times: number[] = [];
+    const cpus: number[] = [];
     let rows: unknown[] = [];
     for (let k = 0; k < 4; k++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       rows = (await db.runAndReadAll(sql)).getRowObjectsJson();
-      if (k > 0) times.push(performance.now() - t0); // the first run warms the cache
+      const c = process.cpuUsage(c0);
+      if (k > 0) {
+        // the first run warms the cache
+        times.push(performance.now() - t0);
+        cpus.push((c.user + c.system) / 1000);
+      }
     }
-    return { seconds: median(times) / 1000, rows };
+    return { seconds: median(times) / 1000, cpu: median(cpus) / 1000, rows };
   };
   const scanParquet = await ask(`'${parquet}'`, 'value', 'time');
   const scanJson = await ask(`read_json('${jsonl}', format = 'newline_delimited', columns = {t: 'VARCHAR', tag: 'VARCHAR', v: 'DOUBLE'})`, 'v', 't::TIMESTAMPTZ');
@@ -88,17 +99,25 @@ try {
 
   const size = (p: string) => statSync(p).size / 2 ** 20;
   const rate = (s: number) => fmt(SAMPLES / s / 1e6, 2);
-  const base = read.seconds;
-  console.log(`Capture: ${(SAMPLES / 1e6).toFixed(0)} million samples (10 tags at 1 Hz, bench/lib/synthetic-capture.ts); page cache warm.\n`);
+  const row = (name: string, r: { seconds: number; cpu: number; rssMb?: number }, d = 2) => [
+    name,
+    fmt(r.seconds, d),
+    rate(r.seconds),
+    fmt(r.cpu, d),
+    rate(r.cpu),
+    `${fmt(read.cpu / r.cpu, 2)}x`,
+    r.rssMb !== undefined ? fmt(r.rssMb, 0) : '',
+  ];
+  console.log(`Capture: ${(SAMPLES / 1e6).toFixed(0)} million samples (10 tags at 1 Hz, bench/lib/synthetic-capture.ts); page cache warm; load average ${fmt(load0, 1)} at the start, ${fmt(loadavg()[0]!, 1)} at the end (2 cores).\n`);
   console.log(
     markdownTable(
-      ['run', 'seconds', 'million samples/s', 'against reading the JSON Lines with iiot', 'peak RSS MB'],
+      ['run', 'wall s', 'million samples/s (wall)', 'CPU s', 'million samples per CPU s', 'speed against the baseline (CPU)', 'peak RSS MB'],
       [
-        ['read the JSON Lines with iiot (baseline: every analysis starts so)', fmt(read.seconds, 2), rate(read.seconds), '1.00x', fmt(read.rssMb, 0)],
-        ['read the gzip JSON Lines with iiot', fmt(readGz.seconds, 2), rate(readGz.seconds), `${fmt(base / readGz.seconds, 2)}x`, fmt(readGz.rssMb, 0)],
-        [`write Parquet (\`iiot capture convert --to parquet\`, ${conv.rowGroups} row groups)`, fmt(write.seconds, 2), rate(write.seconds), `${fmt(base / write.seconds, 2)}x`, fmt(write.rssMb, 0)],
-        ['DuckDB scan of the Parquet file (count, sum, time range per tag)', fmt(scanParquet.seconds, 3), rate(scanParquet.seconds), `${fmt(base / scanParquet.seconds, 1)}x`, ''],
-        ['DuckDB scan of the JSON Lines file, same query', fmt(scanJson.seconds, 2), rate(scanJson.seconds), `${fmt(base / scanJson.seconds, 2)}x`, ''],
+        row('read the JSON Lines with iiot (baseline: every analysis starts so)', read),
+        row('read the gzip JSON Lines with iiot', readGz),
+        row(`write Parquet (\`iiot capture convert --to parquet\`, ${conv.rowGroups} row groups)`, write),
+        row('DuckDB scan of the Parquet file (count, sum, time range per tag)', scanParquet, 3),
+        row('DuckDB scan of the JSON Lines file, same query', scanJson),
       ],
     ),
   );
@@ -109,7 +128,7 @@ try {
     ['Parquet (Snappy, hyparquet-writer)', fmt(size(parquet), 1), fmt((size(parquet) * 2 ** 20) / SAMPLES, 1), fmt(size(parquet) / size(jsonl), 3)],
   ]));
   console.log('');
-  console.log('DuckDB gave the same counts, sums and time ranges per tag from both files. The machine is shared (2 cores); the ratios are of runs made one after another in this invocation.');
+  console.log('DuckDB gave the same counts, sums and time ranges per tag from both files. The machine is shared (2 cores, other work running): wall times swing with the load; the CPU times (all threads; DuckDB uses both cores) and their ratios are the steadier figures.');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
