@@ -5,7 +5,7 @@
  * This is the hot path of `iiot analyze energy`: plain loops over typed arrays, one object per
  * tag, nothing allocated per sample. arquero is not used: it works on whole in-memory tables,
  * while here samples are folded into buckets batch by batch as the reader yields them; and over
- * the buckets afterwards, the calendar roll-ups and the tariff join ran 4 to 13 times faster as
+ * the buckets afterwards, the calendar roll-ups and the tariff join ran 3 to 10 times faster as
  * loops than as arquero group-bys and joins (bench/arquero.ts, docs/benchmarks.md). arquero is the
  * scripting API's table type instead (src/lib/, docs/scripting.md).
  *
