@@ -2,6 +2,7 @@
 // `iiot --help` parses only the command table. Heavy or path-sensitive packages stay external
 // (node-opcua's server reads its nodesets relative to its own files; see DEPENDENCY-NOTES).
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 
@@ -15,7 +16,8 @@ const external = [
 const out = `dist.tmp-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/entry.ts' },
+  // cli: what bin/iiot.js runs; lib/index: the library API (package.json "exports", docs/scripting.md)
+  entryPoints: { cli: 'src/entry.ts', 'lib/index': 'src/lib/index.ts' },
   outdir: out,
   bundle: true,
   splitting: true,
@@ -33,6 +35,9 @@ await build({
     js: "import { createRequire as __iiotCreateRequire } from 'node:module'; const require = __iiotCreateRequire(import.meta.url);",
   },
 });
+
+// Type declarations of the library API (dist/types/src/lib/index.d.ts), for scripts in TypeScript.
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json', '--outDir', `${out}/types`], { stdio: 'inherit' });
 
 // Help text for every command, rendered now so that help requests need not load the command table.
 const { buildProgram } = await import('./src/cli.js');

@@ -46,6 +46,10 @@ interface EnergyFlags extends CommonFlags {
   sub?: string[];
   subs?: boolean;
   reactive?: string;
+  reactiveLeading?: string;
+  temperature?: string;
+  hddBase?: string;
+  cddBase?: string;
   production?: string;
   producing?: string;
   kind?: string[];
@@ -96,14 +100,16 @@ function fraction(text: string, what: string): number {
   return pct || x > 1 ? x / 100 : x;
 }
 
-function common(f: CommonFlags, files: string[]) {
-  const tz = checkTimeZone(f.tz ?? 'UTC');
+/** `siteTz`: the capture's own zone (its header's metadata.timezone), the default when --tz is not given. */
+function common(f: CommonFlags, files: string[], siteTz?: string) {
+  const tz = checkTimeZone(f.tz ?? siteTz ?? 'UTC');
   const report = f.report;
   if (report !== undefined && !/\.(md|markdown|html?)$/i.test(report)) throw usageError(`--report ${report}: say the format by the extension`, 'write --report FILE.md or --report FILE.html');
   return {
     files,
     tz,
     tzGiven: f.tz !== undefined,
+    tzSource: (f.tz !== undefined ? 'option' : siteTz !== undefined ? 'capture' : 'default') as 'option' | 'capture' | 'default',
     ...(f.from ? { from: parseTimeArg(f.from, '--from', tz) } : {}),
     ...(f.to ? { to: parseTimeArg(f.to, '--to', tz) } : {}),
     ...(report ? { report } : {}),
@@ -112,8 +118,8 @@ function common(f: CommonFlags, files: string[]) {
   };
 }
 
-export function degradationOptions(f: DegradationFlags, files: string[]) {
-  const c = common(f, files);
+export function degradationOptions(f: DegradationFlags, files: string[], siteTz?: string) {
+  const c = common(f, files, siteTz);
   let threshold: import('../src/analysis/degradation.js').ThresholdSpec | undefined;
   if (f.threshold !== undefined) {
     const t = f.threshold.trim();
@@ -176,8 +182,8 @@ export function degradationOptions(f: DegradationFlags, files: string[]) {
 
 export type DegradationCommandOptions = ReturnType<typeof degradationOptions>;
 
-export function energyOptions(f: EnergyFlags, files: string[]) {
-  const c = common(f, files);
+export function energyOptions(f: EnergyFlags, files: string[], siteTz?: string) {
+  const c = common(f, files, siteTz);
   const kinds = pairs(f.kind, '--kind', 'meter.energy=counter');
   for (const [tag, k] of Object.entries(kinds)) if (!['counter', 'interval', 'power'].includes(k)) throw usageError(`--kind ${tag}=${k}: write counter, interval or power`);
   const demand = f.demand ?? undefined;
@@ -219,6 +225,14 @@ export function energyOptions(f: EnergyFlags, files: string[]) {
   const baselinePeriod = f.baselinePeriod ? period(f.baselinePeriod, '--baseline-period', c.tz) : undefined;
   const reportPeriod = f.reportPeriod ? period(f.reportPeriod, '--report-period', c.tz) : undefined;
   if ((baselinePeriod === undefined) !== (reportPeriod === undefined)) throw usageError('--baseline-period and --report-period go together', 'give both periods to compare them');
+  const celsius = (text: string | undefined, what: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const q = parseQuantity(text, what);
+    if (q.unit !== undefined && !/^(°?c|degc)$/i.test(q.unit)) throw usageError(`${what} ${text}: give the base temperature in °C`, `for example ${what} 15.5`);
+    return q.value;
+  };
+  const hddBaseC = celsius(f.hddBase, '--hdd-base');
+  const cddBaseC = celsius(f.cddBase, '--cdd-base');
   const subs = f.subs === false ? ('none' as const) : f.sub?.length ? f.sub.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : ('auto' as const);
   return {
     ...c,
@@ -226,6 +240,8 @@ export function energyOptions(f: EnergyFlags, files: string[]) {
     selection: {
       ...(f.meter ? { meter: f.meter } : {}),
       ...(f.reactive ? { reactive: f.reactive } : {}),
+      ...(f.reactiveLeading ? { reactiveLeading: f.reactiveLeading } : {}),
+      ...(f.temperature ? { temperature: f.temperature } : {}),
       ...(f.production ? { production: f.production } : {}),
       ...(f.producing ? { producing: f.producing } : {}),
       subs,
@@ -235,7 +251,8 @@ export function energyOptions(f: EnergyFlags, files: string[]) {
     meter: {
       ...(f.maxGap ? { maxGapMs: parseDuration(f.maxGap, '--max-gap') } : {}),
       ...(f.interval ? { intervalMs: parseDuration(f.interval, '--interval') } : {}),
-      intervalEnd: f.intervalEnd === true,
+      // undefined: the capture header's `interval` tag field decides, else the interval starts at the stamp
+      ...(f.intervalEnd !== undefined ? { intervalEnd: f.intervalEnd } : {}),
     },
     analysis: {
       tz: c.tz,
@@ -244,6 +261,8 @@ export function energyOptions(f: EnergyFlags, files: string[]) {
       ...(shifts ? { shifts } : {}),
       ...(workdays ? { workdays } : {}),
       ...(co2 !== undefined ? { co2KgPerKwh: co2 } : {}),
+      ...(hddBaseC !== undefined ? { hddBaseC } : {}),
+      ...(cddBaseC !== undefined ? { cddBaseC } : {}),
       ...(c.from !== undefined ? { from: c.from } : {}),
       ...(c.to !== undefined ? { to: c.to } : {}),
       ...(baselinePeriod && reportPeriod ? { periods: { baseline: baselinePeriod, report: reportPeriod } } : {}),
@@ -255,7 +274,7 @@ export type EnergyCommandOptions = ReturnType<typeof energyOptions>;
 
 function addCommon(cmd: Command): Command {
   return cmd
-    .option('--tz <zone>', 'time zone for days, shifts, profiles and printed times (IANA name; default UTC)')
+    .option('--tz <zone>', "time zone for days, shifts, profiles and printed times (IANA name; default: the capture's metadata.timezone, else UTC)")
     .option('--from <time>', 'analyse from this time ("2026-11-01", "2026-11-01 06:00" in --tz, or ISO with a zone)')
     .option('--to <time>', 'analyse up to this time')
     .option('--report <file>', 'also write a report: FILE.md (Markdown) or FILE.html (one self-contained page with charts)')
@@ -307,7 +326,7 @@ export function register(program: Command): void {
     )
     .action(
       action<DegradationFlags>(async (io: IO, flags, args) => {
-        const opts = degradationOptions(flags, args);
+        const opts = degradationOptions(flags, args, flags.tz === undefined ? await (await import('../src/analysis/site-tz.js')).captureTimeZone(io, args) : undefined);
         const { runDegradation } = await import('../src/analysis/command.js');
         return runDegradation(io, opts);
       }),
@@ -326,17 +345,22 @@ export function register(program: Command): void {
       .option('--meter <tag>', 'the main meter (default: chosen from the header: a plant/main/total power or energy tag)')
       .option('--sub <tag>', 'a sub-meter to break the energy down (repeatable; default: every other meter)', collect)
       .option('--no-subs', 'no sub-meter breakdown')
-      .option('--reactive <tag>', 'reactive energy (kvarh) or power (kvar) for the power factor (default: found by unit)')
+      .option('--reactive <tag>', 'reactive energy (kvarh) or power (kvar) for the power factor, lagging when a leading one is metered apart (default: found by unit)')
+      .option('--reactive-leading <tag>', 'leading (capacitive) reactive energy metered apart from the lagging (default: a reactive tag named lead...)')
+      .option('--temperature <tag>', 'outdoor temperature for degree days as a baseline driver (default: a temperature tag named outdoor, ambient, weather...)')
+      .option('--hdd-base <celsius>', 'heating degree-day base temperature, °C (default 15.5)')
+      .option('--cdd-base <celsius>', 'cooling degree-day base temperature, °C (default 18.3)')
       .option('--production <tag>', 'production counter (pcs) for energy per unit and idle time')
       .option('--producing <tag>', 'boolean tag that is true while the plant produces')
       .option('--kind <tag=kind>', 'an energy tag is a counter or interval energy (default: decided from the readings)', collect)
       .option('--max-gap <duration>', 'never integrate power across a gap longer than this (default: 5x the sample spacing, at least 2m)')
       .option('--interval <duration>', 'interval energy: the interval length (default: the reading spacing)')
-      .option('--interval-end', 'interval energy: timestamps mark the END of each interval (default: the start)')
+      .option('--interval-end', "interval energy: timestamps mark the END of each interval (default: what the capture header says, else the start)")
+      .option('--no-interval-end', 'interval energy: timestamps mark the START of each interval, whatever the capture header says')
       .option('--demand-interval <duration>', "demand interval (default: the tariff's, else 15m)")
       .option('--demand <method>', "demand: block (clock-aligned intervals) or rolling (sliding window, 1-minute steps) (default: the tariff's, else block)")
       .option('--shifts <list>', 'production shifts in --tz: NAME=HH:MM-HH:MM,... (e.g. early=06:00-14:00,late=14:00-22:00)')
-      .option('--workdays <days>', 'days the shifts run', 'mon-fri')
+      .option('--workdays <days>', "days the shifts run, and the baseline's workdays (day type)", 'mon-fri')
       .option('--tariff <file>', 'tariff file (YAML): time-of-use prices, demand charge, fixed and reactive charges (docs/analysis.md)')
       .option('--co2 <factor>', 'emission factor, kg CO2e per kWh (e.g. 0.233 or 233g/kWh)')
       .option('--baseline-period <period>', 'compare periods: the baseline FROM..TO (with --report-period)')
@@ -346,13 +370,13 @@ export function register(program: Command): void {
       'after',
       examples(
         'iiot analyze energy plant-nov.jsonl.gz --tz Europe/Madrid --tariff tariff.yaml --report nov.html',
-        'iiot analyze energy steel.jsonl --tz Asia/Seoul --meter Usage_kWh --kind Usage_kWh=interval --interval-end',
+        'iiot analyze energy steel.jsonl --meter Usage_kWh --kind Usage_kWh=interval',
         'iiot analyze energy plant.jsonl.gz --shifts early=06:00-14:00,late=14:00-22:00 --baseline-period 2026-01-01..2026-03-31 --report-period 2026-04-01..2026-06-30 --json',
       ),
     )
     .action(
       action<EnergyFlags>(async (io: IO, flags, args) => {
-        const opts = energyOptions(flags, args);
+        const opts = energyOptions(flags, args, flags.tz === undefined ? await (await import('../src/analysis/site-tz.js')).captureTimeZone(io, args) : undefined);
         const { runEnergy } = await import('../src/analysis/command.js');
         return runEnergy(io, opts);
       }),

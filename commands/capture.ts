@@ -43,6 +43,8 @@ interface CsvFlags {
   midnightEndsDay?: boolean;
   allowBackwards?: boolean;
   timeOffset?: string;
+  intervalEnd?: boolean;
+  interval?: string;
   skipBadRows?: boolean;
 }
 
@@ -96,6 +98,8 @@ function csvImportOptions(f: CsvFlags) {
     ...(f.midnightEndsDay ? { midnightEndsDay: true } : {}),
     ...(f.allowBackwards ? { allowBackwards: true } : {}),
     ...(f.timeOffset !== undefined ? { timeOffsetMs: signedDuration(f.timeOffset, '--time-offset') } : {}),
+    ...(f.intervalEnd !== undefined ? { intervalEnd: f.intervalEnd } : {}),
+    ...(f.interval !== undefined ? { intervalMs: parseDuration(f.interval, '--interval') } : {}),
     ...(f.skipBadRows ? { skipBadRows: true } : {}),
   };
 }
@@ -118,6 +122,9 @@ function addCsvImportOptions(cmd: Command): Command {
     .option('--midnight-ends-day', 'read 00:00 as 24:00 of the date written (exports that label intervals by their end write midnight with the date of the day that ends)')
     .option('--allow-backwards', 'import even when times go back at midnight (see --midnight-ends-day)')
     .option('--time-offset <duration>', 'add this to every time, e.g. -15m to move interval-end labels to the interval start')
+    .option('--interval-end', 'the times mark the END of each interval (interval energy as utilities export it); written into the header for analyze energy (default with --midnight-ends-day)')
+    .option('--no-interval-end', 'the times mark the start of each interval, even with --midnight-ends-day')
+    .option('--interval <duration>', 'the interval length written with --interval-end (default: the spacing of the times)')
     .option('--skip-bad-rows', 'leave out rows whose time cannot be read or that have too many fields, with a warning, instead of failing');
 }
 
@@ -217,12 +224,13 @@ function registerValidate(capture: Command): void {
 function registerConvert(capture: Command): void {
   const cmd = capture
     .command('convert')
-    .summary('convert between capture (JSONL, gzip) and CSV long or wide, by file name')
+    .summary('convert between capture (JSONL, gzip), CSV long or wide, and Parquet, by file name')
     .description(
-      'Converts by the names of the files: a capture (.jsonl, .jsonl.gz) to CSV (.csv, .csv.gz, .tsv) in the long layout (time, tag, value, and quality, source_time, server_time and extra when samples have them, so nothing is lost) or the wide layout (time and one column per tag, one row per timestamp); CSV to a capture (the same options as `iiot capture import`); or a capture to a capture (plain to gzip and back, rotation). Events and raw messages have no place in CSV and are counted. For Parquet, use DuckDB on the capture (docs/capture-format.md).',
+      'Converts by the names of the files (or --to): a capture (.jsonl, .jsonl.gz) to CSV (.csv, .csv.gz, .tsv) in the long layout (time, tag, value, and quality, source_time, server_time and extra when samples have them, so nothing is lost) or the wide layout (time and one column per tag, one row per timestamp); a capture to Parquet (.parquet: typed columns time (timestamp, UTC), tag, value (double), value_text, quality, source, source_time, server_time, extra, the header in the file metadata; for DuckDB, Spark and Trino); CSV to a capture (the same options as `iiot capture import`); or a capture to a capture (plain to gzip and back, rotation). Events and raw messages have no place in CSV or Parquet and are counted.',
     )
     .argument('<input...>', 'capture file(s), or one CSV file')
-    .requiredOption('-o, --output <file>', 'output: .csv, .csv.gz, .tsv, .jsonl or .jsonl.gz')
+    .requiredOption('-o, --output <file>', 'output: .csv, .csv.gz, .tsv, .jsonl, .jsonl.gz or .parquet')
+    .option('--to <format>', 'the output format when the file name does not say: jsonl, csv or parquet')
     .option('--tags <patterns>', 'only these tags (comma-separated, * wildcards)', collect)
     .option('--time-format-out <format>', 'CSV output times: iso (default), epoch-ms or epoch-s')
     .option('--tz-out <zone>', 'CSV output times as local ISO 8601 with offset in this zone (default: UTC as in the capture)')
@@ -238,10 +246,12 @@ function registerConvert(capture: Command): void {
         'iiot capture convert plant.jsonl.gz -o plant-wide.csv --layout wide --tz-out Europe/Madrid',
         'iiot capture convert historian.csv -o historian.jsonl.gz --time-format "DD/MM/YYYY HH:mm" --tz Europe/Madrid',
         'iiot capture convert plant.jsonl -o plant.jsonl.gz',
+        'iiot capture convert plant.jsonl.gz --to parquet -o site-7/plant.parquet',
       ),
     )
     .action(
-      action<ReadFlags & WriteFlags & CsvFlags & { output: string; tags?: string[]; timeFormatOut?: string; tzOut?: string }>(async (io, f, files) => {
+      action<ReadFlags & WriteFlags & CsvFlags & { output: string; to?: string; tags?: string[]; timeFormatOut?: string; tzOut?: string }>(async (io, f, files) => {
+        if (f.to !== undefined && !['jsonl', 'csv', 'parquet'].includes(f.to)) throw usageError(`--to: "${f.to}" is not jsonl, csv or parquet`);
         const timeFormat = f.timeFormatOut ?? 'iso';
         if (!['iso', 'epoch-ms', 'epoch-s'].includes(timeFormat)) throw usageError(`--time-format-out: "${timeFormat}" is not iso, epoch-ms or epoch-s`);
         const { convertCapture, kindOf } = await import('../src/capture/convert.js');
@@ -252,6 +262,7 @@ function registerConvert(capture: Command): void {
         const log = await issueLog(io);
         const result = await convertCapture(inputs, {
           output: f.output,
+          ...(f.to !== undefined ? { to: f.to as 'jsonl' | 'csv' | 'parquet' } : {}),
           ...(!csvInput && (layout === 'long' || layout === 'wide') ? { layout } : {}),
           timeFormat: timeFormat as 'iso' | 'epoch-ms' | 'epoch-s',
           ...(f.tzOut !== undefined ? { tz: checkTimeZone(f.tzOut, '--tz-out') } : {}),
@@ -386,7 +397,7 @@ function registerImport(capture: Command): void {
     .addHelpText(
       'after',
       examples(
-        'iiot capture import ../shared/datasets/steel/Steel_industry_data.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
+        'iiot capture import Steel_industry_data.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
         'iiot capture import historian.csv -o line3.jsonl --layout long --time-format "MM/DD/YYYY hh:mm:ss A" --tz America/Chicago',
         'iiot capture import export.csv -o export.jsonl --delimiter ";" --decimal-comma --columns "Temp*,Druck*"',
       ),

@@ -70,17 +70,16 @@ async function writeReport(io: IO, path: string, md: () => string, html: () => s
   info(io, `report written to ${path}`);
 }
 
-function tzHint(io: IO, cap: CaptureLike, tzGiven: boolean): void {
-  const meta = cap.header.metadata ?? {};
-  const tz = [meta.timezone, meta.tz, meta.timeZone].find((x) => typeof x === 'string');
-  if (!tzGiven && typeof tz === 'string' && tz !== 'UTC') info(io, `note: the capture says its site is in ${tz}; days and hours here are UTC (give --tz ${tz} for local time)`);
+/** Says which zone the days, hours and times are in when the user did not choose it. */
+function tzHint(io: IO, tz: string, source: 'option' | 'capture' | 'default'): void {
+  if (source === 'capture' && tz !== 'UTC') info(io, `note: times, days and hours in ${tz}, the capture's time zone (metadata.timezone); --tz UTC for UTC`);
 }
 
 const RANK: Record<string, number> = { healthy: 0, 'insufficient-data': 0, watch: 1, degrading: 2, 'above-threshold': 3 };
 
 export async function runDegradation(io: IO, o: DegradationCommandOptions): Promise<number> {
   const cap = await open(io, o.files, o.strict);
-  tzHint(io, cap, o.tzGiven);
+  tzHint(io, o.tz, o.tzSource);
   const started = Date.now();
   let collected: Awaited<ReturnType<typeof collectDegradation>>;
   try {
@@ -155,7 +154,7 @@ export async function runEnergy(io: IO, o: EnergyCommandOptions): Promise<number
     tariff = parseTariff(text, o.tariffFile);
   }
   const cap = await open(io, o.files, o.strict);
-  tzHint(io, cap, o.tzGiven);
+  tzHint(io, o.tz, o.tzSource);
   const started = Date.now();
   let data: Awaited<ReturnType<typeof collectEnergy>>;
   try {
@@ -175,6 +174,8 @@ export async function runEnergy(io: IO, o: EnergyCommandOptions): Promise<number
         subs: data.subs,
         checks: data.checks,
         ...(data.reactive ? { reactive: data.reactive } : {}),
+        ...(data.reactiveLeading ? { reactiveLeading: data.reactiveLeading } : {}),
+        ...(data.temperature ? { temperature: data.temperature } : {}),
         ...(data.production ? { production: data.production } : {}),
         ...(data.producing ? { producing: data.producing } : {}),
       },

@@ -34,10 +34,12 @@ export class SelectionError extends Error {
 const REACTIVE_POWER: Record<string, number> = { var: 0.001, kvar: 1, mvar: 1000 };
 
 interface UnitClass {
-  quantity: 'active' | 'reactive' | 'count' | 'other';
-  kind: 'power' | 'energy' | 'count' | 'other';
-  /** to kW / kWh / kvar / kvarh / units */
+  quantity: 'active' | 'reactive' | 'count' | 'temperature' | 'other';
+  kind: 'power' | 'energy' | 'count' | 'level' | 'other';
+  /** to kW / kWh / kvar / kvarh / units / °C */
   factor: number;
+  /** added after the factor (°F, K to °C) */
+  offset?: number;
 }
 
 /** What a unit measures, for meter selection. */
@@ -56,6 +58,8 @@ export function classifyUnit(unit: string | undefined): UnitClass | undefined {
       return { quantity: 'reactive', kind: 'energy', factor: convert(1, unit, 'kvarh') };
     case 'count':
       return { quantity: 'count', kind: 'count', factor: 1 };
+    case 'temperature':
+      return { quantity: 'temperature', kind: 'level', factor: convert(1, unit, '°C') - convert(0, unit, '°C'), offset: convert(0, unit, '°C') };
     default:
       return { quantity: 'other', kind: 'other', factor: 1 };
   }
@@ -63,7 +67,11 @@ export function classifyUnit(unit: string | undefined): UnitClass | undefined {
 
 export interface EnergySelection {
   meter?: string;
+  /** reactive energy or power: lagging when `reactiveLeading` is given or found too */
   reactive?: string;
+  reactiveLeading?: string;
+  /** outdoor temperature for degree days */
+  temperature?: string;
   production?: string;
   producing?: string;
   /** sub-meters: explicit list, 'auto' (every other active meter of another asset) or 'none' */
@@ -79,6 +87,8 @@ export interface EnergyPlan {
   checks: MeterSpec[];
   subs: MeterSpec[];
   reactive?: MeterSpec;
+  reactiveLeading?: MeterSpec;
+  temperature?: MeterSpec;
   production?: MeterSpec;
   producing?: MeterSpec;
   notes: string[];
@@ -88,6 +98,17 @@ const asset = (name: string) => (name.includes('.') ? name.slice(0, name.lastInd
 
 function unitOf(t: TagInfo, sel: EnergySelection): string | undefined {
   return sel.units?.[t.name] ?? (typeof t.unit === 'string' ? t.unit : undefined);
+}
+
+/** The header's `interval` tag field: `{ "ms": 900000, "stamp": "end" }` (docs/capture-format.md). */
+function intervalOf(t: TagInfo): { intervalEnd?: boolean; intervalMs?: number } {
+  const i = t.interval;
+  if (typeof i !== 'object' || i === null) return {};
+  const o = i as { ms?: unknown; stamp?: unknown };
+  return {
+    ...(o.stamp === 'end' ? { intervalEnd: true } : o.stamp === 'start' ? { intervalEnd: false } : {}),
+    ...(typeof o.ms === 'number' && o.ms > 0 ? { intervalMs: o.ms } : {}),
+  };
 }
 
 function specFor(t: TagInfo, sel: EnergySelection, quantity: MeterSpec['quantity'], what: string): MeterSpec {
@@ -102,8 +123,10 @@ function specFor(t: TagInfo, sel: EnergySelection, quantity: MeterSpec['quantity
   }
   const wanted = quantity === 'production' ? 'count' : quantity;
   if (c.quantity !== wanted) {
-    throw new SelectionError(`${what} ${t.name}: its unit ${unit} is not ${wanted === 'active' ? 'a power or an energy' : wanted === 'reactive' ? 'a reactive power or energy (kvar, kvarh)' : 'a count (pcs, units)'}`, `choose another tag, or correct the unit with --unit ${t.name}=...`);
+    const expected = { active: 'a power or an energy', reactive: 'a reactive power or energy (kvar, kvarh)', count: 'a count (pcs, units)', temperature: 'a temperature (°C, °F, K)' }[wanted];
+    throw new SelectionError(`${what} ${t.name}: its unit ${unit} is not ${expected}`, `choose another tag, or correct the unit with --unit ${t.name}=...`);
   }
+  if (quantity === 'temperature') return { tag: t.name, kind: 'level', quantity, factor: c.factor, ...(c.offset ? { offset: c.offset } : {}), ...(unit ? { unit } : {}) };
   let kind: MeterSpec['kind'] = c.kind === 'power' ? 'power' : 'auto';
   const override = sel.kinds?.[t.name];
   if (override) kind = override;
@@ -111,7 +134,7 @@ function specFor(t: TagInfo, sel: EnergySelection, quantity: MeterSpec['quantity
   const hi = t.range?.[1];
   const integer = typeof t.dataType === 'string' && /int/.test(t.dataType);
   const modulus = typeof hi === 'number' && hi > 0 && hi < 1e15 && hi !== 1e9 ? (integer ? hi + 1 : hi) * c.factor : undefined;
-  return { tag: t.name, kind, quantity, factor: c.factor, ...(unit ? { unit } : {}), ...(modulus !== undefined ? { modulus } : {}) };
+  return { tag: t.name, kind, quantity, factor: c.factor, ...(unit ? { unit } : {}), ...(modulus !== undefined ? { modulus } : {}), ...intervalOf(t) };
 }
 
 /** Chooses the meters from the header (and the user's choices); every automatic choice is said in a note. */
@@ -157,11 +180,32 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
     subs = [...perAsset.values()].map((t) => specFor(t, sel, 'active', 'sub-meter'));
   }
   let reactive: MeterSpec | undefined;
+  let reactiveLeading: MeterSpec | undefined;
+  const rTags = tags.filter((t) => cls(t)?.quantity === 'reactive');
+  // Four-quadrant meters count lagging (inductive) and leading (capacitive) reactive energy apart.
+  const lagLike = rTags.filter((t) => /lag|induct/i.test(t.name) && !/lead|capac/i.test(t.name));
+  const leadLike = rTags.filter((t) => /lead|capac/i.test(t.name));
+  if (sel.reactiveLeading) reactiveLeading = specFor(need(sel.reactiveLeading, '--reactive-leading'), sel, 'reactive', '--reactive-leading');
   if (sel.reactive) reactive = specFor(need(sel.reactive, '--reactive'), sel, 'reactive', '--reactive');
-  else {
-    const r = tags.filter((t) => cls(t)?.quantity === 'reactive');
-    const same = r.find((t) => asset(t.name) === mainAsset) ?? (r.length === 1 ? r[0] : undefined);
+  else if (lagLike.length === 1 && (reactiveLeading || leadLike.length === 1)) {
+    reactive = specFor(lagLike[0]!, sel, 'reactive', 'reactive meter');
+    notes.push(`reactive energy: ${lagLike[0]!.name} as lagging${reactiveLeading ? '' : ` and ${leadLike[0]!.name} as leading`} (chosen by name; --reactive and --reactive-leading choose others)`);
+  } else {
+    // a tag named leading is never taken for the lagging (or only) reactive energy
+    const plain = rTags.filter((t) => !leadLike.includes(t) && t.name !== sel.reactiveLeading);
+    const same = plain.find((t) => asset(t.name) === mainAsset) ?? (plain.length === 1 ? plain[0] : undefined);
     if (same) reactive = specFor(same, sel, 'reactive', 'reactive meter');
+    else if (plain.length > 1) notes.push(`${rTags.length} reactive tags (${rTags.map((t) => t.name).join(', ')}): name them with --reactive (and --reactive-leading) for the power factor`);
+  }
+  if (!reactiveLeading && !sel.reactiveLeading && leadLike.length === 1 && leadLike[0]!.name !== reactive?.tag) reactiveLeading = specFor(leadLike[0]!, sel, 'reactive', 'leading reactive meter');
+  let temperature: MeterSpec | undefined;
+  if (sel.temperature) temperature = specFor(need(sel.temperature, '--temperature'), sel, 'temperature', '--temperature');
+  else {
+    const outdoor = tags.filter((t) => cls(t)?.quantity === 'temperature' && /(outdoor|outside|ambient|weather|(^|[._/ -])oat([._/ -]|$)|outside_?air|air_?temp)/i.test(t.name));
+    if (outdoor.length === 1) {
+      temperature = specFor(outdoor[0]!, sel, 'temperature', 'outdoor temperature');
+      notes.push(`outdoor temperature: ${outdoor[0]!.name} (by its name; degree days become a baseline driver; --temperature chooses another)`);
+    }
   }
   let production: MeterSpec | undefined;
   if (sel.production) production = specFor(need(sel.production, '--production'), sel, 'production', '--production');
@@ -181,7 +225,17 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
       notes.push(`production state: ${p.name} (a flag that says when the plant produces)`);
     }
   }
-  return { main, checks, subs, ...(reactive ? { reactive } : {}), ...(production ? { production } : {}), ...(producing ? { producing } : {}), notes };
+  return {
+    main,
+    checks,
+    subs,
+    ...(reactive ? { reactive } : {}),
+    ...(reactiveLeading ? { reactiveLeading } : {}),
+    ...(temperature ? { temperature } : {}),
+    ...(production ? { production } : {}),
+    ...(producing ? { producing } : {}),
+    notes,
+  };
 }
 
 export interface StreamStats {
@@ -238,6 +292,8 @@ export interface EnergyData {
   checks: MeterSeries[];
   subs: MeterSeries[];
   reactive?: MeterSeries;
+  reactiveLeading?: MeterSeries;
+  temperature?: MeterSeries;
   production?: MeterSeries;
   producing?: MeterSeries;
   stats: StreamStats;
@@ -252,7 +308,7 @@ export async function collectEnergy(
 ): Promise<EnergyData> {
   const plan = planEnergy(cap.tags(), sel);
   const accs = new Map<string, MeterAccumulator>();
-  const all = [plan.main, ...plan.checks, ...plan.subs, plan.reactive, plan.production, plan.producing].filter((x): x is MeterSpec => x !== undefined);
+  const all = [plan.main, ...plan.checks, ...plan.subs, plan.reactive, plan.reactiveLeading, plan.temperature, plan.production, plan.producing].filter((x): x is MeterSpec => x !== undefined);
   const routes = new Map<string, (t: number, v: unknown, q: string | undefined) => void>();
   for (const spec of all) {
     if (accs.has(spec.tag)) continue;
@@ -270,6 +326,8 @@ export async function collectEnergy(
     checks: plan.checks.map(series).filter((m) => m.samples > 0),
     subs: plan.subs.map(series).filter((m) => m.samples > 0),
     ...(plan.reactive ? { reactive: series(plan.reactive) } : {}),
+    ...(plan.reactiveLeading ? { reactiveLeading: series(plan.reactiveLeading) } : {}),
+    ...(plan.temperature ? { temperature: series(plan.temperature) } : {}),
     ...(plan.production ? { production: series(plan.production) } : {}),
     ...(plan.producing ? { producing: series(plan.producing) } : {}),
     stats,

@@ -9,14 +9,16 @@ import type { CaptureIssue, CaptureRecord, SampleLine } from './types.js';
 import { createCaptureWriter, type WriterOptions } from './writer.js';
 
 /**
- * `iiot capture convert`: between the capture (JSONL, plain or gzip) and CSV, by file names.
+ * `iiot capture convert`: between the capture (JSONL, plain or gzip), CSV and Parquet, by file
+ * names (or --to).
  * - capture -> CSV long: time,tag,value[,quality][,source_time][,server_time][,extra]; the optional
  *   columns appear when any sample has them; `extra` holds every other field as JSON, so unknown
  *   fields survive a round trip through CSV;
  * - capture -> CSV wide: time and one column per tag (header order), one row per timestamp;
  * - CSV -> capture: `importCsv`;
- * - capture -> capture: re-encoded (plain <-> gzip, rotation), records kept as they are.
- * Events and raw messages have no place in CSV: they are counted and left out.
+ * - capture -> capture: re-encoded (plain <-> gzip, rotation), records kept as they are;
+ * - capture -> Parquet: typed columns (parquet.ts).
+ * Events and raw messages have no place in CSV or Parquet: they are counted and left out.
  */
 
 export type ConvertKind = 'jsonl' | 'csv' | 'parquet';
@@ -31,6 +33,8 @@ export function kindOf(path: string): ConvertKind | undefined {
 
 export interface ConvertOptions {
   output: string;
+  /** the output format when the name does not say it */
+  to?: ConvertKind;
   layout?: 'long' | 'wide';
   /** CSV output */
   timeFormat?: CsvTimeFormat;
@@ -60,19 +64,19 @@ export interface ConvertResult {
   overwritten?: number;
   /** wide CSV: samples with a quality, which the wide layout cannot show */
   qualityDropped?: number;
+  /** Parquet: row groups written, and times finer than a microsecond (rounded to it) */
+  rowGroups?: number;
+  subMicrosecond?: number;
   issues: number;
   import?: CsvImportResult;
 }
 
-const PARQUET_HINT =
-  "DuckDB writes Parquet from a capture: duckdb -c \"COPY (SELECT * FROM read_json_auto('in.jsonl.gz') WHERE tag IS NOT NULL) TO 'out.parquet'\"";
-
 export async function convertCapture(inputs: readonly string[], opts: ConvertOptions): Promise<ConvertResult> {
   assertNotAnInput(opts.output, inputs);
   const from = inputs.map(kindOf);
-  const to = kindOf(opts.output);
-  if (to === undefined) throw usageError(`cannot tell the output format of ${opts.output}`, 'name it .jsonl, .jsonl.gz, .csv or .csv.gz');
-  if (to === 'parquet' || from.includes('parquet')) throw usageError('Parquet is not supported by iiot capture convert', PARQUET_HINT);
+  const to = opts.to ?? kindOf(opts.output);
+  if (to === undefined) throw usageError(`cannot tell the output format of ${opts.output}`, 'name it .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet, or give --to');
+  if (from.includes('parquet')) throw usageError(`${inputs[from.indexOf('parquet')]}: iiot reads captures and CSV, not Parquet`, 'read Parquet with DuckDB, Spark or pandas (docs/capture-format.md, "Parquet")');
   if (from.includes('csv')) {
     if (inputs.length !== 1) throw usageError('convert one CSV file at a time', 'run iiot capture import once per file');
     if (to !== 'jsonl') throw usageError(`${inputs[0]} is CSV already`, 'convert CSV to a capture (.jsonl or .jsonl.gz)');
@@ -84,6 +88,11 @@ export async function convertCapture(inputs: readonly string[], opts: ConvertOpt
     throw usageError(`cannot tell the format of ${bad}`, 'captures end in .jsonl or .jsonl.gz, CSV files in .csv');
   }
   if (to === 'jsonl') return recode(inputs, opts);
+  if (to === 'parquet') {
+    const { captureToParquet } = await import('./parquet.js');
+    const r = await captureToParquet(inputs, { output: opts.output, ...(opts.tags ? { tags: opts.tags } : {}), ...readOpts(opts) });
+    return { inputs: [...inputs], outputs: [opts.output], from: 'jsonl', to: 'parquet', samples: r.samples, rows: r.samples, rowGroups: r.rowGroups, subMicrosecond: r.subMicrosecond, leftOut: r.leftOut, issues: r.issues };
+  }
   return (opts.layout ?? 'long') === 'wide' ? toWideCsv(inputs, opts) : toLongCsv(inputs, opts);
 }
 

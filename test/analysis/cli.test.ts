@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { writeEnergyCapture, writeVibrationCapture } from './captures.js';
+import { writeEnergyCapture, writeMvCapture, writeVibrationCapture } from './captures.js';
 
 let dir: string;
 let energyFile: string;
 let vibFile: string;
 let expectedKwh: number;
+let mvFile: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'iiot-analyze-'));
@@ -16,6 +17,8 @@ beforeAll(() => {
   vibFile = join(dir, 'pumps.jsonl');
   expectedKwh = writeEnergyCapture(energyFile).kwh;
   writeVibrationCapture(vibFile);
+  mvFile = join(dir, 'mv.jsonl');
+  writeMvCapture(mvFile);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -74,6 +77,59 @@ describe('iiot analyze energy', () => {
   });
 });
 
+describe('iiot analyze energy: measurement and verification, interval-end CSV, site time zone', () => {
+  it('prints the baseline comparison and the ASHRAE G14 verdict in the terminal; drivers are day type and degree days', async () => {
+    const args = ['analyze', 'energy', mvFile, '--baseline-period', '2026-03-02..2026-04-05', '--report-period', '2026-04-06..2026-04-26'];
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^plant\.power \(power, kW\), 2026-03-02 00:00 to 2026-04-26 23:50 Europe\/Madrid/);
+    expect(r.stdout).toMatch(/2026-03 .* \(96\.8% of the month measured\)/); // 2 to 31 March of 31 days
+    expect(r.stdout).toMatch(/baseline comparison\n +period +days +kWh\/day/);
+    expect(r.stdout).toMatch(/model: daily kWh = .* fitted on 35 baseline days; drivers chosen by cross-validation \((workday \(1\) or not \(0\), heating degree days|heating degree days, workday \(1\) or not \(0\))\)/);
+    expect(r.stdout).toMatch(/ASHRAE Guideline 14 \(daily limits CV\(RMSE\) <= 30\.0%, \|NMBE\| <= 10\.0%\): MEETS; CV\(RMSE\) [\d.]+% and NMBE -?[\d.]+% out of sample \(leave-one-week-out, 5 folds\)/);
+    expect(r.stdout).toMatch(/report period: .* over 21 days: savings/);
+    expect(r.stdout).toMatch(/note: outdoor temperature: outdoor\.temperature \(by its name/);
+    const j = JSON.parse((await runCli([...args, '--json'])).stdout);
+    expect(j.tz).toBe('Europe/Madrid');
+    const g = j.baselines.regression;
+    expect(g.drivers.slice().sort()).toEqual(['hdd', 'workday']);
+    expect(g.normalisedSavings).toBeGreaterThan(0.08);
+    expect(g.normalisedSavings).toBeLessThan(0.12);
+    expect(j.totals.days.find((d: { day: string }) => d.day === '2026-03-29').coverage).toBeCloseTo(1, 6); // the 23-hour day is whole
+  });
+
+  it('capture import writes interval ends and the site zone into the header; analyze energy needs neither --interval-end nor --tz', async () => {
+    const csv = 'fixtures/analysis/steel-2018-01-01-to-07.csv';
+    const cap = join(dir, 'steel.jsonl');
+    const imp = await runCli(['capture', 'import', csv, '-o', cap, '--midnight-ends-day', '--tz', 'Asia/Seoul', '--unit', 'Usage_kWh=kWh', '--unit', 'Lagging_Current_Reactive_Power_kVarh=kvarh', '--unit', 'Leading_Current_Reactive_Power_kVarh=kvarh']);
+    expect(imp.code).toBe(0);
+    const header = JSON.parse(readFileSync(cap, 'utf8').split('\n')[0]!);
+    expect(header.metadata.timezone).toBe('Asia/Seoul');
+    expect(header.tags.find((t: { name: string }) => t.name === 'Usage_kWh').interval).toEqual({ stamp: 'end', ms: 900_000 });
+    const j = JSON.parse((await runCli(['analyze', 'energy', cap, '--json'])).stdout);
+    expect(j.tz).toBe('Asia/Seoul');
+    expect(j.meter.kind).toBe('interval');
+    expect(j.totals.days.map((d: { day: string }) => d.day)).toEqual(['2018-01-01', '2018-01-02', '2018-01-03', '2018-01-04', '2018-01-05', '2018-01-06', '2018-01-07']);
+    expect(j.totals.months.map((m: { month: string }) => m.month)).toEqual(['2018-01']);
+    // independent: the largest row, whose time (local, the interval END) is 15 minutes after the interval starts
+    const rows = readFileSync(csv, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/).slice(1).map((l) => l.split(','));
+    const max = rows.reduce((a, b) => (Number(b[1]) > Number(a[1]) ? b : a));
+    const [dd, mm, yyyy, hh, mi] = /^(\d\d)\/(\d\d)\/(\d{4}) (\d\d):(\d\d)$/.exec(max[0]!)!.slice(1).map(Number) as number[];
+    const endUtc = Date.UTC(yyyy!, mm! - 1, dd!, hh! - 9, mi!); // Seoul is UTC+9
+    expect(j.demand.peak.kw).toBeCloseTo(4 * Number(max[1]), 6);
+    expect(Date.parse(j.demand.peak.at)).toBe(endUtc - 900_000);
+    expect(j.powerFactor.quadrant).toBe('lagging');
+    expect(j.powerFactor.leading.tag).toBe('Leading_Current_Reactive_Power_kVarh');
+    // the old behaviour, asked for: times read as interval starts move the peak 15 minutes and put the last interval into an 8th day
+    const start = JSON.parse((await runCli(['analyze', 'energy', cap, '--json', '--no-interval-end'])).stdout);
+    expect(Date.parse(start.demand.peak.at)).toBe(endUtc);
+    expect(start.totals.days.at(-1).day).toBe('2018-01-08');
+    // and without the site zone (UTC, as before) the first interval falls in December 2017
+    const utc = JSON.parse((await runCli(['analyze', 'energy', cap, '--json', '--tz', 'UTC', '--no-interval-end'])).stdout);
+    expect(utc.totals.months[0].month).toBe('2017-12');
+  });
+});
+
 describe('iiot analyze degradation', () => {
   it('--json: finds the degrading pump, leaves stopped periods out, gives the remaining life to zone C/D', async () => {
     const r = await runCli(['analyze', 'degradation', vibFile, '--json', '--threshold', 'zone:C/D', '--group', '2', '--foundation', 'rigid']);
@@ -90,7 +146,7 @@ describe('iiot analyze degradation', () => {
     expect(fan.status).toBe('healthy');
     expect(fan.statement).toMatch(/no degradation trend/);
     expect(j.iso.boundaries['C/D']).toBe(4.5);
-    expect(r.stderr).toMatch(/the capture says its site is in Europe\/Madrid/);
+    expect(r.stderr).toMatch(/times, days and hours in Europe\/Madrid, the capture's time zone/);
   });
 
   it('--fail-on degrading exits 1; a capture without vibration tags is a clear usage error', async () => {

@@ -127,10 +127,14 @@ describe('iiot capture (CLI)', () => {
     expect(back.records[0]).toEqual({ t: '2018-01-01T15:00:00.000Z', tag: 'Usage_kWh', v: 3.42 });
   });
 
-  it('convert refuses Parquet with a DuckDB recipe, and names unknown formats', async () => {
-    const pq = await runCli(['capture', 'convert', BASIC, '-o', file('x.parquet')]);
-    expect(pq.code).toBe(2);
-    expectCleanError(pq.stderr, /^iiot: error: Parquet is not supported by iiot capture convert$/);
-    expect(pq.stderr).toContain("read_json_auto('in.jsonl.gz')");
+  it('convert names an output format it cannot tell, and reads no Parquet', async () => {
+    const unknown = await runCli(['capture', 'convert', BASIC, '-o', file('x.orc')]);
+    expect(unknown.code).toBe(2);
+    expectCleanError(unknown.stderr, /^iiot: error: cannot tell the output format of .*x\.orc$/);
+    const pq = file('x.parquet');
+    expect((await runCli(['capture', 'convert', BASIC, '-o', pq, '-q'])).code).toBe(0);
+    const back = await runCli(['capture', 'convert', pq, '-o', file('y.jsonl')]);
+    expect(back.code).toBe(2);
+    expectCleanError(back.stderr, /^iiot: error: .*x\.parquet: iiot reads captures and CSV, not Parquet$/);
   });
 });

@@ -9,7 +9,8 @@ import { barChart, esc, heatMap, timeChart } from './svg.js';
 import { hbar, mdTable, sparkline } from './text.js';
 
 const kwhText = (x: number) => (Math.abs(x) >= 10_000 ? `${grouped(x / 1000, 1)} MWh` : `${grouped(x, 1)} kWh`);
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+/** "12.3%"; a value that rounds to zero is "0.0%", never "-0.0%". */
+const pct = (x: number) => `${(x * 100).toFixed(1).replace(/^-(0\.0)$/, '$1')}%`;
 
 function keyFacts(r: EnergyResult, tz: string): string[][] {
   const rows: string[][] = [];
@@ -20,7 +21,12 @@ function keyFacts(r: EnergyResult, tz: string): string[][] {
   rows.push(['base load', `${sig(r.baseLoad.primaryKw)} kW (${r.baseLoad.estimators[0]?.description ?? ''})`]);
   if (r.idle) rows.push(['while nothing is produced', `${kwhText(r.idle.kwh)} (${pct(r.idle.share)}), ${sig(r.idle.meanKw)} kW on average over ${grouped(r.idle.hours)} h`]);
   if (r.offShift) rows.push(['outside the shifts', `${kwhText(r.offShift.kwh)} (${pct(r.offShift.share)}), ${sig(r.offShift.meanKw)} kW on average`]);
-  if (r.powerFactor) rows.push(['power factor', `${r.powerFactor.overall.toFixed(3)} (${kwhText(r.totals.kwh)} and ${grouped(r.powerFactor.kvarh, 0)} kvarh)`]);
+  const pf = r.powerFactor;
+  if (pf) {
+    if (pf.leading) {
+      rows.push(['power factor', `${pf.overall.toFixed(3)} lagging (${grouped(pf.kvarh, 0)} kvarh), ${pf.leading.overall.toFixed(3)} leading (${grouped(pf.leading.kvarh, 0)} kvarh)${pf.net !== undefined ? `, ${pf.net.toFixed(3)} net` : ''}`]);
+    } else rows.push(['power factor', `${pf.overall.toFixed(3)} (${kwhText(r.totals.kwh)} and ${grouped(pf.kvarh, 0)} kvarh)`]);
+  }
   if (r.cost) rows.push(['cost', `${grouped(r.cost.total, 0)} ${r.cost.currency} (energy ${grouped(r.cost.energy, 0)}, demand ${grouped(r.cost.demand, 0)}, fixed ${grouped(r.cost.fixed, 0)}, reactive ${grouped(r.cost.reactive, 0)})`]);
   if (r.co2e) rows.push(['CO2e', `${grouped(r.co2e.kg / 1000, 1)} t at ${r.co2e.kgPerKwh} kg/kWh`]);
   for (const c of r.reconciliation ?? []) rows.push([`cross-check ${c.tag}`, `${c.kind}: ${kwhText(c.kwh)} against ${kwhText(c.mainKwh)} over the minutes both measured (${c.difference >= 0 ? '+' : ''}${(c.difference * 100).toFixed(2)}%)`]);
@@ -30,6 +36,50 @@ function keyFacts(r: EnergyResult, tz: string): string[][] {
   }
   return rows;
 }
+
+/** "1. statement (overlaps 3: not additive)". */
+function opportunityText(o: EnergyResult['opportunities'][number]): string {
+  return `${o.statement}${o.overlaps?.length ? ` (overlaps ${o.overlaps.join(', ')}: part of the same kWh, not to be added)` : ''}`;
+}
+
+const DRIVER_WORDS: Record<string, string> = {
+  units: 'units produced',
+  workday: 'workday (1) or not (0)',
+  operatingHours: 'operating hours',
+  hdd: 'heating degree days',
+  cdd: 'cooling degree days',
+};
+
+/** The baseline comparison in words and rows, shared by the terminal, Markdown and HTML. */
+function baselineParts(r: EnergyResult): { header: string[]; rows: string[][]; lines: string[] } {
+  const b = r.baselines!;
+  const header = ['period', 'days', 'kWh/day', 'kWh/unit', 'base kW', 'peak kW'];
+  const rows = b.periods.map((p) => [p.name, String(p.days), grouped(p.kwhPerDay, 0), p.kwhPerUnit !== undefined ? sig(p.kwhPerUnit) : '-', sig(p.baseLoadKw), sig(p.peakKw)]);
+  rows.push(['change', '', signed(b.change.kwhPerDay), b.change.kwhPerUnit !== undefined ? signed(b.change.kwhPerUnit) : '-', signed(b.change.baseLoadKw), signed(b.change.peakKw)]);
+  const lines: string[] = [];
+  const g = b.regression;
+  if (g) {
+    const eq = Object.entries(g.coefficients)
+      .map(([k, v]) => (k === 'intercept' ? sig(v) : `${sig(v)} x ${k}`))
+      .join(' + ')
+      .replace(/\+ -/g, '- ');
+    const others = g.considered.filter((c) => !c.chosen).map((c) => `${c.driver} (${c.why ?? 'not chosen'})`);
+    lines.push(
+      `model: daily kWh = ${eq}, fitted on ${g.days} baseline days; drivers chosen by cross-validation${g.drivers.length ? ` (${g.drivers.map((d) => DRIVER_WORDS[d] ?? d).join(', ')})` : ': none helps, the baseline is the mean day'}${others.length ? `; left out: ${others.join(', ')}` : ''}`,
+    );
+    const v = g.g14;
+    const cv = v.crossValidated;
+    lines.push(
+      `ASHRAE Guideline 14 (${v.granularity} limits CV(RMSE) <= ${pct(v.limits.cvRmse)}, |NMBE| <= ${pct(v.limits.nmbe)}): ${v.passes ? 'MEETS' : 'DOES NOT MEET'}; CV(RMSE) ${pct(cv.cvRmse)} and NMBE ${pct(cv.nmbe)} out of sample (${cv.scheme}, ${cv.folds} folds), in sample CV(RMSE) ${pct(v.cvRmse)}, R² ${v.r2.toFixed(2)}`,
+    );
+    lines.push(
+      `report period: ${grouped(g.actualKwh, 0)} kWh measured against ${grouped(g.predictedKwh, 0)} kWh expected from the baseline model over ${g.reportDays} days: savings ${grouped(g.savingsKwh, 0)} kWh (${pct(g.normalisedSavings)})${g.savingsUncertaintyKwh !== undefined ? `, ±${grouped(g.savingsUncertaintyKwh, 0)} kWh at 90% confidence (G14)` : ''}${v.passes ? '' : '; indicative only'}`,
+    );
+  }
+  return { header, rows, lines };
+}
+
+const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : '-');
 
 export function energyTerminal(r: EnergyResult, ctx: ReportContext, style: { bold: (s: string) => string; dim: (s: string) => string }): string {
   const tz = ctx.tz;
@@ -45,16 +95,24 @@ export function energyTerminal(r: EnergyResult, ctx: ReportContext, style: { bol
   if (r.totals.months.length > 1) {
     const max = Math.max(...r.totals.months.map((m) => m.kwh));
     lines.push('');
-    for (const m of r.totals.months) lines.push(`  ${m.month}  ${hbar(m.kwh, max, 30).padEnd(30)}  ${kwhText(m.kwh)}${m.peakKw !== undefined ? `, peak ${sig(m.peakKw)} kW` : ''}`);
+    for (const m of r.totals.months) lines.push(`  ${m.month}  ${hbar(m.kwh, max, 30).padEnd(30)}  ${kwhText(m.kwh)}${m.peakKw !== undefined ? `, peak ${sig(m.peakKw)} kW` : ''}${m.coverage < 0.99 ? style.dim(` (${pct(m.coverage)} of the month measured)`) : ''}`);
   }
   const prof = r.profile.kw;
   lines.push('', '  load profile (mean kW, hour of day 0..23)');
   const flat = prof.flat().filter((x): x is number => x !== null);
   const range: [number, number] = [Math.min(...flat), Math.max(...flat)];
   r.profile.weekdays.forEach((d, i) => lines.push(`  ${d}  ${sparkline(prof[i]!.map((x) => x ?? Number.NaN), 24, range)}`));
+  if (r.baselines) {
+    const b = baselineParts(r);
+    lines.push('', style.bold('baseline comparison'));
+    const widths = b.header.map((h, i) => Math.max(h.length, ...b.rows.map((x) => x[i]!.length)));
+    const fmtRow = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
+    lines.push(fmtRow(b.header), ...b.rows.map(fmtRow));
+    for (const l of b.lines) lines.push(`  ${l}`);
+  }
   if (r.opportunities.length) {
     lines.push('', style.bold('opportunities'));
-    for (const o of r.opportunities) lines.push(`  ${o.rank}. ${o.statement}`);
+    for (const o of r.opportunities) lines.push(`  ${o.rank}. ${opportunityText(o)}`);
   }
   for (const n of r.notes) lines.push(style.dim(`note: ${n}`));
   return lines.join('\n');
@@ -67,7 +125,7 @@ export function energyMarkdown(r: EnergyResult, ctx: ReportContext): string {
   out.push(mdTable(['', ''], keyFacts(r, tz)), '');
   if (r.opportunities.length) {
     out.push('## Opportunities', '');
-    for (const o of r.opportunities) out.push(`${o.rank}. ${o.statement}.`);
+    for (const o of r.opportunities) out.push(`${o.rank}. ${opportunityText(o)}.`);
     out.push('');
   }
   out.push('## Months', '', mdTable(['month', 'kWh', 'peak kW', 'PF', 'measured'], r.totals.months.map((m) => [m.month, grouped(m.kwh, 0), m.peakKw !== undefined ? sig(m.peakKw) : '-', m.pf !== undefined ? m.pf.toFixed(3) : '-', pct(m.coverage)]), ['l', 'r', 'r', 'r', 'r']), '');
@@ -84,17 +142,9 @@ export function energyMarkdown(r: EnergyResult, ctx: ReportContext): string {
 }
 
 function baselineMd(r: EnergyResult): string[] {
-  const b = r.baselines!;
-  const out = ['## Baseline comparison', '', mdTable(['period', 'days', 'kWh/day', 'kWh/unit', 'base kW', 'peak kW'], b.periods.map((p) => [p.name, String(p.days), grouped(p.kwhPerDay, 0), p.kwhPerUnit !== undefined ? sig(p.kwhPerUnit) : '-', sig(p.baseLoadKw), sig(p.peakKw)]), ['l', 'r', 'r', 'r', 'r', 'r']), ''];
-  const g = b.regression;
-  if (g) {
-    out.push(
-      `Regression baseline (daily kWh = ${Object.entries(g.coefficients).map(([k, v]) => `${sig(v)}${k === 'intercept' ? '' : ` x ${k}`}`).join(' + ')}): R² ${g.g14.r2.toFixed(2)}, CV(RMSE) ${pct(g.g14.cvRmse)}, NMBE ${pct(g.g14.nmbe)}; ASHRAE Guideline 14 (${g.g14.granularity}: CV(RMSE) <= ${pct(g.g14.limits.cvRmse)}, |NMBE| <= ${pct(g.g14.limits.nmbe)}, R² >= ${g.g14.limits.r2}): ${g.g14.passes ? 'meets' : 'does not meet'}.`,
-      '',
-      `Report period: ${grouped(g.actualKwh, 0)} kWh measured against ${grouped(g.predictedKwh, 0)} kWh expected from the baseline model: savings ${grouped(g.savingsKwh, 0)} kWh (${pct(g.normalisedSavings)} normalised)${g.savingsUncertaintyKwh !== undefined ? `, ±${grouped(g.savingsUncertaintyKwh, 0)} kWh at 90% confidence (G14)` : ''}.`,
-    );
-  }
-  return out;
+  const b = baselineParts(r);
+  const cap = (x: string) => x.charAt(0).toUpperCase() + x.slice(1);
+  return ['## Baseline comparison', '', mdTable(b.header, b.rows, ['l', 'r', 'r', 'r', 'r', 'r']), '', ...b.lines.flatMap((l) => [`${cap(l)}.`, ''])];
 }
 
 export function energyHtml(r: EnergyResult, ctx: ReportContext): string {
@@ -102,7 +152,7 @@ export function energyHtml(r: EnergyResult, ctx: ReportContext): string {
   const tzOffset = (ms: number) => offsetMinutes(ms, tz) * 60_000;
   const p: string[] = [];
   p.push(htmlTable(['', ''], keyFacts(r, tz)));
-  if (r.opportunities.length) p.push(`<h2>Opportunities</h2><ol>${r.opportunities.map((o) => `<li class="opp">${esc(o.statement)}.</li>`).join('')}</ol>`);
+  if (r.opportunities.length) p.push(`<h2>Opportunities</h2><ol>${r.opportunities.map((o) => `<li class="opp">${esc(opportunityText(o))}.</li>`).join('')}</ol>`);
   const days = r.totals.days;
   p.push('<h2>Daily energy</h2>');
   p.push(barChart({ title: 'daily energy (kWh)', yLabel: 'kWh', labels: days.map((d) => d.day), values: days.map((d) => d.kwh), highlight: days.map((d) => d.coverage < 0.9) }));
@@ -139,9 +189,9 @@ export function energyHtml(r: EnergyResult, ctx: ReportContext): string {
   if (r.cost) p.push('<h2>Cost</h2>', htmlTable(['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billed peak kW'], r.cost.monthly.map((m) => [m.month, grouped(m.energy, 0), grouped(m.demand, 0), grouped(m.fixed, 0), grouped(m.reactive, 0), grouped(m.total, 0), sig(m.billedPeakKw)]), [false, true, true, true, true, true, true]));
   if (r.subMeters?.length) p.push('<h2>Sub-meters</h2>', htmlTable(['meter', 'kWh', 'share', 'kW while idle'], r.subMeters.map((x) => [x.tag, grouped(x.kwh, 0), pct(x.share), x.idleMeanKw !== undefined ? sig(x.idleMeanKw) : '-']), [false, true, true, true]));
   if (r.baselines) {
-    const md = baselineMd(r);
-    p.push('<h2>Baseline comparison</h2>', htmlTable(['period', 'days', 'kWh/day', 'kWh/unit', 'base kW', 'peak kW'], r.baselines.periods.map((x) => [x.name, String(x.days), grouped(x.kwhPerDay, 0), x.kwhPerUnit !== undefined ? sig(x.kwhPerUnit) : '-', sig(x.baseLoadKw), sig(x.peakKw)]), [false, true, true, true, true, true]));
-    for (const line of md.slice(4)) if (line) p.push(`<p>${esc(line)}</p>`);
+    const b = baselineParts(r);
+    p.push('<h2>Baseline comparison</h2>', htmlTable(b.header, b.rows, [false, true, true, true, true, true]));
+    for (const line of b.lines) p.push(`<p>${esc(line.charAt(0).toUpperCase() + line.slice(1))}.</p>`);
   }
   if (r.notes.length) p.push('<h2>Notes on the data</h2>', htmlList(r.notes));
   return htmlPage(`Energy: ${ctx.file}`, `${ctx.tool}, ${ctx.generated}; meter ${r.meter.tag}; times in ${tz}`, p.join('\n'));
