@@ -357,4 +357,70 @@ export function register(program: Command): void {
         return runEnergy(io, opts);
       }),
     );
+  registerFleet(analyze);
+}
+
+/** `iiot analyze fleet train|predict`: options in src/fleet/options.ts, the work in src/fleet/run.ts (imported lazily). */
+function registerFleet(analyze: Command): void {
+  const fleet = analyze
+    .command('fleet')
+    .summary('remaining life learned from a fleet\'s run-to-failure histories: train a model, predict with intervals')
+    .description(
+      'Learns remaining useful life from run-to-failure histories of machines of one type (NASA C-MAPSS text files as ' +
+        'published, or iiot captures, one asset each) and predicts it, with an interval, for running ones. Hyper-parameters ' +
+        'are chosen by cross-validation on the training histories and recorded in the model file (docs/fleet-model.md).',
+    );
+  fleet
+    .command('train')
+    .summary('learn a fleet model from run-to-failure histories')
+    .argument('<histories...>', 'run-to-failure histories: C-MAPSS text files (plain or .gz) or captures, one asset each, each ending at its failure')
+    .requiredOption('-o, --output <file>', 'the model file to write (JSON)')
+    .option('--format <format>', 'cmapss, capture or auto (by the file name and content)', 'auto')
+    .option('--setting <tag>', 'captures: an operating-setting tag (repeatable); cycles are grouped by their rounded settings', collect)
+    .option('--sensor <tag>', 'captures: a sensor tag (repeatable; default: every other numeric tag)', collect)
+    .option('--step <duration>', 'captures: the time step that plays the part of a cycle (default: the typical sample spacing)')
+    .option('--cap <n>', 'the largest remaining life the model is taught: cycles (default 125), or for captures steps or a duration (default: 60% of the median life)')
+    .option('--model <kind>', 'gbdt (gradient-boosted trees) or ridge', 'gbdt')
+    .option('--folds <n>', 'cross-validation folds (by unit)', '5')
+    .option('--depth <list>', 'gbdt: tree depths to try', '4,6')
+    .option('--trees <list>', 'gbdt: numbers of trees to try', '100,200,300,400,500')
+    .option('--learning-rate <x>', 'gbdt: learning rate', '0.05')
+    .option('--min-leaf <n>', 'gbdt: fewest rows in a leaf', '20')
+    .option('--ridge <list>', 'ridge: penalties to try', '1,10,100')
+    .option('--min-history <n>', 'cross-validation: first cut after this many cycles or steps', '30')
+    .option('--stride <n>', 'cross-validation: a cut every n cycles or steps', '5')
+    .option('--setting-decimals <n>', 'decimals the settings are rounded to when grouping operating conditions', '0')
+    .option('--seed <n>', 'seed of the fold assignment and row sampling', '42')
+    .addHelpText(
+      'after',
+      examples(
+        'iiot analyze fleet train train_FD001.txt.gz --format cmapss -o fd001-model.json',
+        'iiot analyze fleet train pump-*.jsonl.gz --setting pump.speed --step 1h -o pumps-model.json --json',
+      ),
+    )
+    .action(
+      action<import('../src/fleet/options.js').FleetTrainFlags>(async (io: IO, flags, args) => {
+        const { fleetTrainOptions } = await import('../src/fleet/options.js');
+        const { runFleetTrain } = await import('../src/fleet/run.js');
+        return runFleetTrain(io, fleetTrainOptions(flags, args));
+      }),
+    );
+  fleet
+    .command('predict')
+    .summary('remaining life of running units, with intervals, from a fleet model')
+    .argument('<model>', 'a model file written by `iiot analyze fleet train`')
+    .argument('<histories...>', 'histories of running units, of the same kind as the training ones')
+    .option('--format <format>', "cmapss, capture or auto (the model's)", 'auto')
+    .option('--level <pct>', 'interval level: 50%, 80%, 90% or 95%', '80%')
+    .addHelpText(
+      'after',
+      examples('iiot analyze fleet predict fd001-model.json test_FD001.txt.gz', 'iiot analyze fleet predict pumps-model.json pump7.jsonl.gz --level 90% --json'),
+    )
+    .action(
+      action<import('../src/fleet/options.js').FleetPredictFlags>(async (io: IO, flags, args) => {
+        const { fleetPredictOptions } = await import('../src/fleet/options.js');
+        const { runFleetPredict } = await import('../src/fleet/run.js');
+        return runFleetPredict(io, fleetPredictOptions(flags, args));
+      }),
+    );
 }
