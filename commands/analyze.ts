@@ -37,6 +37,9 @@ interface DegradationFlags extends CommonFlags {
   block?: string;
   band?: string;
   failOn?: string;
+  kind?: string[];
+  decision?: string;
+  intervalSpread?: string;
   /** commander: --running <tag> sets a string, --no-running sets false */
   running?: string | boolean;
 }
@@ -139,7 +142,7 @@ export function degradationOptions(f: DegradationFlags, files: string[]) {
   const stat = f.stat ?? 'median';
   if (!['median', 'mean', 'max', 'p95', 'rms', 'min'].includes(stat)) throw usageError(`--stat ${stat}: write median, mean, max, p95 or rms`);
   const onset = f.onset ?? 'cusum';
-  if (onset !== 'cusum' && onset !== 'k-of-n') throw usageError(`--onset ${onset}: write cusum or k-of-n`);
+  if (onset !== 'cusum' && onset !== 'k-of-n' && onset !== '3-sigma') throw usageError(`--onset ${onset}: write cusum, k-of-n or 3-sigma`);
   let band: [number, number] | undefined;
   if (f.band !== undefined) {
     const m = /^(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*(hz)?$/i.exec(f.band.trim());
@@ -149,6 +152,17 @@ export function degradationOptions(f: DegradationFlags, files: string[]) {
   const failOn = f.failOn;
   if (failOn !== undefined && !['watch', 'degrading', 'above-threshold'].includes(failOn)) throw usageError(`--fail-on ${failOn}: write watch, degrading or above-threshold`);
   const baseline = f.baseline !== undefined ? period(f.baseline, '--baseline', c.tz) : undefined;
+  const kinds = pairs(f.kind, '--kind', 'Bearing1_ch1_kurt=excess-kurtosis');
+  const KINDS = ['level', 'rms', 'peak', 'kurtosis', 'excess-kurtosis', 'crest-factor', 'skewness'];
+  for (const [tag, k] of Object.entries(kinds)) if (!KINDS.includes(k)) throw usageError(`--kind ${tag}=${k}: write ${KINDS.slice(0, -1).join(', ')} or ${KINDS[KINDS.length - 1]}`);
+  const positive = (text: string | undefined, what: string) => {
+    if (text === undefined) return undefined;
+    const x = Number(text);
+    if (!(x > 0)) throw usageError(`${what} ${text}: write a number above zero`);
+    return x;
+  };
+  const decision = positive(f.decision, '--decision');
+  const spread = positive(f.intervalSpread, '--interval-spread');
   return {
     ...c,
     fuse: f.fuse === true,
@@ -159,12 +173,14 @@ export function degradationOptions(f: DegradationFlags, files: string[]) {
       ...(f.block ? { blockMs: parseDuration(f.block, '--block') } : {}),
       ...(band ? { band } : {}),
       units: c.units,
+      kinds: kinds as Record<string, import('../src/analysis/source.js').FeatureKind>,
     },
     analysis: {
       ...(f.window ? { windowMs: parseDuration(f.window, '--window') } : {}),
       stat: stat as 'median',
       ...(baseline ? { baseline: { from: baseline[0], to: baseline[1] } } : {}),
-      onset: { method: onset as 'cusum' | 'k-of-n', ...(f.allowance ? { allowance: fraction(f.allowance, '--allowance') } : {}) },
+      onset: { method: onset as 'cusum' | 'k-of-n' | '3-sigma', ...(f.allowance ? { allowance: fraction(f.allowance, '--allowance') } : {}), ...(decision !== undefined ? { h: decision } : {}) },
+      ...(spread !== undefined ? { spread } : {}),
       ...(threshold ? { threshold } : {}),
       ...(group !== undefined || f.foundation !== undefined || threshold?.kind === 'zone' ? { iso: { group: (group ?? 2) as 1 | 2 | 3 | 4, foundation: foundation as 'rigid' | 'flexible' } } : {}),
       ...(f.changeWindow ? { changeWindowMs: parseDuration(f.changeWindow, '--change-window') } : {}),
@@ -279,17 +295,20 @@ export function register(program: Command): void {
           '(faster than 100 Hz, or waveform arrays) give RMS, peak, crest factor and kurtosis per block.',
       )
       .argument('<file...>', 'capture file(s), read in order as one capture')
-      .option('--tag <name>', 'analyse this tag (repeatable; default: every vibration and temperature tag)', collect)
+      .option('--tag <name>', 'analyse this tag (repeatable; default: every vibration and temperature tag, and unitless tags named ..._rms, ..._kurtosis, ..._crest_factor, ..._skewness, ..._peak)', collect)
       .option('--threshold <t>', 'remaining life to: a value ("7.1mm/s"), a zone boundary ("zone:C/D") or a multiple of the baseline ("2x")')
       .option('--group <n>', 'ISO 10816-3 machine group for zones: 1 (300 kW-50 MW), 2 (15-300 kW), 3/4 (pumps)', '2')
       .option('--foundation <kind>', 'ISO 10816-3 foundation: rigid or flexible', 'rigid')
-      .option('--window <duration>', 'window of the indicator statistic (default: automatic, at most 1h)')
+      .option('--window <duration>', 'window of the indicator statistic (default: automatic, from the sampling and the span)')
       .option('--stat <stat>', 'statistic per window: median, mean, max, p95', 'median')
       .option('--baseline <period>', 'healthy baseline period FROM..TO (default: automatic, the first quarter)')
-      .option('--onset <method>', 'onset detector: cusum or k-of-n', 'cusum')
+      .option('--onset <method>', 'onset detector: cusum, k-of-n, or 3-sigma (the textbook rule, for comparison)', 'cusum')
       .option('--allowance <pct>', 'onset: sustained rises below this never count (default 20%)')
+      .option('--decision <x>', 'onset: evidence needed, in ln-units x windows (default 0.3: with at most 0.05 counted a window, 6 windows)')
+      .option('--kind <tag=kind>', 'what a unitless tag is: level, rms, peak, kurtosis, excess-kurtosis, crest-factor or skewness (default: from its name) (repeatable)', collect)
+      .option('--interval-spread <x>', 'remaining life: widen the interval in log time by this factor (default: the calibrated one, docs/analysis.md)')
       .option('--level <pct>', 'interval level for forecasts and remaining life', '80%')
-      .option('--change-window <duration>', 'report the change over this window', '48h')
+      .option('--change-window <duration>', 'report the change over this window (default: 48h, or a quarter of a shorter record)')
       .option('--fuse', 'fuse the selected indicators into one health index (for multi-sensor machines)')
       .option('--running <tag>', 'the running flag whose "off" samples are left out (default: each asset\'s X.running, X.on ...)')
       .option('--no-running', 'keep the samples taken while a machine was stopped')
