@@ -60,9 +60,13 @@ export function degradationTerminal(res: DegradationResult, ctx: ReportContext, 
     lines.push(`  ${r.statement}`);
     for (const n of r.notes) lines.push(style.dim(`  note: ${n}`));
   }
+  const multi = (res.assets ?? []).filter((a) => a.indicators.length > 1);
+  if (multi.length) {
+    lines.push(style.bold('assets (the earliest onset of their indicators)'));
+    for (const a of multi) lines.push(`  ${a.name}  ${colour(a.status, STATUS_WORDS[a.status])}${a.onset ? `  onset confirmed ${localTime(a.onset.alarmAt, ctx.tz)} by ${a.onset.indicator}` : ''}`);
+  }
   lines.push(style.dim(paramLine(res)));
   if (res.iso) lines.push(style.dim(`zones: ${res.iso.standard}, group ${res.iso.group}, ${res.iso.foundation}: A/B ${res.iso.boundaries['A/B']}, B/C ${res.iso.boundaries['B/C']}, C/D ${res.iso.boundaries['C/D']} mm/s`));
-  void ctx;
   return lines.join('\n');
 }
 
@@ -94,6 +98,10 @@ export function degradationMarkdown(res: DegradationResult, ctx: ReportContext):
     ),
     '',
   );
+  const multi = (res.assets ?? []).filter((a) => a.indicators.length > 1);
+  if (multi.length) {
+    out.push(mdTable(['asset', 'status', 'onset confirmed', 'by', 'indicators'], multi.map((a) => [a.name, STATUS_WORDS[a.status], a.onset ? localTime(a.onset.alarmAt, ctx.tz) : '-', a.onset?.indicator ?? '-', a.indicators.join(', ')])), '');
+  }
   for (const r of res.indicators) {
     out.push(`## ${r.name}`, '', `> ${r.statement}`, '');
     if (r.points.v.length) out.push('```', `${sparkline(r.points.v, 72)}`, `${localTime(r.points.t[0]!, ctx.tz)} .. ${localTime(r.points.t[r.points.t.length - 1]!, ctx.tz)}, ${sig(Math.min(...r.points.v))}..${sig(Math.max(...r.points.v))}${unitOf(r)}, windows of ${spanHours(r.windowMs / 3_600_000)} (${r.stat})`, '```', '');
