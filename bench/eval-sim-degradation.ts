@@ -75,7 +75,7 @@ for (const s of SCALES) {
     iiot(['sim', '--generate', '--plant', plant, '--span', s.span, '--interval', s.interval, '--seed', String(seed), '--tags', '*.vibration,*.running,*.bearingTemp', '-o', file]);
     const header = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8').split('\n', 1)[0]!);
     const truth = (header.metadata.groundTruth as Truth).bearings[0]!;
-    const start = Date.parse(header.created);
+    const start = Date.parse(header.sources[0].options.start); // the first sample (header.created is when the file was written)
     const onsetTrue = Date.parse(truth.onset);
     const failure = Date.parse(truth.failure);
     const life = failure - start;
@@ -112,7 +112,7 @@ for (const s of SCALES) {
       summary.covered += covered;
       summary.predictions += n;
       rulRows.push(`| ${s.name} | ${seed} | ${n} | ${Number.isFinite(ratios[2]!) ? ratios[2]!.toFixed(2) : 'none'} | ${covered}/${n} |`);
-    } else summary.alarmedBeforeEnd += 0;
+    }
     onsetRows.push(`| ${s.name} | ${seed} | ${j.indicators.find((i: { tag: string }) => i.tag === truth.tag).windowMs / 1000} s | ${alarmCell} | ${frac} | ${healthy.length ? healthy.join(', ') : 'none'} |`);
   }
 }
