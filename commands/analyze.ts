@@ -37,6 +37,9 @@ interface DegradationFlags extends CommonFlags {
   block?: string;
   band?: string;
   failOn?: string;
+  kind?: string[];
+  decision?: string;
+  intervalSpread?: string;
   /** commander: --running <tag> sets a string, --no-running sets false */
   running?: string | boolean;
 }
@@ -145,7 +148,7 @@ export function degradationOptions(f: DegradationFlags, files: string[], siteTz?
   const stat = f.stat ?? 'median';
   if (!['median', 'mean', 'max', 'p95', 'rms', 'min'].includes(stat)) throw usageError(`--stat ${stat}: write median, mean, max, p95 or rms`);
   const onset = f.onset ?? 'cusum';
-  if (onset !== 'cusum' && onset !== 'k-of-n') throw usageError(`--onset ${onset}: write cusum or k-of-n`);
+  if (onset !== 'cusum' && onset !== 'k-of-n' && onset !== '3-sigma') throw usageError(`--onset ${onset}: write cusum, k-of-n or 3-sigma`);
   let band: [number, number] | undefined;
   if (f.band !== undefined) {
     const m = /^(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*(hz)?$/i.exec(f.band.trim());
@@ -155,6 +158,17 @@ export function degradationOptions(f: DegradationFlags, files: string[], siteTz?
   const failOn = f.failOn;
   if (failOn !== undefined && !['watch', 'degrading', 'above-threshold'].includes(failOn)) throw usageError(`--fail-on ${failOn}: write watch, degrading or above-threshold`);
   const baseline = f.baseline !== undefined ? period(f.baseline, '--baseline', c.tz) : undefined;
+  const kinds = pairs(f.kind, '--kind', 'Bearing1_ch1_kurt=excess-kurtosis');
+  const KINDS = ['level', 'rms', 'peak', 'kurtosis', 'excess-kurtosis', 'crest-factor', 'skewness'];
+  for (const [tag, k] of Object.entries(kinds)) if (!KINDS.includes(k)) throw usageError(`--kind ${tag}=${k}: write ${KINDS.slice(0, -1).join(', ')} or ${KINDS[KINDS.length - 1]}`);
+  const positive = (text: string | undefined, what: string) => {
+    if (text === undefined) return undefined;
+    const x = Number(text);
+    if (!(x > 0)) throw usageError(`${what} ${text}: write a number above zero`);
+    return x;
+  };
+  const decision = positive(f.decision, '--decision');
+  const spread = positive(f.intervalSpread, '--interval-spread');
   return {
     ...c,
     fuse: f.fuse === true,
@@ -165,12 +179,14 @@ export function degradationOptions(f: DegradationFlags, files: string[], siteTz?
       ...(f.block ? { blockMs: parseDuration(f.block, '--block') } : {}),
       ...(band ? { band } : {}),
       units: c.units,
+      kinds: kinds as Record<string, import('../src/analysis/source.js').FeatureKind>,
     },
     analysis: {
       ...(f.window ? { windowMs: parseDuration(f.window, '--window') } : {}),
       stat: stat as 'median',
       ...(baseline ? { baseline: { from: baseline[0], to: baseline[1] } } : {}),
-      onset: { method: onset as 'cusum' | 'k-of-n', ...(f.allowance ? { allowance: fraction(f.allowance, '--allowance') } : {}) },
+      onset: { method: onset as 'cusum' | 'k-of-n' | '3-sigma', ...(f.allowance ? { allowance: fraction(f.allowance, '--allowance') } : {}), ...(decision !== undefined ? { h: decision } : {}) },
+      ...(spread !== undefined ? { spread } : {}),
       ...(threshold ? { threshold } : {}),
       ...(group !== undefined || f.foundation !== undefined || threshold?.kind === 'zone' ? { iso: { group: (group ?? 2) as 1 | 2 | 3 | 4, foundation: foundation as 'rigid' | 'flexible' } } : {}),
       ...(f.changeWindow ? { changeWindowMs: parseDuration(f.changeWindow, '--change-window') } : {}),
@@ -298,17 +314,20 @@ export function register(program: Command): void {
           '(faster than 100 Hz, or waveform arrays) give RMS, peak, crest factor and kurtosis per block.',
       )
       .argument('<file...>', 'capture file(s), read in order as one capture')
-      .option('--tag <name>', 'analyse this tag (repeatable; default: every vibration and temperature tag)', collect)
+      .option('--tag <name>', 'analyse this tag (repeatable; default: every vibration and temperature tag, and unitless tags named ..._rms, ..._kurtosis, ..._crest_factor, ..._skewness, ..._peak)', collect)
       .option('--threshold <t>', 'remaining life to: a value ("7.1mm/s"), a zone boundary ("zone:C/D") or a multiple of the baseline ("2x")')
       .option('--group <n>', 'ISO 10816-3 machine group for zones: 1 (300 kW-50 MW), 2 (15-300 kW), 3/4 (pumps)', '2')
       .option('--foundation <kind>', 'ISO 10816-3 foundation: rigid or flexible', 'rigid')
-      .option('--window <duration>', 'window of the indicator statistic (default: automatic, at most 1h)')
+      .option('--window <duration>', 'window of the indicator statistic (default: automatic, from the sampling and the span)')
       .option('--stat <stat>', 'statistic per window: median, mean, max, p95', 'median')
       .option('--baseline <period>', 'healthy baseline period FROM..TO (default: automatic, the first quarter)')
-      .option('--onset <method>', 'onset detector: cusum or k-of-n', 'cusum')
+      .option('--onset <method>', 'onset detector: cusum, k-of-n, or 3-sigma (the textbook rule, for comparison)', 'cusum')
       .option('--allowance <pct>', 'onset: sustained rises below this never count (default 20%)')
+      .option('--decision <x>', 'onset: evidence needed, in ln-units x windows (default 0.3: with at most 0.05 counted a window, 6 windows)')
+      .option('--kind <tag=kind>', 'what a unitless tag is: level, rms, peak, kurtosis, excess-kurtosis, crest-factor or skewness (default: from its name) (repeatable)', collect)
+      .option('--interval-spread <x>', 'remaining life: widen the interval in log time by this factor (default: the calibrated one, docs/analysis.md)')
       .option('--level <pct>', 'interval level for forecasts and remaining life', '80%')
-      .option('--change-window <duration>', 'report the change over this window', '48h')
+      .option('--change-window <duration>', 'report the change over this window (default: 48h, or a quarter of a shorter record)')
       .option('--fuse', 'fuse the selected indicators into one health index (for multi-sensor machines)')
       .option('--running <tag>', 'the running flag whose "off" samples are left out (default: each asset\'s X.running, X.on ...)')
       .option('--no-running', 'keep the samples taken while a machine was stopped')
@@ -379,6 +398,72 @@ export function register(program: Command): void {
         const opts = energyOptions(flags, args, flags.tz === undefined ? await (await import('../src/analysis/site-tz.js')).captureTimeZone(io, args) : undefined);
         const { runEnergy } = await import('../src/analysis/command.js');
         return runEnergy(io, opts);
+      }),
+    );
+  registerFleet(analyze);
+}
+
+/** `iiot analyze fleet train|predict`: options in src/fleet/options.ts, the work in src/fleet/run.ts (imported lazily). */
+function registerFleet(analyze: Command): void {
+  const fleet = analyze
+    .command('fleet')
+    .summary('remaining life learned from a fleet\'s run-to-failure histories: train a model, predict with intervals')
+    .description(
+      'Learns remaining useful life from run-to-failure histories of machines of one type (NASA C-MAPSS text files as ' +
+        'published, or iiot captures, one asset each) and predicts it, with an interval, for running ones. Hyper-parameters ' +
+        'are chosen by cross-validation on the training histories and recorded in the model file (docs/fleet-model.md).',
+    );
+  fleet
+    .command('train')
+    .summary('learn a fleet model from run-to-failure histories')
+    .argument('<histories...>', 'run-to-failure histories: C-MAPSS text files (plain or .gz) or captures, one asset each, each ending at its failure')
+    .requiredOption('-o, --output <file>', 'the model file to write (JSON)')
+    .option('--format <format>', 'cmapss, capture or auto (by the file name and content)', 'auto')
+    .option('--setting <tag>', 'captures: an operating-setting tag (repeatable); cycles are grouped by their rounded settings', collect)
+    .option('--sensor <tag>', 'captures: a sensor tag (repeatable; default: every other numeric tag)', collect)
+    .option('--step <duration>', 'captures: the time step that plays the part of a cycle (default: the typical sample spacing)')
+    .option('--cap <n>', 'the largest remaining life the model is taught: cycles (default 125), or for captures steps or a duration (default: 60% of the median life)')
+    .option('--model <kind>', 'gbdt (gradient-boosted trees) or ridge', 'gbdt')
+    .option('--folds <n>', 'cross-validation folds (by unit)', '5')
+    .option('--depth <list>', 'gbdt: tree depths to try', '4,6')
+    .option('--trees <list>', 'gbdt: numbers of trees to try', '100,200,300,400,500')
+    .option('--learning-rate <x>', 'gbdt: learning rate', '0.05')
+    .option('--min-leaf <n>', 'gbdt: fewest rows in a leaf', '20')
+    .option('--ridge <list>', 'ridge: penalties to try', '1,10,100')
+    .option('--min-history <n>', 'cross-validation: first cut after this many cycles or steps', '30')
+    .option('--stride <n>', 'cross-validation: a cut every n cycles or steps', '5')
+    .option('--setting-decimals <n>', 'decimals the settings are rounded to when grouping operating conditions', '0')
+    .option('--seed <n>', 'seed of the fold assignment and row sampling', '42')
+    .addHelpText(
+      'after',
+      examples(
+        'iiot analyze fleet train train_FD001.txt.gz --format cmapss -o fd001-model.json',
+        'iiot analyze fleet train pump-*.jsonl.gz --setting pump.speed --step 1h -o pumps-model.json --json',
+      ),
+    )
+    .action(
+      action<import('../src/fleet/options.js').FleetTrainFlags>(async (io: IO, flags, args) => {
+        const { fleetTrainOptions } = await import('../src/fleet/options.js');
+        const { runFleetTrain } = await import('../src/fleet/run.js');
+        return runFleetTrain(io, fleetTrainOptions(flags, args));
+      }),
+    );
+  fleet
+    .command('predict')
+    .summary('remaining life of running units, with intervals, from a fleet model')
+    .argument('<model>', 'a model file written by `iiot analyze fleet train`')
+    .argument('<histories...>', 'histories of running units, of the same kind as the training ones')
+    .option('--format <format>', "cmapss, capture or auto (the model's)", 'auto')
+    .option('--level <pct>', 'interval level: 50%, 80%, 90% or 95%', '80%')
+    .addHelpText(
+      'after',
+      examples('iiot analyze fleet predict fd001-model.json test_FD001.txt.gz', 'iiot analyze fleet predict pumps-model.json pump7.jsonl.gz --level 90% --json'),
+    )
+    .action(
+      action<import('../src/fleet/options.js').FleetPredictFlags>(async (io: IO, flags, args) => {
+        const { fleetPredictOptions } = await import('../src/fleet/options.js');
+        const { runFleetPredict } = await import('../src/fleet/run.js');
+        return runFleetPredict(io, fleetPredictOptions(flags, args));
       }),
     );
 }

@@ -11,7 +11,7 @@ import { IiotError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { emitJson, info, out, warn, type IO } from '../core/io.js';
 import { toolVersion } from '../core/version.js';
-import { analyzeDegradation, analyzeIndicator, type DegradationResult, type IndicatorInput } from './degradation.js';
+import { analyzeDegradation, analyzeIndicator, summariseAssets, type DegradationResult, type IndicatorInput } from './degradation.js';
 import { analyzeEnergy, type EnergyResult } from './energy.js';
 import { fuseHealthIndex } from './health-index.js';
 import { jsonTimes } from './json.js';
@@ -94,9 +94,11 @@ export async function runDegradation(io: IO, o: DegradationCommandOptions): Prom
   let inputs: IndicatorInput[] = collected.inputs.map((i) => clip(i, o.from, o.to));
   const notes = [...collected.notes];
   let fusedWeights: { name: string; weight: number; direction: 1 | -1; rho: number }[] | undefined;
+  let fuseWindow: number | undefined;
   if (o.fuse) {
     if (inputs.length < 2) throw usageError('--fuse needs at least two indicators', 'name them with --tag (repeatable)');
     const windowMs = o.analysis.windowMs ?? Math.max(...inputs.map((i) => autoWindow(i.series)));
+    fuseWindow = windowMs;
     const f = fuseHealthIndex(inputs, { windowMs, name: 'health index' });
     if (!f) throw usageError('--fuse: the indicators share fewer than 10 windows', 'choose tags recorded over the same period, or a longer --window');
     fusedWeights = f.weights;
@@ -106,7 +108,9 @@ export async function runDegradation(io: IO, o: DegradationCommandOptions): Prom
   let result: DegradationResult;
   try {
     const base = analyzeDegradation([], o.analysis);
-    result = { ...base, indicators: inputs.map((i) => analyzeIndicator(i, { ...o.analysis, ...(o.fuse ? { windowMs: o.analysis.windowMs ?? autoWindow(i.series) } : {}) })) };
+    // the fused index is already windowed: it is analysed in the windows it was fused in
+    const indicators = inputs.map((i) => analyzeIndicator(i, { ...o.analysis, ...(fuseWindow !== undefined ? { windowMs: fuseWindow } : {}) }));
+    result = { ...base, indicators, assets: summariseAssets(indicators) };
   } catch (err) {
     asUsage(err);
   }

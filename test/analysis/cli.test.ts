@@ -172,6 +172,54 @@ describe('iiot analyze degradation', () => {
     expect(existsSync(html)).toBe(true);
   });
 
+  it('a feature table as published (NASA/IMS test 2, imported as is): RMS and excess kurtosis found by name, one verdict per bearing', async () => {
+    const cap = join(dir, 'ims2.jsonl');
+    const imp = await runCli(['capture', 'import', 'fixtures/analysis/ims-test2-b1-b3.csv', '--layout', 'wide', '-o', cap, '-q']);
+    expect(imp.code, imp.stderr).toBe(0);
+    // the last two snapshots were taken after the rig stopped: --to leaves them out
+    const r = await runCli(['analyze', 'degradation', cap, '--to', '2004-02-19T06:12:40Z', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const byName = Object.fromEntries(j.indicators.map((i: { name: string }) => [i.name, i]));
+    expect(Object.keys(byName).sort()).toEqual(['Bearing1_ch1_kurt', 'Bearing1_ch1_rms', 'Bearing3_ch1_kurt', 'Bearing3_ch1_rms']);
+    expect(byName.Bearing1_ch1_kurt.quantity).toBe('kurtosis');
+    expect(byName.Bearing1_ch1_kurt.notes.join(' ')).toMatch(/read as excess kurtosis .*3 added/);
+    expect(byName.Bearing1_ch1_kurt.baseline.level).toBeGreaterThan(3); // Pearson: healthy near 3
+    expect(byName.Bearing1_ch1_rms.windowMs).toBe(3_600_000); // six 10-minute snapshots
+    const assets = Object.fromEntries(j.assets.map((a: { name: string }) => [a.name, a]));
+    expect(Object.keys(assets).sort()).toEqual(['Bearing1_ch1', 'Bearing3_ch1']);
+    const end = Date.parse('2004-02-19T06:12:39Z');
+    const lead = (a: { onset?: { alarmAt: string } }) => (a.onset ? (end - Date.parse(a.onset.alarmAt)) / 3_600_000 : 0);
+    expect(lead(assets.Bearing1_ch1)).toBeGreaterThan(48); // the failing bearing, two days ahead
+    expect(lead(assets.Bearing3_ch1)).toBeLessThan(24); // the healthy one: at most a sympathetic alarm at the very end
+    // --kind says otherwise: the kurtosis is read as it is
+    const k = await runCli(['analyze', 'degradation', cap, '--to', '2004-02-19T06:12:40Z', '--tag', 'Bearing1_ch1_kurt', '--kind', 'Bearing1_ch1_kurt=kurtosis', '--json']);
+    expect(JSON.parse(k.stdout).indicators[0].notes.join(' ')).not.toMatch(/excess/);
+    const bad = await runCli(['analyze', 'degradation', cap, '--kind', 'Bearing1_ch1_kurt=wobble']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kind Bearing1_ch1_kurt=wobble: write level, rms, peak, kurtosis, excess-kurtosis, crest-factor or skewness/);
+  });
+
+  it('a 40-minute rig run sampled every 10 s keeps its sampling, and its onset comes minutes after the growth starts', async () => {
+    const file = join(dir, 'rig.jsonl');
+    const T = Date.UTC(2026, 4, 1, 9);
+    const lines = [JSON.stringify({ type: 'header', format: 'iiot-capture', version: 1, created: new Date(T).toISOString(), tool: 'test', tags: [{ name: 'rig.vibration', unit: 'mm/s' }] })];
+    for (let i = 0; i <= 240; i++) {
+      const v = (i < 150 ? 1.2 : 1.2 * Math.exp((i - 150) / 40)) * (1 + 0.02 * Math.sin(i * 2.7));
+      lines.push(JSON.stringify({ t: new Date(T + i * 10_000).toISOString(), tag: 'rig.vibration', v: Number(v.toFixed(4)) }));
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await runCli(['analyze', 'degradation', file, '--json', '--threshold', '4.5mm/s']);
+    expect(r.code, r.stderr).toBe(0);
+    const ind = JSON.parse(r.stdout).indicators[0];
+    expect(ind.windowMs).toBe(60_000);
+    expect(ind.points.t.length).toBeGreaterThanOrEqual(40);
+    const growth = (Date.parse(ind.onset.alarmAt) - (T + 150 * 10_000)) / 60_000;
+    expect(growth).toBeGreaterThan(0);
+    expect(growth).toBeLessThan(12); // minutes
+    expect(ind.statement).toMatch(/over the last 10 min/);
+  });
+
   it('help shows both analyses with examples', async () => {
     const r = await runCli(['analyze', 'degradation', '--help']);
     expect(r.code).toBe(0);

@@ -1,6 +1,7 @@
 /** Rendering of a degradation result: terminal summary, Markdown, HTML. Works on the result object only. */
 
 import { offsetMinutes } from '../../core/time.js';
+import { convert, lookupUnit } from '../../core/units.js';
 import type { DegradationResult, IndicatorResult } from '../degradation.js';
 import { intervalHours, localTime, sig, spanHours } from '../format.js';
 import { htmlList, htmlPage, htmlTable } from './html.js';
@@ -46,7 +47,7 @@ function rulCell(r: IndicatorResult): string {
 
 function paramLine(res: DegradationResult): string {
   const o = res.parameters.onset;
-  return `onset: ${o.method}, allowance +${Math.round(Number(o.allowance) * 100)}%, decision ${o.h} ln-h, at most ${o.cap} per hour (${res.parameters.baseline}); intervals ${Math.round(res.parameters.level * 100)}%`;
+  return `onset: ${o.method}, allowance +${Math.round(Number(o.allowance) * 100)}%, decision ${o.h} ln-units x windows, at most ${o.cap} per window (${res.parameters.baseline}); intervals ${Math.round(res.parameters.level * 100)}%`;
 }
 
 export function degradationTerminal(res: DegradationResult, ctx: ReportContext, style: { bold: (s: string) => string; red: (s: string) => string; yellow: (s: string) => string; green: (s: string) => string; dim: (s: string) => string }): string {
@@ -59,9 +60,13 @@ export function degradationTerminal(res: DegradationResult, ctx: ReportContext, 
     lines.push(`  ${r.statement}`);
     for (const n of r.notes) lines.push(style.dim(`  note: ${n}`));
   }
+  const multi = (res.assets ?? []).filter((a) => a.indicators.length > 1);
+  if (multi.length) {
+    lines.push(style.bold('assets (the earliest onset of their indicators)'));
+    for (const a of multi) lines.push(`  ${a.name}  ${colour(a.status, STATUS_WORDS[a.status])}${a.onset ? `  onset confirmed ${localTime(a.onset.alarmAt, ctx.tz)} by ${a.onset.indicator}` : ''}`);
+  }
   lines.push(style.dim(paramLine(res)));
   if (res.iso) lines.push(style.dim(`zones: ${res.iso.standard}, group ${res.iso.group}, ${res.iso.foundation}: A/B ${res.iso.boundaries['A/B']}, B/C ${res.iso.boundaries['B/C']}, C/D ${res.iso.boundaries['C/D']} mm/s`));
-  void ctx;
   return lines.join('\n');
 }
 
@@ -93,6 +98,10 @@ export function degradationMarkdown(res: DegradationResult, ctx: ReportContext):
     ),
     '',
   );
+  const multi = (res.assets ?? []).filter((a) => a.indicators.length > 1);
+  if (multi.length) {
+    out.push(mdTable(['asset', 'status', 'onset confirmed', 'by', 'indicators'], multi.map((a) => [a.name, STATUS_WORDS[a.status], a.onset ? localTime(a.onset.alarmAt, ctx.tz) : '-', a.onset?.indicator ?? '-', a.indicators.join(', ')])), '');
+  }
   for (const r of res.indicators) {
     out.push(`## ${r.name}`, '', `> ${r.statement}`, '');
     if (r.points.v.length) out.push('```', `${sparkline(r.points.v, 72)}`, `${localTime(r.points.t[0]!, ctx.tz)} .. ${localTime(r.points.t[r.points.t.length - 1]!, ctx.tz)}, ${sig(Math.min(...r.points.v))}..${sig(Math.max(...r.points.v))}${unitOf(r)}, windows of ${spanHours(r.windowMs / 3_600_000)} (${r.stat})`, '```', '');
@@ -107,6 +116,64 @@ export function degradationMarkdown(res: DegradationResult, ctx: ReportContext):
   return out.join('\n');
 }
 
+/**
+ * The chart of one indicator draws what its statement says: the windowed indicator, the baseline
+ * and the threshold, the ISO zones (velocity in a zone table), the onset, and for a first-passage
+ * remaining life the median crossing time with its interval (not a trend curve the estimate does
+ * not use); a trend's forecast band only when the remaining life came from that trend.
+ */
+function indicatorChart(r: IndicatorResult, res: DegradationResult, tzOffset: (ms: number) => number): string {
+  const u = unitOf(r);
+  const hlines: { y: number; label: string; cls?: string }[] = [];
+  if (r.threshold) hlines.push({ y: r.threshold.value, label: `${r.threshold.source === 'zone' ? r.threshold.label : 'threshold'} ${sig(r.threshold.value)}${u}` });
+  if (r.baseline) hlines.push({ y: r.baseline.level, label: `baseline ${sig(r.baseline.level)}${u}`, cls: 'baseline' });
+  const zones: { from: number; to: number; label: string; cls: string }[] = [];
+  const dim = r.unit ? lookupUnit(r.unit) : undefined;
+  if (res.iso && r.unit && dim?.dimension === 'velocity') {
+    const b = res.iso.boundaries;
+    const to = (mmS: number) => convert(mmS, 'mm/s', r.unit!);
+    const edges = [0, to(b['A/B']), to(b['B/C']), to(b['C/D']), Infinity];
+    (['A', 'B', 'C', 'D'] as const).forEach((z, i) => zones.push({ from: edges[i]!, to: edges[i + 1]!, label: `zone ${z}`, cls: `zone-${z.toLowerCase()}` }));
+  }
+  const vlines: { t: number; label: string; cls?: string }[] = [];
+  const spans: { from: number; to: number; label: string; cls?: string }[] = [];
+  const markers: { t: number; v: number; label: string }[] = [];
+  if (r.onset) vlines.push({ t: r.onset.startedAt, label: 'onset', cls: 'event' });
+  const last = r.points.t[r.points.t.length - 1] ?? r.to;
+  const span = last - (r.points.t[0] ?? last);
+  let maxT: number | undefined;
+  const rul = r.rul;
+  const firstPassage = rul.status === 'estimated' && rul.method === 'first-passage';
+  if (rul.status === 'estimated' && rul.at !== undefined && Number.isFinite(rul.at)) {
+    const pct = `${Math.round(rul.level * 100)}%`;
+    vlines.push({ t: rul.at, label: `median ${spanHours(rul.hours!)}`, cls: 'median' });
+    if (r.threshold) markers.push({ t: rul.at, v: r.threshold.value, label: `expected crossing: ${spanHours(rul.hours!)} from the last reading` });
+    const hiOpen = rul.atHi === undefined || !Number.isFinite(rul.atHi);
+    // a far-away interval end does not squash the data: the axis ends at most one record length after the last reading
+    maxT = Math.max(rul.at, last + Math.max(span, rul.at - last));
+    if (rul.atLo !== undefined) spans.push({ from: rul.atLo, to: hiOpen ? maxT : rul.atHi!, label: `${pct}: ${intervalHours(rul.lo!, rul.hi!)}`, cls: 'rul-band' });
+  }
+  const forecast = r.forecast && !firstPassage && rul.status === 'estimated' ? r.forecast : undefined;
+  return timeChart({
+    title: `${r.name}: health indicator${firstPassage ? `, expected threshold crossing with its ${Math.round(rul.level * 100)}% interval (first passage)` : forecast ? `, ${forecast.model} trend with its ${Math.round(forecast.level * 100)}% band` : ''}`,
+    yLabel: `${r.name}${u}`,
+    series: [{ name: r.name, t: r.points.t, v: r.points.v }],
+    ...(forecast
+      ? {
+          band: { t: forecast.points.map((p) => p.t), lo: forecast.points.map((p) => p.lo), hi: forecast.points.map((p) => p.hi), label: `${Math.round(forecast.level * 100)}% band of the ${forecast.model} trend` },
+          forecast: { t: forecast.points.map((p) => p.t), v: forecast.points.map((p) => p.mean) },
+        }
+      : {}),
+    hlines,
+    vlines,
+    zones,
+    spans,
+    markers,
+    tzOffset,
+    ...(maxT !== undefined ? { maxT } : {}),
+  });
+}
+
 export function degradationHtml(res: DegradationResult, ctx: ReportContext): string {
   const tzOffset = (ms: number) => offsetMinutes(ms, ctx.tz) * 60_000;
   const parts: string[] = [];
@@ -118,33 +185,7 @@ export function degradationHtml(res: DegradationResult, ctx: ReportContext): str
   );
   for (const r of res.indicators) {
     parts.push(`<h2>${esc(r.name)}</h2><p class="statement ${r.status}">${esc(r.statement)}</p>`);
-    const hlines: { y: number; label: string; cls?: string }[] = [];
-    if (r.threshold) hlines.push({ y: r.threshold.value, label: `threshold ${sig(r.threshold.value)}${unitOf(r)}${r.threshold.source === 'zone' ? ` (${r.threshold.label})` : ''}` });
-    if (r.baseline) hlines.push({ y: r.baseline.level, label: 'baseline', cls: 'baseline' });
-    const vlines: { t: number; label: string; cls?: string }[] = [];
-    if (r.onset) vlines.push({ t: r.onset.startedAt, label: 'onset' });
-    if (r.rul.at !== undefined && Number.isFinite(r.rul.at)) {
-      vlines.push({ t: r.rul.at, label: 'expected', cls: 'threshold' });
-      const pct = `${Math.round(r.rul.level * 100)}%`;
-      if (r.rul.atLo !== undefined && r.rul.atLo < r.rul.at) vlines.push({ t: r.rul.atLo, label: `${pct} from`, cls: 'event' });
-      if (r.rul.atHi !== undefined && Number.isFinite(r.rul.atHi)) vlines.push({ t: r.rul.atHi, label: `${pct} to`, cls: 'event' });
-    }
-    parts.push(
-      timeChart({
-        title: `${r.name}: health indicator${r.forecast ? `, ${r.forecast.model} forecast with ${Math.round(r.forecast.level * 100)}% band` : ''}`,
-        yLabel: `${r.name}${unitOf(r)}`,
-        series: [{ name: r.name, t: r.points.t, v: r.points.v }],
-        ...(r.forecast
-          ? {
-              band: { t: r.forecast.points.map((p) => p.t), lo: r.forecast.points.map((p) => p.lo), hi: r.forecast.points.map((p) => p.hi), label: `${Math.round(r.forecast.level * 100)}% band of the ${r.forecast.model} trend` },
-              forecast: { t: r.forecast.points.map((p) => p.t), v: r.forecast.points.map((p) => p.mean) },
-            }
-          : {}),
-        hlines,
-        vlines,
-        tzOffset,
-      }),
-    );
+    parts.push(indicatorChart(r, res, tzOffset));
     const facts: string[][] = [];
     if (r.baseline) facts.push(['baseline', `${sig(r.baseline.level)}${unitOf(r)} (${r.baseline.n} windows, ${localTime(r.baseline.from, ctx.tz)} to ${localTime(r.baseline.to, ctx.tz)})`]);
     if (r.onset) facts.push(['onset', `started ${localTime(r.onset.startedAt, ctx.tz)}, confirmed ${localTime(r.onset.alarmAt, ctx.tz)} (${r.onset.method})`]);

@@ -11,7 +11,9 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px} th,td{border-bottom:
 .chart{width:100%;height:auto;margin:6px 0;background:#fff} .grid{stroke:#e6e9ee;stroke-width:1} .tick{font-size:10px;fill:#5b6570} .axis{font-size:11px;fill:#333}
 .line{stroke:#2f6db5;stroke-width:1.5} .line2{stroke:#8a5cb8;stroke-width:1.2} .forecast{stroke:#c77800;stroke-width:1.5;stroke-dasharray:5 3}
 .band{fill:#f4c36a;fill-opacity:.35;stroke:none} .threshold{stroke:#b3261e;stroke-width:1.2;stroke-dasharray:6 3} .baseline{stroke:#2e7d32;stroke-width:1;stroke-dasharray:2 3}
-.event{stroke:#444;stroke-width:1;stroke-dasharray:3 3} .label{font-size:10px;fill:#333} .marker{fill:#b3261e}
+.event{stroke:#444;stroke-width:1;stroke-dasharray:3 3} .label{font-size:10px;font-family:sans-serif;fill:#333} .marker{fill:#b3261e}
+.leader{stroke:#888;stroke-width:.8;fill:none} .median{stroke:#b3261e;stroke-width:1.4} .rul-band{fill:#b3261e;fill-opacity:.12;stroke:none}
+.zone{stroke:none} .zone-a{fill:#e3f1e4} .zone-b{fill:#f1f6e0} .zone-c{fill:#fbf0d9} .zone-d{fill:#f8dcda}
 .bar{fill:#2f6db5} .bar.alt{fill:#9bb8de} ul.notes li{color:#5b6570;font-size:12px} .opp{margin:6px 0}
 @media print{body{margin:0;max-width:none} h2{break-after:avoid} .chart{break-inside:avoid}}
 `;
