@@ -386,7 +386,7 @@ function registerImport(capture: Command): void {
     .addHelpText(
       'after',
       examples(
-        'iiot capture import ../shared/datasets/steel/Steel_industry_data.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
+        'iiot capture import fixtures/csv/steel-2018-01-01-to-03.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
         'iiot capture import historian.csv -o line3.jsonl --layout long --time-format "MM/DD/YYYY hh:mm:ss A" --tz America/Chicago',
         'iiot capture import export.csv -o export.jsonl --delimiter ";" --decimal-comma --columns "Temp*,Druck*"',
       ),
