@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
+import { refuseToReplace } from '../src/core/output-file.js';
 import { usageError } from '../src/core/errors.js';
 import type { IO } from '../src/core/io.js';
 import { checkTimeZone, parseTimeArg } from '../src/core/time.js';
@@ -17,6 +18,7 @@ interface CommonFlags {
   from?: string;
   to?: string;
   report?: string;
+  force?: boolean;
   strict?: boolean;
   unit?: string[];
 }
@@ -100,6 +102,8 @@ function common(f: CommonFlags, files: string[]) {
   const tz = checkTimeZone(f.tz ?? 'UTC');
   const report = f.report;
   if (report !== undefined && !/\.(md|markdown|html?)$/i.test(report)) throw usageError(`--report ${report}: say the format by the extension`, 'write --report FILE.md or --report FILE.html');
+  // before the capture is read: an existing report is replaced only with --force
+  if (report !== undefined) refuseToReplace(report, { force: f.force });
   return {
     files,
     tz,
@@ -107,6 +111,7 @@ function common(f: CommonFlags, files: string[]) {
     ...(f.from ? { from: parseTimeArg(f.from, '--from', tz) } : {}),
     ...(f.to ? { to: parseTimeArg(f.to, '--to', tz) } : {}),
     ...(report ? { report } : {}),
+    force: f.force === true,
     strict: f.strict === true,
     units: pairs(f.unit, '--unit', 'vib1=mm/s'),
   };
@@ -259,6 +264,7 @@ function addCommon(cmd: Command): Command {
     .option('--from <time>', 'analyse from this time ("2026-11-01", "2026-11-01 06:00" in --tz, or ISO with a zone)')
     .option('--to <time>', 'analyse up to this time')
     .option('--report <file>', 'also write a report: FILE.md (Markdown) or FILE.html (one self-contained page with charts)')
+    .option('--force', 'replace the --report file if it exists')
     .option('--unit <tag=unit>', 'the unit of a tag whose header has none or a wrong one (repeatable)', collect)
     .option('--strict', 'a bad or torn line in the capture is an error, not a warning');
 }

@@ -92,6 +92,7 @@ export function register(program: Command): void {
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, or none (default high)')
     .option('--sarif <file>', 'write SARIF 2.1.0 (GitHub code scanning)')
     .option('--junit <file>', 'write JUnit XML: one test case per target and rule')
+    .option('--force', 'replace the --sarif and --junit files if they exist')
     .option('--session', 'OPC UA: try an anonymous session and read what it may write or call (read-only)')
     .option('--max-nodes <n>', 'with --session: examine at most this many nodes (default 20000)')
     .option('--mqtt-sys', 'MQTT: subscribe to $SYS/# for --listen, counting topics')

@@ -5,7 +5,7 @@
  * then the header is written with every tag known, and samples flow. Tags found later (MQTT
  * topics, Sparkplug metrics) arrive as config events.
  */
-import { existsSync } from 'node:fs';
+import { refuseToReplace } from '../core/output-file.js';
 import { createElement } from 'react';
 import { createCaptureWriter, type CaptureWriter } from '../capture/writer.js';
 import type { TagInfo } from '../capture/types.js';
@@ -85,9 +85,9 @@ export async function runRecord(io: IO, o: RecordOptions, deps: RecordDeps = {})
 }
 
 export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): Promise<RecordResult> {
-  if (!o.force && existsSync(o.output)) {
-    throw usageError(`${o.output} already exists`, 'choose another file name, or add --force to replace it');
-  }
+  // The same refusal as every command that writes a file; the capture then streams into its
+  // final name (not staged), so a crash keeps what was recorded.
+  refuseToReplace(o.output, { force: o.force });
   const stats = new RecordStats();
   const animate = io.animate && o.live;
   const seenWarnings = new Set<string>();
