@@ -1,3 +1,4 @@
+import { BROWSER_KEYS } from '../src/core/browser-keys.js';
 import { refuseToReplace } from '../src/core/output-file.js';
 import { Option, type Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
@@ -129,6 +130,7 @@ export function register(program: Command): void {
         'iiot browse --inventory site.json --all --json -o site-address-spaces.json',
       ),
     )
+    .addHelpText('after', `\nKeys in --interactive:\n${BROWSER_KEYS.map(([k, what]) => `  ${k.padEnd(14)}${what}`).join('\n')}\n`)
     .action(
       action<BrowseFlags>(async (io, flags, args) => {
         const terminal = Boolean((io.stdin as { isTTY?: boolean }).isTTY) && (io.stdoutIsTTY || io.stderrIsTTY);

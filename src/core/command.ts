@@ -4,7 +4,7 @@ import { createIO, type GlobalFlags, type IO } from './io.js';
 import { removeTemporaryFiles } from './output-file.js';
 
 /** The exit code of a command stopped by Ctrl-C (SIGINT), as a shell reports it: 128 + 2 (docs/exit-codes.md). */
-export const INTERRUPTED = 130;
+export const INTERRUPTED = ExitCode.Interrupted;
 
 /**
  * Wraps a command's run function as a commander action: builds the IO object from the global

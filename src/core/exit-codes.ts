@@ -10,6 +10,8 @@ export const ExitCode = {
   Unreachable: 3,
   /** A bug in iiot. Run again with --debug and report the stack trace. */
   Internal: 4,
+  /** Stopped by Ctrl-C (SIGINT): 128 + 2, as a shell reports it. What was written stays. */
+  Interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
