@@ -66,7 +66,7 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
     await writeCapture(file, [{ id: 'plc', protocol: 'opcua', endpoint: 'opc.tcp://127.0.0.1:4840' }, { id: 'sdm630', protocol: 'modbus' }], tags, records, new Date(T0));
     const ac = new AbortController();
     let read: { code: number | null; stdout: string; stderr: string } | undefined;
-    const r = await replay(testIO().io, replayOptions([file], { kind: 'opcua', host: '127.0.0.1', port: 0, acceptAnyClientCert: false, pkiDir: tempDir('replay-server-pki') }), {
+    const r = await replay(testIO().io, replayOptions([file], { kind: 'opcua', host: '127.0.0.1', port: 0, acceptAnyClientCert: false, trustLocalClient: false, pkiDir: tempDir('replay-server-pki') }), {
       signal: ac.signal,
       handleSignals: false,
       onReady: (endpoint) => {
@@ -91,6 +91,44 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
       [81.25, 'Double', 'Good', iso(T0)],
       [expect.closeTo(50.02, 5), 'Float', 'Good', iso(T0)],
     ]);
+  });
+});
+
+describe("replay to OPC UA and this machine's iiot client", () => {
+  it('trusts the local iiot client certificate as iiot sim does: record from the replay over SignAndEncrypt', async () => {
+    const dir = tempDir('replay-trust');
+    const file = join(dir, 'in.jsonl');
+    const T0 = Date.parse('2026-01-05T09:00:00.000Z');
+    const records: CaptureRecord[] = [];
+    for (let i = 0; i < 50; i++) records.push({ t: new Date(T0 + i * 1000).toISOString(), tag: 'line.speed', v: 1000 + i });
+    await writeCapture(file, [{ id: 'plc', protocol: 'opcua', endpoint: 'opc.tcp://127.0.0.1:4840' }], [{ name: 'line.speed', source: 'plc', address: 'ns=2;s=line.speed', dataType: 'float64' }], records, new Date(T0));
+    const clientEnv = { IIOT_PKI_DIR: join(dir, 'client-pki') };
+    const ready = join(dir, 'ready.json');
+    const child = spawn(process.execPath, [BIN, 'replay', file, '--to', 'opcua', '--port', '0', '--pki-dir', join(dir, 'server-pki'), '--ready-file', ready, '--loop'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...clientEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    try {
+      await waitFor(() => existsSync(ready) || child.exitCode !== null);
+      expect(child.exitCode, stderr).toBeNull();
+      expect(stderr).toMatch(/the OPC UA server trusts this machine's iiot client certificate/);
+      const endpoint = (JSON.parse(readFileSync(ready, 'utf8')) as { endpoint: string }).endpoint;
+      const out = join(dir, 'out.jsonl');
+      // a signed and encrypted session: the server must trust the client's certificate
+      const r = await runCli(['record', endpoint, '--node', '/Objects/Replay/plc/line.speed', '--security-mode', 'SignAndEncrypt', '--trust-on-first-use', '--count', '3', '-o', out, '--json'], { env: clientEnv });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('BadSecurityChecksFailed');
+      const back = await readCapture(out);
+      expect(back.header.sources[0]!.options).toMatchObject({ securityMode: 'SignAndEncrypt' });
+      expect(back.samples.length).toBeGreaterThanOrEqual(3);
+      expect(back.samples.every((x) => typeof x.v === 'number' && x.v >= 1000 && x.v < 1050)).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
   });
 });
 
