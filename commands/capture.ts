@@ -339,7 +339,7 @@ function registerDiff(capture: Command): void {
     .command('diff')
     .summary('compare two captures tag by tag, with value and time tolerances (exit 1 when they differ)')
     .description(
-      'Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance, and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate.',
+      'Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance (--align pairs, one to one), and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate. Polled sources (Modbus, polled OPC UA reads) are stamped when they were read, at their own rate: --align nearest compares each sample of A with the nearest sample of B, --align hold each sample of B with the last sample of A at or before it (what a poller of a replay reads); --time-shift auto first moves B so that its first sample meets A\'s (a capture recorded from a replay runs at the time of the replay).',
     )
     .argument('<a>', 'the reference capture')
     .argument('<b>', 'the capture to check')
@@ -351,6 +351,8 @@ function registerDiff(capture: Command): void {
     .option('--to <time>', 'compare only up to this time (exclusive)')
     .option('--tz <zone>', 'time zone of --from/--to written without a zone', 'UTC')
     .option('--ignore-quality', 'do not count different qualities as a difference')
+    .option('--align <how>', 'match samples: pairs (one to one, in time order), nearest (each of A with the nearest of B) or hold (each of B with the last of A at or before it)', 'pairs')
+    .option('--time-shift <duration|auto>', 'take this off every time of B before matching (-90s, 1h); auto: B\'s first sample minus A\'s')
     .option('--all', 'list every tag, not only those that differ')
     .option('--max-differences <n>', 'differences listed per tag', '5')
     .option('--strict', 'fail on the first bad or torn line instead of skipping it')
@@ -359,13 +361,18 @@ function registerDiff(capture: Command): void {
       examples(
         'iiot capture diff expected.jsonl out.jsonl --tolerance 0.1% --time-tolerance 50ms',
         'iiot capture diff expected.jsonl out.jsonl --tag-tolerance line3.temp=0.5 --json',
+        '# a Modbus replay recorded by a poller every 200ms: each read against the value it should hold',
+        'iiot capture diff meter.jsonl from-replay.jsonl --align hold --time-shift auto --time-tolerance 1.5s --tolerance 0.01%',
       ),
     )
     .action(
-      action<{ tolerance: string; timeTolerance: string; tagTolerance?: string[]; tags?: string[]; from?: string; to?: string; tz?: string; ignoreQuality?: boolean; all?: boolean; maxDifferences: string; strict?: boolean }>(
+      action<{ tolerance: string; timeTolerance: string; tagTolerance?: string[]; tags?: string[]; from?: string; to?: string; tz?: string; ignoreQuality?: boolean; align: string; timeShift?: string; all?: boolean; maxDifferences: string; strict?: boolean }>(
         async (io, f, args) => {
           const [a, b] = args as [string, string];
-          const { diffCaptures, parseTolerance, parseTagTolerance } = await import('../src/capture/diff.js');
+          const { diffCaptures, parseTolerance, parseTagTolerance, DIFF_ALIGNS } = await import('../src/capture/diff.js');
+          const align = DIFF_ALIGNS.find((x) => x === f.align);
+          if (align === undefined) throw usageError(`--align ${f.align}: give pairs, nearest or hold`, 'polled sources stamped at read time: --align hold (a poller of a replay) or nearest');
+          const timeShift = f.timeShift === undefined ? undefined : f.timeShift === 'auto' ? ('auto' as const) : signedDuration(f.timeShift, '--time-shift');
             const maxExamples = Number(f.maxDifferences);
           if (!Number.isInteger(maxExamples) || maxExamples < 0) throw usageError(`--max-differences: "${f.maxDifferences}" is not a whole number`);
           const log = await issueLog(io);
@@ -376,6 +383,8 @@ function registerDiff(capture: Command): void {
             tags: patterns(f.tags),
             ...timeRange(f),
             ...(f.ignoreQuality ? { ignoreQuality: true } : {}),
+            align,
+            ...(timeShift !== undefined ? { timeShift } : {}),
             maxExamples,
             ...(f.strict ? { strict: true } : {}),
             onIssue: (_side, i) => log.onIssue(i),

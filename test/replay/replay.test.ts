@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureRecord, RawLine, SampleLine } from '../../src/capture/types.js';
@@ -129,6 +129,49 @@ describe("replay to OPC UA and this machine's iiot client", () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('close', resolve));
     }
+  });
+});
+
+describe('replay to Modbus TCP, recorded by a poller, compared with capture diff', () => {
+  it('--align hold --time-shift auto: every read is the value the replay held; one to one calls it different', async () => {
+    const dir = tempDir('replay-diff');
+    const a = join(dir, 'meter.jsonl');
+    const T0 = Date.parse('2026-01-05T09:00:00.000Z');
+    const tag = { name: 'm.kw', source: 'm', address: 'hr:0', dataType: 'float32', modbus: { unit: 1, table: 'holding', address: 0, type: 'float32', order: 'ABCD', length: 2, scale: 1, offset: 0 } };
+    // ten values 500 ms apart, exact in float32
+    await writeCapture(a, [{ id: 'm', protocol: 'modbus' }], [tag], Array.from({ length: 10 }, (_, k) => ({ t: new Date(T0 + k * 500).toISOString(), tag: 'm.kw', v: 40 + k * 1.25 })), new Date(T0));
+    const map = join(dir, 'map.yaml');
+    writeFileSync(map, 'name: meter\nregisters:\n  - { name: kw, table: holding, address: 0, type: float32 }\n');
+    const b = join(dir, 'polled.jsonl');
+    const ac = new AbortController();
+    let recorded: Promise<unknown> | undefined;
+    await replay(testIO().io, replayOptions([a], { kind: 'modbus', host: '127.0.0.1', port: 0, unit: 1 }), {
+      signal: ac.signal,
+      handleSignals: false,
+      onReady: (endpoint) => {
+        // a poller every 100 ms, from the moment the replay serves, for less than the replay lasts
+        recorded = record(testIO().io, {
+          output: b,
+          force: false,
+          flushIntervalMs: 50,
+          metadata: {},
+          reconnectMaxMs: 500,
+          live: false,
+          durationMs: 4000,
+          sources: [{ protocol: 'modbus', options: { id: 'm', target: parseTarget(`${endpoint}?unit=1`) as ModbusTcpTarget, map, registers: ['kw'], intervalMs: 100, timeoutMs: 1000, maxGap: 10, maxRegisters: 125 } }],
+        }, { handleSignals: false });
+      },
+    });
+    await recorded;
+    const polled = await readCapture(b);
+    expect(polled.samples.length).toBeGreaterThan(20);
+    // the poller stopped before the replay's last value (4.5 s): compare up to there
+    const hold = await runCli(['capture', 'diff', a, b, '--align', 'hold', '--time-shift', 'auto', '--time-tolerance', '300ms', '--to', '2026-01-05T09:00:04.250Z', '--json']);
+    const body = JSON.parse(hold.stdout) as { equal: boolean; totals: { matched: number; extra: number; outOfTolerance: number } };
+    expect(hold.code, hold.stdout).toBe(0);
+    expect(body.totals.matched).toBe(polled.samples.length);
+    const pairs = await runCli(['capture', 'diff', a, b, '--time-shift', 'auto', '--time-tolerance', '300ms', '--to', '2026-01-05T09:00:04.250Z', '--json']);
+    expect(pairs.code).toBe(1);
   });
 });
 
