@@ -273,7 +273,15 @@ export function register(program: Command): void {
   const analyze = program
     .command('analyze')
     .summary('offline analyses of captures: equipment degradation and energy')
-    .description('Reads capture files (CSV files first go through `iiot capture import`) and answers: is this machine degrading, and where does the energy go? Methods and conventions: docs/analysis.md.');
+    .description('Reads capture files (CSV files first go through `iiot capture import`) and answers: is this machine degrading, and where does the energy go? Methods and conventions: docs/analysis.md.')
+    .addHelpText(
+      'after',
+      examples(
+        'iiot sim --generate --days 30 -o plant.jsonl.gz                 # a month of plant data to try them on',
+        'iiot analyze degradation plant.jsonl.gz --tag pump1.vibration --threshold zone:C/D',
+        'iiot analyze energy plant.jsonl.gz --tz Europe/Madrid --report energy.html',
+      ),
+    );
   addCommon(
     analyze
       .command('degradation')
