@@ -22,6 +22,11 @@ export function existsError(path: string): IiotError {
   return usageError(`${path} already exists`, 'choose another file name, or add --force to replace it');
 }
 
+/** Whether err is the refusal of existsError (for a prompt that offers to replace). */
+export function isExistsError(err: unknown): boolean {
+  return isIiotError(err) && err.hint === 'choose another file name, or add --force to replace it';
+}
+
 /** Throws unless the file is absent or --force was given. Call it before any work starts. */
 export function refuseToReplace(path: string, opts: ReplaceOptions): void {
   if (!opts.force && existsSync(path)) throw existsError(path);

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { render } from 'ink-testing-library';
@@ -193,6 +194,39 @@ describe('the interactive browser (ink), driven by keystrokes against the plant'
       expect(treeRows()).toBeLessThanOrEqual(25);
       resize(12);
       await waitFor(() => treeRows() === 7);
+    } finally {
+      b.app.unmount();
+    }
+  });
+
+  it('saving over an existing tag list asks first: s and Enter again replace it', async () => {
+    const b = open({ height: 30 });
+    const file = join(tempDir('ui-tags-exist'), 'line3.tags');
+    writeFileSync(file, 'precious\n');
+    try {
+      await b.until('◆ Plant');
+      await b.press('/');
+      await b.press('ActivePower');
+      await b.press(KEY.enter);
+      await b.until(/Status\s+Good/);
+      await b.press(' ');
+      await b.until('1 marked');
+      const saveAs = async (name: string) => {
+        await b.press('s');
+        await b.until('save 1 marked tag(s) to:');
+        await b.press(KEY.backspace.repeat(200));
+        await b.press(name);
+        await b.press(KEY.enter);
+      };
+      await saveAs(file);
+      await b.until(`${file} already exists: s and Enter again replace it`);
+      expect(readFileSync(file, 'utf8')).toBe('precious\n');
+      // the prompt offers the same name; Enter replaces it
+      await b.press('s');
+      await b.until(`save 1 marked tag(s) to: ${file}`);
+      await b.press(KEY.enter);
+      await b.until(`saved 1 tag to ${file}`);
+      expect(readTagList(file).tags).toHaveLength(1);
     } finally {
       b.app.unmount();
     }

@@ -133,22 +133,25 @@ describe("replay to OPC UA and this machine's iiot client", () => {
 });
 
 describe('replay to Modbus TCP, recorded by a poller, compared with capture diff', () => {
-  it('--align hold --time-shift auto: every read is the value the replay held; one to one calls it different', async () => {
+  it('--align hold: every read is the value the replay held; one to one calls it different', async () => {
     const dir = tempDir('replay-diff');
     const a = join(dir, 'meter.jsonl');
     const T0 = Date.parse('2026-01-05T09:00:00.000Z');
     const tag = { name: 'm.kw', source: 'm', address: 'hr:0', dataType: 'float32', modbus: { unit: 1, table: 'holding', address: 0, type: 'float32', order: 'ABCD', length: 2, scale: 1, offset: 0 } };
-    // ten values 500 ms apart, exact in float32
-    await writeCapture(a, [{ id: 'm', protocol: 'modbus' }], [tag], Array.from({ length: 10 }, (_, k) => ({ t: new Date(T0 + k * 500).toISOString(), tag: 'm.kw', v: 40 + k * 1.25 })), new Date(T0));
+    // six values 1 s apart, exact in float32
+    await writeCapture(a, [{ id: 'm', protocol: 'modbus' }], [tag], Array.from({ length: 6 }, (_, k) => ({ t: new Date(T0 + k * 1000).toISOString(), tag: 'm.kw', v: 40 + k * 1.25 })), new Date(T0));
     const map = join(dir, 'map.yaml');
     writeFileSync(map, 'name: meter\nregisters:\n  - { name: kw, table: holding, address: 0, type: float32 }\n');
     const b = join(dir, 'polled.jsonl');
     const ac = new AbortController();
     let recorded: Promise<unknown> | undefined;
+    let shiftMs = 0;
     await replay(testIO().io, replayOptions([a], { kind: 'modbus', host: '127.0.0.1', port: 0, unit: 1 }), {
       signal: ac.signal,
       handleSignals: false,
       onReady: (endpoint) => {
+        // the replay plays the capture's first record now: the shift between A's times and B's
+        shiftMs = Date.now() - T0;
         // a poller every 100 ms, from the moment the replay serves, for less than the replay lasts
         recorded = record(testIO().io, {
           output: b,
@@ -157,7 +160,7 @@ describe('replay to Modbus TCP, recorded by a poller, compared with capture diff
           metadata: {},
           reconnectMaxMs: 500,
           live: false,
-          durationMs: 4000,
+          durationMs: 4500,
           sources: [{ protocol: 'modbus', options: { id: 'm', target: parseTarget(`${endpoint}?unit=1`) as ModbusTcpTarget, map, registers: ['kw'], intervalMs: 100, timeoutMs: 1000, maxGap: 10, maxRegisters: 125 } }],
         }, { handleSignals: false });
       },
@@ -165,12 +168,15 @@ describe('replay to Modbus TCP, recorded by a poller, compared with capture diff
     await recorded;
     const polled = await readCapture(b);
     expect(polled.samples.length).toBeGreaterThan(20);
-    // the poller stopped before the replay's last value (4.5 s): compare up to there
-    const hold = await runCli(['capture', 'diff', a, b, '--align', 'hold', '--time-shift', 'auto', '--time-tolerance', '300ms', '--to', '2026-01-05T09:00:04.250Z', '--json']);
+    // The poller stopped before the replay's last value (5 s): compare up to there. The shift is
+    // the replay's own (--time-shift auto would take the first read's, late on a busy machine);
+    // the tolerance covers a read's latency.
+    const window = ['--time-shift', `${shiftMs}ms`, '--time-tolerance', '600ms', '--to', '2026-01-05T09:00:04.500Z', '--json'];
+    const hold = await runCli(['capture', 'diff', a, b, '--align', 'hold', ...window]);
     const body = JSON.parse(hold.stdout) as { equal: boolean; totals: { matched: number; extra: number; outOfTolerance: number } };
     expect(hold.code, hold.stdout).toBe(0);
     expect(body.totals.matched).toBe(polled.samples.length);
-    const pairs = await runCli(['capture', 'diff', a, b, '--time-shift', 'auto', '--time-tolerance', '300ms', '--to', '2026-01-05T09:00:04.250Z', '--json']);
+    const pairs = await runCli(['capture', 'diff', a, b, ...window]);
     expect(pairs.code).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BrowserSource, ChildRef, NodeAttributes, SearchHit, ValueReading } from '../../protocols/opcua/browser-source.js';
 import { matcherFor } from '../../protocols/opcua/browser-source.js';
 import { KEY_LINE } from '../../core/browser-keys.js';
+import { isExistsError } from '../../core/output-file.js';
 import {
   collapse,
   expand,
@@ -182,6 +183,8 @@ export function OpcUaBrowser(props: BrowserAppProps) {
     [goToHit, source],
   );
 
+  // A file that exists is replaced only when asked twice: s, Enter on the same name again.
+  const replaceRef = useRef<string | undefined>(undefined);
   const save = useCallback(
     async (file: string) => {
       const marked = [...treeRef.current.marked.values()];
@@ -190,10 +193,17 @@ export function OpcUaBrowser(props: BrowserAppProps) {
         return;
       }
       try {
-        const n = await source.saveTags(file, marked);
+        const n = await source.saveTags(file, marked, replaceRef.current === file);
+        replaceRef.current = undefined;
         setTagFile(file);
         setStatus({ text: `saved ${n} tag${n === 1 ? '' : 's'} to ${file}` });
       } catch (err) {
+        if (isExistsError(err)) {
+          replaceRef.current = file;
+          setTagFile(file);
+          setStatus({ text: `${file} already exists: s and Enter again replace it, or give another name`, error: true });
+          return;
+        }
         setStatus({ text: `cannot save ${file}: ${errorText(err)}`, error: true });
       }
     },
