@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
+import { refuseToReplace } from '../src/core/output-file.js';
 import { usageError } from '../src/core/errors.js';
 import type { IO } from '../src/core/io.js';
 import { checkTimeZone, parseTimeArg } from '../src/core/time.js';
@@ -17,6 +18,7 @@ interface CommonFlags {
   from?: string;
   to?: string;
   report?: string;
+  force?: boolean;
   strict?: boolean;
   unit?: string[];
 }
@@ -108,6 +110,8 @@ function common(f: CommonFlags, files: string[], siteTz?: string) {
   const tz = checkTimeZone(f.tz ?? siteTz ?? 'UTC');
   const report = f.report;
   if (report !== undefined && !/\.(md|markdown|html?)$/i.test(report)) throw usageError(`--report ${report}: say the format by the extension`, 'write --report FILE.md or --report FILE.html');
+  // before the capture is read: an existing report is replaced only with --force
+  if (report !== undefined) refuseToReplace(report, { force: f.force });
   return {
     files,
     tz,
@@ -116,6 +120,7 @@ function common(f: CommonFlags, files: string[], siteTz?: string) {
     ...(f.from ? { from: parseTimeArg(f.from, '--from', tz) } : {}),
     ...(f.to ? { to: parseTimeArg(f.to, '--to', tz) } : {}),
     ...(report ? { report } : {}),
+    force: f.force === true,
     strict: f.strict === true,
     units: pairs(f.unit, '--unit', 'vib1=mm/s'),
   };
@@ -294,6 +299,7 @@ function addCommon(cmd: Command): Command {
     .option('--from <time>', 'analyse from this time ("2026-11-01", "2026-11-01 06:00" in --tz, or ISO with a zone)')
     .option('--to <time>', 'analyse up to this time')
     .option('--report <file>', 'also write a report: FILE.md (Markdown) or FILE.html (one self-contained page with charts)')
+    .option('--force', 'replace the --report file if it exists')
     .option('--unit <tag=unit>', 'the unit of a tag whose header has none or a wrong one (repeatable)', collect)
     .option('--strict', 'a bad or torn line in the capture is an error, not a warning');
 }
@@ -302,7 +308,15 @@ export function register(program: Command): void {
   const analyze = program
     .command('analyze')
     .summary('offline analyses of captures: equipment degradation and energy')
-    .description('Reads capture files (CSV files first go through `iiot capture import`) and answers: is this machine degrading, and where does the energy go? Methods and conventions: docs/analysis.md.');
+    .description('Reads capture files (CSV files first go through `iiot capture import`) and answers: is this machine degrading, and where does the energy go? Methods and conventions: docs/analysis.md.')
+    .addHelpText(
+      'after',
+      examples(
+        'iiot sim --generate --days 30 -o plant.jsonl.gz                 # a month of plant data to try them on',
+        'iiot analyze degradation plant.jsonl.gz --tag pump1.vibration --threshold zone:C/D',
+        'iiot analyze energy plant.jsonl.gz --tz Europe/Madrid --report energy.html',
+      ),
+    );
   addCommon(
     analyze
       .command('degradation')

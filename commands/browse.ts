@@ -1,3 +1,5 @@
+import { BROWSER_KEYS } from '../src/core/browser-keys.js';
+import { refuseToReplace } from '../src/core/output-file.js';
 import { Option, type Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
 import { usageError } from '../src/core/errors.js';
@@ -16,6 +18,7 @@ interface BrowseFlags extends OpcUaConnectFlags {
   json?: boolean;
   tags?: string;
   output?: string;
+  force?: boolean;
   endpoints?: boolean;
   interactive?: boolean;
   maxInFlight?: string;
@@ -38,6 +41,8 @@ export function parseBrowseFlags(endpoint: string, node: string | undefined, f: 
     if (!terminal) throw usageError('--interactive needs a terminal', 'run it in a terminal; for scripts use --all with --csv, --json or --tags');
   }
   const depth = positiveInt(f.depth, '--depth', 0);
+  // before connecting: an existing file is replaced only with --force
+  for (const file of [f.output, f.tags]) if (file !== undefined) refuseToReplace(file, { force: f.force });
   return {
     connect,
     node,
@@ -49,6 +54,7 @@ export function parseBrowseFlags(endpoint: string, node: string | undefined, f: 
     format: f.csv ? 'csv' : f.json ? 'json' : 'tree',
     tagsFile: f.tags,
     output: f.output,
+    force: Boolean(f.force),
     endpoints: Boolean(f.endpoints),
     interactive: Boolean(f.interactive),
     maxInFlight: positiveInt(f.maxInFlight, '--max-in-flight'),
@@ -101,6 +107,7 @@ export function register(program: Command): void {
     .option('--csv', 'flat CSV: node_id, browse_path, node_class, data_type, unit, access, display_name, eu_low, eu_high')
     .option('--tags <file>', 'write the variables found as a tag list for `iiot record --tags` (docs/opcua.md)')
     .option('-o, --output <file>', 'write the tree, --csv or --json to this file instead of stdout')
+    .option('--force', 'replace the -o or --tags file if it exists')
     .option('--endpoints', 'list the endpoints, identities and certificate the server offers (no session)')
     .option('--inventory <file>', 'browse every OPC UA server of an `iiot discover --json` inventory in turn (instead of an endpoint)')
     .option('-i, --interactive', 'browse in the terminal: arrows to move and expand, / to search, space to mark, s to save a tag list')
@@ -123,6 +130,7 @@ export function register(program: Command): void {
         'iiot browse --inventory site.json --all --json -o site-address-spaces.json',
       ),
     )
+    .addHelpText('after', `\nKeys in --interactive:\n${BROWSER_KEYS.map(([k, what]) => `  ${k.padEnd(14)}${what}`).join('\n')}\n`)
     .action(
       action<BrowseFlags>(async (io, flags, args) => {
         const terminal = Boolean((io.stdin as { isTTY?: boolean }).isTTY) && (io.stdoutIsTTY || io.stderrIsTTY);

@@ -25,6 +25,7 @@ interface ReadFlags {
 interface WriteFlags {
   rotateSize?: string;
   rotateEvery?: string;
+  force?: boolean;
 }
 
 interface CsvFlags {
@@ -48,8 +49,9 @@ interface CsvFlags {
   skipBadRows?: boolean;
 }
 
-function writerOptions(f: WriteFlags): { rotateBytes?: number; rotateMs?: number } {
+function writerOptions(f: WriteFlags): { rotateBytes?: number; rotateMs?: number; staged: { force?: boolean } } {
   return {
+    staged: f.force ? { force: true } : {},
     ...(f.rotateSize ? { rotateBytes: parseByteSize(f.rotateSize, '--rotate-size') } : {}),
     ...(f.rotateEvery ? { rotateMs: parseDuration(f.rotateEvery, '--rotate-every') } : {}),
   };
@@ -131,7 +133,8 @@ function addCsvImportOptions(cmd: Command): Command {
 function addWriteOptions(cmd: Command): Command {
   return cmd
     .option('--rotate-size <size>', 'start a new part when the output reaches this size (100MB)')
-    .option('--rotate-every <duration>', 'start a new part every DURATION of record time (1d)');
+    .option('--rotate-every <duration>', 'start a new part every DURATION of record time (1d)')
+    .option('--force', 'replace the output file if it exists (it is written aside and renamed into place)');
 }
 
 function timeRange(f: { from?: string; to?: string; tz?: string }): { from?: number; to?: number } {
@@ -167,23 +170,26 @@ function registerInfo(capture: Command): void {
     .command('info')
     .summary('what a capture holds: time span, sources, and per tag count, min/max/mean, interval and gaps')
     .description(
-      'Reads a capture once, in constant memory, and summarises it: the header (format version, tool, sources, metadata), the time span, and for every tag its unit, sample count, minimum, maximum and mean of numeric values, the median sampling interval, the gaps (intervals longer than --gap-factor times the median, or than --gap), samples with a quality that is not good, and samples out of time order. Bad lines are counted and listed (file:line); a torn last line from a crash is reported, not fatal. Several files, or --all-parts for a rotated recording, are summarised as one capture.',
+      'Reads a capture once, in constant memory, and summarises it: the header (format version, tool, sources, metadata), the time span, and for every tag its unit, sample count, minimum, maximum and mean of numeric values, the median sampling interval, the gaps (intervals longer than --gap-factor times the median, or than --gap), samples with a quality that is not good, and samples out of time order. The span of the data (the times of the samples, source timestamps when the protocol gives them) and the span of the recording itself (from the created time in the header to the stop event, by the clock of the recorder) are shown apart. A damaged capture (bad lines, a torn last line, a cut .gz) is said first, on stderr, and makes it exit 2; --lenient accepts the damage knowingly (exit 0). Several files, or --all-parts for a rotated recording, are summarised as one capture.',
     )
     .argument('<file...>', 'capture file(s): .jsonl or .jsonl.gz')
     .option('--all-parts', 'include the other parts of a rotated capture (x.0002.jsonl.gz, ...)')
     .option('--gap-factor <n>', 'an interval longer than N x the median interval is a gap', '3')
     .option('--gap <duration>', 'an interval longer than this is a gap (instead of --gap-factor)')
     .option('--strict', 'fail (exit 2) on the first bad or torn line instead of skipping it')
+    .option('--lenient', 'accept a damaged capture (a bad or torn line, a cut .gz): summarise what is readable and exit 0')
     .addHelpText(
       'after',
       examples(
         'iiot capture info plant.jsonl.gz',
+        'iiot capture info crashed.jsonl.gz --lenient      # damaged: said first, exit 0 anyway',
         'iiot capture info sat.jsonl.gz --all-parts --gap 5s',
         'iiot capture info plant.jsonl.gz --json | jq ".tags[] | {name, count, medianIntervalMs}"',
       ),
     )
     .action(
-      action<ReadFlags & { gapFactor: string; gap?: string }>(async (io, f, files) => {
+      action<ReadFlags & { gapFactor: string; gap?: string; lenient?: boolean }>(async (io, f, files) => {
+        if (f.strict && f.lenient) throw usageError('--strict and --lenient contradict each other: give one');
         const gapFactor = Number(f.gapFactor);
         if (!(gapFactor > 1)) throw usageError(`--gap-factor: "${f.gapFactor}" must be a number above 1`);
         const { captureInfo } = await import('../src/capture/info.js');
@@ -192,7 +198,15 @@ function registerInfo(capture: Command): void {
           ...(f.gap !== undefined ? { gapMs: parseDuration(f.gap, '--gap') } : {}),
           ...(f.strict ? { strict: true } : {}),
         });
-        await report(io, 'iiot.capture.info/1', info, async () => (await import('../src/capture/info-render.js')).renderInfo(info, io.style));
+        // Damage first, before the summary: a capture cut by a crash must not pass for a whole one.
+        const { damageLines, renderInfo } = await import('../src/capture/info-render.js');
+        const damage = damageLines(info);
+        if (damage.length > 0) {
+          io.stderr.write(`iiot: ${f.lenient ? io.errStyle.yellow('warning') : 'error'}: ${damage.join('\n')}\n`);
+          if (!f.lenient) io.stderr.write('  hint: the summary covers what could be read; --lenient accepts a damaged capture (exit 0), iiot capture validate lists every bad line\n');
+        }
+        await report(io, 'iiot.capture.info/1', info, async () => renderInfo(info, io.style));
+        return damage.length > 0 && !f.lenient ? ExitCode.Usage : ExitCode.Ok;
       }),
     );
 }
@@ -202,19 +216,21 @@ function registerValidate(capture: Command): void {
     .command('validate')
     .summary('check a capture line by line: exit 0 when valid, 2 with file:line errors')
     .description(
-      'Checks every line of a capture against the format (docs/capture-format.md): the header (format, version, fields), then each line is a sample, an event or a raw message with a valid time. Errors (bad JSON, missing fields, bad times, damaged gzip data) make it exit 2; warnings (a torn last line from a crash, samples of tags no header or config event declares) do not, unless --strict. Lists the first --max-issues problems with file and line.',
+      'Checks every line of a capture against the format (docs/capture-format.md): the header (format, version, fields), then each line is a sample, an event or a raw message with a valid time. Errors (bad JSON, missing fields, bad times, a torn last line or a cut .gz from a crash) make it exit 2, unless --lenient accepts the damage knowingly; warnings (samples of tags no header or config event declares) do not, unless --strict. Lists the first --max-issues problems with file and line.',
     )
     .argument('<file...>', 'capture file(s)')
     .option('--all-parts', 'include the other parts of a rotated capture')
     .option('--strict', 'warnings count as errors')
+    .option('--lenient', 'accept damage (a bad or torn line, a cut .gz) knowingly: listed as warnings, exit 0')
     .option('--max-issues <n>', 'list at most N problems (all are counted)', '100')
     .addHelpText('after', examples('iiot capture validate plant.jsonl.gz', 'iiot capture validate out.jsonl --strict --json'))
     .action(
-      action<ReadFlags & { maxIssues: string }>(async (io, f, files) => {
+      action<ReadFlags & { maxIssues: string; lenient?: boolean }>(async (io, f, files) => {
+        if (f.strict && f.lenient) throw usageError('--strict and --lenient contradict each other: give one');
         const maxIssues = Number(f.maxIssues);
         if (!Number.isInteger(maxIssues) || maxIssues < 0) throw usageError(`--max-issues: "${f.maxIssues}" is not a whole number`);
         const { validateCapture } = await import('../src/capture/validate.js');
-        const result = await validateCapture(await inputsOf(files, f), { ...(f.strict ? { strict: true } : {}), maxIssues });
+        const result = await validateCapture(await inputsOf(files, f), { ...(f.strict ? { strict: true } : {}), ...(f.lenient ? { lenient: true } : {}), maxIssues });
         await report(io, 'iiot.capture.validate/1', result, async () => (await import('../src/capture/summary-render.js')).renderValidation(result, io.style));
         return result.valid ? ExitCode.Ok : ExitCode.Usage;
       }),
@@ -289,6 +305,7 @@ function registerSlice(capture: Command): void {
     )
     .argument('<file...>', 'capture file(s)')
     .requiredOption('-o, --output <file>', 'the new capture (.jsonl or .jsonl.gz)')
+    .option('--force', 'replace the output file if it exists (it is written aside and renamed into place)')
     .option('--from <time>', 'start, inclusive: 2026-11-25T10:00:00Z, "2026-11-25 10:00" (in --tz) or now-2h')
     .option('--to <time>', 'end, exclusive')
     .option('--tz <zone>', 'time zone of --from/--to written without a zone', 'UTC')
@@ -333,7 +350,7 @@ function registerDiff(capture: Command): void {
     .command('diff')
     .summary('compare two captures tag by tag, with value and time tolerances (exit 1 when they differ)')
     .description(
-      'Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance, and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate.',
+      'Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance (--align pairs, one to one), and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate. Polled sources (Modbus, polled OPC UA reads) are stamped when they were read, at their own rate: --align nearest compares each sample of A with the nearest sample of B, --align hold each sample of B with the last sample of A at or before it (what a poller of a replay reads); --time-shift auto first moves B so that its first sample meets A\'s (a capture recorded from a replay runs at the time of the replay).',
     )
     .argument('<a>', 'the reference capture')
     .argument('<b>', 'the capture to check')
@@ -345,6 +362,8 @@ function registerDiff(capture: Command): void {
     .option('--to <time>', 'compare only up to this time (exclusive)')
     .option('--tz <zone>', 'time zone of --from/--to written without a zone', 'UTC')
     .option('--ignore-quality', 'do not count different qualities as a difference')
+    .option('--align <how>', 'match samples: pairs (one to one, in time order), nearest (each of A with the nearest of B) or hold (each of B with the last of A at or before it)', 'pairs')
+    .option('--time-shift <duration|auto>', 'take this off every time of B before matching (-90s, 1h); auto: B\'s first sample minus A\'s')
     .option('--all', 'list every tag, not only those that differ')
     .option('--max-differences <n>', 'differences listed per tag', '5')
     .option('--strict', 'fail on the first bad or torn line instead of skipping it')
@@ -353,13 +372,18 @@ function registerDiff(capture: Command): void {
       examples(
         'iiot capture diff expected.jsonl out.jsonl --tolerance 0.1% --time-tolerance 50ms',
         'iiot capture diff expected.jsonl out.jsonl --tag-tolerance line3.temp=0.5 --json',
+        '# a Modbus replay recorded by a poller every 200ms: each read against the value it should hold',
+        'iiot capture diff meter.jsonl from-replay.jsonl --align hold --time-shift auto --time-tolerance 1.5s --tolerance 0.01%',
       ),
     )
     .action(
-      action<{ tolerance: string; timeTolerance: string; tagTolerance?: string[]; tags?: string[]; from?: string; to?: string; tz?: string; ignoreQuality?: boolean; all?: boolean; maxDifferences: string; strict?: boolean }>(
+      action<{ tolerance: string; timeTolerance: string; tagTolerance?: string[]; tags?: string[]; from?: string; to?: string; tz?: string; ignoreQuality?: boolean; align: string; timeShift?: string; all?: boolean; maxDifferences: string; strict?: boolean }>(
         async (io, f, args) => {
           const [a, b] = args as [string, string];
-          const { diffCaptures, parseTolerance, parseTagTolerance } = await import('../src/capture/diff.js');
+          const { diffCaptures, parseTolerance, parseTagTolerance, DIFF_ALIGNS } = await import('../src/capture/diff.js');
+          const align = DIFF_ALIGNS.find((x) => x === f.align);
+          if (align === undefined) throw usageError(`--align ${f.align}: give pairs, nearest or hold`, 'polled sources stamped at read time: --align hold (a poller of a replay) or nearest');
+          const timeShift = f.timeShift === undefined ? undefined : f.timeShift === 'auto' ? ('auto' as const) : signedDuration(f.timeShift, '--time-shift');
             const maxExamples = Number(f.maxDifferences);
           if (!Number.isInteger(maxExamples) || maxExamples < 0) throw usageError(`--max-differences: "${f.maxDifferences}" is not a whole number`);
           const log = await issueLog(io);
@@ -370,6 +394,8 @@ function registerDiff(capture: Command): void {
             tags: patterns(f.tags),
             ...timeRange(f),
             ...(f.ignoreQuality ? { ignoreQuality: true } : {}),
+            align,
+            ...(timeShift !== undefined ? { timeShift } : {}),
             maxExamples,
             ...(f.strict ? { strict: true } : {}),
             onIssue: (_side, i) => log.onIssue(i),
@@ -397,7 +423,7 @@ function registerImport(capture: Command): void {
     .addHelpText(
       'after',
       examples(
-        'iiot capture import Steel_industry_data.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
+        'iiot capture import fixtures/csv/steel-2018-01-01-to-03.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
         'iiot capture import historian.csv -o line3.jsonl --layout long --time-format "MM/DD/YYYY hh:mm:ss A" --tz America/Chicago',
         'iiot capture import export.csv -o export.jsonl --delimiter ";" --decimal-comma --columns "Temp*,Druck*"',
       ),

@@ -9,7 +9,8 @@ export function register(program: Command): void {
       'iiot keeps its own application certificate and trust lists, in the per-user configuration folder ' +
         '(~/.config/iiot/pki on Linux) or in $IIOT_PKI_DIR. Unknown server certificates are rejected until ' +
         'you trust them here (or with --trust-on-first-use); they wait in rejected/ after the first refusal.',
-    );
+    )
+    .addHelpText('after', examples('iiot pki show', 'iiot pki list', 'iiot pki trust ./plc-cert.der', 'iiot pki reject 30edba8072c35a21'));
   pki
     .command('show')
     .summary('show iiot\'s application certificate (created on first use) and where it is')

@@ -520,6 +520,7 @@ export function register(program: Command): void {
     }
     if (o.long === '--user') o.description = 'OPC UA and MQTT: log on with this user name; the password comes from $IIOT_PASSWORD, --password-env, --password-file (or, OPC UA, a prompt)';
   }
+  groupRecordHelp(cmd);
   cmd
     .addHelpText(
       'after',
@@ -552,6 +553,42 @@ export function register(program: Command): void {
         return runRecord(io, options);
       }),
     );
+}
+
+/**
+ * The help groups options by what they belong to, as gh and nmap do: the output file, the run,
+ * then one group per protocol (options written after a source of that protocol belong to it),
+ * then what every source may take. The usage line says the same.
+ */
+const HELP_GROUPS: Array<[heading: string, options: string[]]> = [
+  ['Output:', ['--output', '--force', '--rotate-size', '--rotate-every', '--flush-interval', '--metadata']],
+  ['Run:', ['--duration', '--count', '--inventory', '--protocols', '--reconnect-max', '--no-live']],
+  ['Any source (before the first source: for every source they fit):', ['--id', '--user', '--password-env', '--password-file', '--timeout']],
+  [
+    'OPC UA (after opc.tcp://...):',
+    ['--node', '--subtree', '--tags', '--sampling-interval', '--publishing-interval', '--queue-size', '--deadband', '--poll', '--history', '--from', '--to', '--security-mode', '--security-policy', '--user-cert', '--user-key', '--trust-on-first-use'],
+  ],
+  ['Modbus (after modbus://... or modbus-rtu://...):', ['--map', '--registers', '--interval', '--max-gap', '--max-registers']],
+  ['MQTT (after mqtt://... or mqtts://...):', ['--topic', '--decoder', '--json-path', '--raw', '--qos', '--client-id', '--ca', '--cert', '--key']],
+];
+
+export const RECORD_USAGE = '-o FILE [run options] SOURCE [its options] [SOURCE [its options]...]';
+
+function groupRecordHelp(cmd: Command): void {
+  cmd.usage(RECORD_USAGE);
+  for (const [heading, names] of HELP_GROUPS) {
+    for (const name of names) {
+      const option = cmd.options.find((o) => o.long === name);
+      if (option === undefined) throw new Error(`record help: no option ${name}`);
+      option.helpGroup(heading);
+    }
+  }
+  // A hidden option joins the group of the one before it, so that no group is placed by it.
+  let last = '';
+  for (const o of cmd.options) {
+    if (o.hidden && !o.helpGroupHeading) o.helpGroup(last);
+    last = o.helpGroupHeading ?? last;
+  }
 }
 
 /** The arguments after the command name, as typed (commander keeps them on the root command). */

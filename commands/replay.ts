@@ -24,6 +24,7 @@ interface ReplayFlags {
   allParts?: boolean;
   pkiDir?: string;
   acceptAnyClientCert?: boolean;
+  trustLocalClient?: boolean;
   map?: string;
   unit?: string;
   qos?: string;
@@ -75,13 +76,14 @@ export function parseReplayFlags(files: string[], f: ReplayFlags, now = Date.now
     for (const n of names) if (f[n] !== undefined && f[n] !== false) throw usageError(`--${String(n).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --to ${sink}`);
   };
   if (kind !== 'opcua') only(['pkiDir', 'acceptAnyClientCert'], 'opcua');
+  if (kind !== 'opcua' && f.trustLocalClient === false) throw usageError('--no-trust-local-client is for --to opcua');
   if (kind !== 'modbus') only(['map', 'unit'], 'modbus');
   if (kind !== 'mqtt') only(['qos', 'retain', 'topicPrefix', 'user', 'passwordEnv', 'passwordFile', 'clientId', 'ca', 'cert', 'key'], 'mqtt');
   if (f.password !== undefined) throw usageError('--password is refused: a password on the command line ends up in shell history and process lists', `put it in $${PASSWORD_ENV} (or --password-env VAR) or in a file given with --password-file`);
   let sink: SinkSpec;
   switch (kind) {
     case 'opcua':
-      sink = { kind, host: f.host, port, pkiDir: f.pkiDir, acceptAnyClientCert: Boolean(f.acceptAnyClientCert) };
+      sink = { kind, host: f.host, port, pkiDir: f.pkiDir, acceptAnyClientCert: Boolean(f.acceptAnyClientCert), trustLocalClient: f.trustLocalClient !== false };
       break;
     case 'modbus':
       sink = { kind, host: f.host, port, map: f.map, unit: int(f.unit ?? '1', '--unit', 0, 255) };
@@ -164,6 +166,7 @@ export function register(program: Command): void {
     .option('--all-parts', 'a rotated capture: replay every part of the set')
     .option('--pki-dir <dir>', 'opcua: the server\'s certificate store (default <tmp>/iiot-replay-<uid>/pki-<host>)')
     .option('--accept-any-client-cert', 'opcua: trust every client certificate (tests only; mode None needs none)')
+    .option('--no-trust-local-client', "opcua: do not trust this machine's iiot client certificate (by default the replay trusts it, and only it, as iiot sim does)")
     .option('--map <name|file>', 'modbus: registers for tags not recorded from Modbus (entries named like the tags)')
     .option('--unit <id>', 'modbus: unit id of --map\'s registers (default 1)')
     .option('--qos <0|1|2>', 'mqtt: QoS of published samples (raw lines keep theirs; default 0)')

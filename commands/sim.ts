@@ -7,6 +7,7 @@ import { parseDuration } from '../src/core/units.js';
 import type { SimRunOptions } from '../src/sim/run.js';
 
 interface SimFlags {
+  force?: boolean;
   plant?: string;
   seed?: string;
   start?: string;
@@ -115,6 +116,7 @@ export function register(program: Command): void {
     .option('--span <duration>', '--generate: model time to cover, e.g. 12h or 7d (instead of --days)')
     .option('--interval <duration>', '--generate: sampling period of model time', '1m')
     .option('-o, --output <file>', '--generate: capture file (.jsonl or .jsonl.gz)')
+    .option('--force', '--generate: replace the output file if it exists')
     .option('--tags <patterns...>', '--generate: only these tags (comma-separated, * wildcards)')
     .addHelpText(
       'after',
@@ -148,11 +150,12 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
         intervalMs: positiveDuration(f.interval, '--interval'),
         output: f.output ?? missing('-o, --output', 'iiot sim --generate --days 30 -o plant.jsonl.gz'),
         tags: f.tags ?? [],
+        force: Boolean(f.force),
       }
     : undefined;
   if (f.generate && f.age !== undefined) throw usageError('--age is for live runs; with --generate use --start to place the capture', 'the capture starts at the epoch: --start 2026-01-05T00:00:00Z');
-  if (!f.generate && (f.days !== undefined || f.span !== undefined || f.output !== undefined)) {
-    throw usageError('--days, --span and -o belong to --generate', 'add --generate to write a capture, or leave them out to serve the plant');
+  if (!f.generate && (f.days !== undefined || f.span !== undefined || f.output !== undefined || f.force)) {
+    throw usageError(`--days, --span and -o${f.force ? ' (and --force)' : ''} belong to --generate`, 'add --generate to write a capture, or leave them out to serve the plant');
   }
   const limits = {
     ...optionalInt(f.maxNodesPerBrowse, '--max-nodes-per-browse', 'maxNodesPerBrowse'),

@@ -3,12 +3,13 @@
  * open the capture, stream it into the accumulators, run the pure analysis, render.
  */
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { DegradationCommandOptions, EnergyCommandOptions } from '../../commands/analyze.js';
 import { openCaptureSet } from '../capture/capture-set.js';
 import { timeMs } from '../capture/reader.js';
 import { IiotError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
+import { writeFileSafely } from '../core/output-file.js';
 import { emitJson, info, out, warn, type IO } from '../core/io.js';
 import { toolVersion } from '../core/version.js';
 import { analyzeDegradation, analyzeIndicator, summariseAssets, type DegradationResult, type IndicatorInput } from './degradation.js';
@@ -60,13 +61,10 @@ function context(files: string[], tz: string): ReportContext {
   return { file: files.join(', '), tz, generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), tool: `iiot ${toolVersion()}` };
 }
 
-async function writeReport(io: IO, path: string, md: () => string, html: () => string): Promise<void> {
+async function writeReport(io: IO, path: string, force: boolean, md: () => string, html: () => string): Promise<void> {
   const text = /\.html?$/i.test(path) ? html() : md();
-  try {
-    await writeFile(path, text);
-  } catch (err) {
-    throw usageError(`--report ${path}: cannot write it (${err instanceof Error ? err.message : String(err)})`, 'check the folder exists and is writable');
-  }
+  // written aside and renamed into place: never half a report under its name (core/output-file.ts)
+  writeFileSafely(path, text, { force });
   info(io, `report written to ${path}`);
 }
 
@@ -125,7 +123,7 @@ export async function runDegradation(io: IO, o: DegradationCommandOptions): Prom
     out(io, degradationTerminal(result, ctx, io.style));
     for (const n of notes) out(io, io.style.dim(`note: ${n}`));
   }
-  if (o.report) await writeReport(io, o.report, () => degradationMarkdown(result, ctx), () => degradationHtml(result, ctx));
+  if (o.report) await writeReport(io, o.report, o.force, () => degradationMarkdown(result, ctx), () => degradationHtml(result, ctx));
   if (o.failOn) {
     const worst = Math.max(0, ...result.indicators.map((r) => RANK[r.status] ?? 0));
     if (worst >= RANK[o.failOn]!) return ExitCode.CheckFailed;
@@ -197,6 +195,6 @@ export async function runEnergy(io: IO, o: EnergyCommandOptions): Promise<number
   } else {
     out(io, energyTerminal(result, ctx, io.style));
   }
-  if (o.report) await writeReport(io, o.report, () => energyMarkdown(result, ctx), () => energyHtml(result, ctx));
+  if (o.report) await writeReport(io, o.report, o.force, () => energyMarkdown(result, ctx), () => energyHtml(result, ctx));
   return ExitCode.Ok;
 }

@@ -1,3 +1,4 @@
+import { refuseToReplace } from '../core/output-file.js';
 import { usageError } from '../core/errors.js';
 import { openCaptureSet } from './capture-set.js';
 import { importCsv, type CsvImportOptions, type CsvImportResult } from './csv-import.js';
@@ -73,6 +74,7 @@ export interface ConvertResult {
 
 export async function convertCapture(inputs: readonly string[], opts: ConvertOptions): Promise<ConvertResult> {
   assertNotAnInput(opts.output, inputs);
+  refuseToReplace(opts.output, opts.writer?.staged ?? {});
   const from = inputs.map(kindOf);
   const to = opts.to ?? kindOf(opts.output);
   if (to === undefined) throw usageError(`cannot tell the output format of ${opts.output}`, 'name it .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet, or give --to');
@@ -107,7 +109,7 @@ async function recode(inputs: readonly string[], opts: ConvertOptions): Promise<
   const writer = await createCaptureWriter(
     opts.output,
     { sources: h.sources, tags: set.tags().filter((t) => want(t.name)), metadata: h.metadata, created: new Date(timeMs(h.created)) },
-    opts.writer ?? {},
+    { staged: {}, ...opts.writer },
   );
   let samples = 0;
   try {
@@ -121,9 +123,11 @@ async function recode(inputs: readonly string[], opts: ConvertOptions): Promise<
       }
       await writer.flush();
     }
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
+  await writer.close();
   return { inputs: [...inputs], outputs: [...writer.files], from: 'jsonl', to: 'jsonl', samples, leftOut: { events: 0, raw: 0 }, issues: set.issueCount };
 }
 
@@ -171,7 +175,7 @@ async function toLongCsv(inputs: readonly string[], opts: ConvertOptions): Promi
   const d = delimiterOf(opts);
   const want = tagMatcher(opts.tags ?? []);
   const timeFormat = opts.timeFormat ?? 'iso';
-  const out = new TextFileWriter(opts.output);
+  const out = new TextFileWriter(opts.output, opts.writer?.staged ?? {});
   const header = ['time', 'tag', 'value'];
   if (cols.q) header.push('quality');
   if (cols.st) header.push('source_time');
@@ -198,9 +202,11 @@ async function toLongCsv(inputs: readonly string[], opts: ConvertOptions): Promi
       }
       await out.flush();
     }
-  } finally {
-    await out.close();
+  } catch (err) {
+    out.abort();
+    throw err;
   }
+  await out.close();
   return { inputs: [...inputs], outputs: [opts.output], from: 'jsonl', to: 'csv', layout: 'long', samples, rows: samples, leftOut, issues: set.issueCount };
 }
 
@@ -220,7 +226,7 @@ async function toWideCsv(inputs: readonly string[], opts: ConvertOptions): Promi
   const set = await openCaptureSet(inputs, readOpts(opts));
   const d = delimiterOf(opts);
   const timeFormat = opts.timeFormat ?? 'iso';
-  const out = new TextFileWriter(opts.output);
+  const out = new TextFileWriter(opts.output, opts.writer?.staged ?? {});
   out.write(`${['time', ...columns].map((c) => csvField(c, d)).join(d)}\n`);
   const pending = new Map<string, { ms: number; cells: string[] }>();
   const leftOut = { events: 0, raw: 0 };
@@ -258,9 +264,11 @@ async function toWideCsv(inputs: readonly string[], opts: ConvertOptions): Promi
       await out.flush();
     }
     for (const [t, row] of pending) emit(t, row);
-  } finally {
-    await out.close();
+  } catch (err) {
+    out.abort();
+    throw err;
   }
+  await out.close();
   return {
     inputs: [...inputs],
     outputs: [opts.output],

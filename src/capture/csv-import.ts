@@ -1,3 +1,4 @@
+import { refuseToReplace } from '../core/output-file.js';
 import { basename } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { badRow, planColumns, show, type ColumnOptions, type CsvLayout, type Plan } from './csv-columns.js';
@@ -105,6 +106,7 @@ function parseNumber(s: string, decimalComma: boolean): number | undefined {
 
 export async function importCsv(input: string, opts: CsvImportOptions): Promise<CsvImportResult> {
   assertNotAnInput(opts.output, [input]);
+  refuseToReplace(opts.output, opts.writer?.staged ?? {});
   const tz = opts.tz ?? 'UTC';
   const delimiter = opts.delimiter ?? sniffDelimiter(await firstLine(input));
   const warnings: string[] = [];
@@ -171,7 +173,7 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
       tags: tagInfos,
       metadata: { importedFrom: basename(input), ...(siteTimeZone ? { timezone: siteTimeZone } : {}), ...(opts.metadata ?? {}) },
     },
-    opts.writer ?? {},
+    { staged: {}, ...opts.writer },
   );
 
   // pass 2: samples
@@ -235,9 +237,11 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
       }
       if (++n % FLUSH_EVERY_ROWS === 0) await writer.flush();
     }
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
+  await writer.close();
   if (skippedRows) warnings.push(`${skippedRows} bad row${skippedRows === 1 ? '' : 's'} skipped${firstBadTime ? ` (first: line ${firstBadTime.line}, time ${show(firstBadTime.text)})` : ''}`);
   if (backwards) warnings.push(`the time goes back ${backwards} time${backwards === 1 ? '' : 's'}: the capture is not in time order`);
   const result: CsvImportResult = {

@@ -28,7 +28,8 @@ function describe(d: Difference): string {
 export function renderDiff(r: DiffResult, style: Styler, all = false): string {
   const out: string[] = [];
   const t = r.totals;
-  const tolerance = `value tolerance ${r.tolerance}, time tolerance ${formatDuration(r.timeToleranceMs)}`;
+  const shift = r.timeShiftMs === undefined ? '' : `, B moved by ${r.timeShiftMs <= 0 ? '+' : '-'}${formatDuration(Math.abs(r.timeShiftMs))}`;
+  const tolerance = `value tolerance ${r.tolerance}, time tolerance ${formatDuration(r.timeToleranceMs)}${r.align ? `, aligned by ${r.align}` : ''}${shift}`;
   out.push(
     r.equal
       ? style.green(`equal: ${t.tags} tag${t.tags === 1 ? '' : 's'}, ${formatNumber(t.matched)} samples matched (${tolerance})`)

@@ -28,6 +28,19 @@ function valueRange(t: TagSummary): [string, string, string] {
   return [formatNumber(t.min), formatNumber(t.max), formatNumber(t.mean)];
 }
 
+/**
+ * The damage of a capture in a few lines, said before anything else (capture info): how many
+ * lines could not be read, whether the end is cut, and the first of them with file:line.
+ */
+export function damageLines(info: CaptureInfo): string[] {
+  if (info.issues.count === 0) return [];
+  const files = info.files.length === 1 ? info.files[0]! : `${info.files.length} files`;
+  const lines = [`${files} is damaged: ${plural(info.issues.count, 'bad line')}${info.issues.torn ? ', the end is cut (a crash or a copy cut short)' : ''}`];
+  for (const i of info.issues.list.slice(0, 3)) lines.push(`  ${i.file}:${i.line}: ${i.message}`);
+  if (info.issues.count > 3) lines.push(`  ... ${info.issues.count - 3} more (iiot capture validate lists them all)`);
+  return lines;
+}
+
 export function renderInfo(info: CaptureInfo, style: Styler): string {
   const out: string[] = [];
   const files = info.files.length === 1 ? info.files[0]! : `${info.files[0]} (+${info.files.length - 1} more parts)`;
@@ -40,10 +53,15 @@ export function renderInfo(info: CaptureInfo, style: Styler): string {
     const hint = info.files.length === 1 ? ' (--all-parts reads the whole set)' : '';
     pairs.push(['part', `${info.part.index} of a rotated set starting at ${info.part.first}${hint}`]);
   }
+  // The data's span and the recording's own span apart: a server that stamps old source times
+  // makes the data span longer than the recording, and that is worth seeing, not hiding.
   pairs.push([
-    'span',
-    info.span.first ? `${info.span.first} .. ${info.span.last} (${formatDuration(info.span.durationMs ?? 0)})` : 'no records',
+    'data',
+    info.data.first ? `${info.data.first} .. ${info.data.last} (${formatDuration(info.data.durationMs ?? 0)})` : info.span.first ? 'no samples' : 'no records',
   ]);
+  if (info.recording) {
+    pairs.push(['recorded', `${info.recording.from} .. ${info.recording.to} (${formatDuration(info.recording.durationMs)}, by the recorder's clock)`]);
+  }
   pairs.push(['sources', info.sources.length ? info.sources.map((s) => `${s.id} (${s.protocol}${s.endpoint ? ` ${s.endpoint}` : ''})`).join(', ') : '-']);
   pairs.push([
     'records',

@@ -56,6 +56,7 @@ export interface DiscoverFlags {
   csv?: boolean;
   json?: boolean;
   output?: string;
+  force?: boolean;
 }
 
 export interface DiscoverOptions {
@@ -83,6 +84,8 @@ export interface DiscoverOptions {
   probe: boolean;
   format: 'table' | 'json' | 'csv';
   output: string | undefined;
+  /** replace an existing --output file */
+  force: boolean;
 }
 
 function list(text: string): string[] {
@@ -269,5 +272,6 @@ export function parseDiscoverOptions(targetTexts: readonly string[], f: Discover
     probe: f.probe !== false,
     format: f.csv ? 'csv' : f.json ? 'json' : 'table',
     output: f.output,
+    force: Boolean(f.force),
   };
 }

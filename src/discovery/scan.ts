@@ -609,9 +609,14 @@ export async function runScan(options: DiscoverOptions, hooks: ScanHooks, signal
         }
         try {
           await hostLock(b.host).use(async () => {
-            note(`listening for Sparkplug births on ${b.url}`);
+            // A listen is seconds of silence: the progress line counts them down, so the scan
+            // never looks hung (it was one unchanging line for the whole --listen).
+            const started = Date.now();
+            const countdown = () => note(`listening for Sparkplug births on ${b.url}: ${Math.max(0, Math.ceil((options.listenMs - (Date.now() - started)) / 1000))} s left`);
+            countdown();
+            const ticker = hooks.progress ? setInterval(countdown, 1000) : undefined;
             debug(`listening for Sparkplug births on ${b.url} for ${options.listenMs} ms`);
-            const r = await listenSparkplug({ url: b.url, listenMs: options.listenMs, rebirth: options.rebirth, timeoutMs: options.timeoutMs, signal, slot: async () => rate.take(signal), debug });
+            const r = await listenSparkplug({ url: b.url, listenMs: options.listenMs, rebirth: options.rebirth, timeoutMs: options.timeoutMs, signal, slot: async () => rate.take(signal), debug }).finally(() => clearInterval(ticker));
             const { brokerVersion, ...rest } = r;
             b.sparkplug = rest;
             if (brokerVersion) {

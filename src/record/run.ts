@@ -5,12 +5,12 @@
  * then the header is written with every tag known, and samples flow. Tags found later (MQTT
  * topics, Sparkplug metrics) arrive as config events.
  */
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { refuseToReplace } from '../core/output-file.js';
 import { createElement } from 'react';
 import { createCaptureWriter, type CaptureWriter } from '../capture/writer.js';
 import type { TagInfo } from '../capture/types.js';
-import { IiotError, describeError, usageError } from '../core/errors.js';
+import { IiotError, describeError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { debug as ioDebug, emitJson, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
@@ -87,9 +87,9 @@ export async function runRecord(io: IO, o: RecordOptions, deps: RecordDeps = {})
 }
 
 export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): Promise<RecordResult> {
-  if (!o.force && existsSync(o.output)) {
-    throw usageError(`${o.output} already exists`, 'choose another file name, or add --force to replace it');
-  }
+  // The same refusal as every command that writes a file; the capture then streams into its
+  // final name (not staged), so a crash keeps what was recorded.
+  refuseToReplace(o.output, { force: o.force });
   const stats = new RecordStats();
   const animate = io.animate && o.live;
   const seenWarnings = new Set<string>();

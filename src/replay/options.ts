@@ -2,7 +2,7 @@
 import type { MqttConnectOptions } from '../protocols/mqtt/connect.js';
 
 export type SinkSpec =
-  | { kind: 'opcua'; host: string; port: number; pkiDir?: string | undefined; acceptAnyClientCert: boolean }
+  | { kind: 'opcua'; host: string; port: number; pkiDir?: string | undefined; acceptAnyClientCert: boolean; trustLocalClient: boolean }
   | { kind: 'modbus'; host: string; port: number; map?: string | undefined; unit: number }
   | {
       kind: 'mqtt';

@@ -50,11 +50,19 @@ async function createSink(o: ReplayOptions, survey: CaptureSurvey, io: IO, say: 
   switch (s.kind) {
     case 'opcua': {
       const { createOpcUaSink } = await import('../protocols/opcua/sink.js');
+      const pkiDir = s.pkiDir ?? defaultPkiDir(s.host);
+      if (s.trustLocalClient && !s.acceptAnyClientCert) {
+        // As iiot sim does: `iiot record` on this machine may record from the replay with
+        // SignAndEncrypt; any other client is refused until its certificate is trusted.
+        const { trustLocalClient } = await import('../protocols/opcua/local-client-trust.js');
+        const file = await trustLocalClient(pkiDir, io.env);
+        info(io, `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${pkiDir}/trusted/certs (--no-trust-local-client turns this off)`);
+      }
       return {
         sink: createOpcUaSink({
           host: s.host,
           port: s.port,
-          pkiDir: s.pkiDir ?? defaultPkiDir(s.host),
+          pkiDir,
           acceptAnyClientCert: s.acceptAnyClientCert,
           firstValue: survey.firstValue,
           warn: say,

@@ -1,4 +1,5 @@
 import { assetSignals, plantSignals } from './signals.js';
+import { refuseToReplace } from '../core/output-file.js';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { usageError } from '../core/errors.js';
 import { emitJson, info, out, warn, type IO } from '../core/io.js';
@@ -38,7 +39,7 @@ export interface SimRunOptions {
   frozen?: string[];
   readyFile?: string;
   durationMs?: number;
-  generate?: { durationMs: number; intervalMs: number; output: string; tags: string[] };
+  generate?: { durationMs: number; intervalMs: number; output: string; tags: string[]; force?: boolean };
   /** stops a live run (tests run the command in-process) */
   signal?: AbortSignal;
 }
@@ -285,6 +286,7 @@ function writeReadyFile(path: string, body: object): void {
 async function generate(io: IO, opts: SimRunOptions, plantFile: string, config: ReturnType<typeof loadPlantFile>): Promise<number> {
   const g = opts.generate!;
   const { generateCapture } = await import('./generate.js');
+  refuseToReplace(g.output, { force: g.force });
   const t0 = performance.now();
   info(io, `iiot sim: generating ${formatDuration(g.durationMs)} of ${config.name} every ${formatDuration(g.intervalMs)} into ${g.output}...`);
   const result = await generateCapture({
@@ -294,6 +296,7 @@ async function generate(io: IO, opts: SimRunOptions, plantFile: string, config: 
     intervalMs: g.intervalMs,
     output: g.output,
     tags: g.tags,
+    force: Boolean(g.force),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     ...(opts.start === undefined ? {} : { start: opts.start }),
   });

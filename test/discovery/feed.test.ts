@@ -241,7 +241,7 @@ describe('iiot record --inventory', () => {
     }, 200);
     rec.child.kill('SIGINT');
     const code = await rec.closed;
-    expect(code, rec.stderr()).toBe(0);
+    expect(code, rec.stderr()).toBe(130);
     const summary = JSON.parse(rec.stdout()) as { schema: string; sources: Array<{ id: string; endpoint: string }> };
     expect(summary.schema).toBe('iiot.record/1');
     expect(summary.sources.map((s) => s.id).sort()).toEqual([...ids].sort());

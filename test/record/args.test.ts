@@ -83,7 +83,9 @@ describe('replay: --to is the sink, and a time there ends the range', () => {
   const now = Date.parse('2026-11-25T12:00:00Z');
 
   it('sinks and defaults', () => {
-    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'] }, now).sink).toEqual({ kind: 'opcua', host: '127.0.0.1', port: 4840, pkiDir: undefined, acceptAnyClientCert: false });
+    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'] }, now).sink).toEqual({ kind: 'opcua', host: '127.0.0.1', port: 4840, pkiDir: undefined, acceptAnyClientCert: false, trustLocalClient: true });
+    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'], trustLocalClient: false }, now).sink).toMatchObject({ trustLocalClient: false });
+    expect(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['modbus'], trustLocalClient: false }, now)).toThrow('--no-trust-local-client is for --to opcua');
     expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['modbus'], port: '0' }, now).sink).toEqual({ kind: 'modbus', host: '127.0.0.1', port: 0, map: undefined, unit: 1 });
     const mqtt = parseReplayFlags(['a.jsonl'], { ...base, to: ['mqtt://127.0.0.1:1884'], qos: '1', retain: true }, now).sink;
     expect(mqtt.kind === 'mqtt' && [mqtt.broker?.target.url, mqtt.qos, mqtt.retain]).toEqual(['mqtt://127.0.0.1:1884', 1, true]);

@@ -49,7 +49,7 @@ describe('iiot sim flags', () => {
 
   it('describe a --generate run', () => {
     const o = parse({ generate: true, days: '30', output: 'p.jsonl.gz', tags: ['pump1.*'] });
-    expect(o.generate).toEqual({ durationMs: 30 * 86_400_000, intervalMs: 60_000, output: 'p.jsonl.gz', tags: ['pump1.*'] });
+    expect(o.generate).toEqual({ durationMs: 30 * 86_400_000, intervalMs: 60_000, output: 'p.jsonl.gz', tags: ['pump1.*'], force: false });
     expect(parse({ generate: true, span: '12h', interval: '5s', output: 'x.jsonl' }).generate).toMatchObject({ durationMs: 43_200_000, intervalMs: 5000 });
   });
 

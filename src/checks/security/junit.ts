@@ -8,8 +8,7 @@
  *   an opt-in rule not asked for           <skipped message="opt-in: needs --session"/>
  *   the target (or that part) not assessed <error> with the reason: never a silent pass
  */
-import { writeFileSync } from 'node:fs';
-import { usageError } from '../../core/errors.js';
+import { writeFileSafely } from '../../core/output-file.js';
 import { RULES, SEVERITY_RANK } from './rules.js';
 import type { SecurityResult, SecurityTargetResult } from './run.js';
 
@@ -86,10 +85,7 @@ export function toJunit(r: SecurityResult): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="iiot check security" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skippedTotal}" time="${time}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
-export function writeJunit(file: string, r: SecurityResult): void {
-  try {
-    writeFileSync(file, toJunit(r));
-  } catch (err) {
-    throw usageError(`--junit ${file}: cannot write: ${(err as Error).message.split('\n')[0]}`, 'check that the folder exists and may be written');
-  }
+/** Written aside and renamed into place; an existing file only with --force (core/output-file.ts). */
+export function writeJunit(file: string, r: SecurityResult, force = false): void {
+  writeFileSafely(file, toJunit(r), { force });
 }

@@ -263,12 +263,12 @@ export async function runSecurityCommand(io: IO, o: SecurityOptions): Promise<nu
   const written: string[] = [];
   if (o.sarif !== undefined) {
     const { writeSarif } = await import('./sarif.js');
-    writeSarif(o.sarif, result);
+    writeSarif(o.sarif, result, o.force);
     written.push(`SARIF ${o.sarif}`);
   }
   if (o.junit !== undefined) {
     const { writeJunit } = await import('./junit.js');
-    writeJunit(o.junit, result);
+    writeJunit(o.junit, result, o.force);
     written.push(`JUnit ${o.junit}`);
   }
   if (io.json) {

@@ -13,9 +13,8 @@
  * test/checks/sarif.test.ts validates the output against the official schema.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { writeFileSafely } from '../../core/output-file.js';
 import { isAbsolute, relative, sep } from 'node:path';
-import { usageError } from '../../core/errors.js';
 import { parseTarget } from '../../core/targets.js';
 import { toolVersion } from '../../core/version.js';
 import type { Severity } from '../../protocols/types.js';
@@ -141,10 +140,7 @@ export function toSarif(r: SecurityResult, cwd = process.cwd()): Record<string, 
   };
 }
 
-export function writeSarif(file: string, r: SecurityResult): void {
-  try {
-    writeFileSync(file, `${JSON.stringify(toSarif(r), null, 2)}\n`);
-  } catch (err) {
-    throw usageError(`--sarif ${file}: cannot write: ${(err as Error).message.split('\n')[0]}`, 'check that the folder exists and may be written');
-  }
+/** Written aside and renamed into place; an existing file only with --force (core/output-file.ts). */
+export function writeSarif(file: string, r: SecurityResult, force = false): void {
+  writeFileSafely(file, `${JSON.stringify(toSarif(r), null, 2)}\n`, { force });
 }

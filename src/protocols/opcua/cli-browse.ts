@@ -3,12 +3,13 @@
  * JSON, CSV or a tag list, or the interactive browser; with --inventory, every OPC UA server of
  * an inventory in turn (runBrowseServers). Options arrive parsed (commands/browse.ts).
  */
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { emitJson, info, out, warn, type IO } from '../../core/io.js';
 import type { NodeClassName, OpcUaConnectOptions } from '../../core/opcua-flags.js';
+import { stageFile, writeFileSafely, type StagedFile } from '../../core/output-file.js';
 import { formatDuration } from '../../core/units.js';
 import { progressLine } from '../../ui/progress-line.js';
 import { renderTable } from '../../ui/table.js';
@@ -38,6 +39,8 @@ export interface BrowseCommandOptions {
   tagsFile?: string | undefined;
   /** write the export to this file instead of stdout */
   output?: string | undefined;
+  /** replace an existing --output or --tags file */
+  force?: boolean | undefined;
   /** list the server's endpoints (no session) */
   endpoints: boolean;
   interactive: boolean;
@@ -51,6 +54,8 @@ interface OneOfMany {
   heading: string;
   /** -o: add to the file the servers before this one wrote */
   append: boolean;
+  /** -o: the file being written for all of them (renamed into place at the end) */
+  file?: string | undefined;
   /** JSON documents go here instead of stdout or -o */
   collect?: ((schema: string, body: Record<string, unknown>) => void) | undefined;
 }
@@ -111,7 +116,7 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
       if (list.tags.length === 0) {
         warn(io, `no variables matched: ${o.tagsFile} not written`);
       } else {
-        writeFileSync(o.tagsFile, formatTagList(list));
+        writeFileSafely(o.tagsFile, formatTagList(list), { force: o.force });
         info(io, `wrote ${list.tags.length} tag${list.tags.length === 1 ? '' : 's'} to ${o.tagsFile}${result.complete ? '' : ' (PARTIAL)'}`);
       }
     }
@@ -159,7 +164,11 @@ async function writeExport(
   many?: OneOfMany,
 ): Promise<void> {
   const json = o.format === 'json' || io.json;
-  const target = o.output !== undefined && !(json && many?.collect) ? createWriteStream(o.output, { flags: many?.append ? 'a' : 'w' }) : undefined;
+  const toFile = o.output !== undefined && !(json && many?.collect);
+  // one server: written aside and renamed into place at the end; several: the caller's staged file
+  const stage: StagedFile | undefined = toFile && many?.file === undefined ? stageFile(o.output!, { force: o.force }) : undefined;
+  const target = toFile ? createWriteStream(stage?.tmp ?? many?.file ?? o.output!, { flags: many?.append ? 'a' : 'w' }) : undefined;
+  let failed = true;
   const write = (text: string) => (target ? target.write(text) : io.stdout.write(text));
   try {
     if (json) {
@@ -193,11 +202,14 @@ async function writeExport(
       if (tree.cut) warn(io, `${tree.cut} more lines not shown; use --csv, --json or -o FILE for the whole tree`);
       if (!result.complete) write(`# PARTIAL: ${result.partialReason ?? 'the crawl stopped early'}\n`);
     }
+    failed = false;
   } finally {
     if (target) {
       target.end();
       await once(target, 'close');
     }
+    if (failed) stage?.discard();
+    else stage?.commit();
   }
 }
 
@@ -303,6 +315,9 @@ export async function runBrowseServers(io: IO, servers: readonly InventoryServer
   const results: Array<Record<string, unknown>> = [];
   let code: number = ExitCode.Ok;
   let browsed = 0;
+  // -o without --json: every server's export goes into one file, renamed into place at the end
+  const stage = first.output !== undefined && !json ? stageFile(first.output, { force: first.force }) : undefined;
+  try {
   for (const [i, s] of servers.entries()) {
     const url = s.options.connect.target.url;
     let doc: Record<string, unknown> | undefined;
@@ -311,6 +326,7 @@ export async function runBrowseServers(io: IO, servers: readonly InventoryServer
       const r = await runBrowse(io, s.options, {
         heading: `${s.name}  ${url}  (${s.where})`,
         append: i > 0,
+        file: stage?.tmp,
         collect: json ? (schema, body) => (doc = { schema, ...body }) : undefined,
       });
       if (json) results.push({ ...entry, ...(doc ? { result: doc } : {}) });
@@ -329,9 +345,17 @@ export async function runBrowseServers(io: IO, servers: readonly InventoryServer
       code = Math.max(code, err.exitCode);
     }
   }
+  } catch (err) {
+    stage?.discard();
+    throw err;
+  }
+  if (stage) {
+    if (existsSync(stage.tmp)) stage.commit();
+    else stage.discard();
+  }
   if (json) {
     const body = { inventory: inv.file, complete: code === ExitCode.Ok && results.length === servers.length, servers: results };
-    if (first.output !== undefined) writeFileSync(first.output, `${JSON.stringify({ schema: 'iiot.browse.inventory/1', ...body }, null, 2)}\n`);
+    if (first.output !== undefined) writeFileSafely(first.output, `${JSON.stringify({ schema: 'iiot.browse.inventory/1', ...body }, null, 2)}\n`, { force: first.force });
     else emitJson(io, 'iiot.browse.inventory/1', body);
   }
   info(io, `browsed ${browsed} of ${servers.length} OPC UA server${servers.length === 1 ? '' : 's'} of ${inv.file}`);

@@ -5,10 +5,12 @@
  *   / search · n next match · space mark a variable · s save marked as a tag list
  *   c copy the node id (OSC 52) · q quit (the selected node id is printed on exit)
  */
-import { Box, Text, useApp, useInput, useStdin } from 'ink';
+import { Box, Text, useApp, useInput, useStdin, useWindowSize } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BrowserSource, ChildRef, NodeAttributes, SearchHit, ValueReading } from '../../protocols/opcua/browser-source.js';
 import { matcherFor } from '../../protocols/opcua/browser-source.js';
+import { KEY_LINE } from '../../core/browser-keys.js';
+import { isExistsError } from '../../core/output-file.js';
 import {
   collapse,
   expand,
@@ -31,14 +33,17 @@ export interface BrowserAppProps {
   source: BrowserSource;
   root: ChildRef;
   rootPath: string;
-  /** called once when the user quits, with the node id under the cursor */
-  onExit: (nodeId: string | undefined) => void;
-  /** tree rows on screen (default: terminal height minus the frame) */
+  /** called once when the user quits (q, Esc) with the node id under the cursor, or is interrupted (Ctrl-C) */
+  onExit: (nodeId: string | undefined, how: 'quit' | 'interrupt') => void;
+  /** tree rows on screen (default: the terminal's height minus the frame, following resizes) */
   height?: number | undefined;
   defaultTagFile?: string | undefined;
   /** where OSC 52 clipboard sequences go (the terminal) */
   writeTerminal?: ((s: string) => void) | undefined;
 }
+
+/** Lines around the tree: the title, the status line and the key line, and a margin. */
+const FRAME_ROWS = 5;
 
 type Mode = { kind: 'tree' } | { kind: 'search'; input: string } | { kind: 'save'; input: string };
 
@@ -66,7 +71,9 @@ export function OpcUaBrowser(props: BrowserAppProps) {
   const [live, setLive] = useState<ValueReading | undefined>(undefined);
   const [hits, setHits] = useState<{ list: SearchHit[] | string[]; index: number } | undefined>(undefined);
   const [tagFile, setTagFile] = useState(props.defaultTagFile ?? 'iiot.tags');
-  const height = Math.max(5, props.height ?? 20);
+  // The terminal's size, again on every resize (ink re-renders the width by itself).
+  const screen = useWindowSize();
+  const height = Math.max(5, props.height ?? screen.rows - FRAME_ROWS);
 
   const current = selected(tree);
   const currentId = current?.ref.nodeId;
@@ -145,17 +152,12 @@ export function OpcUaBrowser(props: BrowserAppProps) {
     [open],
   );
 
+  // Search asks the server (below the root the browser started from), not only the nodes loaded
+  // so far: what has not been opened yet is what one searches for. The loaded nodes are the
+  // fallback when the server's answer fails.
   const runSearch = useCallback(
     async (query: string) => {
       if (query.trim() === '') return;
-      const match = matcherFor(query.trim());
-      const local = loadedMatches(treeRef.current, match);
-      if (local.length > 0) {
-        setHits({ list: local, index: 0 });
-        setStatus({ text: `${local.length} match${local.length === 1 ? '' : 'es'} for "${query}" (n: next)` });
-        await goToHit(local[0]!);
-        return;
-      }
       setStatus({ text: `searching the server for "${query}"...` });
       try {
         const found = await source.search(treeRef.current.nodes.get(treeRef.current.root)!.ref.nodeId, query.trim());
@@ -168,12 +170,21 @@ export function OpcUaBrowser(props: BrowserAppProps) {
         setStatus({ text: `${found.length} match${found.length === 1 ? '' : 'es'} for "${query}" (n: next)` });
         await goToHit(found[0]!);
       } catch (err) {
-        setStatus({ text: `search failed: ${errorText(err)}`, error: true });
+        const local = loadedMatches(treeRef.current, matcherFor(query.trim()));
+        if (local.length === 0) {
+          setStatus({ text: `search failed: ${errorText(err)}`, error: true });
+          return;
+        }
+        setHits({ list: local, index: 0 });
+        setStatus({ text: `the server's search failed (${errorText(err)}): ${local.length} match${local.length === 1 ? '' : 'es'} among the nodes loaded (n: next)`, error: true });
+        await goToHit(local[0]!);
       }
     },
     [goToHit, source],
   );
 
+  // A file that exists is replaced only when asked twice: s, Enter on the same name again.
+  const replaceRef = useRef<string | undefined>(undefined);
   const save = useCallback(
     async (file: string) => {
       const marked = [...treeRef.current.marked.values()];
@@ -182,10 +193,17 @@ export function OpcUaBrowser(props: BrowserAppProps) {
         return;
       }
       try {
-        const n = await source.saveTags(file, marked);
+        const n = await source.saveTags(file, marked, replaceRef.current === file);
+        replaceRef.current = undefined;
         setTagFile(file);
         setStatus({ text: `saved ${n} tag${n === 1 ? '' : 's'} to ${file}` });
       } catch (err) {
+        if (isExistsError(err)) {
+          replaceRef.current = file;
+          setTagFile(file);
+          setStatus({ text: `${file} already exists: s and Enter again replace it, or give another name`, error: true });
+          return;
+        }
         setStatus({ text: `cannot save ${file}: ${errorText(err)}`, error: true });
       }
     },
@@ -194,6 +212,13 @@ export function OpcUaBrowser(props: BrowserAppProps) {
 
   useInput(
     (input, key) => {
+      // Ctrl-C ends the browser from any mode, before any other key is looked at (its input is
+      // "c", which would otherwise copy the node id): exit 130, as Ctrl-C does everywhere.
+      if (key.ctrl && input === 'c') {
+        props.onExit(selected(treeRef.current)?.ref.nodeId, 'interrupt');
+        exit();
+        return;
+      }
       // Key events can arrive faster than renders: edit the input through the latest mode, not the
       // one this handler was created with (a stale copy drops keystrokes).
       const m = modeRef.current;
@@ -270,8 +295,8 @@ export function OpcUaBrowser(props: BrowserAppProps) {
       } else if (input === 'c' && row) {
         props.writeTerminal?.(`\u001B]52;c;${Buffer.from(row.ref.nodeId).toString('base64')}\u0007`);
         setStatus({ text: `copied ${row.ref.nodeId} (terminals that allow OSC 52 put it on the clipboard)` });
-      } else if (input === 'q' || key.escape || (key.ctrl && input === 'c')) {
-        props.onExit(row?.ref.nodeId);
+      } else if (input === 'q' || key.escape) {
+        props.onExit(row?.ref.nodeId, 'quit');
         exit();
       }
     },
@@ -351,7 +376,7 @@ function StatusLine(props: { mode: Mode; status: { text: string; error?: boolean
   return (
     <Box flexDirection="column">
       {props.status ? <Text {...(props.status.error ? { color: 'red' } : { color: 'green' })}>{props.status.text}</Text> : <Text> </Text>}
-      <Text dimColor>↑↓ move  → open  ← close  / search  n next  space mark  s save tags  c copy id  q quit</Text>
+      <Text dimColor>{KEY_LINE}</Text>
     </Box>
   );
 }

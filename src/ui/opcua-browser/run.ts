@@ -27,16 +27,19 @@ export async function runInteractiveBrowser(io: IO, o: BrowseCommandOptions): Pr
     const path = await rootPath(s, rootId);
     const { render } = await import('ink');
     let chosen: string | undefined;
-    // With stdout captured (id=$(iiot browse ... -i)) the browser draws on stderr.
+    let interrupted = false;
+    // With stdout captured (id=$(iiot browse ... -i)) the browser draws on stderr. Its height
+    // follows the terminal's (resizes included).
     const screen = process.stdout.isTTY ? process.stdout : process.stderr;
-    const rows = (screen.rows ?? 24) - 5;
     const app = render(
       createElement(OpcUaBrowser, {
         source,
         root,
         rootPath: path,
-        height: rows,
-        onExit: (id) => (chosen = id),
+        onExit: (id, how) => {
+          chosen = id;
+          interrupted = how === 'interrupt';
+        },
         writeTerminal: (text) => screen.write(text),
       }),
       // CI=true would make ink non-interactive even in a terminal (DEPENDENCY-NOTES).
@@ -49,6 +52,7 @@ export async function runInteractiveBrowser(io: IO, o: BrowseCommandOptions): Pr
       throw new IiotError(ExitCode.Unreachable, ended, { hint: 'run the command again when the server is back' });
     }
     await source.close();
+    if (interrupted) return ExitCode.Interrupted;
     if (chosen !== undefined) out(io, chosen);
     return ExitCode.Ok;
   } finally {
