@@ -2,7 +2,7 @@
  * Simulated values for a twin's variables that nothing drives (`iiot sim --nodeset`): a slow
  * sine with deterministic noise, inside the variable's EURange when it has one, else around the
  * value the NodeSet gave it. Integers are rounded and kept within their type; booleans, strings,
- * structures, writable variables (setpoints: they keep what clients write) and properties (EngineeringUnits, EURange, ...: the model, not signals) keep the
+ * structures, enumerations, the instance declarations of types, writable variables (setpoints: they keep what clients write) and properties (EngineeringUnits, EURange, ...: the model, not signals) keep the
  * NodeSet's values. Pure: a value depends only on the variable, the seed and the time.
  */
 import { gaussian, streamId } from './noise.js';
@@ -14,6 +14,10 @@ export interface SimulatedVariable {
   property: boolean;
   /** written by clients (a setpoint): keeps what they write */
   writable: boolean;
+  /** an enumeration: states, not a measurement */
+  enumeration: boolean;
+  /** an instance declaration of a type (it has a modelling rule) */
+  declaration: boolean;
   range?: readonly [number, number] | undefined;
   initial: unknown;
 }
@@ -40,7 +44,7 @@ export interface SignalShape {
 export function simulatedShapes(variables: readonly SimulatedVariable[]): Map<string, SignalShape> {
   const out = new Map<string, SignalShape>();
   for (const v of variables) {
-    if (v.property || v.writable || v.array || !NUMERIC.has(v.type)) continue;
+    if (v.property || v.declaration || v.writable || v.enumeration || v.array || !NUMERIC.has(v.type)) continue;
     const stream = streamId(v.key);
     let centre: number;
     let amplitude: number;

@@ -46,8 +46,12 @@ export interface TwinVariable {
   property: boolean;
   /** clients may write it (AccessLevel CurrentWrite): a setpoint, not a measurement */
   writable: boolean;
+  /** its DataType is an enumeration (the values are states, not measurements) */
+  enumeration: boolean;
+  /** an instance declaration of a type (it has a modelling rule): part of the model, not a signal */
+  declaration: boolean;
   range?: [number, number] | undefined;
-  /** the value the NodeSet gave it (undefined: none) */
+  /** the value the NodeSet gave a numeric variable (undefined: none, or not a number) */
   initial: unknown;
 }
 
@@ -153,6 +157,7 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
   // The file's variables, and what each one is.
   const variables = new Map<string, TwinVariable & { node: UAVariable; dataType: number }>();
   const propertyType = addressSpace.findVariableType('PropertyType');
+  const enumerationType = addressSpace.findDataType('Enumeration');
   for (const uri of plan.own) {
     const ns = addressSpace.getNamespace(uri);
     if (!ns) continue;
@@ -163,7 +168,10 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
       const ident = nodeId.replace(/^ns=\d+;/, '');
       const basic = addressSpace.findCorrespondingBasicDataType(v.dataType);
       const range = (v.getChildByName('EURange') as UAVariable | null)?.readValue().value.value as { low?: number; high?: number } | null | undefined;
-      const dv = v.readValue();
+      // Only numbers need their initial value (the centre of a simulation). Reading a structure
+      // here is not harmless: node-opcua then serves an empty array inside it as null.
+      const numeric = basic >= DataType.SByte && basic <= DataType.Double;
+      const dv = numeric ? v.readValue() : undefined;
       variables.set(twinKey(uri, ident), {
         node: v,
         dataType: basic,
@@ -175,8 +183,10 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
         array: v.valueRank >= 1,
         property: propertyType !== null && v.typeDefinition.toString() === propertyType.nodeId.toString(),
         writable: (v.accessLevel & 2) !== 0,
+        declaration: v.modellingRule !== undefined && v.modellingRule !== null,
+        enumeration: enumerationType !== null && (addressSpace.findDataType(v.dataType)?.isSubtypeOf(enumerationType) ?? false),
         range: range && typeof range.low === 'number' && typeof range.high === 'number' ? [range.low, range.high] : undefined,
-        initial: dv.statusCode.isGood() ? dv.value.value : undefined,
+        initial: dv?.statusCode.isGood() ? dv.value.value : undefined,
       });
     }
   }

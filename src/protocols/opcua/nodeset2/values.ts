@@ -213,8 +213,14 @@ function structure(w: XmlWriter, name: string, obj: Record<string, unknown> & { 
     if (v === undefined) continue; // an optional field that is absent
     if (f.isArray) {
       if (v === null) continue;
+      const items = Array.from(v as ArrayLike<unknown>);
+      // an empty array is an empty element (node-opcua reads whitespace inside one as no array at all)
+      if (items.length === 0) {
+        w.leaf(fieldName);
+        continue;
+      }
       w.open(fieldName);
-      for (const item of Array.from(v as ArrayLike<unknown>)) field(w, f.fieldType, f, item, ctx);
+      for (const item of items) field(w, f.fieldType, f, item, ctx);
       w.close();
     } else {
       field(w, fieldName, f, v, ctx);

@@ -127,6 +127,8 @@ export function writeNodeSet(input: NodeSetInput, sink: (chunk: string) => void)
     for (const r of n.details!.references) if (!r.type.startsWith('ns=')) aliasIds.add(r.type);
     const dt = n.details!.attributes[A.DataType];
     if (dt !== undefined) aliasIds.add(serverIdText(dt));
+    const def = n.details!.attributes[A.DataTypeDefinition] as { fields?: Array<{ dataType?: unknown }> | null } | undefined;
+    for (const f of def?.fields ?? []) if (f.dataType !== undefined && f.dataType !== null) aliasIds.add(serverIdText(f.dataType));
   }
   const aliases = [...aliasIds].flatMap((x) => {
     const name = input.aliasNames.get(x);
