@@ -17,6 +17,11 @@ import { runCli } from '../helpers/cli.js';
 import { clientPki, removeTempDirs, startOpcUaPlant, tempDir, type TestPlant } from './helpers.js';
 import { browseAll, factsOf, LINE_TYPES, schemaErrors, startPlainServer, type PlainServer } from './twin-helpers.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
+import { replay } from '../../src/replay/run.js';
+import type { CaptureRecord } from '../../src/capture/types.js';
+import { writeCapture } from '../replay/helpers.js';
+import { captureIO } from '../helpers/io.js';
+import { makeBrowsePath, ClientSubscription, ClientMonitoredItem, TimestampsToReturn, type DataValue } from 'node-opcua-client';
 import type { Pki } from '../../src/protocols/opcua/pki.js';
 
 afterAll(removeTempDirs);
@@ -137,7 +142,103 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
       await twin.stop();
     }
   }, 300_000);
+
+  it('replays a capture on the twin: a client that reads and subscribes by browse path gets the recorded values and times', async () => {
+    const file = join(dir, 'plant.NodeSet2.xml');
+    const capture = join(dir, 'line3.jsonl');
+    const T0 = Date.parse('2026-11-25T10:00:00.000Z');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const euRange = async (url: string) => {
+      const c = await open(url);
+      try {
+        const [range] = await c.session.translateBrowsePath([makeBrowsePath('i=85', `${path}.EURange`)]);
+        const dv = await c.session.read({ nodeId: range!.targets![0]!.targetId, attributeId: AttributeIds.Value });
+        return [dv.value.value.low, dv.value.value.high];
+      } finally {
+        await c.close();
+      }
+    };
+    await writeCapture(
+      capture,
+      [{ id: 'opcua', protocol: 'opcua', endpoint: plant.url }],
+      [
+        { name: 'Plant.Pump1.VibrationVelocityRms', source: 'opcua', address: `ns=${plant.plant.opcua!.namespaceIndex};s=pump1.vibration`, namespaceUri: PLANT, dataType: 'float64', opcuaType: 'Double' },
+        { name: 'Plant.Gone', source: 'opcua', address: 'ns=5;s=not.in.the.plant', namespaceUri: PLANT, dataType: 'float64' },
+      ],
+      [
+        { t: iso(T0), tag: 'Plant.Pump1.VibrationVelocityRms', v: 4.25 },
+        { t: iso(T0 + 1000), tag: 'Plant.Pump1.VibrationVelocityRms', v: 4.5, q: 'UncertainLastUsableValue' },
+        { t: iso(T0 + 2000), tag: 'Plant.Pump1.VibrationVelocityRms', v: 4.75 },
+        // ten minutes later: keeps the twin serving while the test looks (it stops it)
+        { t: iso(T0 + 600_000), tag: 'Plant.Pump1.VibrationVelocityRms', v: 9 },
+      ] as CaptureRecord[],
+      new Date(T0),
+    );
+    const ns = plant.plant.opcua!.namespaceIndex;
+    const path = `/${ns}:Plant/${ns}:Pump1/${ns}:VibrationVelocityRms`;
+    // the connector against the original first
+    const seenOriginal: DataValue[] = [];
+    const onOriginal = await connectorByPath(plant.url, path, (dv) => seenOriginal.push(dv));
+    await onOriginal.close();
+
+    const io = captureIO();
+    const seen: DataValue[] = [];
+    let connector: Awaited<ReturnType<typeof connectorByPath>> | undefined;
+    let finished = false;
+    const stop = new AbortController();
+    const ready = new Promise<string>((resolve, reject) => {
+      void replay(
+        io.io,
+        {
+          files: [capture],
+          allParts: false,
+          sink: { kind: 'opcua', host: '127.0.0.1', port: 0, acceptAnyClientCert: false, pkiDir: tempDir('replay-twin-pki'), nodeset: file },
+          speed: 1,
+          maxSpeed: false,
+          loop: false,
+          tags: [],
+          timestamps: 'recorded',
+        },
+        { handleSignals: false, signal: stop.signal, onReady: (endpoint) => resolve(endpoint) },
+      ).then(
+        () => (finished = true),
+        (err: unknown) => ((finished = true), reject(err)),
+      );
+    });
+    const endpoint = await ready;
+    try {
+      connector = await connectorByPath(endpoint, path, (dv) => seen.push(dv));
+      expect(connector.nodeId).toBe(onOriginal.nodeId);
+      expect(connector.dataType).toBe(onOriginal.dataType);
+      while (!seen.some((dv) => dv.value.value === 4.75) && !finished) await new Promise((r) => setTimeout(r, 50));
+      const values = seen.map((dv) => [dv.value.value, dv.statusCode.name, dv.sourceTimestamp?.toISOString()]);
+      expect(values).toContainEqual([4.5, 'UncertainLastUsableValue', iso(T0 + 1000)]);
+      expect(values).toContainEqual([4.75, 'Good', iso(T0 + 2000)]);
+      // the tag the NodeSet has no variable for is named, not silently dropped
+      expect(io.stderr()).toContain('not served: Plant.Gone');
+      // a variable no tag drives keeps the NodeSet's value: the plant's EURange property
+      expect(await euRange(endpoint)).toEqual(await euRange(plant.url));
+    } finally {
+      await connector?.close();
+      stop.abort();
+    }
+  }, 300_000);
 });
+
+/**
+ * What a connector does: find a variable by its browse path, read it, subscribe to it. Written
+ * once, run against the original and the twin.
+ */
+async function connectorByPath(url: string, path: string, onValue: (dv: DataValue) => void): Promise<{ nodeId: string; dataType: string; first: DataValue; close(): Promise<void> }> {
+  const c = await open(url);
+  const [t] = await c.session.translateBrowsePath([makeBrowsePath('i=85', path)]);
+  const nodeId = t!.targets![0]!.targetId.toString();
+  const [first, dt] = await c.session.read([{ nodeId, attributeId: AttributeIds.Value }, { nodeId, attributeId: AttributeIds.DataType }]);
+  const sub = ClientSubscription.create(c.session, { requestedPublishingInterval: 100, requestedMaxKeepAliveCount: 10, publishingEnabled: true });
+  const item = ClientMonitoredItem.create(sub, { nodeId, attributeId: AttributeIds.Value }, { samplingInterval: 50, queueSize: 10, discardOldest: true }, TimestampsToReturn.Both);
+  item.on('changed', onValue);
+  return { nodeId, dataType: dt!.value.value.toString(), first: first!, close: async () => (await sub.terminate(), await c.close()) };
+}
 
 describe('the twin of a PLC model with its own types (hand-written NodeSet)', () => {
   let plc: PlainServer;
