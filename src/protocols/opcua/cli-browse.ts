@@ -68,6 +68,7 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
     return runInteractiveBrowser(io, o);
   }
 
+  if (o.nodeset2 && o.output !== undefined) (await import('./nodeset2/output-file.js')).refuseExisting(o.output, o.nodeset2.force);
   const s = await openSession({ connect: o.connect, pki: pkiFor(io), io: sio });
   try {
     if (o.nodeset2) {

@@ -14,8 +14,13 @@ export interface OutputFile {
   abandon(): void;
 }
 
-export function openOutputFile(path: string, force: boolean, option = '-o'): OutputFile {
+/** Refuses an existing file unless --force (called before any work, and again when writing). */
+export function refuseExisting(path: string, force: boolean, option = '-o'): void {
   if (existsSync(path) && !force) throw usageError(`${option} ${path}: the file exists`, 'choose another name, or add --force to replace it');
+}
+
+export function openOutputFile(path: string, force: boolean, option = '-o'): OutputFile {
+  refuseExisting(path, force, option);
   const tmp = `${path}.tmp-${process.pid}`;
   let fd: number;
   try {
