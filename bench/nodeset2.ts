@@ -14,6 +14,9 @@ const EXTRA = Number(process.env.BENCH_EXTRA_NODES ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
 const work = mkdtempSync(join(tmpdir(), 'iiot-bench-nodeset2-'));
 const env = { ...process.env, NO_COLOR: '1', IIOT_PKI_DIR: join(work, 'client-pki') };
+// a generous request timeout: on a busy machine one Browse of 500 nodes' every reference can take
+// longer than the default 10 s, and both exports get the same
+const CONNECT = ['--security-mode', 'None', '--timeout', '120s'];
 
 /** Starts `iiot sim` (OPC UA only) and resolves once its ready file is there, with the wall time. */
 async function startSim(args: string[], tag: string): Promise<{ child: ChildProcess; url: string; ms: number }> {
@@ -58,8 +61,8 @@ const times = { csv: [] as number[], xml: [] as number[] };
 try {
   for (let i = 0; i < RUNS; i++) {
     process.stderr.write(`nodeset2: export run ${i + 1} of ${RUNS}...\n`);
-    times.csv.push(await run(['browse', plant.url, '--all', '--csv', '-o', csv, '--security-mode', 'None']));
-    times.xml.push(await run(['browse', plant.url, '--all', '--nodeset2', '-o', xml, '--force', '--security-mode', 'None']));
+    times.csv.push(await run(['browse', plant.url, '--all', '--csv', '-o', csv, ...CONNECT]));
+    times.xml.push(await run(['browse', plant.url, '--all', '--nodeset2', '-o', xml, '--force', ...CONNECT]));
   }
 } finally {
   await stop(plant.child);

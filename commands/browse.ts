@@ -44,7 +44,8 @@ export function parseBrowseFlags(endpoint: string, node: string | undefined, f: 
   const depth = positiveInt(f.depth, '--depth', 0);
   if (f.nodeset2) {
     if (!f.all) throw usageError('--nodeset2 needs --all: it exports the whole address space', 'iiot browse <endpoint> --all --nodeset2 -o plc.NodeSet2.xml');
-    const clash = (['csv', 'json', 'tags', 'class', 'name', 'attributes', 'depth', 'inventory'] as const).find((k) => f[k] !== undefined && f[k] !== false);
+    // (--json is the export's summary on stdout: iiot.browse.nodeset2/1)
+    const clash = (['csv', 'tags', 'class', 'name', 'attributes', 'depth', 'inventory'] as const).find((k) => f[k] !== undefined && f[k] !== false);
     if (clash) throw usageError(`--nodeset2 cannot go with --${clash}`, 'a NodeSet2 file holds every node of the server\'s own namespaces; filter it afterwards if you need less');
     if (node !== undefined && !['i=84', 'root', '/'].includes(node.trim().toLowerCase())) {
       throw usageError(`--nodeset2 exports the whole address space; it does not start at ${node}`, 'leave the node out: iiot browse <endpoint> --all --nodeset2 -o plc.NodeSet2.xml');

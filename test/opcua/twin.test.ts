@@ -43,10 +43,11 @@ async function open(url: string): Promise<{ session: ClientSession; close(): Pro
   return { session, close: async () => (await session.close(), await client.disconnect()) };
 }
 
-async function exportTo(url: string, file: string, extra: string[] = []): Promise<void> {
+async function exportTo(url: string, file: string, extra: string[] = []): Promise<string> {
   const r = await runCli(['browse', url, '--all', '--nodeset2', '-o', file, '--security-mode', 'None', ...extra], { env, timeoutMs: 300_000 });
   expect(r.stderr).toContain(`wrote ${file}`);
   expect(r.code).toBe(0);
+  return r.stdout;
 }
 
 /** The twin of a file, served by `iiot sim --nodeset` in-process (OPC UA only). */
@@ -74,9 +75,12 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
 
   it('exports a file that validates against UANodeSet.xsd and names the companions as required models, with the versions the server reports', async () => {
     const file = join(dir, 'plant.NodeSet2.xml');
-    await exportTo(plant.url, file);
+    const summary = JSON.parse(await exportTo(plant.url, file, ['--json'])) as { schema: string; complete: boolean; nodes: number; namespaces: string[]; requiredModels: Array<{ uri: string; version?: string }> };
+    expect(summary).toMatchObject({ schema: 'iiot.browse.nodeset2/1', complete: true, namespaces: expect.arrayContaining([PLANT]) as unknown });
+    expect(summary.requiredModels.map((m) => m.uri)).toEqual(['http://opcfoundation.org/UA/', 'http://opcfoundation.org/UA/DI/', 'http://opcfoundation.org/UA/IA/', 'http://opcfoundation.org/UA/Machinery/']);
     expect(schemaErrors(file)).toBe('');
     const xml = readFileSync(file, 'utf8');
+    expect((xml.match(/<UA(Object|Variable|Method) /g) ?? []).length).toBe(summary.nodes);
     // the versions and dates come from the server's Server/Namespaces object; read them independently
     const c = await open(plant.url);
     try {

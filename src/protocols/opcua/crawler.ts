@@ -374,7 +374,8 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
   let stopReason: string | undefined;
   const stopIfLost = (err: unknown): never => {
     const text = err instanceof Error ? err.message : String(err);
-    if (CONNECTION_GONE.test(text) || statusNameIn(text) === 'BadTimeout' || options.connectionLost?.()) throw new CrawlStopped(text.split('\n')[0] ?? text);
+    // node-opcua words a request that got no answer in time "Transaction has timed out", without BadTimeout
+    if (CONNECTION_GONE.test(text) || statusNameIn(text) === 'BadTimeout' || /Transaction has timed out/.test(text) || options.connectionLost?.()) throw new CrawlStopped(text.split('\n')[0] ?? text);
     throw err;
   };
   const checkAbort = () => {
