@@ -162,6 +162,8 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
     ...optionalInt(f.maxMonitoredItemsPerCall, '--max-monitored-items-per-call', 'maxMonitoredItemsPerCall'),
     ...optionalInt(f.maxReferencesPerNode, '--max-references-per-node', 'maxReferencesPerNode'),
   };
+  if (f.nodeset !== undefined && f.extraNodes !== undefined) throw usageError('--extra-nodes adds to the plant\'s own address space; with --nodeset the twin serves the file\'s', 'leave one of them out');
+  if (f.nodeset !== undefined && (f.generate || f.opcua === false)) throw usageError(`--nodeset is for the OPC UA server${f.generate ? ', not --generate' : ', and --no-opcua leaves it out'}`);
   const timeScale = Number(f.timeScale);
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw usageError(`--time-scale ${f.timeScale}: give a positive number (1 = real time, 3600 = an hour per second)`);
   return {
