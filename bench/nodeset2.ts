@@ -6,7 +6,7 @@
 //   node --import tsx bench/nodeset2.ts           (BENCH_EXTRA_NODES=20000 for a quick run)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, fmt, markdownTable, median, ROOT } from './lib.js';
 
@@ -102,5 +102,6 @@ process.stdout.write(
         ['server start-up to ready', `${s(sp)} (\`iiot sim\`, nodes built by API)`, `${s(st)} (\`iiot sim --nodeset\`)`, `${fmt(st / sp, 2)}×`],
       ],
     ) +
+    `\n\nLoad average (1 min) at the end of the run: ${fmt(loadavg()[0]!)} on ${availableParallelism()} cores (the ratios compare runs made under the same load).` +
     '\n\nThe NodeSet2 export reads every reference of each own node in both directions and every attribute of its class, on top of the tree the CSV export reads; both use the same batches under the server\'s operation limits.\n',
 );
