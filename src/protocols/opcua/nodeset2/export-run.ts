@@ -10,7 +10,6 @@ import { ExitCode } from '../../../core/exit-codes.js';
 import { IiotError } from '../../../core/errors.js';
 import { emitJson, info, out, warn, type IO } from '../../../core/io.js';
 import { formatDuration } from '../../../core/units.js';
-import type { ProgressLine } from '../../../ui/progress-line.js';
 import { crawl, type CrawledNode, type CrawlOptions, type CrawlResult } from '../crawler.js';
 import { interruptible } from '../cli-io.js';
 import { nsIndexOf } from '../export.js';
@@ -31,7 +30,13 @@ export interface NodeSetExportOptions {
   maxReferencesPerNode?: number | undefined;
 }
 
-export async function exportNodeSet2(io: IO, s: OpcUaSession, o: NodeSetExportOptions, progress: ProgressLine): Promise<number> {
+/** A progress line on a terminal (the caller's: protocols draw nothing themselves). */
+export interface Progress {
+  update(text: string): void;
+  done(): void;
+}
+
+export async function exportNodeSet2(io: IO, s: OpcUaSession, o: NodeSetExportOptions, progress: Progress): Promise<number> {
   const m = await loadClient();
   const t0 = performance.now();
   const url = s.url;
