@@ -8,13 +8,13 @@
  * (test/opcua/fixtures/line-types.NodeSet2.xml: object and interface types, a structure with its
  * encodings, an enumeration, a custom reference type, a method). Also under tiny operation limits.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, type ClientSession } from 'node-opcua-client';
 import { nodesets } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { clientPki, removeTempDirs, startOpcUaPlant, tempDir, type TestPlant } from './helpers.js';
+import { captureIO as captureSessionIO, clientPki, connect, removeTempDirs, startOpcUaPlant, tempDir, USER, type TestPlant } from './helpers.js';
 import { browseAll, factsOf, LINE_TYPES, schemaErrors, startPlainServer, type PlainServer } from './twin-helpers.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { replay } from '../../src/replay/run.js';
@@ -274,6 +274,45 @@ describe('the twin of a PLC model with its own types (hand-written NodeSet)', ()
         await a.close();
         await b.close();
       }
+    } finally {
+      await twin.stop();
+    }
+  }, 300_000);
+});
+
+describe('the twin\'s security, as iiot sim\'s (a NodeSet from another tool, no iiot extension)', () => {
+  it('hardened: SignAndEncrypt only, a username identity, trusted client certificates; no anonymous access', async () => {
+    const client = clientPki();
+    const serverPki = tempDir('twin-hardened-pki');
+    mkdirSync(join(serverPki, 'trusted', 'certs'), { recursive: true });
+    const own = await client.ownCertificate();
+    copyFileSync(own.file, join(serverPki, 'trusted', 'certs', 'iiot-test-client.pem'));
+    const twin = await startPlant({ modbus: false, mqtt: false, opcua: { port: 0, nodeset: LINE_TYPES, profile: 'hardened', users: [USER], pkiDir: serverPki } });
+    try {
+      client.trust(twin.opcua!.certificateFile);
+      const url = twin.endpoints.opcua!;
+      const s = await connect(url, client, { user: USER.username }, captureSessionIO({ IIOT_PASSWORD: USER.password }));
+      try {
+        expect(s.endpoint.securityMode).toBe('SignAndEncrypt');
+        expect(s.identity).toBe(`user "${USER.username}"`);
+        const ns = ((await s.session.read({ nodeId: 'i=2255', attributeId: AttributeIds.Value })).value.value as string[]).indexOf('urn:test:line');
+        const [t] = await s.session.translateBrowsePath([makeBrowsePath('i=85', `/${ns}:Line/${ns}:Pump1/${ns}:Speed`)]);
+        const dv = await s.session.read({ nodeId: t!.targets![0]!.targetId, attributeId: AttributeIds.Value });
+        // a writable variable keeps the file's value (a setpoint is not simulated)
+        expect(dv.value.value).toBe(1480.5);
+      } finally {
+        await s.close();
+      }
+      const anonymous = await connect(url, client, { securityMode: 'SignAndEncrypt' }).then(
+        async (x) => (await x.close(), undefined),
+        (err: unknown) => err,
+      );
+      expect((anonymous as Error).message).toContain('does not accept anonymous sessions');
+      const none = await connect(url, client, { securityMode: 'None', user: USER.username }, captureSessionIO({ IIOT_PASSWORD: USER.password })).then(
+        async (x) => (await x.close(), undefined),
+        (err: unknown) => err,
+      );
+      expect((none as Error).message).toContain('offers no endpoint with mode None');
     } finally {
       await twin.stop();
     }
