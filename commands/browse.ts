@@ -23,6 +23,9 @@ interface BrowseFlags extends OpcUaConnectFlags {
   interactive?: boolean;
   maxInFlight?: string;
   maxReferencesPerNode?: string;
+  nodeset2?: boolean;
+  values?: boolean;
+  copyNamespace?: string[];
 }
 
 function positiveInt(text: string | undefined, what: string, min = 1): number | undefined {
@@ -43,6 +46,17 @@ export function parseBrowseFlags(endpoint: string, node: string | undefined, f: 
   const depth = positiveInt(f.depth, '--depth', 0);
   // before connecting: an existing file is replaced only with --force
   for (const file of [f.output, f.tags]) if (file !== undefined) refuseToReplace(file, { force: f.force });
+  if (f.nodeset2) {
+    if (!f.all) throw usageError('--nodeset2 needs --all: it exports the whole address space', 'iiot browse <endpoint> --all --nodeset2 -o plc.NodeSet2.xml');
+    // (--json is the export's summary on stdout: iiot.browse.nodeset2/1)
+    const clash = (['csv', 'tags', 'class', 'name', 'attributes', 'depth', 'inventory'] as const).find((k) => f[k] !== undefined && f[k] !== false);
+    if (clash) throw usageError(`--nodeset2 cannot go with --${clash}`, 'a NodeSet2 file holds every node of the server\'s own namespaces; filter it afterwards if you need less');
+    if (node !== undefined && !['i=84', 'root', '/'].includes(node.trim().toLowerCase())) {
+      throw usageError(`--nodeset2 exports the whole address space; it does not start at ${node}`, 'leave the node out: iiot browse <endpoint> --all --nodeset2 -o plc.NodeSet2.xml');
+    }
+  } else if (f.values || f.copyNamespace) {
+    throw usageError(`--${f.values ? 'values' : 'copy-namespace'} belongs to --nodeset2`, 'iiot browse <endpoint> --all --nodeset2 --values -o plc.NodeSet2.xml');
+  }
   return {
     connect,
     node,
@@ -59,6 +73,7 @@ export function parseBrowseFlags(endpoint: string, node: string | undefined, f: 
     interactive: Boolean(f.interactive),
     maxInFlight: positiveInt(f.maxInFlight, '--max-in-flight'),
     maxReferencesPerNode: positiveInt(f.maxReferencesPerNode, '--max-references-per-node'),
+    ...(f.nodeset2 ? { nodeset2: { values: Boolean(f.values), force: Boolean(f.force), copy: new Set(f.copyNamespace ?? []) } } : {}),
   };
 }
 
@@ -106,8 +121,11 @@ export function register(program: Command): void {
     .option('--attributes', 'also read DataType, Value, access levels, EngineeringUnits, EURange, Description, MinimumSamplingInterval, Historizing')
     .option('--csv', 'flat CSV: node_id, browse_path, node_class, data_type, unit, access, display_name, eu_low, eu_high')
     .option('--tags <file>', 'write the variables found as a tag list for `iiot record --tags` (docs/opcua.md)')
-    .option('-o, --output <file>', 'write the tree, --csv or --json to this file instead of stdout')
+    .option('-o, --output <file>', 'write the tree, --csv, --json or --nodeset2 to this file instead of stdout')
     .option('--force', 'replace the -o or --tags file if it exists')
+    .option('--nodeset2', "with --all: the server's own namespaces as a NodeSet2 XML file (types, instances, references, attributes); companion specifications become required models")
+    .option('--values', '--nodeset2: also the current values of data variables (property values are always written)')
+    .option('--copy-namespace <uri>', '--nodeset2: copy this namespace even though it looks like a companion specification (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--endpoints', 'list the endpoints, identities and certificate the server offers (no session)')
     .option('--inventory <file>', 'browse every OPC UA server of an `iiot discover --json` inventory in turn (instead of an endpoint)')
     .option('-i, --interactive', 'browse in the terminal: arrows to move and expand, / to search, space to mark, s to save a tag list')
@@ -122,6 +140,7 @@ export function register(program: Command): void {
         'iiot browse opc.tcp://127.0.0.1:4840 /Objects/Plant --depth 3 --attributes',
         'iiot browse opc.tcp://127.0.0.1:4840 --trust-on-first-use          # first contact: prints the fingerprint',
         'iiot browse opc.tcp://127.0.0.1:4840 --all --csv -o plant.csv',
+        'iiot browse opc.tcp://127.0.0.1:4840 --all --nodeset2 -o plc.NodeSet2.xml   # a twin: iiot sim --nodeset plc.NodeSet2.xml',
         'iiot browse opc.tcp://127.0.0.1:4840 /Objects/Plant --all --class Variable --tags line3.tags',
         'IIOT_PASSWORD=... iiot browse opc.tcp://127.0.0.1:4840 --user operator --security-mode SignAndEncrypt',
         'iiot browse opc.tcp://127.0.0.1:4840 --interactive',

@@ -35,6 +35,8 @@ interface ReplayFlags {
   passwordEnv?: string;
   passwordFile?: string;
   password?: string;
+  nodeset?: string;
+  profile?: 'default' | 'hardened' | 'weak';
   clientId?: string;
   ca?: string;
   cert?: string;
@@ -75,15 +77,27 @@ export function parseReplayFlags(files: string[], f: ReplayFlags, now = Date.now
   const only = (names: Array<keyof ReplayFlags>, sink: string) => {
     for (const n of names) if (f[n] !== undefined && f[n] !== false) throw usageError(`--${String(n).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --to ${sink}`);
   };
-  if (kind !== 'opcua') only(['pkiDir', 'acceptAnyClientCert'], 'opcua');
+  if (kind !== 'opcua') only(['pkiDir', 'acceptAnyClientCert', 'nodeset', 'profile'], 'opcua');
   if (kind !== 'opcua' && f.trustLocalClient === false) throw usageError('--no-trust-local-client is for --to opcua');
   if (kind !== 'modbus') only(['map', 'unit'], 'modbus');
-  if (kind !== 'mqtt') only(['qos', 'retain', 'topicPrefix', 'user', 'passwordEnv', 'passwordFile', 'clientId', 'ca', 'cert', 'key'], 'mqtt');
+  if (kind !== 'mqtt') only(['qos', 'retain', 'topicPrefix', 'clientId', 'ca', 'cert', 'key'], 'mqtt');
+  if (kind === 'modbus') only(['user', 'passwordEnv', 'passwordFile'], 'mqtt:// or --to opcua');
   if (f.password !== undefined) throw usageError('--password is refused: a password on the command line ends up in shell history and process lists', `put it in $${PASSWORD_ENV} (or --password-env VAR) or in a file given with --password-file`);
   let sink: SinkSpec;
   switch (kind) {
     case 'opcua':
-      sink = { kind, host: f.host, port, pkiDir: f.pkiDir, acceptAnyClientCert: Boolean(f.acceptAnyClientCert), trustLocalClient: f.trustLocalClient !== false };
+      if ((f.passwordEnv !== undefined || f.passwordFile !== undefined) && f.user === undefined) throw usageError('--password-env and --password-file go with --user', 'iiot replay FILE --to opcua --user operator --password-file pw.txt');
+      sink = {
+        kind,
+        host: f.host,
+        port,
+        pkiDir: f.pkiDir,
+        acceptAnyClientCert: Boolean(f.acceptAnyClientCert),
+        ...(f.nodeset === undefined ? {} : { nodeset: f.nodeset }),
+        profile: f.profile ?? 'default',
+        ...(f.user === undefined ? {} : { user: { name: f.user, passwordEnv: f.passwordEnv ?? PASSWORD_ENV, ...(f.passwordFile === undefined ? {} : { passwordFile: f.passwordFile }) } }),
+        trustLocalClient: f.trustLocalClient !== false,
+      };
       break;
     case 'modbus':
       sink = { kind, host: f.host, port, map: f.map, unit: int(f.unit ?? '1', '--unit', 0, 255) };
@@ -166,14 +180,16 @@ export function register(program: Command): void {
     .option('--all-parts', 'a rotated capture: replay every part of the set')
     .option('--pki-dir <dir>', 'opcua: the server\'s certificate store (default <tmp>/iiot-replay-<uid>/pki-<host>)')
     .option('--accept-any-client-cert', 'opcua: trust every client certificate (tests only; mode None needs none)')
-    .option('--no-trust-local-client', "opcua: do not trust this machine's iiot client certificate (by default the replay trusts it, and only it, as iiot sim does)")
+    .option('--nodeset <file>', 'opcua: serve this NodeSet2 file (a twin from iiot browse --all --nodeset2); recorded values drive its variables by node id')
+    .addOption(new Option('--profile <name>', 'opcua: security profile, as iiot sim (docs/sim.md)').choices(['default', 'hardened', 'weak']))
+    .option('--no-trust-local-client', "opcua: do not trust this machine's iiot client certificate (by default the server trusts it, and only it)")
     .option('--map <name|file>', 'modbus: registers for tags not recorded from Modbus (entries named like the tags)')
     .option('--unit <id>', 'modbus: unit id of --map\'s registers (default 1)')
     .option('--qos <0|1|2>', 'mqtt: QoS of published samples (raw lines keep theirs; default 0)')
     .option('--retain', 'mqtt: publish samples retained (raw lines keep their flag)')
     .option('--topic-prefix <prefix>', 'mqtt: topic of tags not recorded from MQTT is <prefix>/<tag with / for .>')
     .addOption(new Option('--payload <form>', 'mqtt: samples as {"t","v"} JSON or as the bare value').choices(['json', 'value']).default('json'))
-    .option('--user <name>', 'mqtt://: user name; the password comes from $IIOT_PASSWORD or --password-file')
+    .option('--user <name>', 'mqtt://: user name to log on with; opcua: user name the server accepts; the password comes from $IIOT_PASSWORD or --password-file')
     .option('--password-env <var>', 'environment variable holding the password (default IIOT_PASSWORD)')
     .option('--password-file <file>', 'file holding the password (first line)')
     .addOption(new Option('--password <password>').hideHelp())
@@ -186,6 +202,7 @@ export function register(program: Command): void {
       'after',
       examples(
         'iiot replay line3-sat.jsonl.gz --to opcua --port 4840 --ready-file ready &',
+        'iiot replay line3-sat.jsonl.gz --to opcua --nodeset plc.NodeSet2.xml     # on the twin of the PLC',
         'iiot replay meter.jsonl --to modbus --port 5020 --speed 10',
         'iiot replay plant.jsonl.gz --to mqtt --port 1883 --loop',
         'iiot replay plant.jsonl.gz --to mqtt://127.0.0.1:1883 --max-speed',

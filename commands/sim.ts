@@ -32,6 +32,7 @@ interface SimFlags {
   maxMonitoredItemsPerCall?: string;
   maxReferencesPerNode?: string;
   extraNodes?: string;
+  nodeset?: string;
   mqttAuth?: boolean;
   mqttNagle?: boolean;
   jsonTopics: boolean;
@@ -95,6 +96,7 @@ export function register(program: Command): void {
     .option('--max-monitored-items-per-call <n>', 'OPC UA operation limit MaxMonitoredItemsPerCall')
     .option('--max-references-per-node <n>', 'references per node and Browse before a continuation point')
     .option('--extra-nodes <n>', 'add this many synthetic variables under /Objects/Synthetic')
+    .option('--nodeset <file>', "OPC UA: serve this NodeSet2 file's address space (a twin from iiot browse --all --nodeset2), with simulated values")
     .option('--mqtt-auth', 'the broker requires --user and the password (with --mqtt-broker: log on with them)')
     .option('--mqtt-nagle', "leave Nagle's algorithm on in the embedded broker, to reproduce an unpatched broker's ~40 ms QoS 1 stall")
     .option('--no-json-topics', 'no plain-JSON topics')
@@ -126,6 +128,7 @@ export function register(program: Command): void {
         'IIOT_SIM_PASSWORD=secret iiot sim --profile hardened --mqtt-auth',
         'iiot sim --profile weak --host 127.0.0.2',
         'iiot sim --max-nodes-per-browse 5 --max-browse-continuation-points 2 --extra-nodes 100000',
+        'iiot sim --nodeset plc.NodeSet2.xml --no-modbus --no-mqtt     # the twin of a PLC (iiot browse --all --nodeset2)',
         'iiot sim --rtu /tmp/ttyB --rtu-baud 19200 --rtu-parity even --rtu-unit 5 --no-modbus',
         'iiot sim --time-scale 3600 --duration 10m',
         'iiot sim --age 25d                          # the pump bearing is a day from failure',
@@ -164,6 +167,8 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
     ...optionalInt(f.maxMonitoredItemsPerCall, '--max-monitored-items-per-call', 'maxMonitoredItemsPerCall'),
     ...optionalInt(f.maxReferencesPerNode, '--max-references-per-node', 'maxReferencesPerNode'),
   };
+  if (f.nodeset !== undefined && f.extraNodes !== undefined) throw usageError('--extra-nodes adds to the plant\'s own address space; with --nodeset the twin serves the file\'s', 'leave one of them out');
+  if (f.nodeset !== undefined && (f.generate || f.opcua === false)) throw usageError(`--nodeset is for the OPC UA server${f.generate ? ', not --generate' : ', and --no-opcua leaves it out'}`);
   const timeScale = Number(f.timeScale);
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw usageError(`--time-scale ${f.timeScale}: give a positive number (1 = real time, 3600 = an hour per second)`);
   return {
@@ -181,6 +186,7 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
       trustLocalClient: f.trustLocalClient !== false,
       limits,
       ...(f.extraNodes === undefined ? {} : { extraNodes: integer(f.extraNodes, '--extra-nodes', 0, 2_000_000) }),
+      ...(f.nodeset === undefined ? {} : { nodeset: f.nodeset }),
     },
     modbus: f.modbus && { port: port(f.modbusPort, '--modbus-port'), unknownUnit: f.unknownUnit },
     mqtt: f.mqtt && {

@@ -1,8 +1,23 @@
 /** `iiot replay`'s options, parsed at the edge (commands/replay.ts). */
 import type { MqttConnectOptions } from '../protocols/mqtt/connect.js';
+import type { SecurityProfileName } from '../protocols/opcua/server-security.js';
 
 export type SinkSpec =
-  | { kind: 'opcua'; host: string; port: number; pkiDir?: string | undefined; acceptAnyClientCert: boolean; trustLocalClient: boolean }
+  | {
+      kind: 'opcua';
+      host: string;
+      port: number;
+      pkiDir?: string | undefined;
+      acceptAnyClientCert: boolean;
+      /** serve this NodeSet2 file's address space (a twin), the recorded values driving its variables */
+      nodeset?: string | undefined;
+      /** security profile as `iiot sim` (default "default") */
+      profile?: SecurityProfileName | undefined;
+      /** a username identity the server accepts: the password comes from passwordEnv or passwordFile */
+      user?: { name: string; passwordEnv: string; passwordFile?: string | undefined } | undefined;
+      /** trust this machine's iiot client certificate (as `iiot sim` does; the command's default) */
+      trustLocalClient?: boolean | undefined;
+    }
   | { kind: 'modbus'; host: string; port: number; map?: string | undefined; unit: number }
   | {
       kind: 'mqtt';

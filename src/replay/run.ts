@@ -4,7 +4,7 @@
  * the records at their recorded times, and exit when the capture ends (unless --loop), on
  * Ctrl-C or SIGTERM (exit 0 either way).
  */
-import { rmSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { expandParts, openCaptureSet } from '../capture/capture-set.js';
@@ -49,7 +49,10 @@ async function createSink(o: ReplayOptions, survey: CaptureSurvey, io: IO, say: 
   const s = o.sink;
   switch (s.kind) {
     case 'opcua': {
-      const { createOpcUaSink } = await import('../protocols/opcua/sink.js');
+      const { securityProfile } = await import('../protocols/opcua/server-security.js');
+      const security = securityProfile(s.profile ?? 'default');
+      const users = s.user === undefined ? [] : [{ username: s.user.name, password: opcuaPassword(s.user, io.env) }];
+      if (security.requiresUser && users.length === 0) throw usageError(`--profile ${s.profile ?? 'default'} offers no anonymous access and needs a user`, 'add --user NAME with the password in $IIOT_PASSWORD (or --password-file FILE)');
       const pkiDir = s.pkiDir ?? defaultPkiDir(s.host);
       if (s.trustLocalClient && !s.acceptAnyClientCert) {
         // As iiot sim does: `iiot record` on this machine may record from the replay with
@@ -58,8 +61,28 @@ async function createSink(o: ReplayOptions, survey: CaptureSurvey, io: IO, say: 
         const file = await trustLocalClient(pkiDir, io.env);
         info(io, `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${pkiDir}/trusted/certs (--no-trust-local-client turns this off)`);
       }
+      if (s.nodeset !== undefined) {
+        const { TwinSink } = await import('../protocols/opcua/nodeset2/twin-sink.js');
+        return {
+          sink: new TwinSink({
+            nodeset: s.nodeset,
+            host: s.host,
+            port: s.port,
+            security,
+            users,
+            pkiDir,
+            acceptAnyClientCert: s.acceptAnyClientCert,
+            warn: say,
+            ...(io.debug ? { log: (l: string) => debug(io, l) } : {}),
+          }),
+          holdsState: true,
+        };
+      }
+      const { createOpcUaSink } = await import('../protocols/opcua/sink.js');
       return {
         sink: createOpcUaSink({
+          security,
+          users,
           host: s.host,
           port: s.port,
           pkiDir,
@@ -202,6 +225,24 @@ export async function replay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): P
     await sink.close().catch((err: unknown) => debug(io, `closing the sink: ${(err as Error).message}`));
     if (o.readyFile) rmSync(o.readyFile, { force: true });
   }
+}
+
+/** The password of the username identity the replayed OPC UA server accepts: a file, else the environment. */
+function opcuaPassword(user: { name: string; passwordEnv: string; passwordFile?: string | undefined }, env: NodeJS.ProcessEnv): string {
+  if (user.passwordFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(user.passwordFile, 'utf8');
+    } catch (err) {
+      throw usageError(`--password-file ${user.passwordFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file holding the password on its first line');
+    }
+    const pw = text.split(/\r?\n/)[0] ?? '';
+    if (pw === '') throw usageError(`--password-file ${user.passwordFile}: the first line is empty`);
+    return pw;
+  }
+  const pw = env[user.passwordEnv];
+  if (pw === undefined || pw === '') throw usageError(`--user ${user.name}: no password: $${user.passwordEnv} is not set`, `export ${user.passwordEnv}=... (or --password-file FILE); passwords never go on the command line`);
+  return pw;
 }
 
 /** The capture's records, without the tags not chosen. */

@@ -46,6 +46,12 @@ export interface OpcUaPlantOptions {
   /** model time of history before the start (default 1 h, 0 for none) and its spacing (10 s) */
   historyBackfillMs?: number;
   historyStepMs?: number;
+  /**
+   * Serve this NodeSet2 file's address space (a twin, `iiot browse --all --nodeset2`) instead of
+   * the plant's: the plant's signals drive the variables that carry their node ids, every other
+   * numeric data variable gets simulated values (twin-signals.ts), the rest keep the file's values.
+   */
+  nodeset?: string;
 }
 
 export interface ModbusPlantOptions {
@@ -149,6 +155,8 @@ export interface RunningPlant {
   readonly opcua?: {
     namespaceUri: string;
     namespaceIndex: number;
+    /** --nodeset: the file served, and how many of its variables the plant model drives or the simulation moves */
+    twin?: { file: string; driven: number; simulated: number; moved: string[] };
     profile: SecurityProfileName;
     certificateFile: string;
     pkiDir: string;
@@ -198,7 +206,15 @@ export async function startPlant(options: PlantOptions = {}): Promise<RunningPla
   let modbusInfo: RunningPlant['modbus'];
   let mqttInfo: RunningPlant['mqtt'];
   try {
-    if (options.opcua !== false) {
+    if (options.opcua !== false && options.opcua?.nodeset !== undefined) {
+      const o = options.opcua;
+      const ts = performance.now();
+      const twin = await startTwin(o, o.nodeset!, model, clock, host, interval, log, timers);
+      stops.push(() => twin.stop());
+      endpoints.opcua = twin.endpointUrl;
+      opcuaInfo = twin.info;
+      startupMs.opcua = performance.now() - ts;
+    } else if (options.opcua !== false) {
       const o = options.opcua ?? {};
       const ts = performance.now();
       const { startOpcUaServer } = await import('../protocols/opcua/plant-server.js');
@@ -355,7 +371,7 @@ export async function startPlant(options: PlantOptions = {}): Promise<RunningPla
     ...(s.unit === undefined ? {} : { unit: s.unit }),
     ...(s.range === undefined ? {} : { range: s.range }),
     description: s.description,
-    ...(opcuaInfo ? { opcua: opcuaInfo.nodeId(s.id) } : {}),
+    ...(opcuaInfo && opcuaInfo.nodeId(s.id) !== '' ? { opcua: opcuaInfo.nodeId(s.id) } : {}),
     ...(mqttInfo?.topicPrefix ? { mqtt: jsonTopic(mqttInfo.topicPrefix, s) } : {}),
     ...(mqttInfo?.sparkplug ? { sparkplug: sparkplugMetricPath(mqttInfo.sparkplug.groupId, mqttInfo.sparkplug.edgeNodeId, s) } : {}),
   }));
@@ -372,6 +388,65 @@ export async function startPlant(options: PlantOptions = {}): Promise<RunningPla
     startupMs,
     setpoints: setpoints.values,
     stop: () => (stopped ??= stopAll()),
+  };
+}
+
+/** `iiot sim --nodeset`: the twin of a NodeSet2 file, moved by the plant model and the simulation. */
+async function startTwin(
+  o: OpcUaPlantOptions,
+  file: string,
+  model: PlantModel,
+  clock: PlantClock,
+  host: string,
+  interval: number,
+  log: (line: string) => void,
+  timers: NodeJS.Timeout[],
+): Promise<{ endpointUrl: string; info: NonNullable<RunningPlant['opcua']>; stop(): Promise<void> }> {
+  const { startTwinServer, twinKey } = await import('../protocols/opcua/nodeset2/twin-server.js');
+  const { securityProfile } = await import('../protocols/opcua/server-security.js');
+  const { simulatedShapes, simulatedValue } = await import('./twin-signals.js');
+  const profile = o.profile ?? 'default';
+  const twin = await startTwinServer({
+    nodesetFile: file,
+    host,
+    port: o.port ?? 0,
+    security: securityProfile(profile),
+    users: o.users ?? [],
+    pkiDir: o.pkiDir ?? defaultPkiDir(profile, host),
+    autoAcceptClientCertificates: o.autoAcceptClientCertificates ?? false,
+    limits: o.limits,
+    log,
+  });
+  // A twin of the plant itself: the model drives the variables with the plant's node ids.
+  const driven = model.signals.map((sig) => ({ id: sig.id, key: twinKey(PLANT_NAMESPACE_URI, `s=${sig.id}`) })).filter((d) => twin.variables.has(d.key));
+  const drivenKeys = new Set(driven.map((d) => d.key));
+  const shapes = simulatedShapes([...twin.variables.entries()].filter(([k]) => !drivenKeys.has(k)).map(([key, v]) => ({ key, ...v })));
+  const tick = () => {
+    const t = clock.now();
+    const ts = new Date(t);
+    try {
+      for (const d of driven) twin.set(d.key, model.value(d.id, t), undefined, ts);
+      for (const [key, shape] of shapes) twin.set(key, simulatedValue(shape, twin.variables.get(key)!.type, t, model.seed), undefined, ts);
+    } catch (err) {
+      log(`OPC UA twin update: ${(err as Error).message}`);
+    }
+  };
+  tick();
+  timers.push(setInterval(tick, interval));
+  const plantIndex = twin.namespaceArray.indexOf(PLANT_NAMESPACE_URI);
+  return {
+    endpointUrl: twin.endpointUrl,
+    stop: () => twin.stop(),
+    info: {
+      namespaceUri: plantIndex >= 0 ? PLANT_NAMESPACE_URI : (twin.header.models[0]?.uri ?? ''),
+      namespaceIndex: plantIndex >= 0 ? plantIndex : twin.namespaceArray.indexOf(twin.header.models[0]?.uri ?? ''),
+      twin: { file, driven: driven.length, simulated: shapes.size, moved: twin.moved },
+      profile,
+      certificateFile: twin.certificateFile,
+      pkiDir: twin.pkiDir,
+      nodeCount: twin.nodeCount(),
+      nodeId: (tag) => (drivenKeys.has(twinKey(PLANT_NAMESPACE_URI, `s=${tag}`)) ? `ns=${plantIndex};s=${tag}` : ''),
+    },
   };
 }
 

@@ -27,7 +27,7 @@ export interface SimRunOptions {
   ageMs?: number;
   timeScale: number;
   host: string;
-  opcua: false | { port: number; profile: SecurityProfileName; pkiDir?: string; acceptAnyClientCert: boolean; trustLocalClient: boolean; limits: OpcUaLimits; extraNodes?: number };
+  opcua: false | { port: number; profile: SecurityProfileName; pkiDir?: string; acceptAnyClientCert: boolean; trustLocalClient: boolean; limits: OpcUaLimits; extraNodes?: number; nodeset?: string };
   modbus: false | { port: number; unknownUnit: 'gateway-exception' | 'ignore' };
   mqtt: false | { port: number; auth: boolean; json: boolean; sparkplug: boolean; brokerUrl?: string; nagle?: boolean };
   rtu?: { path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; unitId: number; dataBits: 7 | 8; stopBits: 1 | 2 };
@@ -83,6 +83,7 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
       limits: opts.opcua.limits,
       ...(opts.opcua.pkiDir === undefined ? {} : { pkiDir: opts.opcua.pkiDir }),
       ...(opts.opcua.extraNodes === undefined ? {} : { extraNodes: opts.opcua.extraNodes }),
+      ...(opts.opcua.nodeset === undefined ? {} : { nodeset: opts.opcua.nodeset }),
     },
     modbus: opts.modbus && { port: opts.modbus.port, unknownUnit: opts.modbus.unknownUnit },
     mqtt: opts.mqtt && {
@@ -213,6 +214,7 @@ export function describe(plant: RunningPlant, plantFile: string, user: string | 
             namespaceIndex: plant.opcua.namespaceIndex,
             profile: plant.opcua.profile,
             nodes: plant.opcua.nodeCount,
+            ...(plant.opcua.twin ? { twin: plant.opcua.twin } : {}),
             certificate: plant.opcua.certificateFile,
             pkiDir: plant.opcua.pkiDir,
             ...(user === undefined ? {} : { user }),
@@ -231,10 +233,13 @@ function render(plant: RunningPlant, io: IO): string {
   const cfg = plant.model.config;
   const rows: Array<{ protocol: string; endpoint: string; details: string }> = [];
   if (plant.opcua && plant.endpoints.opcua) {
+    const twin = plant.opcua.twin;
     rows.push({
       protocol: 'OPC UA',
       endpoint: plant.endpoints.opcua,
-      details: `profile ${plant.opcua.profile}, ${plant.opcua.nodeCount} nodes, plant in ns=${plant.opcua.namespaceIndex} (${plant.opcua.namespaceUri}) under /Objects/Plant`,
+      details: twin
+        ? `profile ${plant.opcua.profile}, ${plant.opcua.nodeCount} nodes, the twin of ${twin.file}: ${twin.driven} variables driven by the plant model, ${twin.simulated} simulated`
+        : `profile ${plant.opcua.profile}, ${plant.opcua.nodeCount} nodes, plant in ns=${plant.opcua.namespaceIndex} (${plant.opcua.namespaceUri}) under /Objects/Plant`,
     });
   }
   if (plant.modbus && plant.endpoints.modbus) {

@@ -83,8 +83,19 @@ describe('replay: --to is the sink, and a time there ends the range', () => {
   const now = Date.parse('2026-11-25T12:00:00Z');
 
   it('sinks and defaults', () => {
-    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'] }, now).sink).toEqual({ kind: 'opcua', host: '127.0.0.1', port: 4840, pkiDir: undefined, acceptAnyClientCert: false, trustLocalClient: true });
-    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'], trustLocalClient: false }, now).sink).toMatchObject({ trustLocalClient: false });
+    // as `iiot sim`: the default security profile, and this machine's iiot client trusted
+    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'] }, now).sink).toEqual({ kind: 'opcua', host: '127.0.0.1', port: 4840, pkiDir: undefined, acceptAnyClientCert: false, profile: 'default', trustLocalClient: true });
+    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'], nodeset: 'plc.xml', profile: 'hardened', user: 'operator', passwordFile: 'pw', trustLocalClient: false }, now).sink).toEqual({
+      kind: 'opcua',
+      host: '127.0.0.1',
+      port: 4840,
+      pkiDir: undefined,
+      acceptAnyClientCert: false,
+      nodeset: 'plc.xml',
+      profile: 'hardened',
+      user: { name: 'operator', passwordEnv: 'IIOT_PASSWORD', passwordFile: 'pw' },
+      trustLocalClient: false,
+    });
     expect(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['modbus'], trustLocalClient: false }, now)).toThrow('--no-trust-local-client is for --to opcua');
     expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['modbus'], port: '0' }, now).sink).toEqual({ kind: 'modbus', host: '127.0.0.1', port: 0, map: undefined, unit: 1 });
     const mqtt = parseReplayFlags(['a.jsonl'], { ...base, to: ['mqtt://127.0.0.1:1884'], qos: '1', retain: true }, now).sink;
@@ -103,5 +114,7 @@ describe('replay: --to is the sink, and a time there ends the range', () => {
     expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['opc.tcp://127.0.0.1:4840'] }, now)).message).toMatch(/serves OPC UA and Modbus itself/);
     expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['mqtt'], map: 'x.yaml' }, now)).message).toBe('--map is for --to modbus');
     expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'], speed: '0' }, now)).message).toMatch(/--speed 0/);
+    expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['modbus'], nodeset: 'plc.xml' }, now)).message).toBe('--nodeset is for --to opcua');
+    expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'], passwordFile: 'pw' }, now)).message).toMatch(/go with --user/);
   });
 });

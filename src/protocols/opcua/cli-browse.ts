@@ -46,6 +46,8 @@ export interface BrowseCommandOptions {
   interactive: boolean;
   maxInFlight?: number | undefined;
   maxReferencesPerNode?: number | undefined;
+  /** --nodeset2: the server's own address space as a NodeSet2 file (nodeset2/export-run.ts) */
+  nodeset2?: { values: boolean; force: boolean; copy: ReadonlySet<string> } | undefined;
 }
 
 /** One server of several (--inventory): its output goes under a heading, JSON to the caller. */
@@ -71,8 +73,15 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
     return runInteractiveBrowser(io, o);
   }
 
+  if (o.nodeset2 && o.output !== undefined) (await import('./nodeset2/output-file.js')).refuseExisting(o.output, o.nodeset2.force);
   const s = await openSession({ connect: o.connect, pki: pkiFor(io), io: sio });
   try {
+    if (o.nodeset2) {
+      const { exportNodeSet2 } = await import('./nodeset2/export-run.js');
+      return await exportNodeSet2(io, s, { ...o.nodeset2, output: o.output, maxInFlight: o.maxInFlight, maxReferencesPerNode: o.maxReferencesPerNode }, progressLine(io)).catch((err: unknown) => {
+        throw err instanceof IiotError ? err : s.explain(err, 'browse');
+      });
+    }
     const nodeText = o.node ?? (o.all ? 'i=84' : 'i=85');
     let root: string;
     try {

@@ -16,6 +16,9 @@
  *   - if the connection drops, what was crawled is kept and the result says it is partial.
  * node-opcua's browse does none of this by itself: it sends what it is given and returns
  * continuation points untouched.
+ * An export that needs more than the tree (a NodeSet2 file) names the nodes it wants in full
+ * (`detail`): those are browsed a second time for every reference in both directions, and every
+ * attribute of their node class is read, in the same batches and under the same limits.
  */
 import type { BrowseResult, ClientSession, DataValue, ReferenceDescription } from 'node-opcua-client';
 import { usageError } from '../../core/errors.js';
@@ -61,7 +64,30 @@ export interface CrawledNode {
   unit?: string | undefined;
   /** EURange property */
   range?: [number, number] | undefined;
+  /** everything about the node, for the nodes the crawl was asked to read in full (`detail`) */
+  details?: NodeDetails | undefined;
 }
+
+/** One reference of a node read in full: its type, direction and the node at the other end. */
+export interface CrawledReference {
+  /** reference type node id ("i=47") */
+  type: string;
+  forward: boolean;
+  /** the node at the other end ("ns=2;s=Pump1"; a node of another server keeps its expanded form) */
+  target: string;
+}
+
+export interface NodeDetails {
+  /** every reference, both directions, every reference type, in the server's order */
+  references: CrawledReference[];
+  /** attribute id -> value as node-opcua decoded it (the Value attribute keeps its Variant) */
+  attributes: Record<number, unknown>;
+  /** a status other than Good for the reference browse */
+  referencesStatus?: string | undefined;
+}
+
+/** What of a node to read in full: its attributes and references, and its Value too ('value'). */
+export type DetailLevel = 'node' | 'value';
 
 export interface CrawlStats {
   browseRequests: number;
@@ -120,7 +146,31 @@ export interface CrawlOptions {
   maxNodes?: number | undefined;
   /** how often the same node may be sent again before it is given up on */
   maxRetriesPerNode?: number | undefined;
+  /**
+   * Nodes to read in full (NodeSet2 export): asked once per node as it is found, with the crawl so
+   * far (the node's tree parent is known). undefined: the tree and the usual attributes only.
+   */
+  detail?: ((node: CrawledNode, nodes: readonly CrawledNode[]) => DetailLevel | undefined) | undefined;
 }
+
+/** Every attribute a node of each class has, besides NodeId, NodeClass and BrowseName (Part 3, 5.9). */
+const CLASS_ATTRIBUTES: Record<string, readonly number[]> = {
+  //                DisplayName, Description, WriteMask; then by class
+  Object: [4, 5, 6, 12],
+  Variable: [4, 5, 6, 14, 15, 16, 17, 18, 19, 20],
+  Method: [4, 5, 6, 21, 22],
+  ObjectType: [4, 5, 6, 8],
+  VariableType: [4, 5, 6, 8, 14, 15, 16, 13],
+  ReferenceType: [4, 5, 6, 8, 9, 10],
+  DataType: [4, 5, 6, 8, 23],
+  View: [4, 5, 6, 11, 12],
+};
+const VALUE_ATTRIBUTE = 13;
+/** a browse item: node index * 2, + 1 for the full reference browse of a detailed node */
+const treeKey = (i: number) => i * 2;
+const detailKey = (i: number) => i * 2 + 1;
+const nodeOf = (key: number) => key >> 1;
+const isDetailKey = (key: number) => (key & 1) === 1;
 
 /** Counts requests sent through the session (the session's own counter may include other traffic). */
 interface Counters {
@@ -232,10 +282,14 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
 
   // Roots: their own attributes come from one Read (browse results describe children only).
   const rootIds = options.roots.map((r) => nodeIdText(m.coerceNodeId(r)));
-  const rootInfo = await session.read(
-    rootIds.flatMap((id) => [m.AttributeIds.BrowseName, m.AttributeIds.DisplayName, m.AttributeIds.NodeClass].map((attributeId) => ({ nodeId: id, attributeId }))),
-  );
-  counters.read++;
+  // (in batches: an export may start from many roots, and a server may allow 5 nodes per Read)
+  const rootItems = rootIds.flatMap((id) => [m.AttributeIds.BrowseName, m.AttributeIds.DisplayName, m.AttributeIds.NodeClass].map((attributeId) => ({ nodeId: id, attributeId })));
+  const rootInfo: DataValue[] = [];
+  const rootBatch = Math.max(1, nodesPerRead);
+  for (let k = 0; k < rootItems.length; k += rootBatch) {
+    rootInfo.push(...(await session.read(rootItems.slice(k, k + rootBatch))));
+    counters.read++;
+  }
   const roots: number[] = [];
   rootIds.forEach((id, i) => {
     if (index.has(id)) return;
@@ -254,21 +308,40 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
 
   // Attribute reads: queued as nodes are discovered, sent whenever a request slot is free.
   const readQueue = new Queue<{ node: number; attributeId: number }>();
-  const queueReads = (i: number) => {
-    if (!wantAttributes) return;
-    const n = nodes[i]!;
-    if (n.nodeClass === 'Variable') {
-      for (const a of [m.AttributeIds.DataType, m.AttributeIds.ValueRank, m.AttributeIds.AccessLevel, m.AttributeIds.UserAccessLevel]) readQueue.push({ node: i, attributeId: a });
-      const parent = n.parent !== undefined ? nodes[n.parent] : undefined;
-      if (n.ns === 0 && (n.browseName === 'EngineeringUnits' || n.browseName === 'EURange') && parent?.nodeClass === 'Variable') readQueue.push({ node: i, attributeId: m.AttributeIds.Value });
+  /** decides whether node i is read in full; returns the browse keys to send for it */
+  const detailed = new Set<number>();
+  const decideDetail = (i: number): DetailLevel | undefined => {
+    const level = options.detail?.(nodes[i]!, nodes);
+    if (level !== undefined) {
+      detailed.add(i);
+      nodes[i]!.details = { references: [], attributes: {} };
     }
+    return level;
   };
-  for (const r of roots) queueReads(r);
+  const queueReads = (i: number, level: DetailLevel | undefined) => {
+    const n = nodes[i]!;
+    const wanted = new Set<number>();
+    if (wantAttributes && n.nodeClass === 'Variable') {
+      for (const a of [m.AttributeIds.DataType, m.AttributeIds.ValueRank, m.AttributeIds.AccessLevel, m.AttributeIds.UserAccessLevel]) wanted.add(a);
+      const parent = n.parent !== undefined ? nodes[n.parent] : undefined;
+      if (n.ns === 0 && (n.browseName === 'EngineeringUnits' || n.browseName === 'EURange') && parent?.nodeClass === 'Variable') wanted.add(VALUE_ATTRIBUTE);
+    }
+    if (level !== undefined) {
+      for (const a of CLASS_ATTRIBUTES[n.nodeClass] ?? []) wanted.add(a);
+      // properties (EngineeringUnits, EURange, EnumStrings, InputArguments...) describe the model:
+      // their values always; a data variable's value only when asked for
+      if (n.nodeClass === 'Variable' && (level === 'value' || n.typeDefinition === 'i=68')) wanted.add(VALUE_ATTRIBUTE);
+    }
+    for (const attributeId of wanted) readQueue.push({ node: i, attributeId });
+  };
+  const rootLevels = roots.map((r) => decideDetail(r));
+  roots.forEach((r, k) => queueReads(r, rootLevels[k]));
 
   const applyRead = (item: { node: number; attributeId: number }, dv: DataValue | undefined) => {
     if (!dv || !dv.statusCode.isGood()) return;
     const n = nodes[item.node]!;
     const v: unknown = dv.value.value;
+    if (n.details) n.details.attributes[item.attributeId] = item.attributeId === VALUE_ATTRIBUTE ? dv.value : v;
     switch (item.attributeId) {
       case m.AttributeIds.DataType:
         n.dataTypeId = nodeIdText(v as { toString(): string });
@@ -301,7 +374,8 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
   let stopReason: string | undefined;
   const stopIfLost = (err: unknown): never => {
     const text = err instanceof Error ? err.message : String(err);
-    if (CONNECTION_GONE.test(text) || statusNameIn(text) === 'BadTimeout' || options.connectionLost?.()) throw new CrawlStopped(text.split('\n')[0] ?? text);
+    // node-opcua words a request that got no answer in time "Transaction has timed out", without BadTimeout
+    if (CONNECTION_GONE.test(text) || statusNameIn(text) === 'BadTimeout' || /Transaction has timed out/.test(text) || options.connectionLost?.()) throw new CrawlStopped(text.split('\n')[0] ?? text);
     throw err;
   };
   const checkAbort = () => {
@@ -327,22 +401,25 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
       );
   };
 
-  const heldCps = new Map<number, Buffer>(); // node -> continuation point we hold
-  const cpQueue = new Queue<number>(); // nodes whose continuation point is waiting for BrowseNext
+  // Browse items are keys: treeKey(i) lists node i's children, detailKey(i) all its references.
+  const heldCps = new Map<number, Buffer>(); // key -> continuation point we hold
+  const cpQueue = new Queue<number>(); // keys whose continuation point is waiting for BrowseNext
   let cpsInFlight = 0;
   let browsesInFlight = 0;
   const refs = new Map<number, ReferenceDescription[]>();
   const retries = new Map<number, number>();
   const sameCp = new Map<number, number>();
-  let level: number[] = roots.filter(() => maxDepth > 0);
+  let level: number[] = roots.flatMap((r, k) => [...(maxDepth > 0 ? [treeKey(r)] : []), ...(rootLevels[k] !== undefined ? [detailKey(r)] : [])]);
   let depth = 0;
   let noCpStreak = 0;
   let browsedCount = 0;
 
-  const giveUp = (i: number, status: string) => {
-    nodes[i]!.browseStatus = status;
-    problems.push({ nodeId: nodes[i]!.nodeId, status });
-    refs.delete(i);
+  const giveUp = (key: number, status: string) => {
+    const n = nodes[nodeOf(key)]!;
+    if (isDetailKey(key)) n.details!.referencesStatus = status;
+    else n.browseStatus = status;
+    problems.push({ nodeId: n.nodeId, status: isDetailKey(key) ? `${status} (all references)` : status });
+    refs.delete(key);
   };
   const retry = (i: number, queue: Queue<number>, status: string): void => {
     const n = (retries.get(i) ?? 0) + 1;
@@ -359,10 +436,14 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
       const levelSet = level;
       for (const i of levelSet) refs.set(i, []);
       const finished = new Set<number>();
-      const finish = (i: number) => {
-        if (!finished.has(i)) browsedCount++;
-        finished.add(i);
-        nodes[i]!.browsed = true;
+      const finish = (key: number) => {
+        if (isDetailKey(key)) {
+          finished.add(key);
+          return;
+        }
+        if (!finished.has(key)) browsedCount++;
+        finished.add(key);
+        nodes[nodeOf(key)]!.browsed = true;
       };
 
       const browseBatch = (): Promise<void> | undefined => {
@@ -397,10 +478,10 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
         counters.browse++;
         return session
           .browse(
-            batch.map((i) => ({
-              nodeId: nodes[i]!.nodeId,
-              browseDirection: m.BrowseDirection.Forward,
-              referenceTypeId: m.ReferenceTypeIds.HierarchicalReferences,
+            batch.map((key) => ({
+              nodeId: nodes[nodeOf(key)]!.nodeId,
+              browseDirection: isDetailKey(key) ? m.BrowseDirection.Both : m.BrowseDirection.Forward,
+              referenceTypeId: isDetailKey(key) ? m.ReferenceTypeIds.References : m.ReferenceTypeIds.HierarchicalReferences,
               includeSubtypes: true,
               nodeClassMask: 0,
               resultMask: 0x3f,
@@ -458,7 +539,7 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
           // The server dropped it (timeout, or freed for another request): start this node again.
           refs.set(i, []);
           retry(i, toBrowse, status);
-          if (nodes[i]!.browseStatus !== undefined) finish(i);
+          if (refs.get(i) === undefined) finish(i);
           return;
         }
         if (!r || !r.statusCode.isGood()) {
@@ -505,14 +586,26 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
         counters.browseNext++;
         stats.cpReleased += releaseLater.length;
       }
-      for (const i of levelSet) if (!finished.has(i) && nodes[i]!.browseStatus === undefined) giveUp(i, 'BadUnexpectedError: browse did not finish');
+      for (const key of levelSet) if (!finished.has(key) && refs.has(key)) giveUp(key, 'BadUnexpectedError: browse did not finish');
 
       // Children, in the order of the level and of each node's references: deterministic trees.
       const nextLevel: number[] = [];
-      for (const i of levelSet) {
-        const list = refs.get(i) ?? [];
-        refs.delete(i);
+      for (const key of levelSet) {
+        const list = refs.get(key) ?? [];
+        refs.delete(key);
         stats.references += list.length;
+        if (isDetailKey(key)) {
+          const details = nodes[nodeOf(key)]!.details!;
+          for (const ref of list) {
+            details.references.push({
+              type: nodeIdText(ref.referenceTypeId),
+              forward: ref.isForward,
+              target: ref.nodeId.serverIndex ? ref.nodeId.toString() : localId(m, ref.nodeId, namespaces),
+            });
+          }
+          continue;
+        }
+        const i = nodeOf(key);
         for (const ref of list) {
           if (ref.nodeId.serverIndex) continue; // a node on another server
           const id = localId(m, ref.nodeId, namespaces);
@@ -537,8 +630,10 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
             browsed: false,
           });
           nodes[i]!.children.push(k);
-          queueReads(k);
-          if (nodes[k]!.depth < maxDepth) nextLevel.push(k);
+          const level = decideDetail(k);
+          queueReads(k, level);
+          if (nodes[k]!.depth < maxDepth) nextLevel.push(treeKey(k));
+          if (level !== undefined) nextLevel.push(detailKey(k));
         }
       }
       level = nextLevel;
