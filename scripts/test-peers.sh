@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages the tests talk to (independent peers, never mocks): mosquitto (a second
 # broker) and mosquitto-clients (mosquitto_sub/pub), mbpoll (an independent Modbus client), socat
-# (virtual serial ports for Modbus RTU), chromium (renders the HTML reports); nmap is the baseline
-# of the discovery benchmark. `npm test` (pretest) and .ci/run both run this script.
+# (virtual serial ports for Modbus RTU), chromium (renders the HTML reports), xmllint (validates
+# NodeSet2 exports against the OPC Foundation schema); nmap is the baseline of the discovery benchmark. `npm test` (pretest) and .ci/run both run this script.
 #   scripts/test-peers.sh          install what is missing when root with apt-get, else stop with one line
 #   scripts/test-peers.sh --check  only check; one line naming the command to run when something is missing
 # Fast when everything is there: six `command -v` look-ups.
@@ -17,6 +17,7 @@ peers=(
   "socat socat"
   "${CHROMIUM:-chromium} chromium"
   "nmap nmap"
+  "xmllint libxml2-utils"
 )
 missing() {
   local need=() cmd pkg
