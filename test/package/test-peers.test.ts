@@ -53,7 +53,7 @@ describe('scripts/test-peers.sh', () => {
       'apt-get': [
         `echo "$*" >> ${calls}`,
         '[ "$1" = install ] || exit 0',
-        `for p in "$@"; do case "$p" in mosquitto) n=mosquitto;; mosquitto-clients) n="mosquitto_sub mosquitto_pub";; -*|install) n=;; *) n=$p;; esac; for c in $n; do printf '#!/usr/bin/bash\\n' > ${bin}/$c; chmod +x ${bin}/$c; done; done`,
+        `for p in "$@"; do case "$p" in mosquitto) n=mosquitto;; mosquitto-clients) n="mosquitto_sub mosquitto_pub";; libxml2-utils) n=xmllint;; -*|install) n=;; *) n=$p;; esac; for c in $n; do printf '#!/usr/bin/bash\\n' > ${bin}/$c; chmod +x ${bin}/$c; done; done`,
       ].join('\n'),
       id: '[ "$1" = -u ] && echo 0 || /usr/bin/id "$@"',
       chmod: '/usr/bin/chmod "$@"',
