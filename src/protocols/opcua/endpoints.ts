@@ -10,7 +10,9 @@ import { IiotError, usageError } from '../../core/errors.js';
 import { SECURITY_POLICIES, type SecurityModeName, type SecurityPolicyName } from '../../core/opcua-flags.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { BASIC128_UNUSABLE, explainError, explainOnlyUnusablePolicies } from './explain.js';
+import { behindOursMs } from '../../core/deadline.js';
 import { withDeadline } from './deadline.js';
+import { guardRequests } from './request-deadline.js';
 import { loadClient, type ClientModule } from './load.js';
 
 /** Deprecated by the OPC Foundation (SHA-1 / PKCS#1 v1.5): the security check reports them. */
@@ -140,16 +142,21 @@ export async function findServers(url: string, options: GetEndpointsOptions): Pr
 /** A client for unsecured discovery calls: a throw-away certificate in memory, no retries. */
 export async function createBareClient(options: GetEndpointsOptions): Promise<OPCUAClient> {
   const m = await loadClient(options.debug);
-  return m.OPCUAClient.create({
+  const client = m.OPCUAClient.create({
     applicationName: 'iiot',
     endpointMustExist: false,
     securityMode: m.MessageSecurityMode.None,
     securityPolicy: m.SecurityPolicy.None,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    transportTimeout: options.timeoutMs,
-    defaultTransactionTimeout: options.timeoutMs,
+    // node-opcua's own timers (transport: socket connect, HEL/ACK; every transaction) are plain
+    // timers that fire while iiot is busy: a safety net only; the callers' withDeadline bounds the
+    // connect and each call, guardRequests (below) every service request
+    transportTimeout: behindOursMs(options.timeoutMs),
+    defaultTransactionTimeout: behindOursMs(options.timeoutMs),
     ...(await throwAwayKeyPair()),
   });
+  guardRequests(client, options.timeoutMs);
+  return client;
 }
 
 type KeyPairProvider = NonNullable<Parameters<ClientModule['OPCUAClient']['create']>[0]['certificateKeyPairProvider']>;
