@@ -6,6 +6,8 @@ import { tempDir } from './temp.js';
 import { waitFor } from './wait.js';
 
 export interface RunningSim {
+  /** the ready file's document (docs/sim.md) */
+  ready: { endpoints: RunningSim['endpoints']; opcua?: { certificate?: string; pkiDir?: string } };
   endpoints: { opcua?: string; modbus?: string; mqtt?: string };
   /** the ports of the endpoints (undefined for a protocol switched off) */
   ports: { opcua: number | undefined; modbus: number | undefined; mqtt: number | undefined };
@@ -34,9 +36,10 @@ export async function startSim(extra: string[] = [], wrap: string[] = []): Promi
   void exited.then(() => (gone = true));
   await waitFor(() => existsSync(ready) || gone, 50);
   if (gone) throw new Error(`iiot sim ended before it was ready:\n${log}`);
-  const doc = JSON.parse(readFileSync(ready, 'utf8')) as { endpoints: RunningSim['endpoints'] };
+  const doc = JSON.parse(readFileSync(ready, 'utf8')) as RunningSim['ready'];
   const port = (url: string | undefined) => (url === undefined ? undefined : Number(new URL(url.replace(/^opc\.tcp/, 'http')).port));
   return {
+    ready: doc,
     endpoints: doc.endpoints,
     ports: { opcua: port(doc.endpoints.opcua), modbus: port(doc.endpoints.modbus), mqtt: port(doc.endpoints.mqtt) },
     process: child,
