@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite with every CPU core kept busy, as on a slow laptop or a CI machine shared
+# with other jobs (docs/development.md, "Tests"): one busy loop per core, pinned to it with taskset
+# where taskset exists, then `npm test` with this script's arguments, then exactly those loops are
+# stopped (also on Ctrl-C or an error). The exit status is npm test's.
+set -u
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+loops=()
+stop_loops() {
+  for pid in "${loops[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${loops[@]}"; do wait "$pid" 2>/dev/null; done
+  loops=()
+}
+trap stop_loops EXIT
+trap 'stop_loops; exit 130' INT TERM
+
+cores=$(nproc 2>/dev/null || echo 2)
+for ((cpu = 0; cpu < cores; cpu++)); do
+  if command -v taskset >/dev/null; then
+    taskset -c "$cpu" sh -c 'while :; do :; done' &
+  else
+    sh -c 'while :; do :; done' &
+  fi
+  loops+=("$!")
+done
+echo "test-busy: ${#loops[@]} busy loops (pids ${loops[*]}), one per core; running npm test $*" >&2
+
+npm test -- "$@"
+status=$?
+stop_loops
+echo "test-busy: busy loops stopped; npm test exited $status" >&2
+exit "$status"
