@@ -17,9 +17,9 @@
  *   SIGINT once it has shown that it works, and must then exit 0. `--watch --duration 10s` runs
  *   its 10 s.
  * - the Quick start's npm lines: `npm run demo` runs `iiot demo` (its build step is what the
- *   suite's global setup did); `npm ci` and `npm test` are not run (one would reinstall
- *   node_modules under the running suite, the other is this suite): the scripts they rely on are
- *   checked instead.
+ *   suite's global setup did); `npm ci`, `npm test` and `npm run test:busy` are not run (one would
+ *   reinstall node_modules under the running suite, the others are this suite): the scripts they
+ *   rely on are checked instead.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
@@ -308,9 +308,9 @@ describe('README.md examples, in order, against the README\'s own `iiot sim`', (
           // not run (it would reinstall node_modules under the running suite): what it relies on
           expect(existsSync(join(ROOT, 'package-lock.json'))).toBe(true);
           expect(pkg.scripts.prepare, 'npm ci builds dist/ through the prepare script').toMatch(/build/);
-        } else if (sub[0] === 'test') {
-          // not run: it is this suite
-          expect(pkg.scripts.test).toMatch(/vitest/);
+        } else if (sub[0] === 'test' || (sub[0] === 'run' && /vitest|test-busy\.sh|npm test/.test(pkg.scripts[sub[1] ?? ''] ?? ''))) {
+          // not run: it is this suite (npm test), or this suite on a busy CPU (npm run test:busy)
+          expect(pkg.scripts[sub[0] === 'test' ? 'test' : sub[1]!]).toMatch(/vitest|test-busy\.sh|npm test/);
         } else if (sub[0] === 'run' && sub[1] === 'demo') {
           // the script builds, then runs `iiot demo`; the suite's global setup has built dist/
           expect(pkg.scripts.demo).toMatch(/^npm run -s build && node bin\/iiot\.js demo$/);
