@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite with every CPU core kept busy, as on a slow laptop or a CI machine shared
 # with other jobs (docs/development.md, "Tests"): one busy loop per core, pinned to it with taskset
-# where taskset exists, then `npm test` with this script's arguments, then exactly those loops are
+# where taskset exists, then `npm test` with this script's arguments and the tests' hang guards
+# lengthened (IIOT_TEST_TIME_SCALE, test/helpers/time-scale.ts), then exactly those loops are
 # stopped (also on Ctrl-C or an error). The exit status is npm test's.
 set -u
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
+# hang guards (test timeouts, a child's SIGKILL) four times as long: slower, never different
+export IIOT_TEST_TIME_SCALE="${IIOT_TEST_TIME_SCALE:-4}"
 
 loops=()
 stop_loops() {

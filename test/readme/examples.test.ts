@@ -29,6 +29,7 @@ import { parseDuration } from '../../src/core/units.js';
 import { freePort } from '../../src/protocols/listen.js';
 import { BIN, ROOT } from '../helpers/cli.js';
 import { accepts } from '../helpers/net.js';
+import { scaled } from '../helpers/time-scale.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 import { readCapture } from '../record/helpers.js';
@@ -60,7 +61,7 @@ const README_PORTS = { 4840: 'opcua', 5020: 'modbus', 1883: 'mqtt', 4841: 'repla
 type Role = (typeof README_PORTS)[keyof typeof README_PORTS];
 
 /** Longest any one example may take before it counts as hung (a busy machine is slow). */
-const HANG_MS = 240_000;
+const HANG_MS = scaled(240_000);
 /** A --duration longer than this is stopped with SIGINT once the command has shown it works. */
 const LONG_MS = 30_000;
 

@@ -20,6 +20,7 @@ import { openTcp } from '../../src/protocols/tcp/connect.js';
 import { blockLoop } from '../helpers/busy.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startSim, type RunningSim } from '../helpers/sim.js';
+import { scaled } from '../helpers/time-scale.js';
 import { removeTempDirs } from '../helpers/temp.js';
 
 let sim: RunningSim;
@@ -28,7 +29,7 @@ let mosquitto: Mosquitto;
 beforeAll(async () => {
   // unit ids the plant does not have get no answer at all (a gateway that drops them)
   [sim, mosquitto] = await Promise.all([startSim(['--no-mqtt', '--unknown-unit', 'ignore']), startMosquitto()]);
-}, 120_000);
+}, scaled(120_000));
 
 afterAll(async () => {
   await Promise.all([sim?.stop(), mosquitto?.stop()]);

@@ -14,6 +14,7 @@ import { busyLoops } from '../helpers/busy.js';
 import { BIN, ROOT } from '../helpers/cli.js';
 import { runProcess } from '../helpers/process.js';
 import { startSim, type RunningSim } from '../helpers/sim.js';
+import { scaled } from '../helpers/time-scale.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { readCapture } from '../record/helpers.js';
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
   const pki = new Pki(process.env.IIOT_PKI_DIR!);
   pki.trust(certificate!);
   await pki.close();
-}, 180_000);
+}, scaled(180_000));
 
 afterAll(async () => {
   await sim?.stop();
@@ -76,7 +77,7 @@ describe('the three-protocol recording of the README on a slow or cold machine',
       loops.stop();
     }
     await expectAllThreeRecorded(r, output);
-  }, 300_000);
+  }, scaled(300_000));
 
   it('succeeds right after the page cache was dropped (a laptop\'s first run of the day; needs root)', async () => {
     // Not skipped when not root: this case is part of the issue's proof, so it says why it cannot run.
@@ -86,5 +87,5 @@ describe('the three-protocol recording of the README on a slow or cold machine',
     writeFileSync('/proc/sys/vm/drop_caches', '3\n');
     const r = await runProcess(process.execPath, [BIN, ...recordArgs(output)], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 280_000 });
     await expectAllThreeRecorded(r, output);
-  }, 300_000);
+  }, scaled(300_000));
 });
