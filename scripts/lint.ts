@@ -78,6 +78,21 @@ for (const file of [...code(['test', 'bench']), ...walk(join(ROOT, 'fixtures'))]
   });
 }
 
+// 3. Device waits go through iiot's deadline (src/core/deadline.ts, docs/development.md#timeouts),
+// not a library's plain timer: mqtt.js clients connect through connectMqttClient (every attempt
+// guarded), Modbus TCP sockets are opened by iiot and handed to modbus-serial (linkTCP).
+for (const file of code(['src'])) {
+  const r = rel(file);
+  eachLine(file, (line, n) => {
+    if (r !== join('src', 'protocols', 'mqtt', 'connect.ts') && (/\bconnectAsync\s*\(/.test(line) || /^\s*import\s+\{[^}]*\bconnect(?:Async)?\b[^}]*\}\s+from\s+['"]mqtt['"]/.test(line))) {
+      problems.push(`${r}:${n}: connect MQTT clients with connectMqttClient (src/protocols/mqtt/connect.ts): mqtt.js's connectTimeout fires while iiot is busy`);
+    }
+    if (/\.connectTCP\s*\(/.test(line)) {
+      problems.push(`${r}:${n}: open the socket with openTcp (src/protocols/tcp/connect.ts) and hand it over with linkTCP: modbus-serial's connect timeout fires while iiot is busy`);
+    }
+  });
+}
+
 if (problems.length) {
   for (const p of problems) console.error(p);
   console.error(`lint: ${problems.length} problem(s)`);

@@ -46,8 +46,9 @@ export async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, h
     case 'opcua': {
       const { createOpcUaSource } = await import('../protocols/opcua/source.js');
       const { pkiFor } = await import('../protocols/opcua/cli-io.js');
-      const { setOpcUaLogSink } = await import('../protocols/opcua/load.js');
+      const { preloadOpcUa, setOpcUaLogSink } = await import('../protocols/opcua/load.js');
       setOpcUaLogSink(io.debug ? (t) => hooks.debug(t) : undefined);
+      await preloadOpcUa();
       return createOpcUaSource(
         {
           ...spec.options,
@@ -107,6 +108,9 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
   };
   let liveActive = false;
 
+  // Every source's protocol library is loaded here, before any source connects (createSource
+  // imports them; node-opcua takes seconds on a cold or busy machine): no device waits on iiot
+  // while it loads (docs/development.md, "Timeouts").
   // One signal, one tag (tag-names.ts): several brokers get their ids before their topic names.
   const { specs, notes: namingNotes } = prefixSeveralMqtt(o.sources);
   const names = new TagNameRegistry();

@@ -266,16 +266,27 @@ describe('replay to MQTT, read back with mosquitto_sub', () => {
     const decoded: SampleLine = { t: iso(T0), tag: 'pump1.speed', v: 1480.5 };
     await writeCapture(file, [{ id: 'mqtt', protocol: 'mqtt' }], [{ name: 'pump1.speed', source: 'mqtt', address: 'plant/pump1/speed' }], [raws[0]!, decoded, raws[1]!, raws[2]!]);
     // a subscriber before the replay starts: it sees every message once (the decoded sample is not published again)
-    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', 'plant/#', '-t', 'spBv1.0/#', '-F', '%t|%q|%x', '-q', '1', '-C', '3', '-W', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // mosquitto_sub says nothing when it has subscribed: it is ready once it prints a probe
+    // message published to it (on a topic of its own), however slow the machine is
+    const ready = `iiot-test/ready-${process.pid}`;
+    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', 'plant/#', '-t', 'spBv1.0/#', '-t', ready, '-F', '%t|%q|%x', '-q', '1', '-W', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(sub);
     const seen = watchOutput(sub);
-    await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub has no ready signal; a lost race shows as a timeout, not a pass
+    const isProbe = (l: string) => l.startsWith(`${ready}|`);
+    for (let i = 0; !seen.lines.some(isProbe); i++) {
+      if (sub.exitCode !== null) throw new Error(`mosquitto_sub ended (${sub.exitCode}) before it was ready`);
+      // a probe sent before it subscribed is lost: send another every half second until one arrives
+      if (i % 10 === 0) await runTool('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', ready, '-m', 'x']);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const r = await runCli(['replay', file, '--to', mosquitto.url, '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ schema: 'iiot.replay/1', sink: 'mqtt', records: 4, raw: 3, samples: 1, stopped: 'end' });
-    await waitFor(() => seen.lines.length >= 3);
+    const messages = () => seen.lines.filter((l) => !isProbe(l));
+    await waitFor(() => messages().length >= 3);
+    sub.kill();
     const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
-    expect(seen.lines).toEqual([`plant/pump1/speed|1|${hex(raws[0]!.payload)}`, `${node}|0|${birth.toString('hex')}`, `plant/odd|0|${hex('  21.5\r\n')}`]);
+    expect(messages()).toEqual([`plant/pump1/speed|1|${hex(raws[0]!.payload)}`, `${node}|0|${birth.toString('hex')}`, `plant/odd|0|${hex('  21.5\r\n')}`]);
     // the retained one is still there for a late subscriber, flagged as retained
     const late = await runTool('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', 'plant/pump1/speed', '-F', '%r|%p', '-C', '1', '-W', '10']);
     expect(late.stdout.trim()).toBe(`1|${raws[0]!.payload}`);

@@ -7,7 +7,7 @@
  */
 import { IiotError, describeError, usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { emitJson, info, out, warn, type IO } from '../../core/io.js';
+import { debug, emitJson, info, out, warn, type IO } from '../../core/io.js';
 import type { Target } from '../../core/targets.js';
 import type { LatencyProbe } from '../../protocols/types.js';
 import { progressLine } from '../../ui/progress-line.js';
@@ -339,6 +339,9 @@ export async function runLatencyCheck(io: IO, o: LatencyOptions): Promise<Latenc
   for (const s of resolved.skipped) info(io, `skipped ${s.url} (inventory line ${s.line}): ${s.reason}`);
   if (resolved.incomplete) warn(io, `${o.inventory}: the discovery that wrote this inventory did not finish (${resolved.incomplete.join('; ')}): devices it missed are not checked`);
   const ctx = await makeContext(io, o);
+  // libraries first: a sample taken while node-opcua loads would measure iiot, not the device
+  const { preloadProtocols } = await import('../../protocols/preload.js');
+  await preloadProtocols(resolved.targets.map((t) => t.target.protocol), io.debug ? (line) => debug(io, line) : undefined);
   const progress = progressLine(io);
   let done = 0;
   let targets: LatencyTargetResult[];

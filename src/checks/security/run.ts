@@ -90,6 +90,9 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
   if (resolved.incomplete) warn(io, `${o.inventory}: the discovery that wrote this inventory did not finish (${resolved.incomplete.join('; ')}): devices it missed are not checked`);
 
   const ctx = await makeContext(io, o);
+  // libraries first, so that no device waits on iiot while node-opcua loads (src/protocols/preload.ts)
+  const { preloadProtocols } = await import('../../protocols/preload.js');
+  await preloadProtocols(targets.map((t) => t.target.protocol), io.debug ? (line) => debug(io, line) : undefined);
   const progress = progressLine(io);
   let done = 0;
   const tlsHosts = new Set(targets.filter((t) => t.target.protocol === 'mqtt' && t.target.tls).map((t) => hostKey(t.target)));

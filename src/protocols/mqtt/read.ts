@@ -6,12 +6,12 @@
  * broker) and its data messages. iiot writes nothing, except one NCMD rebirth request when the
  * user asks for it (--rebirth).
  */
-import { connectAsync, type ISubscriptionGrant, type MqttClient } from 'mqtt';
+import type { ISubscriptionGrant, MqttClient } from 'mqtt';
 import { globToRegExp } from '../../capture/tag-match.js';
 import type { SampleValue } from '../../capture/types.js';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { brokerUrl, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
+import { brokerUrl, connectMqttClient, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
 import { decodeAuto, decodeJson, decodeNumber, decodeText, parseJsonPath, parseSparkplugTopic, SparkplugHost, topicMatches, type DecodeResult, type DecoderName } from './decoders.js';
 import { withDeadline } from '../opcua/deadline.js';
 import { endClient } from './json-publisher.js';
@@ -83,7 +83,7 @@ async function subscribe(
   const options = mqttClientOptions(connect, 'read', env);
   let client: MqttClient;
   try {
-    client = await connectAsync(brokerUrl(connect.target), options, false);
+    client = await connectMqttClient(brokerUrl(connect.target), options, connect.timeoutMs);
   } catch (err) {
     throw explainMqttError(err, connect.target.url, connect.user);
   }

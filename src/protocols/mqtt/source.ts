@@ -5,14 +5,14 @@
  * handed to the capture writer before mqtt.js acknowledges it (QoS 1 and 2).
  */
 import { isUtf8 } from 'node:buffer';
-import { connectAsync, type IClientOptions, type ISubscriptionGrant, type MqttClient } from 'mqtt';
+import type { IClientOptions, ISubscriptionGrant, MqttClient } from 'mqtt';
 import type { RawLine, SourceInfo, TagInfo } from '../../capture/types.js';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { Backoff } from '../reconnect.js';
 import { Outages, type RecorderSource, type SourceHooks } from '../source-base.js';
 import type { SampleSink } from '../types.js';
-import { brokerUrl, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
+import { brokerUrl, connectMqttClient, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
 import { decodeAuto, decodeJson, decodeNumber, decodeText, parseJsonPath, SparkplugHost, topicMatches, type DecodeResult, type DecoderName, type JsonPath } from './decoders.js';
 import { describeTopicNaming, topicRoot, topicTagName } from './tag-names.js';
 
@@ -94,7 +94,7 @@ class MqttSource implements RecorderSource {
     this.hooks.state('connecting');
     let client: MqttClient;
     try {
-      client = await connectAsync(brokerUrl(this.o.connect.target), this.clientOptions, false);
+      client = await connectMqttClient(brokerUrl(this.o.connect.target), this.clientOptions, this.o.connect.timeoutMs);
     } catch (err) {
       throw explainMqttError(err, this.url, this.o.connect.user);
     }

@@ -10,7 +10,9 @@ import { IiotError, usageError } from '../../core/errors.js';
 import { SECURITY_POLICIES, type SecurityModeName, type SecurityPolicyName } from '../../core/opcua-flags.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { BASIC128_UNUSABLE, explainError, explainOnlyUnusablePolicies } from './explain.js';
+import { behindOursMs } from '../../core/deadline.js';
 import { withDeadline } from './deadline.js';
+import { guardRequests } from './request-deadline.js';
 import { loadClient, type ClientModule } from './load.js';
 import { watchServerErrors, type ServerError } from './server-error.js';
 
@@ -157,12 +159,16 @@ export async function createBareClient(options: GetEndpointsOptions): Promise<OP
     securityMode: m.MessageSecurityMode.None,
     securityPolicy: m.SecurityPolicy.None,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    transportTimeout: options.timeoutMs,
-    defaultTransactionTimeout: options.timeoutMs,
+    // node-opcua's own timers (transport: socket connect, HEL/ACK; every transaction) are plain
+    // timers that fire while iiot is busy: a safety net only; the callers' withDeadline bounds the
+    // connect and each call, guardRequests (below) every service request
+    transportTimeout: behindOursMs(options.timeoutMs),
+    defaultTransactionTimeout: behindOursMs(options.timeoutMs),
     transportFactory: errors.transportFactory,
     ...(await throwAwayKeyPair()),
   });
   bareErrors.set(client, errors.last);
+  guardRequests(client, options.timeoutMs);
   return client;
 }
 

@@ -13,7 +13,9 @@ import type { ClientSession, OPCUAClient, UserIdentityInfo } from 'node-opcua-cl
 import { IiotError } from '../../core/errors.js';
 import type { OpcUaConnectOptions } from '../../core/opcua-flags.js';
 import { inspectCertificate, splitDerChain, type CertificateInfo } from './certificates.js';
+import { behindOursMs } from '../../core/deadline.js';
 import { withDeadline } from './deadline.js';
+import { guardRequests } from './request-deadline.js';
 import { getEndpoints, policyUri, selectEndpoint, UNUSABLE_POLICIES, type EndpointInfo, type UserTokenTypeName } from './endpoints.js';
 import { BASIC128_UNUSABLE, explainError, type ExplainContext } from './explain.js';
 import { describeIdentity, resolveIdentity, type Identity, type IdentityIO } from './identity.js';
@@ -151,11 +153,19 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     // One attempt. A failure is reported, not retried behind the user's back: retrying a wrong
     // password can lock an account, retrying a dead host hides it.
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    defaultTransactionTimeout: timeoutMs,
+    // node-opcua's own timers (transport: socket connect, HEL/ACK; secure channel: every
+    // transaction, OPN included) are plain timers that fire while iiot is busy even when the
+    // answer has come: set behind ours as a safety net. withDeadline bounds the connect and the
+    // session, guardRequests (below) every service call.
+    transportTimeout: behindOursMs(timeoutMs),
+    defaultTransactionTimeout: behindOursMs(timeoutMs),
+    // the server's timer, not ours: how long it keeps the session when iiot sends nothing
     requestedSessionTimeout: 60_000,
     keepSessionAlive: Boolean(opts.keepAlive),
     transportFactory: errors.transportFactory,
   });
+  // node-opcua's request timer fires while iiot is busy; ours does not (./request-deadline.ts)
+  guardRequests(client, timeoutMs);
   let requestCount = 0;
   let lostReason: string | undefined;
   const lostListeners: Array<(reason: string) => void> = [];
