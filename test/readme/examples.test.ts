@@ -14,8 +14,13 @@
  * - long runs: the serving `iiot sim` is the plant of every other example and is stopped with
  *   SIGINT (Ctrl-C) after the last one; a command that serves (`iiot replay`), one with a
  *   --duration longer than 30 s (the record's 2h) or a --watch without --duration is stopped with
- *   SIGINT once it has shown that it works, and must then exit 0. `--watch --duration 10s` runs
- *   its 10 s.
+ *   SIGINT once it has shown that it works, and must then exit 130 (Ctrl-C, docs/exit-codes.md)
+ *   and say it was stopped. `--watch --duration 10s` runs its 10 s.
+ * - files: `datasets` is linked like `fixtures` (the evaluation data sets the fleet examples train on);
+ * - the Install lines (`npm install -g …`) are not run here (they would install over this machine's
+ *   tools): .ci/run runs scripts/check-install.sh, which packs, installs both tarballs with exactly
+ *   those commands into a temporary prefix and runs iiot from another folder; this test checks that
+ *   the script does what the README says.
  * - the Quick start's npm lines: `npm run demo` runs `iiot demo` (its build step is what the
  *   suite's global setup did); `npm ci`, `npm test` and `npm run test:busy` are not run (one would
  *   reinstall node_modules under the running suite, the others are this suite): the scripts they
@@ -57,7 +62,7 @@ const INPUTS: Record<string, string> = {
 };
 
 /** The README's ports, and the role each plays. */
-const README_PORTS = { 4840: 'opcua', 5020: 'modbus', 1883: 'mqtt', 4841: 'replay' } as const;
+const README_PORTS = { 4840: 'opcua', 5020: 'modbus', 1883: 'mqtt', 4841: 'replay', 4842: 'twin', 4843: 'twinReplay' } as const;
 type Role = (typeof README_PORTS)[keyof typeof README_PORTS];
 
 /** Longest any one example may take before it counts as hung (a busy machine is slow). */
@@ -106,7 +111,7 @@ function start(argv: string[], extraEnv: Record<string, string>, longLived = fal
 
 /** The example as it is run here: README ports replaced by this run's. */
 function localise(ex: Example): string[] {
-  const argv = ex.argv.map((w) => w.replace(/(^|:)(4840|5020|1883|4841)(?=$|[/?:,])/g, (_, pre: string, port: string) => `${pre}${ports[README_PORTS[Number(port) as keyof typeof README_PORTS]]}`));
+  const argv = ex.argv.map((w) => w.replace(/(^|:)(4840|5020|1883|4841|4842|4843)(?=$|[/?:,])/g, (_, pre: string, port: string) => `${pre}${ports[README_PORTS[Number(port) as keyof typeof README_PORTS]]}`));
   if (isServingSim(ex)) {
     for (const [flag, role] of [['--opcua-port', 'opcua'], ['--modbus-port', 'modbus'], ['--mqtt-port', 'mqtt']] as const) {
       if (!argv.includes(flag)) argv.push(flag, String(ports[role]));
@@ -192,6 +197,11 @@ async function check(ex: Example, argv: string[], r: Awaited<ReturnType<typeof r
   // and show a result, on stdout or in the file it was asked to write.
   const out = outputOf(argv);
   if (/^(check |capture diff )/.test(words)) expect([0, 1], why).toContain(r.code);
+  else if (/^commission run /.test(words)) {
+    // the README's plant is deliberately open: a drafted plan may well not be accepted (exit 1); the verdict says which
+    expect([0, 1], why).toContain(r.code);
+    expect(r.stdout, why).toMatch(r.code === 0 ? /^ACCEPTED {2}/ : /^NOT ACCEPTED {2}/);
+  } else if (r.interrupted) expect(r.code, why).toBe(130);
   else expect(r.code, why).toBe(0);
   expect(r.stdout.trim().length > 0 || (out !== undefined && existsSync(join(cwd, out))), `${why}\n(no output)`).toBe(true);
   if (r.interrupted) expect(r.stdout + r.stderr, `${why}\n(stopped with Ctrl-C: it should say so)`).toMatch(/stopped by the user|interrupted/i);
@@ -277,6 +287,7 @@ let sim: { argv: string[]; process: Running } | undefined;
 beforeAll(async () => {
   cwd = tempDir('readme');
   symlinkSync(join(ROOT, 'fixtures'), join(cwd, 'fixtures'));
+  symlinkSync(join(ROOT, 'datasets'), join(cwd, 'datasets'));
   env = { ...process.env, NO_COLOR: '1', IIOT_PKI_DIR: join(tempDir('readme-pki'), 'pki') };
   for (const [, role] of Object.entries(README_PORTS)) ports[role] = await freePort('127.0.0.1');
   expect(plantExample, 'README.md has no `iiot sim` example to serve the others').toBeDefined();
@@ -305,7 +316,15 @@ describe('README.md examples, in order, against the README\'s own `iiot sim`', (
       it(title, async () => {
         const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
         const sub = ex.argv.slice(1).filter((w) => !w.startsWith('-'));
-        if (sub[0] === 'ci') {
+        if (sub[0] === 'install' && ex.argv.includes('-g')) {
+          // not run here: .ci/run's scripts/check-install.sh installs both tarballs just so, into a temporary prefix
+          const script = readFileSync(join(ROOT, 'scripts', 'check-install.sh'), 'utf8');
+          expect(script).toMatch(/install_args=\(install -g --prefix/);
+          if (ex.argv.includes('--offline')) expect(script).toMatch(/--offline/);
+          const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+          expect(ci).toContain('scripts/check-install.sh');
+          if (ex.argv.includes('--offline')) expect(ci).toContain('scripts/check-install.sh --offline');
+        } else if (sub[0] === 'ci') {
           // not run (it would reinstall node_modules under the running suite): what it relies on
           expect(existsSync(join(ROOT, 'package-lock.json'))).toBe(true);
           expect(pkg.scripts.prepare, 'npm ci builds dist/ through the prepare script').toMatch(/build/);
@@ -336,12 +355,12 @@ describe('README.md examples, in order, against the README\'s own `iiot sim`', (
     } else if (isServingSim(ex)) {
       it(title, async () => {
         // another serving example: it runs beside the plant on its own free ports, until Ctrl-C
-        const argv = ex.argv.slice();
+        const argv = localise(ex);
         for (const flag of ['--opcua-port', '--modbus-port', '--mqtt-port']) if (!argv.includes(flag)) argv.push(flag, String(await freePort('127.0.0.1')));
         const p = start(argv, ex.env, true);
         await waitFor(() => p.done() || /Ctrl-C to stop/.test(p.stderr()), 100);
         const code = await p.interrupt();
-        expect(code, describeRun(ex, argv, { code, stdout: p.stdout(), stderr: p.stderr() })).toBe(0);
+        expect(code, describeRun(ex, argv, { code, stdout: p.stdout(), stderr: p.stderr() })).toBe(130);
       }, HANG_MS);
     } else {
       it(title, async () => {
@@ -351,10 +370,10 @@ describe('README.md examples, in order, against the README\'s own `iiot sim`', (
     }
   }
 
-  it('the README\'s `iiot sim` stops cleanly on Ctrl-C', async () => {
+  it('the README\'s `iiot sim` stops cleanly on Ctrl-C (exit 130)', async () => {
     const p = sim!.process;
     const code = await p.interrupt();
-    expect(code, describeRun(plantExample!, sim!.argv, { code, stdout: p.stdout(), stderr: p.stderr() })).toBe(0);
+    expect(code, describeRun(plantExample!, sim!.argv, { code, stdout: p.stdout(), stderr: p.stderr() })).toBe(130);
     expect(p.stderr()).toMatch(/stopped/);
   }, HANG_MS);
 });
