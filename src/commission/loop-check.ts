@@ -56,7 +56,7 @@ export async function runLoopChecks(
   io: IO,
   plan: Plan,
   found: ReadonlyMap<string, InventoryDevice>,
-  o: Pick<CommissionRunOptions, 'identity' | 'timeoutMs' | 'trustOnFirstUse'> & { loopWaitMs?: number },
+  o: Pick<CommissionRunOptions, 'identity' | 'timeoutMs' | 'trustOnFirstUse'> & { loopWaitMs?: number; signal?: AbortSignal },
   given?: LoopPrompt,
 ): Promise<{ items: Item[]; records: LoopCheckRecord[] }> {
   const prompt = given ?? terminalPrompt(io);
@@ -65,8 +65,14 @@ export async function runLoopChecks(
   const records: LoopCheckRecord[] = [];
   const waitMs = o.loopWaitMs ?? LOOP_WAIT_MS;
   const { createSource } = await import('../record/run.js');
+  // Ctrl-C ends the loop check at once (the caller then stops the run), not after a two-minute wait.
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (o.signal?.aborted) resolve('aborted');
+    o.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
   try {
     for (const s of plan.signals.filter((x) => x.loopCheck !== undefined)) {
+      if (o.signal?.aborted) break;
       const d = plan.devices.find((x) => x.id === s.device)!;
       const action = s.loopCheck!;
       const mustPass = s.optional !== true;
@@ -96,7 +102,8 @@ export async function runLoopChecks(
       try {
         await source.prepare();
         await source.start(sink);
-        const first = await waitFor(() => latest !== undefined, 10_000, (f) => (notify = f));
+        const first = await Promise.race([waitFor(() => latest !== undefined, 10_000, (f) => (notify = f)), aborted]);
+        if (first === 'aborted') break;
         if (!first) throw new Error(`no value of ${s.tag} within 10 s`);
         const before = latest!.v;
         prompt.say(`\n${s.tag} (${d.id}) now ${JSON.stringify(before)}${s.unit ? ` ${s.unit}` : ''}`);
@@ -105,7 +112,9 @@ export async function runLoopChecks(
         const outcome = await Promise.race([
           waitFor(() => latest !== undefined && changed(before, latest.v, s), waitMs, (f) => (notify = f)).then((ok) => (ok ? ('confirmed' as const) : ('no-change' as const))),
           prompt.waitForSkip(),
+          aborted,
         ]);
+        if (outcome === 'aborted') break;
         const waited = Date.now() - t0;
         if (outcome === 'confirmed') {
           const at = new Date(latest!.t).toISOString();

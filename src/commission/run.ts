@@ -124,12 +124,20 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
   const items: Item[] = [];
   const notes: string[] = [];
   const total = 7 + (o.loopCheck ? 1 : 0);
+  const signal = deps.signal ?? new AbortController().signal;
+  // Ctrl-C stops the run between steps (and cuts the recording and the loop check short): a run
+  // that did not go through the plan as written must not hand over a verdict, accepted or not.
+  const stopIfInterrupted = () => {
+    if (signal.aborted) throw new IiotError(ExitCode.Interrupted, 'interrupted: no handover was written', { hint: `run it again to the end for a handover; -o ${o.output} was left as it was` });
+  };
   let index = 0;
   const step = async <T>(name: string, title: string, fn: () => Promise<{ value: T; summary: string; files: string[]; status?: StepRecord['status'] }>): Promise<T> => {
+    stopIfInterrupted();
     index++;
     info(io, `[${index}/${total}] ${title}`);
     const startedAt = new Date().toISOString();
     const r = await fn();
+    stopIfInterrupted();
     await chain.add({ step: name, startedAt, finishedAt: new Date().toISOString(), status: r.status ?? 'ok', summary: r.summary }, r.files);
     info(io, io.errStyle.dim(`   ${r.summary}`));
     return r.value;
@@ -157,7 +165,8 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
         listen: `${listen}ms`,
         json: true,
       });
-      const scan = await runScan(options, { warn: (l) => warn(io, l) }, deps.signal ?? new AbortController().signal);
+      const scan = await runScan(options, { warn: (l) => warn(io, l) }, signal);
+      stopIfInterrupted();
       const inv: Inventory = { schema: INVENTORY_SCHEMA, ...scan.inventory } as Inventory;
       writeFileSync(join(tmp, 'evidence', 'inventory.json'), `${JSON.stringify(inv, null, 2)}\n`);
       const judgedDevices = judgeDevices(plan, inv);
@@ -240,7 +249,8 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       let recorded = false;
       let devices = 0;
       if (rec.sources.length) {
-        const r = await recordWindow(quiet, capture, rec.sources, windowMs, deps.signal ?? new AbortController().signal, { site: plan.site.name, job: plan.job.id, note: 'iiot commission run' });
+        const r = await recordWindow(quiet, capture, rec.sources, windowMs, signal, { site: plan.site.name, job: plan.job.id, note: 'iiot commission run' });
+        stopIfInterrupted();
         w = { from: r.from, to: r.to };
         devices = rec.sources.length - r.failed.size;
         recorded = devices > 0;
@@ -248,7 +258,6 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
           rec.skipped.set(id, `${id} could not be recorded: ${why}`);
           warn(io, `${id} could not be recorded: ${why}`);
         }
-        if (r.stopped === 'signal') notes.push(`the recording window was cut short after ${formatDuration(r.to - r.from)}`);
       }
       const observations = recorded ? await observeSignals(capture, plan, w, rec.skipped) : new Map();
       const list: SignalSummary[] = [];
@@ -270,7 +279,8 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
     let loopChecks: LoopCheckRecord[] = [];
     if (o.loopCheck) {
       loopChecks = await step('loop-check', 'Loop check: act at each field device, iiot confirms what it sees', async () => {
-        const r = await runLoopChecks(io, plan, found, o, deps.prompt);
+        const r = await runLoopChecks(io, plan, found, { ...o, signal }, deps.prompt);
+        stopIfInterrupted();
         writeFileSync(join(tmp, 'evidence', 'loop-check.json'), `${JSON.stringify(r.records, null, 2)}\n`);
         judged(r.items);
         return { value: r.records, summary: `${r.records.filter((x) => x.result === 'confirmed').length} of ${r.records.length} confirmed`, files: ['evidence/loop-check.json'] };
@@ -313,11 +323,12 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
     const signer = await loadSigner(io);
     const manifest = await buildManifest(tmp, { tool: `iiot ${toolVersion()}`, job: { site: plan.site, job: plan.job }, accepted: v.accepted, steps: chain.records }, signer);
     writeFileSync(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    stopIfInterrupted();
     finish(tmp, final);
     return { report, dir: final, exitCode: v.accepted ? ExitCode.Ok : ExitCode.CheckFailed };
   } catch (err) {
     // What was gathered stays for a look, under a name that cannot be mistaken for a handover.
-    if (existsSync(tmp)) warn(io, `the run stopped; what it gathered is in ${tmp} (not a handover: no manifest)`);
+    if (existsSync(tmp)) warn(io, `the run stopped; what it gathered is in ${tmp} (not a handover: nothing there is signed)`);
     throw err;
   }
 }
@@ -362,7 +373,6 @@ export async function runCommissionCommand(io: IO, o: CommissionRunOptions): Pro
       emitJson(io, REPORT_SCHEMA, { ...body, handover: r.dir });
     }
     else out(io, renderSummary(io, r.report, r.dir));
-    if (ac.signal.aborted) return ExitCode.Interrupted;
     return r.exitCode;
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -264,6 +264,24 @@ signals:
   });
 });
 
+describe('Ctrl-C', () => {
+  it('stops the run with exit 130 and writes no handover: a cut-short window must not be signed as an acceptance', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [BIN, 'commission', 'run', join(dir, 'sat.yaml'), '-o', out, '--window', '10m', '--trust-on-first-use'], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd: ROOT });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => stderr.includes('[6/7] Recording the I/O list'), 50);
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/iiot: error: interrupted: no handover was written/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+    // what it gathered stays beside it, under a name no one takes for a handover
+    expect(readdirSync(dir).filter((n) => n.startsWith('.interrupted.partial-'))).toHaveLength(1);
+  }, 180_000);
+});
+
 describe('the guided loop check on a terminal', () => {
   it('asks the engineer to act at the field device and confirms the change it sees', async () => {
     const plan = passingPlan()
