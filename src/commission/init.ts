@@ -14,7 +14,7 @@ import type { SourceSpec } from '../record/options.js';
 import { writeFileAtomic } from './write-file.js';
 import type { InitOptions } from './options.js';
 import { PLAN_FORMAT } from './plan-schema.js';
-import { observeSignals } from './record-step.js';
+import { observeSignals, recordWindow } from './record-step.js';
 import { judgeSignal, type SignalSummary } from './judge-signals.js';
 import { parsePlan } from './plan.js';
 
@@ -177,12 +177,12 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   const signals: Array<Record<string, unknown>> = [];
   const notes: string[] = [];
   try {
-    if (specs.length) {
-      const { record } = await import('../record/run.js');
-      const file = join(dir, 'draft.jsonl');
-      let from = Date.now();
-      const r = await record(quiet, { output: file, force: false, durationMs: o.windowMs, flushIntervalMs: 1000, metadata: {}, reconnectMaxMs: 5000, live: false, sources: specs }, { handleSignals: false, onStarted: () => (from = Date.now()) });
-      const window = { from, to: from + r.durationMs };
+    const file = join(dir, 'draft.jsonl');
+    // the run's recorder: the same window timing, and one device that cannot be recorded is set aside
+    const r = specs.length ? await recordWindow(quiet, file, specs, o.windowMs, new AbortController().signal, {}) : undefined;
+    for (const [id, why] of r?.failed ?? []) warn(io, `${id} could not be recorded, so no signals of it are drafted: ${why}`);
+    if (r && r.failed.size < specs.length) {
+      const window = { from: r.from, to: r.to };
       const { openCapture } = await import('../capture/reader.js');
       const reader = await openCapture(file);
       for await (const _ of reader.batches()) void _;

@@ -149,6 +149,10 @@ export async function observeSignals(file: string, plan: Plan, window: { from: n
  * Records the window. One device that cannot be recorded (its certificate refused, a node it does
  * not have) must not cost the acceptance of the others: the recorder refuses to start when any
  * source fails, so the failing source is set aside with its reason and the rest start again.
+ *
+ * The window is timed from the moment every source has started (an OPC UA subscription can take
+ * seconds to set up on a busy server), so its edges are times at which every device was being
+ * listened to: a silence judged at an edge is the device's, not the recorder's start-up.
  */
 export async function recordWindow(
   io: IO,
@@ -157,28 +161,43 @@ export async function recordWindow(
   windowMs: number,
   signal: AbortSignal,
   metadata: Record<string, unknown>,
-): Promise<{ from: number; to: number; stopped: string; failed: Map<string, string> }> {
+): Promise<{ from: number; to: number; stopped: 'window' | 'signal'; failed: Map<string, string> }> {
   const { record } = await import('../record/run.js');
   const failed = new Map<string, string>();
   let remaining = [...sources];
   while (remaining.length > 0) {
+    const end = new AbortController();
+    const cut = () => end.abort();
+    signal.addEventListener('abort', cut, { once: true });
+    if (signal.aborted) end.abort();
     let from = Date.now();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const r = await record(
+      await record(
         io,
-        { output: file, force: true, durationMs: windowMs, flushIntervalMs: 1000, metadata, reconnectMaxMs: 5000, live: false, sources: remaining },
-        { handleSignals: false, signal, onStarted: () => (from = Date.now()) },
+        { output: file, force: true, flushIntervalMs: 1000, metadata, reconnectMaxMs: 5000, live: false, sources: remaining },
+        {
+          handleSignals: false,
+          signal: end.signal,
+          onStarted: () => {
+            from = Date.now();
+            timer = setTimeout(() => end.abort(), windowMs);
+          },
+        },
       );
-      return { from, to: from + r.durationMs, stopped: r.stopped, failed };
+      return signal.aborted ? { from, to: Date.now(), stopped: 'signal', failed } : { from, to: from + windowMs, stopped: 'window', failed };
     } catch (err) {
       const message = describeError(err);
       const culprit = remaining.find((s) => message.includes(endpointOf(s)) || message.includes(s.options.id));
       if (!culprit || !isIiotError(err)) throw err;
       failed.set(culprit.options.id, `${message}${err.hint ? ` (${err.hint.split(';')[0]})` : ''}`);
       remaining = remaining.filter((s) => s !== culprit);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', cut);
     }
   }
-  return { from: Date.now(), to: Date.now(), stopped: 'done', failed };
+  return { from: Date.now(), to: Date.now(), stopped: 'window', failed };
 }
 
 function endpointOf(s: SourceSpec): string {
