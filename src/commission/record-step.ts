@@ -106,22 +106,48 @@ export function tagMatches(d: PlanDevice, s: PlanSignal, tag: TagInfo): boolean 
   return false;
 }
 
+type Outage = SignalObservation['outages'][number];
+
+/** A Sparkplug death (edge node or device offline) in the capture, for the metrics it silences. */
+interface SparkplugDeath extends Outage {
+  /** "group/edge node" */
+  node: string;
+  /** the device of a DDEATH; an NDEATH silences the node and all its devices */
+  device?: string | undefined;
+}
+
+/** The outages of one signal: its source's disconnects and gaps, and for a Sparkplug metric its node's or device's deaths. */
+function outagesOf(d: PlanDevice, s: PlanSignal, bySource: ReadonlyMap<string, Outage[]>, deaths: ReadonlyMap<string, SparkplugDeath[]>): Outage[] {
+  const own = bySource.get(d.id) ?? [];
+  const sp = d.url.protocol === 'mqtt' ? SPARKPLUG_ADDRESS.exec(s.address.trim()) : null;
+  if (!sp) return own;
+  const [, group, node, device] = sp;
+  const mine = (deaths.get(d.id) ?? []).filter((x) => x.node === `${group}/${node}` && (x.device === undefined || x.device === device));
+  return [...own, ...mine.map(({ t, kind, detail }) => ({ t, kind, ...(detail ? { detail } : {}) }))].sort((a, b) => a.t - b.t);
+}
+
 /** Reads the capture once and gathers, per signal, its samples and its source's outages in the window. */
 export async function observeSignals(file: string, plan: Plan, window: { from: number; to: number }, unavailable: ReadonlyMap<string, string>): Promise<Map<string, SignalObservation>> {
   const reader = await openCapture(file);
   const byTag = new Map<string, SignalSample[]>();
-  const outages = new Map<string, Array<{ t: number; kind: string; detail?: string }>>();
+  const outages = new Map<string, Outage[]>();
+  const deaths = new Map<string, SparkplugDeath[]>();
+  const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
   try {
     for await (const batch of reader.batches()) {
       for (const r of batch) {
-        if (isSample(r)) {
-          let list = byTag.get(r.tag);
-          if (!list) byTag.set(r.tag, (list = []));
-          list.push({ t: timeMs(r.t), v: r.v, ...(r.q !== undefined ? { q: r.q } : {}) });
-        } else if (isEvent(r) && (r.event === 'gap' || r.event === 'disconnect') && r.source) {
-          let list = outages.get(r.source);
-          if (!list) outages.set(r.source, (list = []));
-          list.push({ t: timeMs(r.t), kind: r.event, ...(r.message ? { detail: r.message } : {}) });
+        if (isSample(r)) push(byTag, r.tag, { t: timeMs(r.t), v: r.v, ...(r.q !== undefined ? { q: r.q } : {}) });
+        else if (isEvent(r) && r.source) {
+          if (r.event === 'gap' || r.event === 'disconnect') push(outages, r.source, { t: timeMs(r.t), kind: r.event, ...(r.message ? { detail: r.message } : {}) });
+          // an edge node's will, or a device's death: its metrics are no longer current (a stale will of an older session is not)
+          else if (r.event === 'sparkplug-death' && r.stale !== true && typeof r.node === 'string') {
+            const where = typeof r.device === 'string' ? `${r.node}/${r.device}` : r.node;
+            push(deaths, r.source, { t: timeMs(r.t), kind: 'sparkplug-death', detail: `${where} ${typeof r.device === 'string' ? 'DDEATH' : 'NDEATH'}`, node: r.node, ...(typeof r.device === 'string' ? { device: r.device } : {}) });
+          }
         }
       }
     }
@@ -137,12 +163,18 @@ export async function observeSignals(file: string, plan: Plan, window: { from: n
     out.set(s.tag, {
       ...(tag ? { tag: tag.name, ...(tag.unit !== undefined ? { unit: tag.unit } : {}) } : {}),
       samples: tag ? (byTag.get(tag.name) ?? []) : [],
-      outages: outages.get(d.id) ?? [],
+      outages: outagesOf(d, s, outages, deaths),
       window,
+      byException: reportsByException(d, s),
       ...(why ? { unavailable: why } : {}),
     });
   }
   return out;
+}
+
+/** The commission recorder subscribes to OPC UA (changes only) and Sparkplug reports by exception; Modbus is polled, plain MQTT published. */
+export function reportsByException(d: PlanDevice, s: PlanSignal): boolean {
+  return d.url.protocol === 'opcua' || (d.url.protocol === 'mqtt' && SPARKPLUG_ADDRESS.test(s.address.trim()));
 }
 
 /**

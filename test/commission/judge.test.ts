@@ -109,6 +109,23 @@ describe('judging a signal over the window', () => {
     expect(byCheck(judgeSignal(signal(), observe(25, () => 1500)).items)['not-stuck']).toBe('fail');
   });
 
+  it('a signal reported by exception (OPC UA, Sparkplug) stays current while its connection holds, however long no change comes', () => {
+    const steady = { tag: 'plc.setpoint', unit: 'rpm', samples: [{ t: T0 - 3_600_000, v: 1500 }], outages: [], window: { from: T0, to: T0 + 60_000 } };
+    const s = signal({ maxInterval: 5000, constant: true });
+    // polled or published, one sample in a minute is a silence
+    expect(judgeSignal(s, steady).items.find((i) => i.id.endsWith('/updating'))).toMatchObject({ status: 'fail', observed: 'longest silence 1m' });
+    // by exception, the subscription's first value (changed an hour ago) is current until the connection drops
+    const held = judgeSignal(s, { ...steady, byException: true });
+    expect(held.items.find((i) => i.id.endsWith('/updating'))).toMatchObject({ status: 'pass', observed: 'reported on change; longest time without a change 1m, the connection held throughout, so the value stayed current' });
+    expect(held.summary).toMatchObject({ longestSilenceMs: 60_000, longestUnconfirmedMs: 0, byException: true });
+    // a disconnect 20 s in: unknown until the value is reported again after the reconnection, 12 s later
+    const cut = judgeSignal(s, { ...steady, byException: true, samples: [...steady.samples, { t: T0 + 32_000, v: 1500 }], outages: [{ t: T0 + 20_000, kind: 'disconnect' }] });
+    expect(cut.items.find((i) => i.id.endsWith('/updating'))).toMatchObject({ status: 'fail', observed: expect.stringMatching(/longest time without a current value 12\.0 s$/) });
+    expect(cut.items.find((i) => i.id.endsWith('/gaps'))!.status).toBe('fail');
+    // and never reported again: unknown to the end of the window
+    expect(judgeSignal(s, { ...steady, byException: true, outages: [{ t: T0 + 50_000, kind: 'sparkplug-death' }] }).summary.longestUnconfirmedMs).toBe(10_000);
+  });
+
   it('compares units as units', () => {
     expect(sameUnit('degC', '°C')).toBe(true);
     expect(sameUnit('KW', 'kW')).toBe(true);

@@ -54,7 +54,7 @@ devices:
     identity: { protocolVersion: "3.1.1", sparkplug: [IIoT/SimPlant] }
 signals:
   - { tag: PT-101 pump vibration, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.vibration", unit: mm/s, range: [0, 25], maxInterval: 2s }
-  - { tag: pump speed setpoint, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.speedSetpoint", unit: rpm, constant: true }
+  - { tag: pump speed setpoint, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.speedSetpoint", unit: rpm, constant: true, maxInterval: 2s }
   - { tag: L1 voltage, device: meter, address: voltage_l1, unit: V, range: [200, 260], maxInterval: 2s }
   - { tag: TT-102 bearing temperature, device: broker, address: plant/pump1/bearingTemp, unit: degC, range: [-20, 150], maxInterval: 3s }
 waivers:
@@ -106,6 +106,8 @@ describe('a plan the plant meets', () => {
     }
     expect(status['signal/TT-102 bearing temperature/unit']).toBe('pass');
     expect(status['signal/pump speed setpoint/not-stuck']).toBeUndefined();
+    // it never changes, and the OPC UA subscription reports changes only: current all the same
+    expect(r.items.find((i) => i.id === 'signal/pump speed setpoint/updating')).toMatchObject({ status: 'pass', observed: expect.stringMatching(/^reported on change; .* the connection held throughout/) });
     expect(status['security/plc/opcua-mode-none']).toBe('waived');
     expect(status['security/broker/mqtt-anonymous']).toBe('waived');
     expect(r.items.filter((i) => i.status === 'waived').every((i) => i.waiver?.by === 'J. Owner (ACME)')).toBe(true);
@@ -286,7 +288,7 @@ describe('the guided loop check on a terminal', () => {
   it('asks the engineer to act at the field device and confirms the change it sees', async () => {
     const plan = passingPlan()
       .replace('recording: { window: 6s }', 'recording: { window: 2s }')
-      .replace('unit: rpm, constant: true }', 'unit: rpm, constant: true, loopCheck: "set the pump speed setpoint to 1200 rpm on the HMI" }');
+      .replace('unit: rpm, constant: true, maxInterval: 2s }', 'unit: rpm, constant: true, maxInterval: 2s, loopCheck: "set the pump speed setpoint to 1200 rpm on the HMI" }');
     writeFileSync(join(dir, 'loop.yaml'), plan);
     const out = join(dir, 'loop-handover');
     // socat gives the command a real terminal (stdin, stdout and stderr on one pty)
