@@ -6,7 +6,7 @@
  * real terminal (a socat pty), the report printed to PDF by headless chromium, init and diff.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +171,18 @@ describe('a plan the plant meets', () => {
     m.accepted = false;
     writeFileSync(join(forged, 'manifest.json'), JSON.stringify(m, null, 2));
     expect((await verifyHandover(forged)).problems.map((p) => p.kind)).toEqual(['signature']);
+    // a field the signature does not cover cannot ride along in an "intact" manifest
+    const noted = join(dir, 'tamper-note');
+    cpSync(accepted.dir, noted, { recursive: true });
+    const n = JSON.parse(readFileSync(join(noted, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(noted, 'manifest.json'), JSON.stringify({ ...n, approvedBy: 'the plant manager' }, null, 2));
+    expect((await verifyHandover(noted)).problems.map((p) => p.message)).toEqual(['manifest.json has "approvedBy", which the signature does not cover: added after signing']);
+    // a file replaced by a link to the same bytes is not the file that was signed
+    const linked = join(dir, 'tamper-link');
+    cpSync(accepted.dir, linked, { recursive: true });
+    rmSync(join(linked, 'evidence', 'plan.yaml'));
+    symlinkSync(join(accepted.dir, 'evidence', 'plan.yaml'), join(linked, 'evidence', 'plan.yaml'));
+    expect((await verifyHandover(linked)).problems.map((p) => p.message)).toEqual(['evidence/plan.yaml is not a plain file any more (a link or a device): it was replaced after the handover was signed']);
     // and --signer refuses a handover signed by someone else
     const other = await runCli(['commission', 'verify', accepted.dir, '--signer', 'ab'.repeat(32)], { env });
     expect(other.code).toBe(1);
