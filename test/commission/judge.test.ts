@@ -58,6 +58,10 @@ waivers:
     expect(planError(HEAD.replace('    map: sdm630\n', '') + 'signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n').message).toMatch(/devices\[1\]\.url: device "meter" has Modbus signals but no map/);
     expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, range: [5, 1] }\n`).message).toMatch(/the range \[5, 1\] is empty/);
     expect(planError(`${HEAD}waivers:\n  - { item: x, reason: "" , by: me }\n`).message).toMatch(/waivers\[0\]\.reason: a waiver needs a reason/);
+    // a waiver is a deviation the owner accepts knowingly: one item, or one device's or signal's items of one group
+    for (const broad of ['"*"', '"security/*"', '"signal/PT-1*"', '"security/*/mqtt-anonymous"', '"everything/plc/*"']) {
+      expect(planError(`${HEAD}waivers:\n  - { item: ${broad}, reason: r, by: me }\n`).message, broad).toMatch(/^sat\.yaml:11: waivers\[0\]\.item: ".*" waives too much: name one item/);
+    }
   });
 });
 
