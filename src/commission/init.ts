@@ -181,7 +181,7 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
     // the run's recorder: the same window timing, and one device that cannot be recorded is set aside
     const r = specs.length ? await recordWindow(quiet, file, specs, o.windowMs, new AbortController().signal, {}) : undefined;
     for (const [id, why] of r?.failed ?? []) warn(io, `${id} could not be recorded, so no signals of it are drafted: ${why}`);
-    if (r && r.failed.size < specs.length) {
+    if (r && r.recorded > 0) {
       const window = { from: r.from, to: r.to };
       const { openCapture } = await import('../capture/reader.js');
       const reader = await openCapture(file);
@@ -194,7 +194,7 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
         const drafts = own.map((t) => ({ tag: t.name, device: d.id, address: addressOf(d, t) ?? t.name }));
         if (!drafts.length) continue;
         const plan = parsePlan({ file: '(draft)', text: stringify({ format: PLAN_FORMAT, site: { name: 'draft' }, job: { id: 'draft' }, devices: [{ id: d.id, url: d.device.url, ...(d.map ? { map: d.map } : {}) }], signals: drafts }) });
-        const obs = await observeSignals(file, plan, window, new Map());
+        const obs = await observeSignals(file, plan, window, () => undefined);
         let n = 0;
         for (const t of own) {
           if (n >= MAX_SIGNALS_PER_DEVICE) {

@@ -88,8 +88,8 @@ function describeExpectation(e: Expectation): string {
   return String(e);
 }
 
-export function judgeSignal(s: PlanSignal, obs: SignalObservation): { items: Item[]; summary: SignalSummary } {
-  const mustPass = s.optional !== true;
+/** `mustPass`: false for an optional signal or a signal of an optional device (plan.ts signalMustPass). */
+export function judgeSignal(s: PlanSignal, obs: SignalObservation, mustPass = s.optional !== true): { items: Item[]; summary: SignalSummary } {
   const check = (name: string, title: string, pass: boolean, fields: Partial<Pick<Item, 'expected' | 'observed' | 'evidence'>> = {}) =>
     item('signal', s.tag, name, title, pass, { ...fields, mustPass });
   const good = obs.samples.filter((x) => x.q === undefined);
@@ -101,7 +101,7 @@ export function judgeSignal(s: PlanSignal, obs: SignalObservation): { items: Ite
   items.push(
     check('present', `${s.tag} is present`, present, {
       expected: `values from ${s.address} on ${s.device}`,
-      observed: obs.unavailable ?? (present ? `${good.length} good samples${obs.tag && obs.tag !== s.tag ? ` (tag ${obs.tag})` : ''}` : obs.samples.length ? `${obs.samples.length} samples, none good` : 'no samples in the window'),
+      observed: obs.unavailable ?? (present ? `${good.length} good sample${good.length === 1 ? '' : 's'}${obs.tag && obs.tag !== s.tag ? ` (tag ${obs.tag})` : ''}` : obs.samples.length ? `${obs.samples.length} samples, none good` : 'no samples in the window'),
     }),
   );
   if (!present) return { items, summary };

@@ -8,6 +8,7 @@ import type { SampleSink } from '../protocols/types.js';
 import { item, type Item } from './items.js';
 import type { LoopCheckRecord } from './handover/report.js';
 import type { Plan, PlanSignal } from './plan-schema.js';
+import { signalMustPass } from './plan.js';
 import { sourceFor, tagMatches } from './record-step.js';
 import type { CommissionRunOptions } from './options.js';
 
@@ -75,7 +76,7 @@ export async function runLoopChecks(
       if (o.signal?.aborted) break;
       const d = plan.devices.find((x) => x.id === s.device)!;
       const action = s.loopCheck!;
-      const mustPass = s.optional !== true;
+      const mustPass = signalMustPass(plan, s);
       if (!found.has(d.id)) {
         records.push({ tag: s.tag, action, result: 'no-change', waitedMs: 0 });
         items.push(item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, false, { mustPass, expected: 'the change seen live', observed: `device ${d.id} was not found` }));

@@ -126,8 +126,12 @@ function outagesOf(d: PlanDevice, s: PlanSignal, bySource: ReadonlyMap<string, O
   return [...own, ...mine.map(({ t, kind, detail }) => ({ t, kind, ...(detail ? { detail } : {}) }))].sort((a, b) => a.t - b.t);
 }
 
-/** Reads the capture once and gathers, per signal, its samples and its source's outages in the window. */
-export async function observeSignals(file: string, plan: Plan, window: { from: number; to: number }, unavailable: ReadonlyMap<string, string>): Promise<Map<string, SignalObservation>> {
+/**
+ * Reads the capture once and gathers, per signal, its samples and its source's outages in the
+ * window. `unavailable` says why a signal was not recorded at all (its device not found, its node
+ * refused).
+ */
+export async function observeSignals(file: string, plan: Plan, window: { from: number; to: number }, unavailable: (s: PlanSignal) => string | undefined): Promise<Map<string, SignalObservation>> {
   const reader = await openCapture(file);
   const byTag = new Map<string, SignalSample[]>();
   const outages = new Map<string, Outage[]>();
@@ -159,7 +163,7 @@ export async function observeSignals(file: string, plan: Plan, window: { from: n
   for (const s of plan.signals) {
     const d = plan.devices.find((x) => x.id === s.device)!;
     const tag = tags.find((t) => tagMatches(d, s, t));
-    const why = unavailable.get(d.id) ?? (tag ? undefined : `${d.id} offered no ${s.address}`);
+    const why = unavailable(s) ?? (tag ? undefined : `${d.id} offered no ${s.address}`);
     out.set(s.tag, {
       ...(tag ? { tag: tag.name, ...(tag.unit !== undefined ? { unit: tag.unit } : {}) } : {}),
       samples: tag ? (byTag.get(tag.name) ?? []) : [],
@@ -177,25 +181,33 @@ export function reportsByException(d: PlanDevice, s: PlanSignal): boolean {
   return d.url.protocol === 'opcua' || (d.url.protocol === 'mqtt' && SPARKPLUG_ADDRESS.test(s.address.trim()));
 }
 
+export interface RecordedWindow {
+  from: number;
+  to: number;
+  stopped: 'window' | 'signal';
+  /** the devices recorded (0: no capture was written) */
+  recorded: number;
+  /** devices that could not be recorded at all, with the reason */
+  failed: Map<string, string>;
+  /** per device, the OPC UA nodes of the plan its server refused (no such node, not a variable), with the reason */
+  refused: Map<string, Map<string, string>>;
+}
+
 /**
- * Records the window. One device that cannot be recorded (its certificate refused, a node it does
- * not have) must not cost the acceptance of the others: the recorder refuses to start when any
- * source fails, so the failing source is set aside with its reason and the rest start again.
+ * Records the window. One device that cannot be recorded (its certificate refused) must not cost
+ * the acceptance of the others, nor one node a server does not have (a typo, a tag the integrator
+ * has not made yet) the acceptance of that server's other signals: the recorder refuses to start
+ * when any source or node fails, so the failing one is set aside with its reason and the rest
+ * start again.
  *
  * The window is timed from the moment every source has started (an OPC UA subscription can take
  * seconds to set up on a busy server), so its edges are times at which every device was being
  * listened to: a silence judged at an edge is the device's, not the recorder's start-up.
  */
-export async function recordWindow(
-  io: IO,
-  file: string,
-  sources: SourceSpec[],
-  windowMs: number,
-  signal: AbortSignal,
-  metadata: Record<string, unknown>,
-): Promise<{ from: number; to: number; stopped: 'window' | 'signal'; failed: Map<string, string> }> {
+export async function recordWindow(io: IO, file: string, sources: SourceSpec[], windowMs: number, signal: AbortSignal, metadata: Record<string, unknown>): Promise<RecordedWindow> {
   const { record } = await import('../record/run.js');
   const failed = new Map<string, string>();
+  const refused = new Map<string, Map<string, string>>();
   let remaining = [...sources];
   while (remaining.length > 0) {
     const end = new AbortController();
@@ -217,11 +229,23 @@ export async function recordWindow(
           },
         },
       );
-      return signal.aborted ? { from, to: Date.now(), stopped: 'signal', failed } : { from, to: from + windowMs, stopped: 'window', failed };
+      const done = { failed, refused, recorded: remaining.length };
+      return signal.aborted ? { from, to: Date.now(), stopped: 'signal', ...done } : { from, to: from + windowMs, stopped: 'window', ...done };
     } catch (err) {
+      if (!isIiotError(err)) throw err;
       const message = describeError(err);
+      const node = await refusedNodes(io, remaining, message);
+      if (node) {
+        const why = message.replace(/^--node:? /, '');
+        const list = refused.get(node.spec.options.id) ?? new Map<string, string>();
+        refused.set(node.spec.options.id, list);
+        for (const n of node.nodes) list.set(n, why);
+        const nodes = node.spec.options.nodes.filter((n) => !node.nodes.includes(n));
+        remaining = remaining.flatMap((s) => (s !== node.spec ? [s] : nodes.length ? [{ ...node.spec, options: { ...node.spec.options, nodes } }] : []));
+        continue;
+      }
       const culprit = remaining.find((s) => message.includes(endpointOf(s)) || message.includes(s.options.id));
-      if (!culprit || !isIiotError(err)) throw err;
+      if (!culprit) throw err;
       failed.set(culprit.options.id, `${message}${err.hint ? ` (${err.hint.split(';')[0]})` : ''}`);
       remaining = remaining.filter((s) => s !== culprit);
     } finally {
@@ -229,7 +253,40 @@ export async function recordWindow(
       signal.removeEventListener('abort', cut);
     }
   }
-  return { from: Date.now(), to: Date.now(), stopped: 'window', failed };
+  return { from: Date.now(), to: Date.now(), stopped: 'window', failed, refused, recorded: 0 };
+}
+
+type OpcUaSpec = Extract<SourceSpec, { protocol: 'opcua' }>;
+
+/**
+ * The OPC UA nodes a refusal names ("--node: no node … on the server", "… is an Object, not a
+ * variable", "the server has no namespace …"), and the device whose server refused them. The
+ * recorder does not say which server it was: when the same node is asked of several (two machines
+ * of one make), each is asked alone.
+ */
+async function refusedNodes(io: IO, sources: readonly SourceSpec[], message: string): Promise<{ spec: OpcUaSpec; nodes: string[] } | undefined> {
+  if (!/^--node\b/.test(message)) return undefined;
+  const namespace = /has no namespace "([^"]+)"/.exec(message)?.[1];
+  const named = (spec: OpcUaSpec): string[] => {
+    if (namespace !== undefined) return spec.options.nodes.filter((n) => n.trim().startsWith(`nsu=${namespace};`));
+    // the longest: "ns=2;s=a" is inside a message about "ns=2;s=ab"
+    const hit = spec.options.nodes.filter((n) => message.includes(n.trim())).sort((a, b) => b.length - a.length)[0];
+    return hit === undefined ? [] : [hit];
+  };
+  const candidates = sources.flatMap((spec) => (spec.protocol === 'opcua' ? [{ spec, nodes: named(spec) }] : [])).filter((c) => c.nodes.length > 0);
+  if (candidates.length <= 1) return candidates[0];
+  const { createSource } = await import('../record/run.js');
+  const hooks = { info: () => {}, warn: () => {}, debug: () => {}, tagError: () => {}, state: () => {} };
+  for (const c of candidates) {
+    const alone = await createSource({ ...c.spec, options: { ...c.spec.options, nodes: c.nodes } }, { reconnectMaxMs: 5000 } as never, io, hooks);
+    const refusedHere = await alone.prepare().then(
+      () => false,
+      (err: unknown) => describeError(err) === message,
+    );
+    await alone.stop().catch(() => undefined);
+    if (refusedHere) return c;
+  }
+  return undefined;
 }
 
 function endpointOf(s: SourceSpec): string {

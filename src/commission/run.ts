@@ -20,9 +20,9 @@ import { judgeLatency, judgeSecurity } from './judge-checks.js';
 import { judgeDevices } from './judge-devices.js';
 import { judgeSignal, type SignalSummary } from './judge-signals.js';
 import { runLoopChecks, type LoopPrompt } from './loop-check.js';
-import { latencyOf, loadPlan, securityOf } from './plan.js';
+import { latencyOf, loadPlan, securityOf, signalMustPass } from './plan.js';
 import type { CommissionRunOptions } from './options.js';
-import type { Plan } from './plan-schema.js';
+import type { Plan, PlanSignal } from './plan-schema.js';
 import { observeSignals, recordingSources, recordWindow } from './record-step.js';
 import { renderSummary } from './render.js';
 
@@ -248,22 +248,26 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       let w = { from: Date.now(), to: Date.now() };
       let recorded = false;
       let devices = 0;
+      let refused = new Map<string, Map<string, string>>();
       if (rec.sources.length) {
         const r = await recordWindow(quiet, capture, rec.sources, windowMs, signal, { site: plan.site.name, job: plan.job.id, note: 'iiot commission run' });
         stopIfInterrupted();
         w = { from: r.from, to: r.to };
-        devices = rec.sources.length - r.failed.size;
+        devices = r.recorded;
         recorded = devices > 0;
+        refused = r.refused;
+        for (const [id, nodes] of r.refused) for (const [node, why] of nodes) warn(io, `${id}: ${node} not recorded: ${why}`);
         for (const [id, why] of r.failed) {
           rec.skipped.set(id, `${id} could not be recorded: ${why}`);
           warn(io, `${id} could not be recorded: ${why}`);
         }
       }
-      const observations = recorded ? await observeSignals(capture, plan, w, rec.skipped) : new Map();
+      const why = (s: PlanSignal) => rec.skipped.get(s.device) ?? refused.get(s.device)?.get(s.address);
+      const observations = recorded ? await observeSignals(capture, plan, w, why) : new Map();
       const list: SignalSummary[] = [];
       for (const s of plan.signals) {
-        const obs = observations.get(s.tag) ?? { samples: [], outages: [], window: w, unavailable: rec.skipped.get(s.device) ?? 'not recorded' };
-        const r = judgeSignal(s, obs);
+        const obs = observations.get(s.tag) ?? { samples: [], outages: [], window: w, unavailable: why(s) ?? 'not recorded' };
+        const r = judgeSignal(s, obs, signalMustPass(plan, s));
         judged(r.items);
         list.push(r.summary);
       }

@@ -3,12 +3,17 @@
  * with file:line; each check of a signal fails for the fault it names and passes otherwise;
  * waivers turn a failure into "waived" with who and why.
  */
-import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { applyWaivers, verdict, type Item } from '../../src/commission/items.js';
 import { judgeSignal, sameUnit, type SignalObservation } from '../../src/commission/judge-signals.js';
-import { parsePlan } from '../../src/commission/plan.js';
+import { loadPlan, parsePlan, signalMustPass } from '../../src/commission/plan.js';
 import type { PlanSignal } from '../../src/commission/plan-schema.js';
 import type { IiotError } from '../../src/core/errors.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+
+afterAll(() => removeTempDirs());
 
 const HEAD = `format: iiot.commission-plan/1
 site: { name: Line 3 }
@@ -62,6 +67,25 @@ waivers:
     for (const broad of ['"*"', '"security/*"', '"signal/PT-1*"', '"security/*/mqtt-anonymous"', '"everything/plc/*"']) {
       expect(planError(`${HEAD}waivers:\n  - { item: ${broad}, reason: r, by: me }\n`).message, broad).toMatch(/^sat\.yaml:11: waivers\[0\]\.item: ".*" waives too much: name one item/);
     }
+  });
+
+  it('names a Modbus signal its device\'s map does not have, and a map that is neither built in nor a file', () => {
+    const dir = tempDir('commission-plan');
+    const file = join(dir, 'sat.yaml');
+    const fails = (text: string) => {
+      writeFileSync(file, text);
+      try {
+        loadPlan(file);
+      } catch (err) {
+        return (err as IiotError).message;
+      }
+      throw new Error('the plan was accepted');
+    };
+    expect(fails(`${HEAD}signals:\n  - { tag: v, device: meter, address: voltage_L1 }\n`)).toBe(`${file}:11: signals[0].address: the register map sdm630 of device "meter" has no entry "voltage_L1" (did you mean "voltage_l1"?)`);
+    expect(fails(`${HEAD}signals:\n  - { tag: v, device: meter, address: "voltage_*" }\n`)).toMatch(/has no entry "voltage_\*"$/);
+    expect(fails(HEAD.replace('map: sdm630', 'map: sdm360'))).toMatch(/^.*sat\.yaml:9: devices\[1\]\.map: no built-in register map and no map file "sdm360" \(built-in: .*sdm630/);
+    writeFileSync(file, `${HEAD}signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n`);
+    expect(loadPlan(file).plan.signals[0]!.address).toBe('voltage_l1');
   });
 });
 
@@ -128,6 +152,13 @@ describe('judging a signal over the window', () => {
     expect(cut.items.find((i) => i.id.endsWith('/gaps'))!.status).toBe('fail');
     // and never reported again: unknown to the end of the window
     expect(judgeSignal(s, { ...steady, byException: true, outages: [{ t: T0 + 50_000, kind: 'sparkplug-death' }] }).summary.longestUnconfirmedMs).toBe(10_000);
+  });
+
+  it('a signal of an optional device (a spare, a later phase) does not block the acceptance when the device is absent', () => {
+    const plan = parsePlan({ file: 'sat.yaml', text: `${HEAD.replace('    map: sdm630\n', '    map: sdm630\n    optional: true\n')}signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n  - { tag: p, device: plc, address: x }\n  - { tag: q, device: plc, address: y, optional: true }\n` });
+    expect(plan.signals.map((s) => signalMustPass(plan, s))).toEqual([false, true, false]);
+    const absent = { samples: [], outages: [], window: { from: T0, to: T0 + 5000 }, unavailable: 'device meter was not found' };
+    expect(judgeSignal(plan.signals[0]!, absent, signalMustPass(plan, plan.signals[0]!)).items[0]).toMatchObject({ status: 'fail', mustPass: false });
   });
 
   it('compares units as units', () => {

@@ -66,7 +66,7 @@ describe('observing the signals of a capture', () => {
     writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const plan = parsePlan({ file: 'sat.yaml', text: PLAN });
     const window = { from: Date.parse(at(0)), to: Date.parse(at(30)) };
-    const obs = await observeSignals(file, plan, window, new Map());
+    const obs = await observeSignals(file, plan, window, () => undefined);
 
     expect(obs.get('setpoint')).toMatchObject({ tag: 'plc.pump1.speedSetpoint', unit: 'rpm', byException: true, outages: [] });
     expect(obs.get('pump vibration')).toMatchObject({ byException: true, outages: [{ kind: 'sparkplug-death', detail: 'IIoT/Edge1/pump1 DDEATH' }] });

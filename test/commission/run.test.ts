@@ -242,6 +242,7 @@ signals:
   - { tag: frozen vibration, device: line-plc, address: conveyor1.vibration, unit: mm/s, range: [0, 25], maxInterval: 2s }
   - { tag: live vibration, device: line-plc, address: pump1.vibration, unit: mm/s, range: [0, 25], maxInterval: 2s }
   - { tag: ghost voltage, device: ghost, address: voltage_l1 }
+  - { tag: not made yet, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.notThere" }
 `;
     writeFileSync(join(dir, 'faults.yaml'), plan);
     const out = join(dir, 'faults');
@@ -256,11 +257,14 @@ signals:
     expect(failed).toContain('signal/vibration in the wrong unit/unit');
     expect(failed).toContain('signal/frozen vibration/not-stuck');
     expect(failed).not.toContain('signal/live vibration/not-stuck');
+    // a node the server does not have fails its own signal; the server's other signals are recorded
+    expect(report.items.find((i) => i.id === 'signal/not made yet/present')).toMatchObject({ status: 'fail', observed: 'no node nsu=urn:iiot:sim:plant;s=pump1.notThere on the server (BadNodeIdUnknown)' });
+    expect(report.items.find((i) => i.id === 'signal/vibration in the wrong unit/present')!.status).toBe('pass');
     expect(failed).toContain('security/weak/min-mode');
     expect([...failed].filter((id) => id.startsWith('security/weak/opcua-'))).not.toHaveLength(0);
     expect([...failed].filter((id) => id.startsWith('latency/slow-broker/p99'))).not.toHaveLength(0);
     // and only those: the healthy parts of the plant pass
-    for (const id of failed) expect(id).toMatch(/^(device\/ghost|signal\/ghost|signal\/vibration in the wrong unit\/unit|signal\/frozen vibration\/not-stuck|security\/weak|latency\/slow-broker)/);
+    for (const id of failed) expect(id).toMatch(/^(device\/ghost|signal\/ghost|signal\/vibration in the wrong unit\/unit|signal\/frozen vibration\/not-stuck|signal\/not made yet\/present|security\/weak|latency\/slow-broker)/);
     expect(report.items.find((i) => i.id === 'signal/frozen vibration/not-stuck')!.observed).toMatch(/^one value \(\d+(\.\d+)?\) for 7\.\d+ s$/);
     // the handover of a rejected acceptance is as complete and as verifiable as an accepted one
     expect((await verifyHandover(out)).ok).toBe(true);
@@ -270,6 +274,10 @@ signals:
     const again = await run(['run', join(dir, 'sat.yaml'), '-o', accepted.dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/the folder exists and is not empty/);
+    writeFileSync(join(dir, 'typo.yaml'), passingPlan().replace('address: voltage_l1', 'address: voltage_L1'));
+    const typo = await run(['run', join(dir, 'typo.yaml'), '-o', join(dir, 'never')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/typo\.yaml:\d+: signals\[2\]\.address: the register map sdm630 of device "meter" has no entry "voltage_L1" \(did you mean "voltage_l1"\?\)/);
     writeFileSync(join(dir, 'bad.yaml'), passingPlan().replace('maxInterval: 2s }', 'maxInterval: often }'));
     const bad = await run(['run', join(dir, 'bad.yaml'), '-o', join(dir, 'never')]);
     expect(bad.code).toBe(2);
