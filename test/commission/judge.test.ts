@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyWaivers, verdict, type Item } from '../../src/commission/items.js';
 import { judgeSignal, sameUnit, type SignalObservation } from '../../src/commission/judge-signals.js';
+import { changed, learn, type Baseline } from '../../src/commission/loop-check.js';
 import { loadPlan, parsePlan, signalMustPass } from '../../src/commission/plan.js';
 import type { PlanSignal } from '../../src/commission/plan-schema.js';
+import type { SampleValue } from '../../src/capture/types.js';
 import type { IiotError } from '../../src/core/errors.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
@@ -191,5 +193,33 @@ describe('waivers and the verdict', () => {
     expect(after[0]!.waiver).toEqual({ item: 'security/broker/mqtt-anonymous', reason: 'isolated test network', by: 'J. Owner', date: '2026-12-07' });
     expect(unused.map((w) => w.item)).toEqual(['security/gateway/*']);
     expect(verdict(after)).toMatchObject({ accepted: true, counts: { pass: 1, fail: 1, waived: 2, total: 4 } });
+  });
+});
+
+describe('the loop check: what counts as the engineer\'s change', () => {
+  const watched = (values: SampleValue[]) => {
+    const b: Baseline = { values: new Set() };
+    for (const v of values) learn(b, v);
+    return b;
+  };
+
+  it('a noisy transmitter does not confirm its own loop check; a step out of its band does', () => {
+    // 4-20 mA pressure transmitter, 0-16 bar: noise of ±0.1 bar while iiot watched
+    const noisy = watched([4.02, 3.95, 4.08, 3.91, 4.05]);
+    for (const v of [4.1, 3.85, 4.2, 3.8]) expect(changed(noisy, v, [0, 16]), String(v)).toBe(false);
+    // forced to 8 bar (12 mA) at the transmitter
+    expect(changed(noisy, 8, [0, 16])).toBe(true);
+    // without a range, the band's own width is the margin: noise twice as large is still noise
+    expect(changed(noisy, 4.2, undefined)).toBe(false);
+    expect(changed(noisy, 4.5, undefined)).toBe(true);
+  });
+
+  it('a steady value: any change without a range, more than 2% of the range with one; states by value', () => {
+    expect(changed(watched([2950]), 2951, undefined)).toBe(true);
+    expect(changed(watched([2950]), 2960, [0, 3245])).toBe(false);
+    expect(changed(watched([2950]), 1200, [0, 3245])).toBe(true);
+    expect(changed(watched([false]), true, undefined)).toBe(true);
+    expect(changed(watched(['AUTO', 'MAN']), 'MAN', undefined)).toBe(false);
+    expect(changed(watched(['AUTO']), 'MAN', undefined)).toBe(true);
   });
 });
