@@ -7,12 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyWaivers, verdict, type Item } from '../../src/commission/items.js';
+import { judgeSecurity } from '../../src/commission/judge-checks.js';
 import { judgeSignal, sameUnit, type SignalObservation } from '../../src/commission/judge-signals.js';
 import { changed, learn, type Baseline } from '../../src/commission/loop-check.js';
 import { loadPlan, parsePlan, signalMustPass } from '../../src/commission/plan.js';
 import type { PlanSignal } from '../../src/commission/plan-schema.js';
 import type { SampleValue } from '../../src/capture/types.js';
 import type { IiotError } from '../../src/core/errors.js';
+import type { InventoryDevice } from '../../src/discovery/inventory.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 afterAll(() => removeTempDirs());
@@ -221,5 +223,30 @@ describe('the loop check: what counts as the engineer\'s change', () => {
     expect(changed(watched([false]), true, undefined)).toBe(true);
     expect(changed(watched(['AUTO', 'MAN']), 'MAN', undefined)).toBe(false);
     expect(changed(watched(['AUTO']), 'MAN', undefined)).toBe(true);
+  });
+});
+
+describe('security expectations', () => {
+  const plc = parsePlan({ file: 'sat.yaml', text: HEAD }).devices[0]!;
+  const server = (endpoints: unknown[]) => ({ protocol: 'opcua', url: 'opc.tcp://127.0.0.1:4840', name: 'plc', identity: {}, endpoints }) as unknown as InventoryDevice;
+  const want = { minMode: 'SignAndEncrypt', minPolicy: 'Basic256Sha256', anonymous: false } as const;
+  const byId = (items: Item[]) => Object.fromEntries(items.map((i) => [i.id, [i.status, i.observed]]));
+
+  it('judges every endpoint the server offers', () => {
+    const items = judgeSecurity(plc, want, server([
+      { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', userTokens: [{ type: 'UserName' }] },
+      { securityMode: 'None', securityPolicy: 'None', userTokens: [{ type: 'Anonymous' }] },
+    ]), undefined, T0);
+    expect(byId(items)).toEqual({
+      'security/plc/min-mode': ['fail', 'offers None'],
+      'security/plc/min-policy': ['fail', 'offers None'],
+      'security/plc/no-anonymous': ['fail', '1 of 2 endpoints accept Anonymous'],
+    });
+  });
+
+  it('a server that listed no endpoints fails every expectation: nothing seen is nothing proven', () => {
+    const items = judgeSecurity(plc, want, server([]), undefined, T0);
+    expect(items.map((i) => i.status)).toEqual(['fail', 'fail', 'fail']);
+    expect(new Set(items.map((i) => i.observed))).toEqual(new Set(['the server listed no endpoints (GetEndpoints): nothing to judge']));
   });
 });
