@@ -120,9 +120,11 @@ function draftSignal(d: DraftDevice, tag: TagInfo, s: SignalSummary, windowMs: n
   const moved = s.distinct > 1;
   let range: [number, number] | undefined;
   if (tag.range && tag.range[1] > tag.range[0]) range = [tag.range[0], tag.range[1]];
-  else if (numeric && !s.increasing) {
+  else if (numeric && moved && !s.increasing) {
     // A short look says little about the plausible range: twice what was seen, from zero for a
-    // quantity that was never negative. A counter (it only went up) gets no range at all.
+    // quantity that was never negative. A counter (it only went up) gets no range at all, nor a
+    // value that did not move: a stopped conveyor's 0 rpm would draft [0, 2] and fail the run
+    // as soon as the line starts.
     const hi = Math.max(Math.abs(s.max!), Math.abs(s.min!), 1) * 2;
     range = widen(s.min! >= 0 ? 0 : -hi, s.max! >= 0 ? hi : 0, hi / 10);
   }
@@ -231,19 +233,25 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   const doc = {
     format: PLAN_FORMAT,
     site: { name: o.site },
-    job: { id: o.job, engineer: 'your name' },
+    job: { id: o.job },
     defaults: { security: { failOn: 'high', certificateValidity: '30d' }, latency: { p99: '50ms', loss: '1%' } },
     discovery: { ...(o.ports ? { ports: o.ports } : {}), listen: `${Math.round(o.listenMs / 1000)}s` },
     recording: { window: '5m' },
-    devices: devices.map((d) => ({ id: d.id, url: d.device.url, description: d.device.name, identity: identityOf(d.device), security: securityOf(d.device), ...(d.map ? { map: d.map } : {}) })),
+    devices: devices.map((d) => {
+      const security = securityOf(d.device);
+      return { id: d.id, url: d.device.url, description: d.device.name, identity: identityOf(d.device), ...(Object.keys(security).length ? { security } : {}), ...(d.map ? { map: d.map } : {}) };
+    }),
     signals,
   };
   const text = [
     `# iiot acceptance plan, drafted by \`iiot commission init ${o.targets.join(' ')}\` on ${new Date().toISOString()}.`,
     '# A DRAFT of what was found: edit it to the I/O list the site must show (docs/commissioning.md).',
+    '# Who and where go on the signed report: give site (name, location, owner) and job (id, engineer, integrator).',
     '# Security expectations below are what the devices offer today, not what a secure site needs:',
     '# tighten them (minMode: SignAndEncrypt, minPolicy: Basic256Sha256, anonymous: false, tls: required).',
     '# Ranges come from the devices (EURange) where given, else from a short look, widened; check them.',
+    '# `constant: true` marks a number that did not move while iiot watched: a setpoint, a machine at',
+    '# rest (run the line for the acceptance) or a stuck transmitter. Decide for each; a constant is never judged stuck.',
     planYaml(doc),
     '',
     '# Findings of the passive security check that would fail this plan (failOn: high).',

@@ -355,6 +355,11 @@ describe('commission init', () => {
     expect(plan.site.name).toBe('Line 3');
     expect(plan.devices.map((d) => d.url.protocol).sort()).toEqual(['modbus', 'mqtt', 'opcua']);
     expect(plan.signals.find((s) => s.address.endsWith('s=pump1.vibration'))).toMatchObject({ unit: 'mm/s', range: [0, 25] });
+    // the frozen transmitter did not move while iiot watched: marked for the engineer to decide, with no range guessed from one value
+    const frozen = plan.signals.find((s) => s.address === 'plant/conveyor1/vibration')!;
+    expect(frozen).toMatchObject({ unit: 'mm/s', constant: true });
+    expect(frozen.range).toBeUndefined();
+    expect(plan.devices.find((d) => d.url.protocol === 'modbus')!.security).toBeUndefined();
     const again = await run(['init', plant.endpoints.opcua!, '-o', file]);
     expect(again.code).toBe(2);
   }, 120_000);
