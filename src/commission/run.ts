@@ -13,7 +13,7 @@ import type { Inventory, InventoryDevice } from '../discovery/inventory.js';
 import { INVENTORY_SCHEMA } from '../discovery/schema-name.js';
 import { toHtml } from './handover/html.js';
 import { toJunit } from './handover/junit.js';
-import { buildManifest, fileSha256, listFiles, MANIFEST_FILE, StepChain, type StepRecord } from './handover/manifest.js';
+import { buildManifest, fileSha256, listFiles, MANIFEST_FILE, signerIdentity, StepChain, type StepRecord } from './handover/manifest.js';
 import { REPORT_SCHEMA, type CommissionReport, type DeviceRecord, type LatencyRecord, type LoopCheckRecord } from './handover/report.js';
 import { applyWaivers, verdict, type Item } from './items.js';
 import { judgeLatency, judgeSecurity } from './judge-checks.js';
@@ -291,7 +291,9 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       });
     }
 
-    // 7. The handover.
+    // 7. The handover. The signer is known before the report is written: its fingerprint is printed
+    // on the page the owner signs, which is what later ties the files to this run (verify --signer).
+    const signer = await loadSigner(io);
     const { items: final_, unused } = applyWaivers(items, plan.waivers);
     const v = verdict(final_);
     for (const w of unused) warn(io, `waiver for ${w.item} matched no item of this run: check its id against report.json`);
@@ -315,6 +317,7 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       loopChecks,
       unusedWaivers: unused,
       notes,
+      signer: signerIdentity(signer),
     };
     await step('handover', 'Writing the handover: report, JUnit, evidence, signed manifest', async () => {
       writeFileSync(join(tmp, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -324,7 +327,6 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       writeFileSync(join(tmp, 'report.html'), toHtml(report, evidence));
       return { value: undefined, summary: `${v.accepted ? 'accepted' : 'not accepted'}: ${v.counts.pass} passed, ${v.counts.fail} failed, ${v.counts.waived} waived`, files: ['report.json', 'report.html', 'junit.xml'] };
     });
-    const signer = await loadSigner(io);
     const manifest = await buildManifest(tmp, { tool: `iiot ${toolVersion()}`, job: { site: plan.site, job: plan.job }, accepted: v.accepted, steps: chain.records }, signer);
     writeFileSync(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     stopIfInterrupted();

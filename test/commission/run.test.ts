@@ -135,6 +135,11 @@ describe('a plan the plant meets', () => {
     const manifest = JSON.parse(readFileSync(join(accepted.dir, 'manifest.json'), 'utf8')) as { steps: Array<{ step: string; prev: string; hash: string }>; signature: { certificateSha256: string } };
     expect(manifest.steps.map((s) => s.step)).toEqual(['plan', 'discovery', 'security', 'latency', 'address-space', 'recording', 'handover']);
     manifest.steps.forEach((s, i) => expect(s.prev).toBe(i === 0 ? '0'.repeat(64) : manifest.steps[i - 1]!.hash));
+    // the signer's fingerprint is on the page the owner signs and in the summary's verify command
+    const fp = manifest.signature.certificateSha256;
+    expect(accepted.report.signer.certificateSha256).toBe(fp);
+    expect(readFileSync(join(accepted.dir, 'report.html'), 'utf8')).toContain(`--signer ${fp}`);
+    expect(accepted.stdout).toContain(`iiot commission verify ${accepted.dir} --signer ${fp}`);
     const v = await runCli(['commission', 'verify', accepted.dir, '--signer', manifest.signature.certificateSha256], { env });
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toMatch(/^✔ intact: 10 files, 7 steps, signature valid; the handover says ACCEPTED/);
