@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Document, isScalar, isSeq, stringify, visit } from 'yaml';
 import type { TagInfo } from '../capture/types.js';
-import { usageError } from '../core/errors.js';
+import { describeError, usageError } from '../core/errors.js';
+import { SECURITY_MODES, SECURITY_POLICIES } from '../core/opcua-flags.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { createIO, info, out, warn, type IO } from '../core/io.js';
-import { parseTarget, type Target } from '../core/targets.js';
+import { parseTarget, type OpcUaTarget, type Target } from '../core/targets.js';
 import { formatDuration } from '../core/units.js';
 import type { Inventory, InventoryDevice } from '../discovery/inventory.js';
 import { INVENTORY_SCHEMA } from '../discovery/schema-name.js';
@@ -54,17 +55,16 @@ function identityOf(d: InventoryDevice): Record<string, unknown> {
   return { protocolVersion: d.identity.protocolVersion, ...(nodes.length ? { sparkplug: nodes } : {}) };
 }
 
-const POLICY_ORDER = ['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'];
-const MODE_ORDER = ['None', 'Sign', 'SignAndEncrypt'];
-
+/** The security the device offers today, as expectations (the draft's comments say to tighten them). */
 function securityOf(d: InventoryDevice): Record<string, unknown> {
   if (d.protocol === 'opcua') {
-    const modes = d.endpoints.map((e) => MODE_ORDER.indexOf(e.securityMode)).filter((i) => i >= 0);
-    const policies = d.endpoints.map((e) => POLICY_ORDER.indexOf(e.securityPolicy)).filter((i) => i >= 0);
+    // the same orders the run judges by: weakest first
+    const modes = d.endpoints.map((e) => SECURITY_MODES.indexOf(e.securityMode as never)).filter((i) => i >= 0);
+    const policies = d.endpoints.map((e) => SECURITY_POLICIES.indexOf(e.securityPolicy as never)).filter((i) => i >= 0);
     const anonymous = d.endpoints.some((e) => e.userTokens.some((t) => t.type.toLowerCase() === 'anonymous'));
     return {
-      ...(modes.length ? { minMode: MODE_ORDER[Math.min(...modes)] } : {}),
-      ...(policies.length ? { minPolicy: POLICY_ORDER[Math.min(...policies)] } : {}),
+      ...(modes.length ? { minMode: SECURITY_MODES[Math.min(...modes)] } : {}),
+      ...(policies.length ? { minPolicy: SECURITY_POLICIES[Math.min(...policies)] } : {}),
       anonymous,
     };
   }
@@ -72,14 +72,52 @@ function securityOf(d: InventoryDevice): Record<string, unknown> {
   return {};
 }
 
-function sourcesFor(devices: DraftDevice[], o: InitOptions): SourceSpec[] {
+/**
+ * The OPC UA variables a draft records: those under Objects with an engineering unit, at most
+ * MAX_SIGNALS_PER_DEVICE, found by a browse first (`iiot browse --tags`). Subscribing to every
+ * variable under Objects to keep a few would put thousands of monitored items on a PLC that may
+ * be in production. Returns the tag list file to record, or why there is none.
+ */
+async function draftTagList(io: IO, d: DraftDevice & { target: OpcUaTarget }, o: InitOptions, dir: string): Promise<{ file?: string; note?: string }> {
+  const [{ runBrowse }, { formatTagList, readTagList }] = await Promise.all([import('../protocols/opcua/cli-browse.js'), import('../protocols/opcua/tag-list.js')]);
+  const all = join(dir, `${d.id}.all-tags.yaml`);
+  await runBrowse(io, {
+    connect: { target: d.target, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs },
+    node: 'i=85',
+    depth: Number.POSITIVE_INFINITY,
+    all: false,
+    attributes: false,
+    format: 'json',
+    output: join(dir, `${d.id}.browse.json`),
+    tagsFile: all,
+    endpoints: false,
+    interactive: false,
+  });
+  if (!existsSync(all)) return { note: `${d.id}: no variables under Objects` };
+  const list = readTagList(all);
+  const withUnit = list.tags.filter((t) => t.unit !== undefined);
+  if (withUnit.length === 0) return { note: `${d.id}: none of its ${list.tags.length} variables under Objects has an engineering unit; add its signals by hand` };
+  const file = join(dir, `${d.id}.tags.yaml`);
+  writeFileSync(file, formatTagList({ ...list, tags: withUnit.slice(0, MAX_SIGNALS_PER_DEVICE) }));
+  return { file, ...(withUnit.length > MAX_SIGNALS_PER_DEVICE ? { note: `${d.id}: only the first ${MAX_SIGNALS_PER_DEVICE} of its ${withUnit.length} variables with an engineering unit were drafted` } : {}) };
+}
+
+async function sourcesFor(io: IO, devices: DraftDevice[], o: InitOptions, dir: string, notes: string[]): Promise<SourceSpec[]> {
   const specs: SourceSpec[] = [];
   for (const d of devices) {
     const t = d.target;
     if (t.protocol === 'opcua') {
+      let list: { file?: string; note?: string };
+      try {
+        list = await draftTagList(io, { ...d, target: t }, o, dir);
+      } catch (err) {
+        list = { note: `${d.id} could not be browsed, so no signals of it are drafted: ${describeError(err)}` };
+      }
+      if (list.note) notes.push(list.note);
+      if (!list.file) continue;
       specs.push({
         protocol: 'opcua',
-        options: { id: d.id, connect: { target: t, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs }, nodes: [], subtrees: ['i=85'], tagLists: [], samplingMs: 250, publishingMs: 500, queueSize: 10, tagPrefix: `${d.id}.` },
+        options: { id: d.id, connect: { target: t, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs }, nodes: [], subtrees: [], tagLists: [list.file], samplingMs: 250, publishingMs: 500, queueSize: 10, tagPrefix: `${d.id}.` },
       });
     } else if ((t.protocol === 'modbus' || t.protocol === 'modbus-rtu') && d.map) {
       specs.push({ protocol: 'modbus', options: { id: d.id, target: t, map: d.map, registers: [], intervalMs: 1000, timeoutMs: Math.min(o.timeoutMs, 2000), maxGap: 10, maxRegisters: 125, tagPrefix: d.id } });
@@ -173,12 +211,12 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   info(io, io.errStyle.dim(`   ${devices.map((d) => `${d.id}: ${d.device.name}`).join('; ')}`));
 
   // 2. A short recording of what each device offers, to draft signals from.
-  info(io, `[2/3] Recording for ${formatDuration(o.windowMs)} to see what each device offers`);
-  const specs = sourcesFor(devices, o);
+  info(io, `[2/3] Browsing the OPC UA servers, then recording for ${formatDuration(o.windowMs)} to see what each device offers`);
   const dir = mkdtempSync(join(tmpdir(), 'iiot-commission-init-'));
   const signals: Array<Record<string, unknown>> = [];
   const notes: string[] = [];
   try {
+    const specs = await sourcesFor(quiet, devices, o, dir, notes);
     const file = join(dir, 'draft.jsonl');
     // the run's recorder: the same window timing, and one device that cannot be recorded is set aside
     const r = specs.length ? await recordWindow(quiet, file, specs, o.windowMs, new AbortController().signal, {}) : undefined;
@@ -200,7 +238,7 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
         let n = 0;
         for (const t of own) {
           if (n >= MAX_SIGNALS_PER_DEVICE) {
-            notes.push(`${d.id}: only the first ${MAX_SIGNALS_PER_DEVICE} signals were drafted`);
+            notes.push(`${d.id}: only the first ${MAX_SIGNALS_PER_DEVICE} of its ${own.length} signals were drafted`);
             break;
           }
           const o2 = obs.get(t.name);

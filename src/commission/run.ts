@@ -156,7 +156,7 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
     }));
 
     // 1. Discovery: every device of the plan probed by its URL, and the plan's scan ranges.
-    const { inventory, found } = await step('discovery', 'Discovering the devices of the plan (iiot discover)', async () => {
+    const { found } = await step('discovery', 'Discovering the devices of the plan (iiot discover)', async () => {
       const [{ parseDiscoverOptions }, { runScan }] = await Promise.all([import('../discovery/options.js'), import('../discovery/scan.js')]);
       const targets = [...plan.devices.map((d) => d.url.url), ...(plan.discovery?.scan ?? [])];
       const listen = plan.discovery?.listen ?? 3000;
@@ -178,7 +178,6 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
         files: ['evidence/inventory.json', 'evidence/certificates.json'],
       };
     });
-    void inventory;
     const foundUrls = plan.devices.filter((d) => found.has(d.id)).map((d) => d.url.url);
 
     // 2. Security, passively (what a normal client sees).
