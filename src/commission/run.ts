@@ -55,7 +55,13 @@ function prepareOutput(output: string, force: boolean): { tmp: string; final: st
   const final = resolve(output);
   if (existsSync(final)) {
     if (!statSync(final).isDirectory()) throw usageError(`-o ${output}: a file of that name exists`, 'name a folder for the handover');
-    if (readdirSync(final).length > 0 && !force) throw usageError(`-o ${output}: the folder exists and is not empty`, 'name a new folder, or add --force to replace it (the old one is removed only once the new one is complete)');
+    const entries = readdirSync(final);
+    if (entries.length > 0 && !force) throw usageError(`-o ${output}: the folder exists and is not empty`, 'name a new folder, or add --force to replace a handover (the old one is removed only once the new one is complete)');
+    // --force replaces a handover and nothing else: `-o . --force` in the job folder must not
+    // delete the plan, the captures and the notes beside it
+    if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
+      throw usageError(`-o ${output}: the folder holds files that are not a handover (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}), so --force does not replace it`, 'name a new folder for the handover');
+    }
   }
   mkdirSync(dirname(final), { recursive: true });
   const tmp = join(dirname(final), `.${basename(final)}.partial-${process.pid}`);

@@ -279,6 +279,13 @@ signals:
     const again = await run(['run', join(dir, 'sat.yaml'), '-o', accepted.dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/the folder exists and is not empty/);
+    // --force replaces a handover, never a folder of other files (the job folder with the plan in it)
+    const job = join(dir, 'job');
+    cpSync(join(dir, 'sat.yaml'), join(job, 'sat.yaml'));
+    const notHandover = await run(['run', join(job, 'sat.yaml'), '-o', job, '--force']);
+    expect(notHandover.code).toBe(2);
+    expect(notHandover.stderr).toMatch(/the folder holds files that are not a handover \(sat\.yaml\), so --force does not replace it/);
+    expect(readdirSync(job)).toEqual(['sat.yaml']);
     writeFileSync(join(dir, 'typo.yaml'), passingPlan().replace('address: voltage_l1', 'address: voltage_L1'));
     const typo = await run(['run', join(dir, 'typo.yaml'), '-o', join(dir, 'never')]);
     expect(typo.code).toBe(2);
