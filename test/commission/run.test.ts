@@ -225,6 +225,12 @@ describe('a plan the plant meets', () => {
       { area: 'identity', subject: 'meter', what: 'revision', old: '2.0', new: '2.1' },
       { area: 'signal', subject: 'L1 voltage', what: 'max', old: expect.any(String), new: '400' },
     ]);
+    // a damaged report is one line, not a stack trace
+    writeFileSync(join(later, 'report.json'), '{"schema": "iiot.commission/1", ');
+    const damaged = await runCli(['commission', 'diff', accepted.dir, later], { env });
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr).toMatch(/^iiot: error: .*report\.json: cannot be read as JSON/);
+    expect(damaged.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
