@@ -144,6 +144,11 @@ function addressOf(d: DraftDevice, tag: TagInfo): string | undefined {
   return typeof tag.address === 'string' ? tag.address : undefined;
 }
 
+/** MQTT: the value's JSON path, when its payload carries several (the plan's jsonPath). */
+function jsonPathOf(d: DraftDevice, tag: TagInfo): string | undefined {
+  return d.target.protocol === 'mqtt' ? (tag.mqtt as { path?: string } | undefined)?.path : undefined;
+}
+
 /** [low, high] rounded outwards to a step of step0's order of magnitude. */
 function widen(min: number, max: number, step0: number): [number, number] {
   const step = 10 ** Math.floor(Math.log10(step0));
@@ -169,10 +174,12 @@ function draftSignal(d: DraftDevice, tag: TagInfo, s: SignalSummary, windowMs: n
   // A signal that moved during the draft updates at least every few of its longest silences;
   // one that did not move gets no interval and is marked constant for the engineer to decide.
   const maxIntervalS = moved ? Math.max(5, Math.ceil((3 * Math.min(s.longestSilenceMs, windowMs)) / 1000)) : undefined;
+  const jsonPath = jsonPathOf(d, tag);
   return {
     tag: tag.name.slice(d.id.length + 1) || tag.name,
     device: d.id,
     address,
+    ...(jsonPath ? { jsonPath } : {}),
     ...(tag.description ? { description: String(tag.description) } : {}),
     ...(tag.unit ? { unit: tag.unit } : {}),
     ...(range ? { range } : {}),
@@ -231,7 +238,7 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
       for (const d of devices) {
         const own = tags.filter((t) => t.source === d.id && (d.target.protocol !== 'opcua' || t.unit !== undefined));
         // observe through the same path the run judges with: a throwaway plan of these tags
-        const drafts = own.map((t) => ({ tag: t.name, device: d.id, address: addressOf(d, t) ?? t.name }));
+        const drafts = own.map((t) => ({ tag: t.name, device: d.id, address: addressOf(d, t) ?? t.name, ...(jsonPathOf(d, t) ? { jsonPath: jsonPathOf(d, t) } : {}) }));
         if (!drafts.length) continue;
         const plan = parsePlan({ file: '(draft)', text: stringify({ format: PLAN_FORMAT, site: { name: 'draft' }, job: { id: 'draft' }, devices: [{ id: d.id, url: d.device.url, ...(d.map ? { map: d.map } : {}) }], signals: drafts }) });
         const obs = await observeSignals(file, plan, window, () => undefined);

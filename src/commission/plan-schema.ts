@@ -125,6 +125,8 @@ const signal = z
     device: id,
     /** where: an OPC UA node id (ns=…;s=… or nsu=…), a Modbus register map entry, an MQTT topic */
     address: z.string().min(1),
+    /** MQTT: which value of a JSON payload that carries several, as `iiot record --json-path` takes it ("$.temp") */
+    jsonPath: z.string().regex(/^\$\.\S/, 'a JSON path starts with "$." ($.temp, $.sensors.t1)').optional(),
     description: z.string().optional(),
     /** the engineering unit the device must report (compared as units: "degC" is "°C") */
     unit: z.string().min(1).optional(),

@@ -78,6 +78,7 @@ export function parsePlan(source: YamlSource): Plan {
       throw fail(['devices', d, 'url'], `device "${dev.id}" has Modbus signals but no map: add map: sdm630, pm5000 or a map file`);
     }
     if (s.range && !(s.range[1] > s.range[0])) throw fail(['signals', i, 'range'], `the range [${s.range[0]}, ${s.range[1]}] is empty: write [low, high]`);
+    if (s.jsonPath !== undefined && (dev.url.protocol !== 'mqtt' || s.address.startsWith('spBv1.0/'))) throw fail(['signals', i, 'jsonPath'], 'jsonPath names a value in a JSON payload of an MQTT topic; Sparkplug metrics and other protocols have none');
   });
   return plan;
 }

@@ -95,6 +95,8 @@ export function sourceFor(d: PlanDevice, signals: PlanSignal[], identity: Identi
 export function tagMatches(d: PlanDevice, s: PlanSignal, tag: TagInfo): boolean {
   if (tag.source !== d.id) return false;
   const a = s.address.trim();
+  // a JSON payload with several values is one tag per value, all with the topic as address
+  if (d.url.protocol === 'mqtt') return tag.address === a && (s.jsonPath === undefined || jsonPathOf(tag) === s.jsonPath);
   if (tag.address === a) return true;
   if (d.url.protocol === 'opcua') {
     if (tag.path === a) return true;
@@ -105,6 +107,8 @@ export function tagMatches(d: PlanDevice, s: PlanSignal, tag: TagInfo): boolean 
   if (d.url.protocol === 'modbus' || d.url.protocol === 'modbus-rtu') return tag.name === `${d.id}.${a}`;
   return false;
 }
+
+const jsonPathOf = (tag: TagInfo) => (tag.mqtt as { path?: string } | undefined)?.path;
 
 type Outage = SignalObservation['outages'][number];
 
@@ -162,8 +166,11 @@ export async function observeSignals(file: string, plan: Plan, window: { from: n
   const out = new Map<string, SignalObservation>();
   for (const s of plan.signals) {
     const d = plan.devices.find((x) => x.id === s.device)!;
-    const tag = tags.find((t) => tagMatches(d, s, t));
-    const why = unavailable(s) ?? (tag ? undefined : `${d.id} offered no ${s.address}`);
+    const matching = tags.filter((t) => tagMatches(d, s, t));
+    // never judge one value of several as the signal: which one would be a guess
+    const several = matching.length > 1 ? `${s.address} carries ${matching.length} values (${matching.map((t) => jsonPathOf(t) ?? t.name).join(', ')}): name one with jsonPath` : undefined;
+    const tag = several ? undefined : matching[0];
+    const why = unavailable(s) ?? several ?? (tag ? undefined : `${d.id} offered no ${s.address}${s.jsonPath ? ` ${s.jsonPath}` : ''}`);
     out.set(s.tag, {
       ...(tag ? { tag: tag.name, ...(tag.unit !== undefined ? { unit: tag.unit } : {}) } : {}),
       samples: tag ? (byTag.get(tag.name) ?? []) : [],

@@ -66,6 +66,8 @@ waivers:
     expect(planError(HEAD.replace('opc.tcp://127.0.0.1:4840', 'opc.tcp://127.0.0.1:99999')).message).toMatch(/^sat\.yaml:6: devices\[0\]\.url: bad device URL/);
     expect(planError(HEAD.replace('    map: sdm630\n', '') + 'signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n').message).toMatch(/devices\[1\]\.url: device "meter" has Modbus signals but no map/);
     expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, range: [5, 1] }\n`).message).toMatch(/the range \[5, 1\] is empty/);
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, jsonPath: $.v }\n`).message).toMatch(/^sat\.yaml:11: signals\[0\]\.jsonPath: jsonPath names a value in a JSON payload of an MQTT topic/);
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, jsonPath: temp }\n`).message).toMatch(/signals\[0\]\.jsonPath: a JSON path starts with "\$\."/);
     expect(planError(`${HEAD}waivers:\n  - { item: x, reason: "" , by: me }\n`).message).toMatch(/waivers\[0\]\.reason: a waiver needs a reason/);
     // a waiver is a deviation the owner accepts knowingly: one item, or one device's or signal's items of one group
     for (const broad of ['"*"', '"security/*"', '"signal/PT-1*"', '"security/*/mqtt-anonymous"', '"everything/plc/*"']) {

@@ -2,7 +2,7 @@
  * Reading the recording back for judging: a capture written by hand (docs/capture-format.md), so
  * what the judge sees does not depend on the recorder that wrote it. Each signal gets its own
  * samples, its source's outages and, for a Sparkplug metric, its edge node's or device's deaths
- * (not the late will of an older session).
+ * (not the late will of an older session); a JSON payload's values are told apart by their path.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ signals:
   - { tag: pump vibration, device: broker, address: "spBv1.0/IIoT/Edge1/pump1:vibration", maxInterval: 5s }
   - { tag: power, device: broker, address: "spBv1.0/IIoT/Edge1:power", maxInterval: 5s }
   - { tag: bearing temperature, device: broker, address: plant/pump1/bearingTemp, maxInterval: 5s }
+  - { tag: room humidity, device: broker, address: plant/room1/env, jsonPath: $.hum }
+  - { tag: room climate, device: broker, address: plant/room1/env }
 `;
 
 const at = (s: number) => new Date(Date.UTC(2026, 11, 7, 8, 0, s)).toISOString();
@@ -44,6 +46,9 @@ const lines = [
       { name: 'broker.IIoT.Edge1.pump1.vibration', source: 'broker', address: 'spBv1.0/IIoT/Edge1/pump1:vibration', unit: 'mm/s' },
       { name: 'broker.IIoT.Edge1.power', source: 'broker', address: 'spBv1.0/IIoT/Edge1:power', unit: 'kW' },
       { name: 'broker.plant.pump1.bearingTemp', source: 'broker', address: 'plant/pump1/bearingTemp', unit: '°C' },
+      // one JSON payload, two values: {"temp": 21.5, "hum": 40}
+      { name: 'broker.plant.room1.env.temp', source: 'broker', address: 'plant/room1/env', mqtt: { topic: 'plant/room1/env', path: '$.temp', decoder: 'auto' } },
+      { name: 'broker.plant.room1.env.hum', source: 'broker', address: 'plant/room1/env', mqtt: { topic: 'plant/room1/env', path: '$.hum', decoder: 'auto' } },
     ],
     metadata: {},
   },
@@ -52,6 +57,8 @@ const lines = [
   { t: at(0), tag: 'broker.IIoT.Edge1.pump1.vibration', v: 2.1 },
   { t: at(0), tag: 'broker.IIoT.Edge1.power', v: 71.5 },
   ...Array.from({ length: 30 }, (_, i) => ({ t: at(i), tag: 'broker.plant.pump1.bearingTemp', v: 41 + i / 10 })),
+  { t: at(1), tag: 'broker.plant.room1.env.temp', v: 21.5 },
+  { t: at(1), tag: 'broker.plant.room1.env.hum', v: 40 },
   // a late will of the session before this one: ignored by the host, and by the judge
   { t: at(5), event: 'sparkplug-death', source: 'broker', node: 'IIoT/Edge1', bdSeq: 1, stale: true, message: 'NDEATH of an older session (bdSeq 1, current 2): ignored' },
   // pump1 (a device of the edge node) goes offline at 10 s and is born again at 22 s
@@ -73,6 +80,10 @@ describe('observing the signals of a capture', () => {
     // the node's other metrics and the plain topic are not touched by the device's death
     expect(obs.get('power')).toMatchObject({ byException: true, outages: [] });
     expect(obs.get('bearing temperature')).toMatchObject({ byException: false, outages: [] });
+
+    // a payload with several values: the plan names one by its JSON path, and never gets one of them by guess
+    expect(obs.get('room humidity')).toMatchObject({ tag: 'broker.plant.room1.env.hum', samples: [{ v: 40 }] });
+    expect(obs.get('room climate')).toMatchObject({ samples: [], unavailable: 'plant/room1/env carries 2 values ($.temp, $.hum): name one with jsonPath' });
 
     const status = (tag: string, check: string) => judgeSignal(plan.signals.find((s) => s.tag === tag)!, obs.get(tag)!).items.find((i) => i.id.endsWith(`/${check}`))?.status;
     expect(status('setpoint', 'updating')).toBe('pass');
