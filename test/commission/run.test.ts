@@ -57,6 +57,8 @@ signals:
   - { tag: pump speed setpoint, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.speedSetpoint", unit: rpm, constant: true, maxInterval: 2s }
   - { tag: L1 voltage, device: meter, address: voltage_l1, unit: V, range: [200, 260], maxInterval: 2s }
   - { tag: TT-102 bearing temperature, device: broker, address: plant/pump1/bearingTemp, unit: degC, range: [-20, 150], maxInterval: 3s }
+  - { tag: VT-103 by browse path, device: plc, address: /Objects/Plant/Pump1/VibrationVelocityRms, unit: mm/s, range: [0, 25] }
+  - { tag: VT-104 Sparkplug, device: broker, address: "spBv1.0/IIoT/SimPlant/pump1:vibration", unit: mm/s, range: [0, 25], maxInterval: 3s }
 waivers:
   - { item: security/plc/opcua-mode-none, reason: "test bench: the None endpoint stays for the legacy HMI until phase 2", by: "J. Owner (ACME)", date: 2026-12-07 }
   - { item: security/plc/opcua-anonymous-offered, reason: "test bench only", by: "J. Owner (ACME)" }
@@ -105,6 +107,13 @@ describe('a plan the plant meets', () => {
       expect(status[`signal/L1 voltage/${check}`], check).toBe('pass');
     }
     expect(status['signal/TT-102 bearing temperature/unit']).toBe('pass');
+    // an OPC UA browse path (the node PT-101 names by its id: recorded once, found by both) and a
+    // Sparkplug device metric address their signals as node ids and topics do
+    for (const check of ['present', 'range', 'unit', 'quality', 'gaps']) {
+      expect(status[`signal/VT-103 by browse path/${check}`], check).toBe('pass');
+      expect(status[`signal/VT-104 Sparkplug/${check}`], check).toBe('pass');
+    }
+    expect(status['signal/VT-104 Sparkplug/updating']).toBe('pass');
     expect(status['signal/pump speed setpoint/not-stuck']).toBeUndefined();
     // it never changes, and the OPC UA subscription reports changes only: current all the same
     expect(r.items.find((i) => i.id === 'signal/pump speed setpoint/updating')).toMatchObject({ status: 'pass', observed: expect.stringMatching(/^reported on change; .* the connection held throughout/) });

@@ -213,9 +213,15 @@ class OpcUaSource implements RecorderSource {
         for (const t of list.tags) entries.push({ ...t, samplingMs: o.samplingMs });
       }
       if (entries.length === 0) throw usageError(`${o.connect.target.url}: nothing to record`, 'name variables with --node, --subtree or --tags (a tag list from `iiot browse --tags`)');
-      // Names are unique per source; the same node twice is recorded once.
-      const seen = new Set<string>();
-      const unique = uniqueNames(entries.filter((e) => (seen.has(e.nodeId) ? false : (seen.add(e.nodeId), true))));
+      // Names are unique per source; the same node twice is recorded once, keeping the browse path
+      // one of them was asked by (a reader that asked by path finds the tag by it, as by node id).
+      const byNode = new Map<string, (typeof entries)[number]>();
+      for (const e of entries) {
+        const kept = byNode.get(e.nodeId);
+        if (!kept) byNode.set(e.nodeId, e);
+        else if (kept.path === undefined && e.path !== undefined) kept.path = e.path;
+      }
+      const unique = uniqueNames([...byNode.values()]);
       this.items = unique.map((e) => {
         const { ns, ident } = splitNodeId(e.nodeId);
         const uri = ns > 0 ? (nsArray[ns] ?? e.namespaceUri) : undefined;
