@@ -217,10 +217,16 @@ class OpcUaSource implements RecorderSource {
         for (const t of list.tags) entries.push({ ...t, samplingMs: o.samplingMs, origin: { kind: 'path' } });
       }
       if (entries.length === 0) throw usageError(`${o.connect.target.url}: nothing to record`, 'name variables with --node, --subtree or --tags (a tag list from `iiot browse --tags`)');
-      // The same node twice is recorded once (a tag list's name first); names are unique per source (tag-names.ts).
-      const seen = new Set<string>();
-      const once = entries.filter((e) => (seen.has(e.nodeId) ? false : (seen.add(e.nodeId), true)));
-      const { nodes: unique, renamed } = await uniqueNodeNames(once, (id) => pathOf(s.session, id).catch(() => undefined));
+      // The same node twice is recorded once (a tag list's name first), keeping the browse path one
+      // of them was asked by (a reader that asked by path finds the tag by it, as by node id); names
+      // are unique per source (tag-names.ts).
+      const byNode = new Map<string, (typeof entries)[number]>();
+      for (const e of entries) {
+        const kept = byNode.get(e.nodeId);
+        if (!kept) byNode.set(e.nodeId, e);
+        else if (kept.path === undefined && e.path !== undefined) kept.path = e.path;
+      }
+      const { nodes: unique, renamed } = await uniqueNodeNames([...byNode.values()], (id) => pathOf(s.session, id).catch(() => undefined));
       for (const line of describeRenamings(o.id, renamed)) this.hooks.warn(line);
       this.items = unique.map((e) => {
         const { ns, ident } = splitNodeId(e.nodeId);
