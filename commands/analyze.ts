@@ -432,6 +432,7 @@ function registerFleet(analyze: Command): void {
     .summary('learn a fleet model from run-to-failure histories')
     .argument('<histories...>', 'run-to-failure histories: C-MAPSS text files (plain or .gz) or captures, one asset each, each ending at its failure')
     .requiredOption('-o, --output <file>', 'the model file to write (JSON)')
+    .option('--force', 'replace the model file if it exists')
     .option('--format <format>', 'cmapss, capture or auto (by the file name and content)', 'auto')
     .option('--setting <tag>', 'captures: an operating-setting tag (repeatable); cycles are grouped by their rounded settings', collect)
     .option('--sensor <tag>', 'captures: a sensor tag (repeatable; default: every other numeric tag)', collect)

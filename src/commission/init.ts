@@ -12,7 +12,7 @@ import { formatDuration } from '../core/units.js';
 import type { Inventory, InventoryDevice } from '../discovery/inventory.js';
 import { INVENTORY_SCHEMA } from '../discovery/schema-name.js';
 import type { SourceSpec } from '../record/options.js';
-import { writeFileAtomic } from './write-file.js';
+import { refuseToReplace, writeFileSafely } from '../core/output-file.js';
 import type { InitOptions } from './options.js';
 import { PLAN_FORMAT } from './plan-schema.js';
 import { observeSignals, recordWindow } from './record-step.js';
@@ -200,7 +200,7 @@ function planYaml(doc: object): string {
 }
 
 export async function runInit(io: IO, o: InitOptions): Promise<number> {
-  if (existsSync(o.output) && !o.force) throw usageError(`${o.output} already exists`, 'choose another file name, or add --force to replace it');
+  refuseToReplace(o.output, { force: o.force });
   const quiet = createIO({ quiet: true, color: false }, { env: io.env });
   const [{ parseDiscoverOptions }, { runScan }] = await Promise.all([import('../discovery/options.js'), import('../discovery/scan.js')]);
   info(io, `[1/3] Discovering ${o.targets.join(', ')}`);
@@ -306,7 +306,7 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   ].join('\n');
   // the draft must be a plan the run accepts as a file (the schema is the contract)
   parsePlan({ file: o.output, text });
-  writeFileAtomic(o.output, text, o.force);
+  writeFileSafely(o.output, text, { force: o.force });
   for (const n of notes) warn(io, n);
   out(io, `wrote ${o.output}: ${devices.length} devices, ${signals.length} signals${blocking.length ? `, ${blocking.length} findings to fix or waive` : ''}`);
   out(io, `next: edit it, then run \`iiot commission run ${o.output} -o handover/\``);

@@ -5,7 +5,8 @@
  * that its parts fit together (sensor counts, feature indices, tree node indices) before a single
  * prediction is made; every problem is one line naming the file and the field.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileSafely } from '../core/output-file.js';
 import { z } from 'zod';
 import { fileError } from '../capture/fs-errors.js';
 import { IiotError, usageError } from '../core/errors.js';
@@ -131,14 +132,9 @@ export function toModelFile(p: FleetModelParts, tool: string, created = new Date
 }
 
 /** Writes the model next to its final name and renames it into place (a crash never leaves half a model). */
-export async function writeModelFile(path: string, doc: FleetModelFile): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, `${JSON.stringify(doc)}\n`);
-    await rename(tmp, path);
-  } catch (err) {
-    throw fileError('write', path, err);
-  }
+/** Written aside and renamed into place (src/core/output-file.ts): never half a model under its name. */
+export function writeModelFile(path: string, doc: FleetModelFile, force: boolean): void {
+  writeFileSafely(path, `${JSON.stringify(doc)}\n`, { force });
 }
 
 const HINT = 'give a model written by `iiot analyze fleet train` (docs/fleet-model.md)';

@@ -3,6 +3,7 @@
  * registers the subcommands). docs/analysis.md, "Fleet remaining life"; the model file:
  * docs/fleet-model.md.
  */
+import { refuseToReplace } from '../core/output-file.js';
 import { usageError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 
@@ -21,6 +22,8 @@ export interface HistorySelection {
 export interface FleetTrainOptions {
   files: string[];
   output: string;
+  /** replace an existing model file (default: refuse, before any training) */
+  force: boolean;
   selection: HistorySelection;
   /** the target cap in rows (cycles or steps); undefined: 125 cycles, or for captures 60% of the median training life */
   cap?: number;
@@ -48,6 +51,7 @@ export interface FleetPredictOptions {
 
 export interface FleetTrainFlags {
   output?: string;
+  force?: boolean;
   format?: string;
   setting?: string[];
   sensor?: string[];
@@ -116,12 +120,15 @@ function capOption(text: string | undefined): { cap?: number; capMs?: number } {
 
 export function fleetTrainOptions(f: FleetTrainFlags, files: string[]): FleetTrainOptions {
   if (!f.output) throw usageError('analyze fleet train: say where to write the model with -o FILE', 'for example -o fleet-model.json');
+  // before minutes of training: an existing model is replaced only with --force
+  refuseToReplace(f.output, { force: f.force });
   if (files.length === 0) throw usageError('analyze fleet train: give the run-to-failure histories to learn from');
   const model = f.model ?? 'gbdt';
   if (model !== 'gbdt' && model !== 'ridge') throw usageError(`--model ${f.model}: write gbdt or ridge`);
   return {
     files,
     output: f.output,
+    force: f.force === true,
     selection: {
       format: format(f.format),
       settings: tags(f.setting),

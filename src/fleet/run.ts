@@ -73,7 +73,7 @@ export async function runFleetTrain(io: IO, o: FleetTrainOptions): Promise<numbe
     candidates: cv.candidates,
     chosen: c,
   };
-  await writeModelFile(o.output, toModelFile({ model, intervals: cv.intervals, input, hyperParameters }, `iiot ${toolVersion()}`));
+  writeModelFile(o.output, toModelFile({ model, intervals: cv.intervals, input, hyperParameters }, `iiot ${toolVersion()}`), o.force);
   const notes = [...h.notes];
   if (short.length) notes.push(`${short.length} histories of at most ${o.minHistory} rows were used for training but not cut for cross-validation`);
   renderTrain(io, { model: o.output, input, sensorsUsed: model.keep.map((j) => h.sensors[j]!), cap, kind: model.kind, regimes: model.regimes.length, hyperParameters, intervals: cv.intervals, seconds: (Date.now() - started) / 1000, notes });
