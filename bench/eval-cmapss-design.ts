@@ -7,9 +7,11 @@
  * length, the row share per tree, the averaging of fold models) was chosen here:
  *
  * 1. the feature set: version 1's four per sensor, with and without the departure from the unit's
- *    own start, longer slopes, and the set `fleet train` uses (FEATURES);
+ *    own start, longer slopes, and the set `fleet train` uses for trees (FEATURES);
  * 2. the own-start length (first 10, 20, 30 or 50 cycles);
  * 3. the share of rows each tree sees (0.5 or 0.8);
+ * 3b. ridge regression's feature set, from the same candidates (by `crossValidateFleet`, the
+ *    cross-validation `fleet train --model ridge` runs, with its penalties 1, 10, 100);
  * 4. the final model: inside each training fold (nested, so that the held-out engines are never
  *    seen), one model on all the fold's engines against the mean of four seeds on all of them
  *    (what `fleet train` does) and against the mean of four inner fold models.
@@ -22,7 +24,8 @@
  */
 
 import { readUnits } from './lib/cmapss.js';
-import { FEATURES, FEATURES_V1, fitNormalisation, fleetFeatures, type FeatureSpec, type FleetUnit } from '../src/analysis/fleet-rul.js';
+import { crossValidateFleet } from '../src/analysis/fleet-cv.js';
+import { FEATURES, FEATURES_V1, fitNormalisation, fleetFeatures, RIDGE_FEATURES, type FeatureSpec, type FleetUnit } from '../src/analysis/fleet-rul.js';
 import { predictGbdt, trainGbdt, type GbdtModel } from '../src/analysis/gbdt.js';
 import { rng } from '../src/analysis/stats.js';
 
@@ -82,10 +85,11 @@ console.log('| feature set (per kept sensor; then the cycle count) | CV RMSE | C
 console.log('| --- | ---: | ---: |');
 const sets: [string, FeatureSpec][] = [
   ['version 1', FEATURES_V1],
+  ['version 1 + slope 100', RIDGE_FEATURES],
   ['version 1 + departure from own start', { ...FEATURES_V1, baseline: 30 }],
   ['version 1 + slopes 50, 100 + departure from own start', { ...FEATURES_V1, slope: [20, 50, 100], baseline: 30 }],
   ['FEATURES without the departure from own start', { ...FEATURES, baseline: 0 }],
-  ['**FEATURES** (what `fleet train` uses)', FEATURES],
+  ['**FEATURES** (what `fleet train` uses for trees)', FEATURES],
 ];
 for (const [name, spec] of sets) {
   const x = cv(spec);
@@ -101,6 +105,13 @@ console.log('| ---: | ---: | ---: |');
 for (const s of [0.5, 0.8]) {
   const x = cv(FEATURES, s);
   console.log(`| ${s * 100}%${s === 0.5 ? ' (chosen)' : ''} | ${x.rmse.toFixed(2)} | ${x.cpu.toFixed(1)} |`);
+}
+
+console.log('\n| feature set | ridge regression: CV RMSE (best of penalties 1, 10, 100) |');
+console.log('| --- | ---: |');
+for (const [name, spec] of sets) {
+  const x = crossValidateFleet(units, { folds: FOLDS, seed: 42, cap: CAP, model: 'ridge', depths: [], trees: [], learningRate: 0.1, minLeaf: 20, subsample: 0.5, ridges: [1, 10, 100], settingDecimals: 0, minHistory: 30, stride: 5, levels: [0.8], features: spec });
+  console.log(`| ${name.replace(/\*\*|\(what `fleet train` uses for trees\)/g, '').trim()}${spec === RIDGE_FEATURES ? ' (what `fleet train --model ridge` uses)' : ''} | ${x.chosen.rmse.toFixed(2)} |`);
 }
 
 // Nested: inside each outer training fold, which final model predicts the outer held-out engines best?

@@ -22,7 +22,7 @@
  * (fleet-rul.ts, `bag`), so its intervals are, if anything, a little wide.
  */
 
-import { FEATURES, fitFleetRul, fitNormalisation, fleetFeatures, fleetValue, type FeatureSpec, type FleetNormalisation, type FleetRulModel, type FleetUnit } from './fleet-rul.js';
+import { featuresFor, fitFleetRul, fitNormalisation, fleetFeatures, fleetValue, type FeatureSpec, type FleetNormalisation, type FleetRulModel, type FleetUnit } from './fleet-rul.js';
 import { quantileSorted, rng } from './stats.js';
 
 export interface FleetCvOptions {
@@ -39,7 +39,7 @@ export interface FleetCvOptions {
   /** ridge candidates */
   ridges: number[];
   settingDecimals: number;
-  /** the feature vector (default FEATURES) */
+  /** the feature vector (default: featuresFor(model)) */
   features?: FeatureSpec;
   /** first cut after this many cycles of history */
   minHistory: number;
@@ -100,7 +100,7 @@ export function crossValidateFleet(units: FleetUnit[], o: FleetCvOptions): Fleet
   else for (const ridge of o.ridges) cands.push({ params: { ridge }, pred: [], truth: [] });
   const fits = o.model === 'gbdt' ? o.depths.length : o.ridges.length;
   const normalisation = fitNormalisation(units, o.settingDecimals);
-  const common = { cap: o.cap, normalisation, features: o.features ?? FEATURES };
+  const common = { cap: o.cap, normalisation, features: o.features ?? featuresFor(o.model) };
   let done = 0;
   for (let f = 0; f < k; f++) {
     const trainUnits = units.filter((_, i) => foldOf[i] !== f);

@@ -16,7 +16,8 @@
  *    cycles: units start with different wear and manufacturing variation, which a fleet-wide level
  *    cannot tell from degradation); plus the cycle count. The set, the windows and the own-start
  *    length were chosen by 5-fold cross-validation by engine on C-MAPSS train_FD001
- *    (bench/eval-cmapss-design.ts, docs/analysis.md); version-1 model files use FEATURES_V1.
+ *    (bench/eval-cmapss-design.ts, docs/analysis.md); ridge regression has its own set
+ *    (RIDGE_FEATURES, chosen the same way), version-1 model files FEATURES_V1.
  * 3. Target: the piecewise-linear RUL, min(RUL, cap) with cap 125 cycles: early in life the
  *    remaining life cannot be told from healthy data, and a capped target stops the model from
  *    chasing the unknowable (Heimes 2008; the usual choice in the C-MAPSS literature).
@@ -54,8 +55,14 @@ export interface FeatureSpec {
 
 /** Version-1 model files: two ewmas, one mean, one slope. */
 export const FEATURES_V1: FeatureSpec = { ewma: [0.3, 0.05], mean: [10], slope: [20], baseline: 0 };
-/** The default (chosen by cross-validation on C-MAPSS train_FD001; docs/analysis.md). */
+/** The gradient-boosted model's features (chosen by cross-validation on C-MAPSS train_FD001; docs/analysis.md). */
 export const FEATURES: FeatureSpec = { ewma: [0.3, 0.05], mean: [], slope: [20, 100], baseline: 30 };
+/** Ridge regression's: a linear model cannot use the departure from the own start as trees do; version 1's set with a 100-row slope scored best for it by the same cross-validation. */
+export const RIDGE_FEATURES: FeatureSpec = { ewma: [0.3, 0.05], mean: [10], slope: [20, 100], baseline: 0 };
+
+export function featuresFor(kind: 'gbdt' | 'ridge'): FeatureSpec {
+  return kind === 'gbdt' ? FEATURES : RIDGE_FEATURES;
+}
 
 export function featuresPerSensor(spec: FeatureSpec): number {
   return spec.ewma.length + spec.mean.length + spec.slope.length + (spec.baseline > 0 ? 1 : 0);
@@ -251,7 +258,7 @@ export function fleetFeatures(m: FleetNormalisation & { features: FeatureSpec },
 export function fitFleetRul(units: FleetUnit[], opts: FleetRulOptions = {}): FleetRulModel {
   if (units.length === 0 || (units[0]!.sensors[0]?.length ?? 0) === 0) throw new Error('no training histories with sensor readings');
   const cap = opts.cap ?? 125;
-  const features = opts.features ?? FEATURES;
+  const features = opts.features ?? featuresFor(opts.model ?? 'gbdt');
   const norm = opts.normalisation ?? fitNormalisation(units, opts.settingDecimals ?? 0);
   const base = { ...norm, features };
   const X: Float64Array[] = [];
