@@ -9,32 +9,7 @@ if (parts[0] < 22 || (parts[0] === 22 && parts[1] < 13)) {
   );
   process.exit(2);
 }
-// The compile cache (V8's code for the bundled modules, kept between runs) spares compiling them at
-// every start. It lives in the user's own cache directory, never a shared one such as Node's
-// default under /tmp: whoever can write the cache chooses the code that runs. NODE_COMPILE_CACHE
-// (Node enables it before this runs) or NODE_DISABLE_COMPILE_CACHE=1 override it.
-function compileCacheDir() {
-  var path = process.getBuiltinModule('node:path');
-  var env = process.env;
-  var base;
-  if (process.platform === 'win32') base = env.LOCALAPPDATA;
-  else if (process.platform === 'darwin') base = path.join(process.getBuiltinModule('node:os').homedir(), 'Library', 'Caches');
-  else if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) base = env.XDG_CACHE_HOME;
-  else base = path.join(process.getBuiltinModule('node:os').homedir(), '.cache');
-  return base && path.isAbsolute(base) ? path.join(base, 'iiot', 'compile-cache') : undefined;
-}
-import('node:module')
-  .then(function (m) {
-    if (!process.env.NODE_COMPILE_CACHE && !process.env.NODE_DISABLE_COMPILE_CACHE) {
-      try {
-        var dir = compileCacheDir();
-        if (dir) m.enableCompileCache(dir); // reports failure (a read-only home) instead of throwing
-      } catch (_) {
-        // no home directory: run without the cache
-      }
-    }
-    return import('../dist/cli.js');
-  })
+import('../dist/cli.js')
   .then(function (cli) { return cli.main(process.argv); })
   .catch(function (err) {
     if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).indexOf('dist/cli.js') >= 0) {

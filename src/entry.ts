@@ -6,8 +6,8 @@
  * anything else registers that one command on the root (src/program.ts) for commander to parse.
  * A line that names no command (none, an unknown one, root options it cannot place) goes to the
  * whole table in src/cli.ts, which lists every command and suggests the nearest.
- * test/core/help.test.ts proves the help text identical to commander's, test/core/entry.test.ts
- * that the three paths parse alike.
+ * test/core/help.test.ts proves the help text identical to commander's; test/core/entry.test.ts
+ * and test/fast-path/ that the three paths parse alike.
  */
 import { readFileSync } from 'node:fs';
 import { FAST_COMMANDS } from './fast-path/table.js';
@@ -23,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
   }
+  enableCompileCache();
   const name = commandNamed(args);
   if (name !== undefined) {
     if (FAST_COMMANDS.includes(name) && (await runFastBundle(argv, name))) return;
@@ -70,6 +71,31 @@ export function commandNamed(args: readonly string[]): string | undefined {
     return Object.hasOwn(COMMANDS, a) ? a : undefined;
   }
   return undefined;
+}
+
+/**
+ * Node's compile cache (V8's code for the modules, kept between runs) spares compiling them at every
+ * start; not for help, whose one module costs less to compile than the cache costs to open. It lives
+ * in the user's own cache folder, never a shared one such as Node's default under /tmp: whoever can
+ * write the cache chooses the code that runs. NODE_COMPILE_CACHE (Node enabled it before this runs)
+ * or NODE_DISABLE_COMPILE_CACHE=1 decide otherwise.
+ */
+function enableCompileCache(): void {
+  const env = process.env;
+  if (env.NODE_COMPILE_CACHE || env.NODE_DISABLE_COMPILE_CACHE) return;
+  try {
+    const { homedir } = process.getBuiltinModule('node:os');
+    const { isAbsolute, join } = process.getBuiltinModule('node:path');
+    let base: string;
+    if (process.platform === 'win32') base = env.LOCALAPPDATA || join(homedir(), 'AppData', 'Local');
+    else if (process.platform === 'darwin') base = join(homedir(), 'Library', 'Caches');
+    else if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) base = env.XDG_CACHE_HOME;
+    else base = join(homedir(), '.cache');
+    // reports a failure (a read-only home) instead of throwing
+    if (isAbsolute(base)) process.getBuiltinModule('node:module').enableCompileCache(join(base, 'iiot', 'compile-cache'));
+  } catch {
+    // no home folder: run without the cache
+  }
 }
 
 /** The command path ("check latency") of a pure help request, or undefined for anything else. */
