@@ -426,6 +426,14 @@ function registerFleet(analyze: Command): void {
       'Learns remaining useful life from run-to-failure histories of machines of one type (NASA C-MAPSS text files as ' +
         'published, or iiot captures, one asset each) and predicts it, with an interval, for running ones. Hyper-parameters ' +
         'are chosen by cross-validation on the training histories and recorded in the model file (docs/fleet-model.md).',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'iiot analyze fleet train train_FD001.txt.gz --format cmapss -o fd001-model.json',
+        'iiot analyze fleet predict fd001-model.json test_FD001.txt.gz --json',
+        'iiot analyze fleet train pump-*.jsonl.gz --setting pump.speed --step 1h -o pumps-model.json',
+      ),
     );
   fleet
     .command('train')
