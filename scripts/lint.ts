@@ -59,8 +59,8 @@ for (const file of code(['src', 'commands'])) {
       problems.push(`${rel(file)}:${n}: src/protocols may not import "${spec}" (a workflow); move what both need into src/protocols/`);
     }
     // Commands register options and help; their work is loaded lazily so --help stays fast.
-    if (where[0] === 'commands' && !typeOnly && /^\s*import\s/.test(line) && spec.startsWith('../src/') && !/^\.\.\/src\/(core|ui\/table)\b/.test(spec)) {
-      problems.push(`${rel(file)}:${n}: commands may import only src/core statically; load "${spec}" with await import() in the action`);
+    if (where[0] === 'commands' && !typeOnly && /^\s*import\s/.test(line) && spec.startsWith('../src/') && !/^\.\.\/src\/(core|render)\//.test(spec)) {
+      problems.push(`${rel(file)}:${n}: commands may import only src/core and src/render statically; load "${spec}" with await import() in the action`);
     }
   });
 }

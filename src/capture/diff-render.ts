@@ -1,6 +1,6 @@
-import type { Styler } from '../core/color.js';
+import type { Styler } from '../render/color.js';
 import { formatDuration } from '../core/units.js';
-import { formatNumber, renderTable } from '../ui/table.js';
+import { formatNumber, renderTable } from '../render/table.js';
 import type { DiffResult, Difference } from './diff.js';
 
 /** `iiot capture diff` for people: one verdict line, a table of tags, the first differences. */

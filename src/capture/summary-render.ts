@@ -1,6 +1,6 @@
-import type { Styler } from '../core/color.js';
+import type { Styler } from '../render/color.js';
 import { formatDuration } from '../core/units.js';
-import { formatNumber } from '../ui/table.js';
+import { formatNumber } from '../render/table.js';
 import type { ConvertResult } from './convert.js';
 import type { CsvImportResult } from './csv-import.js';
 import type { SliceResult } from './slice.js';

@@ -14,7 +14,7 @@ import { IiotError, describeError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { debug as ioDebug, emitJson, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
-import { renderTable } from '../ui/table.js';
+import { renderTable } from '../render/table.js';
 import type { RecordOptions, SourceSpec } from './options.js';
 import { RecordingSink } from './sink.js';
 import type { RecorderSource, SourceHooks } from '../protocols/source-base.js';

@@ -6,7 +6,7 @@ import { emitJson, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
 import type { OpcUaLimits } from '../protocols/opcua/plant-server.js';
 import type { SecurityProfileName } from '../protocols/opcua/server-security.js';
-import { renderTable } from '../ui/table.js';
+import { renderTable } from '../render/table.js';
 import { defaultPlantPath, loadPlantFile } from './plant-file.js';
 import { startPlant, type PlantOptions, type RunningPlant } from './plant.js';
 

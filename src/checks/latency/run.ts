@@ -10,7 +10,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { emitJson, info, out, warn, type IO } from '../../core/io.js';
 import type { Target } from '../../core/targets.js';
 import type { LatencyProbe } from '../../protocols/types.js';
-import { progressLine } from '../../ui/progress-line.js';
+import { progressLine } from '../../render/progress-line.js';
 import { makeContext, type CheckContext } from '../context.js';
 import type { LatencyOptions, Threshold } from '../options.js';
 import { runPerHost } from '../politeness.js';

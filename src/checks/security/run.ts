@@ -8,7 +8,7 @@ import { IiotError, describeError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { debug, emitJson, info, out, warn, type IO } from '../../core/io.js';
 import type { Target } from '../../core/targets.js';
-import { progressLine } from '../../ui/progress-line.js';
+import { progressLine } from '../../render/progress-line.js';
 import { makeContext, type CheckContext } from '../context.js';
 import type { SecurityOptions } from '../options.js';
 import { runPerHost } from '../politeness.js';

@@ -4,7 +4,7 @@
  */
 import { ExitCode } from '../../core/exit-codes.js';
 import { emitJson, info, out, type IO } from '../../core/io.js';
-import { renderKeyValues, renderTable } from '../../ui/table.js';
+import { renderKeyValues, renderTable } from '../../render/table.js';
 import type { CertificateInfo } from './certificates.js';
 import { sessionIO } from './cli-io.js';
 import { defaultPkiDir, PKI_ENV, Pki, type StoredCertificate } from './pki.js';
