@@ -8,7 +8,7 @@ import type { MqttTarget } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
 import type { MqttConnectOptions } from '../protocols/mqtt/connect.js';
 import { checkTopicFilter, parseDecoder, parseJsonPath } from '../protocols/mqtt/decoders.js';
-import type { MqttReadOptions, ReadFlags, ReadMode } from './options.js';
+import type { MqttReadOptions, ReadFlags, ReadMode } from './types.js';
 
 export const MQTT_DEFAULT_TIMEOUT = '5s';
 

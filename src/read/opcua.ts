@@ -11,7 +11,7 @@ import { noHistoryWords } from '../protocols/opcua/explain.js';
 import { readOperationLimits, UNKNOWN_LIMITS } from '../protocols/opcua/operation-limits.js';
 import { NODE_UNKNOWN, parseReadItems, readHistory, readValues, resolveReadItems, watchValues, type HistorySummary, type ValueReading } from '../protocols/opcua/read.js';
 import { openSession, type OpcUaSession } from '../protocols/opcua/session.js';
-import type { OpcUaReadOptions } from './options.js';
+import type { OpcUaReadOptions } from './types.js';
 import { opcuaChangeLine, opcuaHistoryTable, opcuaValuesTable } from './render.js';
 
 type Nodes = Array<{ item: string; nodeId: string }>;
