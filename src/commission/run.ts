@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { LatencyResult } from '../checks/latency/run.js';
-import type { SecurityResult } from '../checks/security/run.js';
+import type { LatencyResult } from '../checks/latency/result.js';
+import type { SecurityResult } from '../checks/security/result.js';
 import { IiotError, describeError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { createIO, emitJson, info, out, warn, type IO } from '../core/io.js';

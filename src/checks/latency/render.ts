@@ -7,7 +7,7 @@ import { formatDuration } from '../../core/units.js';
 import { renderTable, type Column } from '../../render/table.js';
 import type { HistogramBin } from '../stats.js';
 import { targetJsonHead } from '../targets.js';
-import type { LatencyResult, LatencyTargetResult, SeriesResult } from './run.js';
+import type { LatencyResult, LatencyTargetResult, SeriesResult } from './result.js';
 
 /** Milliseconds with three significant digits: 0.123, 1.23, 12.3, 123. */
 export function ms(x: number | undefined | null): string {

@@ -7,7 +7,7 @@ import { formatDuration } from '../../core/units.js';
 import type { Severity } from '../../protocols/types.js';
 import { targetJsonHead } from '../targets.js';
 import { RULES_BY_ID, SEVERITIES } from './rules.js';
-import type { SecurityResult } from './run.js';
+import type { SecurityResult } from './result.js';
 
 const PROTOCOL_NAMES: Record<string, string> = { opcua: 'OPC UA', mqtt: 'MQTT', modbus: 'Modbus/TCP', 'modbus-rtu': 'Modbus RTU', tcp: 'TCP' };
 
