@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
 import { usageError } from '../src/core/errors.js';
 import { info, warn } from '../src/core/io.js';
-import { addOpcUaConnectOptions, parseNodeClasses, parseOpcUaConnectOptions, type OpcUaConnectFlags } from '../src/core/opcua-flags.js';
+import { addOpcUaConnectOptions, parseNodeClasses, parseOpcUaConnectOptions, type OpcUaConnectFlags } from '../src/protocols/opcua/flags.js';
 import type { BrowseCommandOptions } from '../src/protocols/opcua/cli-browse.js';
 
 interface BrowseFlags extends OpcUaConnectFlags {

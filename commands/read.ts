@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { addOpcUaConnectOptions } from '../src/core/opcua-flags.js';
+import { addOpcUaConnectOptions } from '../src/protocols/opcua/flags.js';
 import type { ReadFlags } from '../src/read/types.js';
 
 export function register(program: Command): void {

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
 import { usageError } from '../src/core/errors.js';
 import type { IO } from '../src/core/io.js';
-import { PASSWORD_ENV } from '../src/core/opcua-flags.js';
+import { PASSWORD_ENV } from '../src/core/credentials.js';
 import { parseTarget } from '../src/core/targets.js';
 import { parseTimeArg } from '../src/core/time.js';
 import { parseDuration } from '../src/core/units.js';

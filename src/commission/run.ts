@@ -5,7 +5,7 @@ import type { SecurityResult } from '../checks/security/result.js';
 import { IiotError, describeError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { createIO, emitJson, info, out, warn, type IO } from '../core/io.js';
-import type { IdentitySpec } from '../core/opcua-flags.js';
+import type { IdentitySpec } from '../protocols/opcua/flags.js';
 import type { OpcUaTarget } from '../core/targets.js';
 import { formatDuration } from '../core/units.js';
 import { toolVersion } from '../core/version.js';

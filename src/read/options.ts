@@ -6,8 +6,9 @@
  * mqtt-options.ts, loaded only for that protocol (a Modbus read does not load the MQTT decoders,
  * an MQTT read not the register-map schema).
  */
+import { PASSWORD_ENV } from '../core/credentials.js';
 import { usageError } from '../core/errors.js';
-import { parseOpcUaConnectOptions, PASSWORD_ENV } from '../core/opcua-flags.js';
+import { parseOpcUaConnectOptions } from '../protocols/opcua/flags.js';
 import { parseTarget, type Target } from '../core/targets.js';
 import { parseTimeArg } from '../core/time.js';
 import { parseDuration } from '../core/units.js';

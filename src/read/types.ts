@@ -2,7 +2,7 @@
  * The types of `iiot read`: the flags as commander parses them and the typed options, one per
  * protocol, that options.ts (and its per-protocol parts) make of them and the readers take.
  */
-import type { OpcUaConnectFlags, OpcUaConnectOptions } from '../core/opcua-flags.js';
+import type { OpcUaConnectFlags, OpcUaConnectOptions } from '../protocols/opcua/flags.js';
 import type { ModbusRtuTarget, ModbusTcpTarget } from '../core/targets.js';
 import type { ByteOrder, RegisterType } from '../protocols/modbus/codec.js';
 import type { RegisterTable } from '../protocols/modbus/register-map.js';

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { emitJson, info, out, warn, type IO } from '../../core/io.js';
-import type { NodeClassName, OpcUaConnectOptions } from '../../core/opcua-flags.js';
+import type { NodeClassName, OpcUaConnectOptions } from './flags.js';
 import { stageFile, writeFileSafely, type StagedFile } from '../../core/output-file.js';
 import { formatDuration } from '../../core/units.js';
 import { progressLine } from '../../render/progress-line.js';
