@@ -57,6 +57,8 @@ for (const e of graph.externals) {
 const LIGHT_FOR_COMMANDS = new Set([
   // the OPC UA connection flags browse, read and record register (an option list and its parsers)
   'src/protocols/opcua/flags.ts',
+  // the interactive browser's keys, listed in `iiot browse --help` and on the browser's bottom line
+  'src/browse/interactive/keys.ts',
 ]);
 const light = (f: string) => f.startsWith('src/core/') || f.startsWith('src/render/') || LIGHT_FOR_COMMANDS.has(f);
 const loaded = (e: { lazy: boolean; typeOnly: boolean }) => !e.lazy && !e.typeOnly;

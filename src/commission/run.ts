@@ -338,7 +338,7 @@ function latencyRecords(plan: Plan, r: LatencyResult | undefined): LatencyRecord
 /** iiot's own certificate and key (created on first use): the engineer's signature on the handover. */
 async function loadSigner(io: IO): Promise<{ privateKeyPem: string; certificateDer: Buffer }> {
   const { readFileSync } = await import('node:fs');
-  const { pkiFor } = await import('../protocols/opcua/cli-io.js');
+  const { pkiFor } = await import('../protocols/opcua/session-io.js');
   const pki = pkiFor(io);
   try {
     const own = await pki.ownCertificate();

@@ -154,7 +154,7 @@ export async function browsePlant(plant: RunningPlant, pkiDir: string, io: IO): 
     import('../protocols/opcua/session.js'),
     import('../protocols/opcua/crawler.js'),
     import('../protocols/opcua/browse-path.js'),
-    import('../protocols/opcua/cli-io.js'),
+    import('../protocols/opcua/session-io.js'),
     import('../core/targets.js'),
   ]);
   const pki = new Pki(pkiDir);

@@ -45,7 +45,7 @@ export async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, h
   switch (spec.protocol) {
     case 'opcua': {
       const { createOpcUaSource } = await import('../protocols/opcua/source.js');
-      const { pkiFor } = await import('../protocols/opcua/cli-io.js');
+      const { pkiFor } = await import('../protocols/opcua/session-io.js');
       const { setOpcUaLogSink } = await import('../protocols/opcua/load.js');
       setOpcUaLogSink(io.debug ? (t) => hooks.debug(t) : undefined);
       return createOpcUaSource(

@@ -58,7 +58,7 @@ async function probesFor(ctx: CheckContext, t: Target, o: LatencyOptions): Promi
   switch (t.protocol) {
     case 'opcua': {
       const { opcuaLatencyProbe } = await import('../../protocols/opcua/latency.js');
-      const { pkiFor, sessionIO } = await import('../../protocols/opcua/cli-io.js');
+      const { pkiFor, sessionIO } = await import('../../protocols/opcua/session-io.js');
       return [
         {
           name: 'read-current-time',
