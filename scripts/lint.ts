@@ -2,7 +2,7 @@
 // Exit 1 with one line per violation, file:line first, so editors can jump to it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { importGraph } from './import-graph.js';
+import { circles, importGraph, layerOf, upward } from './import-graph.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const problems: string[] = [];
@@ -49,7 +49,32 @@ for (const e of graph.externals) {
 }
 
 // 2. The walls between the layers (docs/architecture.md), on the import graph of
-// scripts/import-graph.ts.
+// scripts/import-graph.ts. Type imports count: a type ties two modules as surely as a value.
+const where = (f: string) => f.split('/').slice(0, f.startsWith('commands/') ? 1 : 2).join('/').replace(/\.tsx?$/, '');
+const LAYERS = ['the bottom (src/core, src/render, src/yaml)', 'a library (src/protocols, src/capture, src/analysis)', 'a workflow (src/<verb>/)', 'the command table (commands/, src/cli.ts)'];
+for (const e of upward(graph.edges)) {
+  problems.push(`${e.from}:${e.line}: imports ${e.to}, a layer above it: ${where(e.from)} is ${LAYERS[layerOf(e.from)]}, ${where(e.to)} ${LAYERS[layerOf(e.to)]}; a layer imports only downward (move what both need down)`);
+}
+for (const c of circles(graph.files, graph.edges)) {
+  const first = graph.edges.find((e) => e.from === c[0] && c.includes(e.to))!;
+  problems.push(`${first.from}:${first.line}: import circle: ${c.join(' <-> ')}; move what they share into a module of its own (types.ts, result.ts)`);
+}
+// Protocols, capture and analysis are libraries: no terminal UI (ink, react) in them; their
+// results are drawn by the command's render.ts.
+const UI = /^(ink|react)(\/|$)/;
+for (const e of graph.externals) {
+  if (layerOf(e.from) <= 1 && UI.test(e.to)) problems.push(`${e.from}:${e.line}: "${e.to}" is terminal UI; ${where(e.from)} is ${LAYERS[layerOf(e.from)]}: draw in the command's render.ts (src/<verb>/)`);
+}
+// Analyses are pure functions of tables: no files, sockets or processes (node:*), no protocol,
+// and of the capture only its types (the command's run.ts reads the capture and hands the data over).
+for (const e of graph.edges) {
+  if (!e.from.startsWith('src/analysis/')) continue;
+  if (e.to.startsWith('src/protocols/')) problems.push(`${e.from}:${e.line}: src/analysis may not import a protocol (${e.to}): analyses take samples, wherever they came from`);
+  if (e.to.startsWith('src/capture/') && !e.typeOnly) problems.push(`${e.from}:${e.line}: src/analysis may import only types from src/capture (${e.to}): reading files is the command's work (src/analyze/)`);
+}
+for (const e of graph.externals) {
+  if (e.from.startsWith('src/analysis/') && e.to.startsWith('node:')) problems.push(`${e.from}:${e.line}: src/analysis may not import "${e.to}": analyses are pure (no files, sockets or processes); the command's run.ts does the IO`);
+}
 // Commands register options and help; their work is loaded lazily, so that building the command
 // table (every command but help) loads no library. A command may statically import src/core,
 // src/render and the light modules below; everything those load statically must be as light:
