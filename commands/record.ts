@@ -8,7 +8,7 @@ import { parseTarget, type Target } from '../src/core/targets.js';
 import { parseTimeArg } from '../src/core/time.js';
 import { parseByteSize, parseDuration } from '../src/core/units.js';
 import type { FedDevice, FedInventory, RecordKind } from '../src/discovery/feed.js';
-import type { RecordOptions, SourceSpec } from '../src/record/options.js';
+import type { RecordOptions, SourceSpec } from '../src/record/types.js';
 
 /**
  * `iiot record <source...> -o FILE`. Options written after a source belong to that source;

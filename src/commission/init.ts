@@ -10,7 +10,7 @@ import { parseTarget, type Target } from '../core/targets.js';
 import { formatDuration } from '../core/units.js';
 import type { Inventory, InventoryDevice } from '../discovery/inventory.js';
 import { INVENTORY_SCHEMA } from '../discovery/schema-name.js';
-import type { SourceSpec } from '../record/options.js';
+import type { SourceSpec } from '../record/types.js';
 import { writeFileAtomic } from './write-file.js';
 import type { InitOptions } from './options.js';
 import { PLAN_FORMAT } from './plan-schema.js';

@@ -4,7 +4,7 @@ import { PASSWORD_ENV } from '../core/credentials.js';
 import type { IdentitySpec } from '../protocols/opcua/flags.js';
 import { describeError, isIiotError } from '../core/errors.js';
 import type { IO } from '../core/io.js';
-import type { SourceSpec } from '../record/options.js';
+import type { SourceSpec } from '../record/types.js';
 import type { SignalObservation, SignalSample } from './judge-signals.js';
 import type { Plan, PlanDevice, PlanSignal } from './plan-schema.js';
 

@@ -4,7 +4,7 @@
  */
 import type { InventoryDevice } from '../discovery/inventory.js';
 import type { IO } from '../core/io.js';
-import type { SourceSpec } from '../record/options.js';
+import type { SourceSpec } from '../record/types.js';
 import type { RunningPlant } from '../sim/plant.js';
 
 export interface InventoryRow {

@@ -15,7 +15,7 @@ import { ExitCode } from '../core/exit-codes.js';
 import { debug as ioDebug, emitJson, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
 import { renderTable } from '../render/table.js';
-import type { RecordOptions, SourceSpec } from './options.js';
+import type { RecordOptions, SourceSpec } from './types.js';
 import { RecordingSink } from './sink.js';
 import type { RecorderSource, SourceHooks } from '../protocols/source-base.js';
 import { RecordStats } from './stats.js';

@@ -1,5 +1,5 @@
 /**
- * `iiot record`'s options, parsed at the edge (commands/record.ts) into these types. Each source
+ * `iiot record`'s options, parsed at the edge (options.ts) into these types. Each source
  * carries its protocol's options; what only the running recorder can supply (the OPC UA PKI and
  * IO, the reconnect ceiling, the environment) is added by run.ts.
  */
