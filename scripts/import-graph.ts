@@ -1,7 +1,8 @@
 // The import graph of src/ and commands/: which module imports which (static and lazy), the
-// import circles (strongly connected components of more than one module), and the imports that
-// go up the layers of docs/architecture.md. `npm run -s graph` prints the counts; `--list` names
-// every circle and upward import. scripts/lint.ts uses the same analysis to keep both at zero.
+// packages each imports, the import circles (strongly connected components of more than one
+// module), and the imports that go up the layers of docs/architecture.md.
+// `npx tsx scripts/import-graph.ts` prints the counts; `--list` names every circle and upward
+// import. scripts/lint.ts uses the same analysis for the walls between the layers.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 

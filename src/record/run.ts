@@ -314,7 +314,7 @@ async function startLiveView(io: IO, stats: RecordStats, o: RecordOptions): Prom
   const rows = Math.max(3, (screen.rows ?? 24) - stats.sources.length - 8);
   const app = render(createElement(LiveView, { stats, file: o.output, durationMs: o.durationMs, count: o.count, rows }), {
     stdout: screen,
-    // CI=true would make ink draw nothing until exit (DEPENDENCY-NOTES); io.animate already said "draw"
+    // CI=true would make ink draw nothing until exit (it asks the is-in-ci package unless told); io.animate already said "draw"
     interactive: true,
     exitOnCtrlC: false,
     patchConsole: false,
