@@ -6,6 +6,7 @@
 import type { ModbusSourceOptions } from '../protocols/modbus/source.js';
 import type { MqttSourceOptions } from '../protocols/mqtt/source.js';
 import type { OpcUaSourceOptions } from '../protocols/opcua/source.js';
+import type { RecordStats } from './stats.js';
 
 export type SourceSpec =
   | { protocol: 'opcua'; options: Omit<OpcUaSourceOptions, 'pki' | 'sessionIO' | 'reconnectMaxMs'> }
@@ -33,4 +34,15 @@ export interface RecordOptions {
   notes?: string[] | undefined;
   /** likewise, as warnings (a partial inventory) */
   warnings?: string[] | undefined;
+}
+
+export type StopReason = 'duration' | 'count' | 'signal' | 'done' | 'error';
+
+export interface RecordResult {
+  files: readonly string[];
+  records: number;
+  stopped: StopReason;
+  durationMs: number;
+  stats: RecordStats;
+  sources: Array<{ id: string; protocol: string; endpoint: string; stats: Record<string, number> }>;
 }
