@@ -1,6 +1,6 @@
 // Builds what bin/iiot.js runs: one ESM entry (dist/cli.js) and lazily loaded chunks, so that
 // `iiot --help` parses only the command table. Heavy or path-sensitive packages stay external
-// (node-opcua's server reads its nodesets relative to its own files; see DEPENDENCY-NOTES).
+// (node-opcua's server reads its nodesets relative to its own files: bundled, it would not find them).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';

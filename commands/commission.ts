@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { PASSWORD_ENV } from '../src/core/opcua-flags.js';
+import { PASSWORD_ENV } from '../src/core/credentials.js';
 import type { InitFlags, RunFlags } from '../src/commission/options.js';
 
 function addConnect(cmd: Command): Command {

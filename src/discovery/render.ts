@@ -2,9 +2,9 @@
  * The inventory for people (a table, Sparkplug nodes and devices indented under their broker, then
  * what did not answer) and for spreadsheets (CSV, one row per device and per Sparkplug node).
  */
-import type { Styler } from '../core/color.js';
+import type { Styler } from '../render/color.js';
 import { formatDuration } from '../core/units.js';
-import { renderTable, type Column } from '../ui/table.js';
+import { renderTable, type Column } from '../render/table.js';
 import type { Inventory, InventoryDevice, NoAnswer } from './inventory.js';
 import { intToIpv4, ipv4ToInt } from './targets.js';
 

@@ -1,7 +1,8 @@
 /**
- * The one small interface every protocol folder implements (DESIGN.md: probe, source, sink,
- * latency probe, security audit). Workflows (src/discovery, src/record, src/replay, src/checks)
- * depend on these types only; adding a protocol is one new folder plus one line in index.ts.
+ * The one small interface every protocol folder implements (probe, source, sink, latency
+ * probe, security audit; docs/architecture.md). Workflows (src/discovery, src/record,
+ * src/replay, src/checks) depend on these types only; adding a protocol is one new folder plus one
+ * line in index.ts.
  */
 import type { CaptureHeader, CaptureRecord, EventKind, SampleValue, SourceInfo, TagInfo } from '../capture/types.js';
 

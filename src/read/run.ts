@@ -5,7 +5,7 @@
  * timer starts.
  */
 import type { IO } from '../core/io.js';
-import type { ReadOptions } from './options.js';
+import type { ReadOptions } from './types.js';
 
 export async function run(io: IO, options: ReadOptions): Promise<number> {
   switch (options.protocol) {

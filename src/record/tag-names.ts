@@ -22,7 +22,7 @@
 import type { TagInfo } from '../capture/types.js';
 import { usageError } from '../core/errors.js';
 import type { TagNameRequest } from '../protocols/source-base.js';
-import type { SourceSpec } from './options.js';
+import type { SourceSpec } from './types.js';
 
 export interface PreparedSource {
   id: string;

@@ -12,12 +12,13 @@ import { tagMatcher } from '../capture/tag-match.js';
 import type { CaptureRecord, TagInfo } from '../capture/types.js';
 import { usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { debug, emitJson, info, out, warn, type IO } from '../core/io.js';
+import { debug, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
 import type { ReplaySink } from '../protocols/types.js';
 import { realClock, type ReplayClock } from './clock.js';
-import { percentile, play, type PlayStats } from './engine.js';
+import { play, type PlayStats } from './engine.js';
 import type { ReplayOptions } from './options.js';
+import { printSummary } from './render.js';
 import { surveyCapture, type CaptureSurvey } from './survey.js';
 
 export interface ReplayDeps {
@@ -120,35 +121,9 @@ async function createSink(o: ReplayOptions, survey: CaptureSurvey, io: IO, say: 
 
 export async function runReplay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): Promise<number> {
   const r = await replay(io, o, deps);
-  const p50 = percentile(r.stats.lateness, 50);
-  const p99 = percentile(r.stats.lateness, 99);
-  if (io.json) {
-    emitJson(io, 'iiot.replay/1', {
-      files: o.files,
-      sink: o.sink.kind,
-      endpoint: r.endpoint,
-      tags: r.tags,
-      records: r.stats.records,
-      samples: r.stats.samples,
-      raw: r.stats.raw,
-      passes: r.stats.passes,
-      wallMs: Math.round(r.stats.wallMs),
-      speed: o.maxSpeed ? 'max' : o.speed,
-      stopped: r.stats.stopped,
-      ...(p50 !== undefined ? { timing: { groups: r.stats.lateness.length, p50Ms: round3(p50), p99Ms: round3(p99!), maxMs: round3(r.stats.lateness.reduce((m, x) => (x > m ? x : m), -Infinity)) } } : {}),
-    });
-  } else {
-    info(
-      io,
-      `replayed ${r.stats.records} records (${r.stats.samples} samples${r.stats.raw ? `, ${r.stats.raw} raw messages` : ''}) in ${formatDuration(r.stats.wallMs)}` +
-        `${r.stats.passes > 1 ? `, ${r.stats.passes} passes` : ''}${p50 !== undefined ? `; timing error p50 ${p50.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms` : ''}` +
-        `${r.stats.stopped === 'signal' ? ' (stopped by the user)' : ''}`,
-    );
-  }
+  printSummary(io, o, r);
   return ExitCode.Ok;
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function replay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): Promise<ReplayResult> {
   const files = await expandParts(o.files, o.allParts);

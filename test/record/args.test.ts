@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecordArguments, scopeArguments } from '../../commands/record.js';
-import { parseReplayFlags } from '../../commands/replay.js';
+import { parseRecordArguments } from '../../src/record/options.js';
+import { scopeArguments } from '../../src/record/scope.js';
+import { parseReplayFlags } from '../../src/replay/options.js';
 import { buildProgram } from '../../src/cli.js';
 import type { IiotError } from '../../src/core/errors.js';
 

@@ -10,7 +10,7 @@
  */
 import { writeFileSafely } from '../../core/output-file.js';
 import { RULES, SEVERITY_RANK } from './rules.js';
-import type { SecurityResult, SecurityTargetResult } from './run.js';
+import type { SecurityResult, SecurityTargetResult } from './result.js';
 
 export function xmlEscape(s: string): string {
   return (

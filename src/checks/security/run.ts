@@ -8,48 +8,15 @@ import { IiotError, describeError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { debug, emitJson, info, out, warn, type IO } from '../../core/io.js';
 import type { Target } from '../../core/targets.js';
-import { progressLine } from '../../ui/progress-line.js';
+import { progressLine } from '../../render/progress-line.js';
 import { makeContext, type CheckContext } from '../context.js';
 import type { SecurityOptions } from '../options.js';
 import { runPerHost } from '../politeness.js';
-import { hostKey, resolveTargets, type CheckTarget, type TargetOrigin } from '../targets.js';
-import { judgeModbus, judgeMqtt, judgeOpcUaEndpoints, judgeOpcUaSession, judgeSharedCertificates, leafFingerprint, type CheckFinding } from './judge.js';
+import { hostKey, resolveTargets, type CheckTarget } from '../targets.js';
+import { judgeModbus, judgeMqtt, judgeOpcUaEndpoints, judgeOpcUaSession, judgeSharedCertificates, leafFingerprint } from './judge.js';
 import { renderSecurityTable } from './render.js';
+import type { SecurityResult, SecurityTargetResult } from './result.js';
 import { RULES, SEVERITY_RANK, type Rule } from './rules.js';
-
-export type TargetStatus = 'assessed' | 'partial' | 'not-assessed';
-
-export interface SecurityTargetResult {
-  target: string;
-  protocol: Target['protocol'];
-  origin: TargetOrigin;
-  status: TargetStatus;
-  /** why not (fully) assessed */
-  reason?: string | undefined;
-  hint?: string | undefined;
-  findings: CheckFinding[];
-  /** rules this target was judged by (passing or not) */
-  rulesEvaluated: string[];
-  /** rules that apply to its protocol but were not run, and why */
-  rulesSkipped: Array<{ id: string; why: string }>;
-  /** what was learned besides findings (endpoint count, TLS version, identification...) */
-  facts: Record<string, unknown>;
-  durationMs: number;
-}
-
-export interface SecurityResult {
-  startedAt: string;
-  durationMs: number;
-  failOn: SecurityOptions['failOn'];
-  targets: SecurityTargetResult[];
-  /** inventory entries left out */
-  skipped: Array<{ url: string; line: number; reason: string }>;
-  /** requests sent (what --audit-log recorded) */
-  requests: number;
-  counts: Record<string, number>;
-  failed: boolean;
-  exitCode: ExitCode;
-}
 
 const CHECKABLE: ReadonlySet<Target['protocol']> = new Set(['opcua', 'mqtt', 'modbus']);
 

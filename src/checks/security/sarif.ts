@@ -19,7 +19,7 @@ import { parseTarget } from '../../core/targets.js';
 import { toolVersion } from '../../core/version.js';
 import type { Severity } from '../../protocols/types.js';
 import { RULES, type Rule } from './rules.js';
-import type { SecurityResult, SecurityTargetResult } from './run.js';
+import type { SecurityResult, SecurityTargetResult } from './result.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 

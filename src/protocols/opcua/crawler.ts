@@ -27,7 +27,7 @@ import { loadClient, type ClientModule } from './load.js';
 import { formatSegment } from './node-ref.js';
 import { DEFAULT_CAPS, readOperationLimits, type OperationLimits } from './operation-limits.js';
 
-import type { NodeClassName } from '../../core/opcua-flags.js';
+import type { NodeClassName } from './flags.js';
 
 export type { NodeClassName };
 

@@ -9,7 +9,7 @@ import { Box, Text, useApp, useInput, useStdin, useWindowSize } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BrowserSource, ChildRef, NodeAttributes, SearchHit, ValueReading } from '../../protocols/opcua/browser-source.js';
 import { matcherFor } from '../../protocols/opcua/browser-source.js';
-import { KEY_LINE } from '../../core/browser-keys.js';
+import { KEY_LINE } from './keys.js';
 import { isExistsError } from '../../core/output-file.js';
 import {
   collapse,

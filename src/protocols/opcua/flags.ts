@@ -1,12 +1,15 @@
 /**
- * The connection options every OPC UA command shares (browse, read, and later record and check):
- * registered once, parsed once at the edge into a typed object. No node-opcua here: commands import
- * this statically and `--help` must stay fast.
+ * The connection options every OPC UA command shares (browse, read, record): registered once,
+ * parsed once at the edge into a typed object, and the OPC UA vocabulary they are written in
+ * (security modes and policies, identities, node classes). No node-opcua here: commands import
+ * this statically (scripts/lint.ts lets them: it loads only src/core and commander) and building
+ * the command table must stay cheap.
  */
 import { Option, type Command } from 'commander';
-import { usageError } from './errors.js';
-import { parseTarget, type OpcUaTarget } from './targets.js';
-import { parseDuration } from './units.js';
+import { PASSWORD_ENV } from '../../core/credentials.js';
+import { usageError } from '../../core/errors.js';
+import { parseTarget, type OpcUaTarget } from '../../core/targets.js';
+import { parseDuration } from '../../core/units.js';
 
 export const SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
 export type SecurityModeName = (typeof SECURITY_MODES)[number];
@@ -14,9 +17,6 @@ export type SecurityModeName = (typeof SECURITY_MODES)[number];
 /** Policies by strength, weakest first (OPC UA 1.05 Part 7 security policy profiles). */
 export const SECURITY_POLICIES = ['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'] as const;
 export type SecurityPolicyName = (typeof SECURITY_POLICIES)[number];
-
-/** The environment variable a password is read from unless --password-env names another. */
-export const PASSWORD_ENV = 'IIOT_PASSWORD';
 
 /** Who the session logs on as. Passwords are never in argv: only where to find them. */
 export type IdentitySpec =

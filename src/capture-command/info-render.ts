@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/units.js';
-import type { Styler } from '../core/color.js';
-import { formatNumber, renderKeyValues, renderTable } from '../ui/table.js';
-import type { CaptureInfo, TagSummary } from './info.js';
+import type { Styler } from '../render/color.js';
+import { formatNumber, renderKeyValues, renderTable } from '../render/table.js';
+import type { CaptureInfo, TagSummary } from '../capture/info.js';
 
 /** `iiot capture info` for people: a key-value block, a table of tags, then gaps and issues. */
 

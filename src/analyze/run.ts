@@ -1,26 +1,23 @@
 /**
  * The work behind `iiot analyze degradation|energy` (commands/analyze.ts imports this lazily):
- * open the capture, stream it into the accumulators, run the pure analysis, render.
+ * open the capture, stream it into the accumulators of src/analysis/source.ts, run the pure
+ * analysis, and hand the result to render.ts.
  */
 
 import { readFile } from 'node:fs/promises';
-import type { DegradationCommandOptions, EnergyCommandOptions } from '../../commands/analyze.js';
 import { openCaptureSet } from '../capture/capture-set.js';
 import { timeMs } from '../capture/reader.js';
 import { IiotError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { writeFileSafely } from '../core/output-file.js';
-import { emitJson, info, out, warn, type IO } from '../core/io.js';
-import { toolVersion } from '../core/version.js';
-import { analyzeDegradation, analyzeIndicator, summariseAssets, type DegradationResult, type IndicatorInput } from './degradation.js';
-import { analyzeEnergy, type EnergyResult } from './energy.js';
-import { fuseHealthIndex } from './health-index.js';
-import { jsonTimes } from './json.js';
-import { degradationHtml, degradationMarkdown, degradationTerminal, type ReportContext } from './report/degradation.js';
-import { energyHtml, energyMarkdown, energyTerminal } from './report/energy.js';
-import { autoWindow } from './degradation.js';
-import { collectDegradation, collectEnergy, SelectionError, type CaptureLike } from './source.js';
-import { parseTariff } from './tariff.js';
+import { info, warn, type IO } from '../core/io.js';
+import { analyzeDegradation, analyzeIndicator, summariseAssets, type DegradationResult, type IndicatorInput } from '../analysis/degradation.js';
+import { analyzeEnergy, type EnergyResult } from '../analysis/energy.js';
+import { fuseHealthIndex } from '../analysis/health-index.js';
+import { autoWindow } from '../analysis/degradation.js';
+import { collectDegradation, collectEnergy, SelectionError, type CaptureLike } from '../analysis/source.js';
+import { parseTariff } from '../analysis/tariff.js';
+import type { DegradationCommandOptions, EnergyCommandOptions } from './options.js';
+import { printDegradation, printEnergy } from './render.js';
 
 function asUsage(err: unknown): never {
   if (err instanceof SelectionError) throw usageError(err.message, err.hint);
@@ -55,17 +52,6 @@ function progress(io: IO): ((n: number) => void) | undefined {
 
 function endProgress(io: IO): void {
   if (io.animate) io.stderr.write('\r\u001b[K');
-}
-
-function context(files: string[], tz: string): ReportContext {
-  return { file: files.join(', '), tz, generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), tool: `iiot ${toolVersion()}` };
-}
-
-async function writeReport(io: IO, path: string, force: boolean, md: () => string, html: () => string): Promise<void> {
-  const text = /\.html?$/i.test(path) ? html() : md();
-  // written aside and renamed into place: never half a report under its name (core/output-file.ts)
-  writeFileSafely(path, text, { force });
-  info(io, `report written to ${path}`);
 }
 
 /** Says which zone the days, hours and times are in when the user did not choose it. */
@@ -112,18 +98,7 @@ export async function runDegradation(io: IO, o: DegradationCommandOptions): Prom
   } catch (err) {
     asUsage(err);
   }
-  const ctx = context(o.files, o.tz);
-  if (io.json) {
-    emitJson(
-      io,
-      'iiot.analyze.degradation/1',
-      jsonTimes({ files: o.files, tz: o.tz, records: collected.stats.records, notes, ...(fusedWeights ? { fused: fusedWeights } : {}), ...result }) as object,
-    );
-  } else {
-    out(io, degradationTerminal(result, ctx, io.style));
-    for (const n of notes) out(io, io.style.dim(`note: ${n}`));
-  }
-  if (o.report) await writeReport(io, o.report, o.force, () => degradationMarkdown(result, ctx), () => degradationHtml(result, ctx));
+  await printDegradation(io, o, result, collected.stats.records, notes, fusedWeights);
   if (o.failOn) {
     const worst = Math.max(0, ...result.indicators.map((r) => RANK[r.status] ?? 0));
     if (worst >= RANK[o.failOn]!) return ExitCode.CheckFailed;
@@ -188,13 +163,6 @@ export async function runEnergy(io: IO, o: EnergyCommandOptions): Promise<number
   }
   result.notes.unshift(...data.plan.notes);
   if (data.stats.gaps.length) result.notes.push(`the recording marks ${data.stats.gaps.length} gap${data.stats.gaps.length > 1 ? 's' : ''} (gap events); readings on both sides were treated as above`);
-  const ctx = context(o.files, o.tz);
-  if (io.json) {
-    const { series: _series, ...demand } = result.demand;
-    emitJson(io, 'iiot.analyze.energy/1', jsonTimes({ files: o.files, records: data.stats.records, ...result, demand }) as object);
-  } else {
-    out(io, energyTerminal(result, ctx, io.style));
-  }
-  if (o.report) await writeReport(io, o.report, o.force, () => energyMarkdown(result, ctx), () => energyHtml(result, ctx));
+  await printEnergy(io, o, result, data.stats.records);
   return ExitCode.Ok;
 }

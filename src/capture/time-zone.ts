@@ -4,8 +4,7 @@
  * days, hours and times in it unless --tz says otherwise.
  */
 
-import { openCapture } from '../capture/reader.js';
-import { warn, type IO } from '../core/io.js';
+import { openCapture } from './reader.js';
 
 /** What the first file's header says: a valid zone, an invalid name, or nothing (also when the file cannot be read: the analysis reports that). */
 export async function readCaptureTimeZone(files: readonly string[]): Promise<{ tz?: string; invalid?: string }> {
@@ -26,11 +25,4 @@ export async function readCaptureTimeZone(files: readonly string[]): Promise<{ t
     return { invalid: tz };
   }
   return { tz };
-}
-
-/** For the command line: the zone, with a warning when the header names an unknown one. */
-export async function captureTimeZone(io: IO, files: readonly string[]): Promise<string | undefined> {
-  const r = await readCaptureTimeZone(files);
-  if (r.invalid !== undefined) warn(io, `${files[0]}: metadata.timezone "${r.invalid}" is not an IANA time zone; times are in UTC (give --tz)`);
-  return r.tz;
 }

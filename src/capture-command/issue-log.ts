@@ -1,5 +1,5 @@
 import { warn, type IO } from '../core/io.js';
-import type { CaptureIssue } from './types.js';
+import type { CaptureIssue } from '../capture/types.js';
 
 /**
  * Bad lines reported while a command reads a capture: the first few as warnings on stderr, then

@@ -1,6 +1,7 @@
-// The interactive OPC UA browser's keys (src/ui/opcua-browser), in one place: its bottom line shows
-// KEY_LINE and `iiot browse --help` lists BROWSER_KEYS. In core because the help is written when the
-// command is registered, and commands import only core statically (no ink or react on --help).
+// The interactive OPC UA browser's keys, in one place: its bottom line shows KEY_LINE and
+// `iiot browse --help` lists BROWSER_KEYS. A file of its own because the help is written when the
+// command is registered: commands/browse.ts imports it statically (scripts/lint.ts lists it as
+// light), which must not load ink or react.
 
 /** The keys, as the bottom line shows them. */
 export const KEY_LINE = '↑↓ move  → open  ← close  / search  n next  space mark  s save tags  c copy id  q quit  Ctrl-C exit';

@@ -1,8 +1,8 @@
 /** Rendering of an energy result: terminal summary, Markdown, HTML. Works on the result object only. */
 
 import { offsetMinutes } from '../../core/time.js';
-import type { EnergyResult } from '../energy.js';
-import { grouped, localTime, sig } from '../format.js';
+import type { EnergyResult } from '../../analysis/energy.js';
+import { grouped, localTime, sig } from '../../analysis/format.js';
 import type { ReportContext } from './degradation.js';
 import { htmlList, htmlPage, htmlTable } from './html.js';
 import { barChart, esc, heatMap, timeChart } from './svg.js';

@@ -8,8 +8,8 @@ import { out, type IO } from '../../core/io.js';
 import { IiotError } from '../../core/errors.js';
 import { resolveNode } from '../../protocols/opcua/browse-path.js';
 import { rootPath, sessionSource } from '../../protocols/opcua/browser-source.js';
-import type { BrowseCommandOptions } from '../../protocols/opcua/cli-browse.js';
-import { pkiFor, sessionIO } from '../../protocols/opcua/cli-io.js';
+import type { BrowseCommandOptions } from '../options.js';
+import { pkiFor, sessionIO } from '../../protocols/opcua/session-io.js';
 import { openSession } from '../../protocols/opcua/session.js';
 import { OpcUaBrowser } from './App.js';
 
@@ -42,7 +42,7 @@ export async function runInteractiveBrowser(io: IO, o: BrowseCommandOptions): Pr
         },
         writeTerminal: (text) => screen.write(text),
       }),
-      // CI=true would make ink non-interactive even in a terminal (DEPENDENCY-NOTES).
+      // CI=true would make ink non-interactive even in a terminal (ink asks the is-in-ci package unless told), so say it.
       { stdout: screen, interactive: Boolean(screen.isTTY), alternateScreen: true, exitOnCtrlC: false, patchConsole: false },
     );
     const lost = new Promise<string>((resolve) => s.onLost(resolve));

@@ -1,54 +1,28 @@
 /**
  * `iiot browse`: the endpoints of a server, a tree to a chosen depth, a full crawl exported as
  * JSON, CSV or a tag list, or the interactive browser; with --inventory, every OPC UA server of
- * an inventory in turn (runBrowseServers). Options arrive parsed (commands/browse.ts).
+ * an inventory in turn (runBrowseServers). Options arrive parsed (options.ts); what is printed
+ * is shaped in render.ts.
  */
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { IiotError } from '../../core/errors.js';
-import { ExitCode } from '../../core/exit-codes.js';
-import { emitJson, info, out, warn, type IO } from '../../core/io.js';
-import type { NodeClassName, OpcUaConnectOptions } from '../../core/opcua-flags.js';
-import { stageFile, writeFileSafely, type StagedFile } from '../../core/output-file.js';
-import { formatDuration } from '../../core/units.js';
-import { progressLine } from '../../ui/progress-line.js';
-import { renderTable } from '../../ui/table.js';
-import { readAttributes, type NodeAttributes } from './attributes.js';
-import { inspectCertificate, splitDerChain } from './certificates.js';
-import { pathOf, resolveNode } from './browse-path.js';
-import { interruptible, pkiFor, sessionIO } from './cli-io.js';
-import { crawl, type CrawlResult } from './crawler.js';
-import { getEndpoints, type EndpointInfo } from './endpoints.js';
-import { browsePaths, csvLines, makeMatcher, renderTree, toJsonTree, toTagList, type ExportFilter } from './export.js';
-import { parseNodeRef } from './node-ref.js';
-import { openSession } from './session.js';
-import { formatTagList } from './tag-list.js';
-
-export interface BrowseCommandOptions {
-  connect: OpcUaConnectOptions;
-  /** node id or browse path; default Objects (tree) or the Root (--all) */
-  node?: string | undefined;
-  /** levels below the node; Infinity with --all */
-  depth: number;
-  all: boolean;
-  classes?: Set<NodeClassName> | undefined;
-  name?: string | undefined;
-  attributes: boolean;
-  format: 'tree' | 'json' | 'csv';
-  /** write a tag list to this file */
-  tagsFile?: string | undefined;
-  /** write the export to this file instead of stdout */
-  output?: string | undefined;
-  /** replace an existing --output or --tags file */
-  force?: boolean | undefined;
-  /** list the server's endpoints (no session) */
-  endpoints: boolean;
-  interactive: boolean;
-  maxInFlight?: number | undefined;
-  maxReferencesPerNode?: number | undefined;
-  /** --nodeset2: the server's own address space as a NodeSet2 file (nodeset2/export-run.ts) */
-  nodeset2?: { values: boolean; force: boolean; copy: ReadonlySet<string> } | undefined;
-}
+import { IiotError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { emitJson, info, out, warn, type IO } from '../core/io.js';
+import { stageFile, writeFileSafely, type StagedFile } from '../core/output-file.js';
+import { formatDuration } from '../core/units.js';
+import { progressLine } from '../render/progress-line.js';
+import { readAttributes, type NodeAttributes } from '../protocols/opcua/attributes.js';
+import { pathOf, resolveNode } from '../protocols/opcua/browse-path.js';
+import { interruptible, pkiFor, sessionIO } from '../protocols/opcua/session-io.js';
+import { crawl, type CrawlResult } from '../protocols/opcua/crawler.js';
+import { getEndpoints } from '../protocols/opcua/endpoints.js';
+import { browsePaths, csvLines, makeMatcher, renderTree, toTagList, type ExportFilter } from '../protocols/opcua/export.js';
+import { parseNodeRef } from '../protocols/opcua/node-ref.js';
+import { openSession } from '../protocols/opcua/session.js';
+import { formatTagList } from '../protocols/opcua/tag-list.js';
+import type { BrowseCommandOptions, BrowseRequest, InventoryContext, InventoryServer } from './options.js';
+import { browseJson, endpointJson, noStyle, renderEndpoints, type ExportContext } from './render.js';
 
 /** One server of several (--inventory): its output goes under a heading, JSON to the caller. */
 interface OneOfMany {
@@ -62,6 +36,19 @@ interface OneOfMany {
   collect?: ((schema: string, body: Record<string, unknown>) => void) | undefined;
 }
 
+/** `iiot browse`, as options.ts parsed it: one server, or every OPC UA server of an inventory. */
+export async function run(io: IO, request: BrowseRequest): Promise<number> {
+  if (request.kind === 'inventory') return runBrowseServers(io, request.servers, request.inventory);
+  const from = request.inventory;
+  if (from) {
+    // one server and a format of one server (tag list, CSV, interactive): as if it were named
+    for (const n of from.context.notes) info(io, n);
+    if (from.context.incomplete) warn(io, `${from.context.file}: the inventory is partial (${from.context.incomplete.join('; ')}): servers may be missing from it`);
+    info(io, `${from.context.file}: browsing ${from.server.name} (${from.server.options.connect.target.url}, ${from.server.where})`);
+  }
+  return runBrowse(io, request.options);
+}
+
 export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMany): Promise<number> {
   const sio = sessionIO(io);
   const url = o.connect.target.url;
@@ -69,15 +56,15 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
   if (o.node !== undefined) parseNodeRef(o.node);
   if (o.endpoints) return showEndpoints(io, url, o.connect.timeoutMs, many);
   if (o.interactive) {
-    const { runInteractiveBrowser } = await import('../../ui/opcua-browser/run.js');
+    const { runInteractiveBrowser } = await import('./interactive/run.js');
     return runInteractiveBrowser(io, o);
   }
 
-  if (o.nodeset2 && o.output !== undefined) (await import('./nodeset2/output-file.js')).refuseExisting(o.output, o.nodeset2.force);
+  if (o.nodeset2 && o.output !== undefined) (await import('../protocols/opcua/nodeset2/output-file.js')).refuseExisting(o.output, o.nodeset2.force);
   const s = await openSession({ connect: o.connect, pki: pkiFor(io), io: sio });
   try {
     if (o.nodeset2) {
-      const { exportNodeSet2 } = await import('./nodeset2/export-run.js');
+      const { exportNodeSet2 } = await import('../protocols/opcua/nodeset2/export-run.js');
       return await exportNodeSet2(io, s, { ...o.nodeset2, output: o.output, maxInFlight: o.maxInFlight, maxReferencesPerNode: o.maxReferencesPerNode }, progressLine(io)).catch((err: unknown) => {
         throw err instanceof IiotError ? err : s.explain(err, 'browse');
       });
@@ -155,13 +142,6 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
   }
 }
 
-interface ExportContext {
-  url: string;
-  root: string;
-  rootPath: string | undefined;
-  security: string;
-}
-
 async function writeExport(
   io: IO,
   o: BrowseCommandOptions,
@@ -181,20 +161,7 @@ async function writeExport(
   const write = (text: string) => (target ? target.write(text) : io.stdout.write(text));
   try {
     if (json) {
-      const body = {
-        endpoint: ctx.url,
-        security: ctx.security,
-        root: { nodeId: ctx.root, path: ctx.rootPath ?? null },
-        complete: result.complete,
-        ...(result.complete ? {} : { partialReason: result.partialReason ?? 'stopped early' }),
-        depth: Number.isFinite(o.depth) ? o.depth : null,
-        nodeCount: result.nodes.length,
-        stats: roundStats(result.stats),
-        limits: result.limits,
-        namespaces: result.namespaces,
-        problems: result.problems,
-        nodes: toJsonTree(result, filter, attributes),
-      };
+      const body = browseJson(o, result, filter, attributes, ctx);
       if (many?.collect) many.collect('iiot.browse/1', body);
       else if (target) write(`${JSON.stringify({ schema: 'iiot.browse/1', ...body }, null, 2)}\n`);
       else emitJson(io, 'iiot.browse/1', body);
@@ -222,13 +189,6 @@ async function writeExport(
   }
 }
 
-const id = (s: string) => s;
-const noStyle = { enabled: false, bold: id, dim: id, red: id, green: id, yellow: id, blue: id, cyan: id, magenta: id };
-
-function roundStats(stats: CrawlResult['stats']): CrawlResult['stats'] {
-  return { ...stats, durationMs: Math.round(stats.durationMs) };
-}
-
 async function showEndpoints(io: IO, url: string, timeoutMs: number, many?: OneOfMany): Promise<number> {
   sessionIO(io);
   const endpoints = await getEndpoints(url, { timeoutMs });
@@ -239,73 +199,8 @@ async function showEndpoints(io: IO, url: string, timeoutMs: number, many?: OneO
     return ExitCode.Ok;
   }
   if (many) out(io, `${many.append ? '\n' : ''}${io.style.bold(many.heading)}`);
-  const server = endpoints[0]?.server;
-  if (server) out(io, `${server.applicationName}  ${io.style.dim(server.applicationUri)}${server.productUri ? `  product ${server.productUri}` : ''}`);
-  out(
-    io,
-    renderTable(endpoints, [
-      { header: 'mode', value: (e) => e.securityMode },
-      { header: 'policy', value: (e) => e.securityPolicy },
-      { header: 'level', value: (e) => String(e.securityLevel), align: 'right' },
-      { header: 'identities', value: (e) => e.userTokens.map((t) => t.type + (t.type === 'UserName' && t.securityPolicy && t.securityPolicy !== 'None' ? ` (${t.securityPolicy})` : '')).join(', ') },
-      { header: 'endpoint URL', value: (e) => e.endpointUrl },
-    ]),
-  );
-  const der = endpoints.find((e) => e.serverCertificate)?.serverCertificate;
-  if (der) {
-    const c = inspectCertificate(splitDerChain(der)[0]!);
-    out(io, `\nserver certificate: "${c.commonName}"${c.applicationUri ? ` ${c.applicationUri}` : ''}, ${c.keyType}, ${c.signatureAlgorithm}, valid ${c.notBefore.toISOString().slice(0, 10)} to ${c.notAfter.toISOString().slice(0, 10)}`);
-    out(io, `  SHA-1   ${c.sha1}\n  SHA-256 ${c.sha256}`);
-  }
+  for (const block of renderEndpoints(endpoints, io.style)) out(io, block);
   return ExitCode.Ok;
-}
-
-export function endpointJson(e: EndpointInfo): Record<string, unknown> {
-  let certificate: Record<string, unknown> | null = null;
-  if (e.serverCertificate) {
-    try {
-      const c = inspectCertificate(splitDerChain(e.serverCertificate)[0]!);
-      certificate = {
-        subject: c.subject,
-        applicationUri: c.applicationUri ?? null,
-        sha1: c.sha1,
-        sha256: c.sha256,
-        notBefore: c.notBefore.toISOString(),
-        notAfter: c.notAfter.toISOString(),
-        keyType: c.keyType,
-        signatureAlgorithm: c.signatureAlgorithm,
-        selfSigned: c.selfSigned,
-      };
-    } catch {
-      certificate = { unreadable: true };
-    }
-  }
-  return {
-    endpointUrl: e.endpointUrl,
-    securityMode: e.securityMode,
-    securityPolicy: e.securityPolicy,
-    securityLevel: e.securityLevel,
-    userTokens: e.userTokens,
-    server: e.server,
-    certificate,
-  };
-}
-
-/** One OPC UA server of an inventory, with where the inventory lists it. */
-export interface InventoryServer {
-  options: BrowseCommandOptions;
-  /** the inventory's one line for people ("iiot simulated plant (127.0.0.2)") */
-  name: string;
-  /** "site.json:12" */
-  where: string;
-}
-
-export interface InventoryContext {
-  file: string;
-  /** said on stderr first (servers left out and why) */
-  notes: string[];
-  /** the discovery did not finish, with why */
-  incomplete?: string[] | undefined;
 }
 
 /**

@@ -2,8 +2,8 @@
 
 import { offsetMinutes } from '../../core/time.js';
 import { convert, lookupUnit } from '../../core/units.js';
-import type { DegradationResult, IndicatorResult } from '../degradation.js';
-import { intervalHours, localTime, sig, spanHours } from '../format.js';
+import type { DegradationResult, IndicatorResult } from '../../analysis/degradation.js';
+import { intervalHours, localTime, sig, spanHours } from '../../analysis/format.js';
 import { htmlList, htmlPage, htmlTable } from './html.js';
 import { esc, timeChart } from './svg.js';
 import { mdTable, sparkline } from './text.js';

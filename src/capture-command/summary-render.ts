@@ -1,10 +1,10 @@
-import type { Styler } from '../core/color.js';
+import type { Styler } from '../render/color.js';
 import { formatDuration } from '../core/units.js';
-import { formatNumber } from '../ui/table.js';
-import type { ConvertResult } from './convert.js';
-import type { CsvImportResult } from './csv-import.js';
-import type { SliceResult } from './slice.js';
-import type { ValidationResult } from './validate.js';
+import { formatNumber } from '../render/table.js';
+import type { ConvertResult } from '../capture/convert.js';
+import type { CsvImportResult } from '../capture/csv-import.js';
+import type { SliceResult } from '../capture/slice.js';
+import type { ValidationResult } from '../capture/validate.js';
 
 /** Short human summaries of validate, convert, slice and import. */
 

@@ -1,7 +1,7 @@
-import type { Styler } from '../core/color.js';
+import type { Styler } from '../render/color.js';
 import { formatDuration } from '../core/units.js';
-import { formatNumber, renderTable } from '../ui/table.js';
-import type { DiffResult, Difference } from './diff.js';
+import { formatNumber, renderTable } from '../render/table.js';
+import type { DiffResult, Difference } from '../capture/diff.js';
 
 /** `iiot capture diff` for people: one verdict line, a table of tags, the first differences. */
 
