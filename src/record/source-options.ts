@@ -72,7 +72,7 @@ function flagsOf(c: SourceContext) {
 
 export function opcuaSource(c: SourceContext<OpcUaTarget>): SourceSpec {
   const { target, own, global, origin } = c;
-  const { v, id, timeoutText } = flagsOf(c);
+  const { v, id, timeoutText, from: whence } = flagsOf(c);
   const connect = parseOpcUaConnectOptions(target.url, {
     ...opt('securityMode', v('securityMode')),
     ...opt('securityPolicy', v('securityPolicy')),
@@ -99,7 +99,7 @@ export function opcuaSource(c: SourceContext<OpcUaTarget>): SourceSpec {
   const tagLists = effective('tags', own, global) ?? [];
   if (nodes.length + subtrees.length + tagLists.length === 0) {
     throw usageError(
-      `${target.url}${from}: what should be recorded?`,
+      `${target.url}${whence}: what should be recorded?`,
       origin
         ? 'name variables with --node ID|PATH, --subtree NODE or --tags FILE before the first source (they go to every OPC UA server of the inventory), or leave OPC UA out with --protocols modbus,mqtt'
         : 'name variables with --node ID|PATH, --subtree NODE or --tags FILE (a tag list from `iiot browse --tags`)',
