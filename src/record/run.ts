@@ -17,6 +17,7 @@ import { formatDuration } from '../core/units.js';
 import { renderTable } from '../ui/table.js';
 import type { RecordOptions, SourceSpec } from './options.js';
 import { RecordingSink } from './sink.js';
+import { recordFactory } from '../protocols/registry.js';
 import type { RecorderSource, SourceHooks } from '../protocols/source-base.js';
 import { RecordStats } from './stats.js';
 import { planPreparedNames, prefixSeveralMqtt, TagNameRegistry } from './tag-names.js';
@@ -42,38 +43,7 @@ export interface RecordDeps {
 }
 
 export async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, hooks: SourceHooks): Promise<RecorderSource> {
-  switch (spec.protocol) {
-    case 'opcua': {
-      const { createOpcUaSource } = await import('../protocols/opcua/source.js');
-      const { pkiFor } = await import('../protocols/opcua/cli-io.js');
-      const { setOpcUaLogSink } = await import('../protocols/opcua/load.js');
-      setOpcUaLogSink(io.debug ? (t) => hooks.debug(t) : undefined);
-      return createOpcUaSource(
-        {
-          ...spec.options,
-          reconnectMaxMs: o.reconnectMaxMs,
-          pki: pkiFor(io),
-          sessionIO: {
-            env: io.env,
-            stdin: io.stdin as never,
-            stderr: io.stderr,
-            info: (t) => hooks.info(t),
-            warn: (t) => hooks.warn(t),
-            debug: io.debug ? (t) => hooks.debug(t) : undefined,
-          },
-        },
-        hooks,
-      );
-    }
-    case 'modbus': {
-      const { createModbusSource } = await import('../protocols/modbus/source.js');
-      return createModbusSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs }, hooks);
-    }
-    case 'mqtt': {
-      const { createMqttSource } = await import('../protocols/mqtt/source.js');
-      return createMqttSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs, env: io.env }, hooks);
-    }
-  }
+  return recordFactory(spec).create(spec.options, { io, reconnectMaxMs: o.reconnectMaxMs, hooks });
 }
 
 function sourceId(spec: SourceSpec): string {
@@ -153,7 +123,8 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     const plan = planPreparedNames(
       sources.map((s, i) => {
         const spec = specs[i]!;
-        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !(spec.protocol === 'opcua' && spec.options.tagPrefix) };
+        // a source whose tags carry a prefix already (several servers of an inventory) keeps it
+        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !spec.options.tagPrefix };
       }),
     );
     for (const s of sources) {
@@ -292,14 +263,7 @@ function stopMessage(reason: StopReason | undefined): string {
 }
 
 function endpointOf(spec: SourceSpec): string {
-  switch (spec.protocol) {
-    case 'opcua':
-      return spec.options.connect.target.url;
-    case 'modbus':
-      return spec.options.target.url;
-    case 'mqtt':
-      return spec.options.connect.target.url;
-  }
+  return recordFactory(spec).endpoint(spec.options);
 }
 
 function withBound<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
