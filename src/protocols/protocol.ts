@@ -10,6 +10,7 @@ import type { SampleValue } from '../capture/types.js';
 import type { IO } from '../core/io.js';
 import type { IdentitySpec, SecurityModeName, SecurityPolicyName } from '../core/opcua-flags.js';
 import type { Target } from '../core/targets.js';
+import type { DiscoveryFactory } from './discovery.js';
 import type { CheckFinding } from './security-judge.js';
 import type { RuleProtocol } from './security-rules.js';
 import type { RecorderSource, SourceHooks } from './source-base.js';
@@ -164,6 +165,7 @@ export interface ProtocolEntry {
   readonly replay?: ReplayFactory<never>;
   readonly latency?: LatencyFactory<never>;
   readonly security?: SecurityFactory<never>;
+  readonly discovery?: DiscoveryFactory<never>;
   /** why `iiot check security` does not audit a kind of target of this protocol */
   readonly notAudited?: Partial<Record<TargetKind, string>>;
 }

@@ -9,6 +9,7 @@ import type { Target } from '../core/targets.js';
 import { modbus } from './modbus/index.js';
 import { mqtt } from './mqtt/index.js';
 import { opcua } from './opcua/index.js';
+import type { DeviceBase, DiscoveryFactory } from './discovery.js';
 import type { LatencyFactory, ProtocolEntry, RecordFactory, ReplayFactory, SecurityFactory, TargetKind } from './protocol.js';
 import { tcp } from './tcp/index.js';
 
@@ -72,4 +73,21 @@ export function securityFactory(target: Target | TargetKind): SecurityFactory<Ta
   const kind = typeof target === 'string' ? target : target.protocol;
   const f = protocolFor(kind).security as SecurityFactory<Target> | undefined;
   return f?.kinds.includes(kind) ? f : undefined;
+}
+
+// --- discovery -----------------------------------------------------------------------------------
+
+/** The protocols `iiot discover` finds, in the registry's order, with their discovery part. */
+export const DISCOVERABLE: ReadonlyArray<{ name: string; discovery: DiscoveryFactory<DeviceBase> }> = PROTOCOLS.flatMap((p) => (p.discovery ? [{ name: p.name, discovery: p.discovery as DiscoveryFactory<DeviceBase> }] : []));
+
+/** The discovery part of the protocol an inventory device (or a target kind) belongs to. */
+export function discoveryFor(kind: string): DiscoveryFactory<DeviceBase> {
+  const p = byKind.get(kind as TargetKind);
+  if (!p?.discovery) throw new Error(`no protocol discovers ${kind} devices (src/protocols/registry.ts)`);
+  return p.discovery as DiscoveryFactory<DeviceBase>;
+}
+
+/** The protocol a --ports mark ("mqtts") belongs to. */
+export function markOwner(mark: string): { name: string; discovery: DiscoveryFactory<DeviceBase> } | undefined {
+  return DISCOVERABLE.find((p) => Object.hasOwn(p.discovery.marks, mark));
 }

@@ -4,7 +4,11 @@
  * the `await import` inside a factory.
  */
 import type { ModbusRtuTarget, ModbusTcpTarget } from '../../core/targets.js';
+import type { DiscoveryFactory } from '../discovery.js';
 import type { LatencyFactory, ProtocolEntry, RecordFactory, ReplayFactory, SecurityFactory } from '../protocol.js';
+import { modbusCsv, modbusDetails } from './describe.js';
+import type { ModbusDevice, ModbusRtuDevice } from './inventory.js';
+import { suggestBuiltinMap } from './map-suggest.js';
 import type { ModbusSourceOptions } from './source.js';
 
 /** A source as `iiot record` parses it; the recorder adds the reconnect ceiling. */
@@ -61,6 +65,29 @@ const security: SecurityFactory<ModbusTcpTarget> = {
   },
 };
 
+const discovery: DiscoveryFactory<ModbusDevice | ModbusRtuDevice> = {
+  selectors: ['modbus'],
+  aliases: ['modbus-tcp', 'modbus-rtu'],
+  marks: { modbus: 'Modbus' },
+  defaultPorts: [{ port: 502, protocol: 'modbus' }],
+  rank: 0,
+  looksLike: /502/,
+  kinds: {
+    modbus: { one: 'Modbus TCP device', many: 'Modbus TCP devices', summary: 'Modbus TCP' },
+    'modbus-rtu': { one: 'Modbus RTU device', many: 'Modbus RTU devices', summary: 'Modbus RTU' },
+  },
+  details: modbusDetails,
+  csv: modbusCsv,
+  suggestMap(d) {
+    const m = suggestBuiltinMap(d.identity);
+    return m ? { name: m.map, meter: m.meter } : undefined;
+  },
+  async scan(context) {
+    const { createModbusScan } = await import('./discover.js');
+    return createModbusScan(context);
+  },
+};
+
 export const modbus = {
   name: 'modbus',
   title: 'Modbus',
@@ -73,5 +100,6 @@ export const modbus = {
   replay,
   latency,
   security,
+  discovery,
   notAudited: { 'modbus-rtu': 'Modbus RTU is a serial line: nothing to audit over the network' },
 } as const satisfies ProtocolEntry;

@@ -3,7 +3,10 @@
  * aedes and protobufjs are reached only through the `await import` inside a factory.
  */
 import type { MqttTarget } from '../../core/targets.js';
+import type { DiscoveryFactory } from '../discovery.js';
 import type { LatencyFactory, ProtocolEntry, RecordFactory, ReplayFactory, SecurityFactory } from '../protocol.js';
+import { mqttCsv, mqttDetails, mqttRows } from './describe.js';
+import type { MqttDevice } from './inventory.js';
 import type { MqttConnectOptions } from './connect.js';
 import type { MqttSourceOptions } from './source.js';
 
@@ -82,6 +85,26 @@ const security: SecurityFactory<MqttTarget> = {
   },
 };
 
+const discovery: DiscoveryFactory<MqttDevice> = {
+  selectors: ['mqtt', 'sparkplug'],
+  aliases: ['mqtts'],
+  marks: { mqtt: 'MQTT', mqtts: 'MQTT over TLS' },
+  defaultPorts: [
+    { port: 1883, protocol: 'mqtt' },
+    { port: 8883, protocol: 'mqtts' },
+  ],
+  rank: 2,
+  looksLike: /883$/,
+  kinds: { mqtt: { one: 'MQTT broker', many: 'MQTT brokers', summary: 'MQTT' } },
+  details: mqttDetails,
+  csv: mqttCsv,
+  rows: mqttRows,
+  async scan(context) {
+    const { createMqttScan } = await import('./discover.js');
+    return createMqttScan(context);
+  },
+};
+
 export const mqtt = {
   name: 'mqtt',
   title: 'MQTT',
@@ -93,4 +116,5 @@ export const mqtt = {
   replay,
   latency,
   security,
+  discovery,
 } as const satisfies ProtocolEntry;

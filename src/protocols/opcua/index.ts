@@ -3,7 +3,10 @@
  * that loads it are reached only through the `await import` inside a factory.
  */
 import type { OpcUaTarget } from '../../core/targets.js';
+import type { DiscoveryFactory } from '../discovery.js';
 import type { LatencyFactory, ProtocolEntry, RecordFactory, ReplayFactory, SecurityFactory } from '../protocol.js';
+import { opcuaCsv, opcuaDetails } from './describe.js';
+import type { OpcUaDevice } from './inventory.js';
 import type { OpcUaReplaySpec } from './replay.js';
 import type { OpcUaSourceOptions } from './source.js';
 
@@ -77,6 +80,28 @@ const security: SecurityFactory<OpcUaTarget> = {
   },
 };
 
+const discovery: DiscoveryFactory<OpcUaDevice> = {
+  selectors: ['opcua'],
+  aliases: ['opc-ua', 'opc.tcp'],
+  marks: { opcua: 'OPC UA' },
+  markAliases: { 'opc.tcp': 'opcua' },
+  defaultPorts: [
+    { port: 4840, protocol: 'opcua' },
+    { port: 4843, protocol: 'opcua' },
+  ],
+  rank: 1,
+  looksLike: /484\d/,
+  kinds: { opcua: { one: 'OPC UA server', many: 'OPC UA servers', summary: 'OPC UA' } },
+  details: opcuaDetails,
+  csv: opcuaCsv,
+  // A discovery server (LDS) has no plant data: the servers registered with it are listed on their own.
+  isDirectory: (d) => d.identity.applicationType === 'DiscoveryServer',
+  async scan(context) {
+    const { createOpcUaScan } = await import('./discover.js');
+    return createOpcUaScan(context);
+  },
+};
+
 export const opcua = {
   name: 'opcua',
   title: 'OPC UA',
@@ -85,4 +110,5 @@ export const opcua = {
   replay,
   latency,
   security,
+  discovery,
 } as const satisfies ProtocolEntry;
