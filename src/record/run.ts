@@ -17,6 +17,7 @@ import { formatDuration } from '../core/units.js';
 import type { RecordOptions, RecordResult, SourceSpec, StopReason } from './types.js';
 import { report, stopMessage } from './render.js';
 import { RecordingSink } from './sink.js';
+import { recordFactory } from '../protocols/registry.js';
 import type { RecorderSource, SourceHooks } from '../protocols/source-base.js';
 import { RecordStats } from './stats.js';
 import { planPreparedNames, prefixSeveralMqtt, TagNameRegistry } from './tag-names.js';
@@ -31,39 +32,7 @@ export interface RecordDeps {
 }
 
 export async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, hooks: SourceHooks): Promise<RecorderSource> {
-  switch (spec.protocol) {
-    case 'opcua': {
-      const { createOpcUaSource } = await import('../protocols/opcua/source.js');
-      const { pkiFor } = await import('../protocols/opcua/session-io.js');
-      const { preloadOpcUa, setOpcUaLogSink } = await import('../protocols/opcua/load.js');
-      setOpcUaLogSink(io.debug ? (t) => hooks.debug(t) : undefined);
-      await preloadOpcUa();
-      return createOpcUaSource(
-        {
-          ...spec.options,
-          reconnectMaxMs: o.reconnectMaxMs,
-          pki: pkiFor(io),
-          sessionIO: {
-            env: io.env,
-            stdin: io.stdin as never,
-            stderr: io.stderr,
-            info: (t) => hooks.info(t),
-            warn: (t) => hooks.warn(t),
-            debug: io.debug ? (t) => hooks.debug(t) : undefined,
-          },
-        },
-        hooks,
-      );
-    }
-    case 'modbus': {
-      const { createModbusSource } = await import('../protocols/modbus/source.js');
-      return createModbusSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs }, hooks);
-    }
-    case 'mqtt': {
-      const { createMqttSource } = await import('../protocols/mqtt/source.js');
-      return createMqttSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs, env: io.env }, hooks);
-    }
-  }
+  return recordFactory(spec).create(spec.options, { io, reconnectMaxMs: o.reconnectMaxMs, hooks });
 }
 
 function sourceId(spec: SourceSpec): string {
@@ -146,7 +115,8 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     const plan = planPreparedNames(
       sources.map((s, i) => {
         const spec = specs[i]!;
-        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !(spec.protocol === 'opcua' && spec.options.tagPrefix) };
+        // a source whose tags carry a prefix already (several servers of an inventory) keeps it
+        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !spec.options.tagPrefix };
       }),
     );
     for (const s of sources) {
@@ -270,14 +240,7 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
 }
 
 function endpointOf(spec: SourceSpec): string {
-  switch (spec.protocol) {
-    case 'opcua':
-      return spec.options.connect.target.url;
-    case 'modbus':
-      return spec.options.target.url;
-    case 'mqtt':
-      return spec.options.connect.target.url;
-  }
+  return recordFactory(spec).endpoint(spec.options);
 }
 
 function withBound<T>(p: Promise<T>, ms: number): Promise<T | undefined> {

@@ -1,17 +1,13 @@
 /**
  * `iiot record`'s options, parsed at the edge (options.ts) into these types. Each source
  * carries its protocol's options; what only the running recorder can supply (the OPC UA PKI and
- * IO, the reconnect ceiling, the environment) is added by run.ts.
+ * IO, the reconnect ceiling, the environment) is added by the protocol's record factory.
  */
-import type { ModbusSourceOptions } from '../protocols/modbus/source.js';
-import type { MqttSourceOptions } from '../protocols/mqtt/source.js';
-import type { OpcUaSourceOptions } from '../protocols/opcua/source.js';
+import type { RecordSpec } from '../protocols/registry.js';
 import type { RecordStats } from './stats.js';
 
-export type SourceSpec =
-  | { protocol: 'opcua'; options: Omit<OpcUaSourceOptions, 'pki' | 'sessionIO' | 'reconnectMaxMs'> }
-  | { protocol: 'modbus'; options: Omit<ModbusSourceOptions, 'reconnectMaxMs'> }
-  | { protocol: 'mqtt'; options: Omit<MqttSourceOptions, 'reconnectMaxMs' | 'env'> };
+/** One source: its protocol's name and options (each protocol's index.ts says what they are). */
+export type SourceSpec = RecordSpec;
 
 export interface RecordOptions {
   /** capture file (.jsonl or .jsonl.gz) */

@@ -7,37 +7,10 @@ import { usageError } from '../core/errors.js';
 import { parseTarget } from '../core/targets.js';
 import { parseTimeArg } from '../core/time.js';
 import { parseDuration } from '../core/units.js';
-import type { MqttConnectOptions } from '../protocols/mqtt/connect.js';
-import type { SecurityProfileName } from '../protocols/opcua/server-security.js';
+import type { ReplaySpec } from '../protocols/registry.js';
 
-export type SinkSpec =
-  | {
-      kind: 'opcua';
-      host: string;
-      port: number;
-      pkiDir?: string | undefined;
-      acceptAnyClientCert: boolean;
-      /** serve this NodeSet2 file's address space (a twin), the recorded values driving its variables */
-      nodeset?: string | undefined;
-      /** security profile as `iiot sim` (default "default") */
-      profile?: SecurityProfileName | undefined;
-      /** a username identity the server accepts: the password comes from passwordEnv or passwordFile */
-      user?: { name: string; passwordEnv: string; passwordFile?: string | undefined } | undefined;
-      /** trust this machine's iiot client certificate (as `iiot sim` does; the command's default) */
-      trustLocalClient?: boolean | undefined;
-    }
-  | { kind: 'modbus'; host: string; port: number; map?: string | undefined; unit: number }
-  | {
-      kind: 'mqtt';
-      /** an external broker; absent: an embedded one on host:port */
-      broker?: MqttConnectOptions | undefined;
-      host: string;
-      port: number;
-      qos: 0 | 1 | 2;
-      retain: boolean;
-      topicPrefix: string;
-      payload: 'json' | 'value';
-    };
+/** Where to play: a protocol's name (`kind`) and its options (each protocol's index.ts says what they are). */
+export type SinkSpec = ReplaySpec;
 
 export interface ReplayOptions {
   files: string[];

@@ -9,7 +9,9 @@ import { IiotError, describeError, usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { debug, emitJson, info, out, warn, type IO } from '../../core/io.js';
 import type { Target } from '../../core/targets.js';
+import type { LatencyPlan } from '../../protocols/protocol.js';
 import type { LatencyProbe } from '../../protocols/types.js';
+import { latencyFactory } from '../../protocols/registry.js';
 import { progressLine } from '../../render/progress-line.js';
 import { makeContext, type CheckContext } from '../context.js';
 import type { LatencyOptions, Threshold } from '../options.js';
@@ -18,12 +20,7 @@ import { computeStats, detectDelayedAckMode, histogram, quantile } from '../stat
 import { hostKey, resolveTargets, type CheckTarget } from '../targets.js';
 import type { LatencyResult, LatencyTargetResult, SeriesKind, SeriesResult } from './result.js';
 
-interface ProbeSpec {
-  name: string;
-  label: string;
-  ackLabel?: string | undefined;
-  make: () => Promise<LatencyProbe>;
-}
+type ProbeSpec = LatencyPlan;
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
@@ -54,58 +51,9 @@ function noteOnce(s: SeriesResult, text: string): void {
 }
 
 async function probesFor(ctx: CheckContext, t: Target, o: LatencyOptions): Promise<ProbeSpec[]> {
-  const audit = ctx.auditFor(t);
-  switch (t.protocol) {
-    case 'opcua': {
-      const { opcuaLatencyProbe } = await import('../../protocols/opcua/latency.js');
-      const { pkiFor, sessionIO } = await import('../../protocols/opcua/session-io.js');
-      return [
-        {
-          name: 'read-current-time',
-          label: 'Read CurrentTime',
-          make: async () =>
-            opcuaLatencyProbe({
-              connect: { target: t, securityMode: o.securityMode, securityPolicy: o.securityPolicy, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: Math.max(o.timeoutMs, 100) },
-              pki: pkiFor(ctx.io),
-              io: sessionIO(ctx.io),
-              onRequest: (name) => audit(name),
-            }),
-        },
-      ];
-    }
-    case 'modbus':
-    case 'modbus-rtu': {
-      const m = await import('../../protocols/modbus/latency.js');
-      const fc = o.modbus.table === 'holding' ? 3 : 4;
-      const spec = { unit: o.modbus.unit, table: o.modbus.table, address: o.modbus.address, timeoutMs: o.timeoutMs, onRequest: (r: { name: string; detail: Record<string, unknown> }) => audit(r.name, r.detail) };
-      return [
-        {
-          name: 'read',
-          label: `read FC${fc} @${o.modbus.address}`,
-          make: async () => (t.protocol === 'modbus' ? m.modbusTcpLatencyProbe(t, spec) : m.modbusRtuLatencyProbe(t, spec)),
-        },
-      ];
-    }
-    case 'mqtt': {
-      const { mqttLatencyProbe } = await import('../../protocols/mqtt/latency.js');
-      return o.qos.map((qos) => ({
-        name: `qos${qos}`,
-        label: `publish→receive QoS ${qos}`,
-        ackLabel: qos === 1 ? 'PUBACK (QoS 1)' : qos === 2 ? 'PUBCOMP (QoS 2)' : undefined,
-        make: async () =>
-          mqttLatencyProbe(t, {
-            qos,
-            timeoutMs: o.timeoutMs,
-            ca: ctx.ca,
-            username: ctx.credentials?.username,
-            password: ctx.credentials?.password,
-            onPacket: (name, detail) => audit(name, detail),
-          }),
-      }));
-    }
-    case 'tcp':
-      return [];
-  }
+  const factory = latencyFactory(t);
+  if (!factory) return [];
+  return factory.plans(t, o, { io: ctx.io, audit: ctx.auditFor(t), pace: ctx.pace, credentials: ctx.credentials, ca: ctx.ca });
 }
 
 async function measureConnects(ctx: CheckContext, t: Target & { host: string; port: number }, count: number, o: LatencyOptions, series: SeriesResult): Promise<void> {
@@ -236,8 +184,9 @@ async function measureTarget(ctx: CheckContext, t: CheckTarget, o: LatencyOption
   const started = performance.now();
   const r: LatencyTargetResult = { target: target.url, protocol: target.protocol, origin: t.origin, status: 'measured', setup: [], details: {}, series: [], thresholds: [], durationMs: 0 };
   try {
-    if (target.protocol !== 'modbus-rtu') {
-      const isTcp = target.protocol === 'tcp';
+    // a serial line has no TCP connection to time
+    if ('host' in target) {
+      const isTcp = latencyFactory(target)?.connectIsRoundTrip === true;
       const n = isTcp ? o.count : o.connectCount;
       if (n > 0) {
         const s = emptySeries('tcp-connect', 'TCP connect', isTcp ? 'round-trip' : 'connect');
