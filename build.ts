@@ -1,7 +1,8 @@
 // Builds what bin/iiot.js runs: one ESM entry (dist/cli.js) and lazily loaded chunks, so that
 // `iiot --help` parses only the command table. Heavy or path-sensitive packages stay external
-// (node-opcua's server reads its nodesets relative to its own files; see DEPENDENCY-NOTES).
+// (node-opcua's server reads its nodesets relative to its own files: bundled, it would not find them).
 import { build, type Plugin } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -31,8 +32,12 @@ const lazyChildProcess: Plugin = {
 };
 
 // Modules of the main build that the fast path's bundles (below) import when they need them, by
-// output name: they import packages, which a fast bundle may not (zod words a bad capture header).
-const FAST_PATH_IMPORTS: Record<string, string> = { 'capture-header-schema': 'src/capture/header-schema.ts' };
+// output name: they import packages, which a fast bundle may not (zod words a bad capture header,
+// hyparquet-writer writes Parquet).
+const FAST_PATH_IMPORTS: Record<string, string> = {
+  'capture-header-schema': 'src/capture/header-schema.ts',
+  'capture-parquet': 'src/capture/parquet.ts', // hyparquet-writer, for `capture convert --to parquet`
+};
 
 // Some bundled CommonJS code calls require(); give it one.
 const BANNER = "import { createRequire as __iiotCreateRequire } from 'node:module'; const require = __iiotCreateRequire(import.meta.url);";
@@ -42,7 +47,9 @@ const BANNER = "import { createRequire as __iiotCreateRequire } from 'node:modul
 const out = `dist.tmp-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/entry.ts', ...FAST_PATH_IMPORTS },
+  // cli: what bin/iiot.js runs; lib/index: the library API (package.json "exports", docs/scripting.md);
+  // FAST_PATH_IMPORTS: modules the fast path's bundles import by name
+  entryPoints: { cli: 'src/entry.ts', 'lib/index': 'src/lib/index.ts', ...FAST_PATH_IMPORTS },
   outdir: out,
   bundle: true,
   splitting: true,
@@ -128,6 +135,9 @@ for (const name of FAST_COMMANDS) {
     );
   }
 }
+
+// Type declarations of the library API (dist/types/src/lib/index.d.ts), for scripts in TypeScript.
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json', '--outDir', `${out}/types`], { stdio: 'inherit' });
 
 // Help text for every command, rendered now so that help requests need not load the command table.
 const { buildProgram } = await import('./src/cli.js');

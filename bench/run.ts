@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { ROOT } from './lib.js';
 
-const ALL = ['startup', 'capture', 'sim', 'opcua-crawl', 'record', 'replay', 'latency', 'discover', 'analysis', 'sparkplug'];
+const ALL = ['startup', 'capture', 'sim', 'opcua-crawl', 'nodeset2', 'record', 'replay', 'read', 'latency', 'discover', 'analysis', 'sparkplug', 'arquero', 'parquet'];
 const only = process.argv.slice(2);
 const names = (only.length ? only : ALL).filter((n) => existsSync(`${ROOT}/bench/${n}.ts`));
 

@@ -1,104 +1,14 @@
 import type { Command } from 'commander';
+import type { ConvertFlags, DiffFlags, ImportFlags, InfoFlags, SliceFlags, ValidateFlags } from '../src/capture-command/options.js';
 import { action, examples } from '../src/core/command.js';
-import { usageError } from '../src/core/errors.js';
-import { ExitCode } from '../src/core/exit-codes.js';
-import { emitJson, out, type IO } from '../src/core/io.js';
-import { checkTimeZone, parseTimeArg } from '../src/core/time.js';
-import { parseByteSize, parseDuration } from '../src/core/units.js';
 
 /**
  * `iiot capture info|validate|convert|slice|diff|import`: the capture file on its own, offline.
- * Flags become typed options here; the work is imported lazily from src/capture/.
+ * Options and help; the flags become typed options in src/capture-command/options.ts and the
+ * work is src/capture-command/run.ts, both imported when a subcommand runs.
  */
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/** Repeated options and comma-separated lists, as one list of patterns. */
-const patterns = (values: string[] | undefined): string[] =>
-  (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-
-interface ReadFlags {
-  strict?: boolean;
-  allParts?: boolean;
-}
-
-interface WriteFlags {
-  rotateSize?: string;
-  rotateEvery?: string;
-}
-
-interface CsvFlags {
-  layout?: string;
-  timeColumn?: string;
-  tagColumn?: string;
-  valueColumn?: string;
-  qualityColumn?: string;
-  timeFormat?: string;
-  tz?: string;
-  delimiter?: string;
-  decimalComma?: boolean;
-  unit?: string[];
-  columns?: string[];
-  exclude?: string[];
-  midnightEndsDay?: boolean;
-  allowBackwards?: boolean;
-  timeOffset?: string;
-  skipBadRows?: boolean;
-}
-
-function writerOptions(f: WriteFlags): { rotateBytes?: number; rotateMs?: number } {
-  return {
-    ...(f.rotateSize ? { rotateBytes: parseByteSize(f.rotateSize, '--rotate-size') } : {}),
-    ...(f.rotateEvery ? { rotateMs: parseDuration(f.rotateEvery, '--rotate-every') } : {}),
-  };
-}
-
-function delimiterOf(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const d = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' }[text.toLowerCase()] ?? text;
-  if (d.length !== 1) throw usageError(`--delimiter: "${text}" is not one character`, 'write , ; tab or |');
-  return d;
-}
-
-function signedDuration(text: string, what: string): number {
-  const s = text.trim();
-  const sign = s.startsWith('-') ? -1 : 1;
-  return sign * parseDuration(s.replace(/^[-+]/, ''), what);
-}
-
-function unitsOf(list: string[] | undefined): Record<string, string> {
-  const units: Record<string, string> = {};
-  for (const item of list ?? []) {
-    const eq = item.lastIndexOf('=');
-    if (eq <= 0 || eq === item.length - 1) throw usageError(`--unit: cannot read "${item}"`, 'write TAG=UNIT, for example --unit Usage_kWh=kWh');
-    units[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return units;
-}
-
-function csvImportOptions(f: CsvFlags) {
-  const layout = f.layout ?? 'auto';
-  if (!['auto', 'long', 'wide'].includes(layout)) throw usageError(`--layout: "${layout}" is not long, wide or auto`);
-  const delimiter = delimiterOf(f.delimiter);
-  return {
-    layout: layout as 'auto' | 'long' | 'wide',
-    tz: checkTimeZone(f.tz ?? 'UTC'),
-    units: unitsOf(f.unit),
-    ...(f.timeColumn !== undefined ? { timeColumn: f.timeColumn } : {}),
-    ...(f.tagColumn !== undefined ? { tagColumn: f.tagColumn } : {}),
-    ...(f.valueColumn !== undefined ? { valueColumn: f.valueColumn } : {}),
-    ...(f.qualityColumn !== undefined ? { qualityColumn: f.qualityColumn } : {}),
-    ...(f.timeFormat !== undefined ? { timeFormat: f.timeFormat } : {}),
-    ...(delimiter !== undefined ? { delimiter } : {}),
-    ...(f.decimalComma !== undefined ? { decimalComma: f.decimalComma } : {}),
-    ...(f.columns?.length ? { include: patterns(f.columns) } : {}),
-    ...(f.exclude?.length ? { exclude: patterns(f.exclude) } : {}),
-    ...(f.midnightEndsDay ? { midnightEndsDay: true } : {}),
-    ...(f.allowBackwards ? { allowBackwards: true } : {}),
-    ...(f.timeOffset !== undefined ? { timeOffsetMs: signedDuration(f.timeOffset, '--time-offset') } : {}),
-    ...(f.skipBadRows ? { skipBadRows: true } : {}),
-  };
-}
 
 function addCsvImportOptions(cmd: Command): Command {
   return cmd
@@ -118,41 +28,17 @@ function addCsvImportOptions(cmd: Command): Command {
     .option('--midnight-ends-day', 'read 00:00 as 24:00 of the date written (exports that label intervals by their end write midnight with the date of the day that ends)')
     .option('--allow-backwards', 'import even when times go back at midnight (see --midnight-ends-day)')
     .option('--time-offset <duration>', 'add this to every time, e.g. -15m to move interval-end labels to the interval start')
+    .option('--interval-end', 'the times mark the END of each interval (interval energy as utilities export it); written into the header for analyze energy (default with --midnight-ends-day)')
+    .option('--no-interval-end', 'the times mark the start of each interval, even with --midnight-ends-day')
+    .option('--interval <duration>', 'the interval length written with --interval-end (default: the spacing of the times)')
     .option('--skip-bad-rows', 'leave out rows whose time cannot be read or that have too many fields, with a warning, instead of failing');
 }
 
 function addWriteOptions(cmd: Command): Command {
   return cmd
     .option('--rotate-size <size>', 'start a new part when the output reaches this size (100MB)')
-    .option('--rotate-every <duration>', 'start a new part every DURATION of record time (1d)');
-}
-
-function timeRange(f: { from?: string; to?: string; tz?: string }): { from?: number; to?: number } {
-  const tz = checkTimeZone(f.tz ?? 'UTC');
-  const r: { from?: number; to?: number } = {};
-  if (f.from !== undefined) r.from = parseTimeArg(f.from, '--from', tz);
-  if (f.to !== undefined) r.to = parseTimeArg(f.to, '--to', tz);
-  if (r.from !== undefined && r.to !== undefined && r.to <= r.from) throw usageError('--to must be later than --from');
-  return r;
-}
-
-async function inputsOf(files: string[], f: ReadFlags): Promise<string[]> {
-  const { expandParts } = await import('../src/capture/capture-set.js');
-  return expandParts(files, f.allParts === true);
-}
-
-async function issueLog(io: IO) {
-  const { issueLogger } = await import('../src/capture/issue-log.js');
-  return issueLogger(io);
-}
-
-/**
- * A subcommand's result on stdout: with --json the document `schema`, else the text `render`
- * makes. `render` imports its renderer, so --json never loads one.
- */
-async function report(io: IO, schema: string, result: object, render: () => Promise<string>): Promise<void> {
-  if (io.json) emitJson(io, schema, result);
-  else out(io, await render());
+    .option('--rotate-every <duration>', 'start a new part every DURATION of record time (1d)')
+    .option('--force', 'replace the output file if it exists (it is written aside and renamed into place)');
 }
 
 function registerInfo(capture: Command): void {
@@ -160,32 +46,29 @@ function registerInfo(capture: Command): void {
     .command('info')
     .summary('what a capture holds: time span, sources, and per tag count, min/max/mean, interval and gaps')
     .description(
-      'Reads a capture once, in constant memory, and summarises it: the header (format version, tool, sources, metadata), the time span, and for every tag its unit, sample count, minimum, maximum and mean of numeric values, the median sampling interval, the gaps (intervals longer than --gap-factor times the median, or than --gap), samples with a quality that is not good, and samples out of time order. Bad lines are counted and listed (file:line); a torn last line from a crash is reported, not fatal. Several files, or --all-parts for a rotated recording, are summarised as one capture.',
+      'Reads a capture once, in constant memory, and summarises it: the header (format version, tool, sources, metadata), the time span, and for every tag its unit, sample count, minimum, maximum and mean of numeric values, the median sampling interval, the gaps (intervals longer than --gap-factor times the median, or than --gap), samples with a quality that is not good, and samples out of time order. The span of the data (the times of the samples, source timestamps when the protocol gives them) and the span of the recording itself (from the created time in the header to the stop event, by the clock of the recorder) are shown apart. A damaged capture (bad lines, a torn last line, a cut .gz) is said first, on stderr, and makes it exit 2; --lenient accepts the damage knowingly (exit 0). Several files, or --all-parts for a rotated recording, are summarised as one capture.',
     )
     .argument('<file...>', 'capture file(s): .jsonl or .jsonl.gz')
     .option('--all-parts', 'include the other parts of a rotated capture (x.0002.jsonl.gz, ...)')
     .option('--gap-factor <n>', 'an interval longer than N x the median interval is a gap', '3')
     .option('--gap <duration>', 'an interval longer than this is a gap (instead of --gap-factor)')
     .option('--strict', 'fail (exit 2) on the first bad or torn line instead of skipping it')
+    .option('--lenient', 'accept a damaged capture (a bad or torn line, a cut .gz): summarise what is readable and exit 0')
     .addHelpText(
       'after',
       examples(
         'iiot capture info plant.jsonl.gz',
+        'iiot capture info crashed.jsonl.gz --lenient      # damaged: said first, exit 0 anyway',
         'iiot capture info sat.jsonl.gz --all-parts --gap 5s',
         'iiot capture info plant.jsonl.gz --json | jq ".tags[] | {name, count, medianIntervalMs}"',
       ),
     )
     .action(
-      action<ReadFlags & { gapFactor: string; gap?: string }>(async (io, f, files) => {
-        const gapFactor = Number(f.gapFactor);
-        if (!(gapFactor > 1)) throw usageError(`--gap-factor: "${f.gapFactor}" must be a number above 1`);
-        const { captureInfo } = await import('../src/capture/info.js');
-        const info = await captureInfo(await inputsOf(files, f), {
-          gapFactor,
-          ...(f.gap !== undefined ? { gapMs: parseDuration(f.gap, '--gap') } : {}),
-          ...(f.strict ? { strict: true } : {}),
-        });
-        await report(io, 'iiot.capture.info/1', info, async () => (await import('../src/capture/info-render.js')).renderInfo(info, io.style));
+      action<InfoFlags>(async (io, f, files) => {
+        const { infoOptions } = await import('../src/capture-command/options.js');
+        const options = await infoOptions(files, f);
+        const { runInfo } = await import('../src/capture-command/run.js');
+        return runInfo(io, options);
       }),
     );
 }
@@ -195,21 +78,20 @@ function registerValidate(capture: Command): void {
     .command('validate')
     .summary('check a capture line by line: exit 0 when valid, 2 with file:line errors')
     .description(
-      'Checks every line of a capture against the format (docs/capture-format.md): the header (format, version, fields), then each line is a sample, an event or a raw message with a valid time. Errors (bad JSON, missing fields, bad times, damaged gzip data) make it exit 2; warnings (a torn last line from a crash, samples of tags no header or config event declares) do not, unless --strict. Lists the first --max-issues problems with file and line.',
+      'Checks every line of a capture against the format (docs/capture-format.md): the header (format, version, fields), then each line is a sample, an event or a raw message with a valid time. Errors (bad JSON, missing fields, bad times, a torn last line or a cut .gz from a crash) make it exit 2, unless --lenient accepts the damage knowingly; warnings (samples of tags no header or config event declares) do not, unless --strict. Lists the first --max-issues problems with file and line.',
     )
     .argument('<file...>', 'capture file(s)')
     .option('--all-parts', 'include the other parts of a rotated capture')
     .option('--strict', 'warnings count as errors')
+    .option('--lenient', 'accept damage (a bad or torn line, a cut .gz) knowingly: listed as warnings, exit 0')
     .option('--max-issues <n>', 'list at most N problems (all are counted)', '100')
     .addHelpText('after', examples('iiot capture validate plant.jsonl.gz', 'iiot capture validate out.jsonl --strict --json'))
     .action(
-      action<ReadFlags & { maxIssues: string }>(async (io, f, files) => {
-        const maxIssues = Number(f.maxIssues);
-        if (!Number.isInteger(maxIssues) || maxIssues < 0) throw usageError(`--max-issues: "${f.maxIssues}" is not a whole number`);
-        const { validateCapture } = await import('../src/capture/validate.js');
-        const result = await validateCapture(await inputsOf(files, f), { ...(f.strict ? { strict: true } : {}), maxIssues });
-        await report(io, 'iiot.capture.validate/1', result, async () => (await import('../src/capture/summary-render.js')).renderValidation(result, io.style));
-        return result.valid ? ExitCode.Ok : ExitCode.Usage;
+      action<ValidateFlags>(async (io, f, files) => {
+        const { validateOptions } = await import('../src/capture-command/options.js');
+        const options = await validateOptions(files, f);
+        const { runValidate } = await import('../src/capture-command/run.js');
+        return runValidate(io, options);
       }),
     );
 }
@@ -217,12 +99,13 @@ function registerValidate(capture: Command): void {
 function registerConvert(capture: Command): void {
   const cmd = capture
     .command('convert')
-    .summary('convert between capture (JSONL, gzip) and CSV long or wide, by file name')
+    .summary('convert between capture (JSONL, gzip), CSV long or wide, and Parquet, by file name')
     .description(
-      'Converts by the names of the files: a capture (.jsonl, .jsonl.gz) to CSV (.csv, .csv.gz, .tsv) in the long layout (time, tag, value, and quality, source_time, server_time and extra when samples have them, so nothing is lost) or the wide layout (time and one column per tag, one row per timestamp); CSV to a capture (the same options as `iiot capture import`); or a capture to a capture (plain to gzip and back, rotation). Events and raw messages have no place in CSV and are counted. For Parquet, use DuckDB on the capture (docs/capture-format.md).',
+      'Converts by the names of the files (or --to): a capture (.jsonl, .jsonl.gz) to CSV (.csv, .csv.gz, .tsv) in the long layout (time, tag, value, and quality, source_time, server_time and extra when samples have them, so nothing is lost) or the wide layout (time and one column per tag, one row per timestamp); a capture to Parquet (.parquet: typed columns time (timestamp, UTC), tag, value (double), value_text, quality, source, source_time, server_time, extra, the header in the file metadata; for DuckDB, Spark and Trino); CSV to a capture (the same options as `iiot capture import`); or a capture to a capture (plain to gzip and back, rotation). Events and raw messages have no place in CSV or Parquet and are counted.',
     )
     .argument('<input...>', 'capture file(s), or one CSV file')
-    .requiredOption('-o, --output <file>', 'output: .csv, .csv.gz, .tsv, .jsonl or .jsonl.gz')
+    .requiredOption('-o, --output <file>', 'output: .csv, .csv.gz, .tsv, .jsonl, .jsonl.gz or .parquet')
+    .option('--to <format>', 'the output format when the file name does not say: jsonl, csv or parquet')
     .option('--tags <patterns>', 'only these tags (comma-separated, * wildcards)', collect)
     .option('--time-format-out <format>', 'CSV output times: iso (default), epoch-ms or epoch-s')
     .option('--tz-out <zone>', 'CSV output times as local ISO 8601 with offset in this zone (default: UTC as in the capture)')
@@ -238,33 +121,15 @@ function registerConvert(capture: Command): void {
         'iiot capture convert plant.jsonl.gz -o plant-wide.csv --layout wide --tz-out Europe/Madrid',
         'iiot capture convert historian.csv -o historian.jsonl.gz --time-format "DD/MM/YYYY HH:mm" --tz Europe/Madrid',
         'iiot capture convert plant.jsonl -o plant.jsonl.gz',
+        'iiot capture convert plant.jsonl.gz --to parquet -o site-7/plant.parquet',
       ),
     )
     .action(
-      action<ReadFlags & WriteFlags & CsvFlags & { output: string; tags?: string[]; timeFormatOut?: string; tzOut?: string }>(async (io, f, files) => {
-        const timeFormat = f.timeFormatOut ?? 'iso';
-        if (!['iso', 'epoch-ms', 'epoch-s'].includes(timeFormat)) throw usageError(`--time-format-out: "${timeFormat}" is not iso, epoch-ms or epoch-s`);
-        const { convertCapture, kindOf } = await import('../src/capture/convert.js');
-        const inputs = await inputsOf(files, f);
-        const csvInput = inputs.length === 1 && kindOf(inputs[0]!) === 'csv';
-        const layout = f.layout;
-        if (!csvInput && layout !== undefined && layout !== 'long' && layout !== 'wide') throw usageError(`--layout: "${layout}" is not long or wide`);
-        const log = await issueLog(io);
-        const result = await convertCapture(inputs, {
-          output: f.output,
-          ...(!csvInput && (layout === 'long' || layout === 'wide') ? { layout } : {}),
-          timeFormat: timeFormat as 'iso' | 'epoch-ms' | 'epoch-s',
-          ...(f.tzOut !== undefined ? { tz: checkTimeZone(f.tzOut, '--tz-out') } : {}),
-          ...(!csvInput && f.delimiter !== undefined ? { delimiter: delimiterOf(f.delimiter)! } : {}),
-          tags: patterns(f.tags),
-          ...(f.strict ? { strict: true } : {}),
-          onIssue: log.onIssue,
-          writer: writerOptions(f),
-          ...(csvInput ? { csv: csvImportOptions(f) } : {}),
-        });
-        log.finish();
-        for (const w of result.import?.warnings ?? []) io.stderr.write(`${io.errStyle.yellow('warning:')} ${w}\n`);
-        await report(io, 'iiot.capture.convert/1', result, async () => (await import('../src/capture/summary-render.js')).renderConvert(result));
+      action<ConvertFlags>(async (io, f, files) => {
+        const { convertOptions } = await import('../src/capture-command/options.js');
+        const options = await convertOptions(files, f);
+        const { runConvert } = await import('../src/capture-command/run.js');
+        return runConvert(io, options);
       }),
     );
 }
@@ -278,6 +143,7 @@ function registerSlice(capture: Command): void {
     )
     .argument('<file...>', 'capture file(s)')
     .requiredOption('-o, --output <file>', 'the new capture (.jsonl or .jsonl.gz)')
+    .option('--force', 'replace the output file if it exists (it is written aside and renamed into place)')
     .option('--from <time>', 'start, inclusive: 2026-11-25T10:00:00Z, "2026-11-25 10:00" (in --tz) or now-2h')
     .option('--to <time>', 'end, exclusive')
     .option('--tz <zone>', 'time zone of --from/--to written without a zone', 'UTC')
@@ -294,25 +160,11 @@ function registerSlice(capture: Command): void {
       ),
     )
     .action(
-      action<ReadFlags & WriteFlags & { output: string; from?: string; to?: string; tz?: string; tags?: string[]; excludeTags?: string[]; keepRaw?: boolean }>(async (io, f, files) => {
-        const range = timeRange(f);
-        const { sliceCapture } = await import('../src/capture/slice.js');
-        const { assertNotAnInput } = await import('../src/capture/path-guard.js');
-        const inputs = await inputsOf(files, f);
-        assertNotAnInput(f.output, inputs);
-        const log = await issueLog(io);
-        const result = await sliceCapture(inputs, {
-          output: f.output,
-          ...range,
-          tags: patterns(f.tags),
-          excludeTags: patterns(f.excludeTags),
-          ...(f.keepRaw ? { keepRaw: true } : {}),
-          ...(f.strict ? { strict: true } : {}),
-          onIssue: log.onIssue,
-          writer: writerOptions(f),
-        });
-        log.finish();
-        await report(io, 'iiot.capture.slice/1', result, async () => (await import('../src/capture/summary-render.js')).renderSlice(result));
+      action<SliceFlags>(async (io, f, files) => {
+        const { sliceOptions } = await import('../src/capture-command/options.js');
+        const options = await sliceOptions(files, f);
+        const { runSlice } = await import('../src/capture-command/run.js');
+        return runSlice(io, options);
       }),
     );
 }
@@ -322,7 +174,7 @@ function registerDiff(capture: Command): void {
     .command('diff')
     .summary('compare two captures tag by tag, with value and time tolerances (exit 1 when they differ)')
     .description(
-      'Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance, and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate.',
+      'Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance (--align pairs, one to one), and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate. Polled sources (Modbus, polled OPC UA reads) are stamped when they were read, at their own rate: --align nearest compares each sample of A with the nearest sample of B, --align hold each sample of B with the last sample of A at or before it (what a poller of a replay reads); --time-shift auto first moves B so that its first sample meets A\'s (a capture recorded from a replay runs at the time of the replay).',
     )
     .argument('<a>', 'the reference capture')
     .argument('<b>', 'the capture to check')
@@ -334,6 +186,8 @@ function registerDiff(capture: Command): void {
     .option('--to <time>', 'compare only up to this time (exclusive)')
     .option('--tz <zone>', 'time zone of --from/--to written without a zone', 'UTC')
     .option('--ignore-quality', 'do not count different qualities as a difference')
+    .option('--align <how>', 'match samples: pairs (one to one, in time order), nearest (each of A with the nearest of B) or hold (each of B with the last of A at or before it)', 'pairs')
+    .option('--time-shift <duration|auto>', 'take this off every time of B before matching (-90s, 1h); auto: B\'s first sample minus A\'s')
     .option('--all', 'list every tag, not only those that differ')
     .option('--max-differences <n>', 'differences listed per tag', '5')
     .option('--strict', 'fail on the first bad or torn line instead of skipping it')
@@ -342,32 +196,17 @@ function registerDiff(capture: Command): void {
       examples(
         'iiot capture diff expected.jsonl out.jsonl --tolerance 0.1% --time-tolerance 50ms',
         'iiot capture diff expected.jsonl out.jsonl --tag-tolerance line3.temp=0.5 --json',
+        '# a Modbus replay recorded by a poller every 200ms: each read against the value it should hold',
+        'iiot capture diff meter.jsonl from-replay.jsonl --align hold --time-shift auto --time-tolerance 1.5s --tolerance 0.01%',
       ),
     )
     .action(
-      action<{ tolerance: string; timeTolerance: string; tagTolerance?: string[]; tags?: string[]; from?: string; to?: string; tz?: string; ignoreQuality?: boolean; all?: boolean; maxDifferences: string; strict?: boolean }>(
-        async (io, f, args) => {
-          const [a, b] = args as [string, string];
-          const { diffCaptures, parseTolerance, parseTagTolerance } = await import('../src/capture/diff.js');
-            const maxExamples = Number(f.maxDifferences);
-          if (!Number.isInteger(maxExamples) || maxExamples < 0) throw usageError(`--max-differences: "${f.maxDifferences}" is not a whole number`);
-          const log = await issueLog(io);
-          const result = await diffCaptures([a], [b], {
-            tolerance: parseTolerance(f.tolerance),
-            timeToleranceMs: parseDuration(f.timeTolerance, '--time-tolerance', 'ms'),
-            tagTolerances: (f.tagTolerance ?? []).map(parseTagTolerance),
-            tags: patterns(f.tags),
-            ...timeRange(f),
-            ...(f.ignoreQuality ? { ignoreQuality: true } : {}),
-            maxExamples,
-            ...(f.strict ? { strict: true } : {}),
-            onIssue: (_side, i) => log.onIssue(i),
-          });
-          log.finish();
-          await report(io, 'iiot.capture.diff/1', result, async () => (await import('../src/capture/diff-render.js')).renderDiff(result, io.style, f.all === true));
-          return result.equal ? ExitCode.Ok : ExitCode.CheckFailed;
-        },
-      ),
+      action<DiffFlags>(async (io, f, args) => {
+        const { diffOptions } = await import('../src/capture-command/options.js');
+        const options = await diffOptions(args, f);
+        const { runDiff } = await import('../src/capture-command/run.js');
+        return runDiff(io, options);
+      }),
     );
 }
 
@@ -386,18 +225,17 @@ function registerImport(capture: Command): void {
     .addHelpText(
       'after',
       examples(
-        'iiot capture import ../shared/datasets/steel/Steel_industry_data.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
+        'iiot capture import fixtures/csv/steel-2018-01-01-to-03.csv -o steel.jsonl.gz --midnight-ends-day --unit Usage_kWh=kWh --tz Asia/Seoul',
         'iiot capture import historian.csv -o line3.jsonl --layout long --time-format "MM/DD/YYYY hh:mm:ss A" --tz America/Chicago',
         'iiot capture import export.csv -o export.jsonl --delimiter ";" --decimal-comma --columns "Temp*,Druck*"',
       ),
     )
     .action(
-      action<WriteFlags & CsvFlags & { output: string }>(async (io, f, args) => {
-        const { importCsv } = await import('../src/capture/csv-import.js');
-        const opts = csvImportOptions(f);
-        const result = await importCsv(args[0]!, { ...opts, output: f.output, writer: writerOptions(f) });
-        for (const w of result.warnings) io.stderr.write(`${io.errStyle.yellow('warning:')} ${w}\n`);
-        await report(io, 'iiot.capture.import/1', result, async () => (await import('../src/capture/summary-render.js')).renderImport(result));
+      action<ImportFlags>(async (io, f, args) => {
+        const { importOptions } = await import('../src/capture-command/options.js');
+        const options = importOptions(args, f);
+        const { runImport } = await import('../src/capture-command/run.js');
+        return runImport(io, options);
       }),
     );
 }

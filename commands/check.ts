@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { PASSWORD_ENV } from '../src/core/opcua-flags.js';
+import { PASSWORD_ENV } from '../src/core/credentials.js';
 import type { LatencyFlags, SecurityFlags } from '../src/checks/options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -32,6 +32,15 @@ export function register(program: Command): void {
         'Modbus/TCP devices (security), passively unless told otherwise. Only the targets named are contacted, ' +
         'one connection at a time per host, under a rate cap. Exit codes: 0 passed, 1 a threshold or --fail-on ' +
         'was hit, 2 bad input, 3 a target could not be measured or assessed.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        '# the plant from `iiot sim` (OPC UA 4840, Modbus 5020, MQTT 1883)',
+        'iiot check latency opc.tcp://127.0.0.1:4840 "modbus://127.0.0.1:5020?unit=1" mqtt://127.0.0.1:1883 --max-p99 20ms',
+        'iiot check security opc.tcp://127.0.0.1:4840 mqtt://127.0.0.1:1883 --fail-on high',
+        'iiot check security --inventory inventory.json --sarif plant.sarif --junit plant.xml   # every device iiot discover found',
+      ),
     );
 
   const latency = check
@@ -92,6 +101,7 @@ export function register(program: Command): void {
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, or none (default high)')
     .option('--sarif <file>', 'write SARIF 2.1.0 (GitHub code scanning)')
     .option('--junit <file>', 'write JUnit XML: one test case per target and rule')
+    .option('--force', 'replace the --sarif and --junit files if they exist')
     .option('--session', 'OPC UA: try an anonymous session and read what it may write or call (read-only)')
     .option('--max-nodes <n>', 'with --session: examine at most this many nodes (default 20000)')
     .option('--mqtt-sys', 'MQTT: subscribe to $SYS/# for --listen, counting topics')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { PASSWORD_ENV } from '../src/core/opcua-flags.js';
+import { PASSWORD_ENV } from '../src/core/credentials.js';
 import type { InitFlags, RunFlags } from '../src/commission/options.js';
 
 function addConnect(cmd: Command): Command {
@@ -23,6 +23,15 @@ export function register(program: Command): void {
         'the plant against it and writes the handover (report.html, report.json, junit.xml, security.sarif, ' +
         'evidence/, a signed manifest.json), `verify` proves the handover unchanged, `diff` shows what changed ' +
         'between two acceptances. See docs/commissioning.md.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'iiot commission init 127.0.0.1 --ports 4840:opcua,5020:modbus,1883:mqtt -o line3-sat.yaml',
+        'iiot commission run line3-sat.yaml -o handover/',
+        'iiot commission verify handover/',
+        'iiot commission diff sat-2025/ sat-2026/',
+      ),
     );
 
   addConnect(
@@ -95,11 +104,12 @@ export function register(program: Command): void {
     .summary('check that a handover folder is exactly as it was signed')
     .description(
       'Recomputes the SHA-256 of every file, the chain of step records and the signature of manifest.json, and ' +
-        'names any file changed, missing or added. The signer\'s certificate fingerprint is printed: compare it with ' +
-        'the engineer\'s (`iiot pki show`), or give it with --signer to require it. Exit 0 intact, 1 not intact.',
+        'names any file changed, missing, added or replaced. Anyone can re-sign changed files with a key of their own, ' +
+        'so give --signer the fingerprint printed on the signed report.html (above the signature lines) to require ' +
+        'the original signer; without it the signer\'s fingerprint is printed for you to compare. Exit 0 intact, 1 not intact.',
     )
     .argument('<folder>', 'the handover folder')
-    .option('--signer <fingerprint|file>', "require this signer: the certificate's SHA-256 fingerprint or the certificate file")
+    .option('--signer <fingerprint|file>', "require this signer: the certificate's SHA-256 fingerprint (as report.html prints it) or the certificate file")
     .addHelpText('after', examples('iiot commission verify handover/', 'iiot commission verify handover/ --signer 3f9a…e1 --json'))
     .action(
       action<{ signer?: string }>(async (io, flags, args) => {

@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .option('--no-probe', 'TCP connect only: list open ports, send no protocol request')
     .option('--csv', 'print the inventory as CSV (one row per device and Sparkplug node)')
     .option('-o, --output <file>', 'also write the JSON inventory to this file')
+    .option('--force', 'replace the -o file if it exists')
     .addHelpText(
       'after',
       examples(

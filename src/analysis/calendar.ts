@@ -8,7 +8,7 @@
  * 02 of a spring-forward Sunday is empty and the autumn one holds two hours (averaged).
  */
 
-import { daysFromCivil, offsetMinutes } from '../core/time.js';
+import { daysFromCivil, offsetMinutes, zonedTimeToUtc } from '../core/time.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -84,6 +84,22 @@ export function civilFromDays(z: number): { year: number; month: number; day: nu
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp + (mp < 10 ? 3 : -9);
   return { year: m <= 2 ? y + 1 : y, month: m, day: d };
+}
+
+/** Length in ms of a local calendar day (23, 24 or 25 hours across daylight-saving changes). */
+export function dayLengthMs(day: number, tz: string): number {
+  if (tz === 'UTC') return DAY;
+  const a = civilFromDays(day);
+  const b = civilFromDays(day + 1);
+  return zonedTimeToUtc(b, tz) - zonedTimeToUtc(a, tz);
+}
+
+/** Local day numbers of the first day of a month and of the next month's first day. */
+export function monthDays(day: number): [number, number] {
+  const c = civilFromDays(day);
+  const first = daysFromCivil(c.year, c.month, 1);
+  const next = c.month === 12 ? daysFromCivil(c.year + 1, 1, 1) : daysFromCivil(c.year, c.month + 1, 1);
+  return [first, next];
 }
 
 export function dayLabel(day: number): string {

@@ -15,7 +15,7 @@ import { sliceTime, typicalSpacing, windowed, type Series, type WindowStat } fro
 import { median } from './stats.js';
 import { fitTrend, forecastAt, HOUR, rulToThreshold, type TrendFit, type TrendKind } from './trend.js';
 
-export type IndicatorQuantity = 'value' | 'rms' | 'peak' | 'crest-factor' | 'kurtosis' | 'band-energy' | 'health-index';
+export type IndicatorQuantity = 'value' | 'rms' | 'peak' | 'crest-factor' | 'kurtosis' | 'skewness' | 'envelope' | 'band-energy' | 'health-index';
 
 export interface IndicatorInput {
   /** display name: the tag, or "tag:kurtosis" for an indicator computed from a raw signal */
@@ -40,8 +40,10 @@ export type ThresholdSpec =
   | { kind: 'baseline'; factor: number };
 
 export interface DegradationOptions {
-  /** window of the indicator statistic; default: automatic (at most 1 h, at least ~150 windows) */
+  /** window of the indicator statistic; default: automatic (autoWindow: from the sampling and the span) */
   windowMs?: number;
+  /** windows start here (default: the first sample) */
+  origin?: number;
   stat?: WindowStat;
   baseline?: BaselineOptions;
   onset?: OnsetOptions;
@@ -58,6 +60,8 @@ export interface DegradationOptions {
   tz?: string;
   /** significance level of the trend test (default 0.05) */
   alpha?: number;
+  /** widening of the remaining-life interval in log time (rul.ts, RUL_SPREAD) */
+  spread?: number;
 }
 
 export type DegradationStatus = 'healthy' | 'watch' | 'degrading' | 'above-threshold' | 'insufficient-data';
@@ -132,8 +136,19 @@ export interface IndicatorResult {
   stoppedSince?: number;
 }
 
+/** The indicators of one machine or measurement point, and the verdict they give together. */
+export interface AssetSummary {
+  name: string;
+  indicators: string[];
+  /** the worst status of its indicators */
+  status: DegradationStatus;
+  /** the earliest onset alarm among its indicators */
+  onset?: { alarmAt: number; startedAt: number; indicator: string };
+}
+
 export interface DegradationResult {
   indicators: IndicatorResult[];
+  assets?: AssetSummary[];
   iso?: { group: MachineGroup; foundation: Foundation; boundaries: Record<ZoneBoundary, number>; standard: string };
   parameters: {
     level: number;
@@ -143,18 +158,24 @@ export interface DegradationResult {
   };
 }
 
-const WINDOW_CHOICES = [60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000];
-
-/** The largest window of at most 1 h that leaves about 150 windows, and at least twice the sample spacing. */
+/**
+ * The analysis window, from the data's sampling and span, so that the same defaults serve a
+ * 40-minute rig run sampled every 10 s and months of hourly route readings: a whole number of
+ * sample spacings, at least six (a median over six readings shrugs off a spike) and enough to
+ * cut the record into at most about 2000 windows; a record too short for 40 such windows gets
+ * shorter ones (at least one spacing). Windows are aligned to the first sample. The window is the
+ * time unit of the onset detector and of the remaining-life model, so stretching a record's time
+ * axis (the same run recorded ten times slower) changes none of the results but their units.
+ */
 export function autoWindow(s: Series): number {
   const n = s.t.length;
   if (n < 2) return HOUR;
   const span = s.t[n - 1]! - s.t[0]!;
   const spacing = typicalSpacing(s.t);
-  let w = WINDOW_CHOICES[0]!;
-  for (const c of WINDOW_CHOICES) if (span / c >= 150) w = c;
-  while (w < 2 * spacing && w < 24 * HOUR) w *= 2;
-  return w;
+  if (!(spacing > 0)) return HOUR;
+  let k = Math.max(6, Math.ceil(span / (2000 * spacing)));
+  if (span / (k * spacing) < 40) k = Math.max(1, Math.floor(span / (40 * spacing)));
+  return k * spacing;
 }
 
 /** The threshold in the indicator's unit; throws a usage-style Error message for impossible combinations. */
@@ -195,7 +216,7 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
   const notes = [...(input.notes ?? [])];
   const raw = input.series;
   const windowMs = opts.windowMs ?? autoWindow(raw);
-  const w = windowed(raw, windowMs, stat);
+  const w = windowed(raw, windowMs, stat, opts.origin ?? raw.t[0] ?? 0);
   const n = w.t.length;
   const base: IndicatorResult = {
     name: input.name,
@@ -227,7 +248,7 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
     return base;
   }
   base.baseline = baseline;
-  const onset = detectOnset(w, baseline, opts.onset ?? {});
+  const onset = detectOnset(w, baseline, { unitMs: windowMs, ...(opts.onset ?? {}) });
   if (onset) base.onset = onset;
 
   // Current value: median of the last three windows (one window can be a spike).
@@ -238,8 +259,9 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
   const iso = opts.iso ? zoneTable(opts.iso.group, opts.iso.foundation) : undefined;
   if (iso && vel?.dimension === 'velocity' && input.unit) base.current.zone = zoneOf(convert(current, input.unit, 'mm/s'), iso);
 
-  // Change over the last changeWindow: median of three windows then vs now.
-  const changeMs = opts.changeWindowMs ?? 48 * HOUR;
+  // Change over the last changeWindow (48 h, or a quarter of a shorter record): median of three windows then vs now.
+  const span = w.t[n - 1]! - w.t[0]!;
+  const changeMs = opts.changeWindowMs ?? (span >= 4 * 48 * HOUR ? 48 * HOUR : Math.max(windowMs, Math.round(span / 4 / windowMs) * windowMs));
   const then = sliceTime(w, now - changeMs - 1.5 * windowMs, now - changeMs + 1.5 * windowMs);
   if (then.v.length > 0 && w.t[0]! <= now - changeMs) {
     const before = median(then.v);
@@ -256,9 +278,8 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
     }
   }
 
-  // Trend window: since the onset when there is one, else the recent quarter of the record.
-  const span = w.t[n - 1]! - w.t[0]!;
-  const trendFrom = onset ? onset.startedAt : now - (opts.trendWindowMs ?? Math.max(Math.min(24 * HOUR, span / 2), span / 4));
+  // Trend window: since the onset when there is one, else the recent quarter of the record (at least 24 windows when the record is long enough).
+  const trendFrom = onset ? onset.startedAt : now - (opts.trendWindowMs ?? Math.max(Math.min(24 * windowMs, span / 2), span / 4));
   const tw = sliceTime(w, trendFrom, now + 1);
   const fits: TrendFit[] = [];
   for (const kind of ['linear', 'exponential'] as const) {
@@ -287,7 +308,7 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
     if (current >= threshold.value) {
       rul.status = 'above-threshold';
     } else if (onset) {
-      const fp = firstPassageRul(w, baseline.level, threshold.value, { since: onset.startedAt, now, level });
+      const fp = firstPassageRul(w, baseline.level, threshold.value, { since: onset.startedAt, now, level, ...(opts.spread !== undefined ? { spread: opts.spread } : {}) });
       if (fp && Number.isFinite(fp.hours)) {
         Object.assign(rul, { status: 'estimated', method: 'first-passage', hours: fp.hours, lo: fp.lo, hi: fp.hi, at: now + fp.hours * HOUR, atLo: now + fp.lo * HOUR });
         if (Number.isFinite(fp.hi)) rul.atHi = now + fp.hi * HOUR;
@@ -308,7 +329,7 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
 
   // Forecast band of the best-fitting model (chart): to the RUL's high end or half the record ahead.
   if (best && (significant || onset)) {
-    const ahead = Math.min(2 * span, Math.max(span / 2, rul.hi !== undefined && Number.isFinite(rul.hi) ? rul.hi * HOUR * 1.1 : 0, 6 * HOUR));
+    const ahead = Math.min(2 * span, Math.max(span / 2, rul.hi !== undefined && Number.isFinite(rul.hi) ? rul.hi * HOUR * 1.1 : 0, 6 * windowMs));
     const pts: { t: number; mean: number; lo: number; hi: number }[] = [];
     for (let i = 0; i <= 40; i++) {
       const t = now + (ahead * i) / 40;
@@ -330,7 +351,7 @@ function statement(r: IndicatorResult, tz: string): string {
   if (cur.zone) head += ` (zone ${cur.zone})`;
   if (r.stoppedSince !== undefined) head += ` when it last ran; stopped since ${localTime(r.stoppedSince, tz)}`;
   parts.push(head);
-  if (r.change) parts.push(`${signedPercent(r.change.fraction)} over the last ${r.change.hours < 100 ? `${Math.round(r.change.hours)} h` : spanHours(r.change.hours)}`);
+  if (r.change) parts.push(`${signedPercent(r.change.fraction)} over the last ${r.change.hours >= 1 && r.change.hours < 100 ? `${Math.round(r.change.hours)} h` : spanHours(r.change.hours)}`);
   if (r.onset) parts.push(`degrading since about ${localTime(r.onset.startedAt, tz)} (onset confirmed ${localTime(r.onset.alarmAt, tz)})`);
   const th = r.threshold;
   const thText = th ? `${sig(th.value)}${th.unit ? ` ${th.unit}` : ''}${th.source === 'zone' ? ` (${th.label})` : th.source === 'baseline' ? ` (${th.label})` : ''}` : '';
@@ -370,12 +391,49 @@ function statement(r: IndicatorResult, tz: string): string {
   return `${parts.join('; ')}.`;
 }
 
+const FEATURE_SUFFIX = /[_\-\s](excess_?kurt(osis)?|kurt(osis)?|crest(_?factor)?|skew(ness)?|rms|peak|max|std)$/i;
+
+/**
+ * The machine or measurement point an indicator belongs to: what comes before the last "." or "/"
+ * of its tag ("pump1.vibration" and "pump1.bearingTemp": pump1), else the tag without a feature
+ * suffix ("Bearing1_ch1_rms" and "Bearing1_ch1_kurt": Bearing1_ch1), else the tag.
+ */
+export function assetOf(tag: string): string {
+  const cut = Math.max(tag.lastIndexOf('.'), tag.lastIndexOf('/'));
+  if (cut > 0) return tag.slice(0, cut);
+  const stripped = tag.replace(FEATURE_SUFFIX, '');
+  return stripped === '' ? tag : stripped;
+}
+
+const RANK: Record<DegradationStatus, number> = { 'insufficient-data': 0, healthy: 0, watch: 1, degrading: 2, 'above-threshold': 3 };
+
+/** One verdict per asset: its worst status, and the earliest onset alarm of its indicators (docs/analysis.md, "Assets"). */
+export function summariseAssets(indicators: IndicatorResult[]): AssetSummary[] {
+  const by = new Map<string, IndicatorResult[]>();
+  for (const r of indicators) {
+    const a = assetOf(r.tag);
+    by.set(a, [...(by.get(a) ?? []), r]);
+  }
+  return [...by.entries()].map(([name, rs]) => {
+    const worst = rs.reduce((w, r) => (RANK[r.status] > RANK[w] ? r.status : w), 'healthy' as DegradationStatus);
+    const first = rs.filter((r) => r.onset).sort((a, b) => a.onset!.alarmAt - b.onset!.alarmAt)[0];
+    return {
+      name,
+      indicators: rs.map((r) => r.name),
+      status: rs.every((r) => r.status === 'insufficient-data') ? 'insufficient-data' : worst,
+      ...(first ? { onset: { alarmAt: first.onset!.alarmAt, startedAt: first.onset!.startedAt, indicator: first.name } } : {}),
+    };
+  });
+}
+
 export function analyzeDegradation(inputs: IndicatorInput[], opts: DegradationOptions = {}): DegradationResult {
   const indicators = inputs.map((i) => analyzeIndicator(i, opts));
+  const assets = summariseAssets(indicators);
   const iso = opts.iso ? zoneTable(opts.iso.group, opts.iso.foundation) : undefined;
   const o = opts.onset ?? {};
   return {
     indicators,
+    assets,
     ...(iso ? { iso: { group: iso.group, foundation: iso.foundation, boundaries: iso.boundaries, standard: iso.standard } } : {}),
     parameters: {
       level: opts.level ?? 0.8,

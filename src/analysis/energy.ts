@@ -7,11 +7,14 @@
  * documented in docs/analysis.md; each one is named in the result so a report can say which.
  */
 
-import { DAY, HOUR, MINUTE, MinuteCalendar, dayLabel, inWindow, isoWeekLabel, monthLabel, civilFromDays, type DailyWindow } from './calendar.js';
+import { DAY, HOUR, MINUTE, MinuteCalendar, dayLabel, dayLengthMs, inWindow, isoWeekLabel, monthDays, monthLabel, civilFromDays, weekStartOf, type DailyWindow } from './calendar.js';
 import { grouped, sig } from './format.js';
 import type { MeterSeries } from './meter.js';
-import { effectiveN, lag1Autocorrelation, mean, multipleRegression, quantile, studentTQuantile, median } from './stats.js';
+import { fitBaseline, savingsUncertainty, type BaselineDay, type BaselineModel, type G14Verdict } from './mv-baseline.js';
+import { mean, multipleRegression, quantile, median } from './stats.js';
 import { demandBilledAt, energyRuleAt, type Tariff } from './tariff.js';
+
+export { g14Verdict, type G14Verdict } from './mv-baseline.js';
 
 export interface ShiftSpec {
   name: string;
@@ -34,8 +37,7 @@ export interface EnergyOptions {
   to?: number;
   /** two periods to compare, epoch ms [from, to) */
   periods?: { baseline: [number, number]; report: [number, number] };
-  /** outdoor temperature (°C) per minute bucket, for degree days (optional driver) */
-  temperature?: MeterSeries;
+  /** degree-day base temperatures, °C (default 15.5 heating, 18.3 cooling) */
   hddBaseC?: number;
   cddBaseC?: number;
   /** intervals need this share of their time measured to count (default 0.9) */
@@ -46,7 +48,12 @@ export interface EnergyOptions {
 export interface EnergyInput {
   main: MeterSeries;
   subs?: MeterSeries[];
+  /** reactive energy: lagging (inductive) when `reactiveLeading` is given too, else as the meter counts it */
   reactive?: MeterSeries;
+  /** leading (capacitive) reactive energy, metered separately */
+  reactiveLeading?: MeterSeries;
+  /** outdoor temperature (a level, °C), for degree days as a baseline driver */
+  temperature?: MeterSeries;
   production?: MeterSeries;
   producing?: MeterSeries;
   /** other measurements of the main supply, cross-checked against it */
@@ -66,16 +73,26 @@ export interface Opportunity {
   kwhPerYear: number;
   costPerYear?: number;
   statement: string;
+  /** ranks of other opportunities whose savings include some of this one's: not to be added to it */
+  overlaps?: number[];
 }
 
-export interface G14Verdict {
-  r2: number;
-  cvRmse: number;
-  nmbe: number;
-  /** data granularity the limits were taken for */
-  granularity: 'daily' | 'monthly';
-  limits: { cvRmse: number; nmbe: number; r2: number };
-  passes: boolean;
+/** One local day: energy, how much of the calendar day was measured, and the baseline drivers known for it. */
+export interface DayTotal {
+  day: string;
+  kwh: number;
+  /** measured share of the whole calendar day (23, 24 or 25 h) */
+  coverage: number;
+  peakKw?: number;
+  units?: number;
+  /** a day of the --workdays */
+  workday: boolean;
+  /** hours the producing flag was on (measured) or, without one, the scheduled shift hours */
+  operatingHours?: number;
+  /** daily mean outdoor temperature and degree days, with a temperature tag */
+  temperatureC?: number;
+  hdd?: number;
+  cdd?: number;
 }
 
 export interface EnergyResult {
@@ -94,7 +111,7 @@ export interface EnergyResult {
   period: { from: number; to: number; days: number };
   totals: {
     kwh: number;
-    days: { day: string; kwh: number; coverage: number; peakKw?: number; units?: number }[];
+    days: DayTotal[];
     weeks: { week: string; kwh: number; coverage: number }[];
     months: { month: string; kwh: number; coverage: number; peakKw?: number; pf?: number }[];
     shifts?: { name: string; kwh: number; share: number }[];
@@ -114,7 +131,18 @@ export interface EnergyResult {
   baseLoad: { primaryKw: number; primary: BaseLoadEstimate['name']; estimators: BaseLoadEstimate[] };
   idle?: { source: 'producing-tag' | 'production-counter'; kwh: number; share: number; meanKw: number; hours: number };
   offShift?: { kwh: number; share: number; meanKw: number; hours: number };
-  powerFactor?: { tag: string; overall: number; kvarh: number; monthly: { month: string; pf: number }[] };
+  powerFactor?: {
+    tag: string;
+    /** 'lagging' when a leading meter is given separately; 'as-metered' when one meter counts whatever it counts */
+    quadrant: 'lagging' | 'as-metered';
+    overall: number;
+    kvarh: number;
+    monthly: { month: string; pf: number }[];
+    /** leading (capacitive) reactive energy metered separately: its own power factor, and the net one */
+    leading?: { tag: string; overall: number; kvarh: number; monthly: { month: string; pf: number }[] };
+    /** with kvarh = lagging - leading over the whole period */
+    net?: number;
+  };
   cost?: {
     currency: string;
     total: number;
@@ -137,6 +165,8 @@ export interface EnergyResult {
     change: { kwhPerDay: number; kwhPerUnit?: number; baseLoadKw: number; peakKw: number };
     regression?: {
       drivers: string[];
+      /** every candidate driver and the cross-validated CV(RMSE) it reached (docs/analysis.md, "Baselines") */
+      considered: BaselineModel['considered'];
       coefficients: Record<string, number>;
       days: number;
       g14: G14Verdict;
@@ -176,6 +206,23 @@ function onGrid(m: MeterSeries, g: Grid): { v: Float64Array; c: Float32Array } {
   return { v, c };
 }
 
+/** The main meter's minutes on the grid of the analysed period, and what every step shares. */
+interface MeterGrid extends Grid {
+  /** end of the grid (exclusive), epoch ms */
+  end: number;
+  tz: string;
+  /** least share of an interval that must be measured for it to count */
+  minCov: number;
+  /** the demand interval, minutes */
+  D: number;
+  /** the main meter's kWh and measured ms per minute */
+  kwh: Float64Array;
+  cov: Float32Array;
+}
+
+type DayTotalOnGrid = DayTotal & { _d: number };
+type DayAccumulator = { kwh: number; cov: number; minutes: number; units: number };
+
 export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): EnergyResult {
   const tz = opts.tz ?? 'UTC';
   const minCov = opts.minCoverage ?? 0.9;
@@ -185,8 +232,123 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   const notes: string[] = [];
   const main = input.main;
   if (main.value.length === 0) throw new Error(`${main.tag}: no usable readings`);
+  const grid = meterGrid(main, opts, tz, minCov, D);
+  const { origin, end, n, cal, kwh, cov } = grid;
+  const { totalKwh, coveredMs, coverage, coveredHours, avgKw } = meterTotals(grid);
+  if (coverage < 0.99) notes.push(`${main.tag}: readings cover ${(coverage * 100).toFixed(1)}% of the period; totals are of the measured time only (${sig((n * MINUTE - coveredMs) / HOUR)} h without readings are not estimated)`);
+  describeMeterEvents(main, notes);
 
-  // The grid: whole minutes from the main meter's first to last bucket, within [from, to).
+  const { dayIdx, prod } = calendarTotals(grid, input.production);
+  const { blockKw, blockAt, demandKw, demandAt, peak, top, monthlyPeak } = demandIntervals(grid, method, opts.topPeaks ?? 5);
+  const workdays = opts.workdays ?? [1, 2, 3, 4, 5];
+  const { totalsDays, weeks, months } = periodTotals(grid, dayIdx, blockKw, blockAt, prod !== undefined, workdays);
+  const profile = loadProfile(grid);
+  const { producing, idleSource } = producingMinutes(grid, input.producing, prod);
+  const shiftOf = shiftIndex(grid, opts.shifts, workdays);
+  const idle = idleEnergy(grid, producing, idleSource, totalKwh);
+  const idleMinuteKw: number[] = [];
+  const { offShift, shiftTotals } = shiftEnergy(grid, opts.shifts, shiftOf, totalKwh);
+  addDailyDrivers(grid, input.temperature, opts, totalsDays, producing, idleSource, shiftOf, notes);
+  const { hourly, estimators, primary } = baseLoad(grid, blockKw, idle, offShift);
+  const { powerFactor, pfMonthly } = powerFactorOf(grid, input, notes);
+
+  let cost: EnergyResult['cost'];
+  // the bill uses the demand figures the report shows (block or rolling)
+  if (opts.tariff) cost = tariffCost(opts.tariff, kwh, cov, cal, grid, demandKw, demandAt, method, pfMonthly, D, notes);
+
+  const co2 = opts.co2KgPerKwh ?? opts.tariff?.co2e_kg_per_kwh;
+  const co2e = co2 !== undefined ? { kgPerKwh: co2, kg: totalKwh * co2 } : undefined;
+
+  const production = productionOf(grid, input.production, prod, totalsDays, totalKwh, notes);
+  const subMeters = subMeterTotals(grid, input.subs, producing, totalKwh);
+  const reconciliation = reconcile(grid, input.checks, main.tag, notes);
+
+  let baselines: EnergyResult['baselines'];
+  if (opts.periods) baselines = comparePeriods(opts.periods, totalsDays, blockKw, blockAt, minCov, opts, prod !== undefined, input.temperature !== undefined, notes);
+
+  const spanDays = n / 1440;
+  const annual = (x: number) => (x * 365.25) / Math.max(1e-9, coveredHours / 24);
+  const opportunities = rankOpportunities({
+    idle,
+    offShift,
+    totalKwh,
+    annual,
+    idleKws: idleMinuteKw,
+    hourly,
+    producing,
+    cal,
+    opts,
+    cost,
+    peak,
+    monthlyPeak,
+    blockKw,
+    blockAt,
+    origin,
+    D,
+    powerFactor,
+    avgKw,
+    subMeters,
+    spanDays,
+  });
+
+  const result: EnergyResult = {
+    tz,
+    meter: {
+      tag: main.tag,
+      kind: main.kind,
+      ...(main.unit ? { unit: main.unit } : {}),
+      samples: main.samples,
+      from: main.first,
+      to: main.last,
+      coverage,
+      gapHours: (n * MINUTE - coveredMs) / HOUR,
+    },
+    period: { from: origin, to: end, days: spanDays },
+    totals: {
+      kwh: totalKwh,
+      days: totalsDays.map(({ _d, ...d }) => d),
+      weeks: [...weeks.entries()].map(([week, a]) => ({ week, kwh: a.kwh, coverage: a.cov / a.length })),
+      months: [...months.entries()].map(([month, a]) => ({
+        month,
+        kwh: a.kwh,
+        coverage: a.cov / a.length,
+        ...(monthlyPeak.has(month) ? { peakKw: monthlyPeak.get(month)!.kw } : {}),
+        ...(pfMonthly.has(month) ? { pf: pfMonthly.get(month)!.p / Math.hypot(pfMonthly.get(month)!.p, pfMonthly.get(month)!.q) } : {}),
+      })),
+      ...(shiftTotals ? { shifts: shiftTotals } : {}),
+    },
+    demand: {
+      intervalMinutes: D,
+      method,
+      ...(peak ? { peak } : {}),
+      top,
+      monthly: [...monthlyPeak.entries()].map(([month, p]) => ({ month, ...p })),
+      averageKw: avgKw,
+      ...(peak && peak.kw > 0 ? { loadFactor: avgKw / peak.kw } : {}),
+      series: { t: blockAt, kw: blockKw },
+    },
+    profile,
+    baseLoad: { primaryKw: primary.kw, primary: primary.name, estimators },
+    ...(idle ? { idle } : {}),
+    ...(offShift ? { offShift } : {}),
+    ...(powerFactor ? { powerFactor } : {}),
+    ...(cost ? { cost } : {}),
+    ...(co2e ? { co2e } : {}),
+    ...(production ? { production } : {}),
+    ...(baselines ? { baselines } : {}),
+    ...(subMeters ? { subMeters } : {}),
+    ...(reconciliation ? { reconciliation } : {}),
+    opportunities,
+    notes,
+    statements: [],
+  };
+  if (!producing && !opts.shifts?.length) notes.push('no production signal and no shift pattern: idle and off-shift energy are not computed (give --shifts, or --production / --producing tags)');
+  result.statements = summaryStatements(result);
+  return result;
+}
+
+/** The grid: whole minutes from the main meter's first to last bucket, within [from, to). */
+function meterGrid(main: MeterSeries, opts: EnergyOptions, tz: string, minCov: number, D: number): MeterGrid {
   let origin = main.origin;
   let end = main.origin + main.value.length * MINUTE;
   if (opts.from !== undefined) origin = Math.max(origin, Math.floor(opts.from / MINUTE) * MINUTE);
@@ -196,9 +358,11 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   const cal = new MinuteCalendar(origin, n, tz);
   const g: Grid = { origin, n, cal };
   const E = onGrid(main, g);
-  const kwh = E.v;
-  const cov = E.c;
+  return { ...g, end, tz, minCov, D, kwh: E.v, cov: E.c };
+}
 
+/** The main meter's energy over the measured time, and how much of the period was measured. */
+function meterTotals({ n, kwh, cov }: MeterGrid) {
   let totalKwh = 0;
   let coveredMs = 0;
   for (let i = 0; i < n; i++) {
@@ -208,11 +372,13 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   const coverage = coveredMs / (n * MINUTE);
   const coveredHours = coveredMs / HOUR;
   const avgKw = coveredHours > 0 ? totalKwh / coveredHours : 0;
-  if (coverage < 0.99) notes.push(`${main.tag}: readings cover ${(coverage * 100).toFixed(1)}% of the period; totals are of the measured time only (${sig((n * MINUTE - coveredMs) / HOUR)} h without readings are not estimated)`);
-  describeMeterEvents(main, notes);
+  return { totalKwh, coveredMs, coverage, coveredHours, avgKw };
+}
 
-  // --- calendar totals
-  const dayIdx = new Map<number, { kwh: number; cov: number; minutes: number; units: number }>();
+/** Calendar totals: energy, measured time and produced units per local day. */
+function calendarTotals(g: MeterGrid, production: MeterSeries | undefined) {
+  const { n, cal, kwh, cov } = g;
+  const dayIdx = new Map<number, DayAccumulator>();
   for (let i = 0; i < n; i++) {
     const d = cal.day[i]!;
     let a = dayIdx.get(d);
@@ -221,9 +387,14 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     a.cov += cov[i]!;
     a.minutes++;
   }
-  const prod = input.production ? onGrid(input.production, g) : undefined;
+  const prod = production ? onGrid(production, g) : undefined;
   if (prod) for (let i = 0; i < n; i++) dayIdx.get(cal.day[i]!)!.units += prod.v[i]!;
+  return { dayIdx, prod };
+}
 
+/** Demand intervals (block, and rolling if asked), the peak, the top peaks, the peak of each month. */
+function demandIntervals(g: MeterGrid, method: 'block' | 'rolling', topPeaks: number) {
+  const { origin, n, cal, kwh, cov, minCov, D } = g;
   // Demand intervals (block): keyed on the UTC minute so that the repeated autumn hour stays two intervals.
   const blockKw: number[] = [];
   const blockAt: number[] = [];
@@ -277,7 +448,7 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   }
   const peakIdx = argmax(demandKw);
   const peak = peakIdx >= 0 ? { kw: demandKw[peakIdx]!, at: demandAt[peakIdx]! } : undefined;
-  const top = topDistinct(demandKw, demandAt, opts.topPeaks ?? 5, D * MINUTE);
+  const top = topDistinct(demandKw, demandAt, topPeaks, D * MINUTE);
   const monthlyPeak = new Map<string, { kw: number; at: number }>();
   for (let k = 0; k < demandKw.length; k++) {
     const i = Math.min(n - 1, Math.max(0, Math.round((demandAt[k]! - origin) / MINUTE)));
@@ -285,8 +456,12 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     const cur = monthlyPeak.get(m);
     if (!cur || demandKw[k]! > cur.kw) monthlyPeak.set(m, { kw: demandKw[k]!, at: demandAt[k]! });
   }
+  return { blockKw, blockAt, demandKw, demandAt, peak, top, monthlyPeak };
+}
 
-  // --- days / weeks / months
+/** Days, weeks and months: energy, and coverage against the whole calendar period. */
+function periodTotals(g: MeterGrid, dayIdx: Map<number, DayAccumulator>, blockKw: number[], blockAt: number[], hasProduction: boolean, workdays: number[]) {
+  const { origin, n, cal, tz } = g;
   const days = [...dayIdx.entries()].sort((a, b) => a[0] - b[0]);
   const dayPeak = new Map<number, number>();
   for (let k = 0; k < blockKw.length; k++) {
@@ -294,31 +469,40 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     const d = cal.day[i]!;
     dayPeak.set(d, Math.max(dayPeak.get(d) ?? 0, blockKw[k]!));
   }
-  const totalsDays = days.map(([d, a]) => ({
+  // Coverage is measured against the whole calendar day, week or month: a capture that starts at
+  // 23:00 measures 1/24 of its first day, not "100% of the minutes it has".
+  const totalsDays: DayTotalOnGrid[] = days.map(([d, a]) => ({
     day: dayLabel(d),
     kwh: a.kwh,
-    coverage: a.cov / (a.minutes * MINUTE),
+    coverage: a.cov / dayLengthMs(d, tz),
     ...(dayPeak.has(d) ? { peakKw: dayPeak.get(d)! } : {}),
-    ...(prod ? { units: a.units } : {}),
+    ...(hasProduction ? { units: a.units } : {}),
+    workday: workdays.includes((((d + 4) % 7) + 7) % 7),
     _d: d,
-    _minutes: a.minutes,
   }));
-  const weeks = new Map<string, { kwh: number; cov: number; minutes: number }>();
-  const months = new Map<string, { kwh: number; cov: number; minutes: number }>();
+  const weeks = new Map<string, { kwh: number; cov: number; length: number }>();
+  const months = new Map<string, { kwh: number; cov: number; length: number }>();
+  const spanMs = (a: number, b: number) => {
+    let ms = 0;
+    for (let d = a; d < b; d++) ms += dayLengthMs(d, tz);
+    return ms;
+  };
   for (const [d, a] of days) {
-    for (const [map, key] of [
-      [weeks, isoWeekLabel(d)],
-      [months, monthLabel(d)],
+    for (const [map, key, range] of [
+      [weeks, isoWeekLabel(d), () => [weekStartOf(d), weekStartOf(d) + 7] as const],
+      [months, monthLabel(d), () => monthDays(d)],
     ] as const) {
       let x = map.get(key);
-      if (!x) map.set(key, (x = { kwh: 0, cov: 0, minutes: 0 }));
+      if (!x) map.set(key, (x = { kwh: 0, cov: 0, length: spanMs(...range()) }));
       x.kwh += a.kwh;
       x.cov += a.cov;
-      x.minutes += a.minutes;
     }
   }
+  return { totalsDays, weeks, months };
+}
 
-  // --- load profile (weekday x hour), mean kW over measured time
+/** The load profile (weekday x hour): mean kW over the measured time. */
+function loadProfile({ n, cal, kwh, cov }: MeterGrid): EnergyResult['profile'] {
   const profE = new Float64Array(7 * 24);
   const profC = new Float64Array(7 * 24);
   for (let i = 0; i < n; i++) {
@@ -328,16 +512,19 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     profC[k]! += cov[i]!;
   }
   const order = [1, 2, 3, 4, 5, 6, 0];
-  const profile = {
+  return {
     weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
     kw: order.map((wd) => Array.from({ length: 24 }, (_, h) => (profC[wd * 24 + h]! > 0 ? profE[wd * 24 + h]! / (profC[wd * 24 + h]! / HOUR) : null))),
   };
+}
 
-  // --- producing / shifts per minute
+/** Producing or not, per minute: from the producing flag, else from the production counter by the hour. */
+function producingMinutes(g: MeterGrid, producingTag: MeterSeries | undefined, prod: { v: Float64Array; c: Float32Array } | undefined) {
+  const { origin, n } = g;
   let producing: Uint8Array | undefined;
   let idleSource: 'producing-tag' | 'production-counter' | undefined;
-  if (input.producing) {
-    const st = onGrid(input.producing, g);
+  if (producingTag) {
+    const st = onGrid(producingTag, g);
     producing = new Uint8Array(n);
     let last = 0;
     for (let i = 0; i < n; i++) {
@@ -359,13 +546,17 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     }
     idleSource = 'production-counter';
   }
-  const workdays = opts.workdays ?? [1, 2, 3, 4, 5];
-  const shiftOf = (i: number): number => {
-    if (!opts.shifts?.length) return -1;
+  return { producing, idleSource };
+}
+
+/** The shift a minute belongs to (index in `shifts`), or -1. */
+function shiftIndex({ cal }: MeterGrid, shifts: ShiftSpec[] | undefined, workdays: number[]): (i: number) => number {
+  return (i: number): number => {
+    if (!shifts?.length) return -1;
     const mod = cal.minuteOfDay[i]!;
     const wd = cal.weekday(i);
-    for (let s = 0; s < opts.shifts.length; s++) {
-      const w = opts.shifts[s]!.window;
+    for (let s = 0; s < shifts.length; s++) {
+      const w = shifts[s]!.window;
       if (!inWindow(mod, w)) continue;
       // a shift past midnight belongs to the day it started on
       const startDay = w.from > w.to && mod < w.to ? (wd + 6) % 7 : wd;
@@ -373,9 +564,11 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     }
     return -1;
   };
+}
 
+/** Energy while nothing is produced. */
+function idleEnergy({ n, kwh, cov }: MeterGrid, producing: Uint8Array | undefined, idleSource: 'producing-tag' | 'production-counter' | undefined, totalKwh: number): EnergyResult['idle'] {
   let idle: EnergyResult['idle'];
-  const idleMinuteKw: number[] = [];
   if (producing) {
     let e = 0;
     let c = 0;
@@ -386,10 +579,15 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     }
     if (c > 0) idle = { source: idleSource!, kwh: e, share: totalKwh > 0 ? e / totalKwh : 0, meanKw: e / (c / HOUR), hours: c / HOUR };
   }
+  return idle;
+}
+
+/** Energy per shift, and outside the shifts. */
+function shiftEnergy({ n, kwh, cov }: MeterGrid, shifts: ShiftSpec[] | undefined, shiftOf: (i: number) => number, totalKwh: number) {
   let offShift: EnergyResult['offShift'];
   let shiftTotals: { name: string; kwh: number; share: number }[] | undefined;
-  if (opts.shifts?.length) {
-    const per = new Float64Array(opts.shifts.length);
+  if (shifts?.length) {
+    const per = new Float64Array(shifts.length);
     let e = 0;
     let c = 0;
     for (let i = 0; i < n; i++) {
@@ -400,12 +598,59 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
         c += cov[i]!;
       }
     }
-    shiftTotals = opts.shifts.map((s, k) => ({ name: s.name, kwh: per[k]!, share: totalKwh > 0 ? per[k]! / totalKwh : 0 }));
+    shiftTotals = shifts.map((s, k) => ({ name: s.name, kwh: per[k]!, share: totalKwh > 0 ? per[k]! / totalKwh : 0 }));
     shiftTotals.push({ name: 'off-shift', kwh: e, share: totalKwh > 0 ? e / totalKwh : 0 });
     if (c > 0) offShift = { kwh: e, share: totalKwh > 0 ? e / totalKwh : 0, meanKw: e / (c / HOUR), hours: c / HOUR };
   }
+  return { offShift, shiftTotals };
+}
 
-  // --- base load estimators
+/** Daily drivers for baselines: operating hours (the producing flag, else the shift schedule) and degree days. */
+function addDailyDrivers(
+  g: MeterGrid,
+  temperature: MeterSeries | undefined,
+  opts: EnergyOptions,
+  totalsDays: DayTotalOnGrid[],
+  producing: Uint8Array | undefined,
+  idleSource: 'producing-tag' | 'production-counter' | undefined,
+  shiftOf: (i: number) => number,
+  notes: string[],
+): void {
+  const { n, cal, cov, tz } = g;
+  const byDay = new Map<number, { on: number; sched: number; tv: number; tc: number }>();
+  const temp = temperature ? onGrid(temperature, g) : undefined;
+  for (let i = 0; i < n; i++) {
+    const d = cal.day[i]!;
+    let a = byDay.get(d);
+    if (!a) byDay.set(d, (a = { on: 0, sched: 0, tv: 0, tc: 0 }));
+    if (producing && cov[i]! > 0 && producing[i]) a.on += cov[i]!;
+    if (opts.shifts?.length && shiftOf(i) >= 0) a.sched += MINUTE;
+    if (temp) {
+      a.tv += temp.v[i]!;
+      a.tc += temp.c[i]!;
+    }
+  }
+  const hddBase = opts.hddBaseC ?? 15.5;
+  const cddBase = opts.cddBaseC ?? 18.3;
+  for (const t of totalsDays) {
+    const a = byDay.get(t._d);
+    if (!a) continue;
+    if (idleSource === 'producing-tag') t.operatingHours = a.on / HOUR;
+    else if (opts.shifts?.length) t.operatingHours = a.sched / HOUR;
+    // a daily mean needs half the day measured
+    if (temp && a.tc >= 0.5 * dayLengthMs(t._d, tz)) {
+      const tm = a.tv / a.tc;
+      t.temperatureC = tm;
+      t.hdd = Math.max(0, hddBase - tm);
+      t.cdd = Math.max(0, tm - cddBase);
+    }
+  }
+  if (temperature) describeMeterEvents(temperature, notes);
+}
+
+/** Base load: every estimator that applies, the first being the primary one. */
+function baseLoad(g: MeterGrid, blockKw: number[], idle: EnergyResult['idle'], offShift: EnergyResult['offShift']) {
+  const { n, cal, kwh, cov, minCov, D } = g;
   const hourly = hourlyMeans(kwh, cov, cal, minCov);
   const estimators: BaseLoadEstimate[] = [];
   if (blockKw.length) estimators.push({ name: 'p05-demand', kw: quantile(blockKw, 0.05), description: `5th percentile of the ${D}-minute demand intervals` });
@@ -427,49 +672,72 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   if (idle) estimators.push({ name: 'idle-mean', kw: idle.meanKw, description: `mean power while nothing is produced (${idle.source === 'producing-tag' ? 'producing flag off' : 'no production counted in the hour'})` });
   if (offShift) estimators.push({ name: 'off-shift-mean', kw: offShift.meanKw, description: 'mean power outside the production shifts' });
   const primary = estimators[0] ?? { name: 'p05-demand' as const, kw: Number.NaN, description: '' };
+  return { hourly, estimators, primary };
+}
 
-  // --- power factor
+/**
+ * Power factor: PF = kWh / sqrt(kWh² + kvarh²) over the minutes both meters measured; lagging
+ * and leading reactive energy, when metered apart, each give their own (utilities bill them apart).
+ */
+function powerFactorOf(g: MeterGrid, input: EnergyInput, notes: string[]) {
+  const { n, cal, kwh, cov } = g;
   let powerFactor: EnergyResult['powerFactor'];
-  const pfMonthly = new Map<string, { p: number; q: number }>();
-  if (input.reactive) {
-    const Q = onGrid(input.reactive, g);
+  const reactivePf = (m: MeterSeries) => {
+    const Q = onGrid(m, g);
+    const monthly = new Map<string, { p: number; q: number }>();
     let p = 0;
     let q = 0;
     for (let i = 0; i < n; i++) {
       if (cov[i]! <= 0 || Q.c[i]! <= 0) continue;
       p += kwh[i]!;
       q += Q.v[i]!;
-      const m = monthLabel(cal.day[i]!);
-      let a = pfMonthly.get(m);
-      if (!a) pfMonthly.set(m, (a = { p: 0, q: 0 }));
+      const mo = monthLabel(cal.day[i]!);
+      let a = monthly.get(mo);
+      if (!a) monthly.set(mo, (a = { p: 0, q: 0 }));
       a.p += kwh[i]!;
       a.q += Q.v[i]!;
     }
-    if (p > 0) {
-      powerFactor = {
-        tag: input.reactive.tag,
-        overall: p / Math.hypot(p, q),
-        kvarh: q,
-        monthly: [...pfMonthly.entries()].map(([month, a]) => ({ month, pf: a.p / Math.hypot(a.p, a.q) })),
-      };
-      describeMeterEvents(input.reactive, notes);
+    describeMeterEvents(m, notes);
+    return { p, q, monthly, list: [...monthly.entries()].map(([month, a]) => ({ month, pf: a.p / Math.hypot(a.p, a.q) })) };
+  };
+  const lag = input.reactive ? reactivePf(input.reactive) : undefined;
+  const lead = input.reactiveLeading ? reactivePf(input.reactiveLeading) : undefined;
+  const pfMonthly = lag?.monthly ?? new Map<string, { p: number; q: number }>();
+  if (input.reactive && lag && lag.p > 0) {
+    powerFactor = {
+      tag: input.reactive.tag,
+      quadrant: lead ? 'lagging' : 'as-metered',
+      overall: lag.p / Math.hypot(lag.p, lag.q),
+      kvarh: lag.q,
+      monthly: lag.list,
+      ...(lead && input.reactiveLeading && lead.p > 0
+        ? { leading: { tag: input.reactiveLeading.tag, overall: lead.p / Math.hypot(lead.p, lead.q), kvarh: lead.q, monthly: lead.list }, net: lag.p / Math.hypot(lag.p, lag.q - lead.q) }
+        : {}),
+    };
+    if (powerFactor.leading && powerFactor.leading.overall < 0.95) {
+      notes.push(`leading power factor ${powerFactor.leading.overall.toFixed(3)} (${grouped(lead!.q)} kvarh leading): capacitors over-compensate at light load; switch them with the load`);
     }
+  } else if (input.reactiveLeading && !input.reactive) {
+    notes.push(`${input.reactiveLeading.tag}: leading reactive energy without a lagging meter; give --reactive for the power factor`);
   }
+  return { powerFactor, pfMonthly };
+}
 
-  // --- cost
-  let cost: EnergyResult['cost'];
-  // the bill uses the demand figures the report shows (block or rolling)
-  if (opts.tariff) cost = tariffCost(opts.tariff, kwh, cov, cal, g, demandKw, demandAt, method, pfMonthly, D, notes);
-
-  const co2 = opts.co2KgPerKwh ?? opts.tariff?.co2e_kg_per_kwh;
-  const co2e = co2 !== undefined ? { kgPerKwh: co2, kg: totalKwh * co2 } : undefined;
-
-  // --- production and energy per unit
+/** Production and energy per unit, with a daily regression when there are days enough. */
+function productionOf(
+  g: MeterGrid,
+  productionTag: MeterSeries | undefined,
+  prod: { v: Float64Array; c: Float32Array } | undefined,
+  totalsDays: DayTotalOnGrid[],
+  totalKwh: number,
+  notes: string[],
+): EnergyResult['production'] {
+  const { n, minCov } = g;
   let production: EnergyResult['production'];
-  if (prod && input.production) {
+  if (prod && productionTag) {
     let units = 0;
     for (let i = 0; i < n; i++) units += prod.v[i]!;
-    describeMeterEvents(input.production, notes);
+    describeMeterEvents(productionTag, notes);
     const full = totalsDays.filter((d) => d.coverage >= minCov && d.units !== undefined);
     let model: NonNullable<EnergyResult['production']>['model'];
     if (full.length >= 5) {
@@ -480,13 +748,17 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
       const pred = full.map((d) => reg.predict([d.units!]));
       model = { fixedKwhPerDay: reg.coefficients[0]!, kwhPerUnit: reg.coefficients[1]!, r2: r2Of(full.map((d) => d.kwh), pred), days: full.length };
     }
-    production = { tag: input.production.tag, units, kwhPerUnit: units > 0 ? totalKwh / units : Number.NaN, ...(model ? { model } : {}) };
+    production = { tag: productionTag.tag, units, kwhPerUnit: units > 0 ? totalKwh / units : Number.NaN, ...(model ? { model } : {}) };
   }
+  return production;
+}
 
-  // --- sub-meters
+/** Sub-meters: energy, share of the main meter, and idle energy when production is known. */
+function subMeterTotals(g: MeterGrid, subs: MeterSeries[] | undefined, producing: Uint8Array | undefined, totalKwh: number): EnergyResult['subMeters'] {
+  const { n } = g;
   let subMeters: EnergyResult['subMeters'];
-  if (input.subs?.length) {
-    subMeters = input.subs.map((s) => {
+  if (subs?.length) {
+    subMeters = subs.map((s) => {
       const S = onGrid(s, g);
       let e = 0;
       let ie = 0;
@@ -507,11 +779,15 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     });
     subMeters.sort((a, b) => b.kwh - a.kwh);
   }
+  return subMeters;
+}
 
-  // --- reconciliation of other measurements of the same supply
+/** Reconciliation of other measurements of the same supply with the main meter. */
+function reconcile(g: MeterGrid, checks: EnergyInput['checks'], mainTag: string, notes: string[]): EnergyResult['reconciliation'] {
+  const { n, kwh, cov } = g;
   let reconciliation: EnergyResult['reconciliation'];
-  if (input.checks?.length) {
-    reconciliation = input.checks.map((c) => {
+  if (checks?.length) {
+    reconciliation = checks.map((c) => {
       const C = onGrid(c, g);
       let a = 0;
       let b = 0;
@@ -524,93 +800,10 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
       return { tag: c.tag, kind: c.kind, kwh: a, mainKwh: b, difference: b > 0 ? a / b - 1 : Number.NaN };
     });
     for (const r of reconciliation) {
-      if (Math.abs(r.difference) > 0.02) notes.push(`${r.tag} (${r.kind}) differs from ${main.tag} by ${(r.difference * 100).toFixed(1)}% over the minutes both measured: check the meters' units and scaling`);
+      if (Math.abs(r.difference) > 0.02) notes.push(`${r.tag} (${r.kind}) differs from ${mainTag} by ${(r.difference * 100).toFixed(1)}% over the minutes both measured: check the meters' units and scaling`);
     }
   }
-
-  // --- baselines
-  let baselines: EnergyResult['baselines'];
-  if (opts.periods) baselines = comparePeriods(opts.periods, totalsDays, blockKw, blockAt, minCov, opts, prod !== undefined, notes);
-
-  const spanDays = n / 1440;
-  const annual = (x: number) => (x * 365.25) / Math.max(1e-9, coveredHours / 24);
-  const opportunities = rankOpportunities({
-    idle,
-    offShift,
-    totalKwh,
-    annual,
-    idleKws: idleMinuteKw,
-    hourly,
-    producing,
-    cal,
-    opts,
-    cost,
-    peak,
-    monthlyPeak,
-    blockKw,
-    blockAt,
-    origin,
-    D,
-    powerFactor,
-    avgKw,
-    subMeters,
-    spanDays,
-  });
-
-  const result: EnergyResult = {
-    tz,
-    meter: {
-      tag: main.tag,
-      kind: main.kind,
-      ...(main.unit ? { unit: main.unit } : {}),
-      samples: main.samples,
-      from: main.first,
-      to: main.last,
-      coverage,
-      gapHours: (n * MINUTE - coveredMs) / HOUR,
-    },
-    period: { from: origin, to: end, days: spanDays },
-    totals: {
-      kwh: totalKwh,
-      days: totalsDays.map(({ _d, _minutes, ...d }) => d),
-      weeks: [...weeks.entries()].map(([week, a]) => ({ week, kwh: a.kwh, coverage: a.cov / (a.minutes * MINUTE) })),
-      months: [...months.entries()].map(([month, a]) => ({
-        month,
-        kwh: a.kwh,
-        coverage: a.cov / (a.minutes * MINUTE),
-        ...(monthlyPeak.has(month) ? { peakKw: monthlyPeak.get(month)!.kw } : {}),
-        ...(pfMonthly.has(month) ? { pf: pfMonthly.get(month)!.p / Math.hypot(pfMonthly.get(month)!.p, pfMonthly.get(month)!.q) } : {}),
-      })),
-      ...(shiftTotals ? { shifts: shiftTotals } : {}),
-    },
-    demand: {
-      intervalMinutes: D,
-      method,
-      ...(peak ? { peak } : {}),
-      top,
-      monthly: [...monthlyPeak.entries()].map(([month, p]) => ({ month, ...p })),
-      averageKw: avgKw,
-      ...(peak && peak.kw > 0 ? { loadFactor: avgKw / peak.kw } : {}),
-      series: { t: blockAt, kw: blockKw },
-    },
-    profile,
-    baseLoad: { primaryKw: primary.kw, primary: primary.name, estimators },
-    ...(idle ? { idle } : {}),
-    ...(offShift ? { offShift } : {}),
-    ...(powerFactor ? { powerFactor } : {}),
-    ...(cost ? { cost } : {}),
-    ...(co2e ? { co2e } : {}),
-    ...(production ? { production } : {}),
-    ...(baselines ? { baselines } : {}),
-    ...(subMeters ? { subMeters } : {}),
-    ...(reconciliation ? { reconciliation } : {}),
-    opportunities,
-    notes,
-    statements: [],
-  };
-  if (!producing && !opts.shifts?.length) notes.push('no production signal and no shift pattern: idle and off-shift energy are not computed (give --shifts, or --production / --producing tags)');
-  result.statements = summaryStatements(result);
-  return result;
+  return reconciliation;
 }
 
 function r2Of(y: number[], pred: number[]): number {
@@ -769,46 +962,42 @@ function tariffCost(
   };
 }
 
-/** ASHRAE Guideline 14 (2014) calibration limits: monthly data CV(RMSE) <= 15%, NMBE within ±5%; hourly (used here for daily) 30% and ±10%; R² >= 0.75 recommended. */
-export function g14Verdict(y: number[], pred: number[], p: number, granularity: 'daily' | 'monthly'): G14Verdict {
-  const n = y.length;
-  const ybar = mean(y);
-  let sse = 0;
-  let sr = 0;
-  for (let i = 0; i < n; i++) {
-    sse += (y[i]! - pred[i]!) ** 2;
-    sr += y[i]! - pred[i]!;
-  }
-  const dof = Math.max(1, n - p);
-  const cvRmse = Math.sqrt(sse / dof) / ybar;
-  const nmbe = sr / (dof * ybar);
-  const r2 = r2Of(y, pred);
-  const limits = granularity === 'monthly' ? { cvRmse: 0.15, nmbe: 0.05, r2: 0.75 } : { cvRmse: 0.3, nmbe: 0.1, r2: 0.75 };
-  return { r2, cvRmse, nmbe, granularity, limits, passes: cvRmse <= limits.cvRmse && Math.abs(nmbe) <= limits.nmbe && r2 >= limits.r2 };
+/** The baseline drivers a day can have, in the order they are offered to the selection. */
+const DRIVERS = ['units', 'workday', 'operatingHours', 'hdd', 'cdd'] as const;
+
+function driversOf(d: DayTotal): Record<string, number> {
+  const x: Record<string, number> = { workday: d.workday ? 1 : 0 };
+  if (d.units !== undefined) x.units = d.units;
+  if (d.operatingHours !== undefined) x.operatingHours = d.operatingHours;
+  if (d.hdd !== undefined) x.hdd = d.hdd;
+  if (d.cdd !== undefined) x.cdd = d.cdd;
+  return x;
 }
 
 function comparePeriods(
   periods: NonNullable<EnergyOptions['periods']>,
-  days: { day: string; kwh: number; coverage: number; units?: number; peakKw?: number; _d: number }[],
+  days: (DayTotal & { _d: number })[],
   blockKw: number[],
   blockAt: number[],
   minCov: number,
   opts: EnergyOptions,
   hasProduction: boolean,
+  hasTemperature: boolean,
   notes: string[],
 ): NonNullable<EnergyResult['baselines']> {
   const tz = opts.tz ?? 'UTC';
-  void tz;
-  const dayStart = (d: { _d: number }) => d._d * DAY; // local midnight as a day number; compared with local period bounds below
+  // a day belongs to a period when its local midday does
   const inP = (d: { _d: number }, p: [number, number]) => {
-    const mid = dayStart(d) + DAY / 2;
-    return mid >= localDayMs(p[0], opts.tz ?? 'UTC') && mid < localDayMs(p[1], opts.tz ?? 'UTC');
+    const mid = d._d * DAY + DAY / 2;
+    return mid >= localDayMs(p[0], tz) && mid < localDayMs(p[1], tz);
   };
   const stats = (name: 'baseline' | 'report', p: [number, number]) => {
-    const ds = days.filter((d) => inP(d, p) && d.coverage >= minCov);
+    const inside = days.filter((d) => inP(d, p));
+    const ds = inside.filter((d) => d.coverage >= minCov);
     const kw = blockKw.filter((_, k) => blockAt[k]! >= p[0] && blockAt[k]! < p[1]);
     const e = ds.reduce((s, d) => s + d.kwh, 0);
     const u = ds.reduce((s, d) => s + (d.units ?? 0), 0);
+    if (inside.length > ds.length) notes.push(`${name} period: ${inside.length - ds.length} day${inside.length - ds.length > 1 ? 's' : ''} measured less than ${(minCov * 100).toFixed(0)}% of the calendar day left out of its figures`);
     return {
       name,
       from: p[0],
@@ -823,7 +1012,6 @@ function comparePeriods(
   };
   const b = stats('baseline', periods.baseline);
   const r = stats('report', periods.report);
-  if (b.days < 7) notes.push(`the baseline period has ${b.days} fully measured days; a regression baseline needs at least 7 (ASHRAE Guideline 14 asks for a full cycle of operation)`);
   const rel = (a: number, c: number) => (Number.isFinite(a) && Number.isFinite(c) && a !== 0 ? c / a - 1 : Number.NaN);
   const out: NonNullable<EnergyResult['baselines']> = {
     periods: [b, r].map(({ _days, ...x }) => x),
@@ -834,44 +1022,41 @@ function comparePeriods(
       peakKw: rel(b.peakKw, r.peakKw),
     },
   };
-  // Regression baseline: daily kWh against production (and degree days when a temperature is given).
-  const drivers: string[] = [];
-  if (hasProduction) drivers.push('units');
-  if (drivers.length && b.days >= 7 && r.days >= 1) {
-    const X = (d: { units?: number }) => [d.units ?? 0];
-    const reg = multipleRegression(b._days.map(X), b._days.map((d) => d.kwh));
-    const predB = b._days.map((d) => reg.predict(X(d)));
-    const yB = b._days.map((d) => d.kwh);
-    const g14 = g14Verdict(yB, predB, drivers.length + 1, 'daily');
-    const predR = r._days.map((d) => reg.predict(X(d)));
-    const predicted = predR.reduce((s, x) => s + x, 0);
-    const actual = r._days.reduce((s, d) => s + d.kwh, 0);
-    const savings = predicted - actual;
-    // ASHRAE Guideline 14-2014, eq. for the fractional savings uncertainty with autocorrelated residuals:
-    // U = t * 1.26 * CV * sqrt(n/n' * (1 + 2/n) / m) * E_baseline_predicted
-    const resid = yB.map((y, i) => y - predB[i]!);
-    const rho = lag1Autocorrelation(resid);
-    const nb = yB.length;
-    const nPrime = effectiveN(nb, rho);
-    const t = studentTQuantile(0.95, Math.max(1, nPrime - drivers.length - 1));
-    const m = r._days.length;
-    const uncertainty = t * 1.26 * g14.cvRmse * Math.sqrt((nb / nPrime) * (1 + 2 / nb) / m) * predicted;
-    out.regression = {
-      drivers,
-      coefficients: { intercept: reg.coefficients[0]!, ...Object.fromEntries(drivers.map((d, i) => [d, reg.coefficients[i + 1]!])) },
-      days: nb,
-      g14,
-      reportDays: m,
-      predictedKwh: predicted,
-      actualKwh: actual,
-      savingsKwh: savings,
-      normalisedSavings: predicted > 0 ? savings / predicted : Number.NaN,
-      savingsUncertaintyKwh: uncertainty,
-    };
-    if (!g14.passes) notes.push(`the regression baseline does not meet ASHRAE Guideline 14 (CV(RMSE) ${(g14.cvRmse * 100).toFixed(1)}%, NMBE ${(g14.nmbe * 100).toFixed(1)}%, R² ${g14.r2.toFixed(2)}): treat its savings as indicative`);
-  } else if (!drivers.length) {
-    notes.push('no production counter: the periods are compared as they are, without a regression baseline (give --production)');
+  if (b.days < 7) {
+    notes.push(`the baseline period has ${b.days} fully measured days; a regression baseline needs at least 7 (ASHRAE Guideline 14 asks for a full cycle of operation)`);
+    return out;
   }
+  if (r.days < 1) return out;
+  // Regression baseline: daily kWh against the drivers the data offer, chosen out of sample.
+  const hasHours = days.some((d) => d.operatingHours !== undefined);
+  const candidates = DRIVERS.filter((k) => (k === 'units' ? hasProduction : k === 'hdd' || k === 'cdd' ? hasTemperature : k === 'operatingHours' ? hasHours : true));
+  const toDay = (d: DayTotal & { _d: number }): BaselineDay => ({ day: d._d, kwh: d.kwh, drivers: driversOf(d) });
+  const baseDays = b._days.map(toDay);
+  const model = fitBaseline(baseDays, candidates, 'daily');
+  const repDays = r._days.map(toDay);
+  const missing = model.drivers.filter((k) => repDays.some((d) => !Number.isFinite(d.drivers[k])));
+  if (missing.length) {
+    notes.push(`the report period lacks ${missing.join(', ')} on some days: no regression savings`);
+    return out;
+  }
+  const predicted = repDays.reduce((s, d) => s + model.predict(d), 0);
+  const actual = repDays.reduce((s, d) => s + d.kwh, 0);
+  const savings = predicted - actual;
+  out.regression = {
+    drivers: model.drivers,
+    considered: model.considered,
+    coefficients: model.coefficients,
+    days: model.days,
+    g14: model.g14,
+    reportDays: repDays.length,
+    predictedKwh: predicted,
+    actualKwh: actual,
+    savingsKwh: savings,
+    normalisedSavings: predicted > 0 ? savings / predicted : Number.NaN,
+    savingsUncertaintyKwh: savingsUncertainty(model, baseDays, repDays.length, predicted),
+  };
+  const g = model.g14;
+  if (!g.passes) notes.push(`the regression baseline does not meet ASHRAE Guideline 14 (cross-validated CV(RMSE) ${(g.crossValidated.cvRmse * 100).toFixed(1)}%, NMBE ${(g.crossValidated.nmbe * 100).toFixed(1)}%): treat its savings as indicative`);
   return out;
 }
 
@@ -1007,9 +1192,16 @@ function rankOpportunities(o: OppInput): Opportunity[] {
       statement: `${s.tag} draws ${sig(s.idleMeanKw)} kW on average while nothing is produced: ${mwh(perYear)} a year${costText(c)}`,
     });
   }
-  // Rank by money when priced, else by energy. (Sub-meter idle draws are part of the idle base load: the sizes overlap.)
+  // Rank by money when priced, else by energy.
   out.sort((a, b) => (b.costPerYear ?? 0) - (a.costPerYear ?? 0) || b.kwhPerYear - a.kwhPerYear);
-  return out.map((x, i) => ({ rank: i + 1, ...x }));
+  const ranked: Opportunity[] = out.map((x, i) => ({ rank: i + 1, ...x }));
+  // A machine's draw while idle is part of the plant's idle (or off-shift) base load: the two sizes
+  // count the same kWh, so each names the other and the reports say not to add them.
+  const plantWide = ranked.filter((o) => o.kind === 'idle-base-load' || o.kind === 'off-shift-base-load');
+  const machines = ranked.filter((o) => o.kind === 'sub-meter-idle');
+  for (const o of plantWide) if (machines.length) o.overlaps = machines.map((x) => x.rank);
+  for (const o of machines) if (plantWide.length) o.overlaps = plantWide.map((x) => x.rank);
+  return ranked;
 }
 
 function isShiftHour(h: HourMean, o: OppInput): boolean {

@@ -10,7 +10,8 @@ export function aboutHours(h: number): string {
 /** "18 h", "6 days", "2.5 days", "3 weeks"; "more than 4 years" for very long spans. */
 export function spanHours(h: number): string {
   if (!Number.isFinite(h)) return 'never within the horizon';
-  if (h < 1) return `${Math.max(0, Math.round(h * 60))} min`;
+  if (h * 60 < 1) return `${Math.max(0, Math.round(h * 3600))} s`;
+  if (h < 1) return `${Math.round(h * 60)} min`;
   if (h < 48) return `${Math.round(h)} h`;
   const d = h / 24;
   if (d < 10) return `${round1(d)} days`;

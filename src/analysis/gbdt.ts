@@ -3,6 +3,10 @@
  * fleet remaining-life models on tables of tens of thousands of rows and tens of features, with
  * no native dependency. Histogram splits (features binned to at most 64 quantile bins), depth-limited
  * trees, shrinkage, row subsampling, a minimum leaf size. Deterministic for a given seed.
+ *
+ * Speed: rows are partitioned in place (one index array per tree) and a node's histograms are built
+ * for its smaller child only, the larger child's being the parent's minus the smaller's (the usual
+ * histogram-subtraction trick), so a tree costs about one pass over its rows per level.
  */
 
 import { rng } from './stats.js';
@@ -20,10 +24,10 @@ export interface GbdtOptions {
   seed?: number;
 }
 
-interface Node {
+export interface GbdtNode {
   /** feature index, or -1 for a leaf */
   f: number;
-  /** split: go left when bin <= b (value <= threshold) */
+  /** split: go left when value <= threshold */
   threshold: number;
   left: number;
   right: number;
@@ -33,12 +37,12 @@ interface Node {
 export interface GbdtModel {
   base: number;
   learningRate: number;
-  trees: Node[][];
+  trees: GbdtNode[][];
   features: number;
 }
 
 /** Quantile bin edges per feature; bin k holds values <= edges[k]. */
-function binEdges(X: Float64Array[], bins: number): Float64Array[] {
+function binEdges(X: ArrayLike<number>[], bins: number): Float64Array[] {
   const p = X[0]?.length ?? 0;
   const edges: Float64Array[] = [];
   for (let j = 0; j < p; j++) {
@@ -64,7 +68,11 @@ function binOf(edges: Float64Array, v: number): number {
   return lo;
 }
 
-export function trainGbdt(X: Float64Array[], y: ArrayLike<number>, opts: GbdtOptions = {}): GbdtModel {
+/**
+ * Trains on rows X (each of the same length) and targets y. `onTree`, when given, is called after
+ * each tree with the model so far (cross-validation reads staged predictions from it).
+ */
+export function trainGbdt(X: ArrayLike<number>[], y: ArrayLike<number>, opts: GbdtOptions = {}, onTree?: (m: GbdtModel, trees: number) => void): GbdtModel {
   const n = X.length;
   const p = X[0]?.length ?? 0;
   const trees = opts.trees ?? 300;
@@ -76,7 +84,6 @@ export function trainGbdt(X: Float64Array[], y: ArrayLike<number>, opts: GbdtOpt
   const lambda = opts.lambda ?? 1;
   const rand = rng(opts.seed ?? 1);
   const edges = binEdges(X, nb);
-  // binned matrix, column-major for cache-friendly histograms
   const B: Uint8Array[] = [];
   for (let j = 0; j < p; j++) {
     const col = new Uint8Array(n);
@@ -89,38 +96,54 @@ export function trainGbdt(X: Float64Array[], y: ArrayLike<number>, opts: GbdtOpt
   const pred = new Float64Array(n).fill(base);
   const grad = new Float64Array(n);
   const model: GbdtModel = { base, learningRate: lr, trees: [], features: p };
-  const hs = new Float64Array(nb + 1);
-  const hc = new Float64Array(nb + 1);
+  const stride = nb + 1;
+  // one (sum, count) histogram per feature per depth level, for the node being split and its children
+  const pool: { s: Float64Array; c: Float64Array }[] = [];
+  const hist = (level: number) => (pool[level] ??= { s: new Float64Array(p * stride), c: new Float64Array(p * stride) });
+  const scratch = { s: new Float64Array(p * stride), c: new Float64Array(p * stride) };
+  const order = new Int32Array(n);
+  const tmp = new Int32Array(n);
+
+  const fill = (h: { s: Float64Array; c: Float64Array }, a: number, b: number) => {
+    h.s.fill(0);
+    h.c.fill(0);
+    for (let j = 0; j < p; j++) {
+      const col = B[j]!;
+      const off = j * stride;
+      for (let k = a; k < b; k++) {
+        const i = order[k]!;
+        const bin = off + col[i]!;
+        h.s[bin]! += grad[i]!;
+        h.c[bin]!++;
+      }
+    }
+  };
+
   for (let t = 0; t < trees; t++) {
     for (let i = 0; i < n; i++) grad[i] = y[i]! - pred[i]!;
-    const rows: number[] = [];
-    for (let i = 0; i < n; i++) if (rand() < sub) rows.push(i);
-    const nodes: Node[] = [];
-    const build = (idx: number[], d: number): number => {
+    let m = 0;
+    for (let i = 0; i < n; i++) if (rand() < sub) order[m++] = i;
+    const nodes: GbdtNode[] = [];
+    // h holds the histograms of rows order[a..b)
+    const build = (a: number, b: number, d: number, h: { s: Float64Array; c: Float64Array }): number => {
+      const count = b - a;
       let s = 0;
-      for (const i of idx) s += grad[i]!;
+      for (let k = a; k < b; k++) s += grad[order[k]!]!;
       const id = nodes.length;
-      nodes.push({ f: -1, threshold: 0, left: -1, right: -1, value: s / (idx.length + lambda) });
-      if (d >= depth || idx.length < 2 * minLeaf) return id;
+      nodes.push({ f: -1, threshold: 0, left: -1, right: -1, value: s / (count + lambda) });
+      if (d >= depth || count < 2 * minLeaf) return id;
       let bestGain = 0;
       let bestF = -1;
       let bestB = -1;
-      const parent = (s * s) / (idx.length + lambda);
+      const parent = (s * s) / (count + lambda);
       for (let j = 0; j < p; j++) {
-        hs.fill(0);
-        hc.fill(0);
-        const col = B[j]!;
-        for (const i of idx) {
-          const b = col[i]!;
-          hs[b]! += grad[i]!;
-          hc[b]!++;
-        }
+        const off = j * stride;
         let ls = 0;
         let lc = 0;
-        for (let b = 0; b < nb; b++) {
-          ls += hs[b]!;
-          lc += hc[b]!;
-          const rc = idx.length - lc;
+        for (let bin = 0; bin < nb; bin++) {
+          ls += h.s[off + bin]!;
+          lc += h.c[off + bin]!;
+          const rc = count - lc;
           if (lc < minLeaf) continue;
           if (rc < minLeaf) break;
           const rs = s - ls;
@@ -128,30 +151,53 @@ export function trainGbdt(X: Float64Array[], y: ArrayLike<number>, opts: GbdtOpt
           if (gain > bestGain) {
             bestGain = gain;
             bestF = j;
-            bestB = b;
+            bestB = bin;
           }
         }
       }
       if (bestF < 0) return id;
+      // partition order[a..b) stably: left rows first
       const col = B[bestF]!;
-      const li: number[] = [];
-      const ri: number[] = [];
-      for (const i of idx) (col[i]! <= bestB ? li : ri).push(i);
+      let l = a;
+      let r = 0;
+      for (let k = a; k < b; k++) {
+        const i = order[k]!;
+        if (col[i]! <= bestB) order[l++] = i;
+        else tmp[r++] = i;
+      }
+      order.set(tmp.subarray(0, r), l);
       const node = nodes[id]!;
       node.f = bestF;
       node.threshold = bestB < edges[bestF]!.length ? edges[bestF]![bestB]! : Infinity;
-      node.left = build(li, d + 1);
-      node.right = build(ri, d + 1);
+      // histograms: the smaller child counted, the larger one by subtraction
+      const leftSmaller = l - a <= b - l;
+      const small = hist(d + 1);
+      if (leftSmaller) fill(small, a, l);
+      else fill(small, l, b);
+      const large = scratch;
+      for (let k = 0; k < large.s.length; k++) {
+        large.s[k] = h.s[k]! - small.s[k]!;
+        large.c[k] = h.c[k]! - small.c[k]!;
+      }
+      // the larger child's histograms are kept in h (the parent's are no longer needed)
+      h.s.set(large.s);
+      h.c.set(large.c);
+      const smallCopy = { s: Float64Array.from(small.s), c: Float64Array.from(small.c) };
+      node.left = build(a, l, d + 1, leftSmaller ? smallCopy : h);
+      node.right = build(l, b, d + 1, leftSmaller ? h : smallCopy);
       return id;
     };
-    build(rows, 0);
+    const root = hist(0);
+    fill(root, 0, m);
+    build(0, m, 0, { s: root.s, c: root.c });
     model.trees.push(nodes);
     for (let i = 0; i < n; i++) pred[i]! += lr * evalTree(nodes, X[i]!);
+    onTree?.(model, t + 1);
   }
   return model;
 }
 
-function evalTree(nodes: Node[], x: ArrayLike<number>): number {
+function evalTree(nodes: GbdtNode[], x: ArrayLike<number>): number {
   let k = 0;
   for (;;) {
     const nd = nodes[k]!;
@@ -160,8 +206,10 @@ function evalTree(nodes: Node[], x: ArrayLike<number>): number {
   }
 }
 
-export function predictGbdt(m: GbdtModel, x: ArrayLike<number>): number {
+/** The model's prediction for one row; `trees` limits it to the first trees (staged prediction). */
+export function predictGbdt(m: GbdtModel, x: ArrayLike<number>, trees = m.trees.length): number {
   let s = m.base;
-  for (const t of m.trees) s += m.learningRate * evalTree(t, x);
+  const k = Math.min(trees, m.trees.length);
+  for (let t = 0; t < k; t++) s += m.learningRate * evalTree(m.trees[t]!, x);
   return s;
 }

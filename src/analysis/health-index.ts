@@ -62,10 +62,12 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
 
 export function fuseHealthIndex(
   inputs: IndicatorInput[],
-  opts: { windowMs: number; stat?: WindowStat; name?: string; baselineFraction?: number; baselineSkip?: number },
+  opts: { windowMs: number; stat?: WindowStat; name?: string; baselineFraction?: number; baselineSkip?: number; origin?: number },
 ): FusedIndex | undefined {
   if (inputs.length < 2) return undefined;
-  const ws = inputs.map((i) => windowed(i.series, opts.windowMs, opts.stat ?? 'median'));
+  // windows aligned to the earliest first sample (or the given origin), the same for every indicator
+  const origin = opts.origin ?? Math.min(...inputs.map((i) => i.series.t[0] ?? Infinity).filter(Number.isFinite));
+  const ws = inputs.map((i) => windowed(i.series, opts.windowMs, opts.stat ?? 'median', Number.isFinite(origin) ? origin : 0));
   // windows present in every indicator
   const common = new Map<number, number>();
   for (const w of ws) for (const t of w.t) common.set(t, (common.get(t) ?? 0) + 1);

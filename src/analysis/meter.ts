@@ -4,10 +4,10 @@
  *
  * This is the hot path of `iiot analyze energy`: plain loops over typed arrays, one object per
  * tag, nothing allocated per sample. arquero is not used: it works on whole in-memory tables,
- * while here samples are folded into buckets batch by batch as the reader yields them; and the
- * tables made from the buckets afterwards (days, months, profile cells) are a few thousand rows,
- * where a loop over the local calendar is as short as a group-by and spares loading arquero
- * (about 150 ms of start-up).
+ * while here samples are folded into buckets batch by batch as the reader yields them; and over
+ * the buckets afterwards, the calendar roll-ups and the tariff join ran 3 to 10 times faster as
+ * loops than as arquero group-bys and joins (bench/arquero.ts, docs/benchmarks.md). arquero is the
+ * scripting API's table type instead (src/lib/, docs/scripting.md).
  *
  * Three kinds of meter (docs/analysis.md, "Energy from meters"):
  * - power (W, kW, MW): integrated with the trapezoidal rule between consecutive samples; never
@@ -19,29 +19,36 @@
  *   reading confirms it. Differences across gaps are spread evenly over the gap (the energy is
  *   known, its timing is not) and the gap is reported;
  * - interval (energy per interval): each value is spread over its interval, which starts or ends
- *   at the timestamp (`intervalEnd`).
+ *   at the timestamp (`intervalEnd`: the command line, else the capture header's tag field `interval`).
  * The same kinds serve reactive energy (var, kvar, kvarh) and production counters (pcs).
  * A boolean "producing" tag is held between samples and bucketed as the producing fraction of each minute.
+ * A level (outdoor temperature, for degree days) is interpolated like power, never across a gap, and
+ * kept as level x covered ms so that any span's mean is its value over its covered time.
  */
 
 import { median } from './stats.js';
 
 export const MINUTE_MS = 60_000;
 
-export type MeterKind = 'power' | 'counter' | 'interval' | 'state';
-export type MeterQuantity = 'active' | 'reactive' | 'production' | 'producing';
+export type MeterKind = 'power' | 'counter' | 'interval' | 'state' | 'level';
+export type MeterQuantity = 'active' | 'reactive' | 'production' | 'producing' | 'temperature';
 
 export interface MeterSpec {
   tag: string;
   /** 'auto' decides between counter and interval from the first readings */
   kind: MeterKind | 'auto';
   quantity: MeterQuantity;
-  /** multiplies readings into the base unit: kW for power, kWh for energy, kvar/kvarh for reactive, 1 for counts */
+  /** multiplies readings into the base unit: kW for power, kWh for energy, kvar/kvarh for reactive, 1 for counts, °C for temperature */
   factor: number;
+  /** added after the factor (temperatures in °F or K) */
+  offset?: number;
   /** the unit as written in the capture header */
   unit?: string;
   /** register modulus for rollovers (header range high + 1 for integer registers), if known */
   modulus?: number;
+  /** interval energy: what the capture header says of its timestamps (`interval` tag field); the command line overrides it */
+  intervalEnd?: boolean;
+  intervalMs?: number;
 }
 
 export interface MeterOptions {
@@ -215,12 +222,13 @@ export class MeterAccumulator {
       return;
     }
     this.samples++;
+    const x = this.spec.quantity === 'producing' ? v : v * this.spec.factor + (this.spec.offset ?? 0);
     if (this.warm) {
-      this.warm.push({ t, v: v * (this.spec.quantity === 'producing' ? 1 : this.spec.factor) });
+      this.warm.push({ t, v: x });
       if (this.warm.length >= WARMUP) this.settle();
       return;
     }
-    this.feed(t, v * (this.spec.quantity === 'producing' ? 1 : this.spec.factor));
+    this.feed(t, x);
   }
 
   /** Decides spacing, gap limit, interval length and (auto) counter vs interval from the first readings. */
@@ -232,7 +240,7 @@ export class MeterAccumulator {
     for (let i = 1; i < w.length; i++) if (w[i]!.t > w[i - 1]!.t) d.push(w[i]!.t - w[i - 1]!.t);
     this.spacing = d.length ? median(d) : MINUTE_MS;
     this.maxGapMs = this.opts.maxGapMs ?? Math.max(2 * MINUTE_MS, 5 * this.spacing);
-    this.intervalMs = this.opts.intervalMs ?? this.spacing;
+    this.intervalMs = this.opts.intervalMs ?? this.spec.intervalMs ?? this.spacing;
     if (this.kind === 'auto') {
       let up = 0;
       let steps = 0;
@@ -285,6 +293,7 @@ export class MeterAccumulator {
     this.last = t;
     switch (this.kind) {
       case 'power':
+      case 'level':
         this.feedPower(t, v);
         break;
       case 'state':
@@ -330,7 +339,7 @@ export class MeterAccumulator {
       return;
     }
     const len = this.intervalMs;
-    if (this.opts.intervalEnd) this.buckets.spread(t - len, t, e);
+    if (this.opts.intervalEnd ?? this.spec.intervalEnd) this.buckets.spread(t - len, t, e);
     else this.buckets.spread(t, t + len, e);
     if (!Number.isNaN(this.pt) && t - this.pt > 1.5 * len) {
       this.gapMs += t - this.pt - len;
@@ -440,7 +449,7 @@ export interface MeterSeries {
   unit?: string;
   /** epoch ms of bucket 0 (a whole minute) */
   origin: number;
-  /** per minute: kWh (active), kvarh (reactive), units (production), or the producing fraction x covered ms (state) */
+  /** per minute: kWh (active), kvarh (reactive), units (production), the producing fraction x covered ms (state), or °C x covered ms (level) */
   value: Float64Array;
   /** per minute: ms of the minute covered by readings */
   covered: Float32Array;

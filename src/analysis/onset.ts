@@ -7,11 +7,12 @@
  * `logTransform`).
  *
  * Two detectors, both causal (a decision at time t uses only data up to t):
- * - CUSUM (default): S_i = max(0, S_(i-1) + (y_i - mu0) - k), alarm when S_i > h. k and h are in
- *   log units: k = max(kSigma * sigma0, ln(1 + minRise) / 2), h = max(hSigma * sigma0, hRise * ln(1 + minRise)).
- *   The allowance k lets normal wander through (a slow drift below minRise/2 never accumulates);
- *   h sets how much sustained excess is needed. The estimated start of the change is the last
- *   time S was zero before the alarm.
+ * - CUSUM (default), time-weighted: S_i = max(0, S_(i-1) + min(cap, y_i - mu0 - k) dt_i), alarm when
+ *   S_i > h, with dt in units of the analysis window (so that the same parameters hold for a
+ *   40-minute rig run and for months of route readings). k = max(kSigma sigma0, ln(1 + allowance)):
+ *   sustained rises below the allowance never accumulate; the cap keeps a short burst from alarming
+ *   alone; h sets how much sustained excess is needed. The estimated start of the change is the
+ *   last time S was zero before the alarm.
  * - k of n: alarm when at least k of the last n points are above mu0 + max(L * sigma0, ln(1 + minRise)).
  *
  * The reference "3-sigma rule" (first raw reading above mean + 3 SD of the baseline) is here too,
@@ -112,15 +113,16 @@ export function estimateBaseline(s: Series, opts: BaselineOptions = {}): Baselin
 }
 
 export interface OnsetOptions {
-  method?: 'cusum' | 'k-of-n';
-  /** CUSUM allowance, a relative rise: sustained rises below it never accumulate (default 0.12 = +12%) */
+  /** cusum (default); k-of-n; 3-sigma: the textbook rule, the first window above the baseline windows' mean + 3 SD (for comparison) */
+  method?: 'cusum' | 'k-of-n' | '3-sigma';
+  /** CUSUM allowance, a relative rise: sustained rises below it never accumulate (default 0.2 = +20%) */
   allowance?: number;
   /** CUSUM allowance floor in baseline sigmas (default 3): a noisy baseline widens the allowance */
   kSigma?: number;
-  /** CUSUM decision interval in ln-units x hours (default 0.6): a rise 10% above the allowance alarms after about 6 h */
+  /** CUSUM decision interval in ln-units x windows (default 0.3) */
   h?: number;
-  /** CUSUM: the largest excess over the allowance counted per hour, ln-units (default ln 1.1), so that a
-   *  short burst cannot alarm alone: with the defaults an onset needs at least h / cap = 6.3 h of evidence */
+  /** CUSUM: the largest excess over the allowance counted per window, ln-units (default 0.05), so that a
+   *  short burst cannot alarm alone: with the defaults an onset needs at least h / cap = 6 windows of evidence */
   cap?: number;
   /** k of n: k (default 4) */
   k?: number;
@@ -132,6 +134,9 @@ export interface OnsetOptions {
   limitSigma?: number;
   /** only points after this time can alarm (default: the end of the baseline) */
   after?: number;
+  /** the time unit of cap and h (ms): the analysis window, so that the detector follows the data's
+   *  time scale (default: the typical spacing of the series it is given, which is windowed) */
+  unitMs?: number;
 }
 
 export interface Onset {
@@ -151,31 +156,45 @@ export const ONSET_DEFAULTS = { allowance: 0.2, kSigma: 3, h: 0.3, cap: 0.05, k:
 export function resolveOnsetParameters(baseline: Baseline, opts: OnsetOptions): { k: number; h: number; cap: number; limit: number } {
   const d = ONSET_DEFAULTS;
   if (baseline.scale === 'linear') {
-    // Everything in baseline sigmas: allowance 3 sigma, at most 1 sigma counted per hour, alarm at 6 sigma-hours.
+    // Everything in baseline sigmas: allowance 3 sigma, at most 1 sigma counted per window, alarm at 6 sigma-windows.
+    // A decision interval or cap given for the log scale scales these in proportion (twice the evidence there, twice here).
     const s0 = baseline.sigma0;
-    return { k: (opts.kSigma ?? d.kSigma) * s0, h: (opts.h ?? 6) * s0, cap: (opts.cap ?? 1) * s0, limit: (opts.limitSigma ?? d.limitSigma) * s0 };
+    return { k: (opts.kSigma ?? d.kSigma) * s0, h: ((6 * (opts.h ?? d.h)) / d.h) * s0, cap: ((opts.cap ?? d.cap) / d.cap) * s0, limit: (opts.limitSigma ?? d.limitSigma) * s0 };
   }
   const k = Math.max((opts.kSigma ?? d.kSigma) * baseline.sigma0, Math.log(1 + (opts.allowance ?? d.allowance)));
   const limit = Math.max((opts.limitSigma ?? d.limitSigma) * baseline.sigma0, Math.log(1 + (opts.limit ?? d.limit)));
   return { k, h: opts.h ?? d.h, cap: opts.cap ?? d.cap, limit };
 }
 
-/** Hours each point stands for: its spacing from the previous point, at most twice the typical spacing (gaps do not count as evidence). */
-function pointHours(t: ArrayLike<number>): Float64Array {
+/** The typical spacing of a series' timestamps (ms); an hour for fewer than two points. */
+export function typicalGap(t: ArrayLike<number>): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < t.length; i++) gaps.push(t[i]! - t[i - 1]!);
+  return gaps.length ? median(gaps) : 3_600_000;
+}
+
+/** Time units (opts.unitMs) each point stands for: its spacing from the previous point, at most twice the typical spacing (gaps do not count as evidence). */
+function pointUnits(t: ArrayLike<number>, unitMs: number | undefined): Float64Array {
   const n = t.length;
   const d = new Float64Array(n);
-  const gaps: number[] = [];
-  for (let i = 1; i < n; i++) gaps.push(t[i]! - t[i - 1]!);
-  const typical = gaps.length ? median(gaps) : 3_600_000;
-  for (let i = 0; i < n; i++) d[i] = Math.min(i === 0 ? typical : t[i]! - t[i - 1]!, 2 * typical) / 3_600_000;
+  const typical = typicalGap(t);
+  const unit = unitMs ?? typical;
+  for (let i = 0; i < n; i++) d[i] = Math.min(i === 0 ? typical : t[i]! - t[i - 1]!, 2 * typical) / unit;
   return d;
+}
+
+function unitText(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
 }
 
 /** The CUSUM statistic at every point (for charts and for the report), with the same parameters as detectOnset. */
 export function cusumPath(s: Series, baseline: Baseline, opts: OnsetOptions = {}): Float64Array {
   const { k, cap } = resolveOnsetParameters(baseline, opts);
   const y = onScale(s.v, baseline);
-  const dt = pointHours(s.t);
+  const dt = pointUnits(s.t, opts.unitMs);
   const after = opts.after ?? baseline.to;
   const out = new Float64Array(y.length);
   let S = 0;
@@ -192,7 +211,8 @@ export function detectOnset(s: Series, baseline: Baseline, opts: OnsetOptions = 
   const y = onScale(s.v, baseline);
   const after = opts.after ?? baseline.to;
   if (method === 'cusum') {
-    const dt = pointHours(s.t);
+    const dt = pointUnits(s.t, opts.unitMs);
+    const unit = unitText(opts.unitMs ?? typicalGap(s.t));
     let S = 0;
     let lastZero = -1;
     for (let i = 0; i < y.length; i++) {
@@ -209,14 +229,15 @@ export function detectOnset(s: Series, baseline: Baseline, opts: OnsetOptions = 
           method,
           parameters:
             baseline.scale === 'log'
-              ? { allowance: round(Math.exp(k) - 1), h: round(h), cap: round(cap), kSigma: opts.kSigma ?? ONSET_DEFAULTS.kSigma, scale: 'ln(indicator), time-weighted in hours' }
-              : { allowance: round(k), h: round(h), cap: round(cap), sigma0: round(baseline.sigma0), scale: 'indicator units, time-weighted in hours' },
+              ? { allowance: round(Math.exp(k) - 1), h: round(h), cap: round(cap), kSigma: opts.kSigma ?? ONSET_DEFAULTS.kSigma, scale: `ln(indicator), time-weighted in windows of ${unit}` }
+              : { allowance: round(k), h: round(h), cap: round(cap), sigma0: round(baseline.sigma0), scale: `indicator units, time-weighted in windows of ${unit}` },
           levelAtAlarm: s.v[i]!,
         };
       }
     }
     return undefined;
   }
+  if (method === '3-sigma') return threeSigmaOnset(s, { from: baseline.from, to: opts.after ?? baseline.to });
   const kk = opts.k ?? ONSET_DEFAULTS.k;
   const nn = opts.n ?? ONSET_DEFAULTS.n;
   const above: number[] = [];

@@ -74,11 +74,12 @@ export function cleanSeries(t: ArrayLike<number>, v: ArrayLike<number>, what = '
 export type WindowStat = 'mean' | 'median' | 'max' | 'min' | 'rms' | 'p95';
 
 /**
- * Aggregates a series into consecutive windows aligned to multiples of `windowMs` from the epoch.
- * Each output point is stamped at the END of its window (when the value became known), which is
- * what a causal onset or forecast must use. Empty windows produce no point.
+ * Aggregates a series into consecutive windows [origin + k w, origin + (k + 1) w) (origin 0: aligned
+ * to multiples of `windowMs` from the epoch). Each output point is stamped at the END of its window
+ * (when the value became known), which is what a causal onset or forecast must use. Empty windows
+ * produce no point.
  */
-export function windowed(s: Series, windowMs: number, stat: WindowStat = 'median'): Series & { count: Uint32Array } {
+export function windowed(s: Series, windowMs: number, stat: WindowStat = 'median', origin = 0): Series & { count: Uint32Array } {
   const outT: number[] = [];
   const outV: number[] = [];
   const outN: number[] = [];
@@ -86,10 +87,10 @@ export function windowed(s: Series, windowMs: number, stat: WindowStat = 'median
   const n = s.t.length;
   const buf: number[] = [];
   while (i < n) {
-    const w = Math.floor(s.t[i]! / windowMs);
+    const w = Math.floor((s.t[i]! - origin) / windowMs);
     buf.length = 0;
-    while (i < n && Math.floor(s.t[i]! / windowMs) === w) buf.push(s.v[i++]!);
-    outT.push((w + 1) * windowMs);
+    while (i < n && Math.floor((s.t[i]! - origin) / windowMs) === w) buf.push(s.v[i++]!);
+    outT.push(origin + (w + 1) * windowMs);
     outV.push(aggregate(buf, stat));
     outN.push(buf.length);
   }

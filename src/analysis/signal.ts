@@ -10,6 +10,11 @@
  *   excess kurtosis, 3 less; the evaluation script converts.)
  * - Band energy is the mean square of the signal inside [f1, f2] Hz from a Hann-windowed FFT
  *   (Parseval-scaled, so the bands of a signal add up to its mean square).
+ * - Envelope: the signal band-passed to [f1, f2] (by default the upper part of the spectrum, where
+ *   the impacts of a bearing defect ring the structure's resonances), demodulated (the magnitude
+ *   of its analytic signal), and summarised as the standard deviation of that envelope: a
+ *   defect's periodic impacts modulate the carrier and make the envelope fluctuate, while healthy
+ *   broadband noise gives a flat one. Same unit as the signal.
  */
 
 /** Streaming moments of a window of raw samples. Values are shifted by the first sample to avoid cancellation. */
@@ -189,4 +194,46 @@ export function bandEnergy(x: ArrayLike<number>, sampleRateHz: number, band: rea
   let e = 0;
   for (let k = 0; k < freqHz.length; k++) if (freqHz[k]! >= band[0] && freqHz[k]! <= band[1]) e += power[k]!;
   return e;
+}
+
+/** The default demodulation band: a quarter to 0.45 of the sample rate (the upper half of the spectrum, below Nyquist). */
+export function defaultEnvelopeBand(sampleRateHz: number): [number, number] {
+  return [sampleRateHz / 4, 0.45 * sampleRateHz];
+}
+
+/**
+ * Standard deviation of the envelope of x band-passed to [f1, f2] Hz: FFT (mean removed, zero-padded
+ * to a power of two), keep the positive frequencies in the band (doubled: the analytic signal),
+ * inverse FFT, magnitude.
+ */
+export function envelopeFluctuation(x: ArrayLike<number>, sampleRateHz: number, band: readonly [number, number]): number {
+  const n = x.length;
+  if (n < 8) return Number.NaN;
+  let size = 1;
+  while (size < n) size <<= 1;
+  const re = new Float64Array(size);
+  const im = new Float64Array(size);
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i]!;
+  m /= n;
+  for (let i = 0; i < n; i++) re[i] = x[i]! - m;
+  fft(re, im);
+  for (let k = 0; k < size; k++) {
+    const f = (k * sampleRateHz) / size;
+    const keep = k > 0 && k < size / 2 && f >= band[0] && f <= band[1];
+    re[k] = keep ? 2 * re[k]! : 0;
+    im[k] = keep ? 2 * im[k]! : 0;
+  }
+  // inverse FFT by conjugation: ifft(X) = conj(fft(conj(X))) / size
+  for (let k = 0; k < size; k++) im[k] = -im[k]!;
+  fft(re, im);
+  let s = 0;
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.hypot(re[i]!, im[i]!) / size;
+    s += e;
+    ss += e * e;
+  }
+  const mean = s / n;
+  return Math.sqrt(Math.max(0, ss / n - mean * mean));
 }

@@ -11,7 +11,7 @@ import { convert, lookupUnit } from '../core/units.js';
 import type { CaptureHeader, CaptureRecord, TagInfo } from '../capture/types.js';
 import type { IndicatorInput } from './degradation.js';
 import { MeterAccumulator, toMeterSeries, type MeterKind, type MeterOptions, type MeterSeries, type MeterSpec } from './meter.js';
-import { bandEnergy, blockIndicators, MomentAccumulator } from './signal.js';
+import { bandEnergy, blockIndicators, defaultEnvelopeBand, envelopeFluctuation, MomentAccumulator } from './signal.js';
 
 export interface CaptureLike {
   readonly header: CaptureHeader;
@@ -34,10 +34,12 @@ export class SelectionError extends Error {
 const REACTIVE_POWER: Record<string, number> = { var: 0.001, kvar: 1, mvar: 1000 };
 
 interface UnitClass {
-  quantity: 'active' | 'reactive' | 'count' | 'other';
-  kind: 'power' | 'energy' | 'count' | 'other';
-  /** to kW / kWh / kvar / kvarh / units */
+  quantity: 'active' | 'reactive' | 'count' | 'temperature' | 'other';
+  kind: 'power' | 'energy' | 'count' | 'level' | 'other';
+  /** to kW / kWh / kvar / kvarh / units / °C */
   factor: number;
+  /** added after the factor (°F, K to °C) */
+  offset?: number;
 }
 
 /** What a unit measures, for meter selection. */
@@ -56,6 +58,8 @@ export function classifyUnit(unit: string | undefined): UnitClass | undefined {
       return { quantity: 'reactive', kind: 'energy', factor: convert(1, unit, 'kvarh') };
     case 'count':
       return { quantity: 'count', kind: 'count', factor: 1 };
+    case 'temperature':
+      return { quantity: 'temperature', kind: 'level', factor: convert(1, unit, '°C') - convert(0, unit, '°C'), offset: convert(0, unit, '°C') };
     default:
       return { quantity: 'other', kind: 'other', factor: 1 };
   }
@@ -63,7 +67,11 @@ export function classifyUnit(unit: string | undefined): UnitClass | undefined {
 
 export interface EnergySelection {
   meter?: string;
+  /** reactive energy or power: lagging when `reactiveLeading` is given or found too */
   reactive?: string;
+  reactiveLeading?: string;
+  /** outdoor temperature for degree days */
+  temperature?: string;
   production?: string;
   producing?: string;
   /** sub-meters: explicit list, 'auto' (every other active meter of another asset) or 'none' */
@@ -79,6 +87,8 @@ export interface EnergyPlan {
   checks: MeterSpec[];
   subs: MeterSpec[];
   reactive?: MeterSpec;
+  reactiveLeading?: MeterSpec;
+  temperature?: MeterSpec;
   production?: MeterSpec;
   producing?: MeterSpec;
   notes: string[];
@@ -88,6 +98,17 @@ const asset = (name: string) => (name.includes('.') ? name.slice(0, name.lastInd
 
 function unitOf(t: TagInfo, sel: EnergySelection): string | undefined {
   return sel.units?.[t.name] ?? (typeof t.unit === 'string' ? t.unit : undefined);
+}
+
+/** The header's `interval` tag field: `{ "ms": 900000, "stamp": "end" }` (docs/capture-format.md). */
+function intervalOf(t: TagInfo): { intervalEnd?: boolean; intervalMs?: number } {
+  const i = t.interval;
+  if (typeof i !== 'object' || i === null) return {};
+  const o = i as { ms?: unknown; stamp?: unknown };
+  return {
+    ...(o.stamp === 'end' ? { intervalEnd: true } : o.stamp === 'start' ? { intervalEnd: false } : {}),
+    ...(typeof o.ms === 'number' && o.ms > 0 ? { intervalMs: o.ms } : {}),
+  };
 }
 
 function specFor(t: TagInfo, sel: EnergySelection, quantity: MeterSpec['quantity'], what: string): MeterSpec {
@@ -102,8 +123,10 @@ function specFor(t: TagInfo, sel: EnergySelection, quantity: MeterSpec['quantity
   }
   const wanted = quantity === 'production' ? 'count' : quantity;
   if (c.quantity !== wanted) {
-    throw new SelectionError(`${what} ${t.name}: its unit ${unit} is not ${wanted === 'active' ? 'a power or an energy' : wanted === 'reactive' ? 'a reactive power or energy (kvar, kvarh)' : 'a count (pcs, units)'}`, `choose another tag, or correct the unit with --unit ${t.name}=...`);
+    const expected = { active: 'a power or an energy', reactive: 'a reactive power or energy (kvar, kvarh)', count: 'a count (pcs, units)', temperature: 'a temperature (°C, °F, K)' }[wanted];
+    throw new SelectionError(`${what} ${t.name}: its unit ${unit} is not ${expected}`, `choose another tag, or correct the unit with --unit ${t.name}=...`);
   }
+  if (quantity === 'temperature') return { tag: t.name, kind: 'level', quantity, factor: c.factor, ...(c.offset ? { offset: c.offset } : {}), ...(unit ? { unit } : {}) };
   let kind: MeterSpec['kind'] = c.kind === 'power' ? 'power' : 'auto';
   const override = sel.kinds?.[t.name];
   if (override) kind = override;
@@ -111,7 +134,7 @@ function specFor(t: TagInfo, sel: EnergySelection, quantity: MeterSpec['quantity
   const hi = t.range?.[1];
   const integer = typeof t.dataType === 'string' && /int/.test(t.dataType);
   const modulus = typeof hi === 'number' && hi > 0 && hi < 1e15 && hi !== 1e9 ? (integer ? hi + 1 : hi) * c.factor : undefined;
-  return { tag: t.name, kind, quantity, factor: c.factor, ...(unit ? { unit } : {}), ...(modulus !== undefined ? { modulus } : {}) };
+  return { tag: t.name, kind, quantity, factor: c.factor, ...(unit ? { unit } : {}), ...(modulus !== undefined ? { modulus } : {}), ...intervalOf(t) };
 }
 
 /** Chooses the meters from the header (and the user's choices); every automatic choice is said in a note. */
@@ -157,11 +180,32 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
     subs = [...perAsset.values()].map((t) => specFor(t, sel, 'active', 'sub-meter'));
   }
   let reactive: MeterSpec | undefined;
+  let reactiveLeading: MeterSpec | undefined;
+  const rTags = tags.filter((t) => cls(t)?.quantity === 'reactive');
+  // Four-quadrant meters count lagging (inductive) and leading (capacitive) reactive energy apart.
+  const lagLike = rTags.filter((t) => /lag|induct/i.test(t.name) && !/lead|capac/i.test(t.name));
+  const leadLike = rTags.filter((t) => /lead|capac/i.test(t.name));
+  if (sel.reactiveLeading) reactiveLeading = specFor(need(sel.reactiveLeading, '--reactive-leading'), sel, 'reactive', '--reactive-leading');
   if (sel.reactive) reactive = specFor(need(sel.reactive, '--reactive'), sel, 'reactive', '--reactive');
-  else {
-    const r = tags.filter((t) => cls(t)?.quantity === 'reactive');
-    const same = r.find((t) => asset(t.name) === mainAsset) ?? (r.length === 1 ? r[0] : undefined);
+  else if (lagLike.length === 1 && (reactiveLeading || leadLike.length === 1)) {
+    reactive = specFor(lagLike[0]!, sel, 'reactive', 'reactive meter');
+    notes.push(`reactive energy: ${lagLike[0]!.name} as lagging${reactiveLeading ? '' : ` and ${leadLike[0]!.name} as leading`} (chosen by name; --reactive and --reactive-leading choose others)`);
+  } else {
+    // a tag named leading is never taken for the lagging (or only) reactive energy
+    const plain = rTags.filter((t) => !leadLike.includes(t) && t.name !== sel.reactiveLeading);
+    const same = plain.find((t) => asset(t.name) === mainAsset) ?? (plain.length === 1 ? plain[0] : undefined);
     if (same) reactive = specFor(same, sel, 'reactive', 'reactive meter');
+    else if (plain.length > 1) notes.push(`${rTags.length} reactive tags (${rTags.map((t) => t.name).join(', ')}): name them with --reactive (and --reactive-leading) for the power factor`);
+  }
+  if (!reactiveLeading && !sel.reactiveLeading && leadLike.length === 1 && leadLike[0]!.name !== reactive?.tag) reactiveLeading = specFor(leadLike[0]!, sel, 'reactive', 'leading reactive meter');
+  let temperature: MeterSpec | undefined;
+  if (sel.temperature) temperature = specFor(need(sel.temperature, '--temperature'), sel, 'temperature', '--temperature');
+  else {
+    const outdoor = tags.filter((t) => cls(t)?.quantity === 'temperature' && /(outdoor|outside|ambient|weather|(^|[._/ -])oat([._/ -]|$)|outside_?air|air_?temp)/i.test(t.name));
+    if (outdoor.length === 1) {
+      temperature = specFor(outdoor[0]!, sel, 'temperature', 'outdoor temperature');
+      notes.push(`outdoor temperature: ${outdoor[0]!.name} (by its name; degree days become a baseline driver; --temperature chooses another)`);
+    }
   }
   let production: MeterSpec | undefined;
   if (sel.production) production = specFor(need(sel.production, '--production'), sel, 'production', '--production');
@@ -181,7 +225,17 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
       notes.push(`production state: ${p.name} (a flag that says when the plant produces)`);
     }
   }
-  return { main, checks, subs, ...(reactive ? { reactive } : {}), ...(production ? { production } : {}), ...(producing ? { producing } : {}), notes };
+  return {
+    main,
+    checks,
+    subs,
+    ...(reactive ? { reactive } : {}),
+    ...(reactiveLeading ? { reactiveLeading } : {}),
+    ...(temperature ? { temperature } : {}),
+    ...(production ? { production } : {}),
+    ...(producing ? { producing } : {}),
+    notes,
+  };
 }
 
 export interface StreamStats {
@@ -238,6 +292,8 @@ export interface EnergyData {
   checks: MeterSeries[];
   subs: MeterSeries[];
   reactive?: MeterSeries;
+  reactiveLeading?: MeterSeries;
+  temperature?: MeterSeries;
   production?: MeterSeries;
   producing?: MeterSeries;
   stats: StreamStats;
@@ -252,7 +308,7 @@ export async function collectEnergy(
 ): Promise<EnergyData> {
   const plan = planEnergy(cap.tags(), sel);
   const accs = new Map<string, MeterAccumulator>();
-  const all = [plan.main, ...plan.checks, ...plan.subs, plan.reactive, plan.production, plan.producing].filter((x): x is MeterSpec => x !== undefined);
+  const all = [plan.main, ...plan.checks, ...plan.subs, plan.reactive, plan.reactiveLeading, plan.temperature, plan.production, plan.producing].filter((x): x is MeterSpec => x !== undefined);
   const routes = new Map<string, (t: number, v: unknown, q: string | undefined) => void>();
   for (const spec of all) {
     if (accs.has(spec.tag)) continue;
@@ -270,6 +326,8 @@ export async function collectEnergy(
     checks: plan.checks.map(series).filter((m) => m.samples > 0),
     subs: plan.subs.map(series).filter((m) => m.samples > 0),
     ...(plan.reactive ? { reactive: series(plan.reactive) } : {}),
+    ...(plan.reactiveLeading ? { reactiveLeading: series(plan.reactiveLeading) } : {}),
+    ...(plan.temperature ? { temperature: series(plan.temperature) } : {}),
     ...(plan.production ? { production: series(plan.production) } : {}),
     ...(plan.producing ? { producing: series(plan.producing) } : {}),
     stats,
@@ -292,34 +350,80 @@ export interface DegradationSelection {
   band?: [number, number];
   /** TAG -> unit overrides */
   units?: Record<string, string>;
+  /** TAG -> what a scalar tag is (`--kind`), when its name does not say it */
+  kinds?: Record<string, FeatureKind>;
 }
 
-/** Per-minute means of one indicator: unsorted input is fine (minutes are addressed by index). */
-class MinuteMeans {
+/** What a scalar indicator tag is: a level (a vibration RMS from a transmitter, a temperature) or a feature of a vibration snapshot. */
+export type FeatureKind = 'level' | 'rms' | 'peak' | 'kurtosis' | 'excess-kurtosis' | 'crest-factor' | 'skewness';
+export const FEATURE_KINDS: readonly FeatureKind[] = ['level', 'rms', 'peak', 'kurtosis', 'excess-kurtosis', 'crest-factor', 'skewness'];
+
+const NAME_KINDS: [RegExp, FeatureKind][] = [
+  [/(^|[^a-z])excess_?kurt(osis)?$/, 'excess-kurtosis'],
+  [/(^|[^a-z])kurt(osis)?$/, 'kurtosis'],
+  [/(^|[^a-z])crest(_?factor)?$/, 'crest-factor'],
+  [/(^|[^a-z])skew(ness)?$/, 'skewness'],
+  [/(^|[^a-z])rms$/, 'rms'],
+  [/(^|[^a-z])peak$/, 'peak'],
+];
+
+/** The feature a tag's name says it is ("Bearing1_ch1_kurt", "pump.crestFactor", "motor.vib_rms"), or undefined. */
+export function featureOfName(name: string): FeatureKind | undefined {
+  const n = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[\s\-./:]+/g, '_');
+  return NAME_KINDS.find(([re]) => re.test(n))?.[1];
+}
+
+const QUANTITY: Record<FeatureKind, IndicatorInput['quantity']> = {
+  level: 'value',
+  rms: 'rms',
+  peak: 'peak',
+  kurtosis: 'kurtosis',
+  'excess-kurtosis': 'kurtosis',
+  'crest-factor': 'crest-factor',
+  skewness: 'skewness',
+};
+
+/**
+ * Means of one indicator per time bucket, in bounded memory: buckets start at one second and
+ * double (neighbours merged exactly) whenever the span would need more than MAX_BUCKETS, so that a
+ * 40-minute rig run keeps its 10-second samples and a year of readings stays within a few MB.
+ * Unsorted input is fine (buckets are addressed by time).
+ */
+const MAX_BUCKETS = 65_536;
+
+class BucketMeans {
+  private width = 1000;
+  /** absolute index (floor(t / width)) of slot 0 */
   private origin = Number.NaN;
   private sum = new Float64Array(0);
   private cnt = new Uint32Array(0);
+  /** sum of (t - bucket start) */
   private tsum = new Float64Array(0);
   private lo = Infinity;
   private hi = -Infinity;
 
   add(t: number, v: number): void {
-    const m = Math.floor(t / 60_000);
+    let a = Math.floor(t / this.width);
     if (Number.isNaN(this.origin)) {
-      this.origin = m - 1440;
-      this.alloc(4096 + 2880, 0);
+      this.origin = a - 1024;
+      this.alloc(4096, 0);
     }
-    let i = m - this.origin;
+    // coarsen until the span fits
+    while (Math.max(this.hi, a - this.origin) - Math.min(this.lo, a - this.origin) + 1 > MAX_BUCKETS) {
+      this.coarsen();
+      a = Math.floor(t / this.width);
+    }
+    let i = a - this.origin;
     if (i < 0) {
-      const extra = -i + 1440;
+      const extra = -i + 1024;
       this.alloc(this.sum.length + extra, extra);
       this.origin -= extra;
       i += extra;
     }
-    if (i >= this.sum.length) this.alloc(Math.max(i + 1, this.sum.length * 2), 0);
+    if (i >= this.sum.length) this.alloc(Math.max(i + 1024, Math.min(this.sum.length * 2, i + MAX_BUCKETS)), 0);
     this.sum[i]! += v;
     this.cnt[i]!++;
-    this.tsum[i]! += t - m * 60_000;
+    this.tsum[i]! += t - a * this.width;
     if (i < this.lo) this.lo = i;
     if (i > this.hi) this.hi = i;
   }
@@ -328,9 +432,9 @@ class MinuteMeans {
     const s = new Float64Array(n);
     const c = new Uint32Array(n);
     const t = new Float64Array(n);
-    s.set(this.sum, shift);
-    c.set(this.cnt, shift);
-    t.set(this.tsum, shift);
+    s.set(this.sum.subarray(0, Math.min(this.sum.length, n - shift)), shift);
+    c.set(this.cnt.subarray(0, Math.min(this.cnt.length, n - shift)), shift);
+    t.set(this.tsum.subarray(0, Math.min(this.tsum.length, n - shift)), shift);
     this.sum = s;
     this.cnt = c;
     this.tsum = t;
@@ -340,14 +444,45 @@ class MinuteMeans {
     }
   }
 
-  /** Points at the mean time of each minute's samples. */
+  /** Doubles the bucket width, merging neighbours (sums and counts add; times keep their offsets). */
+  private coarsen(): void {
+    const w = this.width;
+    const newOrigin = Math.floor((this.origin + this.lo) / 2) - 512;
+    const n = Math.max(4096, Math.ceil((this.hi - this.lo + 1) / 2) + 1024);
+    const s = new Float64Array(n);
+    const c = new Uint32Array(n);
+    const t = new Float64Array(n);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = this.lo; i <= this.hi; i++) {
+      const k = this.cnt[i]!;
+      if (k === 0) continue;
+      const abs = this.origin + i;
+      const half = Math.floor(abs / 2);
+      const j = half - newOrigin;
+      s[j]! += this.sum[i]!;
+      c[j]! += k;
+      t[j]! += this.tsum[i]! + k * (abs - 2 * half) * w;
+      if (j < lo) lo = j;
+      if (j > hi) hi = j;
+    }
+    this.width = 2 * w;
+    this.origin = newOrigin;
+    this.sum = s;
+    this.cnt = c;
+    this.tsum = t;
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  /** Points at the mean time of each bucket's samples. */
   series(): { t: Float64Array; v: Float64Array } {
     const t: number[] = [];
     const v: number[] = [];
     for (let i = this.lo; i <= this.hi; i++) {
       const c = this.cnt[i]!;
       if (c === 0) continue;
-      t.push((this.origin + i) * 60_000 + this.tsum[i]! / c);
+      t.push((this.origin + i) * this.width + this.tsum[i]! / c);
       v.push(this.sum[i]! / c);
     }
     return { t: Float64Array.from(t), v: Float64Array.from(v) };
@@ -368,11 +503,14 @@ interface RunState {
 
 interface TagState {
   tag: TagInfo;
+  /** what a scalar trend tag is */
+  kind: FeatureKind;
+  kindGiven: boolean;
   unit?: string;
   run?: RunState;
   stopped: number;
   /** trend tags: one indicator; raw: several */
-  out: Map<string, { quantity: IndicatorInput['quantity']; unit?: string; means: MinuteMeans }>;
+  out: Map<string, { quantity: IndicatorInput['quantity']; unit?: string; means: BucketMeans }>;
   nonNumeric: number;
   badQuality: number;
   late: number;
@@ -381,6 +519,10 @@ interface TagState {
   warm: { t: number; v: number }[] | undefined;
   raw: boolean;
   block?: MomentAccumulator;
+  /** raw scalar signals: the samples of the current block (for the envelope) and the sample rate */
+  buf: number[];
+  rate: number;
+  band?: [number, number];
   blockIndex: number;
   lastT: number;
   snapshots: number;
@@ -403,13 +545,19 @@ export async function collectDegradation(
       return t;
     });
   } else {
+    // by unit (vibration, temperature), or, for tags without a unit iiot knows, by name or --kind:
+    // the features of vibration snapshots (RMS, peak, kurtosis, crest factor, skewness)
     chosen = tags.filter((t) => {
       const u = sel.units?.[t.name] ?? t.unit;
       const info = typeof u === 'string' ? lookupUnit(u) : undefined;
-      return info !== undefined && INDICATOR_DIMENSIONS.has(info.dimension);
+      if (info !== undefined) return INDICATOR_DIMENSIONS.has(info.dimension);
+      return sel.kinds?.[t.name] !== undefined || featureOfName(t.name) !== undefined;
     });
     if (chosen.length === 0) {
-      throw new SelectionError('no vibration or temperature tag in the capture (units mm/s, in/s, g, m/s2, µm, °C)', 'name the tags with --tag TAG (repeatable)');
+      throw new SelectionError(
+        'no vibration or temperature tag in the capture (units mm/s, in/s, g, m/s2, µm, °C; or tags named ..._rms, ..._kurtosis, ..._crest_factor, ..._skewness, ..._peak)',
+        'name the tags with --tag TAG (repeatable), and say what a unitless one is with --kind TAG=kurtosis',
+      );
     }
   }
   const blockMs = sel.blockMs ?? 1000;
@@ -444,7 +592,8 @@ export async function collectDegradation(
     const unit = sel.units?.[tag.name] ?? (typeof tag.unit === 'string' ? tag.unit : undefined);
     if (unit !== undefined && !lookupUnit(unit)) notes.push(`${tag.name}: unit "${unit}" is not one iiot knows; values are analysed as they are, and unit thresholds cannot be converted`);
     const run = runFlag(tag.name);
-    const s: TagState = { tag, ...(unit ? { unit } : {}), ...(run ? { run } : {}), stopped: 0, out: new Map(), nonNumeric: 0, badQuality: 0, late: 0, samples: 0, warm: [], raw: false, blockIndex: Number.NaN, lastT: Number.NaN, snapshots: 0 };
+    const kind: FeatureKind = sel.kinds?.[tag.name] ?? featureOfName(tag.name) ?? 'level';
+    const s: TagState = { tag, kind, kindGiven: sel.kinds?.[tag.name] !== undefined, ...(unit ? { unit } : {}), ...(run ? { run } : {}), stopped: 0, out: new Map(), buf: [], rate: Number.NaN, nonNumeric: 0, badQuality: 0, late: 0, samples: 0, warm: [], raw: false, blockIndex: Number.NaN, lastT: Number.NaN, snapshots: 0 };
     states.set(tag.name, s);
     routes.set(tag.name, (t, v, q) => addIndicatorSample(s, t, v, q, blockMs, sel.band));
   }
@@ -465,13 +614,27 @@ export async function collectDegradation(
     // Worth saying only when the machine has been off for a day or more at the end (not the nightly stop).
     const stoppedSince = s.run && s.run.state === 0 && stats.last - s.run.since >= 86_400_000 ? s.run.since : undefined;
     for (const [name, o] of s.out) {
+      const series = o.means.series();
+      const ownNotes = [...tagNotes];
+      if (!s.raw && o.quantity === 'kurtosis') {
+        // Pearson's kurtosis (m4 / m2², normal 3) is never below 1; values below 1 are excess kurtosis (normal 0)
+        let min = Infinity;
+        for (const x of series.v) if (x < min) min = x;
+        const excess = s.kind === 'excess-kurtosis' || (!s.kindGiven && min < 1);
+        if (excess) {
+          for (let i = 0; i < series.v.length; i++) series.v[i]! += 3;
+          ownNotes.push(s.kindGiven ? 'excess kurtosis (--kind): 3 added (Pearson, normal 3)' : `read as excess kurtosis (values down to ${min.toPrecision(3)}, which Pearson's kurtosis cannot take): 3 added (Pearson, normal 3; --kind ${s.tag.name}=kurtosis says otherwise)`);
+        }
+      }
       inputs.push({
         name,
         tag: s.tag.name,
         ...(o.unit ? { unit: o.unit } : {}),
         quantity: o.quantity,
-        series: o.means.series(),
-        notes: tagNotes,
+        series,
+        notes: ownNotes,
+        // skewness is signed: its detector works in baseline sigmas, not on a log scale
+        ...(o.quantity === 'skewness' ? { scale: 'linear' as const } : {}),
         ...(stoppedSince !== undefined ? { stoppedSince, runningTag: s.run!.tag } : {}),
       });
     }
@@ -479,9 +642,9 @@ export async function collectDegradation(
   return { inputs, stats, notes };
 }
 
-function indicator(s: TagState, name: string, quantity: IndicatorInput['quantity'], unit: string | undefined): MinuteMeans {
+function indicator(s: TagState, name: string, quantity: IndicatorInput['quantity'], unit: string | undefined): BucketMeans {
   let o = s.out.get(name);
-  if (!o) s.out.set(name, (o = { quantity, ...(unit ? { unit } : {}), means: new MinuteMeans() }));
+  if (!o) s.out.set(name, (o = { quantity, ...(unit ? { unit } : {}), means: new BucketMeans() }));
   return o.means;
 }
 
@@ -510,7 +673,10 @@ function addIndicatorSample(s: TagState, t: number, v: unknown, q: string | unde
     indicator(s, `${s.tag.name}:crest-factor`, 'crest-factor', undefined).add(t, b.crestFactor);
     indicator(s, `${s.tag.name}:kurtosis`, 'kurtosis', undefined).add(t, b.kurtosis);
     const rate = Number((s.tag as { sampleRate?: unknown }).sampleRate ?? (s.tag as { rate?: unknown }).rate);
-    if (band && Number.isFinite(rate) && rate > 0) indicator(s, `${s.tag.name}:band ${band[0]}-${band[1]} Hz`, 'band-energy', undefined).add(t, bandEnergy(x, rate, band));
+    if (Number.isFinite(rate) && rate > 0) {
+      indicator(s, `${s.tag.name}:envelope`, 'envelope', u).add(t, envelopeFluctuation(x, rate, band ?? defaultEnvelopeBand(rate)));
+      if (band) indicator(s, `${s.tag.name}:band ${band[0]}-${band[1]} Hz`, 'band-energy', undefined).add(t, bandEnergy(x, rate, band));
+    }
     return;
   }
   if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(t)) {
@@ -535,12 +701,14 @@ function settleWarm(s: TagState, blockMs: number, _band: [number, number] | unde
   d.sort((a, b) => a - b);
   const spacing = d.length ? d[Math.floor(d.length / 2)]! : Infinity;
   s.raw = spacing < 10;
+  s.rate = 1000 / spacing;
+  if (_band) s.band = _band;
   for (const x of w) feedScalar(s, x.t, x.v, blockMs);
 }
 
 function feedScalar(s: TagState, t: number, v: number, blockMs: number): void {
   if (!s.raw) {
-    indicator(s, s.tag.name, 'value', s.unit).add(t, v);
+    indicator(s, s.tag.name, QUANTITY[s.kind], s.unit).add(t, v);
     return;
   }
   if (t < s.lastT) {
@@ -554,6 +722,7 @@ function feedScalar(s: TagState, t: number, v: number, blockMs: number): void {
     s.block ??= new MomentAccumulator();
   }
   s.block!.add(v);
+  s.buf.push(v);
   s.lastT = t;
 }
 
@@ -567,6 +736,8 @@ function flushBlock(s: TagState): void {
     indicator(s, `${s.tag.name}:peak`, 'peak', s.unit).add(at, b.peak);
     indicator(s, `${s.tag.name}:crest-factor`, 'crest-factor', undefined).add(at, b.crestFactor);
     indicator(s, `${s.tag.name}:kurtosis`, 'kurtosis', undefined).add(at, b.kurtosis);
+    if (Number.isFinite(s.rate) && s.buf.length >= 64) indicator(s, `${s.tag.name}:envelope`, 'envelope', s.unit).add(at, envelopeFluctuation(s.buf, s.rate, s.band ?? defaultEnvelopeBand(s.rate)));
   }
   b.reset();
+  s.buf.length = 0;
 }

@@ -1,3 +1,4 @@
+import { refuseToReplace } from '../core/output-file.js';
 import { usageError } from '../core/errors.js';
 import { openCaptureSet } from './capture-set.js';
 import { importCsv, type CsvImportOptions, type CsvImportResult } from './csv-import.js';
@@ -9,14 +10,16 @@ import type { CaptureIssue, CaptureRecord, SampleLine } from './types.js';
 import { createCaptureWriter, type WriterOptions } from './writer.js';
 
 /**
- * `iiot capture convert`: between the capture (JSONL, plain or gzip) and CSV, by file names.
+ * `iiot capture convert`: between the capture (JSONL, plain or gzip), CSV and Parquet, by file
+ * names (or --to).
  * - capture -> CSV long: time,tag,value[,quality][,source_time][,server_time][,extra]; the optional
  *   columns appear when any sample has them; `extra` holds every other field as JSON, so unknown
  *   fields survive a round trip through CSV;
  * - capture -> CSV wide: time and one column per tag (header order), one row per timestamp;
  * - CSV -> capture: `importCsv`;
- * - capture -> capture: re-encoded (plain <-> gzip, rotation), records kept as they are.
- * Events and raw messages have no place in CSV: they are counted and left out.
+ * - capture -> capture: re-encoded (plain <-> gzip, rotation), records kept as they are;
+ * - capture -> Parquet: typed columns (parquet.ts).
+ * Events and raw messages have no place in CSV or Parquet: they are counted and left out.
  */
 
 export type ConvertKind = 'jsonl' | 'csv' | 'parquet';
@@ -31,6 +34,8 @@ export function kindOf(path: string): ConvertKind | undefined {
 
 export interface ConvertOptions {
   output: string;
+  /** the output format when the name does not say it */
+  to?: ConvertKind;
   layout?: 'long' | 'wide';
   /** CSV output */
   timeFormat?: CsvTimeFormat;
@@ -60,19 +65,20 @@ export interface ConvertResult {
   overwritten?: number;
   /** wide CSV: samples with a quality, which the wide layout cannot show */
   qualityDropped?: number;
+  /** Parquet: row groups written, and times finer than a microsecond (rounded to it) */
+  rowGroups?: number;
+  subMicrosecond?: number;
   issues: number;
   import?: CsvImportResult;
 }
 
-const PARQUET_HINT =
-  "DuckDB writes Parquet from a capture: duckdb -c \"COPY (SELECT * FROM read_json_auto('in.jsonl.gz') WHERE tag IS NOT NULL) TO 'out.parquet'\"";
-
 export async function convertCapture(inputs: readonly string[], opts: ConvertOptions): Promise<ConvertResult> {
   assertNotAnInput(opts.output, inputs);
+  refuseToReplace(opts.output, opts.writer?.staged ?? {});
   const from = inputs.map(kindOf);
-  const to = kindOf(opts.output);
-  if (to === undefined) throw usageError(`cannot tell the output format of ${opts.output}`, 'name it .jsonl, .jsonl.gz, .csv or .csv.gz');
-  if (to === 'parquet' || from.includes('parquet')) throw usageError('Parquet is not supported by iiot capture convert', PARQUET_HINT);
+  const to = opts.to ?? kindOf(opts.output);
+  if (to === undefined) throw usageError(`cannot tell the output format of ${opts.output}`, 'name it .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet, or give --to');
+  if (from.includes('parquet')) throw usageError(`${inputs[from.indexOf('parquet')]}: iiot reads captures and CSV, not Parquet`, 'read Parquet with DuckDB, Spark or pandas (docs/capture-format.md, "Parquet")');
   if (from.includes('csv')) {
     if (inputs.length !== 1) throw usageError('convert one CSV file at a time', 'run iiot capture import once per file');
     if (to !== 'jsonl') throw usageError(`${inputs[0]} is CSV already`, 'convert CSV to a capture (.jsonl or .jsonl.gz)');
@@ -84,6 +90,11 @@ export async function convertCapture(inputs: readonly string[], opts: ConvertOpt
     throw usageError(`cannot tell the format of ${bad}`, 'captures end in .jsonl or .jsonl.gz, CSV files in .csv');
   }
   if (to === 'jsonl') return recode(inputs, opts);
+  if (to === 'parquet') {
+    const { captureToParquet } = await import('./parquet.js');
+    const r = await captureToParquet(inputs, { output: opts.output, ...(opts.tags ? { tags: opts.tags } : {}), ...readOpts(opts) });
+    return { inputs: [...inputs], outputs: [opts.output], from: 'jsonl', to: 'parquet', samples: r.samples, rows: r.samples, rowGroups: r.rowGroups, subMicrosecond: r.subMicrosecond, leftOut: r.leftOut, issues: r.issues };
+  }
   return (opts.layout ?? 'long') === 'wide' ? toWideCsv(inputs, opts) : toLongCsv(inputs, opts);
 }
 
@@ -98,7 +109,7 @@ async function recode(inputs: readonly string[], opts: ConvertOptions): Promise<
   const writer = await createCaptureWriter(
     opts.output,
     { sources: h.sources, tags: set.tags().filter((t) => want(t.name)), metadata: h.metadata, created: new Date(timeMs(h.created)) },
-    opts.writer ?? {},
+    { staged: {}, ...opts.writer },
   );
   let samples = 0;
   try {
@@ -112,9 +123,11 @@ async function recode(inputs: readonly string[], opts: ConvertOptions): Promise<
       }
       await writer.flush();
     }
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
+  await writer.close();
   return { inputs: [...inputs], outputs: [...writer.files], from: 'jsonl', to: 'jsonl', samples, leftOut: { events: 0, raw: 0 }, issues: set.issueCount };
 }
 
@@ -162,7 +175,7 @@ async function toLongCsv(inputs: readonly string[], opts: ConvertOptions): Promi
   const d = delimiterOf(opts);
   const want = tagMatcher(opts.tags ?? []);
   const timeFormat = opts.timeFormat ?? 'iso';
-  const out = new TextFileWriter(opts.output);
+  const out = new TextFileWriter(opts.output, opts.writer?.staged ?? {});
   const header = ['time', 'tag', 'value'];
   if (cols.q) header.push('quality');
   if (cols.st) header.push('source_time');
@@ -189,9 +202,11 @@ async function toLongCsv(inputs: readonly string[], opts: ConvertOptions): Promi
       }
       await out.flush();
     }
-  } finally {
-    await out.close();
+  } catch (err) {
+    out.abort();
+    throw err;
   }
+  await out.close();
   return { inputs: [...inputs], outputs: [opts.output], from: 'jsonl', to: 'csv', layout: 'long', samples, rows: samples, leftOut, issues: set.issueCount };
 }
 
@@ -211,7 +226,7 @@ async function toWideCsv(inputs: readonly string[], opts: ConvertOptions): Promi
   const set = await openCaptureSet(inputs, readOpts(opts));
   const d = delimiterOf(opts);
   const timeFormat = opts.timeFormat ?? 'iso';
-  const out = new TextFileWriter(opts.output);
+  const out = new TextFileWriter(opts.output, opts.writer?.staged ?? {});
   out.write(`${['time', ...columns].map((c) => csvField(c, d)).join(d)}\n`);
   const pending = new Map<string, { ms: number; cells: string[] }>();
   const leftOut = { events: 0, raw: 0 };
@@ -249,9 +264,11 @@ async function toWideCsv(inputs: readonly string[], opts: ConvertOptions): Promi
       await out.flush();
     }
     for (const [t, row] of pending) emit(t, row);
-  } finally {
-    await out.close();
+  } catch (err) {
+    out.abort();
+    throw err;
   }
+  await out.close();
   return {
     inputs: [...inputs],
     outputs: [opts.output],

@@ -1,3 +1,4 @@
+import { refuseToReplace } from '../core/output-file.js';
 import { basename } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { badRow, planColumns, show, type ColumnOptions, type CsvLayout, type Plan } from './csv-columns.js';
@@ -39,6 +40,15 @@ export interface CsvImportOptions extends ColumnOptions {
   allowBackwards?: boolean;
   /** added to every time (intervals labelled by their end: -15m moves them to their start) */
   timeOffsetMs?: number;
+  /**
+   * The times mark the END of each interval (utility and historian exports of interval energy).
+   * Written into the header (tag field `interval`) so analyses need not be told again. Default:
+   * true with midnightEndsDay (a 00:00 that ends the day is an interval end), unless timeOffsetMs
+   * moves the labels.
+   */
+  intervalEnd?: boolean;
+  /** the interval length (default: the typical spacing of the times) */
+  intervalMs?: number;
   /** skip rows with a bad time or too many fields (with a warning) instead of failing */
   skipBadRows?: boolean;
   sourceId?: string;
@@ -68,6 +78,12 @@ export interface CsvImportResult {
   midnightEndsDay: boolean;
   /** added to every time (--time-offset) */
   timeOffsetMs: number;
+  /** the times mark interval ends (written into the header's tag field `interval`) */
+  intervalEnd: boolean;
+  /** the interval length written with it */
+  intervalMs?: number;
+  /** written into the header's metadata.timezone: the zone the times were read in */
+  siteTimeZone?: string;
   rows: number;
   samples: number;
   skippedRows: number;
@@ -90,6 +106,7 @@ function parseNumber(s: string, decimalComma: boolean): number | undefined {
 
 export async function importCsv(input: string, opts: CsvImportOptions): Promise<CsvImportResult> {
   assertNotAnInput(opts.output, [input]);
+  refuseToReplace(opts.output, opts.writer?.staged ?? {});
   const tz = opts.tz ?? 'UTC';
   const delimiter = opts.delimiter ?? sniffDelimiter(await firstLine(input));
   const warnings: string[] = [];
@@ -136,8 +153,17 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
     if (!tagColumns.some((t) => t.name === key || t.column === key)) warnings.push(`--unit ${key}=...: no such tag or column`);
   }
   const timeFormat = describeTimeFormat(choice.format);
+  const read = timeReader(choice.format, readOpts);
+  const intervalEnd = opts.intervalEnd ?? (opts.midnightEndsDay === true && !opts.timeOffsetMs);
+  const intervalMs = intervalEnd ? (opts.intervalMs ?? (await typicalSpacing(input, delimiter, first.value.line, plan.time, read, badRows))) : undefined;
+  if (intervalEnd) {
+    for (const t of tagInfos) if (t.dataType === 'number') t.interval = { stamp: 'end', ...(intervalMs !== undefined ? { ms: intervalMs } : {}) };
+  }
+  // Times without a zone were read as wall-clock times of this zone: it is the site's.
+  const siteTimeZone = tz !== 'UTC' ? tz : undefined;
   const sourceOptions: Record<string, unknown> = { layout: plan.layout, delimiter, timeColumn: headers[plan.time], timeFormat, tz };
   if (opts.midnightEndsDay) sourceOptions.midnightEndsDay = true;
+  if (intervalEnd) sourceOptions.intervalEnd = true;
   if (opts.timeOffsetMs) sourceOptions.timeOffsetMs = opts.timeOffsetMs;
   if (decimalComma) sourceOptions.decimalComma = true;
   const writer = await createCaptureWriter(
@@ -145,13 +171,12 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
     {
       sources: [{ id: opts.sourceId ?? 'csv', protocol: 'csv', endpoint: basename(input), options: sourceOptions }],
       tags: tagInfos,
-      metadata: { importedFrom: basename(input), ...(opts.metadata ?? {}) },
+      metadata: { importedFrom: basename(input), ...(siteTimeZone ? { timezone: siteTimeZone } : {}), ...(opts.metadata ?? {}) },
     },
-    opts.writer ?? {},
+    { staged: {}, ...opts.writer },
   );
 
   // pass 2: samples
-  const read = timeReader(choice.format, readOpts);
   const offset = opts.timeOffsetMs ?? 0;
   let samples = 0;
   let emptyCells = 0;
@@ -212,9 +237,11 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
       }
       if (++n % FLUSH_EVERY_ROWS === 0) await writer.flush();
     }
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
+  await writer.close();
   if (skippedRows) warnings.push(`${skippedRows} bad row${skippedRows === 1 ? '' : 's'} skipped${firstBadTime ? ` (first: line ${firstBadTime.line}, time ${show(firstBadTime.text)})` : ''}`);
   if (backwards) warnings.push(`the time goes back ${backwards} time${backwards === 1 ? '' : 's'}: the capture is not in time order`);
   const result: CsvImportResult = {
@@ -228,6 +255,9 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
     tz,
     midnightEndsDay: opts.midnightEndsDay === true,
     timeOffsetMs: opts.timeOffsetMs ?? 0,
+    intervalEnd,
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+    ...(siteTimeZone ? { siteTimeZone } : {}),
     rows,
     samples,
     skippedRows,
@@ -241,6 +271,19 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
   const l = Number.isNaN(lastMs) ? undefined : isoFromMs(lastMs);
   if (f !== undefined && l !== undefined) result.span = { first: f, last: l };
   return result;
+}
+
+/** Median step between successive distinct times of the first rows (the interval of interval data), or undefined. */
+async function typicalSpacing(input: string, delimiter: string, headerLine: number, timeCol: number, read: (s: string) => number, badRows: Set<number>): Promise<number | undefined> {
+  const times: number[] = [];
+  for await (const row of csvRows(input, delimiter)) {
+    if (row.line === headerLine || badRows.has(row.line)) continue;
+    const ms = read(row.fields[timeCol] ?? '');
+    if (!Number.isNaN(ms) && ms !== times[times.length - 1]) times.push(ms);
+    if (times.length >= 513) break;
+  }
+  const d = times.slice(1).map((t, i) => t - times[i]!).filter((x) => x > 0).sort((a, b) => a - b);
+  return d.length ? d[Math.floor(d.length / 2)] : undefined;
 }
 
 /** The columns `capture convert` writes besides time, tag, value, quality. */

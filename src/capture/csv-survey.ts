@@ -230,7 +230,7 @@ export function chooseTimeFormat(
   if (chosen.backwards > 0 && chosen.midnightBackwards === chosen.backwards && !opts.midnightEndsDay && !opts.allowBackwards) {
     throw usageError(
       `${input}: the time goes back ${chosen.backwards} time${chosen.backwards === 1 ? '' : 's'}, always at 00:00: this export labels midnight with the date of the day that ends`,
-      'give --midnight-ends-day to read 00:00 as 24:00 of the date written, or --allow-backwards to import the times as written',
+      'give --midnight-ends-day to read 00:00 as 24:00 of the date written (the times then mark interval ends, and the header says so), or --allow-backwards to import the times as written',
     );
   }
   return { format: chosen.format, warnings };

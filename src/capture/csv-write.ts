@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
+import { stageFile, type ReplaceOptions, type StagedFile } from '../core/output-file.js';
 import { zonedParts } from '../core/time.js';
 import { stringifyJson } from './encode.js';
 import { fileError } from './fs-errors.js';
@@ -63,10 +64,13 @@ export class TextFileWriter {
   private size = 0;
   private error: unknown;
   readonly path: string;
+  /** written under a temporary name, renamed into place by close() (core/output-file.ts) */
+  private readonly stage: StagedFile;
 
-  constructor(path: string) {
+  constructor(path: string, replace: ReplaceOptions = {}) {
     this.path = path;
-    this.file = createWriteStream(path);
+    this.stage = stageFile(path, replace);
+    this.file = createWriteStream(this.stage.tmp, { flags: 'wx' });
     this.file.on('error', (err) => (this.error ??= err));
     if (path.toLowerCase().endsWith('.gz')) {
       const gz = createGzip();
@@ -102,6 +106,17 @@ export class TextFileWriter {
     const finished = once(this.file, 'close');
     this.sink.end();
     await finished.catch(() => undefined);
-    if (this.error) throw fileError('write', this.path, this.error);
+    if (this.error) {
+      this.stage.discard();
+      throw fileError('write', this.path, this.error);
+    }
+    this.stage.commit();
+  }
+
+  /** after a failure: nothing reaches the final name */
+  abort(): void {
+    this.sink.end();
+    this.file.destroy();
+    this.stage.discard();
   }
 }

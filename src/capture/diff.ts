@@ -7,8 +7,19 @@ import type { CaptureIssue, SampleValue } from './types.js';
 
 /**
  * `iiot capture diff A B`: are two captures the same data? Per tag, samples of A are matched to
- * samples of B in time order, within the time tolerance; matched values must agree within the
- * value tolerance. A is the reference: a relative tolerance is relative to A's value.
+ * samples of B within the time tolerance; matched values must agree within the value tolerance.
+ * A is the reference: a relative tolerance is relative to A's value. How samples are matched
+ * (`align`):
+ * - pairs (default): one to one, in time order: the same samples, maybe a little late.
+ * - nearest: each sample of A with the sample of B nearest in time; a sample of B may serve
+ *   several of A, and a sample of B with no sample of A within the tolerance is extra. For
+ *   polled sources stamped at read time (Modbus, a polled OPC UA read), whose reads fall
+ *   anywhere near the recorded times and at another rate.
+ * - hold: each sample of B with the last sample of A at or before it (what a poller reading a
+ *   replayed value sees: the value holds until the next one); a sample of A that no sample of B
+ *   read is missing.
+ * `timeShiftMs` (or `timeShift: 'auto'`: B's first sample minus A's first) is taken off B's
+ * times first: a capture recorded from a replay runs at the time of the replay, not the original's.
  * Each side's samples (time, value, quality) are held in memory for the comparison, about
  * 20 bytes per numeric sample; events and raw messages are not compared.
  */
@@ -55,6 +66,10 @@ export interface DiffOptions {
   to?: number;
   /** do not count different qualities as a difference */
   ignoreQuality?: boolean;
+  /** how samples of A and B are matched (default pairs) */
+  align?: DiffAlign;
+  /** taken off every time of B before matching; 'auto': B's first sample minus A's first */
+  timeShift?: number | 'auto';
   /** differences listed per tag (all are counted); default 5 */
   maxExamples?: number;
   strict?: boolean;
@@ -62,6 +77,9 @@ export interface DiffOptions {
 }
 
 export type DifferenceKind = 'missing' | 'extra' | 'value' | 'quality';
+
+export type DiffAlign = 'pairs' | 'nearest' | 'hold';
+export const DIFF_ALIGNS: readonly DiffAlign[] = ['pairs', 'nearest', 'hold'];
 
 export interface Difference {
   kind: DifferenceKind;
@@ -98,6 +116,10 @@ export interface DiffResult {
   equal: boolean;
   tolerance: string;
   timeToleranceMs: number;
+  /** how samples were matched, when not pairs */
+  align?: DiffAlign;
+  /** taken off B's times before matching, when any */
+  timeShiftMs?: number;
   totals: { tags: number; differingTags: number; matched: number; outOfTolerance: number; qualityDiffers: number; missing: number; extra: number };
   tags: TagDiff[];
   issues: { a: number; b: number };
@@ -132,25 +154,41 @@ class Column {
   }
 }
 
-async function load(paths: readonly string[], want: TagMatcher, opts: DiffOptions, side: 'a' | 'b'): Promise<{ columns: Map<string, Column>; issues: number }> {
+async function load(paths: readonly string[], want: TagMatcher, opts: DiffOptions, side: 'a' | 'b'): Promise<{ columns: Map<string, Column>; issues: number; firstMs: number }> {
   const set = await openCaptureSet(paths, {
     ...(opts.strict ? { strict: true } : {}),
     ...(opts.onIssue ? { onIssue: (i: CaptureIssue) => opts.onIssue!(side, i) } : {}),
   });
   const columns = new Map<string, Column>();
-  const from = opts.from ?? -Infinity;
-  const to = opts.to ?? Infinity;
+  // --from/--to are A's times; B's are compared after its shift (a fixed shift is known now, auto later)
+  const shift = side === 'b' && typeof opts.timeShift === 'number' ? opts.timeShift : 0;
+  const from = side === 'b' && opts.timeShift === 'auto' ? -Infinity : (opts.from ?? -Infinity);
+  const to = side === 'b' && opts.timeShift === 'auto' ? Infinity : (opts.to ?? Infinity);
+  let firstMs = Infinity;
   for await (const batch of set.batches()) {
     for (const r of batch) {
       if (typeof r.tag !== 'string' || !want(r.tag)) continue;
-      const ms = timeMs(r.t);
+      const ms = timeMs(r.t) - shift;
       if (!(ms >= from && ms < to)) continue;
+      if (ms < firstMs) firstMs = ms;
       let col = columns.get(r.tag);
       if (!col) columns.set(r.tag, (col = new Column()));
       col.push(ms, r.v as SampleValue, typeof r.q === 'string' ? r.q : undefined);
     }
   }
-  return { columns, issues: set.issueCount };
+  return { columns, issues: set.issueCount, firstMs };
+}
+
+/** Moves every time of B by -ms and keeps only those in [from, to) (after an automatic shift). */
+function shiftColumns(columns: Map<string, Column>, ms: number, from: number, to: number): void {
+  for (const [tag, col] of columns) {
+    const moved = new Column();
+    for (let i = 0; i < col.n; i++) {
+      const t = col.times[i]! - ms;
+      if (t >= from && t < to) moved.push(t, col.values[i]!, col.qualities[i]);
+    }
+    columns.set(tag, moved);
+  }
 }
 
 function sameJson(a: SampleValue, b: SampleValue): boolean {
@@ -194,12 +232,22 @@ function compareTag(tag: string, a: Column | undefined, b: Column | undefined, t
     d.extra++;
     note({ kind: 'extra', t: isoFromMs(B.times[k]!) ?? '', b: B.values[k]! });
   };
-  while (i < oa.length && j < ob.length) {
-    const ka = oa[i]!;
-    const kb = ob[j]!;
+  /** whether A's sample ka and B's sample kb agree in value (within the tolerance) and quality */
+  const agrees = (ka: number, kb: number): boolean => {
+    const va = A.values[ka]!;
+    const vb = B.values[kb]!;
+    let ok: boolean;
+    if (typeof va === 'number' && typeof vb === 'number') {
+      const slack = 4 * Number.EPSILON * Math.max(Math.abs(va), Math.abs(vb));
+      ok = Math.abs(va - vb) <= Math.max(tol.abs ?? 0, (tol.rel ?? 0) * Math.abs(va)) + slack || Object.is(va, vb);
+    } else ok = sameJson(va, vb);
+    return ok && (opts.ignoreQuality === true || A.qualities[ka] === B.qualities[kb]);
+  };
+  /** compares A's sample ka with B's sample kb (a match within the time tolerance) */
+  const compare = (ka: number, kb: number) => {
     const ta = A.times[ka]!;
     const tb = B.times[kb]!;
-    if (Math.abs(tb - ta) <= timeTol) {
+    {
       d.matched++;
       maxDt = Math.max(maxDt, Math.abs(tb - ta));
       const va = A.values[ka]!;
@@ -226,18 +274,85 @@ function compareTag(tag: string, a: Column | undefined, b: Column | undefined, t
         d.qualityDiffers++;
         note({ kind: 'quality', ...base, ...(qa !== undefined ? { qa } : {}), ...(qb !== undefined ? { qb } : {}) });
       }
-      i++;
-      j++;
-    } else if (ta < tb) {
-      missing(ka);
-      i++;
-    } else {
-      extra(kb);
-      j++;
     }
+  };
+  const align = opts.align ?? 'pairs';
+  if (align === 'pairs') {
+    while (i < oa.length && j < ob.length) {
+      const ka = oa[i]!;
+      const kb = ob[j]!;
+      const ta = A.times[ka]!;
+      const tb = B.times[kb]!;
+      if (Math.abs(tb - ta) <= timeTol) {
+        compare(ka, kb);
+        i++;
+        j++;
+      } else if (ta < tb) {
+        missing(ka);
+        i++;
+      } else {
+        extra(kb);
+        j++;
+      }
+    }
+    for (; i < oa.length; i++) missing(oa[i]!);
+    for (; j < ob.length; j++) extra(ob[j]!);
+  } else if (align === 'nearest') {
+    // each sample of A against B's nearest (two pointers over both in time order)
+    for (const ka of Array.from(oa)) {
+      const ta = A.times[ka]!;
+      while (j + 1 < ob.length && B.times[ob[j + 1]!]! <= ta) j++;
+      let best = -1;
+      for (const c of [j, j + 1]) {
+        if (c >= ob.length) continue;
+        const dt = Math.abs(B.times[ob[c]!]! - ta);
+        if (dt <= timeTol && (best < 0 || dt < Math.abs(B.times[ob[best]!]! - ta))) best = c;
+      }
+      if (best < 0) missing(ka);
+      else compare(ka, ob[best]!);
+    }
+    // a sample of B with no sample of A within the tolerance is extra
+    i = 0;
+    for (const kb of Array.from(ob)) {
+      const tb = B.times[kb]!;
+      while (i + 1 < oa.length && A.times[oa[i + 1]!]! <= tb) i++;
+      const near = [i, i + 1].some((c) => c < oa.length && Math.abs(A.times[oa[c]!]! - tb) <= timeTol);
+      if (!near) extra(kb);
+    }
+  } else {
+    // hold: a sample of A holds from its time until the next one (the last for one median
+    // interval of A). Each sample of B is compared with a sample of A holding at some
+    // time within the tolerance of B's time (B's time is uncertain by that much: the read's own
+    // latency, the shift between a replay and its recording): the one that agrees with it if
+    // any, else the one holding at B's time. A sample of A that no sample of B read is missing.
+    const read = new Uint8Array(A.n);
+    const at = oa.length;
+    // the last sample holds for one typical interval of A (its median), or the tolerance if longer
+    const steps = Array.from({ length: Math.max(0, at - 1) }, (_, c) => A.times[oa[c + 1]!]! - A.times[oa[c]!]!).sort((x, y) => x - y);
+    const lastHold = Math.max(timeTol, steps.length > 0 ? steps[Math.floor(steps.length / 2)]! : 0);
+    const holdEnd = (c: number) => (c + 1 < at ? A.times[oa[c + 1]!]! : A.times[oa[c]!]! + lastHold);
+    let lo = 0;
+    for (const kb of Array.from(ob)) {
+      const tb = B.times[kb]!;
+      // the first sample of A whose hold reaches into [tb - tol, tb + tol]
+      while (lo < at && holdEnd(lo) <= tb - timeTol) lo++;
+      let chosen = -1;
+      let holding = -1;
+      for (let c = lo; c < at && A.times[oa[c]!]! <= tb + timeTol; c++) {
+        if (A.times[oa[c]!]! <= tb) holding = c;
+        if (chosen < 0 && agrees(oa[c]!, kb)) chosen = c;
+      }
+      if (chosen < 0) chosen = holding >= lo ? holding : -1;
+      if (chosen < 0 && lo < at && A.times[oa[lo]!]! <= tb + timeTol) chosen = lo;
+      if (chosen < 0) {
+        extra(kb);
+        continue;
+      }
+      read[oa[chosen]!] = 1;
+      compare(oa[chosen]!, kb);
+    }
+    for (const ka of Array.from(oa)) if (!read[ka]) missing(ka);
   }
-  for (; i < oa.length; i++) missing(oa[i]!);
-  for (; j < ob.length; j++) extra(ob[j]!);
   if (numericPairs > 0) d.maxAbsDiff = maxAbs;
   if (d.matched > 0) d.maxTimeDiffMs = maxDt;
   d.equal = d.missing === 0 && d.extra === 0 && d.outOfTolerance === 0 && (opts.ignoreQuality || d.qualityDiffers === 0);
@@ -248,6 +363,11 @@ export async function diffCaptures(a: readonly string[], b: readonly string[], o
   const want = tagMatcher(opts.tags ?? []);
   const left = await load(a, want, opts, 'a');
   const right = await load(b, want, opts, 'b');
+  let timeShiftMs = typeof opts.timeShift === 'number' ? opts.timeShift : undefined;
+  if (opts.timeShift === 'auto') {
+    timeShiftMs = Number.isFinite(left.firstMs) && Number.isFinite(right.firstMs) ? right.firstMs - left.firstMs : 0;
+    shiftColumns(right.columns, timeShiftMs, opts.from ?? -Infinity, opts.to ?? Infinity);
+  }
   const tol = opts.tolerance ?? {};
   const perTag = (opts.tagTolerances ?? []).map((x) => ({ match: tagMatcher([x.pattern]), tolerance: x.tolerance, pattern: x.pattern }));
   const names = [...left.columns.keys(), ...[...right.columns.keys()].filter((n) => !left.columns.has(n))];
@@ -267,6 +387,8 @@ export async function diffCaptures(a: readonly string[], b: readonly string[], o
     equal: totals.differingTags === 0,
     tolerance: formatTolerance(tol),
     timeToleranceMs: opts.timeToleranceMs ?? 0,
+    ...(opts.align !== undefined && opts.align !== 'pairs' ? { align: opts.align } : {}),
+    ...(timeShiftMs !== undefined ? { timeShiftMs } : {}),
     totals,
     tags,
     issues: { a: left.issues, b: right.issues },

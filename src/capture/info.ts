@@ -67,7 +67,16 @@ export interface CaptureInfo {
   metadata: Record<string, unknown>;
   lines: number;
   records: { samples: number; events: number; raw: number };
+  /** every record's time: samples, events and raw messages */
   span: { first?: string; last?: string; durationMs?: number };
+  /** the samples' times (source timestamps when the protocol gives them): the data's own span */
+  data: { first?: string; last?: string; durationMs?: number };
+  /**
+   * the recording's own span, by the recorder's clock: from the header's `created` to the stop
+   * event (else the last event or raw message); absent when no event or raw message follows `created`
+   * (a capture made in one go, such as iiot sim --generate or an import)
+   */
+  recording?: { from: string; to: string; durationMs: number };
   tags: TagSummary[];
   events: { count: number; byKind: Record<string, number>; gaps: Array<{ t: string; from?: string; to?: string; source?: string }> };
   raw: { count: number; topics: number };
@@ -155,6 +164,11 @@ export async function captureInfo(paths: readonly string[], opts: InfoOptions = 
   let raw = 0;
   let firstMs = NaN;
   let lastMs = NaN;
+  let dataFirstMs = NaN;
+  let dataLastMs = NaN;
+  // the recorder's clock: events and raw messages are stamped when they happen or arrive
+  let stopMs = NaN;
+  let lastWallMs = NaN;
   let lastTag = '';
   let lastAcc: TagAccumulator | undefined;
   for await (const batch of set.batches()) {
@@ -164,6 +178,8 @@ export async function captureInfo(paths: readonly string[], opts: InfoOptions = 
       if (!(ms <= lastMs)) lastMs = ms;
       if (typeof r.tag === 'string') {
         samples++;
+        if (!(ms >= dataFirstMs)) dataFirstMs = ms;
+        if (!(ms <= dataLastMs)) dataLastMs = ms;
         let acc = r.tag === lastTag ? lastAcc : tags.get(r.tag);
         if (acc === undefined) {
           acc = new TagAccumulator();
@@ -174,6 +190,8 @@ export async function captureInfo(paths: readonly string[], opts: InfoOptions = 
         acc.add(r, ms);
       } else if (typeof r.event === 'string') {
         events++;
+        if (!(ms <= lastWallMs)) lastWallMs = ms;
+        if (r.event === 'stop' && !(ms <= stopMs)) stopMs = ms;
         byKind[r.event] = (byKind[r.event] ?? 0) + 1;
         if (r.event === 'gap' && gapEvents.length < MAX_GAP_EVENTS) {
           gapEvents.push({
@@ -185,6 +203,7 @@ export async function captureInfo(paths: readonly string[], opts: InfoOptions = 
         }
       } else {
         raw++;
+        if (!(ms <= lastWallMs)) lastWallMs = ms;
         if (topics.size < MAX_TOPICS && typeof r.topic === 'string') topics.add(r.topic);
       }
     }
@@ -251,6 +270,7 @@ export async function captureInfo(paths: readonly string[], opts: InfoOptions = 
     lines: set.linesRead,
     records: { samples, events, raw },
     span: {},
+    data: {},
     tags: tagSummaries,
     events: { count: events, byKind, gaps: gapEvents },
     raw: { count: raw, topics: topics.size },
@@ -260,5 +280,11 @@ export async function captureInfo(paths: readonly string[], opts: InfoOptions = 
   const first = iso(firstMs);
   const last = iso(lastMs);
   if (first !== undefined && last !== undefined) info.span = { first, last, durationMs: lastMs - firstMs };
+  const dataFirst = iso(dataFirstMs);
+  const dataLast = iso(dataLastMs);
+  if (dataFirst !== undefined && dataLast !== undefined) info.data = { first: dataFirst, last: dataLast, durationMs: dataLastMs - dataFirstMs };
+  const createdMs = timeMs(header.created);
+  const endMs = Number.isNaN(stopMs) ? lastWallMs : stopMs;
+  if (endMs >= createdMs) info.recording = { from: isoFromMs(createdMs)!, to: isoFromMs(endMs)!, durationMs: endMs - createdMs };
   return info;
 }

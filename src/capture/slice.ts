@@ -1,3 +1,4 @@
+import { refuseToReplace } from '../core/output-file.js';
 import { basename } from 'node:path';
 import { openCaptureSet } from './capture-set.js';
 import { isoFromMs, timeMs } from './iso-time.js';
@@ -39,6 +40,7 @@ export interface SliceResult {
 }
 
 export async function sliceCapture(inputs: readonly string[], opts: SliceOptions): Promise<SliceResult> {
+  refuseToReplace(opts.output, opts.writer?.staged ?? {});
   const set = await openCaptureSet(inputs, { ...(opts.strict ? { strict: true } : {}), ...(opts.onIssue ? { onIssue: opts.onIssue } : {}) });
   const include = tagMatcher(opts.tags ?? []);
   const exclude = opts.excludeTags?.length ? tagMatcher(opts.excludeTags) : () => false;
@@ -61,7 +63,7 @@ export async function sliceCapture(inputs: readonly string[], opts: SliceOptions
       metadata: { ...h.metadata, slice },
       created: new Date(timeMs(h.created)),
     },
-    opts.writer ?? {},
+    { staged: {}, ...opts.writer },
   );
   const written = { samples: 0, events: 0, raw: 0 };
   let read = 0;
@@ -88,9 +90,11 @@ export async function sliceCapture(inputs: readonly string[], opts: SliceOptions
       // one flush per batch of the input: backpressure, so memory stays flat
       await writer.flush();
     }
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
+  await writer.close();
   const result: SliceResult = {
     inputs: [...inputs],
     outputs: [...writer.files],

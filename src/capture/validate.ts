@@ -3,10 +3,10 @@ import { openCaptureSet } from './capture-set.js';
 import type { CaptureIssue } from './types.js';
 
 /**
- * `iiot capture validate`: every problem of a capture, with file:line. Errors are lines the
- * reader would skip (and a header it refuses); warnings are a torn last line (a crash, not
- * damage) and samples of tags no header or config event declares. `strict` counts warnings as
- * errors.
+ * `iiot capture validate`: every problem of a capture, with file:line. Errors are damage: lines
+ * the reader would skip, a torn last line or a cut gzip stream (a crash), and a header it refuses;
+ * warnings are samples of tags no header or config event declares. `strict` counts warnings as
+ * errors; `lenient` accepts damage knowingly (listed as warnings), as `capture info --lenient` does.
  */
 
 export interface ValidationIssue extends CaptureIssue {
@@ -26,6 +26,7 @@ export interface ValidationResult {
 
 export interface ValidateOptions {
   strict?: boolean;
+  lenient?: boolean;
   maxIssues?: number;
 }
 
@@ -40,7 +41,7 @@ export async function validateCapture(paths: readonly string[], opts: ValidateOp
   };
   let set;
   try {
-    set = await openCaptureSet(paths, { trackLines: true, onIssue: (i) => add(i, i.torn ? 'warning' : 'error') });
+    set = await openCaptureSet(paths, { trackLines: true, onIssue: (i) => add(i, opts.lenient ? 'warning' : 'error') });
   } catch (err) {
     if (!isIiotError(err)) throw err;
     // the header is refused: report it like any other line, so --json consumers see one shape

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { IiotError } from '../core/errors.js';
+import { stageFile, type ReplaceOptions, type StagedFile } from '../core/output-file.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { captureTime, encodeRecord, encodeSample, stringifyJson, type WritableValue } from './encode.js';
 import { fileError } from './fs-errors.js';
@@ -29,6 +30,13 @@ export interface WriterOptions {
   rotateMs?: number;
   /** refuse to overwrite an existing file (default: an existing file is replaced) */
   exclusive?: boolean;
+  /**
+   * A capture made in one go (generate, slice, convert, import) rather than recorded: each part is
+   * written under a temporary name and renamed into place by close(), refusing an existing name
+   * unless force (core/output-file.ts); abort() removes it. Without it, parts stream into their
+   * final names, so that a crash keeps what was recorded.
+   */
+  staged?: ReplaceOptions;
   /** gzip level 1-9 for .gz files (default 6) */
   gzipLevel?: number;
 }
@@ -57,6 +65,8 @@ export interface CaptureWriter {
   flush(): Promise<void>;
   /** flush, fsync, close; idempotent */
   close(): Promise<void>;
+  /** stop after a failure or Ctrl-C: a staged capture is removed, a streamed one is closed as it is */
+  abort(): Promise<void>;
 }
 
 const HIGH_WATER_BYTES = 1 << 20;
@@ -64,6 +74,8 @@ const HIGH_WATER_BYTES = 1 << 20;
 interface Part {
   readonly index: number;
   readonly path: string;
+  /** staged: the temporary file written instead of path, renamed to it when the part is complete */
+  readonly stage: StagedFile | undefined;
   fh: FileHandle | undefined;
   /** bytes on disk */
   bytes: number;
@@ -175,7 +187,8 @@ class StreamingCaptureWriter implements CaptureWriter {
 
   private startPart(index: number): Part {
     const path = partPath(this.first, index);
-    const part: Part = { index, path, fh: undefined, bytes: 0, accepted: 0, firstMs: undefined, records: 0 };
+    const stage = this.opts.staged ? stageFile(path, this.opts.staged) : undefined;
+    const part: Part = { index, path, stage, fh: undefined, bytes: 0, accepted: 0, firstMs: undefined, records: 0 };
     this.parts.push(path);
     const header = makeHeader({
       sources: this.init.sources,
@@ -185,6 +198,7 @@ class StreamingCaptureWriter implements CaptureWriter {
       ...(this.rotating ? { part: { index, first: basename(this.first) } } : {}),
     });
     this.current = part;
+    if (stage) this.staging.push(part);
     this.enqueue(`${stringifyJson(header)}\n`, 0);
     return part;
   }
@@ -294,7 +308,7 @@ class StreamingCaptureWriter implements CaptureWriter {
       const part = seg.part;
       let before = part.bytes;
       try {
-        if (part.fh === undefined) part.fh = await open(part.path, this.opts.exclusive ? 'wx' : 'w');
+        if (part.fh === undefined) part.fh = await open(part.stage?.tmp ?? part.path, this.opts.exclusive || part.stage ? 'wx' : 'w');
         before = part.bytes;
         const buffers = segmentData(seg);
         const data = this.gz ? [await gzip(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers), { level: this.opts.gzipLevel ?? 6 })] : buffers;
@@ -328,6 +342,24 @@ class StreamingCaptureWriter implements CaptureWriter {
     } finally {
       await fh.close();
     }
+    part.stage?.commit();
+  }
+
+  private staging: Part[] = [];
+
+  abort(): Promise<void> {
+    if (!this.opts.staged) return this.close().catch(() => undefined);
+    clearInterval(this.timer);
+    this.failure ??= new IiotError(ExitCode.Internal, `capture writer: ${this.current.path} was abandoned`);
+    this.closing ??= (async () => {
+      await this.chain.catch(() => undefined);
+      for (const part of [...this.staging, ...this.retired, this.current]) {
+        await part.fh?.close().catch(() => undefined);
+        part.fh = undefined;
+        part.stage?.discard();
+      }
+    })();
+    return this.closing.catch(() => undefined);
   }
 
   close(): Promise<void> {
@@ -348,7 +380,11 @@ class StreamingCaptureWriter implements CaptureWriter {
       // after a failure, release whatever is still open
       await this.current.fh?.close().catch(() => undefined);
       this.current.fh = undefined;
-      if (error !== undefined) throw error;
+      if (error !== undefined) {
+        // a staged capture that could not be finished never reaches its final name
+        for (const part of this.staging) part.stage?.discard();
+        throw error;
+      }
     })();
     return this.closing;
   }
@@ -376,7 +412,7 @@ export async function createCaptureWriter(path: string, init: HeaderInit, opts: 
   try {
     await writer.flush();
   } catch (err) {
-    await writer.close().catch(() => undefined);
+    await writer.abort();
     throw err;
   }
   writer.startTimer();

@@ -3,8 +3,10 @@
  * (commands/check.ts registers them and hands the raw strings here). Every mistake is one usage
  * error naming the option (exit 2), before anything is sent.
  */
+import { PASSWORD_ENV } from '../core/credentials.js';
+import { refuseToReplace } from '../core/output-file.js';
 import { usageError } from '../core/errors.js';
-import { parseSecurityMode, parseSecurityPolicy, PASSWORD_ENV, type IdentitySpec, type SecurityModeName, type SecurityPolicyName } from '../core/opcua-flags.js';
+import { parseSecurityMode, parseSecurityPolicy, type IdentitySpec, type SecurityModeName, type SecurityPolicyName } from '../protocols/opcua/flags.js';
 import { parseTarget } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
 import type { Severity } from '../protocols/types.js';
@@ -44,6 +46,7 @@ export interface SecurityFlags extends CommonFlags {
   failOn?: string;
   sarif?: string;
   junit?: string;
+  force?: boolean;
   session?: boolean;
   maxNodes?: string;
   mqttSys?: boolean;
@@ -102,6 +105,8 @@ export interface SecurityOptions extends CommonOptions {
   failOn: FailOn;
   sarif?: string | undefined;
   junit?: string | undefined;
+  /** replace existing --sarif and --junit files */
+  force: boolean;
   session: boolean;
   maxNodes: number;
   mqttSys: boolean;
@@ -248,11 +253,14 @@ export function parseSecurityOptions(args: string[], f: SecurityFlags): Security
   const listenMs = parseDuration(f.listen ?? '3s', '--listen');
   if (f.listen !== undefined && !f.mqttSys && !f.mqttWildcard) throw usageError('--listen goes with --mqtt-sys or --mqtt-wildcard');
   if (listenMs > 60_000) throw usageError(`--listen ${f.listen}: at most 1m`, 'a few seconds show whether topics flow; the check is not a recorder');
+  // before any target is checked: an existing file is replaced only with --force
+  for (const file of [f.sarif, f.junit]) if (file !== undefined) refuseToReplace(file, { force: f.force });
   return {
     ...common,
     failOn: parseSeverity(f.failOn ?? 'high'),
     sarif: f.sarif,
     junit: f.junit,
+    force: Boolean(f.force),
     session,
     maxNodes: int(f.maxNodes, '--max-nodes', 20_000, 1, 10_000_000),
     mqttSys: Boolean(f.mqttSys),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { emitJson, out, type IO } from '../core/io.js';
-import { renderTable } from '../ui/table.js';
+import { renderTable } from '../render/table.js';
 import { REPORT_SCHEMA, type CommissionReport } from './handover/report.js';
 
 /**
@@ -24,8 +24,13 @@ export interface Change {
 function readReport(dir: string): CommissionReport {
   const file = join(dir, 'report.json');
   if (!existsSync(file)) throw usageError(`${dir}: no report.json`, 'name two folders written by `iiot commission run -o`');
-  const r = JSON.parse(readFileSync(file, 'utf8')) as CommissionReport;
-  if (r.schema !== REPORT_SCHEMA) throw usageError(`${file}: not an iiot commissioning report (schema ${String(r.schema)})`);
+  let r: CommissionReport;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8')) as CommissionReport;
+  } catch (err) {
+    throw usageError(`${file}: cannot be read as JSON (${(err as Error).message.split('\n')[0]})`, `check it with \`iiot commission verify ${dir}\``);
+  }
+  if (r?.schema !== REPORT_SCHEMA) throw usageError(`${file}: not an iiot commissioning report (schema ${String(r?.schema)})`);
   return r;
 }
 

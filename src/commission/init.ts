@@ -1,20 +1,21 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Document, isScalar, isSeq, stringify, visit } from 'yaml';
 import type { TagInfo } from '../capture/types.js';
-import { usageError } from '../core/errors.js';
+import { describeError, usageError } from '../core/errors.js';
+import { SECURITY_MODES, SECURITY_POLICIES } from '../protocols/opcua/flags.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { createIO, info, out, warn, type IO } from '../core/io.js';
-import { parseTarget, type Target } from '../core/targets.js';
+import { parseTarget, type OpcUaTarget, type Target } from '../core/targets.js';
 import { formatDuration } from '../core/units.js';
 import type { Inventory, InventoryDevice } from '../discovery/inventory.js';
 import { INVENTORY_SCHEMA } from '../discovery/schema-name.js';
-import type { SourceSpec } from '../record/options.js';
-import { writeFileAtomic } from './write-file.js';
+import type { SourceSpec } from '../record/types.js';
+import { refuseToReplace, writeFileSafely } from '../core/output-file.js';
 import type { InitOptions } from './options.js';
 import { PLAN_FORMAT } from './plan-schema.js';
-import { observeSignals } from './record-step.js';
+import { observeSignals, recordWindow } from './record-step.js';
 import { judgeSignal, type SignalSummary } from './judge-signals.js';
 import { parsePlan } from './plan.js';
 
@@ -54,17 +55,16 @@ function identityOf(d: InventoryDevice): Record<string, unknown> {
   return { protocolVersion: d.identity.protocolVersion, ...(nodes.length ? { sparkplug: nodes } : {}) };
 }
 
-const POLICY_ORDER = ['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'];
-const MODE_ORDER = ['None', 'Sign', 'SignAndEncrypt'];
-
+/** The security the device offers today, as expectations (the draft's comments say to tighten them). */
 function securityOf(d: InventoryDevice): Record<string, unknown> {
   if (d.protocol === 'opcua') {
-    const modes = d.endpoints.map((e) => MODE_ORDER.indexOf(e.securityMode)).filter((i) => i >= 0);
-    const policies = d.endpoints.map((e) => POLICY_ORDER.indexOf(e.securityPolicy)).filter((i) => i >= 0);
+    // the same orders the run judges by: weakest first
+    const modes = d.endpoints.map((e) => SECURITY_MODES.indexOf(e.securityMode as never)).filter((i) => i >= 0);
+    const policies = d.endpoints.map((e) => SECURITY_POLICIES.indexOf(e.securityPolicy as never)).filter((i) => i >= 0);
     const anonymous = d.endpoints.some((e) => e.userTokens.some((t) => t.type.toLowerCase() === 'anonymous'));
     return {
-      ...(modes.length ? { minMode: MODE_ORDER[Math.min(...modes)] } : {}),
-      ...(policies.length ? { minPolicy: POLICY_ORDER[Math.min(...policies)] } : {}),
+      ...(modes.length ? { minMode: SECURITY_MODES[Math.min(...modes)] } : {}),
+      ...(policies.length ? { minPolicy: SECURITY_POLICIES[Math.min(...policies)] } : {}),
       anonymous,
     };
   }
@@ -72,14 +72,52 @@ function securityOf(d: InventoryDevice): Record<string, unknown> {
   return {};
 }
 
-function sourcesFor(devices: DraftDevice[], o: InitOptions): SourceSpec[] {
+/**
+ * The OPC UA variables a draft records: those under Objects with an engineering unit, at most
+ * MAX_SIGNALS_PER_DEVICE, found by a browse first (`iiot browse --tags`). Subscribing to every
+ * variable under Objects to keep a few would put thousands of monitored items on a PLC that may
+ * be in production. Returns the tag list file to record, or why there is none.
+ */
+async function draftTagList(io: IO, d: DraftDevice & { target: OpcUaTarget }, o: InitOptions, dir: string): Promise<{ file?: string; note?: string }> {
+  const [{ runBrowse }, { formatTagList, readTagList }] = await Promise.all([import('../browse/run.js'), import('../protocols/opcua/tag-list.js')]);
+  const all = join(dir, `${d.id}.all-tags.yaml`);
+  await runBrowse(io, {
+    connect: { target: d.target, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs },
+    node: 'i=85',
+    depth: Number.POSITIVE_INFINITY,
+    all: false,
+    attributes: false,
+    format: 'json',
+    output: join(dir, `${d.id}.browse.json`),
+    tagsFile: all,
+    endpoints: false,
+    interactive: false,
+  });
+  if (!existsSync(all)) return { note: `${d.id}: no variables under Objects` };
+  const list = readTagList(all);
+  const withUnit = list.tags.filter((t) => t.unit !== undefined);
+  if (withUnit.length === 0) return { note: `${d.id}: none of its ${list.tags.length} variables under Objects has an engineering unit; add its signals by hand` };
+  const file = join(dir, `${d.id}.tags.yaml`);
+  writeFileSync(file, formatTagList({ ...list, tags: withUnit.slice(0, MAX_SIGNALS_PER_DEVICE) }));
+  return { file, ...(withUnit.length > MAX_SIGNALS_PER_DEVICE ? { note: `${d.id}: only the first ${MAX_SIGNALS_PER_DEVICE} of its ${withUnit.length} variables with an engineering unit were drafted` } : {}) };
+}
+
+async function sourcesFor(io: IO, devices: DraftDevice[], o: InitOptions, dir: string, notes: string[]): Promise<SourceSpec[]> {
   const specs: SourceSpec[] = [];
   for (const d of devices) {
     const t = d.target;
     if (t.protocol === 'opcua') {
+      let list: { file?: string; note?: string };
+      try {
+        list = await draftTagList(io, { ...d, target: t }, o, dir);
+      } catch (err) {
+        list = { note: `${d.id} could not be browsed, so no signals of it are drafted: ${describeError(err)}` };
+      }
+      if (list.note) notes.push(list.note);
+      if (!list.file) continue;
       specs.push({
         protocol: 'opcua',
-        options: { id: d.id, connect: { target: t, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs }, nodes: [], subtrees: ['i=85'], tagLists: [], samplingMs: 250, publishingMs: 500, queueSize: 10, tagPrefix: `${d.id}.` },
+        options: { id: d.id, connect: { target: t, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs }, nodes: [], subtrees: [], tagLists: [list.file], samplingMs: 250, publishingMs: 500, queueSize: 10, tagPrefix: `${d.id}.` },
       });
     } else if ((t.protocol === 'modbus' || t.protocol === 'modbus-rtu') && d.map) {
       specs.push({ protocol: 'modbus', options: { id: d.id, target: t, map: d.map, registers: [], intervalMs: 1000, timeoutMs: Math.min(o.timeoutMs, 2000), maxGap: 10, maxRegisters: 125, tagPrefix: d.id } });
@@ -106,6 +144,11 @@ function addressOf(d: DraftDevice, tag: TagInfo): string | undefined {
   return typeof tag.address === 'string' ? tag.address : undefined;
 }
 
+/** MQTT: the value's JSON path, when its payload carries several (the plan's jsonPath). */
+function jsonPathOf(d: DraftDevice, tag: TagInfo): string | undefined {
+  return d.target.protocol === 'mqtt' ? (tag.mqtt as { path?: string } | undefined)?.path : undefined;
+}
+
 /** [low, high] rounded outwards to a step of step0's order of magnitude. */
 function widen(min: number, max: number, step0: number): [number, number] {
   const step = 10 ** Math.floor(Math.log10(step0));
@@ -120,19 +163,23 @@ function draftSignal(d: DraftDevice, tag: TagInfo, s: SignalSummary, windowMs: n
   const moved = s.distinct > 1;
   let range: [number, number] | undefined;
   if (tag.range && tag.range[1] > tag.range[0]) range = [tag.range[0], tag.range[1]];
-  else if (numeric && !s.increasing) {
+  else if (numeric && moved && !s.increasing) {
     // A short look says little about the plausible range: twice what was seen, from zero for a
-    // quantity that was never negative. A counter (it only went up) gets no range at all.
+    // quantity that was never negative. A counter (it only went up) gets no range at all, nor a
+    // value that did not move: a stopped conveyor's 0 rpm would draft [0, 2] and fail the run
+    // as soon as the line starts.
     const hi = Math.max(Math.abs(s.max!), Math.abs(s.min!), 1) * 2;
     range = widen(s.min! >= 0 ? 0 : -hi, s.max! >= 0 ? hi : 0, hi / 10);
   }
   // A signal that moved during the draft updates at least every few of its longest silences;
   // one that did not move gets no interval and is marked constant for the engineer to decide.
   const maxIntervalS = moved ? Math.max(5, Math.ceil((3 * Math.min(s.longestSilenceMs, windowMs)) / 1000)) : undefined;
+  const jsonPath = jsonPathOf(d, tag);
   return {
     tag: tag.name.slice(d.id.length + 1) || tag.name,
     device: d.id,
     address,
+    ...(jsonPath ? { jsonPath } : {}),
     ...(tag.description ? { description: String(tag.description) } : {}),
     ...(tag.unit ? { unit: tag.unit } : {}),
     ...(range ? { range } : {}),
@@ -153,7 +200,7 @@ function planYaml(doc: object): string {
 }
 
 export async function runInit(io: IO, o: InitOptions): Promise<number> {
-  if (existsSync(o.output) && !o.force) throw usageError(`${o.output} already exists`, 'choose another file name, or add --force to replace it');
+  refuseToReplace(o.output, { force: o.force });
   const quiet = createIO({ quiet: true, color: false }, { env: io.env });
   const [{ parseDiscoverOptions }, { runScan }] = await Promise.all([import('../discovery/options.js'), import('../discovery/scan.js')]);
   info(io, `[1/3] Discovering ${o.targets.join(', ')}`);
@@ -171,18 +218,18 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   info(io, io.errStyle.dim(`   ${devices.map((d) => `${d.id}: ${d.device.name}`).join('; ')}`));
 
   // 2. A short recording of what each device offers, to draft signals from.
-  info(io, `[2/3] Recording for ${formatDuration(o.windowMs)} to see what each device offers`);
-  const specs = sourcesFor(devices, o);
+  info(io, `[2/3] Browsing the OPC UA servers, then recording for ${formatDuration(o.windowMs)} to see what each device offers`);
   const dir = mkdtempSync(join(tmpdir(), 'iiot-commission-init-'));
   const signals: Array<Record<string, unknown>> = [];
   const notes: string[] = [];
   try {
-    if (specs.length) {
-      const { record } = await import('../record/run.js');
-      const file = join(dir, 'draft.jsonl');
-      let from = Date.now();
-      const r = await record(quiet, { output: file, force: false, durationMs: o.windowMs, flushIntervalMs: 1000, metadata: {}, reconnectMaxMs: 5000, live: false, sources: specs }, { handleSignals: false, onStarted: () => (from = Date.now()) });
-      const window = { from, to: from + r.durationMs };
+    const specs = await sourcesFor(quiet, devices, o, dir, notes);
+    const file = join(dir, 'draft.jsonl');
+    // the run's recorder: the same window timing, and one device that cannot be recorded is set aside
+    const r = specs.length ? await recordWindow(quiet, file, specs, o.windowMs, new AbortController().signal, {}) : undefined;
+    for (const [id, why] of r?.failed ?? []) warn(io, `${id} could not be recorded, so no signals of it are drafted: ${why}`);
+    if (r && r.recorded > 0) {
+      const window = { from: r.from, to: r.to };
       const { openCapture } = await import('../capture/reader.js');
       const reader = await openCapture(file);
       for await (const _ of reader.batches()) void _;
@@ -191,14 +238,14 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
       for (const d of devices) {
         const own = tags.filter((t) => t.source === d.id && (d.target.protocol !== 'opcua' || t.unit !== undefined));
         // observe through the same path the run judges with: a throwaway plan of these tags
-        const drafts = own.map((t) => ({ tag: t.name, device: d.id, address: addressOf(d, t) ?? t.name }));
+        const drafts = own.map((t) => ({ tag: t.name, device: d.id, address: addressOf(d, t) ?? t.name, ...(jsonPathOf(d, t) ? { jsonPath: jsonPathOf(d, t) } : {}) }));
         if (!drafts.length) continue;
         const plan = parsePlan({ file: '(draft)', text: stringify({ format: PLAN_FORMAT, site: { name: 'draft' }, job: { id: 'draft' }, devices: [{ id: d.id, url: d.device.url, ...(d.map ? { map: d.map } : {}) }], signals: drafts }) });
-        const obs = await observeSignals(file, plan, window, new Map());
+        const obs = await observeSignals(file, plan, window, () => undefined);
         let n = 0;
         for (const t of own) {
           if (n >= MAX_SIGNALS_PER_DEVICE) {
-            notes.push(`${d.id}: only the first ${MAX_SIGNALS_PER_DEVICE} signals were drafted`);
+            notes.push(`${d.id}: only the first ${MAX_SIGNALS_PER_DEVICE} of its ${own.length} signals were drafted`);
             break;
           }
           const o2 = obs.get(t.name);
@@ -231,19 +278,25 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   const doc = {
     format: PLAN_FORMAT,
     site: { name: o.site },
-    job: { id: o.job, engineer: 'your name' },
+    job: { id: o.job },
     defaults: { security: { failOn: 'high', certificateValidity: '30d' }, latency: { p99: '50ms', loss: '1%' } },
     discovery: { ...(o.ports ? { ports: o.ports } : {}), listen: `${Math.round(o.listenMs / 1000)}s` },
     recording: { window: '5m' },
-    devices: devices.map((d) => ({ id: d.id, url: d.device.url, description: d.device.name, identity: identityOf(d.device), security: securityOf(d.device), ...(d.map ? { map: d.map } : {}) })),
+    devices: devices.map((d) => {
+      const security = securityOf(d.device);
+      return { id: d.id, url: d.device.url, description: d.device.name, identity: identityOf(d.device), ...(Object.keys(security).length ? { security } : {}), ...(d.map ? { map: d.map } : {}) };
+    }),
     signals,
   };
   const text = [
     `# iiot acceptance plan, drafted by \`iiot commission init ${o.targets.join(' ')}\` on ${new Date().toISOString()}.`,
     '# A DRAFT of what was found: edit it to the I/O list the site must show (docs/commissioning.md).',
+    '# Who and where go on the signed report: give site (name, location, owner) and job (id, engineer, integrator).',
     '# Security expectations below are what the devices offer today, not what a secure site needs:',
     '# tighten them (minMode: SignAndEncrypt, minPolicy: Basic256Sha256, anonymous: false, tls: required).',
     '# Ranges come from the devices (EURange) where given, else from a short look, widened; check them.',
+    '# `constant: true` marks a number that did not move while iiot watched: a setpoint, a machine at',
+    '# rest (run the line for the acceptance) or a stuck transmitter. Decide for each; a constant is never judged stuck.',
     planYaml(doc),
     '',
     '# Findings of the passive security check that would fail this plan (failOn: high).',
@@ -253,7 +306,7 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   ].join('\n');
   // the draft must be a plan the run accepts as a file (the schema is the contract)
   parsePlan({ file: o.output, text });
-  writeFileAtomic(o.output, text, o.force);
+  writeFileSafely(o.output, text, { force: o.force });
   for (const n of notes) warn(io, n);
   out(io, `wrote ${o.output}: ${devices.length} devices, ${signals.length} signals${blocking.length ? `, ${blocking.length} findings to fix or waive` : ''}`);
   out(io, `next: edit it, then run \`iiot commission run ${o.output} -o handover/\``);

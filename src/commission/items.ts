@@ -1,5 +1,3 @@
-import type { PlanWaiver } from './plan-schema.js';
-
 /**
  * The acceptance record is a list of items, each judged pass or fail with its evidence: a device
  * found, its identity, a security expectation, a latency budget, one check of one signal. Items
@@ -7,7 +5,8 @@ import type { PlanWaiver } from './plan-schema.js';
  * compared.
  */
 
-export type ItemGroup = 'device' | 'identity' | 'security' | 'latency' | 'signal' | 'loop-check';
+export const ITEM_GROUPS = ['device', 'identity', 'security', 'latency', 'signal', 'loop-check'] as const;
+export type ItemGroup = (typeof ITEM_GROUPS)[number];
 export type ItemStatus = 'pass' | 'fail' | 'waived';
 
 export interface Waiver {
@@ -16,6 +15,19 @@ export interface Waiver {
   date?: string | undefined;
   /** the plan's pattern that matched */
   item: string;
+}
+
+/**
+ * What a waiver may name: one item ("security/broker/mqtt-anonymous"), or every item of one
+ * device or signal of one group ("security/plc/*"). Nothing broader: "*" or "signal/*" would
+ * accept failures no one has read, and the plant owner signs each deviation, not a blanket.
+ */
+export function waiverPatternProblem(pattern: string): string | undefined {
+  const star = pattern.indexOf('*');
+  if (star < 0) return undefined;
+  const group = pattern.slice(0, pattern.indexOf('/'));
+  const ok = star === pattern.length - 1 && (ITEM_GROUPS as readonly string[]).includes(group) && pattern.endsWith('/*') && pattern.length > group.length + 3;
+  return ok ? undefined : `"${pattern}" waives too much: name one item (security/broker/mqtt-anonymous) or every item of one device or signal in one group (security/plc/*, "*" only at the end)`;
 }
 
 export interface Item {
@@ -58,8 +70,8 @@ function matches(pattern: string, id: string): boolean {
  * Failed items that a waiver of the plan names become "waived", carrying who accepted them and
  * why. Returns the waivers that matched nothing (a misspelt item id must not go unnoticed).
  */
-export function applyWaivers(items: Item[], waivers: readonly PlanWaiver[]): { items: Item[]; unused: PlanWaiver[] } {
-  const used = new Set<PlanWaiver>();
+export function applyWaivers<W extends Waiver>(items: Item[], waivers: readonly W[]): { items: Item[]; unused: W[] } {
+  const used = new Set<W>();
   const out = items.map((it) => {
     const w = waivers.find((x) => matches(x.item, it.id));
     if (!w) return it;

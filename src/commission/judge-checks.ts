@@ -1,7 +1,7 @@
 import type { Severity } from '../protocols/types.js';
-import type { LatencyTargetResult } from '../checks/latency/run.js';
-import type { SecurityTargetResult } from '../checks/security/run.js';
-import { SECURITY_MODES, SECURITY_POLICIES } from '../core/opcua-flags.js';
+import type { LatencyTargetResult } from '../checks/latency/result.js';
+import type { SecurityTargetResult } from '../checks/security/result.js';
+import { SECURITY_MODES, SECURITY_POLICIES } from '../protocols/opcua/flags.js';
 import { formatDuration } from '../core/units.js';
 import type { InventoryDevice } from '../discovery/inventory.js';
 import { item, type Item } from './items.js';
@@ -25,19 +25,21 @@ export function judgeSecurity(d: PlanDevice, want: SecurityExpectations, dev: In
 
   if (dev?.protocol === 'opcua') {
     const eps = dev.endpoints;
+    // no endpoint read is nothing judged, not "no weak endpoint": every expectation fails, saying so
+    const none = eps.length === 0 ? 'the server listed no endpoints (GetEndpoints): nothing to judge' : undefined;
     if (want.minMode !== undefined) {
       const min = SECURITY_MODES.indexOf(want.minMode);
       const weak = eps.filter((e) => SECURITY_MODES.indexOf(e.securityMode as never) < min);
-      add('min-mode', `${d.id} offers no endpoint below ${want.minMode}`, weak.length === 0, `every endpoint ${want.minMode} or better`, weak.length ? `offers ${[...new Set(weak.map((e) => e.securityMode))].join(', ')}` : `${eps.length} endpoints, all ${want.minMode} or better`);
+      add('min-mode', `${d.id} offers no endpoint below ${want.minMode}`, !none && weak.length === 0, `every endpoint ${want.minMode} or better`, none ?? (weak.length ? `offers ${[...new Set(weak.map((e) => e.securityMode))].join(', ')}` : `${eps.length} endpoints, all ${want.minMode} or better`));
     }
     if (want.minPolicy !== undefined) {
       const min = SECURITY_POLICIES.indexOf(want.minPolicy);
       const weak = eps.filter((e) => SECURITY_POLICIES.indexOf(e.securityPolicy as never) < min);
-      add('min-policy', `${d.id} offers no policy below ${want.minPolicy}`, weak.length === 0, `every endpoint ${want.minPolicy} or stronger`, weak.length ? `offers ${[...new Set(weak.map((e) => e.securityPolicy))].join(', ')}` : 'none weaker');
+      add('min-policy', `${d.id} offers no policy below ${want.minPolicy}`, !none && weak.length === 0, `every endpoint ${want.minPolicy} or stronger`, none ?? (weak.length ? `offers ${[...new Set(weak.map((e) => e.securityPolicy))].join(', ')}` : 'none weaker'));
     }
     if (want.anonymous === false) {
       const anon = eps.filter((e) => e.userTokens.some((t) => t.type.toLowerCase() === 'anonymous'));
-      add('no-anonymous', `${d.id} does not accept anonymous users`, anon.length === 0, 'no endpoint with an Anonymous user token', anon.length ? `${anon.length} of ${eps.length} endpoints accept Anonymous` : 'no endpoint accepts Anonymous');
+      add('no-anonymous', `${d.id} does not accept anonymous users`, !none && anon.length === 0, 'no endpoint with an Anonymous user token', none ?? (anon.length ? `${anon.length} of ${eps.length} endpoints accept Anonymous` : 'no endpoint accepts Anonymous'));
     }
   }
   if (dev?.protocol === 'mqtt') {

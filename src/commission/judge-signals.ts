@@ -25,6 +25,12 @@ export interface SignalObservation {
   outages: ReadonlyArray<{ t: number; kind: string; detail?: string | undefined }>;
   /** the window judged: [from, to) epoch ms */
   window: { from: number; to: number };
+  /**
+   * The source reports changes only (an OPC UA subscription, Sparkplug): a value it reported stays
+   * current until the connection drops, however long no change comes. Modbus polls and plain MQTT
+   * messages are updates each, so there a silence is a silence.
+   */
+  byException?: boolean | undefined;
   /** why the signal could not be observed at all (device not found, tag not offered) */
   unavailable?: string | undefined;
 }
@@ -39,8 +45,15 @@ export interface SignalSummary {
   mean?: number | undefined;
   last?: unknown;
   distinct: number;
-  /** longest time without an update, ms (window edges included) */
+  /** longest time without a sample, ms (window edges included) */
   longestSilenceMs: number;
+  /**
+   * longest time the value was not known to be current, ms: the longest silence for polled and
+   * published signals; for signals reported by exception, from the start or an outage to the next report
+   */
+  longestUnconfirmedMs: number;
+  /** the source reports changes only (OPC UA subscription, Sparkplug) */
+  byException: boolean;
   /** numeric, never went down and went up at least once (a counter) */
   increasing: boolean;
   unit?: string | undefined;
@@ -75,8 +88,8 @@ function describeExpectation(e: Expectation): string {
   return String(e);
 }
 
-export function judgeSignal(s: PlanSignal, obs: SignalObservation): { items: Item[]; summary: SignalSummary } {
-  const mustPass = s.optional !== true;
+/** `mustPass`: false for an optional signal or a signal of an optional device (plan.ts signalMustPass). */
+export function judgeSignal(s: PlanSignal, obs: SignalObservation, mustPass = s.optional !== true): { items: Item[]; summary: SignalSummary } {
   const check = (name: string, title: string, pass: boolean, fields: Partial<Pick<Item, 'expected' | 'observed' | 'evidence'>> = {}) =>
     item('signal', s.tag, name, title, pass, { ...fields, mustPass });
   const good = obs.samples.filter((x) => x.q === undefined);
@@ -88,14 +101,17 @@ export function judgeSignal(s: PlanSignal, obs: SignalObservation): { items: Ite
   items.push(
     check('present', `${s.tag} is present`, present, {
       expected: `values from ${s.address} on ${s.device}`,
-      observed: obs.unavailable ?? (present ? `${good.length} good samples${obs.tag && obs.tag !== s.tag ? ` (tag ${obs.tag})` : ''}` : obs.samples.length ? `${obs.samples.length} samples, none good` : 'no samples in the window'),
+      observed: obs.unavailable ?? (present ? `${good.length} good sample${good.length === 1 ? '' : 's'}${obs.tag && obs.tag !== s.tag ? ` (tag ${obs.tag})` : ''}` : obs.samples.length ? `${obs.samples.length} samples, none good` : 'no samples in the window'),
     }),
   );
   if (!present) return { items, summary };
 
   if (s.maxInterval !== undefined) {
-    const ok = summary.longestSilenceMs <= s.maxInterval;
-    items.push(check('updating', `${s.tag} updates at least every ${formatDuration(s.maxInterval)}`, ok, { expected: `≤ ${formatDuration(s.maxInterval)} between updates`, observed: `longest silence ${formatDuration(summary.longestSilenceMs)}` }));
+    const ok = summary.longestUnconfirmedMs <= s.maxInterval;
+    const observed = summary.byException
+      ? `reported on change; longest time without a change ${formatDuration(summary.longestSilenceMs)}, ${summary.longestUnconfirmedMs === 0 ? 'the connection held throughout, so the value stayed current' : `longest time without a current value ${formatDuration(summary.longestUnconfirmedMs)}`}`
+      : `longest silence ${formatDuration(summary.longestSilenceMs)}`;
+    items.push(check('updating', `${s.tag} updates at least every ${formatDuration(s.maxInterval)}`, ok, { expected: `≤ ${formatDuration(s.maxInterval)} between updates`, observed }));
   }
   if (s.range) {
     const [lo, hi] = s.range;
@@ -160,15 +176,41 @@ export function judgeSignal(s: PlanSignal, obs: SignalObservation): { items: Ite
   return { items, summary };
 }
 
-function summarize(s: PlanSignal, obs: SignalObservation, good: readonly SignalSample[], numbers: readonly number[]): SignalSummary {
-  const times = obs.samples.map((x) => x.t).sort((a, b) => a - b);
+/** Longest stretch of the window without a sample (the edges count: a silence at the start or the end is one). */
+function longestSilence(times: readonly number[], window: { from: number; to: number }): number {
   let silence = 0;
-  let prev = obs.window.from;
+  let prev = window.from;
   for (const t of times) {
     if (t > prev) silence = Math.max(silence, t - prev);
     prev = Math.max(prev, t);
   }
-  silence = Math.max(silence, obs.window.to - prev);
+  return Math.max(silence, window.to - prev);
+}
+
+/**
+ * For a signal reported by exception: the longest stretch of the window in which its value was
+ * not known, from the start (or an outage of its source) to its next report. A report before the
+ * window (the subscription's first value carries the time the value last changed) makes the value
+ * known from the start.
+ */
+function longestUnknown(times: readonly number[], outages: SignalObservation['outages'], window: { from: number; to: number }): number {
+  const marks = [...times.map((t) => ({ t: Math.max(t, window.from), report: true })), ...outages.map((o) => ({ t: Math.max(o.t, window.from), report: false }))].sort((a, b) => a.t - b.t || Number(a.report) - Number(b.report));
+  let unknownSince: number | undefined = window.from;
+  let longest = 0;
+  for (const m of marks) {
+    if (m.t > window.to) break;
+    if (m.report && unknownSince !== undefined) {
+      longest = Math.max(longest, m.t - unknownSince);
+      unknownSince = undefined;
+    } else if (!m.report && unknownSince === undefined) unknownSince = m.t;
+  }
+  return unknownSince === undefined ? longest : Math.max(longest, window.to - unknownSince);
+}
+
+function summarize(s: PlanSignal, obs: SignalObservation, good: readonly SignalSample[], numbers: readonly number[]): SignalSummary {
+  const times = obs.samples.map((x) => x.t).sort((a, b) => a - b);
+  const silence = longestSilence(times, obs.window);
+  const byException = obs.byException === true;
   const distinct = new Set(good.map((x) => (typeof x.v === 'object' ? JSON.stringify(x.v) : x.v))).size;
   return {
     tag: s.tag,
@@ -179,6 +221,8 @@ function summarize(s: PlanSignal, obs: SignalObservation, good: readonly SignalS
     ...(good.length ? { last: good[good.length - 1]!.v } : {}),
     distinct,
     longestSilenceMs: silence,
+    longestUnconfirmedMs: byException ? longestUnknown(times, obs.outages, obs.window) : silence,
+    byException,
     increasing: numbers.length > 1 && numbers.every((v, i) => i === 0 || v >= numbers[i - 1]!) && numbers[numbers.length - 1]! > numbers[0]!,
     ...(obs.unit !== undefined ? { unit: obs.unit } : {}),
   };

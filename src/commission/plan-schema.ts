@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { isIiotError } from '../core/errors.js';
-import { SECURITY_MODES, SECURITY_POLICIES } from '../core/opcua-flags.js';
+import { SECURITY_MODES, SECURITY_POLICIES } from '../protocols/opcua/flags.js';
 import { parseTarget } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
+import { waiverPatternProblem } from './items.js';
 
 /**
  * The acceptance plan (docs/commissioning.md): what the site must show before the plant owner
@@ -124,6 +125,8 @@ const signal = z
     device: id,
     /** where: an OPC UA node id (ns=…;s=… or nsu=…), a Modbus register map entry, an MQTT topic */
     address: z.string().min(1),
+    /** MQTT: which value of a JSON payload that carries several, as `iiot record --json-path` takes it ("$.temp") */
+    jsonPath: z.string().regex(/^\$\.\S/, 'a JSON path starts with "$." ($.temp, $.sensors.t1)').optional(),
     description: z.string().optional(),
     /** the engineering unit the device must report (compared as units: "degC" is "°C") */
     unit: z.string().min(1).optional(),
@@ -146,8 +149,14 @@ const signal = z
 
 const waiver = z
   .object({
-    /** item id from the report ("security/broker/mqtt-anonymous"); "*" at the end waives every item that starts so */
-    item: z.string().min(1),
+    /** item id from the report ("security/broker/mqtt-anonymous"), or every item of one device or signal in one group ("security/plc/*") */
+    item: z
+      .string()
+      .min(1)
+      .superRefine((p, ctx) => {
+        const problem = waiverPatternProblem(p);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     reason: z.string().min(1, 'a waiver needs a reason'),
     /** who accepted the deviation (name, company) */
     by: z.string().min(1, 'a waiver needs the name of who accepted it'),

@@ -1,12 +1,13 @@
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { builtinMapNames } from '../protocols/modbus/register-map.js';
+import { builtinMapNames, loadRegisterMap, type RegisterMap } from '../protocols/modbus/register-map.js';
 import { parseYaml, readYamlSource, yamlFieldError, type YamlSource } from '../yaml/load.js';
-import { planSchema, type LatencyBudget, type Plan, type PlanDevice, type SecurityExpectations } from './plan-schema.js';
+import { planSchema, type LatencyBudget, type Plan, type PlanDevice, type PlanSignal, type SecurityExpectations } from './plan-schema.js';
 
 /**
  * Reading the acceptance plan: the schema (plan-schema.ts), then what a schema cannot say —
- * ids unique, every signal on a device of the plan, Modbus signals with a map — each error
- * naming the file and line, before anything is sent to any device.
+ * ids unique, every signal on a device of the plan, Modbus signals with a map that has their
+ * entry — each error naming the file and line, before anything is sent to any device.
  */
 
 export interface LoadedPlan {
@@ -21,8 +22,33 @@ export function loadPlan(file: string): LoadedPlan {
   const plan = parsePlan(source);
   // A map file named in the plan is found beside the plan, wherever the command is run from.
   const builtin = new Set(builtinMapNames());
-  for (const d of plan.devices) if (d.map !== undefined && !builtin.has(d.map) && !isAbsolute(d.map)) d.map = resolve(dirname(file), d.map);
+  plan.devices.forEach((d, i) => {
+    if (d.map === undefined || builtin.has(d.map)) return;
+    const written = d.map;
+    if (!isAbsolute(d.map)) d.map = resolve(dirname(file), d.map);
+    if (!existsSync(d.map)) throw yamlFieldError(source, ['devices', i, 'map'], `no built-in register map and no map file "${written}" (built-in: ${[...builtin].join(', ')}; a file is found beside the plan)`, 'acceptance plan');
+  });
+  checkMapEntries(source, plan);
   return { plan, text: source.text, file };
+}
+
+/**
+ * A Modbus signal names an entry of its device's register map, exactly (the recorder would take a
+ * pattern, a plan names one signal): a misspelt entry is a mistake in the plan, said with its line
+ * before anything is sent, not a recording that refuses to start.
+ */
+function checkMapEntries(source: YamlSource, plan: Plan): void {
+  const maps = new Map<string, RegisterMap>();
+  plan.signals.forEach((s, i) => {
+    const d = plan.devices.find((x) => x.id === s.device)!;
+    if (d.map === undefined) return;
+    let map = maps.get(d.id);
+    if (!map) maps.set(d.id, (map = loadRegisterMap(d.map)));
+    const name = s.address.trim();
+    if (map.entries.some((e) => e.name === name)) return;
+    const near = map.entries.find((e) => e.name.toLowerCase() === name.toLowerCase())?.name;
+    throw yamlFieldError(source, ['signals', i, 'address'], `the register map ${map.name} of device "${d.id}" has no entry "${name}"${near ? ` (did you mean "${near}"?)` : ''}`, 'acceptance plan');
+  });
 }
 
 export function parsePlan(source: YamlSource): Plan {
@@ -52,8 +78,14 @@ export function parsePlan(source: YamlSource): Plan {
       throw fail(['devices', d, 'url'], `device "${dev.id}" has Modbus signals but no map: add map: sdm630, pm5000 or a map file`);
     }
     if (s.range && !(s.range[1] > s.range[0])) throw fail(['signals', i, 'range'], `the range [${s.range[0]}, ${s.range[1]}] is empty: write [low, high]`);
+    if (s.jsonPath !== undefined && (dev.url.protocol !== 'mqtt' || s.address.startsWith('spBv1.0/'))) throw fail(['signals', i, 'jsonPath'], 'jsonPath names a value in a JSON payload of an MQTT topic; Sparkplug metrics and other protocols have none');
   });
   return plan;
+}
+
+/** A signal's failures reject the acceptance unless it, or its device (a spare, a later phase), is optional. */
+export function signalMustPass(plan: Plan, s: PlanSignal): boolean {
+  return s.optional !== true && plan.devices.find((d) => d.id === s.device)?.optional !== true;
 }
 
 /** The device's security expectations: its own over the plan's defaults. */

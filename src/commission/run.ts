@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { LatencyResult } from '../checks/latency/run.js';
-import type { SecurityResult } from '../checks/security/run.js';
+import type { LatencyResult } from '../checks/latency/result.js';
+import type { SecurityResult } from '../checks/security/result.js';
 import { IiotError, describeError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { createIO, emitJson, info, out, warn, type IO } from '../core/io.js';
-import type { IdentitySpec } from '../core/opcua-flags.js';
+import type { IdentitySpec } from '../protocols/opcua/flags.js';
 import type { OpcUaTarget } from '../core/targets.js';
 import { formatDuration } from '../core/units.js';
 import { toolVersion } from '../core/version.js';
@@ -13,16 +13,16 @@ import type { Inventory, InventoryDevice } from '../discovery/inventory.js';
 import { INVENTORY_SCHEMA } from '../discovery/schema-name.js';
 import { toHtml } from './handover/html.js';
 import { toJunit } from './handover/junit.js';
-import { buildManifest, fileSha256, listFiles, MANIFEST_FILE, StepChain, type StepRecord } from './handover/manifest.js';
+import { buildManifest, fileSha256, listFiles, MANIFEST_FILE, signerIdentity, StepChain, type StepRecord } from './handover/manifest.js';
 import { REPORT_SCHEMA, type CommissionReport, type DeviceRecord, type LatencyRecord, type LoopCheckRecord } from './handover/report.js';
 import { applyWaivers, verdict, type Item } from './items.js';
 import { judgeLatency, judgeSecurity } from './judge-checks.js';
 import { judgeDevices } from './judge-devices.js';
 import { judgeSignal, type SignalSummary } from './judge-signals.js';
 import { runLoopChecks, type LoopPrompt } from './loop-check.js';
-import { latencyOf, loadPlan, securityOf } from './plan.js';
+import { latencyOf, loadPlan, securityOf, signalMustPass } from './plan.js';
 import type { CommissionRunOptions } from './options.js';
-import type { Plan } from './plan-schema.js';
+import type { Plan, PlanSignal } from './plan-schema.js';
 import { observeSignals, recordingSources, recordWindow } from './record-step.js';
 import { renderSummary } from './render.js';
 
@@ -55,7 +55,13 @@ function prepareOutput(output: string, force: boolean): { tmp: string; final: st
   const final = resolve(output);
   if (existsSync(final)) {
     if (!statSync(final).isDirectory()) throw usageError(`-o ${output}: a file of that name exists`, 'name a folder for the handover');
-    if (readdirSync(final).length > 0 && !force) throw usageError(`-o ${output}: the folder exists and is not empty`, 'name a new folder, or add --force to replace it (the old one is removed only once the new one is complete)');
+    const entries = readdirSync(final);
+    if (entries.length > 0 && !force) throw usageError(`-o ${output}: the folder exists and is not empty`, 'name a new folder, or add --force to replace a handover (the old one is removed only once the new one is complete)');
+    // --force replaces a handover and nothing else: `-o . --force` in the job folder must not
+    // delete the plan, the captures and the notes beside it
+    if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
+      throw usageError(`-o ${output}: the folder holds files that are not a handover (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}), so --force does not replace it`, 'name a new folder for the handover');
+    }
   }
   mkdirSync(dirname(final), { recursive: true });
   const tmp = join(dirname(final), `.${basename(final)}.partial-${process.pid}`);
@@ -124,12 +130,20 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
   const items: Item[] = [];
   const notes: string[] = [];
   const total = 7 + (o.loopCheck ? 1 : 0);
+  const signal = deps.signal ?? new AbortController().signal;
+  // Ctrl-C stops the run between steps (and cuts the recording and the loop check short): a run
+  // that did not go through the plan as written must not hand over a verdict, accepted or not.
+  const stopIfInterrupted = () => {
+    if (signal.aborted) throw new IiotError(ExitCode.Interrupted, 'interrupted: no handover was written', { hint: `run it again to the end for a handover; -o ${o.output} was left as it was` });
+  };
   let index = 0;
   const step = async <T>(name: string, title: string, fn: () => Promise<{ value: T; summary: string; files: string[]; status?: StepRecord['status'] }>): Promise<T> => {
+    stopIfInterrupted();
     index++;
     info(io, `[${index}/${total}] ${title}`);
     const startedAt = new Date().toISOString();
     const r = await fn();
+    stopIfInterrupted();
     await chain.add({ step: name, startedAt, finishedAt: new Date().toISOString(), status: r.status ?? 'ok', summary: r.summary }, r.files);
     info(io, io.errStyle.dim(`   ${r.summary}`));
     return r.value;
@@ -148,7 +162,7 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
     }));
 
     // 1. Discovery: every device of the plan probed by its URL, and the plan's scan ranges.
-    const { inventory, found } = await step('discovery', 'Discovering the devices of the plan (iiot discover)', async () => {
+    const { found } = await step('discovery', 'Discovering the devices of the plan (iiot discover)', async () => {
       const [{ parseDiscoverOptions }, { runScan }] = await Promise.all([import('../discovery/options.js'), import('../discovery/scan.js')]);
       const targets = [...plan.devices.map((d) => d.url.url), ...(plan.discovery?.scan ?? [])];
       const listen = plan.discovery?.listen ?? 3000;
@@ -157,7 +171,8 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
         listen: `${listen}ms`,
         json: true,
       });
-      const scan = await runScan(options, { warn: (l) => warn(io, l) }, deps.signal ?? new AbortController().signal);
+      const scan = await runScan(options, { warn: (l) => warn(io, l) }, signal);
+      stopIfInterrupted();
       const inv: Inventory = { schema: INVENTORY_SCHEMA, ...scan.inventory } as Inventory;
       writeFileSync(join(tmp, 'evidence', 'inventory.json'), `${JSON.stringify(inv, null, 2)}\n`);
       const judgedDevices = judgeDevices(plan, inv);
@@ -169,7 +184,6 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
         files: ['evidence/inventory.json', 'evidence/certificates.json'],
       };
     });
-    void inventory;
     const foundUrls = plan.devices.filter((d) => found.has(d.id)).map((d) => d.url.url);
 
     // 2. Security, passively (what a normal client sees).
@@ -239,22 +253,26 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       let w = { from: Date.now(), to: Date.now() };
       let recorded = false;
       let devices = 0;
+      let refused = new Map<string, Map<string, string>>();
       if (rec.sources.length) {
-        const r = await recordWindow(quiet, capture, rec.sources, windowMs, deps.signal ?? new AbortController().signal, { site: plan.site.name, job: plan.job.id, note: 'iiot commission run' });
+        const r = await recordWindow(quiet, capture, rec.sources, windowMs, signal, { site: plan.site.name, job: plan.job.id, note: 'iiot commission run' });
+        stopIfInterrupted();
         w = { from: r.from, to: r.to };
-        devices = rec.sources.length - r.failed.size;
+        devices = r.recorded;
         recorded = devices > 0;
+        refused = r.refused;
+        for (const [id, nodes] of r.refused) for (const [node, why] of nodes) warn(io, `${id}: ${node} not recorded: ${why}`);
         for (const [id, why] of r.failed) {
           rec.skipped.set(id, `${id} could not be recorded: ${why}`);
           warn(io, `${id} could not be recorded: ${why}`);
         }
-        if (r.stopped === 'signal') notes.push(`the recording window was cut short after ${formatDuration(r.to - r.from)}`);
       }
-      const observations = recorded ? await observeSignals(capture, plan, w, rec.skipped) : new Map();
+      const why = (s: PlanSignal) => rec.skipped.get(s.device) ?? refused.get(s.device)?.get(s.address);
+      const observations = recorded ? await observeSignals(capture, plan, w, why) : new Map();
       const list: SignalSummary[] = [];
       for (const s of plan.signals) {
-        const obs = observations.get(s.tag) ?? { samples: [], outages: [], window: w, unavailable: rec.skipped.get(s.device) ?? 'not recorded' };
-        const r = judgeSignal(s, obs);
+        const obs = observations.get(s.tag) ?? { samples: [], outages: [], window: w, unavailable: why(s) ?? 'not recorded' };
+        const r = judgeSignal(s, obs, signalMustPass(plan, s));
         judged(r.items);
         list.push(r.summary);
       }
@@ -270,14 +288,17 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
     let loopChecks: LoopCheckRecord[] = [];
     if (o.loopCheck) {
       loopChecks = await step('loop-check', 'Loop check: act at each field device, iiot confirms what it sees', async () => {
-        const r = await runLoopChecks(io, plan, found, o, deps.prompt);
+        const r = await runLoopChecks(io, plan, found, { ...o, signal }, deps.prompt);
+        stopIfInterrupted();
         writeFileSync(join(tmp, 'evidence', 'loop-check.json'), `${JSON.stringify(r.records, null, 2)}\n`);
         judged(r.items);
         return { value: r.records, summary: `${r.records.filter((x) => x.result === 'confirmed').length} of ${r.records.length} confirmed`, files: ['evidence/loop-check.json'] };
       });
     }
 
-    // 7. The handover.
+    // 7. The handover. The signer is known before the report is written: its fingerprint is printed
+    // on the page the owner signs, which is what later ties the files to this run (verify --signer).
+    const signer = await loadSigner(io);
     const { items: final_, unused } = applyWaivers(items, plan.waivers);
     const v = verdict(final_);
     for (const w of unused) warn(io, `waiver for ${w.item} matched no item of this run: check its id against report.json`);
@@ -301,6 +322,7 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       loopChecks,
       unusedWaivers: unused,
       notes,
+      signer: signerIdentity(signer),
     };
     await step('handover', 'Writing the handover: report, JUnit, evidence, signed manifest', async () => {
       writeFileSync(join(tmp, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -310,14 +332,14 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       writeFileSync(join(tmp, 'report.html'), toHtml(report, evidence));
       return { value: undefined, summary: `${v.accepted ? 'accepted' : 'not accepted'}: ${v.counts.pass} passed, ${v.counts.fail} failed, ${v.counts.waived} waived`, files: ['report.json', 'report.html', 'junit.xml'] };
     });
-    const signer = await loadSigner(io);
     const manifest = await buildManifest(tmp, { tool: `iiot ${toolVersion()}`, job: { site: plan.site, job: plan.job }, accepted: v.accepted, steps: chain.records }, signer);
     writeFileSync(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    stopIfInterrupted();
     finish(tmp, final);
     return { report, dir: final, exitCode: v.accepted ? ExitCode.Ok : ExitCode.CheckFailed };
   } catch (err) {
     // What was gathered stays for a look, under a name that cannot be mistaken for a handover.
-    if (existsSync(tmp)) warn(io, `the run stopped; what it gathered is in ${tmp} (not a handover: no manifest)`);
+    if (existsSync(tmp)) warn(io, `the run stopped; what it gathered is in ${tmp} (not a handover: nothing there is signed)`);
     throw err;
   }
 }
@@ -338,7 +360,7 @@ function latencyRecords(plan: Plan, r: LatencyResult | undefined): LatencyRecord
 /** iiot's own certificate and key (created on first use): the engineer's signature on the handover. */
 async function loadSigner(io: IO): Promise<{ privateKeyPem: string; certificateDer: Buffer }> {
   const { readFileSync } = await import('node:fs');
-  const { pkiFor } = await import('../protocols/opcua/cli-io.js');
+  const { pkiFor } = await import('../protocols/opcua/session-io.js');
   const pki = pkiFor(io);
   try {
     const own = await pki.ownCertificate();
@@ -362,7 +384,6 @@ export async function runCommissionCommand(io: IO, o: CommissionRunOptions): Pro
       emitJson(io, REPORT_SCHEMA, { ...body, handover: r.dir });
     }
     else out(io, renderSummary(io, r.report, r.dir));
-    if (ac.signal.aborted) return ExitCode.Interrupted;
     return r.exitCode;
   } finally {
     process.removeListener('SIGINT', onSignal);

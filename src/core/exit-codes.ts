@@ -10,7 +10,7 @@ export const ExitCode = {
   Unreachable: 3,
   /** A bug in iiot. Run again with --debug and report the stack trace. */
   Internal: 4,
-  /** Stopped by Ctrl-C or SIGTERM; what was written is kept (128 + SIGINT, as shells report it). */
+  /** Stopped by Ctrl-C (SIGINT): 128 + 2, as a shell reports it. What was written stays. */
   Interrupted: 130,
 } as const;
 

@@ -27,9 +27,14 @@ export function toolVersion(): string {
   return cached;
 }
 
-/** The project root (where package.json is), for fixtures shipped with the tool. */
+/**
+ * The package root (where package.json is), for the run-time files shipped with the tool (plant
+ * files, register maps): found from this module, never from the working directory, so an
+ * installed `iiot` works from any folder.
+ */
 export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  const here = dirname(fileURLToPath(import.meta.url));
+  let dir = here;
   for (let i = 0; i < 5; i++) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
@@ -39,5 +44,7 @@ export function packageRoot(): string {
     }
     dir = dirname(dir);
   }
-  return process.cwd();
+  // Not reached from dist/ (dist/chunks/x.js is two levels down) or src/ (src/core/x.ts): the
+  // parent of dist/ or src/ is the best guess left, and still not the working directory.
+  return dirname(dirname(here));
 }

@@ -3,6 +3,7 @@
  * no privileges), classify what happened, and hand an open socket on to the protocol probe.
  */
 import { connect, type Socket } from 'node:net';
+import { startDeadline } from '../core/deadline.js';
 import { watchResets } from '../protocols/probe-io.js';
 
 export type ConnectState = 'open' | 'closed' | 'timeout' | 'unreachable' | 'reset' | 'error';
@@ -44,7 +45,7 @@ export function tcpConnect(host: string, port: number, timeoutMs: number, attemp
     const finish = (o: ConnectOutcome) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadline.cancel();
       attempts?.delete(onAbort);
       socket.removeListener('connect', onConnect);
       socket.removeListener('error', onError);
@@ -65,7 +66,8 @@ export function tcpConnect(host: string, port: number, timeoutMs: number, attemp
       else finish({ state: 'error', detail: `${code || err.message}`, ms: ms() });
     };
     const onAbort = () => finish({ state: 'error', detail: 'interrupted', ms: ms() });
-    const timer = setTimeout(() => finish({ state: 'timeout', detail: `no answer to the connection within ${timeoutMs} ms`, ms: ms() }), timeoutMs);
+    // time the scanner itself was busy is not the host's (src/core/deadline.ts)
+    const deadline = startDeadline(timeoutMs, () => finish({ state: 'timeout', detail: `no answer to the connection within ${timeoutMs} ms`, ms: ms() }));
     socket.once('connect', onConnect);
     socket.once('error', onError);
     attempts?.add(onAbort);

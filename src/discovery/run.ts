@@ -2,11 +2,11 @@
  * `iiot discover`: the command's work once its flags are parsed. Progress on stderr (a bar on a
  * terminal), the inventory on stdout (table, --json or --csv), optionally also into a file.
  */
-import { writeFileSync } from 'node:fs';
-import { unreachableError, usageError } from '../core/errors.js';
+import { unreachableError } from '../core/errors.js';
 import { debug, emitJson, info, out, warn, type IO } from '../core/io.js';
+import { refuseToReplace, writeFileSafely } from '../core/output-file.js';
 import { formatDuration } from '../core/units.js';
-import { progressLine } from '../ui/progress-line.js';
+import { progressLine } from '../render/progress-line.js';
 import { INVENTORY_SCHEMA } from './schema-name.js';
 import type { DiscoverOptions } from './options.js';
 import { renderInventoryCsv, renderInventoryTable, summaryLine } from './render.js';
@@ -35,6 +35,8 @@ function planLine(o: DiscoverOptions): string {
 }
 
 export async function runDiscover(io: IO, options: DiscoverOptions): Promise<number> {
+  // before the scan, not after it: an existing inventory is replaced only with --force
+  if (options.output !== undefined) refuseToReplace(options.output, { force: options.force });
   const ac = new AbortController();
   const onSignal = () => ac.abort();
   process.once('SIGINT', onSignal);
@@ -62,11 +64,7 @@ export async function runDiscover(io: IO, options: DiscoverOptions): Promise<num
   }
   const inv = result.inventory;
   if (options.output !== undefined) {
-    try {
-      writeFileSync(options.output, `${JSON.stringify({ schema: INVENTORY_SCHEMA, ...inv }, null, 2)}\n`);
-    } catch (err) {
-      throw usageError(`-o ${options.output}: cannot write the inventory: ${(err as Error).message.split('\n')[0]}`, 'choose a path in a folder you may write to');
-    }
+    writeFileSafely(options.output, `${JSON.stringify({ schema: INVENTORY_SCHEMA, ...inv }, null, 2)}\n`, { force: options.force });
   }
   if (options.format === 'json') emitJson(io, INVENTORY_SCHEMA, inv);
   else if (options.format === 'csv') io.stdout.write(renderInventoryCsv(inv));

@@ -4,6 +4,7 @@
  * closes, garbage arrives or the time is up. No protocol library here.
  */
 import type { Socket } from 'node:net';
+import { startDeadline, type Deadline } from '../core/deadline.js';
 
 export interface ProbeIO {
   readonly host: string;
@@ -77,7 +78,7 @@ export function exchange(
     const finish = (err: ProbeFailure | undefined, value?: Buffer) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadline?.cancel();
       socket.off('data', onData);
       socket.off('close', onClose);
       socket.off('error', onError);
@@ -106,7 +107,7 @@ export function exchange(
     };
     const onError = (err: Error) => finish(socketFailure(err, what));
     const onAbort = () => finish(new ProbeFailure('error', `${what}: interrupted`));
-    const timer = setTimeout(() => finish(new ProbeFailure('timeout', buf.length ? `${what}: incomplete answer after ${timeoutMs} ms (${preview(buf)})` : `${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    let deadline: Deadline | undefined;
     socket.on('data', onData);
     socket.once('close', onClose);
     socket.once('error', onError);
@@ -116,6 +117,8 @@ export function exchange(
       return;
     }
     if (request) socket.write(request, (err) => (err ? onError(err) : undefined));
+    // from the write on; time iiot was busy is not the peer's (src/core/deadline.ts)
+    if (!settled) deadline = startDeadline(timeoutMs, () => finish(new ProbeFailure('timeout', buf.length ? `${what}: incomplete answer after ${timeoutMs} ms (${preview(buf)})` : `${what}: no answer within ${timeoutMs} ms`)));
     // bytes carried over from the previous exchange may already hold the answer
     if (buf.length > 0) onData(Buffer.alloc(0));
   });

@@ -9,6 +9,16 @@ import type { RecordSource, SampleSink } from './types.js';
 
 export type SourceState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
 
+/** A tag first seen after the start asks for its name (src/record/tag-names.ts). */
+export interface TagNameRequest {
+  /** the name the source's rule gives */
+  name: string;
+  /** what the tag is, unique within its source: an MQTT topic (and JSON field), a Sparkplug address */
+  signal: string;
+  /** the name to use when `name` already means another signal: the signal's full address */
+  fallback: string;
+}
+
 export interface SourceHooks {
   /** a status line for people (stderr; suppressed by --quiet) */
   info(text: string): void;
@@ -19,6 +29,11 @@ export interface SourceHooks {
   /** one failed read or refused item, counted per tag (live view, summary) */
   tagError(tag: string, message: string): void;
   state(state: SourceState, detail?: string): void;
+  /**
+   * The name a tag first seen after the start is recorded under: `name` unless another signal of
+   * the capture has it (then `fallback`, said once). The same answer for a signal every time.
+   */
+  tagName(req: TagNameRequest): string;
 }
 
 export interface RecorderSource extends RecordSource {
@@ -26,6 +41,12 @@ export interface RecorderSource extends RecordSource {
   prepare(): Promise<void>;
   /** counters for the summary ("requests", "reconnects", ...) */
   stats(): Record<string, number>;
+  /**
+   * Puts `prefix` before every tag name: after prepare, before start, when tags of several
+   * sources would share names (src/record/tag-names.ts). Sources whose names cannot collide that
+   * way (Modbus: `<id>.<entry>`) do not have it.
+   */
+  prefixTags?(prefix: string): void;
   /**
    * Resolves when the source has nothing more to deliver by itself (a history backfill without
    * live recording); never resolves for live sources.

@@ -5,30 +5,22 @@
  * then the header is written with every tag known, and samples flow. Tags found later (MQTT
  * topics, Sparkplug metrics) arrive as config events.
  */
-import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { refuseToReplace } from '../core/output-file.js';
 import { createElement } from 'react';
 import { createCaptureWriter, type CaptureWriter } from '../capture/writer.js';
 import type { TagInfo } from '../capture/types.js';
-import { IiotError, describeError, usageError } from '../core/errors.js';
+import { IiotError, describeError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { debug as ioDebug, emitJson, info, out, warn, type IO } from '../core/io.js';
+import { debug as ioDebug, info, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
-import { renderTable } from '../ui/table.js';
-import type { RecordOptions, SourceSpec } from './options.js';
+import type { RecordOptions, RecordResult, SourceSpec, StopReason } from './types.js';
+import { report, stopMessage } from './render.js';
 import { RecordingSink } from './sink.js';
+import { recordFactory } from '../protocols/registry.js';
 import type { RecorderSource, SourceHooks } from '../protocols/source-base.js';
 import { RecordStats } from './stats.js';
-
-export type StopReason = 'duration' | 'count' | 'signal' | 'done' | 'error';
-
-export interface RecordResult {
-  files: readonly string[];
-  records: number;
-  stopped: StopReason;
-  durationMs: number;
-  stats: RecordStats;
-  sources: Array<{ id: string; protocol: string; endpoint: string; stats: Record<string, number> }>;
-}
+import { planPreparedNames, prefixSeveralMqtt, TagNameRegistry } from './tag-names.js';
 
 export interface RecordDeps {
   /** stops the recording as Ctrl-C would (tests run the recorder in-process) */
@@ -40,38 +32,7 @@ export interface RecordDeps {
 }
 
 export async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, hooks: SourceHooks): Promise<RecorderSource> {
-  switch (spec.protocol) {
-    case 'opcua': {
-      const { createOpcUaSource } = await import('../protocols/opcua/source.js');
-      const { pkiFor } = await import('../protocols/opcua/cli-io.js');
-      const { setOpcUaLogSink } = await import('../protocols/opcua/load.js');
-      setOpcUaLogSink(io.debug ? (t) => hooks.debug(t) : undefined);
-      return createOpcUaSource(
-        {
-          ...spec.options,
-          reconnectMaxMs: o.reconnectMaxMs,
-          pki: pkiFor(io),
-          sessionIO: {
-            env: io.env,
-            stdin: io.stdin as never,
-            stderr: io.stderr,
-            info: (t) => hooks.info(t),
-            warn: (t) => hooks.warn(t),
-            debug: io.debug ? (t) => hooks.debug(t) : undefined,
-          },
-        },
-        hooks,
-      );
-    }
-    case 'modbus': {
-      const { createModbusSource } = await import('../protocols/modbus/source.js');
-      return createModbusSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs }, hooks);
-    }
-    case 'mqtt': {
-      const { createMqttSource } = await import('../protocols/mqtt/source.js');
-      return createMqttSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs, env: io.env }, hooks);
-    }
-  }
+  return recordFactory(spec).create(spec.options, { io, reconnectMaxMs: o.reconnectMaxMs, hooks });
 }
 
 function sourceId(spec: SourceSpec): string {
@@ -85,9 +46,9 @@ export async function runRecord(io: IO, o: RecordOptions, deps: RecordDeps = {})
 }
 
 export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): Promise<RecordResult> {
-  if (!o.force && existsSync(o.output)) {
-    throw usageError(`${o.output} already exists`, 'choose another file name, or add --force to replace it');
-  }
+  // The same refusal as every command that writes a file; the capture then streams into its
+  // final name (not staged), so a crash keeps what was recorded.
+  refuseToReplace(o.output, { force: o.force });
   const stats = new RecordStats();
   const animate = io.animate && o.live;
   const seenWarnings = new Set<string>();
@@ -105,8 +66,15 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
   };
   let liveActive = false;
 
+  // Every source's protocol library is loaded here, before any source connects (createSource
+  // imports them; node-opcua takes seconds on a cold or busy machine): no device waits on iiot
+  // while it loads (docs/development.md, "Timeouts").
+  // One signal, one tag (tag-names.ts): several brokers get their ids before their topic names.
+  const { specs, notes: namingNotes } = prefixSeveralMqtt(o.sources);
+  const names = new TagNameRegistry();
+  let recording: RecordingSink | undefined;
   const sources: RecorderSource[] = [];
-  for (const spec of o.sources) {
+  for (const spec of specs) {
     const status = { id: sourceId(spec), protocol: spec.protocol, endpoint: endpointOf(spec), state: 'connecting' as const };
     stats.sources.push(status);
     const hooks: SourceHooks = {
@@ -119,43 +87,56 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
         s.state = state;
         s.detail = detail;
       },
+      tagName: (req) => {
+        const r = names.claim(status.id, req);
+        if (r.holder) {
+          const message = `${status.id}: ${req.signal} is recorded as tag "${r.name}": "${req.name}" is already ${r.holder.source} ${r.holder.signal}`;
+          sayWarn(message);
+          recording?.event('note', Date.now(), { source: status.id, message });
+        }
+        return r.name;
+      },
     };
     sources.push(await createSource(spec, o, io, hooks));
   }
 
   for (const text of o.warnings ?? []) sayWarn(text);
-  for (const text of o.notes ?? []) info(io, text);
+  for (const text of [...(o.notes ?? []), ...namingNotes]) info(io, text);
   // 1. Connect and resolve every source; nothing is written if any fails.
-  info(io, `connecting to ${o.sources.map(endpointOf).join(', ')}`);
+  info(io, `connecting to ${specs.map(endpointOf).join(', ')}`);
   const prepared = await Promise.allSettled(sources.map((s) => s.prepare()));
   const failed = prepared.find((p): p is PromiseRejectedResult => p.status === 'rejected');
   if (failed) {
     await Promise.allSettled(sources.map((s) => s.stop()));
     throw failed.reason;
   }
-  const tags: TagInfo[] = sources.flatMap((s) => s.tags);
-  const owner = new Map<string, string>();
-  for (const t of tags) {
-    const prev = owner.get(t.name);
-    if (prev !== undefined && prev !== t.source) {
-      await Promise.allSettled(sources.map((s) => s.stop()));
-      const modbus = o.sources.some((spec) => spec.protocol === 'modbus' && sourceId(spec) === t.source);
-      throw usageError(
-        `tag "${t.name}" comes from two sources (${prev} and ${t.source})`,
-        modbus
-          ? 'give one of the sources another --id (Modbus tags are named <id>.<register>)'
-          : 'OPC UA and MQTT tags are named by node or topic, not by source: record other nodes or topics from one of them, or each into its own capture (with --inventory, several servers or brokers get <source id>. before their tags)',
-      );
+  // Tags known now: names of several sources kept apart before anything is written.
+  try {
+    const plan = planPreparedNames(
+      sources.map((s, i) => {
+        const spec = specs[i]!;
+        // a source whose tags carry a prefix already (several servers of an inventory) keeps it
+        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !spec.options.tagPrefix };
+      }),
+    );
+    for (const s of sources) {
+      const prefix = plan.prefixes.get(s.info.id);
+      if (prefix !== undefined) s.prefixTags?.(prefix);
     }
-    owner.set(t.name, t.source ?? '');
+    for (const text of plan.notes) sayWarn(text);
+  } catch (err) {
+    await Promise.allSettled(sources.map((s) => s.stop()));
+    throw err;
   }
+  const tags: TagInfo[] = sources.flatMap((s) => s.tags);
+  for (const t of tags) names.declare(t.source ?? '', t.address ?? t.name, t.name);
 
   // 2. The header, with every tag known now.
   let writer: CaptureWriter;
   try {
     writer = await createCaptureWriter(
       o.output,
-      { sources: sources.map((s) => s.info), tags, metadata: { ...o.metadata, recorder: { host: process.platform, pid: process.pid } } },
+      { sources: sources.map((s) => s.info), tags, metadata: { ...o.metadata, recorder: { host: hostname(), pid: process.pid } } },
       { flushIntervalMs: o.flushIntervalMs, exclusive: !o.force, ...(o.rotateBytes ? { rotateBytes: o.rotateBytes } : {}), ...(o.rotateMs ? { rotateMs: o.rotateMs } : {}) },
     );
   } catch (err) {
@@ -174,14 +155,14 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     stopReason = reason;
     wake();
   };
-  const sink = new RecordingSink(writer, stats, {
+  const sink = (recording = new RecordingSink(writer, stats, {
     count: o.count,
     onLimit: () => stop('count'),
     onFatal: (err) => {
       fatal ??= err;
       stop('error');
     },
-  });
+  }));
   const t0 = Date.now();
   let signals = 0;
   const onSignal = () => {
@@ -254,34 +235,12 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     stopped: stopReason ?? 'signal',
     durationMs: Date.now() - t0,
     stats,
-    sources: sources.map((s, i) => ({ id: s.info.id, protocol: s.info.protocol, endpoint: endpointOf(o.sources[i]!), stats: s.stats() })),
+    sources: sources.map((s, i) => ({ id: s.info.id, protocol: s.info.protocol, endpoint: endpointOf(specs[i]!), stats: s.stats() })),
   };
 }
 
-function stopMessage(reason: StopReason | undefined): string {
-  switch (reason) {
-    case 'duration':
-      return 'the duration was reached';
-    case 'count':
-      return 'the sample count was reached';
-    case 'done':
-      return 'the history was read';
-    case 'error':
-      return 'stopped by an error';
-    default:
-      return 'stopped by the user (Ctrl-C or SIGTERM)';
-  }
-}
-
 function endpointOf(spec: SourceSpec): string {
-  switch (spec.protocol) {
-    case 'opcua':
-      return spec.options.connect.target.url;
-    case 'modbus':
-      return spec.options.target.url;
-    case 'mqtt':
-      return spec.options.connect.target.url;
-  }
+  return recordFactory(spec).endpoint(spec.options);
 }
 
 function withBound<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -296,61 +255,10 @@ async function startLiveView(io: IO, stats: RecordStats, o: RecordOptions): Prom
   const rows = Math.max(3, (screen.rows ?? 24) - stats.sources.length - 8);
   const app = render(createElement(LiveView, { stats, file: o.output, durationMs: o.durationMs, count: o.count, rows }), {
     stdout: screen,
-    // CI=true would make ink draw nothing until exit (DEPENDENCY-NOTES); io.animate already said "draw"
+    // CI=true would make ink draw nothing until exit (it asks the is-in-ci package unless told); io.animate already said "draw"
     interactive: true,
     exitOnCtrlC: false,
     patchConsole: false,
   });
   return { unmount: () => app.unmount() };
-}
-
-/** The result for people (stdout) or scripts (--json, iiot.record/1). */
-function report(io: IO, r: RecordResult): void {
-  const tags = [...r.stats.tags.values()].sort((a, b) => a.name.localeCompare(b.name));
-  const silent = tags.filter((t) => t.count === 0);
-  const events = Object.fromEntries([...r.stats.events.entries()].sort());
-  if (io.json) {
-    emitJson(io, 'iiot.record/1', {
-      files: r.files,
-      records: r.records,
-      samples: r.stats.samples,
-      raw: r.stats.raw,
-      events,
-      durationMs: r.durationMs,
-      stopped: r.stopped,
-      sources: r.sources,
-      tags: tags.map((t) => ({
-        name: t.name,
-        ...(t.source === undefined ? {} : { source: t.source }),
-        count: t.count,
-        errors: t.errors,
-        ...(t.lastError ? { lastError: t.lastError } : {}),
-        ...(t.firstT !== undefined ? { first: new Date(t.firstT).toISOString() } : {}),
-        ...(t.lastT !== undefined ? { last: new Date(t.lastT).toISOString() } : {}),
-      })),
-      silentTags: silent.map((t) => t.name),
-    });
-    return;
-  }
-  const gaps = r.stats.events.get('gap') ?? 0;
-  out(
-    io,
-    `${r.files.join(', ')}: ${r.stats.samples} samples${r.stats.raw ? `, ${r.stats.raw} raw messages` : ''} of ${tags.length} tags in ${formatDuration(r.durationMs)}` +
-      `${gaps ? `, ${gaps} gap${gaps === 1 ? '' : 's'} (marked in the file)` : ''} (${stopMessage(r.stopped)})`,
-  );
-  if (tags.length > 0 && tags.length <= 200 && !io.quiet) {
-    const seconds = Math.max(0.001, r.durationMs / 1000);
-    out(
-      io,
-      renderTable(tags, [
-        { header: 'tag', value: (t) => t.name },
-        { header: 'samples', value: (t) => String(t.count), align: 'right' },
-        { header: 'per s', value: (t) => (t.count / seconds).toFixed(2), align: 'right' },
-        { header: 'errors', value: (t) => (t.errors ? String(t.errors) : ''), align: 'right' },
-        { header: 'last', value: (t) => (t.last === undefined ? '' : JSON.stringify(t.last).slice(0, 24)), align: 'right' },
-        { header: 'note', value: (t) => t.lastError ?? t.lastQ ?? '' },
-      ]),
-    );
-  }
-  if (silent.length > 0) warn(io, `${silent.length} tag${silent.length === 1 ? '' : 's'} recorded no value: ${silent.slice(0, 10).map((t) => t.name).join(', ')}${silent.length > 10 ? ', ...' : ''}`);
 }

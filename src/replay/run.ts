@@ -5,19 +5,19 @@
  * Ctrl-C or SIGTERM (exit 0 either way).
  */
 import { rmSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
 import { expandParts, openCaptureSet } from '../capture/capture-set.js';
 import { tagMatcher } from '../capture/tag-match.js';
 import type { CaptureRecord, TagInfo } from '../capture/types.js';
 import { usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { debug, emitJson, info, out, warn, type IO } from '../core/io.js';
+import { debug, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
+import { replayFactory } from '../protocols/registry.js';
 import type { ReplaySink } from '../protocols/types.js';
 import { realClock, type ReplayClock } from './clock.js';
-import { percentile, play, type PlayStats } from './engine.js';
+import { play, type PlayStats } from './engine.js';
 import type { ReplayOptions } from './options.js';
+import { printSummary } from './render.js';
 import { surveyCapture, type CaptureSurvey } from './survey.js';
 
 export interface ReplayDeps {
@@ -35,89 +35,15 @@ export interface ReplayResult {
   tags: number;
 }
 
-function defaultPkiDir(host: string): string {
-  let uid = 'user';
-  try {
-    uid = String(userInfo().uid);
-  } catch {
-    // no passwd entry: one shared name is fine
-  }
-  return join(tmpdir(), `iiot-replay-${uid}`, `pki-${host}`);
-}
-
 async function createSink(o: ReplayOptions, survey: CaptureSurvey, io: IO, say: (t: string) => void): Promise<{ sink: ReplaySink; holdsState: boolean }> {
-  const s = o.sink;
-  switch (s.kind) {
-    case 'opcua': {
-      const { createOpcUaSink } = await import('../protocols/opcua/sink.js');
-      return {
-        sink: createOpcUaSink({
-          host: s.host,
-          port: s.port,
-          pkiDir: s.pkiDir ?? defaultPkiDir(s.host),
-          acceptAnyClientCert: s.acceptAnyClientCert,
-          firstValue: survey.firstValue,
-          warn: say,
-          ...(io.debug ? { log: (l: string) => debug(io, l) } : {}),
-        }),
-        holdsState: true,
-      };
-    }
-    case 'modbus': {
-      const { createModbusSink } = await import('../protocols/modbus/sink.js');
-      return { sink: createModbusSink({ host: s.host, port: s.port, map: s.map, unit: s.unit, warn: say }), holdsState: true };
-    }
-    case 'mqtt': {
-      const { createMqttSink } = await import('../protocols/mqtt/sink.js');
-      return {
-        sink: createMqttSink({
-          broker: s.broker,
-          host: s.host,
-          port: s.port,
-          qos: s.qos,
-          retain: s.retain,
-          topicPrefix: s.topicPrefix,
-          payload: s.payload,
-          rawSources: survey.rawSources,
-          env: io.env,
-        }),
-        holdsState: false,
-      };
-    }
-  }
+  return replayFactory(o.sink).create(o.sink, { io, warn: say, firstValue: survey.firstValue, rawSources: survey.rawSources });
 }
 
 export async function runReplay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): Promise<number> {
   const r = await replay(io, o, deps);
-  const p50 = percentile(r.stats.lateness, 50);
-  const p99 = percentile(r.stats.lateness, 99);
-  if (io.json) {
-    emitJson(io, 'iiot.replay/1', {
-      files: o.files,
-      sink: o.sink.kind,
-      endpoint: r.endpoint,
-      tags: r.tags,
-      records: r.stats.records,
-      samples: r.stats.samples,
-      raw: r.stats.raw,
-      passes: r.stats.passes,
-      wallMs: Math.round(r.stats.wallMs),
-      speed: o.maxSpeed ? 'max' : o.speed,
-      stopped: r.stats.stopped,
-      ...(p50 !== undefined ? { timing: { groups: r.stats.lateness.length, p50Ms: round3(p50), p99Ms: round3(p99!), maxMs: round3(r.stats.lateness.reduce((m, x) => (x > m ? x : m), -Infinity)) } } : {}),
-    });
-  } else {
-    info(
-      io,
-      `replayed ${r.stats.records} records (${r.stats.samples} samples${r.stats.raw ? `, ${r.stats.raw} raw messages` : ''}) in ${formatDuration(r.stats.wallMs)}` +
-        `${r.stats.passes > 1 ? `, ${r.stats.passes} passes` : ''}${p50 !== undefined ? `; timing error p50 ${p50.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms` : ''}` +
-        `${r.stats.stopped === 'signal' ? ' (stopped by the user)' : ''}`,
-    );
-  }
+  printSummary(io, o, r);
   return ExitCode.Ok;
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function replay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): Promise<ReplayResult> {
   const files = await expandParts(o.files, o.allParts);

@@ -1,3 +1,4 @@
+import { refuseToReplace } from '../core/output-file.js';
 import { createCaptureWriter } from '../capture/writer.js';
 import { splitPatterns, tagMatcher } from '../capture/tag-match.js';
 import type { TagInfo } from '../capture/types.js';
@@ -26,6 +27,8 @@ export interface GenerateOptions {
   /** sampling period of model time */
   intervalMs: number;
   output: string;
+  /** replace an existing output file */
+  force?: boolean;
   /** tag patterns ("pump1.*,plant.energy"); default all */
   tags?: string[];
   /** decimals kept for float signals (default 4): noise is far larger, files far smaller */
@@ -44,6 +47,7 @@ export interface GenerateResult {
 }
 
 export async function generateCapture(options: GenerateOptions): Promise<GenerateResult> {
+  refuseToReplace(options.output, { force: options.force });
   const start = options.start ?? Date.parse(options.plant.start);
   const model = new PlantModel(options.plant, { start, ...(options.seed === undefined ? {} : { seed: options.seed }) });
   const from = model.start;
@@ -72,7 +76,7 @@ export async function generateCapture(options: GenerateOptions): Promise<Generat
       generator: 'iiot sim --generate',
       groundTruth: truth,
     },
-  });
+  }, { staged: { force: options.force } });
   const scale = 10 ** (options.decimals ?? 4);
   const readers = signals.map((s) => ({ id: s.id, float: s.dataType === 'float64', read: model.reader(s.id) }));
   let samples = 0;
@@ -92,9 +96,11 @@ export async function generateCapture(options: GenerateOptions): Promise<Generat
         options.progress?.(k / steps);
       }
     }
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
+  await writer.close();
   return { file: options.output, samples, tags: signals.length, from: new Date(from).toISOString(), to: new Date(to).toISOString(), groundTruth: truth };
 }
 

@@ -91,3 +91,42 @@ export function writeVibrationCapture(path: string): void {
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
+
+/**
+ * Eight weeks of a heated plant for measurement and verification, site in Europe/Madrid:
+ * plant.power (kW) every 10 minutes and outdoor.temperature (°C) every hour. Daily energy is
+ * 1200 kWh, +500 on weekdays, +30 per heating degree day (base 15.5 °C), with noise; from
+ * 2026-04-06 (week 6) an efficiency measure saves 10% of it.
+ */
+export function writeMvCapture(path: string): { saving: number } {
+  const lines: string[] = [
+    JSON.stringify(
+      header(
+        [
+          { name: 'plant.power', unit: 'kW', dataType: 'float64' },
+          { name: 'outdoor.temperature', unit: '°C', dataType: 'float64' },
+        ],
+        { timezone: 'Europe/Madrid', site: 'test plant' },
+      ),
+    ),
+  ];
+  let seed = 11;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff - 0.5;
+  };
+  // Madrid is UTC+1 until 29 March, then UTC+2: local midnight is 23:00 or 22:00 UTC
+  const start = Date.UTC(2026, 2, 1, 23); // Monday 2 March 2026, 00:00 local
+  const saveFrom = 35;
+  for (let d = 0; d < 56; d++) {
+    const temp = 9 + 6 * Math.sin(d / 5) + d / 10;
+    const weekday = d % 7 < 5;
+    const kwh = (1200 + (weekday ? 500 : 0) + 30 * Math.max(0, 15.5 - temp) + 60 * rnd()) * (d >= saveFrom ? 0.9 : 1);
+    const dayStart = start + d * 86_400_000 - (d >= 28 ? 3_600_000 : 0);
+    const dayLen = d === 27 ? 23 * 3_600_000 : 86_400_000;
+    for (let m = 0; m < dayLen; m += 600_000) lines.push(JSON.stringify({ t: iso(dayStart + m), tag: 'plant.power', v: Number(((kwh * 3_600_000) / dayLen).toFixed(3)) }));
+    for (let h = 0; h < dayLen; h += 3_600_000) lines.push(JSON.stringify({ t: iso(dayStart + h + 1_800_000), tag: 'outdoor.temperature', v: Number(temp.toFixed(2)) }));
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return { saving: 0.1 };
+}

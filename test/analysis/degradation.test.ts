@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeIndicator, type IndicatorInput } from '../../src/analysis/degradation.js';
+import { analyzeIndicator, assetOf, autoWindow, type IndicatorInput } from '../../src/analysis/degradation.js';
+import { featureOfName } from '../../src/analysis/source.js';
 import { fuseHealthIndex, spearman } from '../../src/analysis/health-index.js';
 import { detectOnset, estimateBaseline, threeSigmaOnset } from '../../src/analysis/onset.js';
 import { firstPassageCdf, firstPassageRul } from '../../src/analysis/rul.js';
@@ -156,5 +157,68 @@ describe('fused health index', () => {
     expect(w.noise!.weight).toBeLessThan(w.temp!.weight);
     expect(spearman(f.input.series.t, f.input.series.v)).toBeGreaterThan(0.5);
     expect(f.input.series.v[n - 1]!).toBeGreaterThan(f.input.series.v[10]! + 3);
+  });
+});
+
+describe('time scales: windows and the detector follow the data', () => {
+  const grid = (n: number, stepMs: number) => Float64Array.from({ length: n }, (_, i) => T0 + i * stepMs);
+
+  it('the window is six sample spacings, or more when that would make over 2000 windows, fewer on short records', () => {
+    const w = (n: number, step: number) => autoWindow({ t: grid(n, step), v: new Float64Array(n).fill(1) });
+    expect(w(241, 10_000)).toBe(60_000); // a 40-minute rig run sampled every 10 s: 1-minute windows, 40 of them
+    expect(w(985, 600_000)).toBe(H); // IMS test 2: 10-minute snapshots for 164 h
+    expect(w(24 * 180, H)).toBe(6 * H); // six months of hourly route readings
+    expect(w(24 * 365 * 3, H)).toBe(14 * H); // three years: at most about 2000 windows
+    expect(w(100, 60_000)).toBe(120_000); // 99 minutes: 40 windows of 2 samples
+  });
+
+  it('a run that grows 19-fold in six hours alarms within the first hour of growth, and the same run ten days long gives the same answer in its units', () => {
+    // 8 hours every 10 s: steady for 2 h (2% noise), then exp growth to 19 times the baseline at the end
+    const n = 8 * 360;
+    const start = 2 * 360;
+    const r = rng(21);
+    const v = Float64Array.from({ length: n }, (_, i) => (i < start ? 1 : Math.exp((Math.log(19) * (i - start)) / (n - start))) * (1 + 0.02 * (2 * r() - 1)));
+    const fast = analyzeIndicator(input({ t: grid(n, 10_000), v }, 'g'), { threshold: { kind: 'baseline', factor: 25 } });
+    expect(fast.windowMs).toBe(60_000);
+    expect(fast.onset).toBeDefined();
+    const growth = (fast.onset!.alarmAt - (T0 + start * 10_000)) / H;
+    expect(growth).toBeGreaterThan(0);
+    expect(growth).toBeLessThan(1);
+    // the same readings one per 1 min 40 s (ten times slower): every time is ten times longer, nothing else changes
+    const slow = analyzeIndicator(input({ t: grid(n, 100_000), v }, 'g'), { threshold: { kind: 'baseline', factor: 25 } });
+    expect(slow.windowMs).toBe(600_000);
+    expect((slow.onset!.alarmAt - T0) / 100_000).toBeCloseTo((fast.onset!.alarmAt - T0) / 10_000, 6);
+    expect(slow.rul.status).toBe('estimated');
+    expect(slow.rul.hours! / fast.rul.hours!).toBeCloseTo(10, 3);
+    expect(slow.rul.hi! / fast.rul.hi!).toBeCloseTo(10, 3);
+  });
+});
+
+describe('indicators by name, and the assets they belong to', () => {
+  it('recognises the features of vibration snapshots in the names tables use', () => {
+    const cases: [string, string | undefined][] = [
+      ['Bearing1_ch1_kurt', 'kurtosis'],
+      ['pump.kurtosis', 'kurtosis'],
+      ['motor.excess_kurtosis', 'excess-kurtosis'],
+      ['fan.crestFactor', 'crest-factor'],
+      ['fan/crest_factor', 'crest-factor'],
+      ['Bearing3_ch1_skew', 'skewness'],
+      ['gearbox.vib_rms', 'rms'],
+      ['pumpRms', 'rms'],
+      ['shaft.peak', 'peak'],
+      ['line.speed', undefined],
+      ['Bearing1_ch1_mean', undefined],
+      ['forms', undefined], // ends in "rms" inside a word
+    ];
+    for (const [name, kind] of cases) expect(featureOfName(name), name).toBe(kind);
+  });
+
+  it('groups indicators into machines or measurement points', () => {
+    expect(assetOf('pump1.vibration')).toBe('pump1');
+    expect(assetOf('pump1.bearingTemp')).toBe('pump1');
+    expect(assetOf('Bearing1_ch1_rms')).toBe('Bearing1_ch1');
+    expect(assetOf('Bearing1_ch1_kurt')).toBe('Bearing1_ch1');
+    expect(assetOf('site/hall2/fan')).toBe('site/hall2');
+    expect(assetOf('compressor')).toBe('compressor');
   });
 });

@@ -227,6 +227,147 @@ describe('energy analysis', () => {
     expect(r.baselines!.change.kwhPerDay).toBeLessThan(0);
   });
 
+  it('coverage is measured against the calendar: a day, week or month measured for one hour is not 100% measured', () => {
+    const start = T0 + 23 * H; // Monday 23:00
+    const pts: [number, number][] = [];
+    for (let t = start; t <= T0 + 3 * 24 * H; t += MIN) pts.push([t, 100]);
+    const r = analyzeEnergy({ main: meter({}, pts) }, { tz: 'UTC' });
+    expect(r.totals.days.map((d) => d.day)).toEqual(['2026-01-05', '2026-01-06', '2026-01-07']);
+    expect(r.totals.days[0]!.coverage).toBeCloseTo(1 / 24, 6);
+    expect(r.totals.days[1]!.coverage).toBeCloseTo(1, 6);
+    expect(r.totals.weeks[0]!.coverage).toBeCloseTo(49 / (7 * 24), 6);
+    expect(r.totals.months[0]!.coverage).toBeCloseTo(49 / (31 * 24), 6);
+  });
+
+  it('a one-hour first day does not enter the baseline (it used to flip the ASHRAE G14 verdict)', () => {
+    const pts: [number, number][] = [];
+    const start = T0 - H; // Sunday 23:00: one hour of the first day
+    for (let t = start; t < T0 + 56 * 24 * H; t += 5 * MIN) {
+      const day = Math.floor((t - T0) / (24 * H));
+      pts.push([t, 100 + ((day * 7) % 5)]);
+    }
+    // the baseline period is given as whole days, from Sunday 00:00: the capture holds one hour of that Sunday
+    const r = analyzeEnergy({ main: meter({}, pts) }, { tz: 'UTC', periods: { baseline: [T0 - 24 * H, T0 + 28 * 24 * H], report: [T0 + 28 * 24 * H, T0 + 56 * 24 * H] } });
+    const b = r.baselines!;
+    expect(b.periods[0]!.days).toBe(28);
+    expect(r.notes.join('\n')).toMatch(/baseline period: 1 day measured less than 90% of the calendar day left out/);
+    expect(b.regression!.g14.passes).toBe(true);
+    expect(b.regression!.days).toBe(28);
+  });
+
+  it('baseline drivers beyond production: day type and heating degree days, chosen and judged out of sample', () => {
+    const pts: [number, number][] = [];
+    const temp: [number, number][] = [];
+    let seed = 7;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31 - 0.5;
+    };
+    const tempOf = (d: number) => 8 + 7 * Math.sin(d / 4);
+    for (let d = 0; d < 70; d++) {
+      const wd = (d % 7) < 5; // T0 is a Monday
+      const hdd = Math.max(0, 15.5 - tempOf(d));
+      const saving = d >= 42 ? 150 : 0;
+      const kwh = 1000 + (wd ? 600 : 0) + 40 * hdd - saving + 40 * noise();
+      for (let m = 0; m < 1440; m += 10) pts.push([T0 + (d * 1440 + m) * MIN, kwh / 24]);
+      for (let h = 0; h < 24; h++) temp.push([T0 + (d * 24 + h) * H + 30 * MIN, tempOf(d)]);
+    }
+    pts.push([T0 + 70 * 24 * H, pts[pts.length - 1]![1]]);
+    const r = analyzeEnergy(
+      { main: meter({}, pts), temperature: meter({ tag: 'outdoor.temp', kind: 'level', quantity: 'temperature' }, temp) },
+      { tz: 'UTC', periods: { baseline: [T0, T0 + 42 * 24 * H], report: [T0 + 42 * 24 * H, T0 + 70 * 24 * H] } },
+    );
+    const day3 = r.totals.days[3]!;
+    expect(day3.temperatureC).toBeCloseTo(tempOf(3), 1);
+    expect(day3.hdd).toBeCloseTo(15.5 - tempOf(3), 1);
+    const g = r.baselines!.regression!;
+    expect(g.drivers.slice().sort()).toEqual(['hdd', 'workday']);
+    expect(Math.abs(g.coefficients.workday! - 600)).toBeLessThan(30);
+    expect(Math.abs(g.coefficients.hdd! - 40)).toBeLessThan(4);
+    // the cooling degree days never rise above zero here: offered, and said why they were left out
+    expect(g.considered.find((c) => c.driver === 'cdd')!.chosen).toBe(false);
+    // in sample, least squares with an intercept has no bias by construction; out of sample it is measured
+    expect(Math.abs(g.g14.nmbe)).toBeLessThan(1e-9);
+    expect(g.g14.crossValidated.scheme).toBe('leave-one-week-out');
+    expect(g.g14.crossValidated.folds).toBe(6);
+    expect(g.g14.crossValidated.cvRmse).toBeGreaterThan(g.g14.cvRmse * 0.8);
+    expect(g.g14.passes).toBe(true);
+    expect(g.savingsKwh / g.reportDays).toBeCloseTo(150, -1);
+    expect(Math.abs(g.savingsKwh - 150 * g.reportDays)).toBeLessThan(g.savingsUncertaintyKwh!);
+  });
+
+  it('a driver that only fits noise is not chosen', () => {
+    const pts: [number, number][] = [];
+    const units: [number, number][] = [];
+    let seed = 3;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let count = 0;
+    for (let d = 0; d < 42; d++) {
+      const kwh = 2000 + 300 * (rnd() - 0.5); // energy does not depend on what is produced
+      const perDay = 500 + 400 * rnd();
+      for (let m = 0; m < 1440; m += 10) {
+        pts.push([T0 + (d * 1440 + m) * MIN, kwh / 24]);
+        units.push([T0 + (d * 1440 + m) * MIN, count]);
+        count += perDay / 144;
+      }
+    }
+    const r = analyzeEnergy(
+      { main: meter({}, pts), production: meter({ tag: 'pcs', kind: 'counter', quantity: 'production' }, units) },
+      { tz: 'UTC', workdays: [0, 1, 2, 3, 4, 5, 6], periods: { baseline: [T0, T0 + 28 * 24 * H], report: [T0 + 28 * 24 * H, T0 + 41 * 24 * H] } },
+    );
+    const g = r.baselines!.regression!;
+    expect(g.drivers).toEqual([]);
+    expect(g.considered.find((c) => c.driver === 'units')!.why).toMatch(/does not lower the cross-validated CV\(RMSE\)/);
+    expect(g.considered.find((c) => c.driver === 'workday')!.why).toMatch(/the same on every baseline day/);
+  });
+
+  it('power factor from lagging and leading reactive energy metered apart', () => {
+    const p: [number, number][] = [];
+    const lag: [number, number][] = [];
+    const lead: [number, number][] = [];
+    // 100 kW all day; 06-22 h lagging 60 kvar, at night leading 30 kvar (capacitors left on)
+    for (let m = 0; m <= 1440; m++) {
+      const t = T0 + m * MIN;
+      const night = m < 360 || m >= 1320;
+      p.push([t, 100]);
+      lag.push([t, night ? 0 : 60]);
+      lead.push([t, night ? 30 : 0]);
+    }
+    const r = analyzeEnergy(
+      { main: meter({}, p), reactive: meter({ tag: 'q.lagging', quantity: 'reactive' }, lag), reactiveLeading: meter({ tag: 'q.leading', quantity: 'reactive' }, lead) },
+      { tz: 'UTC' },
+    );
+    const pf = r.powerFactor!;
+    expect(pf.quadrant).toBe('lagging');
+    // kWh 2400; lagging 16 h x 60 (ramps at the two switches: half a minute each side) ~ 960 kvarh; leading 8 h x 30 ~ 240 kvarh
+    expect(pf.kvarh).toBeCloseTo(960, -1);
+    expect(pf.overall).toBeCloseTo(2400 / Math.hypot(2400, pf.kvarh), 9);
+    expect(pf.leading!.kvarh).toBeCloseTo(240, -1);
+    expect(pf.leading!.overall).toBeCloseTo(2400 / Math.hypot(2400, pf.leading!.kvarh), 9);
+    expect(pf.net).toBeCloseTo(2400 / Math.hypot(2400, pf.kvarh - pf.leading!.kvarh), 9);
+  });
+
+  it('opportunities that count the same kWh name each other as not additive', () => {
+    const pts: [number, number][] = [];
+    const flag: [number, boolean][] = [];
+    const sub: [number, number][] = [];
+    for (let m = 0; m <= 14 * 1440; m++) {
+      const hour = (m / 60) % 24;
+      const producing = hour >= 6 && hour < 22;
+      pts.push([T0 + m * MIN, producing ? 100 : hour >= 2 && hour < 5 ? 20 : 40]);
+      flag.push([T0 + m * MIN, producing]);
+      sub.push([T0 + m * MIN, producing ? 30 : 15]);
+    }
+    const r = analyzeEnergy({ main: meter({}, pts), producing: meter({ tag: 'p', kind: 'state', quantity: 'producing' }, flag), subs: [meter({ tag: 'compressor' }, sub)] }, { tz: 'UTC' });
+    const base = r.opportunities.find((o) => o.kind === 'idle-base-load')!;
+    const comp = r.opportunities.find((o) => o.kind === 'sub-meter-idle')!;
+    expect(base.overlaps).toEqual([comp.rank]);
+    expect(comp.overlaps).toEqual([base.rank]);
+  });
+
   it('G14 verdict: a poor model fails the CV(RMSE) limit', () => {
     const y = [100, 200, 100, 200, 100, 200, 100, 200];
     const flat = y.map(() => 150);

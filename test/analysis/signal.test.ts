@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandEnergy, blockIndicators, MomentAccumulator } from '../../src/analysis/signal.js';
+import { bandEnergy, blockIndicators, envelopeFluctuation, MomentAccumulator } from '../../src/analysis/signal.js';
 import { normalQuantile, rng } from '../../src/analysis/stats.js';
 
 describe('raw-signal indicators', () => {
@@ -34,5 +34,19 @@ describe('raw-signal indicators', () => {
     const x = Array.from({ length: 4096 }, (_, i) => Math.sin((2 * Math.PI * 300 * i) / fs));
     expect(bandEnergy(x, fs, [250, 350])).toBeGreaterThan(0.45);
     expect(bandEnergy(x, fs, [600, 900])).toBeLessThan(0.01);
+  });
+
+  it('the envelope of an amplitude-modulated carrier fluctuates by m/sqrt(2); a steady carrier and noise far less', () => {
+    // (1 + m cos 2 pi fm t) cos 2 pi fc t: its envelope is 1 + m cos 2 pi fm t, whose standard deviation is m / sqrt(2)
+    const fs = 20_000;
+    const m = 0.5;
+    const t = (i: number) => i / fs;
+    const am = Array.from({ length: fs }, (_, i) => (1 + m * Math.cos(2 * Math.PI * 100 * t(i))) * Math.cos(2 * Math.PI * 3000 * t(i)));
+    expect(envelopeFluctuation(am, fs, [2000, 4000])).toBeCloseTo(m / Math.SQRT2, 1);
+    expect(Math.abs(envelopeFluctuation(am, fs, [2000, 4000]) / (m / Math.SQRT2) - 1)).toBeLessThan(0.05);
+    const tone = Array.from({ length: fs }, (_, i) => Math.cos(2 * Math.PI * 3000 * t(i)));
+    expect(envelopeFluctuation(tone, fs, [2000, 4000])).toBeLessThan(0.05);
+    // the same modulation outside the band is not seen
+    expect(envelopeFluctuation(am, fs, [6000, 9000])).toBeLessThan(0.01);
   });
 });

@@ -44,11 +44,21 @@ describe('iiot capture (CLI)', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('info on a damaged capture lists the issues and still exits 0; --strict exits 2 at the first', async () => {
+  it('info on a damaged capture says the damage first and exits 2; --lenient exits 0; --strict stops at the first', async () => {
     const r = await runCli(['capture', 'info', MESSY]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`${MESSY}:5: not valid JSON: Unexpected token 'h'`);
+    expect(r.code).toBe(2);
+    // the damage is the first thing said (stderr), before the summary
+    expect(r.stderr.split('\n').slice(0, 3)).toEqual([
+      `iiot: error: ${MESSY} is damaged: 4 bad lines, the end is cut (a crash or a copy cut short)`,
+      `  ${MESSY}:5: not valid JSON: Unexpected token 'h'`,
+      `  ${MESSY}:6: sample of "pump.temp" has no "v" (value; write null for no value)`,
+    ]);
+    expect(r.stderr).toMatch(/hint: .*--lenient accepts a damaged capture/);
     expect(r.stdout).toContain('4 issues (the last line is torn):');
+    const lenient = await runCli(['capture', 'info', MESSY, '--lenient', '--json']);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toMatch(new RegExp(`^iiot: warning: ${MESSY} is damaged: 4 bad lines`));
+    expect(json(lenient.stdout)).toMatchObject({ issues: { count: 4, torn: true } });
     const strict = await runCli(['capture', 'info', MESSY, '--strict']);
     expect(strict.code).toBe(2);
     expectCleanError(strict.stderr, new RegExp(`^iiot: error: ${MESSY}:5: not valid JSON`));
@@ -65,8 +75,15 @@ describe('iiot capture (CLI)', () => {
       `${MESSY}:6: error: sample of "pump.temp" has no "v" (value; write null for no value)`,
       `${MESSY}:8: error: "t" is not an ISO 8601 time with a zone: "2026-11-25 10:00:03"`,
       `${MESSY}:15: warning: tag "pump.vibration" is not declared in the header or a config event (first sample of it; later ones not listed)`,
-      `${MESSY}:17: warning: the last line is cut short (no newline at the end: the writer was stopped mid-line)`,
+      `${MESSY}:17: error: the last line is cut short (no newline at the end: the writer was stopped mid-line)`,
     ]);
+    // --lenient accepts the damage knowingly: listed as warnings, exit 0
+    const lenient = await runCli(['capture', 'validate', MESSY, '--lenient', '--json']);
+    expect(lenient.code).toBe(0);
+    expect(json(lenient.stdout)).toMatchObject({ valid: true, errors: 0, warnings: 5 });
+    const both = await runCli(['capture', 'validate', MESSY, '--lenient', '--strict']);
+    expect(both.code).toBe(2);
+    expectCleanError(both.stderr, /^iiot: error: --strict and --lenient contradict each other/);
     const j = await runCli(['capture', 'validate', MESSY, '--json', '--strict']);
     expect(j.code).toBe(2);
     expect(json(j.stdout)).toMatchObject({ schema: 'iiot.capture.validate/1', valid: false, errors: 5, warnings: 0 });
@@ -127,10 +144,14 @@ describe('iiot capture (CLI)', () => {
     expect(back.records[0]).toEqual({ t: '2018-01-01T15:00:00.000Z', tag: 'Usage_kWh', v: 3.42 });
   });
 
-  it('convert refuses Parquet with a DuckDB recipe, and names unknown formats', async () => {
-    const pq = await runCli(['capture', 'convert', BASIC, '-o', file('x.parquet')]);
-    expect(pq.code).toBe(2);
-    expectCleanError(pq.stderr, /^iiot: error: Parquet is not supported by iiot capture convert$/);
-    expect(pq.stderr).toContain("read_json_auto('in.jsonl.gz')");
+  it('convert names an output format it cannot tell, and reads no Parquet', async () => {
+    const unknown = await runCli(['capture', 'convert', BASIC, '-o', file('x.orc')]);
+    expect(unknown.code).toBe(2);
+    expectCleanError(unknown.stderr, /^iiot: error: cannot tell the output format of .*x\.orc$/);
+    const pq = file('x.parquet');
+    expect((await runCli(['capture', 'convert', BASIC, '-o', pq, '-q'])).code).toBe(0);
+    const back = await runCli(['capture', 'convert', pq, '-o', file('y.jsonl')]);
+    expect(back.code).toBe(2);
+    expectCleanError(back.stderr, /^iiot: error: .*x\.parquet: iiot reads captures and CSV, not Parquet$/);
   });
 });

@@ -81,13 +81,16 @@ describe('convert', () => {
     expect(readFileSync(epoch, 'utf8').split('\n')[1]).toBe(`${T0},line3.motor.current,12.5,,,`);
   });
 
-  it('capture -> capture.gz keeps every record; Parquet is refused with a way to get it', async () => {
+  it('capture -> capture.gz keeps every record; Parquet is written, never read', async () => {
     const gz = file('basic.jsonl.gz');
     await convertCapture([BASIC], { output: gz });
     expect((await readAll(gz)).records).toEqual((await readAll(BASIC)).records);
-    const err = await convertCapture([BASIC], { output: file('x.parquet') }).catch((e: unknown) => e);
+    const pq = file('x.parquet');
+    const r = await convertCapture([BASIC], { output: pq });
+    expect(r).toMatchObject({ to: 'parquet', samples: 13, leftOut: { events: 3, raw: 0 } });
+    const err = await convertCapture([pq], { output: file('back.jsonl') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IiotError);
-    expect((err as IiotError).hint).toMatch(/^DuckDB writes Parquet/);
+    expect((err as IiotError).hint).toMatch(/^read Parquet with DuckDB, Spark or pandas/);
     await expect(convertCapture([BASIC], { output: BASIC })).rejects.toThrow('is also an input');
   });
 });

@@ -138,14 +138,15 @@ describe('session, MQTT and Modbus rules', () => {
         { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', accepted: true },
       ],
       writable: [{ nodeId: 'ns=2;s=sp', path: '/Objects/2:Pump/2:Setpoint' }],
+      historyWritable: [{ nodeId: 'ns=2;s=energy', path: '/Objects/2:Pump/2:Energy' }],
       executable: [{ nodeId: 'ns=2;s=stop', path: '/Objects/2:Pump/2:Stop' }],
       examined: { variables: 10, methods: 3, nodes: 20, complete: true },
       auditing: false,
       buildInfo: { productName: 'PLC', softwareVersion: '1.2.3' },
     });
-    expect(ids(fs)).toEqual(['opcua-anonymous-execute', 'opcua-anonymous-session', 'opcua-anonymous-write', 'opcua-auditing-off', 'opcua-build-info', 'opcua-unknown-client-accepted']);
+    expect(ids(fs)).toEqual(['opcua-anonymous-execute', 'opcua-anonymous-history-write', 'opcua-anonymous-session', 'opcua-anonymous-write', 'opcua-auditing-off', 'opcua-build-info', 'opcua-unknown-client-accepted']);
     expect(fs.find((f) => f.ruleId === 'opcua-anonymous-write')!.severity).toBe('critical');
-    expect(ids(judgeOpcUaSession(T, { attempts: [{ securityMode: 'None', securityPolicy: 'None', accepted: false, reason: 'BadIdentityTokenRejected' }], writable: [], executable: [], examined: { variables: 0, methods: 0, nodes: 0, complete: true } }))).toEqual([]);
+    expect(ids(judgeOpcUaSession(T, { attempts: [{ securityMode: 'None', securityPolicy: 'None', accepted: false, reason: 'BadIdentityTokenRejected' }], writable: [], historyWritable: [], executable: [], examined: { variables: 0, methods: 0, nodes: 0, complete: true } }))).toEqual([]);
   });
 
   it('MQTT: plaintext, no TLS sibling, anonymous, subscriptions by anonymous and by a user', () => {

@@ -6,7 +6,7 @@
  * real terminal (a socat pty), the report printed to PDF by headless chromium, init and diff.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ModbusRTU from 'modbus-serial';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,9 +54,11 @@ devices:
     identity: { protocolVersion: "3.1.1", sparkplug: [IIoT/SimPlant] }
 signals:
   - { tag: PT-101 pump vibration, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.vibration", unit: mm/s, range: [0, 25], maxInterval: 2s }
-  - { tag: pump speed setpoint, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.speedSetpoint", unit: rpm, constant: true }
+  - { tag: pump speed setpoint, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.speedSetpoint", unit: rpm, constant: true, maxInterval: 2s }
   - { tag: L1 voltage, device: meter, address: voltage_l1, unit: V, range: [200, 260], maxInterval: 2s }
   - { tag: TT-102 bearing temperature, device: broker, address: plant/pump1/bearingTemp, unit: degC, range: [-20, 150], maxInterval: 3s }
+  - { tag: VT-103 by browse path, device: plc, address: /Objects/Plant/Pump1/VibrationVelocityRms, unit: mm/s, range: [0, 25] }
+  - { tag: VT-104 Sparkplug, device: broker, address: "spBv1.0/IIoT/SimPlant/pump1:vibration", unit: mm/s, range: [0, 25], maxInterval: 3s }
 waivers:
   - { item: security/plc/opcua-mode-none, reason: "test bench: the None endpoint stays for the legacy HMI until phase 2", by: "J. Owner (ACME)", date: 2026-12-07 }
   - { item: security/plc/opcua-anonymous-offered, reason: "test bench only", by: "J. Owner (ACME)" }
@@ -105,7 +107,16 @@ describe('a plan the plant meets', () => {
       expect(status[`signal/L1 voltage/${check}`], check).toBe('pass');
     }
     expect(status['signal/TT-102 bearing temperature/unit']).toBe('pass');
+    // an OPC UA browse path (the node PT-101 names by its id: recorded once, found by both) and a
+    // Sparkplug device metric address their signals as node ids and topics do
+    for (const check of ['present', 'range', 'unit', 'quality', 'gaps']) {
+      expect(status[`signal/VT-103 by browse path/${check}`], check).toBe('pass');
+      expect(status[`signal/VT-104 Sparkplug/${check}`], check).toBe('pass');
+    }
+    expect(status['signal/VT-104 Sparkplug/updating']).toBe('pass');
     expect(status['signal/pump speed setpoint/not-stuck']).toBeUndefined();
+    // it never changes, and the OPC UA subscription reports changes only: current all the same
+    expect(r.items.find((i) => i.id === 'signal/pump speed setpoint/updating')).toMatchObject({ status: 'pass', observed: expect.stringMatching(/^reported on change; .* the connection held throughout/) });
     expect(status['security/plc/opcua-mode-none']).toBe('waived');
     expect(status['security/broker/mqtt-anonymous']).toBe('waived');
     expect(r.items.filter((i) => i.status === 'waived').every((i) => i.waiver?.by === 'J. Owner (ACME)')).toBe(true);
@@ -133,6 +144,11 @@ describe('a plan the plant meets', () => {
     const manifest = JSON.parse(readFileSync(join(accepted.dir, 'manifest.json'), 'utf8')) as { steps: Array<{ step: string; prev: string; hash: string }>; signature: { certificateSha256: string } };
     expect(manifest.steps.map((s) => s.step)).toEqual(['plan', 'discovery', 'security', 'latency', 'address-space', 'recording', 'handover']);
     manifest.steps.forEach((s, i) => expect(s.prev).toBe(i === 0 ? '0'.repeat(64) : manifest.steps[i - 1]!.hash));
+    // the signer's fingerprint is on the page the owner signs and in the summary's verify command
+    const fp = manifest.signature.certificateSha256;
+    expect(accepted.report.signer.certificateSha256).toBe(fp);
+    expect(readFileSync(join(accepted.dir, 'report.html'), 'utf8')).toContain(`--signer ${fp}`);
+    expect(accepted.stdout).toContain(`iiot commission verify ${accepted.dir} --signer ${fp}`);
     const v = await runCli(['commission', 'verify', accepted.dir, '--signer', manifest.signature.certificateSha256], { env });
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toMatch(/^✔ intact: 10 files, 7 steps, signature valid; the handover says ACCEPTED/);
@@ -169,6 +185,18 @@ describe('a plan the plant meets', () => {
     m.accepted = false;
     writeFileSync(join(forged, 'manifest.json'), JSON.stringify(m, null, 2));
     expect((await verifyHandover(forged)).problems.map((p) => p.kind)).toEqual(['signature']);
+    // a field the signature does not cover cannot ride along in an "intact" manifest
+    const noted = join(dir, 'tamper-note');
+    cpSync(accepted.dir, noted, { recursive: true });
+    const n = JSON.parse(readFileSync(join(noted, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(noted, 'manifest.json'), JSON.stringify({ ...n, approvedBy: 'the plant manager' }, null, 2));
+    expect((await verifyHandover(noted)).problems.map((p) => p.message)).toEqual(['manifest.json has "approvedBy", which the signature does not cover: added after signing']);
+    // a file replaced by a link to the same bytes is not the file that was signed
+    const linked = join(dir, 'tamper-link');
+    cpSync(accepted.dir, linked, { recursive: true });
+    rmSync(join(linked, 'evidence', 'plan.yaml'));
+    symlinkSync(join(accepted.dir, 'evidence', 'plan.yaml'), join(linked, 'evidence', 'plan.yaml'));
+    expect((await verifyHandover(linked)).problems.map((p) => p.message)).toEqual(['evidence/plan.yaml is not a plain file any more (a link or a device): it was replaced after the handover was signed']);
     // and --signer refuses a handover signed by someone else
     const other = await runCli(['commission', 'verify', accepted.dir, '--signer', 'ab'.repeat(32)], { env });
     expect(other.code).toBe(1);
@@ -206,6 +234,12 @@ describe('a plan the plant meets', () => {
       { area: 'identity', subject: 'meter', what: 'revision', old: '2.0', new: '2.1' },
       { area: 'signal', subject: 'L1 voltage', what: 'max', old: expect.any(String), new: '400' },
     ]);
+    // a damaged report is one line, not a stack trace
+    writeFileSync(join(later, 'report.json'), '{"schema": "iiot.commission/1", ');
+    const damaged = await runCli(['commission', 'diff', accepted.dir, later], { env });
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr).toMatch(/^iiot: error: .*report\.json: cannot be read as JSON/);
+    expect(damaged.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
@@ -228,6 +262,7 @@ signals:
   - { tag: frozen vibration, device: line-plc, address: conveyor1.vibration, unit: mm/s, range: [0, 25], maxInterval: 2s }
   - { tag: live vibration, device: line-plc, address: pump1.vibration, unit: mm/s, range: [0, 25], maxInterval: 2s }
   - { tag: ghost voltage, device: ghost, address: voltage_l1 }
+  - { tag: not made yet, device: plc, address: "nsu=urn:iiot:sim:plant;s=pump1.notThere" }
 `;
     writeFileSync(join(dir, 'faults.yaml'), plan);
     const out = join(dir, 'faults');
@@ -242,11 +277,14 @@ signals:
     expect(failed).toContain('signal/vibration in the wrong unit/unit');
     expect(failed).toContain('signal/frozen vibration/not-stuck');
     expect(failed).not.toContain('signal/live vibration/not-stuck');
+    // a node the server does not have fails its own signal; the server's other signals are recorded
+    expect(report.items.find((i) => i.id === 'signal/not made yet/present')).toMatchObject({ status: 'fail', observed: 'no node nsu=urn:iiot:sim:plant;s=pump1.notThere on the server (BadNodeIdUnknown)' });
+    expect(report.items.find((i) => i.id === 'signal/vibration in the wrong unit/present')!.status).toBe('pass');
     expect(failed).toContain('security/weak/min-mode');
     expect([...failed].filter((id) => id.startsWith('security/weak/opcua-'))).not.toHaveLength(0);
     expect([...failed].filter((id) => id.startsWith('latency/slow-broker/p99'))).not.toHaveLength(0);
     // and only those: the healthy parts of the plant pass
-    for (const id of failed) expect(id).toMatch(/^(device\/ghost|signal\/ghost|signal\/vibration in the wrong unit\/unit|signal\/frozen vibration\/not-stuck|security\/weak|latency\/slow-broker)/);
+    for (const id of failed) expect(id).toMatch(/^(device\/ghost|signal\/ghost|signal\/vibration in the wrong unit\/unit|signal\/frozen vibration\/not-stuck|signal\/not made yet\/present|security\/weak|latency\/slow-broker)/);
     expect(report.items.find((i) => i.id === 'signal/frozen vibration/not-stuck')!.observed).toMatch(/^one value \(\d+(\.\d+)?\) for 7\.\d+ s$/);
     // the handover of a rejected acceptance is as complete and as verifiable as an accepted one
     expect((await verifyHandover(out)).ok).toBe(true);
@@ -256,6 +294,17 @@ signals:
     const again = await run(['run', join(dir, 'sat.yaml'), '-o', accepted.dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/the folder exists and is not empty/);
+    // --force replaces a handover, never a folder of other files (the job folder with the plan in it)
+    const job = join(dir, 'job');
+    cpSync(join(dir, 'sat.yaml'), join(job, 'sat.yaml'));
+    const notHandover = await run(['run', join(job, 'sat.yaml'), '-o', job, '--force']);
+    expect(notHandover.code).toBe(2);
+    expect(notHandover.stderr).toMatch(/the folder holds files that are not a handover \(sat\.yaml\), so --force does not replace it/);
+    expect(readdirSync(job)).toEqual(['sat.yaml']);
+    writeFileSync(join(dir, 'typo.yaml'), passingPlan().replace('address: voltage_l1', 'address: voltage_L1'));
+    const typo = await run(['run', join(dir, 'typo.yaml'), '-o', join(dir, 'never')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/typo\.yaml:\d+: signals\[2\]\.address: the register map sdm630 of device "meter" has no entry "voltage_L1" \(did you mean "voltage_l1"\?\)/);
     writeFileSync(join(dir, 'bad.yaml'), passingPlan().replace('maxInterval: 2s }', 'maxInterval: often }'));
     const bad = await run(['run', join(dir, 'bad.yaml'), '-o', join(dir, 'never')]);
     expect(bad.code).toBe(2);
@@ -264,11 +313,29 @@ signals:
   });
 });
 
+describe('Ctrl-C', () => {
+  it('stops the run with exit 130 and writes no handover: a cut-short window must not be signed as an acceptance', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [BIN, 'commission', 'run', join(dir, 'sat.yaml'), '-o', out, '--window', '10m', '--trust-on-first-use'], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd: ROOT });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => stderr.includes('[6/7] Recording the I/O list'), 50);
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/iiot: error: interrupted: no handover was written/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+    // what it gathered stays beside it, under a name no one takes for a handover
+    expect(readdirSync(dir).filter((n) => n.startsWith('.interrupted.partial-'))).toHaveLength(1);
+  }, 180_000);
+});
+
 describe('the guided loop check on a terminal', () => {
   it('asks the engineer to act at the field device and confirms the change it sees', async () => {
     const plan = passingPlan()
       .replace('recording: { window: 6s }', 'recording: { window: 2s }')
-      .replace('unit: rpm, constant: true }', 'unit: rpm, constant: true, loopCheck: "set the pump speed setpoint to 1200 rpm on the HMI" }');
+      .replace('unit: rpm, constant: true, maxInterval: 2s }', 'unit: rpm, constant: true, maxInterval: 2s, loopCheck: "set the pump speed setpoint to 1200 rpm on the HMI" }');
     writeFileSync(join(dir, 'loop.yaml'), plan);
     const out = join(dir, 'loop-handover');
     // socat gives the command a real terminal (stdin, stdout and stderr on one pty)
@@ -315,6 +382,11 @@ describe('commission init', () => {
     expect(plan.site.name).toBe('Line 3');
     expect(plan.devices.map((d) => d.url.protocol).sort()).toEqual(['modbus', 'mqtt', 'opcua']);
     expect(plan.signals.find((s) => s.address.endsWith('s=pump1.vibration'))).toMatchObject({ unit: 'mm/s', range: [0, 25] });
+    // the frozen transmitter did not move while iiot watched: marked for the engineer to decide, with no range guessed from one value
+    const frozen = plan.signals.find((s) => s.address === 'plant/conveyor1/vibration')!;
+    expect(frozen).toMatchObject({ unit: 'mm/s', constant: true });
+    expect(frozen.range).toBeUndefined();
+    expect(plan.devices.find((d) => d.url.protocol === 'modbus')!.security).toBeUndefined();
     const again = await run(['init', plant.endpoints.opcua!, '-o', file]);
     expect(again.code).toBe(2);
   }, 120_000);

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseRecordArguments, parseRecordProtocols, scopeArguments } from '../../commands/record.js';
+import { parseRecordArguments, parseRecordProtocols } from '../../src/record/options.js';
+import { scopeArguments } from '../../src/record/scope.js';
 import { buildProgram } from '../../src/cli.js';
 import type { IiotError } from '../../src/core/errors.js';
 import { inventoryCounts, opcuaServersOf, recordSourcesOf } from '../../src/discovery/feed.js';
@@ -241,7 +242,7 @@ describe('iiot record --inventory', () => {
     }, 200);
     rec.child.kill('SIGINT');
     const code = await rec.closed;
-    expect(code, rec.stderr()).toBe(0);
+    expect(code, rec.stderr()).toBe(130);
     const summary = JSON.parse(rec.stdout()) as { schema: string; sources: Array<{ id: string; endpoint: string }> };
     expect(summary.schema).toBe('iiot.record/1');
     expect(summary.sources.map((s) => s.id).sort()).toEqual([...ids].sort());

@@ -54,6 +54,21 @@ describe('Sparkplug B discovery', () => {
     expect(b.notes?.join(' ')).toContain('Line3/Gateway7: seen in data only, births not seen; --rebirth');
   });
 
+  it('keeps the progress line moving while it listens: a countdown, not one still line', async () => {
+    const { parseDiscoverOptions } = await import('../../src/discovery/options.js');
+    const { runScan } = await import('../../src/discovery/scan.js');
+    const seen: string[] = [];
+    const o = parseDiscoverOptions([`mqtt://${H}:${port}`], { listen: '3s' });
+    await runScan(o, { progress: (p) => seen.push(p.current) }, new AbortController().signal);
+    const prefix = `listening for Sparkplug births on mqtt://${H}:${port}: `;
+    const countdown = seen.filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length));
+    // each second of the listen says so; the count only goes down
+    expect(countdown[0]).toBe('3 s left');
+    expect(countdown).toContain('2 s left');
+    const left = countdown.map((c) => Number.parseInt(c, 10));
+    expect(left).toEqual([...left].sort((a, b) => b - a));
+  });
+
   it('asks for a rebirth with --rebirth and then knows every metric', async () => {
     const r = await runCli(['discover', `mqtt://${H}:${port}`, '--listen', '1500ms', '--rebirth', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -13,3 +13,16 @@ export function usageErrorOf(fn: () => unknown): IiotError {
   }
   throw new Error('expected a usage error');
 }
+
+/** The same for a function that returns a promise: the rejection, asserted to be a one-line usage error. */
+export async function usageErrorOfAsync(fn: () => Promise<unknown>): Promise<IiotError> {
+  try {
+    await fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(IiotError);
+    expect((err as IiotError).exitCode).toBe(2);
+    expect((err as IiotError).message).not.toContain('\n');
+    return err as IiotError;
+  }
+  throw new Error('expected a usage error');
+}

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { scaled } from './time-scale.js';
 
 export interface ProcessResult {
   code: number | null;
@@ -9,7 +10,8 @@ export interface ProcessResult {
 /**
  * Runs a program to its end without blocking the event loop (the servers it may talk to can run
  * in this process), keeping its output. `input` goes to its stdin (none: stdin is /dev/null). The
- * timeout only guards against a hang (SIGKILL); it asserts nothing.
+ * timeout only guards against a hang (SIGKILL; longer on a slow machine, ./time-scale.ts); it
+ * asserts nothing.
  */
 export function runProcess(
   cmd: string,
@@ -26,7 +28,7 @@ export function runProcess(
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), scaled(opts.timeoutMs ?? 60_000));
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

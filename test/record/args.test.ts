@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecordArguments, scopeArguments } from '../../commands/record.js';
-import { parseReplayFlags } from '../../commands/replay.js';
+import { parseRecordArguments } from '../../src/record/options.js';
+import { scopeArguments } from '../../src/record/scope.js';
+import { parseReplayFlags } from '../../src/replay/options.js';
 import { buildProgram } from '../../src/cli.js';
 import type { IiotError } from '../../src/core/errors.js';
 
@@ -67,7 +68,7 @@ describe('record: options after a source belong to it', () => {
     expect(usage(() => parse(['mqtt://127.0.0.1', '--topic', 'a/#/b', '-o', 'x.jsonl'])).message).toMatch(/# must be a whole level, and the last/);
     expect(usage(() => parse(['mqtt://127.0.0.1', '--user', 'u', '--password', 'secret', '-o', 'x.jsonl'])).message).toMatch(/--password is refused/);
     expect(usage(() => parse(['mqtt://127.0.0.1', '-o', 'x.csv'])).message).toMatch(/ends in \.jsonl or \.jsonl\.gz/);
-    expect(usage(() => parse(['opc.tcp://127.0.0.1', '-o', 'x.jsonl'])).message).toMatch(/what should be recorded/);
+    expect(usage(() => parse(['opc.tcp://127.0.0.1', '-o', 'x.jsonl'])).message).toBe('opc.tcp://127.0.0.1:4840: what should be recorded?');
     expect(usage(() => parse(['mqtt://127.0.0.1', '--decoder', 'none', '-o', 'x.jsonl'])).hint).toMatch(/--raw/);
   });
 
@@ -83,7 +84,20 @@ describe('replay: --to is the sink, and a time there ends the range', () => {
   const now = Date.parse('2026-11-25T12:00:00Z');
 
   it('sinks and defaults', () => {
-    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'] }, now).sink).toEqual({ kind: 'opcua', host: '127.0.0.1', port: 4840, pkiDir: undefined, acceptAnyClientCert: false });
+    // as `iiot sim`: the default security profile, and this machine's iiot client trusted
+    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'] }, now).sink).toEqual({ kind: 'opcua', host: '127.0.0.1', port: 4840, pkiDir: undefined, acceptAnyClientCert: false, profile: 'default', trustLocalClient: true });
+    expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'], nodeset: 'plc.xml', profile: 'hardened', user: 'operator', passwordFile: 'pw', trustLocalClient: false }, now).sink).toEqual({
+      kind: 'opcua',
+      host: '127.0.0.1',
+      port: 4840,
+      pkiDir: undefined,
+      acceptAnyClientCert: false,
+      nodeset: 'plc.xml',
+      profile: 'hardened',
+      user: { name: 'operator', passwordEnv: 'IIOT_PASSWORD', passwordFile: 'pw' },
+      trustLocalClient: false,
+    });
+    expect(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['modbus'], trustLocalClient: false }, now)).toThrow('--no-trust-local-client is for --to opcua');
     expect(parseReplayFlags(['a.jsonl'], { ...base, to: ['modbus'], port: '0' }, now).sink).toEqual({ kind: 'modbus', host: '127.0.0.1', port: 0, map: undefined, unit: 1 });
     const mqtt = parseReplayFlags(['a.jsonl'], { ...base, to: ['mqtt://127.0.0.1:1884'], qos: '1', retain: true }, now).sink;
     expect(mqtt.kind === 'mqtt' && [mqtt.broker?.target.url, mqtt.qos, mqtt.retain]).toEqual(['mqtt://127.0.0.1:1884', 1, true]);
@@ -101,5 +115,7 @@ describe('replay: --to is the sink, and a time there ends the range', () => {
     expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['opc.tcp://127.0.0.1:4840'] }, now)).message).toMatch(/serves OPC UA and Modbus itself/);
     expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['mqtt'], map: 'x.yaml' }, now)).message).toBe('--map is for --to modbus');
     expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'], speed: '0' }, now)).message).toMatch(/--speed 0/);
+    expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['modbus'], nodeset: 'plc.xml' }, now)).message).toBe('--nodeset is for --to opcua');
+    expect(usage(() => parseReplayFlags(['a.jsonl'], { ...base, to: ['opcua'], passwordFile: 'pw' }, now)).message).toMatch(/go with --user/);
   });
 });

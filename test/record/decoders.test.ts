@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atPath, decodeAuto, decodeJson, decodeNumber, parseDecoder, parseJsonPath, payloadTime, SparkplugHost, tagNameForTopic, topicMatches } from '../../src/protocols/mqtt/decoders.js';
+import { atPath, decodeAuto, decodeJson, decodeNumber, parseDecoder, parseJsonPath, payloadTime, SparkplugHost, topicMatches } from '../../src/protocols/mqtt/decoders.js';
 import { encodeSparkplug, type SparkplugPayloadInput as SparkplugPayload } from '../../src/protocols/mqtt/sparkplug-codec.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
@@ -71,13 +71,6 @@ describe('topics', () => {
     expect(topicMatches('plant/#', 'plant')).toBe(true);
     expect(topicMatches('#', '$SYS/broker/uptime')).toBe(false);
     expect(topicMatches('$SYS/#', '$SYS/broker/uptime')).toBe(true);
-  });
-
-  it('names tags after the topic below the filter\'s fixed levels', () => {
-    expect(tagNameForTopic('plant/#', 'plant/pump1/vibration')).toBe('pump1.vibration');
-    expect(tagNameForTopic('plant/+/vibration', 'plant/pump1/vibration')).toBe('pump1.vibration');
-    expect(tagNameForTopic('plant/pump1/vibration', 'plant/pump1/vibration')).toBe('plant.pump1.vibration');
-    expect(tagNameForTopic('#', 'a/b')).toBe('a.b');
   });
 });
 

@@ -3,6 +3,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { LiveView } from '../../src/record/live-view.js';
 import { RecordStats } from '../../src/record/stats.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('the live view', () => {
   it('shows each source\'s state and, per tag, the last value, rate, samples and errors', async () => {
@@ -24,7 +25,8 @@ describe('the live view', () => {
     stats.notice('sdm630: modbus://127.0.0.1:5020?unit=1 closed the connection; reconnecting');
     const t0 = stats.startedAt;
     const { lastFrame, unmount } = render(<LiveView stats={stats} file="sat.jsonl.gz" durationMs={7_200_000} rows={10} refreshMs={10} now={() => t0 + 12_000} />);
-    await new Promise((r) => setTimeout(r, 30));
+    // drawn every 10 ms: wait for the frame with every tag in it (a busy machine draws later)
+    await waitFor(() => /silent\.tag/.test(lastFrame() ?? '') && /Ctrl-C stops/.test(lastFrame() ?? ''));
     const frame = stripVTControlCharacters(lastFrame() ?? '');
     unmount();
     const lines = frame.split('\n');

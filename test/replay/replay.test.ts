@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureRecord, RawLine, SampleLine } from '../../src/capture/types.js';
@@ -66,7 +66,7 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
     await writeCapture(file, [{ id: 'plc', protocol: 'opcua', endpoint: 'opc.tcp://127.0.0.1:4840' }, { id: 'sdm630', protocol: 'modbus' }], tags, records, new Date(T0));
     const ac = new AbortController();
     let read: { code: number | null; stdout: string; stderr: string } | undefined;
-    const r = await replay(testIO().io, replayOptions([file], { kind: 'opcua', host: '127.0.0.1', port: 0, acceptAnyClientCert: false, pkiDir: tempDir('replay-server-pki') }), {
+    const r = await replay(testIO().io, replayOptions([file], { kind: 'opcua', host: '127.0.0.1', port: 0, acceptAnyClientCert: false, trustLocalClient: false, pkiDir: tempDir('replay-server-pki') }), {
       signal: ac.signal,
       handleSignals: false,
       onReady: (endpoint) => {
@@ -91,6 +91,96 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
       [81.25, 'Double', 'Good', iso(T0)],
       [expect.closeTo(50.02, 5), 'Float', 'Good', iso(T0)],
     ]);
+  });
+});
+
+describe("replay to OPC UA and this machine's iiot client", () => {
+  it('trusts the local iiot client certificate as iiot sim does: record from the replay over SignAndEncrypt', async () => {
+    const dir = tempDir('replay-trust');
+    const file = join(dir, 'in.jsonl');
+    const T0 = Date.parse('2026-01-05T09:00:00.000Z');
+    const records: CaptureRecord[] = [];
+    for (let i = 0; i < 50; i++) records.push({ t: new Date(T0 + i * 1000).toISOString(), tag: 'line.speed', v: 1000 + i });
+    await writeCapture(file, [{ id: 'plc', protocol: 'opcua', endpoint: 'opc.tcp://127.0.0.1:4840' }], [{ name: 'line.speed', source: 'plc', address: 'ns=2;s=line.speed', dataType: 'float64' }], records, new Date(T0));
+    const clientEnv = { IIOT_PKI_DIR: join(dir, 'client-pki') };
+    const ready = join(dir, 'ready.json');
+    const child = spawn(process.execPath, [BIN, 'replay', file, '--to', 'opcua', '--port', '0', '--pki-dir', join(dir, 'server-pki'), '--ready-file', ready, '--loop'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...clientEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    try {
+      await waitFor(() => existsSync(ready) || child.exitCode !== null);
+      expect(child.exitCode, stderr).toBeNull();
+      expect(stderr).toMatch(/the OPC UA server trusts this machine's iiot client certificate/);
+      const endpoint = (JSON.parse(readFileSync(ready, 'utf8')) as { endpoint: string }).endpoint;
+      const out = join(dir, 'out.jsonl');
+      // a signed and encrypted session: the server must trust the client's certificate
+      const r = await runCli(['record', endpoint, '--node', '/Objects/Replay/plc/line.speed', '--security-mode', 'SignAndEncrypt', '--trust-on-first-use', '--count', '3', '-o', out, '--json'], { env: clientEnv });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('BadSecurityChecksFailed');
+      const back = await readCapture(out);
+      expect(back.header.sources[0]!.options).toMatchObject({ securityMode: 'SignAndEncrypt' });
+      expect(back.samples.length).toBeGreaterThanOrEqual(3);
+      expect(back.samples.every((x) => typeof x.v === 'number' && x.v >= 1000 && x.v < 1050)).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
+  });
+});
+
+describe('replay to Modbus TCP, recorded by a poller, compared with capture diff', () => {
+  it('--align hold: every read is the value the replay held; one to one calls it different', async () => {
+    const dir = tempDir('replay-diff');
+    const a = join(dir, 'meter.jsonl');
+    const T0 = Date.parse('2026-01-05T09:00:00.000Z');
+    const tag = { name: 'm.kw', source: 'm', address: 'hr:0', dataType: 'float32', modbus: { unit: 1, table: 'holding', address: 0, type: 'float32', order: 'ABCD', length: 2, scale: 1, offset: 0 } };
+    // six values 1 s apart, exact in float32
+    await writeCapture(a, [{ id: 'm', protocol: 'modbus' }], [tag], Array.from({ length: 6 }, (_, k) => ({ t: new Date(T0 + k * 1000).toISOString(), tag: 'm.kw', v: 40 + k * 1.25 })), new Date(T0));
+    const map = join(dir, 'map.yaml');
+    writeFileSync(map, 'name: meter\nregisters:\n  - { name: kw, table: holding, address: 0, type: float32 }\n');
+    const b = join(dir, 'polled.jsonl');
+    const ac = new AbortController();
+    let recorded: Promise<unknown> | undefined;
+    let shiftMs = 0;
+    await replay(testIO().io, replayOptions([a], { kind: 'modbus', host: '127.0.0.1', port: 0, unit: 1 }), {
+      signal: ac.signal,
+      handleSignals: false,
+      onReady: (endpoint) => {
+        // the replay plays the capture's first record now: the shift between A's times and B's
+        shiftMs = Date.now() - T0;
+        // a poller every 100 ms, from the moment the replay serves, for less than the replay lasts
+        recorded = record(testIO().io, {
+          output: b,
+          force: false,
+          flushIntervalMs: 50,
+          metadata: {},
+          reconnectMaxMs: 500,
+          live: false,
+          durationMs: 4500,
+          sources: [{ protocol: 'modbus', options: { id: 'm', target: parseTarget(`${endpoint}?unit=1`) as ModbusTcpTarget, map, registers: ['kw'], intervalMs: 100, timeoutMs: 1000, maxGap: 10, maxRegisters: 125 } }],
+        }, { handleSignals: false });
+      },
+    });
+    await recorded;
+    const polled = await readCapture(b);
+    expect(polled.samples.length).toBeGreaterThan(20);
+    // The poller stopped before the replay's last value (5 s): compare up to there. The shift is
+    // the replay's own (--time-shift auto would take the first read's, late on a busy machine);
+    // the tolerance covers a read's latency.
+    const window = ['--time-shift', `${shiftMs}ms`, '--time-tolerance', '600ms', '--to', '2026-01-05T09:00:04.500Z', '--json'];
+    const hold = await runCli(['capture', 'diff', a, b, '--align', 'hold', ...window]);
+    const body = JSON.parse(hold.stdout) as { equal: boolean; totals: { matched: number; extra: number; outOfTolerance: number } };
+    expect(hold.code, hold.stdout).toBe(0);
+    // every read inside the window (a busy machine starts the poller late, so some reads fall after it)
+    const inWindow = polled.samples.filter((x) => Date.parse(x.t) - shiftMs <= Date.parse('2026-01-05T09:00:04.500Z')).length;
+    expect(inWindow).toBeGreaterThan(15);
+    expect(body.totals.matched).toBe(inWindow);
+    const pairs = await runCli(['capture', 'diff', a, b, ...window]);
+    expect(pairs.code).toBe(1);
   });
 });
 
@@ -179,16 +269,27 @@ describe('replay to MQTT, read back with mosquitto_sub', () => {
     const decoded: SampleLine = { t: iso(T0), tag: 'pump1.speed', v: 1480.5 };
     await writeCapture(file, [{ id: 'mqtt', protocol: 'mqtt' }], [{ name: 'pump1.speed', source: 'mqtt', address: 'plant/pump1/speed' }], [raws[0]!, decoded, raws[1]!, raws[2]!]);
     // a subscriber before the replay starts: it sees every message once (the decoded sample is not published again)
-    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', 'plant/#', '-t', 'spBv1.0/#', '-F', '%t|%q|%x', '-q', '1', '-C', '3', '-W', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // mosquitto_sub says nothing when it has subscribed: it is ready once it prints a probe
+    // message published to it (on a topic of its own), however slow the machine is
+    const ready = `iiot-test/ready-${process.pid}`;
+    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', 'plant/#', '-t', 'spBv1.0/#', '-t', ready, '-F', '%t|%q|%x', '-q', '1', '-W', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(sub);
     const seen = watchOutput(sub);
-    await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub has no ready signal; a lost race shows as a timeout, not a pass
+    const isProbe = (l: string) => l.startsWith(`${ready}|`);
+    for (let i = 0; !seen.lines.some(isProbe); i++) {
+      if (sub.exitCode !== null) throw new Error(`mosquitto_sub ended (${sub.exitCode}) before it was ready`);
+      // a probe sent before it subscribed is lost: send another every half second until one arrives
+      if (i % 10 === 0) await runTool('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', ready, '-m', 'x']);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const r = await runCli(['replay', file, '--to', mosquitto.url, '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ schema: 'iiot.replay/1', sink: 'mqtt', records: 4, raw: 3, samples: 1, stopped: 'end' });
-    await waitFor(() => seen.lines.length >= 3);
+    const messages = () => seen.lines.filter((l) => !isProbe(l));
+    await waitFor(() => messages().length >= 3);
+    sub.kill();
     const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
-    expect(seen.lines).toEqual([`plant/pump1/speed|1|${hex(raws[0]!.payload)}`, `${node}|0|${birth.toString('hex')}`, `plant/odd|0|${hex('  21.5\r\n')}`]);
+    expect(messages()).toEqual([`plant/pump1/speed|1|${hex(raws[0]!.payload)}`, `${node}|0|${birth.toString('hex')}`, `plant/odd|0|${hex('  21.5\r\n')}`]);
     // the retained one is still there for a late subscriber, flagged as retained
     const late = await runTool('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', 'plant/pump1/speed', '-F', '%r|%p', '-C', '1', '-W', '10']);
     expect(late.stdout.trim()).toBe(`1|${raws[0]!.payload}`);

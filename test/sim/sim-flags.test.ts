@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSimFlags } from '../../commands/sim.js';
+import { parseSimFlags } from '../../src/sim/options.js';
 
 type Flags = Parameters<typeof parseSimFlags>[0];
 
@@ -40,6 +40,10 @@ describe('iiot sim flags', () => {
     expect(o.generate).toBeUndefined();
   });
 
+  it('serve a NodeSet2 file as the OPC UA server (a twin)', () => {
+    expect(parse({ opcuaPort: '0', nodeset: 'plc.NodeSet2.xml', maxNodesPerBrowse: '5' }).opcua).toMatchObject({ port: 0, nodeset: 'plc.NodeSet2.xml', limits: { maxNodesPerBrowse: 5 } });
+  });
+
   it('leave out the servers turned off', () => {
     const o = parse({ opcua: false, mqtt: false });
     expect(o.opcua).toBe(false);
@@ -49,7 +53,7 @@ describe('iiot sim flags', () => {
 
   it('describe a --generate run', () => {
     const o = parse({ generate: true, days: '30', output: 'p.jsonl.gz', tags: ['pump1.*'] });
-    expect(o.generate).toEqual({ durationMs: 30 * 86_400_000, intervalMs: 60_000, output: 'p.jsonl.gz', tags: ['pump1.*'] });
+    expect(o.generate).toEqual({ durationMs: 30 * 86_400_000, intervalMs: 60_000, output: 'p.jsonl.gz', tags: ['pump1.*'], force: false });
     expect(parse({ generate: true, span: '12h', interval: '5s', output: 'x.jsonl' }).generate).toMatchObject({ durationMs: 43_200_000, intervalMs: 5000 });
   });
 
@@ -58,6 +62,8 @@ describe('iiot sim flags', () => {
     expect(() => parse({ modbusPort: 'abc' })).toThrow(/--modbus-port abc/);
     expect(() => parse({ rtu: '/dev/x', rtuUnit: '0' })).toThrow(/--rtu-unit 0: give a whole number from 1 to 247/);
     expect(() => parse({ timeScale: '-2' })).toThrow(/--time-scale -2/);
+    expect(() => parse({ nodeset: 'plc.xml', extraNodes: '10' })).toThrow(/--extra-nodes adds to the plant's own address space/);
+    expect(() => parse({ nodeset: 'plc.xml', opcua: false })).toThrow(/--nodeset is for the OPC UA server/);
     expect(() => parse({ duration: 'soon' })).toThrow(/--duration: cannot read "soon" as a duration/);
     expect(() => parse({ generate: true, days: '3' })).toThrow('--generate needs -o, --output');
     expect(() => parse({ generate: true, days: '3', span: '1d', output: 'x' })).toThrow('give --days or --span, not both');

@@ -8,10 +8,10 @@
  *   an opt-in rule not asked for           <skipped message="opt-in: needs --session"/>
  *   the target (or that part) not assessed <error> with the reason: never a silent pass
  */
-import { writeFileSync } from 'node:fs';
-import { usageError } from '../../core/errors.js';
-import { RULES, SEVERITY_RANK } from './rules.js';
-import type { SecurityResult, SecurityTargetResult } from './run.js';
+import { writeFileSafely } from '../../core/output-file.js';
+import { parseTarget } from '../../core/targets.js';
+import { RULES, rulesApplying, SEVERITY_RANK } from './rules.js';
+import type { SecurityResult, SecurityTargetResult } from './result.js';
 
 export function xmlEscape(s: string): string {
   return (
@@ -28,9 +28,7 @@ export function xmlEscape(s: string): string {
 }
 
 function applicableRules(t: SecurityTargetResult): string[] {
-  const tls = t.protocol === 'mqtt' && t.target.startsWith('mqtts://');
-  const proto = t.protocol === 'modbus' ? 'modbus' : t.protocol;
-  return RULES.filter((r) => r.protocol === proto && (r.transport === undefined || (r.transport === 'tls') === tls)).map((r) => r.id);
+  return rulesApplying(parseTarget(t.target)).map((r) => r.id);
 }
 
 interface Case {
@@ -86,10 +84,7 @@ export function toJunit(r: SecurityResult): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="iiot check security" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skippedTotal}" time="${time}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
-export function writeJunit(file: string, r: SecurityResult): void {
-  try {
-    writeFileSync(file, toJunit(r));
-  } catch (err) {
-    throw usageError(`--junit ${file}: cannot write: ${(err as Error).message.split('\n')[0]}`, 'check that the folder exists and may be written');
-  }
+/** Written aside and renamed into place; an existing file only with --force (core/output-file.ts). */
+export function writeJunit(file: string, r: SecurityResult, force = false): void {
+  writeFileSafely(file, toJunit(r), { force });
 }

@@ -1,6 +1,5 @@
-import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
+import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from './canonical.js';
@@ -30,33 +29,41 @@ export interface StepRecord {
   hash: string;
 }
 
-const stepSchema = z.object({
-  step: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  status: z.enum(['ok', 'failed', 'skipped']),
-  summary: z.string(),
-  files: z.record(z.string(), z.string()),
-  prev: z.string(),
-  hash: z.string(),
-});
+// Strict: a field the signature does not cover (a "note", an "approvedBy" added later) must not
+// ride along in a manifest that verify calls intact.
+const stepSchema = z
+  .object({
+    step: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    status: z.enum(['ok', 'failed', 'skipped']),
+    summary: z.string(),
+    files: z.record(z.string(), z.string()),
+    prev: z.string(),
+    hash: z.string(),
+  })
+  .strict();
 
-const manifestSchema = z.object({
-  schema: z.literal(MANIFEST_SCHEMA),
-  tool: z.string(),
-  createdAt: z.string(),
-  job: z.record(z.string(), z.unknown()),
-  accepted: z.boolean(),
-  steps: z.array(stepSchema),
-  files: z.record(z.string(), z.string()),
-  signature: z.object({
-    algorithm: z.string(),
-    value: z.string(),
-    certificate: z.string(),
-    certificateSha256: z.string(),
-    subject: z.string(),
-  }),
-});
+const manifestSchema = z
+  .object({
+    schema: z.literal(MANIFEST_SCHEMA),
+    tool: z.string(),
+    createdAt: z.string(),
+    job: z.record(z.string(), z.unknown()),
+    accepted: z.boolean(),
+    steps: z.array(stepSchema),
+    files: z.record(z.string(), z.string()),
+    signature: z
+      .object({
+        algorithm: z.string(),
+        value: z.string(),
+        certificate: z.string(),
+        certificateSha256: z.string(),
+        subject: z.string(),
+      })
+      .strict(),
+  })
+  .strict();
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
@@ -66,13 +73,17 @@ export async function fileSha256(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Every file below dir (relative, "/"-separated), the manifest itself left out. */
+/**
+ * Every file below dir (relative, "/"-separated), the manifest itself left out. Links are listed,
+ * not followed: a handover handed in for checking may hold a link to a folder above it (no end to
+ * the walk) or to a device (no end to the hash).
+ */
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
+      if (lstatSync(p).isDirectory()) walk(p);
       else out.push(relative(dir, p).split(sep).join('/'));
     }
   };
@@ -104,6 +115,11 @@ export interface Signer {
   certificateDer: Buffer;
 }
 
+/** Who signs: the certificate's subject and SHA-256 fingerprint (what `verify --signer` takes). */
+export function signerIdentity(signer: Signer): { subject: string; certificateSha256: string } {
+  return { subject: new X509Certificate(signer.certificateDer).subject.replace(/\n/g, ', '), certificateSha256: sha256Hex(signer.certificateDer) };
+}
+
 function signedBody(m: Omit<Manifest, 'signature'>): string {
   return canonicalJson({ schema: m.schema, tool: m.tool, createdAt: m.createdAt, job: m.job, accepted: m.accepted, steps: m.steps, files: m.files });
 }
@@ -121,8 +137,7 @@ export async function buildManifest(dir: string, parts: { tool: string; job: Rec
       algorithm: `${key.asymmetricKeyType === 'rsa' ? 'RSA' : (key.asymmetricKeyType ?? 'unknown').toUpperCase()}-SHA256`,
       value,
       certificate: cert.toString(),
-      certificateSha256: sha256Hex(signer.certificateDer),
-      subject: cert.subject.replace(/\n/g, ', '),
+      ...signerIdentity(signer),
     },
   };
 }
@@ -150,17 +165,29 @@ export interface VerifyResult {
 export async function verifyHandover(dir: string, expectSigner?: string): Promise<VerifyResult> {
   const path = join(dir, MANIFEST_FILE);
   if (!existsSync(path)) return { ok: false, problems: [{ kind: 'manifest', file: MANIFEST_FILE, message: `${MANIFEST_FILE} is missing: this folder is not a signed handover` }], filesChecked: 0 };
-  let manifest: Manifest;
+  let json: unknown;
   try {
-    manifest = manifestSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+    json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     return { ok: false, problems: [{ kind: 'manifest', file: MANIFEST_FILE, message: `${MANIFEST_FILE} cannot be read: ${(err as Error).message.split('\n')[0]}` }], filesChecked: 0 };
   }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.join('.');
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `${MANIFEST_FILE} has ${issue.keys.map((k) => `"${where ? `${where}.` : ''}${k}"`).join(', ')}, which the signature does not cover: added after signing`
+        : `${MANIFEST_FILE} is not an iiot handover manifest: ${where ? `${where}: ` : ''}${issue.message}`;
+    return { ok: false, problems: [{ kind: 'manifest', file: MANIFEST_FILE, message }], filesChecked: 0 };
+  }
+  const manifest: Manifest = parsed.data;
   const problems: VerifyProblem[] = [];
   // the files
   const present = new Set(listFiles(dir));
   for (const [f, want] of Object.entries(manifest.files)) {
     if (!present.has(f)) problems.push({ kind: 'missing', file: f, message: `${f} is missing` });
+    else if (!lstatSync(join(dir, f)).isFile()) problems.push({ kind: 'changed', file: f, message: `${f} is not a plain file any more (a link or a device): it was replaced after the handover was signed` });
     else if ((await fileSha256(join(dir, f))) !== want) problems.push({ kind: 'changed', file: f, message: `${f} was changed after the handover was signed` });
   }
   for (const f of present) if (!(f in manifest.files)) problems.push({ kind: 'added', file: f, message: `${f} was added after the handover was signed` });

@@ -59,4 +59,6 @@ export interface CommissionReport {
   unusedWaivers: PlanWaiver[];
   /** steps that could not run, and why */
   notes: string[];
+  /** the certificate that signs the handover's manifest: its fingerprint goes on the signed page, for `verify --signer` */
+  signer: { subject: string; certificateSha256: string };
 }

@@ -4,13 +4,21 @@
  * request never settles), and requests sent while one is outstanding get mixed up on a serial
  * line. Errors come back classified: a Modbus exception (the device answered "no"), a timeout (no
  * answer), or a lost connection.
+ *
+ * The timeouts are iiot's own (src/core/deadline.ts), not modbus-serial's: its TCP connect timeout
+ * (socket.setTimeout) and its per-request timer are plain timers, which expire while iiot is busy
+ * (loading node-opcua for another source of the same recording) even though the device answered
+ * in time. So the TCP connection is opened by ../tcp/connect.ts and handed over (linkTCP), and
+ * modbus-serial's request timer stays off: every request is bounded by ./request-deadline.ts.
  */
 import Modbus from 'modbus-serial';
 import { IiotError, unreachableError, usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import type { ModbusRtuTarget, ModbusTcpTarget } from '../../core/targets.js';
+import { ConnectError, openTcp } from '../tcp/connect.js';
 import { EXCEPTION_NAMES } from './frames.js';
 import type { ReadRequest } from './planner.js';
+import { answerWithin, libraryTimerOff } from './request-deadline.js';
 
 const ModbusRTU = Modbus.default;
 type Client = InstanceType<typeof ModbusRTU>;
@@ -60,11 +68,8 @@ export async function openModbusLink(target: ModbusTcpTarget | ModbusRtuTarget, 
   client.on('error', () => undefined);
   try {
     if (target.protocol === 'modbus') {
-      await withTimeout(
-        client.connectTCP(target.host, { port: target.port, timeout: opts.connectTimeoutMs ?? opts.timeoutMs }),
-        opts.connectTimeoutMs ?? opts.timeoutMs + 1000,
-        () => closeQuietly(client),
-      );
+      const { socket } = await openTcp(target.host, target.port, opts.connectTimeoutMs ?? opts.timeoutMs);
+      await client.linkTCP(socket, { port: target.port });
     } else {
       await client.connectRTUBuffered(target.path, {
         baudRate: target.baud,
@@ -78,7 +83,8 @@ export async function openModbusLink(target: ModbusTcpTarget | ModbusRtuTarget, 
     throw connectError(target, err);
   }
   client.setID(target.unit);
-  client.setTimeout(opts.timeoutMs);
+  // modbus-serial's own request timer off: answerWithin bounds every request (see the top)
+  libraryTimerOff(client);
   let open = true;
   let requests = 0;
   const closeListeners: Array<() => void> = [];
@@ -104,9 +110,9 @@ export async function openModbusLink(target: ModbusTcpTarget | ModbusRtuTarget, 
       }
     };
     try {
-      // modbus-serial's own timeout should settle every request; the outer bound is for the cases
-      // it misses (a port that vanished under it).
-      const r = await withTimeout(call(), opts.timeoutMs + 1000, () => undefined);
+      // modbus-serial writes the request now (one at a time: the chain below), so the deadline
+      // starts when it was written
+      const r = await answerWithin(call(), opts.timeoutMs);
       return r.data.slice(0, req.length).map((x) => (typeof x === 'boolean' ? (x ? 1 : 0) : x));
     } catch (err) {
       throw classify(err, target.url);
@@ -141,14 +147,14 @@ function classify(err: unknown, url: string): ModbusReadError {
   if (typeof e.modbusCode === 'number') {
     return new ModbusReadError('exception', `exception ${e.modbusCode} (${exceptionName(e.modbusCode)})`, e.modbusCode);
   }
-  if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT' || e instanceof IiotError) {
+  if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT' ) {
     return new ModbusReadError('timeout', 'no answer (timed out)');
   }
   return new ModbusReadError('connection', `${url}: ${e.message ?? String(err)}`);
 }
 
 function connectError(target: ModbusTcpTarget | ModbusRtuTarget, err: unknown): IiotError {
-  if (err instanceof IiotError) return err;
+  if (err instanceof IiotError && !(err instanceof ConnectError)) return err;
   const e = err as { message?: string; code?: string; errno?: string };
   const text = `${e.message ?? ''} ${e.code ?? ''} ${e.errno ?? ''}`;
   if (target.protocol === 'modbus-rtu') {
@@ -176,29 +182,25 @@ function connectError(target: ModbusTcpTarget | ModbusRtuTarget, err: unknown): 
 
 function closeQuietly(client: Client): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 1000);
-    try {
-      client.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    } catch {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      // close() only ends our side (and modbus-serial may call back at once): a device that
+      // never closes its side would keep the socket, and the process, alive. The FIN is queued.
+      try {
+        client.destroy(() => undefined);
+      } catch {
+        // being thrown away anyway
+      }
       resolve();
+    };
+    const timer = setTimeout(finish, 1000);
+    try {
+      client.close(finish);
+    } catch {
+      finish();
     }
   });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => unknown): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  p.catch(() => undefined);
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        onTimeout();
-        reject(new IiotError(ExitCode.Unreachable, `timed out after ${ms} ms`));
-      }, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

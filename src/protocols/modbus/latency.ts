@@ -13,6 +13,7 @@ import type { ModbusRtuTarget, ModbusTcpTarget } from '../../core/targets.js';
 import type { LatencyProbe } from '../types.js';
 import { exceptionTextHex } from './frames.js';
 import { ModbusProbeClient, type RequestHook } from './probe-client.js';
+import { answerWithin, libraryTimerOff } from './request-deadline.js';
 
 export interface ModbusLatencyOptions {
   /** unit id (overrides the URL's) */
@@ -72,7 +73,8 @@ export function modbusRtuLatencyProbe(target: ModbusRtuTarget, o: ModbusLatencyO
         });
       }
       c.setID(unit);
-      c.setTimeout(o.timeoutMs);
+      // bounded by answerWithin instead (./request-deadline.ts)
+      libraryTimerOff(c);
       client = c;
       return { setupMs: performance.now() - t0, details: { unit, function: o.table === 'holding' ? 3 : 4, address: o.address, baud: target.baud } };
     },
@@ -81,7 +83,7 @@ export function modbusRtuLatencyProbe(target: ModbusRtuTarget, o: ModbusLatencyO
       o.onRequest?.({ unit, function: o.table === 'holding' ? 3 : 4, name: o.table === 'holding' ? 'read holding registers' : 'read input registers', detail: { unit, address: o.address, quantity: 1 } });
       const t0 = performance.now();
       try {
-        await (o.table === 'holding' ? c.readHoldingRegisters(o.address, 1) : c.readInputRegisters(o.address, 1));
+        await answerWithin(o.table === 'holding' ? c.readHoldingRegisters(o.address, 1) : c.readInputRegisters(o.address, 1), o.timeoutMs);
         return { ms: performance.now() - t0 };
       } catch (err) {
         const code = (err as { modbusCode?: number }).modbusCode;

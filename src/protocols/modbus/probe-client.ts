@@ -10,6 +10,7 @@
  * `mbapRequest` encodes only the functions in its allow-list (`READ_ONLY_FUNCTIONS`).
  */
 import type { Socket } from 'node:net';
+import { startDeadline, type Deadline } from '../../core/deadline.js';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { formatDuration } from '../../core/units.js';
@@ -46,7 +47,7 @@ export interface RequestHook {
 interface Pending {
   resolve: (a: ModbusAnswer) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  deadline: Deadline;
 }
 
 export class ModbusProbeClient {
@@ -83,7 +84,7 @@ export class ModbusProbeClient {
   #fail(err: Error): void {
     this.#closed ??= err.message;
     for (const [tid, p] of this.#pending) {
-      clearTimeout(p.timer);
+      p.deadline.cancel();
       this.#pending.delete(tid);
       p.reject(err);
     }
@@ -106,7 +107,7 @@ export class ModbusProbeClient {
       // A late answer to a request that timed out: ignored (its transaction id is no longer pending).
       if (!p) continue;
       this.#pending.delete(a.transaction);
-      clearTimeout(p.timer);
+      p.deadline.cancel();
       const ex = exceptionOf(a);
       if (ex) p.resolve({ unit: a.unit, function: ex.function, exception: ex.code, data: Buffer.alloc(0) });
       else p.resolve({ unit: a.unit, function: a.functionCode, data: Buffer.from(a.pdu.subarray(1)) });
@@ -132,12 +133,13 @@ export class ModbusProbeClient {
     const name = READ_FUNCTION_NAMES[fc]!;
     this.onRequest?.({ unit, function: fc, name, detail: { unit, function: fc, ...detail } });
     return new Promise<ModbusAnswer>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      this.#socket.write(frame);
+      // from the write on; time iiot was busy is not the device's (src/core/deadline.ts)
+      const deadline = startDeadline(timeoutMs, () => {
         this.#pending.delete(tid);
         reject(new ModbusTimeout(`${this.where} unit ${unit}, ${name}`, timeoutMs));
-      }, timeoutMs);
-      this.#pending.set(tid, { resolve, reject, timer });
-      this.#socket.write(frame);
+      });
+      this.#pending.set(tid, { resolve, reject, deadline });
     });
   }
 

@@ -14,6 +14,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import type { Parity } from '../../core/targets.js';
 import { identificationFromObjects, type ModbusIdentification } from './frames.js';
 import type { IdentificationResult } from './probe.js';
+import { answerWithin, libraryTimerOff } from './request-deadline.js';
 
 export type RtuSetting = {
   baud: number;
@@ -153,6 +154,8 @@ async function open(path: string, s: RtuSetting): Promise<RtuClient> {
   } catch (err) {
     throw serialOpenError(path, err);
   }
+  // every request is bounded by answerWithin (./request-deadline.ts), not modbus-serial's timer
+  libraryTimerOff(client);
   return client;
 }
 
@@ -180,10 +183,9 @@ function classify(err: unknown): { kind: 'exception'; code: number } | { kind: '
 
 async function readOne(client: RtuClient, unit: number, timeoutMs: number): Promise<Answer> {
   client.setID(unit);
-  client.setTimeout(timeoutMs);
   const t0 = performance.now();
   try {
-    await client.readHoldingRegisters(0, 1);
+    await answerWithin(client.readHoldingRegisters(0, 1), timeoutMs);
     return { kind: 'found', read: { function: 3, address: 0, answer: 'data', ms: Math.round((performance.now() - t0) * 100) / 100 } };
   } catch (err) {
     const c = classify(err);
@@ -196,10 +198,9 @@ async function readOne(client: RtuClient, unit: number, timeoutMs: number): Prom
 
 async function identify(client: RtuClient, unit: number, timeoutMs: number): Promise<Pick<RtuUnitFound, 'identification' | 'identificationResult' | 'identificationDetail'>> {
   client.setID(unit);
-  // the answer is longer than the probe read's: allow for up to 64 more characters
-  client.setTimeout(timeoutMs);
   try {
-    const r = await client.readDeviceIdentification(1, 0);
+    // the answer is longer than the probe read's: the caller allows for up to 64 more characters
+    const r = await answerWithin(client.readDeviceIdentification(1, 0), timeoutMs);
     return { identification: identificationFromObjects(r.data, r.conformityLevel), identificationResult: 'ok' };
   } catch (err) {
     const c = classify(err);

@@ -2,11 +2,13 @@
  * Connecting to a broker the way every iiot MQTT client does: a random client id unless told
  * otherwise (reusing a plant client's id would knock that client off the broker), the password
  * from the environment or a file (never argv, never logged), TLS files from options or the
- * environment, and errors explained in one line.
+ * environment, every connection attempt bounded by iiot's deadline, and errors explained in one
+ * line.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IClientOptions } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { behindOursMs, startDeadline, type Deadline } from '../../core/deadline.js';
 import { IiotError, unreachableError, usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import type { MqttTarget } from '../../core/targets.js';
@@ -73,6 +75,7 @@ export function mqttClientOptions(o: MqttConnectOptions, role: string, env: Node
     clientId: o.clientId ?? randomClientId(role),
     protocolVersion: 4,
     clean: true,
+    // connectMqttClient replaces this by its own deadline (mqtt.js's timer as a safety net)
     connectTimeout: o.timeoutMs,
     reconnectPeriod: 0,
     // mqtt.js logs every packet through `debug` unless given a logger: a tenth of its time
@@ -88,6 +91,72 @@ export function mqttClientOptions(o: MqttConnectOptions, role: string, env: Node
         }
       : {}),
   };
+}
+
+/**
+ * An mqtt.js client, connected: resolves on CONNACK, rejects on a refusal, an error, or (without
+ * mqtt.js reconnects, reconnectPeriod 0) a closed connection. Every connection attempt, the first
+ * and each reconnect, is bounded by `timeoutMs` (guardConnectAttempts).
+ */
+export function connectMqttClient(url: string, options: IClientOptions, timeoutMs: number): Promise<MqttClient> {
+  const client = connect(url, { ...options, manualConnect: true });
+  guardConnectAttempts(client, timeoutMs);
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => {
+      cleanup();
+      client.end(true);
+      reject(err);
+    };
+    const onConnect = () => {
+      cleanup();
+      resolve(client);
+    };
+    const onClose = () => fail(new Error("Couldn't connect to server"));
+    const cleanup = () => {
+      client.removeListener('connect', onConnect);
+      client.removeListener('error', fail);
+      client.removeListener('close', onClose);
+    };
+    client.once('connect', onConnect);
+    client.once('error', fail);
+    if (options.reconnectPeriod === 0) client.once('close', onClose);
+    client.connect();
+  });
+}
+
+/**
+ * Bounds every connection attempt of an mqtt.js client (TCP, TLS, CONNECT to CONNACK) by iiot's
+ * deadline (src/core/deadline.ts) instead of mqtt.js's `connectTimeout`. That one is a plain
+ * timer: while iiot is busy (loading node-opcua for another source, a CPU shared with other
+ * programs) it fires before the CONNACK waiting in the socket is read, and a healthy broker is
+ * dropped. Here each attempt (client.connect(), which reconnect() calls too) arms a deadline as
+ * the CONNECT is written; when it expires, mqtt.js's own timeout handling runs (the connection is
+ * dropped, 'error' "connack timeout"). mqtt.js's timer stays only as a safety net behind ours.
+ * Create the client with `manualConnect: true` and call client.connect() after this.
+ */
+export function guardConnectAttempts(client: MqttClient, timeoutMs: number): void {
+  client.options.connectTimeout = behindOursMs(timeoutMs);
+  const original = client.connect.bind(client);
+  let deadline: Deadline | undefined;
+  client.connect = () => {
+    deadline?.cancel();
+    const r = original();
+    const stream = client.stream;
+    const d = startDeadline(timeoutMs, () => {
+      // a later attempt, or connected after all
+      if (client.connected || client.stream !== stream) return;
+      const lib = client as unknown as { _onConnackTimeout?: () => void };
+      if (typeof lib._onConnackTimeout === 'function') lib._onConnackTimeout();
+      else {
+        client.end(true);
+        client.emit('error', new Error('connack timeout'));
+      }
+    });
+    deadline = d;
+    stream?.once('close', () => d.cancel());
+    return r;
+  };
+  client.on('connect', () => deadline?.cancel());
 }
 
 /** The broker URL mqtt.js connects to (the options carry the rest). */

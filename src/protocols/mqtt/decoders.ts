@@ -216,19 +216,7 @@ export function checkTopicFilter(filter: string): void {
   });
 }
 
-/**
- * The tag name of a topic: the topic after the filter's fixed leading levels, dots for slashes
- * (`plant/#` and `plant/pump1/vibration` give `pump1.vibration`); a filter without wildcards
- * gives the whole topic (`plant.pump1.vibration`).
- */
-export function tagNameForTopic(filter: string, topic: string): string {
-  const f = filter.split('/');
-  const wild = f.findIndex((l) => l === '+' || l === '#');
-  const levels = topic.split('/');
-  const rest = wild <= 0 ? levels : levels.slice(wild);
-  const name = (rest.length ? rest : levels).join('.');
-  return name === '' ? topic : name;
-}
+// Tag names from topics: tag-names.ts.
 
 // ---------------------------------------------------------------------------------------------
 // Sparkplug B host side: sparkplug-host.ts

@@ -1,5 +1,6 @@
-import { connectAsync, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
+import { connectMqttClient } from './connect.js';
 
 /**
  * Publishes plain-JSON sensor topics, one topic per signal, on a fixed interval:
@@ -35,13 +36,13 @@ export interface RunningPublisher {
 }
 
 export async function startJsonPublisher(options: JsonPublisherOptions): Promise<RunningPublisher> {
-  const client = await connectAsync(options.url, {
+  // mqtt.js reconnects by itself here (reconnectPeriod); every attempt bounded by iiot's deadline
+  const client = await connectMqttClient(options.url, {
     clientId: options.clientId ?? `iiot-sim-json-${randomBytes(4).toString('hex')}`,
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
     reconnectPeriod: 1000,
-    connectTimeout: 5000,
-  });
+  }, 5000);
   // Reconnects are mqtt.js's job; an error event without a listener would crash the process.
   client.on('error', () => {});
   let count = 0;

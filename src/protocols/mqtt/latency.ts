@@ -10,6 +10,7 @@
  * broker that leaves Nagle's algorithm on holds the second until our delayed ACK, about 40 ms on
  * Linux. The check reports that distribution instead of hiding it (docs/latency.md).
  */
+import { withDeadline } from '../../core/deadline.js';
 import type { MqttTarget } from '../../core/targets.js';
 import type { LatencyProbe } from '../types.js';
 import { connectMqtt, type MqttProbeConnection, type MqttProbeOptions } from './probe-client.js';
@@ -62,26 +63,20 @@ export function mqttLatencyProbe(target: MqttTarget, o: MqttLatencyOptions): Lat
       const n = ++seq;
       const payload = Buffer.alloc(Math.max(12, o.payloadBytes ?? 12), 0x20);
       payload.write(String(n), 'latin1');
-      let timer: NodeJS.Timeout | undefined;
       const received = new Promise<number>((resolve) => {
         waiting = { seq: n, resolve };
       });
       const t0 = performance.now();
       const acked = o.qos === 0 ? Promise.resolve(t0) : c.client.publishAsync(topic, payload, { qos: o.qos }).then(() => performance.now());
       if (o.qos === 0) c.client.publish(topic, payload, { qos: 0 });
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          waiting = undefined;
-          reject(new MqttSampleTimeout(`no ${o.qos === 0 ? 'message' : 'message and acknowledgement'} within the timeout`));
-        }, o.timeoutMs);
-      });
-      acked.catch(() => undefined);
-      try {
-        const [tReceived, tAcked] = await Promise.race([Promise.all([received, acked]), timeout]);
-        return { ms: tReceived - t0, ...(o.qos === 0 ? {} : { details: { ackMs: tAcked - t0 } }) };
-      } finally {
-        clearTimeout(timer);
-      }
+      // from the publish on; time iiot was busy is not the broker's (src/core/deadline.ts)
+      const [tReceived, tAcked] = await withDeadline(
+        Promise.all([received, acked]),
+        o.timeoutMs,
+        () => (waiting = undefined),
+        () => new MqttSampleTimeout(`no ${o.qos === 0 ? 'message' : 'message and acknowledgement'} within the timeout`),
+      );
+      return { ms: tReceived - t0, ...(o.qos === 0 ? {} : { details: { ackMs: tAcked - t0 } }) };
     },
     async close() {
       const c = conn;

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { MqttClient, type IClientOptions, type Packet } from 'mqtt';
+import { behindOursMs, startDeadline } from '../../core/deadline.js';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import type { MqttTarget } from '../../core/targets.js';
@@ -92,7 +93,8 @@ export async function connectMqtt(target: MqttTarget, o: MqttProbeOptions): Prom
   let tcpConnectMs: number;
   let tlsHandshakeMs: number | undefined;
   let tls: MqttProbeConnection['tls'];
-  const started = performance.now();
+  /** what connect and handshake used of the timeout */
+  let charged: number;
   o.onPacket?.(target.tls ? 'TCP connect + TLS handshake' : 'TCP connect', { host: target.host, port: target.port });
   if (target.tls) {
     const t = await openTls(target.host, target.port, o.timeoutMs, o.ca ? { ca: o.ca } : {});
@@ -100,11 +102,14 @@ export async function connectMqtt(target: MqttTarget, o: MqttProbeOptions): Prom
     tcpConnectMs = t.connectMs;
     tlsHandshakeMs = t.handshakeMs;
     tls = { socket: t.socket, authorizationError: t.authorizationError };
+    charged = t.chargedMs;
   } else {
     const t = await openTcp(target.host, target.port, o.timeoutMs);
     socket = t.socket;
     tcpConnectMs = t.connectMs;
+    charged = t.chargedMs;
   }
+  const left = Math.max(1, o.timeoutMs - charged);
   let lostReason: string | undefined;
   let closing = false;
   socket.on('close', () => {
@@ -117,7 +122,9 @@ export async function connectMqtt(target: MqttTarget, o: MqttProbeOptions): Prom
     clean: true,
     keepalive: 60,
     reconnectPeriod: 0,
-    connectTimeout: Math.max(1, o.timeoutMs - (performance.now() - started)),
+    // mqtt.js's CONNACK timer is a plain timer (it fires while iiot is busy even when the CONNACK
+    // is waiting in the socket): only a safety net here, the deadline below decides
+    connectTimeout: behindOursMs(left),
     manualConnect: true,
     ...(o.username === undefined ? {} : { username: o.username }),
     ...(o.password === undefined ? {} : { password: o.password }),
@@ -132,12 +139,13 @@ export async function connectMqtt(target: MqttTarget, o: MqttProbeOptions): Prom
   client.on('error', () => {});
   const t0 = performance.now();
   const connackMs = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    // armed as CONNECT is written (client.connect() below writes it at once)
+    const deadline = startDeadline(left, () => {
       cleanup();
       client.end(true);
       socket.destroy();
       reject(new IiotError(ExitCode.Unreachable, `${where} accepted the TCP connection but sent no CONNACK within ${formatDuration(o.timeoutMs)}`, { hint: 'is this an MQTT port? (plain MQTT is usually 1883, MQTT over TLS 8883)' }));
-    }, Math.max(1, o.timeoutMs - (performance.now() - started)));
+    });
     const onConnect = () => {
       cleanup();
       resolve(performance.now() - t0);
@@ -154,7 +162,7 @@ export async function connectMqtt(target: MqttTarget, o: MqttProbeOptions): Prom
       reject(new IiotError(ExitCode.Unreachable, `${where} closed the connection before CONNACK`, { hint: 'the broker refused this client (some brokers just close the connection), or this is not an MQTT port' }));
     };
     const cleanup = () => {
-      clearTimeout(timer);
+      deadline.cancel();
       client.removeListener('connect', onConnect);
       client.removeListener('error', onError);
       client.removeListener('close', onClose);

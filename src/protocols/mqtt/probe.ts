@@ -9,6 +9,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { startDeadline } from '../../core/deadline.js';
 import { closeSocket, exchange, ProbeFailure, socketFailure, type ProbeIO } from '../probe-io.js';
 
 export type TlsCertificateInfo = {
@@ -259,16 +260,17 @@ export function describeCertificate(x: X509Certificate, now = Date.now()): TlsCe
 function startTls(socket: Socket, host: string, timeoutMs: number, what: string): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const t = tlsConnect({ socket, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }), ALPNProtocols: ['mqtt'] });
-    const timer = setTimeout(() => {
+    // time iiot was busy is not the broker's (src/core/deadline.ts)
+    const deadline = startDeadline(timeoutMs, () => {
       t.destroy();
       reject(new ProbeFailure('timeout', `${what}: no TLS handshake within ${timeoutMs} ms`));
-    }, timeoutMs);
+    });
     t.once('secureConnect', () => {
-      clearTimeout(timer);
+      deadline.cancel();
       resolve(t);
     });
     t.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
+      deadline.cancel();
       t.destroy();
       // a plain-text service answers the ClientHello with bytes that are not TLS
       if (/wrong version number|packet length too long|unknown protocol|record layer failure/i.test(err.message)) {

@@ -6,6 +6,7 @@
  *     seconds. Payloads are never kept (only their count and up to five topic names as evidence).
  * Nothing is ever published. The judgement is in src/checks/security.
  */
+import { listenWindow } from '../../core/deadline.js';
 import type { MqttTarget } from '../../core/targets.js';
 import { openTls } from '../tcp/connect.js';
 import { describeTls, type TlsInfo } from '../tcp/tls-info.js';
@@ -62,7 +63,8 @@ async function listen(conn: MqttProbeConnection, filter: string, ms: number, as:
     () => false,
   );
   const t0 = performance.now();
-  if (granted) await new Promise((r) => setTimeout(r, ms));
+  // messages that came while iiot was busy are counted before the window closes (src/core/deadline.ts)
+  if (granted) await listenWindow(ms);
   conn.client.removeListener('message', onMessage);
   if (granted && conn.lost() === undefined) await conn.client.unsubscribeAsync(filter).catch(() => undefined);
   return { filter, granted, topics: topics.size, messages, examples: [...topics].sort().slice(0, 5), listenedMs: performance.now() - t0, as };

@@ -4,12 +4,12 @@
  * QoS and retain flag, and the samples decoded from them are not published a second time; other
  * samples go to a topic per tag as a small JSON document ({"t":...,"v":...}) or as the bare value.
  */
-import { connectAsync, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { CaptureHeader, CaptureRecord, RawLine, SampleLine, TagInfo } from '../../capture/types.js';
 import { usageError } from '../../core/errors.js';
 import type { ReplaySink } from '../types.js';
 import { startBroker, type RunningBroker } from './broker.js';
-import { brokerUrl, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
+import { brokerUrl, connectMqttClient, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
 
 export interface MqttSinkOptions {
   /** publish to this broker; absent: an embedded broker on host:port */
@@ -62,14 +62,15 @@ class MqttSink implements MqttReplaySink {
     if (o.broker) {
       this.endpoint = o.broker.target.url;
       try {
-        this.client = await connectAsync(brokerUrl(o.broker.target), mqttClientOptions(o.broker, 'replay', o.env), false);
+        this.client = await connectMqttClient(brokerUrl(o.broker.target), mqttClientOptions(o.broker, 'replay', o.env), o.broker.timeoutMs);
       } catch (err) {
         throw explainMqttError(err, this.endpoint, o.broker.user);
       }
     } else {
       this.broker = await startBroker({ host: o.host, port: o.port });
       this.endpoint = this.broker.url;
-      this.client = await connectAsync(this.broker.url, { clientId: `iiot-replay-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 }, false);
+      // our own broker, in this process: 10 s is only against a bug
+      this.client = await connectMqttClient(this.broker.url, { clientId: `iiot-replay-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 }, 10_000);
     }
     this.client.on('error', () => undefined);
   }

@@ -5,15 +5,16 @@
  * handed to the capture writer before mqtt.js acknowledges it (QoS 1 and 2).
  */
 import { isUtf8 } from 'node:buffer';
-import { connectAsync, type IClientOptions, type ISubscriptionGrant, type MqttClient } from 'mqtt';
+import type { IClientOptions, ISubscriptionGrant, MqttClient } from 'mqtt';
 import type { RawLine, SourceInfo, TagInfo } from '../../capture/types.js';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { Backoff } from '../reconnect.js';
 import { Outages, type RecorderSource, type SourceHooks } from '../source-base.js';
 import type { SampleSink } from '../types.js';
-import { brokerUrl, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
-import { decodeAuto, decodeJson, decodeNumber, decodeText, parseJsonPath, SparkplugHost, tagNameForTopic, topicMatches, type DecodeResult, type DecoderName, type JsonPath } from './decoders.js';
+import { brokerUrl, connectMqttClient, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
+import { decodeAuto, decodeJson, decodeNumber, decodeText, parseJsonPath, SparkplugHost, topicMatches, type DecodeResult, type DecoderName, type JsonPath } from './decoders.js';
+import { describeTopicNaming, topicRoot, topicTagName } from './tag-names.js';
 
 export interface MqttSourceOptions {
   id: string;
@@ -48,9 +49,12 @@ class MqttSource implements RecorderSource {
   private readonly backoff: Backoff;
   private readonly paths: Array<{ filter?: string | undefined; path: JsonPath }>;
   private readonly host = new SparkplugHost();
-  private readonly known = new Map<string, TagInfo>();
-  /** per topic: its tag name and JSON path (topics repeat; filters need matching once) */
-  private readonly routes = new Map<string, { base: string; path: JsonPath | undefined }>();
+  /** the topic levels stripped from every tag name (tag-names.ts), decided from the filters */
+  private readonly root: string[];
+  /** signal (topic and JSON field, Sparkplug address) -> its tag name, granted once */
+  private readonly granted = new Map<string, string>();
+  /** per topic: its tag name and JSON path, and the names of its JSON fields (topics repeat; filters need matching once) */
+  private readonly routes = new Map<string, { base: string; path: JsonPath | undefined; names: Map<string, string> }>();
   private readonly warned = new Set<string>();
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
@@ -63,6 +67,7 @@ class MqttSource implements RecorderSource {
     private readonly hooks: SourceHooks,
   ) {
     this.url = o.connect.target.url;
+    this.root = topicRoot(o.topics, { sparkplug: o.decoder === 'auto' || o.decoder === 'sparkplug' });
     this.info = {
       id: o.id,
       protocol: 'mqtt',
@@ -73,6 +78,9 @@ class MqttSource implements RecorderSource {
         ...(o.jsonPaths.length ? { jsonPaths: o.jsonPaths.map((p) => (p.filter ? `${p.filter}=${p.path}` : p.path)) } : {}),
         raw: o.raw,
         qos: o.qos,
+        // how tags are named: the topic below tagRoot/, after tagPrefix (docs/recording.md)
+        tagRoot: this.root.join('/'),
+        ...(o.tagPrefix ? { tagPrefix: o.tagPrefix } : {}),
         ...(o.connect.user === undefined ? {} : { user: o.connect.user }),
       },
     };
@@ -86,7 +94,7 @@ class MqttSource implements RecorderSource {
     this.hooks.state('connecting');
     let client: MqttClient;
     try {
-      client = await connectAsync(brokerUrl(this.o.connect.target), this.clientOptions, false);
+      client = await connectMqttClient(brokerUrl(this.o.connect.target), this.clientOptions, this.o.connect.timeoutMs);
     } catch (err) {
       throw explainMqttError(err, this.url, this.o.connect.user);
     }
@@ -127,7 +135,7 @@ class MqttSource implements RecorderSource {
       throw explainMqttError(err, this.url, this.o.connect.user);
     }
     // after the broker granted the subscription: messages may come before this line (retained ones)
-    sink.event('start', Date.now(), { source: this.o.id, message: `subscribed to ${this.o.topics.join(', ') || '#'} at QoS ${this.o.qos}` });
+    sink.event('start', Date.now(), { source: this.o.id, message: `subscribed to ${this.o.topics.join(', ') || '#'} at QoS ${this.o.qos}; ${describeTopicNaming(this.root)}${this.o.tagPrefix ? `, after ${this.o.tagPrefix}` : ''}` });
   }
 
   private onClose(): void {
@@ -196,8 +204,7 @@ class MqttSource implements RecorderSource {
     }
     let route = this.routes.get(topic);
     if (!route) {
-      const filter = this.filterOf(topic);
-      route = { base: `${this.o.tagPrefix ?? ''}${tagNameForTopic(filter, topic)}`, path: this.paths.find((p) => p.filter === undefined || topicMatches(p.filter, topic))?.path };
+      route = { base: `${this.o.tagPrefix ?? ''}${topicTagName(this.root, topic)}`, path: this.paths.find((p) => p.filter === undefined || topicMatches(p.filter, topic))?.path, names: new Map() };
       if (this.routes.size < 100_000) this.routes.set(topic, route);
     }
     const { base, path } = route;
@@ -217,33 +224,42 @@ class MqttSource implements RecorderSource {
     }
     if (!r.ok) {
       this.counters.decodeErrors++;
-      this.hooks.tagError(base, r.error);
+      this.hooks.tagError(route.names.get('') ?? base, r.error);
       this.warnOnce(`dec:${topic}`, `${topic}: ${r.error} (decoder ${this.o.decoder}${path ? `, path ${path.text}` : ''})${this.o.raw ? '' : '; add --raw to keep such payloads byte-exact'}`);
       return;
     }
     const fresh: TagInfo[] = [];
+    const names: string[] = [];
     for (const d of r.values) {
-      const name = d.key === '' ? base : `${base}.${d.key}`;
-      if (!this.known.has(name)) {
-        const tag: TagInfo = {
-          name,
-          source: this.o.id,
-          address: topic,
-          dataType: dataTypeOf(d.value),
-          ...(d.unit === undefined ? {} : { unit: d.unit }),
-          mqtt: { topic, ...(path ? { path: path.text } : d.key !== '' ? { path: `$.${d.key}` } : {}), decoder: this.o.decoder },
-        };
-        this.known.set(name, tag);
-        this.tags.push(tag);
-        fresh.push(tag);
+      let name = route.names.get(d.key);
+      if (name === undefined) {
+        // topic#field: no topic name contains # (MQTT 3.1.1 §4.7.1), so this names one signal
+        const signal = d.key === '' ? topic : `${topic}#${d.key}`;
+        name = this.granted.get(signal);
+        if (name === undefined) {
+          name = this.hooks.tagName({ name: d.key === '' ? base : `${base}.${d.key}`, signal, fallback: `${this.o.tagPrefix ?? ''}${signal}` });
+          this.granted.set(signal, name);
+          const tag: TagInfo = {
+            name,
+            source: this.o.id,
+            address: topic,
+            dataType: dataTypeOf(d.value),
+            ...(d.unit === undefined ? {} : { unit: d.unit }),
+            mqtt: { topic, ...(path ? { path: path.text } : d.key !== '' ? { path: `$.${d.key}` } : {}), decoder: this.o.decoder },
+          };
+          this.tags.push(tag);
+          fresh.push(tag);
+        }
+        if (route.names.size < 1000) route.names.set(d.key, name);
       }
+      names.push(name);
     }
     // tags first seen in this message: one config event, before their first samples
     if (fresh.length) sink.addTags(fresh, arrival);
-    for (const d of r.values) {
+    r.values.forEach((d, i) => {
       this.counters.samples++;
-      sink.sample(d.key === '' ? base : `${base}.${d.key}`, d.t ?? arrival, d.value);
-    }
+      sink.sample(names[i]!, d.t ?? arrival, d.value);
+    });
   }
 
   private sparkplug(topic: string, payload: Buffer, arrival: number): void {
@@ -258,9 +274,14 @@ class MqttSource implements RecorderSource {
     for (const e of out.events) sink.event(e.kind, arrival, { source: this.o.id, ...e.fields });
     const fresh: TagInfo[] = [];
     const prefix = this.o.tagPrefix ?? '';
-    for (const s of out.samples) {
-      const name = `${prefix}${s.tag.name}`;
-      if (!this.known.has(name)) {
+    // a metric is its address (group, node, device, metric name): the dotted tag name alone could
+    // be two metrics (a node metric "d1.temp" and device d1's "temp")
+    const names = out.samples.map((s) => {
+      const signal = s.tag.address;
+      let name = this.granted.get(signal);
+      if (name === undefined) {
+        name = this.hooks.tagName({ name: `${prefix}${s.tag.name}`, signal, fallback: `${prefix}${signal}` });
+        this.granted.set(signal, name);
         const { address, dataType, unit, range, sparkplugType, alias, info } = s.tag;
         const tag: TagInfo = {
           name,
@@ -271,21 +292,16 @@ class MqttSource implements RecorderSource {
           ...(range === undefined ? {} : { range }),
           sparkplug: { type: sparkplugType, ...(alias === undefined ? {} : { alias }), ...info },
         };
-        this.known.set(name, tag);
         this.tags.push(tag);
         fresh.push(tag);
       }
-    }
+      return name;
+    });
     if (fresh.length) sink.addTags(fresh, arrival);
-    for (const s of out.samples) {
+    out.samples.forEach((s, i) => {
       this.counters.samples++;
-      sink.sample(`${prefix}${s.tag.name}`, s.t, s.value, s.q === undefined ? undefined : { q: s.q });
-    }
-  }
-
-  private filterOf(topic: string): string {
-    const topics = this.o.topics.length ? this.o.topics : ['#'];
-    return topics.find((f) => topicMatches(f, topic)) ?? topic;
+      sink.sample(names[i]!, s.t, s.value, s.q === undefined ? undefined : { q: s.q });
+    });
   }
 
   stats(): Record<string, number> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { connectMqttClient } from './connect.js';
 import { endClient } from './json-publisher.js';
 import { encodeSparkplug, sparkplugTopic, decodeSparkplug, type SparkplugMetricInput, type SparkplugType } from './sparkplug-codec.js';
 
@@ -78,11 +79,11 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<RunningEd
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
     reconnectPeriod: 1000,
-    connectTimeout: 5000,
     clean: true,
     will: { topic: sparkplugTopic(groupId, 'NDEATH', edgeNodeId), payload: deathPayload(), qos: 1, retain: false },
   };
-  const client: MqttClient = await connectAsync(options.url, clientOptions);
+  // mqtt.js reconnects by itself here (reconnectPeriod); every attempt bounded by iiot's deadline
+  const client: MqttClient = await connectMqttClient(options.url, clientOptions, 5000);
   client.on('error', () => {});
 
   const withUnit = (def: SparkplugMetricDef): Pick<SparkplugMetricInput, 'properties'> =>

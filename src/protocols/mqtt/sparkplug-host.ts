@@ -255,7 +255,8 @@ export class SparkplugHost {
         const stale = bdSeq !== undefined && s.bdSeq !== undefined && bdSeq !== s.bdSeq;
         out.events.push({
           kind: 'sparkplug-death',
-          fields: { ...where, ...(bdSeq === undefined ? {} : { bdSeq }), message: stale ? `NDEATH of an older session (bdSeq ${bdSeq}, current ${s.bdSeq}): ignored` : 'edge node offline' },
+          // `stale` lets a reader of the capture tell a late will of a finished session from the node going offline
+          fields: { ...where, ...(bdSeq === undefined ? {} : { bdSeq }), ...(stale ? { stale: true } : {}), message: stale ? `NDEATH of an older session (bdSeq ${bdSeq}, current ${s.bdSeq}): ignored` : 'edge node offline' },
         });
         if (!stale) s.seq = undefined;
         break;

@@ -8,7 +8,9 @@
  * Payloads are decoded for births only and never stored; data messages are only counted.
  */
 import { randomBytes } from 'node:crypto';
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { listenWindow } from '../../core/deadline.js';
+import { connectMqttClient } from './connect.js';
 import { endClient } from './json-publisher.js';
 import { decodeSparkplug, encodeSparkplug, sparkplugTopic, type SparkplugPayload } from './sparkplug-codec.js';
 
@@ -100,7 +102,7 @@ export async function listenSparkplug(options: SparkplugListenOptions): Promise<
     // discovery sends nothing secret; the certificate is described by the MQTT probe, not trusted
     rejectUnauthorized: false,
   };
-  const client: MqttClient = await connectAsync(options.url, clientOptions);
+  const client: MqttClient = await connectMqttClient(options.url, clientOptions, options.timeoutMs);
   client.on('error', (err) => options.debug(`sparkplug listen ${options.url}: ${err.message}`));
   const t0 = performance.now();
   const nodes = new Map<string, NodeState>();
@@ -261,15 +263,8 @@ export async function listenSparkplug(options: SparkplugListenOptions): Promise<
     while (!options.signal.aborted) {
       const left = endAt - performance.now();
       if (left <= 0) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(left, 250));
-        function done() {
-          clearTimeout(timer);
-          options.signal.removeEventListener('abort', done);
-          resolve();
-        }
-        options.signal.addEventListener('abort', done, { once: true });
-      });
+      // each step ends after a turn of the loop: what came while iiot was busy is read in the window
+      await listenWindow(Math.min(left, 250), options.signal);
     }
   } finally {
     await endClient(client);

@@ -1,10 +1,10 @@
 /**
- * What the interactive browser (src/ui/opcua-browser) needs from a server, over one live session:
+ * What the interactive browser (src/browse/interactive) needs from a server, over one live session:
  * children of a node, its attributes, a live value for the selected variable (one subscription,
  * one monitored item that follows the selection), a search below a node, and saving marked
  * variables as a tag list. The UI depends on the BrowserSource interface only.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileSafely } from '../../core/output-file.js';
 import type { ClientMonitoredItem, ClientSubscription } from 'node-opcua-client';
 import { listChildren, pathOf, type ChildRef } from './browse-path.js';
 import { readAttributes, type NodeAttributes } from './attributes.js';
@@ -14,7 +14,8 @@ import { loadClient } from './load.js';
 import { formatSegment } from './node-ref.js';
 import { toReading, type ValueReading } from './read.js';
 import type { OpcUaSession } from './session.js';
-import { formatTagList, TAG_LIST_FORMAT, tagNameFromPath, uniqueNames, type TagListEntry } from './tag-list.js';
+import { formatTagList, TAG_LIST_FORMAT, tagNameFromPath, type TagListEntry } from './tag-list.js';
+import { withNodeIds } from './tag-names.js';
 
 export type { ChildRef, NodeAttributes, ValueReading };
 
@@ -34,8 +35,8 @@ export interface BrowserSource {
   watch(nodeId: string, onValue: (r: ValueReading) => void): () => void;
   /** nodes below `from` (up to `depth` levels) whose name matches: substring, or a glob with * and ? */
   search(from: string, query: string, depth?: number): Promise<SearchHit[]>;
-  /** writes the nodes as a tag list; returns how many tags were written */
-  saveTags(file: string, nodes: Array<{ nodeId: string; path: string }>): Promise<number>;
+  /** writes the nodes as a tag list (an existing file only with replace); returns how many tags were written */
+  saveTags(file: string, nodes: Array<{ nodeId: string; path: string }>, replace?: boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -128,7 +129,7 @@ export async function sessionSource(s: OpcUaSession, rootNodeId = 'i=85'): Promi
       });
       return hits;
     },
-    async saveTags(file, nodes) {
+    async saveTags(file, nodes, replace = false) {
       const attrs = await readAttributes(s.session, nodes.map((n) => n.nodeId));
       const nsArray = await s.session.read({ nodeId: m.makeNodeId(m.VariableIds.Server_NamespaceArray, 0), attributeId: m.AttributeIds.Value });
       const uris = (nsArray.value.value as string[] | null) ?? [];
@@ -146,7 +147,7 @@ export async function sessionSource(s: OpcUaSession, rootNodeId = 'i=85'): Promi
           path: n.path,
         };
       });
-      writeFileSync(file, formatTagList({ format: TAG_LIST_FORMAT, endpoint: s.url, created: new Date().toISOString(), tags: uniqueNames(tags) }));
+      writeFileSafely(file, formatTagList({ format: TAG_LIST_FORMAT, endpoint: s.url, created: new Date().toISOString(), tags: withNodeIds(tags) }), { force: replace });
       return tags.length;
     },
     async close() {

@@ -7,11 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EndpointDescription, OPCUAClient } from 'node-opcua-client';
 import { IiotError, usageError } from '../../core/errors.js';
-import { SECURITY_POLICIES, type SecurityModeName, type SecurityPolicyName } from '../../core/opcua-flags.js';
+import { SECURITY_POLICIES, type SecurityModeName, type SecurityPolicyName } from './flags.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { BASIC128_UNUSABLE, explainError, explainOnlyUnusablePolicies } from './explain.js';
+import { behindOursMs } from '../../core/deadline.js';
 import { withDeadline } from './deadline.js';
+import { guardRequests } from './request-deadline.js';
 import { loadClient, type ClientModule } from './load.js';
+import { watchServerErrors, type ServerError } from './server-error.js';
 
 /** Deprecated by the OPC Foundation (SHA-1 / PKCS#1 v1.5): the security check reports them. */
 export const DEPRECATED_POLICIES: readonly string[] = ['Basic128Rsa15', 'Basic256'];
@@ -97,6 +100,8 @@ export interface GetEndpointsOptions {
   timeoutMs: number;
   /** log sink for node-opcua's chatter (debug only) */
   debug?: ((line: string) => void) | undefined;
+  /** iiot's own certificate file, named when a server refuses even the unsecured channel */
+  ownCertificateFile?: string | undefined;
 }
 
 /**
@@ -111,7 +116,7 @@ export async function getEndpoints(url: string, options: GetEndpointsOptions): P
     const eps = await withDeadline(client.getEndpoints({ endpointUrl: url }), options.timeoutMs, () => client.disconnect(), `${url} did not answer GetEndpoints within`);
     return eps.map(toEndpointInfo);
   } catch (err) {
-    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs });
+    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs, serverError: serverErrorOf(client), ownCertificateFile: options.ownCertificateFile });
   } finally {
     await client.disconnect().catch(() => undefined);
   }
@@ -131,25 +136,40 @@ export async function findServers(url: string, options: GetEndpointsOptions): Pr
       discoveryUrls: (s.discoveryUrls ?? []).filter((u): u is string => typeof u === 'string'),
     }));
   } catch (err) {
-    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs });
+    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs, serverError: serverErrorOf(client) });
   } finally {
     await client.disconnect().catch(() => undefined);
   }
 }
 
+const bareErrors = new WeakMap<OPCUAClient, () => ServerError | undefined>();
+
+/** The ERR message the server sent a bare client before it closed the connection (server-error.ts). */
+export function serverErrorOf(client: OPCUAClient): ServerError | undefined {
+  return bareErrors.get(client)?.();
+}
+
 /** A client for unsecured discovery calls: a throw-away certificate in memory, no retries. */
 export async function createBareClient(options: GetEndpointsOptions): Promise<OPCUAClient> {
   const m = await loadClient(options.debug);
-  return m.OPCUAClient.create({
+  const errors = await watchServerErrors();
+  const client = m.OPCUAClient.create({
     applicationName: 'iiot',
     endpointMustExist: false,
     securityMode: m.MessageSecurityMode.None,
     securityPolicy: m.SecurityPolicy.None,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    transportTimeout: options.timeoutMs,
-    defaultTransactionTimeout: options.timeoutMs,
+    // node-opcua's own timers (transport: socket connect, HEL/ACK; every transaction) are plain
+    // timers that fire while iiot is busy: a safety net only; the callers' withDeadline bounds the
+    // connect and each call, guardRequests (below) every service request
+    transportTimeout: behindOursMs(options.timeoutMs),
+    defaultTransactionTimeout: behindOursMs(options.timeoutMs),
+    transportFactory: errors.transportFactory,
     ...(await throwAwayKeyPair()),
   });
+  bareErrors.set(client, errors.last);
+  guardRequests(client, options.timeoutMs);
+  return client;
 }
 
 type KeyPairProvider = NonNullable<Parameters<ClientModule['OPCUAClient']['create']>[0]['certificateKeyPairProvider']>;

@@ -1,14 +1,17 @@
 /**
  * The errors users meet when they connect to an OPC UA server, explained: what happened, in one
- * line, and the next step, naming the exact file to copy and where. node-opcua reports these as
- * status names inside free-text messages ("The connection has been rejected by server:
- * BadSecurityChecksFailed (0x80130000)"), sometimes after logging a dump; we read the status name
- * and say it in words a commissioning engineer can act on. No node-opcua import.
+ * line, and the next step, naming the exact file to copy and where. Explained by status code
+ * wherever one exists, in this order: the ERR message the server sent before it closed the
+ * connection (server-error.ts: node-opcua drops that status for an ERR answering
+ * OpenSecureChannel, as open62541 sends it for an untrusted client), the service result of a
+ * ServiceFault, and only then a status name inside node-opcua's free-text message ("The
+ * connection has been rejected by server: BadSecurityChecksFailed (0x80130000)"). No node-opcua import.
  */
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { formatDuration } from '../../core/units.js';
 import type { CertificateInfo } from './certificates.js';
+import type { ServerError } from './server-error.js';
 
 export interface ExplainContext {
   endpointUrl: string;
@@ -25,6 +28,8 @@ export interface ExplainContext {
   /** where the password came from, to point at it when the server refuses it */
   passwordSource?: string | undefined;
   timeoutMs?: number | undefined;
+  /** the ERR message the server sent before it closed the connection (server-error.ts) */
+  serverError?: ServerError | undefined;
 }
 
 export interface Explanation {
@@ -37,6 +42,22 @@ export interface Explanation {
 /** The status name ("BadUserAccessDenied") inside any error text, or undefined. */
 export function statusNameIn(text: string): string | undefined {
   return /\b((?:Bad|Uncertain)[A-Z][A-Za-z0-9]*)\b/.exec(text)?.[1];
+}
+
+/**
+ * The status an error carries, best evidence first: the server's ERR message, the service result
+ * of a ServiceFault (node-opcua keeps the response on the error), a `statusCode` on the error,
+ * an explained IiotError's status, the status name in the text.
+ */
+export function statusOf(err: unknown, serverError?: ServerError): { status: string; reason?: string | undefined } | undefined {
+  if (serverError && !serverError.status.startsWith('Good')) return { status: serverError.status, ...(serverError.reason ? { reason: serverError.reason } : {}) };
+  const e = err as { response?: { responseHeader?: { serviceResult?: { name?: unknown } } }; statusCode?: { name?: unknown }; opcuaStatus?: unknown } | null;
+  const named = (x: unknown) => (typeof x === 'string' && /^(Bad|Uncertain)/.test(x) ? x : undefined);
+  const structured = named(e?.opcuaStatus) ?? named(e?.response?.responseHeader?.serviceResult?.name) ?? named(e?.statusCode?.name);
+  if (structured) return { status: structured };
+  const text = err instanceof Error ? err.message : String(err);
+  const inText = statusNameIn(text);
+  return inText ? { status: inText } : undefined;
 }
 
 const NODE_OPCUA_SERVER_TRUST = 'for a node-opcua server: <its PKI folder>/trusted/certs/; for UaExpert-style .NET servers: pki/trusted/certs/; for a PLC: its web page or engineering tool, "trusted client certificates"';
@@ -56,6 +77,13 @@ export function explainStatus(status: string, ctx: ExplainContext): Explanation 
     case 'BadCertificateUntrusted':
     case 'BadCertificateInvalid':
     case 'BadCertificateUseNotAllowed':
+      if (ctx.phase === 'endpoints') {
+        // GetEndpoints goes over an unsecured channel that carries no client certificate
+        return e(
+          `${url} refused the unsecured channel iiot asks for its endpoints on (${status}): it lets no client it does not know in, not even to list its endpoints`,
+          `every OPC UA client asks GetEndpoints over SecurityPolicy None first: allow that in the server's security settings (discovery), or have it trust iiot's certificate ${ownCertLine(ctx)} (its trusted folder: ${NODE_OPCUA_SERVER_TRUST}); then run the command again.`,
+        );
+      }
       return e(
         `${url} refused iiot's application certificate (${status}): the server does not trust iiot yet`,
         `copy ${ownCertLine(ctx)} into the server's trusted certificates folder (${NODE_OPCUA_SERVER_TRUST}) and delete it from the server's rejected folder if it landed there (a certificate in both counts as rejected); then run the command again.`,
@@ -136,6 +164,16 @@ export function explainStatus(status: string, ctx: ExplainContext): Explanation 
     case 'BadSessionIdInvalid':
     case 'BadSessionClosed':
       return e(`${url} closed iiot's session (${status})`, 'the server dropped the session (restart, timeout or an administrator); run the command again');
+    case 'BadNotSupported':
+    case 'BadHistoryOperationUnsupported':
+      if (ctx.phase === 'history') {
+        return e(
+          `${url} keeps no history for this node (${status})`,
+          `${status === 'BadNotSupported' ? 'the server does not support HistoryRead at all, or not for this node' : 'its Historizing attribute is false'}: record the value live instead (iiot record ${url} --node ...)`,
+          ExitCode.Usage,
+        );
+      }
+      return e(`${url}: the server does not support this${ctx.phase ? ` (${phaseWords(ctx.phase)})` : ''} (${status})`, 'run again with --debug for the server\'s full answer');
     case 'BadNodeIdUnknown':
     case 'BadNodeIdInvalid':
       return e(`${url}: no such node (${status})`, 'check the node id; `iiot browse` shows the node ids that exist', ExitCode.Usage);
@@ -179,13 +217,41 @@ function explainSocket(text: string, ctx: ExplainContext): Explanation | undefin
   return undefined;
 }
 
+/**
+ * A node's HistoryRead result in words, for the statuses that mean "no history here"
+ * (BadNotSupported from open62541 and others, BadHistoryOperationUnsupported from node-opcua);
+ * undefined for any other status.
+ */
+export function noHistoryWords(status: string): string | undefined {
+  if (status === 'BadNotSupported' || status === 'BadHistoryOperationUnsupported') return `this server keeps no history for the node (${status})`;
+  return undefined;
+}
+
+/** An explained OPC UA error that keeps the status it was explained by (scripts, the security check). */
+export class OpcUaStatusError extends IiotError {
+  constructor(
+    readonly opcuaStatus: string,
+    x: Explanation,
+    cause: unknown,
+  ) {
+    super(x.exitCode, x.message, { hint: x.hint, cause });
+  }
+}
+
+/** What the server said in words, when it said anything: appended to the message. */
+function withReason(x: Explanation, reason: string | undefined): Explanation {
+  const r = reason?.trim();
+  return r ? { ...x, message: `${x.message}; the server says: "${r.length > 200 ? `${r.slice(0, 200)}...` : r}"` } : x;
+}
+
 /** Any error from a connection attempt or service call, as one IiotError. */
 export function explainError(err: unknown, ctx: ExplainContext): IiotError {
   if (err instanceof IiotError) return err;
   const text = err instanceof Error ? `${err.message} ${String((err as { code?: unknown }).code ?? '')}` : String(err);
   const socket = explainSocket(text, ctx);
-  const status = statusNameIn(text);
-  const x = status !== undefined ? explainStatus(status, ctx) : socket;
+  const found = statusOf(err, ctx.serverError);
+  if (found) return new OpcUaStatusError(found.status, withReason(explainStatus(found.status, ctx), found.reason), err);
+  const x = socket;
   if (x) return new IiotError(x.exitCode, x.message, { hint: x.hint, cause: err });
   // node-opcua words for a bad answer rather than a status
   if (/Cannot find an Endpoint matching/i.test(text)) {

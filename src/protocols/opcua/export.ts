@@ -4,11 +4,12 @@
  * every form; the tree keeps the ancestors of what matches so it still reads as a tree. A partial
  * crawl says so in every form. No node-opcua import.
  */
-import type { Styler } from '../../core/color.js';
+import type { Styler } from '../../render/color.js';
 import { accessString, type CrawledNode, type CrawlResult, type NodeClassName } from './crawler.js';
 import type { NodeAttributes } from './attributes.js';
 import { formatSegment } from './node-ref.js';
-import { TAG_LIST_FORMAT, tagNameFromPath, uniqueNames, type TagList, type TagListEntry } from './tag-list.js';
+import { TAG_LIST_FORMAT, tagNameFromPath, type TagList, type TagListEntry } from './tag-list.js';
+import { withNodeIds } from './tag-names.js';
 import { valueText } from './values.js';
 
 export interface ExportFilter {
@@ -140,7 +141,7 @@ export function* csvLines(result: CrawlResult, paths: readonly string[], filter:
  * Data variables as a tag list: Variables that are not properties (EngineeringUnits, EURange and
  * other HasProperty children describe a variable; they are not signals to record).
  */
-export function toTagList(result: CrawlResult, paths: readonly string[], filter: ExportFilter, endpoint: string): TagList {
+export function toTagList(result: CrawlResult, paths: readonly string[], filter: ExportFilter, endpoint: string, o: { unique?: boolean } = {}): TagList {
   const match = makeMatcher(filter);
   const tags: TagListEntry[] = [];
   result.nodes.forEach((n, i) => {
@@ -161,7 +162,8 @@ export function toTagList(result: CrawlResult, paths: readonly string[], filter:
     endpoint,
     created: new Date().toISOString(),
     ...(result.complete ? {} : { partial: true }),
-    tags: uniqueNames(tags),
+    // a path that repeats (the same names in two namespaces): the node id after the name (tag-names.ts); the recorder does that itself, and says so
+    tags: o.unique === false ? tags : withNodeIds(tags),
   };
 }
 

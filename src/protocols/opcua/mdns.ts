@@ -7,6 +7,7 @@
  * multicast-dns comes with node-opcua (its LDS uses it); loaded lazily.
  */
 import type { Answer } from 'dns-packet';
+import { listenWindow } from '../../core/deadline.js';
 
 export const OPCUA_SERVICE = '_opcua-tcp._tcp.local';
 
@@ -109,15 +110,8 @@ export async function browseOpcUaMdns(options: MdnsBrowseOptions): Promise<MdnsB
         resolve();
       });
     });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, options.durationMs);
-      function done() {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      options.signal?.addEventListener('abort', done, { once: true });
-    });
+    // answers that came while iiot was busy are read before the window closes (src/core/deadline.ts)
+    await listenWindow(options.durationMs, options.signal);
   } finally {
     await new Promise<void>((resolve) => mdns.destroy(() => resolve()));
   }

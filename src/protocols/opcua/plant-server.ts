@@ -170,11 +170,6 @@ export async function startOpcUaServer(options: OpcUaServerOptions): Promise<Run
 
   const nodesetFiles = (options.nodesets ?? ['standard', 'di', 'ia', 'machinery']).map((n) => nodesets[n]);
   const limits = options.limits ?? {};
-  const operationLimits = Object.fromEntries(
-    (['maxNodesPerBrowse', 'maxNodesPerRead', 'maxNodesPerWrite', 'maxNodesPerHistoryReadData', 'maxMonitoredItemsPerCall', 'maxNodesPerTranslateBrowsePathsToNodeIds'] as const)
-      .filter((k) => limits[k] !== undefined)
-      .map((k) => [k, limits[k]]),
-  );
   const users = options.users;
   const server: OPCUAServer = new OPCUAServer({
     port: options.port,
@@ -196,11 +191,7 @@ export async function startOpcUaServer(options: OpcUaServerOptions): Promise<Run
       applicationName: { text: options.applicationName, locale: 'en' },
     },
     buildInfo: { productName: 'iiot simulated plant', manufacturerName: 'iiot', softwareVersion: '1.0', productUri: 'urn:iiot:sim' },
-    serverCapabilities: {
-      ...(limits.maxBrowseContinuationPoints === undefined ? {} : { maxBrowseContinuationPoints: limits.maxBrowseContinuationPoints }),
-      ...(limits.maxHistoryContinuationPoints === undefined ? {} : { maxHistoryContinuationPoints: limits.maxHistoryContinuationPoints }),
-      operationLimits,
-    },
+    serverCapabilities: serverCapabilities(limits),
     // Auditing events would only add noise to a simulator's event stream.
     isAuditing: false,
   });
@@ -225,16 +216,7 @@ export async function startOpcUaServer(options: OpcUaServerOptions): Promise<Run
   const { ns, variables } = handles;
   const addressSpace = server.engine.addressSpace!;
 
-  // The server-side cap on references per node: applied to the request before node-opcua handles
-  // it (the "request" event fires synchronously just before the service handler).
-  const maxRefs = limits.maxReferencesPerNode;
-  if (maxRefs !== undefined && maxRefs > 0) {
-    server.on('request', (request: { schema: { name: string }; requestedMaxReferencesPerNode?: number }) => {
-      if (request.schema.name !== 'BrowseRequest') return;
-      const asked = request.requestedMaxReferencesPerNode ?? 0;
-      if (asked === 0 || asked > maxRefs) request.requestedMaxReferencesPerNode = maxRefs;
-    });
-  }
+  capReferencesPerNode(server, limits.maxReferencesPerNode);
 
   try {
     await server.start();
@@ -362,7 +344,7 @@ function buildAddressSpace(
  * for this that OPCUAServer does not pass on). The endpoint descriptions are what GetEndpoints
  * returns and what ActivateSession checks tokens against, so editing them is enough.
  */
-function offerCleartextPasswords(opc: Opcua, server: OPCUAServer): void {
+export function offerCleartextPasswords(opc: Opcua, server: OPCUAServer): void {
   const { MessageSecurityMode, UserTokenType, UserTokenPolicy } = opc;
   for (const endpoint of server.endpoints) {
     for (const d of endpoint.endpointDescriptions()) {
@@ -373,6 +355,33 @@ function offerCleartextPasswords(opc: Opcua, server: OPCUAServer): void {
       ];
     }
   }
+}
+
+/** The ServerCapabilities of OPCUAServer's options for these limits. */
+export function serverCapabilities(limits: OpcUaLimits) {
+  const operationLimits = Object.fromEntries(
+    (['maxNodesPerBrowse', 'maxNodesPerRead', 'maxNodesPerWrite', 'maxNodesPerHistoryReadData', 'maxMonitoredItemsPerCall', 'maxNodesPerTranslateBrowsePathsToNodeIds'] as const)
+      .filter((k) => limits[k] !== undefined)
+      .map((k) => [k, limits[k]]),
+  );
+  return {
+    ...(limits.maxBrowseContinuationPoints === undefined ? {} : { maxBrowseContinuationPoints: limits.maxBrowseContinuationPoints }),
+    ...(limits.maxHistoryContinuationPoints === undefined ? {} : { maxHistoryContinuationPoints: limits.maxHistoryContinuationPoints }),
+    operationLimits,
+  };
+}
+
+/**
+ * The server-side cap on references per node: applied to the request before node-opcua handles
+ * it (the "request" event fires synchronously just before the service handler).
+ */
+export function capReferencesPerNode(server: OPCUAServer, maxRefs: number | undefined): void {
+  if (maxRefs === undefined || maxRefs <= 0) return;
+  server.on('request', (request: { schema: { name: string }; requestedMaxReferencesPerNode?: number }) => {
+    if (request.schema.name !== 'BrowseRequest') return;
+    const asked = request.requestedMaxReferencesPerNode ?? 0;
+    if (asked === 0 || asked > maxRefs) request.requestedMaxReferencesPerNode = maxRefs;
+  });
 }
 
 /** Part 8: UnitId −1 means "no UNECE code" (makeEUInformation would make it 0). */

@@ -5,9 +5,36 @@
  * the command's job.
  */
 import type { ClientSession, DataValue, HistoryReadResult } from 'node-opcua-client';
+import { IiotError } from '../../core/errors.js';
+import { resolveNode } from './browse-path.js';
+import { nodeIdText } from './crawler.js';
 import { loadClient } from './load.js';
+import { parseNodeRef, type NodeRef } from './node-ref.js';
 import { DEFAULT_CAPS, effective, type OperationLimits } from './operation-limits.js';
+import type { OpcUaSession } from './session.js';
 import { builtinTypeName, variantToJson, type JsonValue } from './values.js';
+
+/** Statuses that mean the node asked for does not exist (or has no Value): the user's input is wrong. */
+export const NODE_UNKNOWN: ReadonlySet<string> = new Set(['BadNodeIdUnknown', 'BadNodeIdInvalid', 'BadAttributeIdInvalid']);
+
+/** Node ids and browse paths as the user typed them, checked before any connection (a usage error each). */
+export function parseReadItems(items: readonly string[]): Array<{ item: string; ref: NodeRef }> {
+  return items.map((item) => ({ item, ref: parseNodeRef(item, 'node') }));
+}
+
+/**
+ * The node ids to read. Plain node ids go straight into the Read (an unknown one comes back as a
+ * status); browse paths and nsu= ids need the server to become node ids.
+ */
+export async function resolveReadItems(s: OpcUaSession, refs: ReadonlyArray<{ item: string; ref: NodeRef }>): Promise<Array<{ item: string; nodeId: string }>> {
+  const m = await loadClient();
+  const nodes: Array<{ item: string; nodeId: string }> = [];
+  for (const { item, ref } of refs) {
+    if (ref.kind === 'id' && ref.namespaceUri === undefined) nodes.push({ item, nodeId: nodeIdText(m.coerceNodeId(ref.text)) });
+    else nodes.push({ item, nodeId: (await resolveNode(s.session, ref).catch((err: unknown) => Promise.reject(err instanceof IiotError ? err : s.explain(err, 'read')))).nodeId });
+  }
+  return nodes;
+}
 
 export interface ValueReading {
   nodeId: string;

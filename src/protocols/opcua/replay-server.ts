@@ -14,7 +14,7 @@ import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { listenError } from '../listen.js';
 import { euUnit } from './eu-units.js';
-import { loadServerModule } from './plant-server.js';
+import { loadServerModule, offerCleartextPasswords } from './plant-server.js';
 import { ensureServerCertificate, type ServerSecurity } from './server-security.js';
 import { setServedValue } from './server-value.js';
 
@@ -56,6 +56,8 @@ export interface ReplayServerOptions {
   namespaces: string[];
   variables: ReplayVariableDef[];
   security: ServerSecurity;
+  /** username identities the server accepts */
+  users?: ReadonlyArray<{ username: string; password: string }> | undefined;
   pkiDir: string;
   autoAcceptClientCertificates: boolean;
   log?: (line: string) => void;
@@ -101,6 +103,7 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<Running
     securityPolicies: o.security.policies.map((p) => SecurityPolicy[p]),
     securityModes: o.security.modes.map((m) => MessageSecurityMode[m]),
     allowAnonymous: o.security.anonymous,
+    userManager: { isValidUser: (username: string, password: string) => (o.users ?? []).some((u) => u.username === username && u.password === password) },
     serverInfo: { applicationUri: o.applicationUri, productUri: 'urn:iiot:replay', applicationName: { text: `iiot replay (${o.host})`, locale: 'en' } },
     buildInfo: { productName: 'iiot replay', manufacturerName: 'iiot', softwareVersion: '1.0', productUri: 'urn:iiot:replay' },
     isAuditing: false,
@@ -111,6 +114,7 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<Running
     await dispose();
     throw new IiotError(ExitCode.Internal, `OPC UA replay server: ${(err as Error).message}`, { cause: err });
   }
+  if (o.security.cleartextPasswordOnNone) offerCleartextPasswords(opc, server);
   const addressSpace = server.engine.addressSpace!;
   const byUri = new Map<string, Namespace>();
   byUri.set(o.applicationUri, addressSpace.getOwnNamespace());

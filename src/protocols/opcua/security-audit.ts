@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import type { OpcUaTarget } from '../../core/targets.js';
 import { browsePath, crawl } from './crawler.js';
 import { getEndpoints, UNUSABLE_POLICIES, type EndpointInfo } from './endpoints.js';
+import { statusOf } from './explain.js';
 import { loadClient } from './load.js';
 import { Pki } from './pki.js';
 import { openSession, type OpcUaSession, type SessionIO } from './session.js';
@@ -68,7 +69,10 @@ export interface OpcUaSessionFacts {
   attempts: SessionAttempt[];
   /** the first attempt that got a session */
   accepted?: SessionAttempt | undefined;
+  /** variables whose value the anonymous user may write (CurrentWrite) */
   writable: NodeRef[];
+  /** variables whose history the anonymous user may change (HistoryWrite) */
+  historyWritable: NodeRef[];
   executable: NodeRef[];
   /** variables and methods looked at */
   examined: { variables: number; methods: number; nodes: number; complete: boolean; partialReason?: string | undefined };
@@ -88,8 +92,15 @@ export const SESSION_SCOPED_METHODS: ReadonlySet<string> = new Set([
   'i=12912', // ConditionRefresh2
 ]);
 
-/** UserAccessLevel bits that let a client change something: CurrentWrite, HistoryWrite, StatusWrite, TimestampWrite. */
-const WRITE_BITS = 0x02 | 0x08 | 0x20 | 0x40;
+/**
+ * UserAccessLevel bits (OPC 10000-3 §5.6.2, AccessLevelType). Only CurrentWrite lets a client
+ * change a value: StatusWrite and TimestampWrite say that a write of the value may also carry its
+ * status and timestamps, so alone they write nothing (open62541 gives method arguments 97 =
+ * CurrentRead | StatusWrite | TimestampWrite, which no client can change). HistoryWrite lets a
+ * client rewrite the stored history instead: a finding of its own.
+ */
+const CURRENT_WRITE = 0x02;
+const HISTORY_WRITE = 0x08;
 
 export interface SessionAuditOptions {
   timeoutMs: number;
@@ -102,9 +113,12 @@ function quietIO(io: OpcUaAuditIO): SessionIO {
   return { env: {}, stdin: process.stdin as SessionIO['stdin'], stderr: process.stderr, info: sink, warn: sink, debug: io.debug };
 }
 
+/** The server's status when there is one (its ERR message, a service result), else the first line. */
 function reasonOf(err: unknown): string {
+  const found = statusOf(err);
+  if (found) return found.status;
   const text = err instanceof Error ? err.message : String(err);
-  return /\b((?:Bad)[A-Z][A-Za-z]*)\b/.exec(text)?.[1] ?? text.split('\n')[0] ?? 'refused';
+  return text.split('\n')[0] || 'refused';
 }
 
 export async function auditOpcUaSession(target: OpcUaTarget, endpoints: readonly EndpointInfo[], o: SessionAuditOptions, io: OpcUaAuditIO): Promise<OpcUaSessionFacts> {
@@ -112,7 +126,7 @@ export async function auditOpcUaSession(target: OpcUaTarget, endpoints: readonly
   const plain = anon.find((e) => e.securityMode === 'None');
   const rank = (e: EndpointInfo) => (e.securityMode === 'SignAndEncrypt' ? 2 : e.securityMode === 'Sign' ? 1 : 0) * 1000 + e.securityLevel;
   const secured = anon.filter((e) => e.securityMode !== 'None').sort((a, b) => rank(b) - rank(a))[0];
-  const facts: OpcUaSessionFacts = { attempts: [], writable: [], executable: [], examined: { variables: 0, methods: 0, nodes: 0, complete: true } };
+  const facts: OpcUaSessionFacts = { attempts: [], writable: [], historyWritable: [], executable: [], examined: { variables: 0, methods: 0, nodes: 0, complete: true } };
   const dir = mkdtempSync(join(tmpdir(), 'iiot-check-pki-'));
   let session: OpcUaSession | undefined;
   try {
@@ -193,9 +207,10 @@ async function examine(s: OpcUaSession, o: SessionAuditOptions, facts: OpcUaSess
   nodes.forEach((n, i) => {
     if (n.nodeClass === 'Variable') {
       facts.examined.variables++;
-      if (n.userAccessLevel !== undefined && (n.userAccessLevel & WRITE_BITS) !== 0) {
+      if (n.userAccessLevel !== undefined && (n.userAccessLevel & CURRENT_WRITE) !== 0) {
         (n.referenceType === 'HasProperty' ? writableProperties : facts.writable).push({ nodeId: n.nodeId, path: browsePath(nodes, i) });
       }
+      if (n.userAccessLevel !== undefined && (n.userAccessLevel & HISTORY_WRITE) !== 0) facts.historyWritable.push({ nodeId: n.nodeId, path: browsePath(nodes, i) });
     } else if (n.nodeClass === 'Method') {
       facts.examined.methods++;
       if (!SESSION_SCOPED_METHODS.has(n.nodeId)) methods.push(i);

@@ -11,14 +11,17 @@
  */
 import type { ClientSession, OPCUAClient, UserIdentityInfo } from 'node-opcua-client';
 import { IiotError } from '../../core/errors.js';
-import type { OpcUaConnectOptions } from '../../core/opcua-flags.js';
+import type { OpcUaConnectOptions } from './flags.js';
 import { inspectCertificate, splitDerChain, type CertificateInfo } from './certificates.js';
+import { behindOursMs } from '../../core/deadline.js';
 import { withDeadline } from './deadline.js';
+import { guardRequests } from './request-deadline.js';
 import { getEndpoints, policyUri, selectEndpoint, UNUSABLE_POLICIES, type EndpointInfo, type UserTokenTypeName } from './endpoints.js';
 import { BASIC128_UNUSABLE, explainError, type ExplainContext } from './explain.js';
 import { describeIdentity, resolveIdentity, type Identity, type IdentityIO } from './identity.js';
 import { loadClient } from './load.js';
 import type { OwnCertificate, Pki } from './pki.js';
+import { watchServerErrors } from './server-error.js';
 import { checkServerCertificate } from './server-trust.js';
 
 export interface SessionIO extends IdentityIO {
@@ -89,7 +92,7 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
   const t0 = performance.now();
   const m = await loadClient(io.debug);
 
-  const endpoints = opts.endpoints ?? (await getEndpoints(url, { timeoutMs, debug: io.debug }));
+  const endpoints = opts.endpoints ?? (await getEndpoints(url, { timeoutMs, debug: io.debug, ownCertificateFile: pki.paths.ownCertificate }));
   const tEndpoints = performance.now();
   const endpoint = selectEndpoint(endpoints, { mode: connect.securityMode, policy: connect.securityPolicy, tokenType: tokenTypeOf(connect.identity.kind) }, url);
   io.debug?.(`endpoint: ${endpoint.securityMode}/${endpoint.securityPolicy} (level ${endpoint.securityLevel})`);
@@ -134,6 +137,8 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
   }
 
   const cm = await pki.certificateManager();
+  // the server's ERR message, which node-opcua drops when it answers OpenSecureChannel
+  const errors = await watchServerErrors();
   const client = m.OPCUAClient.create({
     applicationName: 'iiot',
     applicationUri: own.applicationUri,
@@ -148,10 +153,19 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     // One attempt. A failure is reported, not retried behind the user's back: retrying a wrong
     // password can lock an account, retrying a dead host hides it.
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    defaultTransactionTimeout: timeoutMs,
+    // node-opcua's own timers (transport: socket connect, HEL/ACK; secure channel: every
+    // transaction, OPN included) are plain timers that fire while iiot is busy even when the
+    // answer has come: set behind ours as a safety net. withDeadline bounds the connect and the
+    // session, guardRequests (below) every service call.
+    transportTimeout: behindOursMs(timeoutMs),
+    defaultTransactionTimeout: behindOursMs(timeoutMs),
+    // the server's timer, not ours: how long it keeps the session when iiot sends nothing
     requestedSessionTimeout: 60_000,
     keepSessionAlive: Boolean(opts.keepAlive),
+    transportFactory: errors.transportFactory,
   });
+  // node-opcua's request timer fires while iiot is busy; ours does not (./request-deadline.ts)
+  guardRequests(client, timeoutMs);
   let requestCount = 0;
   let lostReason: string | undefined;
   const lostListeners: Array<(reason: string) => void> = [];
@@ -171,7 +185,7 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     await withDeadline(client.connect(url), timeoutMs, () => client.disconnect(), `${url} did not open a secure channel within`);
   } catch (err) {
     await client.disconnect().catch(() => undefined);
-    throw explainError(err, { ...ctx, phase: 'connect' });
+    throw explainError(err, { ...ctx, phase: 'connect', serverError: errors.last() });
   }
   const tChannel = performance.now();
   let session: ClientSession;
@@ -179,7 +193,7 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     session = await withDeadline(client.createSession(toUserIdentity(m, identity)), timeoutMs, () => client.disconnect(), `${url} did not open a session within`);
   } catch (err) {
     await client.disconnect().catch(() => undefined);
-    throw explainError(err, { ...ctx, phase: 'session' });
+    throw explainError(err, { ...ctx, phase: 'session', serverError: errors.last() });
   }
   const tSession = performance.now();
   session.on('session_closed', () => markLost(`${url} closed the session`));
@@ -203,7 +217,8 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     requests: () => requestCount,
     lost: () => lostReason,
     onLost: (l) => void lostListeners.push(l),
-    explain: (err, phase) => explainError(lostReason !== undefined && !(err instanceof IiotError) ? new Error(`${lostReason} (${describe(err)}) BadConnectionClosed`) : err, { ...ctx, phase }),
+    explain: (err, phase) =>
+      explainError(lostReason !== undefined && !(err instanceof IiotError) ? new Error(`${lostReason} (${describe(err)}) BadConnectionClosed`) : err, { ...ctx, phase, serverError: errors.last() }),
     close: async () => {
       closing = true;
       const bound = Math.min(timeoutMs, 3000);

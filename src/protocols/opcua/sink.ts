@@ -11,11 +11,15 @@ import type { CaptureHeader, CaptureRecord, SampleLine, SampleValue, TagInfo } f
 import type { ReplaySink } from '../types.js';
 import { parseNodeRef } from './node-ref.js';
 import { REPLAY_TYPES, startReplayServer, type ReplayFolder, type ReplayType, type ReplayVariableDef, type RunningReplayServer } from './replay-server.js';
-import { securityProfile } from './server-security.js';
+import { securityProfile, type ServerSecurity } from './server-security.js';
 
 export const REPLAY_NAMESPACE = 'urn:iiot:replay';
 
 export interface OpcUaSinkOptions {
+  /** policies, modes, anonymous access (default: the "default" profile) */
+  security?: ServerSecurity | undefined;
+  /** username identities the server accepts */
+  users?: ReadonlyArray<{ username: string; password: string }> | undefined;
   host: string;
   port: number;
   pkiDir: string;
@@ -202,7 +206,8 @@ class OpcUaSink implements OpcUaReplaySink {
       applicationUri: plan.applicationUri,
       namespaces: plan.namespaces,
       variables: plan.variables,
-      security: securityProfile('default'),
+      security: this.o.security ?? securityProfile('default'),
+      users: this.o.users ?? [],
       pkiDir: this.o.pkiDir,
       autoAcceptClientCertificates: this.o.acceptAnyClientCert,
       ...(this.o.log ? { log: this.o.log } : {}),

@@ -12,11 +12,12 @@
 import type { ClientSubscription, DataValue } from 'node-opcua-client';
 import type { SourceInfo, TagInfo } from '../../capture/types.js';
 import { IiotError, usageError } from '../../core/errors.js';
-import type { OpcUaConnectOptions } from '../../core/opcua-flags.js';
+import type { OpcUaConnectOptions } from './flags.js';
 import { Backoff, sleep } from '../reconnect.js';
 import { Outages, type RecorderSource, type SourceHooks } from '../source-base.js';
 import type { SampleSink } from '../types.js';
 import { readAttributes } from './attributes.js';
+import { noHistoryWords } from './explain.js';
 import { pathOf, resolveNode } from './browse-path.js';
 import { crawl, nodeIdText } from './crawler.js';
 import { browsePaths, toTagList } from './export.js';
@@ -26,7 +27,8 @@ import { DEFAULT_CAPS, effective, readOperationLimits, UNKNOWN_LIMITS, type Oper
 import type { Pki } from './pki.js';
 import { readHistory, readValues, type ValueReading } from './read.js';
 import { openSession, type OpcUaSession, type SessionIO } from './session.js';
-import { readTagList, tagNameFromPath, uniqueNames, type TagListEntry } from './tag-list.js';
+import { readTagList, tagNameFromPath, type TagListEntry } from './tag-list.js';
+import { describeRenamings, uniqueNodeNames, type NameOrigin } from './tag-names.js';
 import { variantToJson } from './values.js';
 
 export interface OpcUaSourceOptions {
@@ -162,8 +164,8 @@ class OpcUaSource implements RecorderSource {
     try {
       const m = await loadClient();
       const nsArray = await this.namespaceArray(s);
-      const entries: Array<TagListEntry & { samplingMs: number }> = [];
-      for (const { list } of lists) {
+      const entries: Array<TagListEntry & { samplingMs: number; origin: NameOrigin }> = [];
+      for (const { file, list } of lists) {
         for (const t of list.tags) {
           let nodeId = t.nodeId;
           if (t.namespaceUri !== undefined) {
@@ -171,7 +173,7 @@ class OpcUaSource implements RecorderSource {
             if (idx >= 0) nodeId = `ns=${idx};${splitNodeId(nodeIdText(m.coerceNodeId(t.nodeId))).ident}`;
             else this.hooks.warn(`${o.id}: tag ${t.name}: the server has no namespace ${t.namespaceUri}; using ${t.nodeId} as written`);
           }
-          entries.push({ ...t, nodeId: nodeIdText(m.coerceNodeId(nodeId)), samplingMs: t.samplingInterval ?? o.samplingMs });
+          entries.push({ ...t, nodeId: nodeIdText(m.coerceNodeId(nodeId)), samplingMs: t.samplingInterval ?? o.samplingMs, origin: { kind: 'list', file } });
         }
       }
       // Nodes: resolved (and checked to exist) on the server; names from paths and string ids.
@@ -186,9 +188,11 @@ class OpcUaSource implements RecorderSource {
           const a = attrs[i]!;
           if (a.nodeClass !== undefined && a.nodeClass !== 'Variable') throw usageError(`--node ${r.input} is ${a.nodeClass === 'Object' ? 'an' : 'a'} ${a.nodeClass}, not a variable`, `record a variable, or every variable below it with --subtree ${r.input}`);
           const ident = splitNodeId(r.nodeId).ident;
+          const origin: NameOrigin = r.path !== undefined ? { kind: 'path' } : ident.startsWith('s=') ? { kind: 'string' } : { kind: 'browseName' };
           const name = r.path !== undefined ? tagNameFromPath(r.path) : ident.startsWith('s=') ? ident.slice(2) : (a.browseName?.replace(/^\d+:/, '') ?? r.nodeId);
           entries.push({
             name,
+            origin,
             nodeId: r.nodeId,
             ...(a.dataType !== undefined ? { dataType: a.dataType } : {}),
             ...(a.unit !== undefined ? { unit: a.unit } : {}),
@@ -208,21 +212,29 @@ class OpcUaSource implements RecorderSource {
         if (!result.complete) throw s.explain(new Error(`the crawl of ${input} stopped early: ${result.partialReason ?? 'unknown reason'}`), 'browse');
         const rootPath = await pathOf(s.session, root.nodeId).catch(() => input);
         const paths = browsePaths(result, new Map(result.roots.map((i) => [i, rootPath])));
-        const list = toTagList(result, paths, {}, s.url);
+        const list = toTagList(result, paths, {}, s.url, { unique: false });
         if (list.tags.length === 0) throw usageError(`--subtree ${input}: no data variables below it`, '`iiot browse` shows what is there');
-        for (const t of list.tags) entries.push({ ...t, samplingMs: o.samplingMs });
+        for (const t of list.tags) entries.push({ ...t, samplingMs: o.samplingMs, origin: { kind: 'path' } });
       }
       if (entries.length === 0) throw usageError(`${o.connect.target.url}: nothing to record`, 'name variables with --node, --subtree or --tags (a tag list from `iiot browse --tags`)');
-      // Names are unique per source; the same node twice is recorded once.
-      const seen = new Set<string>();
-      const unique = uniqueNames(entries.filter((e) => (seen.has(e.nodeId) ? false : (seen.add(e.nodeId), true))));
+      // The same node twice is recorded once (a tag list's name first), keeping the browse path one
+      // of them was asked by (a reader that asked by path finds the tag by it, as by node id); names
+      // are unique per source (tag-names.ts).
+      const byNode = new Map<string, (typeof entries)[number]>();
+      for (const e of entries) {
+        const kept = byNode.get(e.nodeId);
+        if (!kept) byNode.set(e.nodeId, e);
+        else if (kept.path === undefined && e.path !== undefined) kept.path = e.path;
+      }
+      const { nodes: unique, renamed } = await uniqueNodeNames([...byNode.values()], (id) => pathOf(s.session, id).catch(() => undefined));
+      for (const line of describeRenamings(o.id, renamed)) this.hooks.warn(line);
       this.items = unique.map((e) => {
         const { ns, ident } = splitNodeId(e.nodeId);
         const uri = ns > 0 ? (nsArray[ns] ?? e.namespaceUri) : undefined;
         return { tag: `${o.tagPrefix ?? ''}${e.name}`, uri, ident, ns, samplingMs: e.samplingMs, nodeId: e.nodeId };
       });
       this.tags = unique.map((e, i) => {
-        const { name, nodeId, namespaceUri: _u, dataType, unit, range, description, samplingInterval: _s, samplingMs: _m, ...rest } = e;
+        const { name, nodeId, namespaceUri: _u, dataType, unit, range, description, samplingInterval: _s, samplingMs: _m, origin: _o, ...rest } = e;
         const uri = this.items[i]!.uri;
         const captureType = dataType !== undefined ? CAPTURE_TYPES[dataType] : undefined;
         return {
@@ -243,6 +255,11 @@ class OpcUaSource implements RecorderSource {
       await s.close();
       throw err;
     }
+  }
+
+  prefixTags(prefix: string): void {
+    for (const it of this.items) it.tag = `${prefix}${it.tag}`;
+    for (const t of this.tags) t.name = `${prefix}${t.name}`;
   }
 
   private async namespaceArray(s: OpcUaSession): Promise<string[]> {
@@ -308,7 +325,7 @@ class OpcUaSource implements RecorderSource {
     ).catch((err: unknown) => Promise.reject(s.explain(err, 'history')));
     for (const sum of summaries) {
       const it = byNode.get(sum.nodeId);
-      if (sum.status) this.hooks.warn(`${it?.tag ?? sum.nodeId}: no history (${sum.status})`);
+      if (sum.status) this.hooks.warn(`${it?.tag ?? sum.nodeId}: ${noHistoryWords(sum.status) ?? `no history (${sum.status})`}`);
       else if (sum.truncated) this.hooks.warn(`${it?.tag ?? sum.nodeId}: history ${sum.truncated}`);
     }
     this.sink?.event('note', Date.now(), { source: this.o.id, message: `history from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: ${this.counters.historyValues} values` });

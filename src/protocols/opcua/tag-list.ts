@@ -135,13 +135,3 @@ function splitPath(path: string): string[] {
 function unescapeSegment(s: string): string {
   return s.replace(/&(.)/g, '$1');
 }
-
-/** Makes names unique by suffixing "~2", "~3" (a browse name can repeat under different parents). */
-export function uniqueNames<T extends { name: string }>(tags: T[]): T[] {
-  const count = new Map<string, number>();
-  return tags.map((t) => {
-    const n = (count.get(t.name) ?? 0) + 1;
-    count.set(t.name, n);
-    return n === 1 ? t : { ...t, name: `${t.name}~${n}` };
-  });
-}

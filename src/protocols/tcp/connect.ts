@@ -5,6 +5,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { startDeadline } from '../../core/deadline.js';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { formatHost } from '../../core/targets.js';
@@ -47,24 +48,29 @@ export interface TimedSocket {
   socket: Socket;
   /** from connect() to the 'connect' event, ms */
   connectMs: number;
+  /** the part of the timeout the connect used (time iiot was busy not counted), ms */
+  chargedMs: number;
 }
 
-/** Opens a TCP connection (Nagle off: our own requests are never held back), bounded by `timeoutMs`. */
+/**
+ * Opens a TCP connection (Nagle off: our own requests are never held back), bounded by
+ * `timeoutMs` of the peer's time (src/core/deadline.ts: time iiot was busy is not charged).
+ */
 export function openTcp(host: string, port: number, timeoutMs: number): Promise<TimedSocket> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const socket = netConnect({ host, port, noDelay: true });
-    const timer = setTimeout(() => {
+    const deadline = startDeadline(timeoutMs, () => {
       socket.destroy();
       reject(connectErrorFor(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }), host, port, timeoutMs));
-    }, timeoutMs);
+    });
     socket.once('connect', () => {
-      clearTimeout(timer);
+      deadline.cancel();
       socket.removeAllListeners('error');
-      resolve({ socket, connectMs: performance.now() - t0 });
+      resolve({ socket, connectMs: performance.now() - t0, chargedMs: deadline.charged() });
     });
     socket.once('error', (err) => {
-      clearTimeout(timer);
+      deadline.cancel();
       socket.destroy();
       reject(connectErrorFor(err, host, port, timeoutMs));
     });
@@ -94,36 +100,39 @@ export interface TimedTlsSocket {
   handshakeMs: number;
   /** the chain did not verify against the trust store (the socket is open anyway, for inspection) */
   authorizationError: string | undefined;
+  /** the part of the timeout connect and handshake used (time iiot was busy not counted), ms */
+  chargedMs: number;
 }
 
 /**
- * TCP, then a TLS handshake over it, bounded by `timeoutMs` in total. The handshake never fails
+ * TCP, then a TLS handshake over it, bounded by `timeoutMs` in total (of the peer's time, as
+ * openTcp). The handshake never fails
  * on an untrusted certificate here (the security check wants to look at it; the caller decides
  * what to do with `authorizationError`); it fails on protocol errors (no TLS on that port, no
  * common cipher), which become one clear line.
  */
 export async function openTls(host: string, port: number, timeoutMs: number, options: Omit<ConnectionOptions, 'socket' | 'host' | 'port'> = {}): Promise<TimedTlsSocket> {
-  const started = performance.now();
-  const { socket: raw, connectMs } = await openTcp(host, port, timeoutMs);
-  const left = Math.max(1, timeoutMs - (performance.now() - started));
+  const { socket: raw, connectMs, chargedMs } = await openTcp(host, port, timeoutMs);
+  // what the connect used of the timeout is taken off the handshake's
+  const left = Math.max(1, timeoutMs - chargedMs);
   const where = `${formatHost(host)}:${port}`;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const isIp = /^[\d.]+$|:/.test(host);
     const socket = tlsConnect({ ...options, socket: raw, rejectUnauthorized: false, ...(isIp ? {} : { servername: host }) });
-    const timer = setTimeout(() => {
+    const deadline = startDeadline(left, () => {
       socket.destroy();
       raw.destroy();
       reject(new ConnectError('ETLSTIMEOUT', `${where} did not complete a TLS handshake within ${formatDuration(timeoutMs)}`, 'is this a TLS port? (MQTT over TLS is usually 8883; plain MQTT 1883)'));
-    }, left);
+    });
     socket.once('secureConnect', () => {
-      clearTimeout(timer);
+      deadline.cancel();
       socket.removeAllListeners('error');
       const authorizationError = socket.authorized ? undefined : String(socket.authorizationError ?? 'not authorized');
-      resolve({ socket, connectMs, handshakeMs: performance.now() - t0, authorizationError });
+      resolve({ socket, connectMs, handshakeMs: performance.now() - t0, authorizationError, chargedMs: chargedMs + deadline.charged() });
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
+      deadline.cancel();
       socket.destroy();
       raw.destroy();
       const reason = err.code === 'ECONNRESET' || /wrong version number|packet length too long|unexpected eof/i.test(err.message) ? 'the server does not speak TLS on this port' : err.message.split('\n')[0];

@@ -107,6 +107,14 @@ describe('quality, datatypes from the birth, bad values', () => {
     expect(r.events[0]).toMatchObject({ kind: 'sparkplug-birth', fields: { bdSeq: 3 } });
   });
 
+  it('an NDEATH of an older session (its bdSeq not the birth\'s) is marked stale; the current session\'s is not', () => {
+    const host = new SparkplugHost();
+    host.handle('spBv1.0/G/NBIRTH/N', birth, 1);
+    const death = (bdSeq: number) => payload({ timestamp: 3000, metrics: [metric({ name: 'bdSeq', datatype: T.UInt64, value: uint(METRIC.long_value, bdSeq) })] });
+    expect(host.handle('spBv1.0/G/NDEATH/N', death(2), 9).events).toEqual([{ kind: 'sparkplug-death', fields: { node: 'G/N', bdSeq: 2, stale: true, message: 'NDEATH of an older session (bdSeq 2, current 3): ignored' } }]);
+    expect(host.handle('spBv1.0/G/NDEATH/N', death(3), 10).events).toEqual([{ kind: 'sparkplug-death', fields: { node: 'G/N', bdSeq: 3, message: 'edge node offline' } }]);
+  });
+
   it('data without datatypes (as the specification wants) is decoded by the birth\'s types; the payload time when a metric has none', () => {
     const host = new SparkplugHost();
     host.handle('spBv1.0/G/NBIRTH/N', birth, 1);
