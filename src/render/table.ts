@@ -1,4 +1,6 @@
-import { stripVTControlCharacters } from 'node:util';
+// Not `import ... from 'node:util'`: importing node:util as a module reads every export, and its
+// lazy ones load a dozen modules (worker_threads among them) into every command that prints a table.
+const { stripVTControlCharacters } = process.getBuiltinModule('node:util');
 
 export type Align = 'left' | 'right';
 
@@ -43,7 +45,9 @@ export function formatNumber(x: number, digits = 4): string {
   if (x === 0) return '0';
   const a = Math.abs(x);
   if (a >= 1e15 || a < 1e-6) return x.toExponential(digits - 1);
-  if (Number.isInteger(x)) return x.toLocaleString('en-US').replace(/,/g, ' ');
+  // digits grouped by three with spaces, by hand: toLocaleString starts ICU's number formatting, a
+  // cost every command that prints a count paid at start-up (below 1e15, String(x) has no exponent)
+  if (Number.isInteger(x)) return String(x).replace(/\B(?=(\d{3})+$)/g, ' ');
   const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
   return Number(x.toFixed(Math.min(decimals, 12))).toString();
 }
