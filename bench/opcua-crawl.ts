@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseOpcUaConnectOptions } from '../src/core/opcua-flags.js';
+import { parseOpcUaConnectOptions } from '../src/protocols/opcua/flags.js';
 import { listChildren } from '../src/protocols/opcua/browse-path.js';
 import { crawl } from '../src/protocols/opcua/crawler.js';
 import { loadClient } from '../src/protocols/opcua/load.js';

@@ -9,14 +9,7 @@ if (parts[0] < 22 || (parts[0] === 22 && parts[1] < 13)) {
   );
   process.exit(2);
 }
-import('node:module')
-  .then(function (m) {
-    // The compile cache roughly halves start-up on the second and later runs.
-    if (typeof m.enableCompileCache === 'function' && !process.env.NODE_DISABLE_COMPILE_CACHE) {
-      try { m.enableCompileCache(); } catch (_) { /* a read-only cache dir is not an error */ }
-    }
-    return import('../dist/cli.js');
-  })
+import('../dist/cli.js')
   .then(function (cli) { return cli.main(process.argv); })
   .catch(function (err) {
     if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).indexOf('dist/cli.js') >= 0) {

@@ -1,110 +1,14 @@
 import type { Command } from 'commander';
+import type { ConvertFlags, DiffFlags, ImportFlags, InfoFlags, SliceFlags, ValidateFlags } from '../src/capture-command/options.js';
 import { action, examples } from '../src/core/command.js';
-import { usageError } from '../src/core/errors.js';
-import { ExitCode } from '../src/core/exit-codes.js';
-import { emitJson, out, type IO } from '../src/core/io.js';
-import { checkTimeZone, parseTimeArg } from '../src/core/time.js';
-import { parseByteSize, parseDuration } from '../src/core/units.js';
 
 /**
  * `iiot capture info|validate|convert|slice|diff|import`: the capture file on its own, offline.
- * Flags become typed options here; the work is imported lazily from src/capture/.
+ * Options and help; the flags become typed options in src/capture-command/options.ts and the
+ * work is src/capture-command/run.ts, both imported when a subcommand runs.
  */
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/** Repeated options and comma-separated lists, as one list of patterns. */
-const patterns = (values: string[] | undefined): string[] =>
-  (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-
-interface ReadFlags {
-  strict?: boolean;
-  allParts?: boolean;
-}
-
-interface WriteFlags {
-  rotateSize?: string;
-  rotateEvery?: string;
-  force?: boolean;
-}
-
-interface CsvFlags {
-  layout?: string;
-  timeColumn?: string;
-  tagColumn?: string;
-  valueColumn?: string;
-  qualityColumn?: string;
-  timeFormat?: string;
-  tz?: string;
-  delimiter?: string;
-  decimalComma?: boolean;
-  unit?: string[];
-  columns?: string[];
-  exclude?: string[];
-  midnightEndsDay?: boolean;
-  allowBackwards?: boolean;
-  timeOffset?: string;
-  intervalEnd?: boolean;
-  interval?: string;
-  skipBadRows?: boolean;
-}
-
-function writerOptions(f: WriteFlags): { rotateBytes?: number; rotateMs?: number; staged: { force?: boolean } } {
-  return {
-    staged: f.force ? { force: true } : {},
-    ...(f.rotateSize ? { rotateBytes: parseByteSize(f.rotateSize, '--rotate-size') } : {}),
-    ...(f.rotateEvery ? { rotateMs: parseDuration(f.rotateEvery, '--rotate-every') } : {}),
-  };
-}
-
-function delimiterOf(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const d = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' }[text.toLowerCase()] ?? text;
-  if (d.length !== 1) throw usageError(`--delimiter: "${text}" is not one character`, 'write , ; tab or |');
-  return d;
-}
-
-function signedDuration(text: string, what: string): number {
-  const s = text.trim();
-  const sign = s.startsWith('-') ? -1 : 1;
-  return sign * parseDuration(s.replace(/^[-+]/, ''), what);
-}
-
-function unitsOf(list: string[] | undefined): Record<string, string> {
-  const units: Record<string, string> = {};
-  for (const item of list ?? []) {
-    const eq = item.lastIndexOf('=');
-    if (eq <= 0 || eq === item.length - 1) throw usageError(`--unit: cannot read "${item}"`, 'write TAG=UNIT, for example --unit Usage_kWh=kWh');
-    units[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return units;
-}
-
-function csvImportOptions(f: CsvFlags) {
-  const layout = f.layout ?? 'auto';
-  if (!['auto', 'long', 'wide'].includes(layout)) throw usageError(`--layout: "${layout}" is not long, wide or auto`);
-  const delimiter = delimiterOf(f.delimiter);
-  return {
-    layout: layout as 'auto' | 'long' | 'wide',
-    tz: checkTimeZone(f.tz ?? 'UTC'),
-    units: unitsOf(f.unit),
-    ...(f.timeColumn !== undefined ? { timeColumn: f.timeColumn } : {}),
-    ...(f.tagColumn !== undefined ? { tagColumn: f.tagColumn } : {}),
-    ...(f.valueColumn !== undefined ? { valueColumn: f.valueColumn } : {}),
-    ...(f.qualityColumn !== undefined ? { qualityColumn: f.qualityColumn } : {}),
-    ...(f.timeFormat !== undefined ? { timeFormat: f.timeFormat } : {}),
-    ...(delimiter !== undefined ? { delimiter } : {}),
-    ...(f.decimalComma !== undefined ? { decimalComma: f.decimalComma } : {}),
-    ...(f.columns?.length ? { include: patterns(f.columns) } : {}),
-    ...(f.exclude?.length ? { exclude: patterns(f.exclude) } : {}),
-    ...(f.midnightEndsDay ? { midnightEndsDay: true } : {}),
-    ...(f.allowBackwards ? { allowBackwards: true } : {}),
-    ...(f.timeOffset !== undefined ? { timeOffsetMs: signedDuration(f.timeOffset, '--time-offset') } : {}),
-    ...(f.intervalEnd !== undefined ? { intervalEnd: f.intervalEnd } : {}),
-    ...(f.interval !== undefined ? { intervalMs: parseDuration(f.interval, '--interval') } : {}),
-    ...(f.skipBadRows ? { skipBadRows: true } : {}),
-  };
-}
 
 function addCsvImportOptions(cmd: Command): Command {
   return cmd
@@ -137,34 +41,6 @@ function addWriteOptions(cmd: Command): Command {
     .option('--force', 'replace the output file if it exists (it is written aside and renamed into place)');
 }
 
-function timeRange(f: { from?: string; to?: string; tz?: string }): { from?: number; to?: number } {
-  const tz = checkTimeZone(f.tz ?? 'UTC');
-  const r: { from?: number; to?: number } = {};
-  if (f.from !== undefined) r.from = parseTimeArg(f.from, '--from', tz);
-  if (f.to !== undefined) r.to = parseTimeArg(f.to, '--to', tz);
-  if (r.from !== undefined && r.to !== undefined && r.to <= r.from) throw usageError('--to must be later than --from');
-  return r;
-}
-
-async function inputsOf(files: string[], f: ReadFlags): Promise<string[]> {
-  const { expandParts } = await import('../src/capture/capture-set.js');
-  return expandParts(files, f.allParts === true);
-}
-
-async function issueLog(io: IO) {
-  const { issueLogger } = await import('../src/capture/issue-log.js');
-  return issueLogger(io);
-}
-
-/**
- * A subcommand's result on stdout: with --json the document `schema`, else the text `render`
- * makes. `render` imports its renderer, so --json never loads one.
- */
-async function report(io: IO, schema: string, result: object, render: () => Promise<string>): Promise<void> {
-  if (io.json) emitJson(io, schema, result);
-  else out(io, await render());
-}
-
 function registerInfo(capture: Command): void {
   capture
     .command('info')
@@ -188,25 +64,11 @@ function registerInfo(capture: Command): void {
       ),
     )
     .action(
-      action<ReadFlags & { gapFactor: string; gap?: string; lenient?: boolean }>(async (io, f, files) => {
-        if (f.strict && f.lenient) throw usageError('--strict and --lenient contradict each other: give one');
-        const gapFactor = Number(f.gapFactor);
-        if (!(gapFactor > 1)) throw usageError(`--gap-factor: "${f.gapFactor}" must be a number above 1`);
-        const { captureInfo } = await import('../src/capture/info.js');
-        const info = await captureInfo(await inputsOf(files, f), {
-          gapFactor,
-          ...(f.gap !== undefined ? { gapMs: parseDuration(f.gap, '--gap') } : {}),
-          ...(f.strict ? { strict: true } : {}),
-        });
-        // Damage first, before the summary: a capture cut by a crash must not pass for a whole one.
-        const { damageLines, renderInfo } = await import('../src/capture/info-render.js');
-        const damage = damageLines(info);
-        if (damage.length > 0) {
-          io.stderr.write(`iiot: ${f.lenient ? io.errStyle.yellow('warning') : 'error'}: ${damage.join('\n')}\n`);
-          if (!f.lenient) io.stderr.write('  hint: the summary covers what could be read; --lenient accepts a damaged capture (exit 0), iiot capture validate lists every bad line\n');
-        }
-        await report(io, 'iiot.capture.info/1', info, async () => renderInfo(info, io.style));
-        return damage.length > 0 && !f.lenient ? ExitCode.Usage : ExitCode.Ok;
+      action<InfoFlags>(async (io, f, files) => {
+        const { infoOptions } = await import('../src/capture-command/options.js');
+        const options = await infoOptions(files, f);
+        const { runInfo } = await import('../src/capture-command/run.js');
+        return runInfo(io, options);
       }),
     );
 }
@@ -225,14 +87,11 @@ function registerValidate(capture: Command): void {
     .option('--max-issues <n>', 'list at most N problems (all are counted)', '100')
     .addHelpText('after', examples('iiot capture validate plant.jsonl.gz', 'iiot capture validate out.jsonl --strict --json'))
     .action(
-      action<ReadFlags & { maxIssues: string; lenient?: boolean }>(async (io, f, files) => {
-        if (f.strict && f.lenient) throw usageError('--strict and --lenient contradict each other: give one');
-        const maxIssues = Number(f.maxIssues);
-        if (!Number.isInteger(maxIssues) || maxIssues < 0) throw usageError(`--max-issues: "${f.maxIssues}" is not a whole number`);
-        const { validateCapture } = await import('../src/capture/validate.js');
-        const result = await validateCapture(await inputsOf(files, f), { ...(f.strict ? { strict: true } : {}), ...(f.lenient ? { lenient: true } : {}), maxIssues });
-        await report(io, 'iiot.capture.validate/1', result, async () => (await import('../src/capture/summary-render.js')).renderValidation(result, io.style));
-        return result.valid ? ExitCode.Ok : ExitCode.Usage;
+      action<ValidateFlags>(async (io, f, files) => {
+        const { validateOptions } = await import('../src/capture-command/options.js');
+        const options = await validateOptions(files, f);
+        const { runValidate } = await import('../src/capture-command/run.js');
+        return runValidate(io, options);
       }),
     );
 }
@@ -266,32 +125,11 @@ function registerConvert(capture: Command): void {
       ),
     )
     .action(
-      action<ReadFlags & WriteFlags & CsvFlags & { output: string; to?: string; tags?: string[]; timeFormatOut?: string; tzOut?: string }>(async (io, f, files) => {
-        if (f.to !== undefined && !['jsonl', 'csv', 'parquet'].includes(f.to)) throw usageError(`--to: "${f.to}" is not jsonl, csv or parquet`);
-        const timeFormat = f.timeFormatOut ?? 'iso';
-        if (!['iso', 'epoch-ms', 'epoch-s'].includes(timeFormat)) throw usageError(`--time-format-out: "${timeFormat}" is not iso, epoch-ms or epoch-s`);
-        const { convertCapture, kindOf } = await import('../src/capture/convert.js');
-        const inputs = await inputsOf(files, f);
-        const csvInput = inputs.length === 1 && kindOf(inputs[0]!) === 'csv';
-        const layout = f.layout;
-        if (!csvInput && layout !== undefined && layout !== 'long' && layout !== 'wide') throw usageError(`--layout: "${layout}" is not long or wide`);
-        const log = await issueLog(io);
-        const result = await convertCapture(inputs, {
-          output: f.output,
-          ...(f.to !== undefined ? { to: f.to as 'jsonl' | 'csv' | 'parquet' } : {}),
-          ...(!csvInput && (layout === 'long' || layout === 'wide') ? { layout } : {}),
-          timeFormat: timeFormat as 'iso' | 'epoch-ms' | 'epoch-s',
-          ...(f.tzOut !== undefined ? { tz: checkTimeZone(f.tzOut, '--tz-out') } : {}),
-          ...(!csvInput && f.delimiter !== undefined ? { delimiter: delimiterOf(f.delimiter)! } : {}),
-          tags: patterns(f.tags),
-          ...(f.strict ? { strict: true } : {}),
-          onIssue: log.onIssue,
-          writer: writerOptions(f),
-          ...(csvInput ? { csv: csvImportOptions(f) } : {}),
-        });
-        log.finish();
-        for (const w of result.import?.warnings ?? []) io.stderr.write(`${io.errStyle.yellow('warning:')} ${w}\n`);
-        await report(io, 'iiot.capture.convert/1', result, async () => (await import('../src/capture/summary-render.js')).renderConvert(result));
+      action<ConvertFlags>(async (io, f, files) => {
+        const { convertOptions } = await import('../src/capture-command/options.js');
+        const options = await convertOptions(files, f);
+        const { runConvert } = await import('../src/capture-command/run.js');
+        return runConvert(io, options);
       }),
     );
 }
@@ -322,25 +160,11 @@ function registerSlice(capture: Command): void {
       ),
     )
     .action(
-      action<ReadFlags & WriteFlags & { output: string; from?: string; to?: string; tz?: string; tags?: string[]; excludeTags?: string[]; keepRaw?: boolean }>(async (io, f, files) => {
-        const range = timeRange(f);
-        const { sliceCapture } = await import('../src/capture/slice.js');
-        const { assertNotAnInput } = await import('../src/capture/path-guard.js');
-        const inputs = await inputsOf(files, f);
-        assertNotAnInput(f.output, inputs);
-        const log = await issueLog(io);
-        const result = await sliceCapture(inputs, {
-          output: f.output,
-          ...range,
-          tags: patterns(f.tags),
-          excludeTags: patterns(f.excludeTags),
-          ...(f.keepRaw ? { keepRaw: true } : {}),
-          ...(f.strict ? { strict: true } : {}),
-          onIssue: log.onIssue,
-          writer: writerOptions(f),
-        });
-        log.finish();
-        await report(io, 'iiot.capture.slice/1', result, async () => (await import('../src/capture/summary-render.js')).renderSlice(result));
+      action<SliceFlags>(async (io, f, files) => {
+        const { sliceOptions } = await import('../src/capture-command/options.js');
+        const options = await sliceOptions(files, f);
+        const { runSlice } = await import('../src/capture-command/run.js');
+        return runSlice(io, options);
       }),
     );
 }
@@ -377,34 +201,12 @@ function registerDiff(capture: Command): void {
       ),
     )
     .action(
-      action<{ tolerance: string; timeTolerance: string; tagTolerance?: string[]; tags?: string[]; from?: string; to?: string; tz?: string; ignoreQuality?: boolean; align: string; timeShift?: string; all?: boolean; maxDifferences: string; strict?: boolean }>(
-        async (io, f, args) => {
-          const [a, b] = args as [string, string];
-          const { diffCaptures, parseTolerance, parseTagTolerance, DIFF_ALIGNS } = await import('../src/capture/diff.js');
-          const align = DIFF_ALIGNS.find((x) => x === f.align);
-          if (align === undefined) throw usageError(`--align ${f.align}: give pairs, nearest or hold`, 'polled sources stamped at read time: --align hold (a poller of a replay) or nearest');
-          const timeShift = f.timeShift === undefined ? undefined : f.timeShift === 'auto' ? ('auto' as const) : signedDuration(f.timeShift, '--time-shift');
-            const maxExamples = Number(f.maxDifferences);
-          if (!Number.isInteger(maxExamples) || maxExamples < 0) throw usageError(`--max-differences: "${f.maxDifferences}" is not a whole number`);
-          const log = await issueLog(io);
-          const result = await diffCaptures([a], [b], {
-            tolerance: parseTolerance(f.tolerance),
-            timeToleranceMs: parseDuration(f.timeTolerance, '--time-tolerance', 'ms'),
-            tagTolerances: (f.tagTolerance ?? []).map(parseTagTolerance),
-            tags: patterns(f.tags),
-            ...timeRange(f),
-            ...(f.ignoreQuality ? { ignoreQuality: true } : {}),
-            align,
-            ...(timeShift !== undefined ? { timeShift } : {}),
-            maxExamples,
-            ...(f.strict ? { strict: true } : {}),
-            onIssue: (_side, i) => log.onIssue(i),
-          });
-          log.finish();
-          await report(io, 'iiot.capture.diff/1', result, async () => (await import('../src/capture/diff-render.js')).renderDiff(result, io.style, f.all === true));
-          return result.equal ? ExitCode.Ok : ExitCode.CheckFailed;
-        },
-      ),
+      action<DiffFlags>(async (io, f, args) => {
+        const { diffOptions } = await import('../src/capture-command/options.js');
+        const options = await diffOptions(args, f);
+        const { runDiff } = await import('../src/capture-command/run.js');
+        return runDiff(io, options);
+      }),
     );
 }
 
@@ -429,12 +231,11 @@ function registerImport(capture: Command): void {
       ),
     )
     .action(
-      action<WriteFlags & CsvFlags & { output: string }>(async (io, f, args) => {
-        const { importCsv } = await import('../src/capture/csv-import.js');
-        const opts = csvImportOptions(f);
-        const result = await importCsv(args[0]!, { ...opts, output: f.output, writer: writerOptions(f) });
-        for (const w of result.warnings) io.stderr.write(`${io.errStyle.yellow('warning:')} ${w}\n`);
-        await report(io, 'iiot.capture.import/1', result, async () => (await import('../src/capture/summary-render.js')).renderImport(result));
+      action<ImportFlags>(async (io, f, args) => {
+        const { importOptions } = await import('../src/capture-command/options.js');
+        const options = importOptions(args, f);
+        const { runImport } = await import('../src/capture-command/run.js');
+        return runImport(io, options);
       }),
     );
 }

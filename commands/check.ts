@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { PASSWORD_ENV } from '../src/core/opcua-flags.js';
+import { PASSWORD_ENV } from '../src/core/credentials.js';
 import type { LatencyFlags, SecurityFlags } from '../src/checks/options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

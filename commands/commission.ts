@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { PASSWORD_ENV } from '../src/core/opcua-flags.js';
+import { PASSWORD_ENV } from '../src/core/credentials.js';
 import type { InitFlags, RunFlags } from '../src/commission/options.js';
 
 function addConnect(cmd: Command): Command {
@@ -23,6 +23,15 @@ export function register(program: Command): void {
         'the plant against it and writes the handover (report.html, report.json, junit.xml, security.sarif, ' +
         'evidence/, a signed manifest.json), `verify` proves the handover unchanged, `diff` shows what changed ' +
         'between two acceptances. See docs/commissioning.md.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'iiot commission init 127.0.0.1 --ports 4840:opcua,5020:modbus,1883:mqtt -o line3-sat.yaml',
+        'iiot commission run line3-sat.yaml -o handover/',
+        'iiot commission verify handover/',
+        'iiot commission diff sat-2025/ sat-2026/',
+      ),
     );
 
   addConnect(

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { usageError } from '../src/core/errors.js';
-
-interface DemoFlags {
-  keep?: string;
-  days?: string;
-}
+import type { DemoFlags } from '../src/demo/options.js';
 
 export function register(program: Command): void {
   program
@@ -19,10 +14,10 @@ export function register(program: Command): void {
     .addHelpText('after', examples('iiot demo', 'iiot demo --json > demo.json', 'iiot demo --keep ./demo-out'))
     .action(
       action<DemoFlags>(async (io, flags) => {
-        const days = Number(flags.days ?? '21');
-        if (!Number.isFinite(days) || days < 1 || days > 365) throw usageError(`--days ${flags.days}: give a number of days from 1 to 365`);
+        const { parseDemoFlags } = await import('../src/demo/options.js');
+        const options = parseDemoFlags(flags);
         const { runDemo } = await import('../src/demo/run.js');
-        return runDemo(io, { days, ...(flags.keep ? { keep: flags.keep } : {}) });
+        return runDemo(io, options);
       }),
     );
 }

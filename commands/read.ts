@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, examples } from '../src/core/command.js';
-import { addOpcUaConnectOptions } from '../src/core/opcua-flags.js';
-import type { ReadFlags } from '../src/read/options.js';
+import { addOpcUaConnectOptions } from '../src/protocols/opcua/flags.js';
+import type { ReadFlags } from '../src/read/types.js';
 
 export function register(program: Command): void {
   const cmd = program

@@ -1,7 +1,8 @@
 // The import graph of src/ and commands/: which module imports which (static and lazy), the
-// import circles (strongly connected components of more than one module), and the imports that
-// go up the layers of docs/architecture.md. `npm run -s graph` prints the counts; `--list` names
-// every circle and upward import. scripts/lint.ts uses the same analysis to keep both at zero.
+// packages each imports, the import circles (strongly connected components of more than one
+// module), and the imports that go up the layers of docs/architecture.md.
+// `npx tsx scripts/import-graph.ts` prints the counts; `--list` names every circle and upward
+// import. scripts/lint.ts uses the same analysis for the walls between the layers.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -15,6 +16,9 @@ export interface Edge {
   typeOnly: boolean;
 }
 
+/** An import of a package or a Node built-in (`to` is the specifier as written: "zod", "node:fs"). */
+export type ExternalEdge = Edge;
+
 function walk(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
@@ -25,7 +29,8 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const IMPORT = /^\s*(?:import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/;
+// A static import or re-export, its clause on one line or several: import x, { a,\n b } from '...'
+const IMPORT = /^[ \t]*(?:import|export)\s+(type\s+)?(?:(?:[\w$]+\s*,?\s*)?(?:\{[^}]*\}|\*\s+as\s+[\w$]+|\*)?\s*from\s+)?['"]([^'"]+)['"]/gm;
 const LAZY = /import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function resolveSpec(from: string, spec: string): string | undefined {
@@ -35,25 +40,42 @@ function resolveSpec(from: string, spec: string): string | undefined {
   return undefined;
 }
 
-export function importGraph(dirs = ['src', 'commands']): { files: string[]; edges: Edge[] } {
+export function importGraph(dirs = ['src', 'commands']): { files: string[]; edges: Edge[]; externals: ExternalEdge[] } {
   const files = dirs.flatMap((d) => walk(join(ROOT, d)));
   const edges: Edge[] = [];
+  const externals: ExternalEdge[] = [];
+  const add = (file: string, spec: string, line: number, lazy: boolean, typeOnly: boolean) => {
+    if (!spec.startsWith('.')) {
+      externals.push({ from: rel(file), to: spec, line, lazy, typeOnly });
+      return;
+    }
+    const to = resolveSpec(file, spec);
+    if (to) edges.push({ from: rel(file), to: rel(to), line, lazy, typeOnly });
+  };
   for (const file of files) {
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((text, i) => {
-        const m = IMPORT.exec(text);
-        if (m) {
-          const to = resolveSpec(file, m[2]!);
-          if (to) edges.push({ from: rel(file), to: rel(to), line: i + 1, lazy: false, typeOnly: Boolean(m[1]) });
-        }
-        for (const l of text.matchAll(LAZY)) {
-          const to = resolveSpec(file, l[1]!);
-          if (to) edges.push({ from: rel(file), to: rel(to), line: i + 1, lazy: true, typeOnly: false });
-        }
-      });
+    const text = readFileSync(file, 'utf8');
+    const lineAt = lineCounter(text);
+    for (const m of text.matchAll(IMPORT)) add(file, m[2]!, lineAt(m.index + m[0].length - m[2]!.length - 1), false, Boolean(m[1]));
+    // import('x').Name in a type position loads nothing
+    for (const l of text.matchAll(LAZY)) add(file, l[1]!, lineAt(l.index), true, /^\.[A-Z]/.test(text.slice(l.index + l[0].length, l.index + l[0].length + 2)));
   }
-  return { files: files.map(rel), edges };
+  return { files: files.map(rel), edges, externals };
+}
+
+/** offset -> 1-based line number */
+function lineCounter(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 export const rel = (f: string) => relative(ROOT, f).split(sep).join('/');
@@ -102,7 +124,8 @@ export function circles(files: string[], edges: Edge[]): string[][] {
 export function layerOf(file: string): number {
   const p = file.split('/');
   if (p[0] === 'commands') return 3;
-  if (p[1] === 'cli.ts' || p[1] === 'entry.ts') return 3;
+  // the entry and what parses a command line: the command table, the root it registers on, the fast path
+  if (['cli.ts', 'entry.ts', 'program.ts', 'fast-path'].includes(p[1]!)) return 3;
   if (['core', 'yaml', 'render'].includes(p[1]!)) return 0;
   if (['protocols', 'capture', 'analysis'].includes(p[1]!)) return 1;
   return 2;

@@ -1,7 +1,8 @@
-// House rules that a generic linter does not know (docs/development.md). Exit 1 with one line per
-// violation, file:line first, so editors can jump to it.
+// House rules that a generic linter does not know (docs/development.md, docs/architecture.md).
+// Exit 1 with one line per violation, file:line first, so editors can jump to it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { circles, importGraph, layerOf, upward } from './import-graph.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const problems: string[] = [];
@@ -33,39 +34,82 @@ function eachLine(file: string, fn: (line: string, n: number) => void): void {
 const rel = (f: string) => relative(ROOT, f);
 
 // 1. Protocol libraries stay in their folder; node-opcua is only imported lazily.
+const graph = importGraph();
 const PROTOCOL_LIBS: Array<[RegExp, string]> = [
   [/^node-opcua/, 'opcua'],
   [/^modbus-serial$|^serialport$|^@serialport\//, 'modbus'],
   [/^mqtt$|^aedes$|^protobufjs(\/|$)/, 'mqtt'],
 ];
-for (const file of code(['src', 'commands'])) {
-  const where = rel(file).split(sep);
-  eachLine(file, (line, n) => {
-    const m = /^\s*import\s+(type\s+)?(?:[^'"]*from\s+)?['"]([^'"]+)['"]/.exec(line) ?? /await import\(\s*['"]([^'"]+)['"]/.exec(line);
-    if (!m) return;
-    const spec = m[2] ?? m[1]!;
-    const typeOnly = Boolean(m[2] && m[1]);
-    for (const [re, folder] of PROTOCOL_LIBS) {
-      if (!re.test(spec)) continue;
-      if (!(where[0] === 'src' && where[1] === 'protocols' && where[2] === folder)) {
-        problems.push(`${rel(file)}:${n}: "${spec}" may only be imported inside src/protocols/${folder}/`);
-      }
-      if (folder === 'opcua' && !typeOnly && /^\s*import\s/.test(line)) {
-        problems.push(`${rel(file)}:${n}: node-opcua must be imported lazily (await import) or as a type`);
-      }
-    }
-    // Protocols serve the workflows and never depend on them (what they share lives in src/protocols/).
-    if (where[0] === 'src' && where[1] === 'protocols' && /^(\.\.\/)+(record|replay|discovery|checks|sim|demo|analysis|read)\//.test(spec)) {
-      problems.push(`${rel(file)}:${n}: src/protocols may not import "${spec}" (a workflow); move what both need into src/protocols/`);
-    }
-    // Commands register options and help; their work is loaded lazily so --help stays fast.
-    if (where[0] === 'commands' && !typeOnly && /^\s*import\s/.test(line) && spec.startsWith('../src/') && !/^\.\.\/src\/(core|ui\/table)\b/.test(spec)) {
-      problems.push(`${rel(file)}:${n}: commands may import only src/core statically; load "${spec}" with await import() in the action`);
-    }
-  });
+for (const e of graph.externals) {
+  for (const [re, folder] of PROTOCOL_LIBS) {
+    if (!re.test(e.to)) continue;
+    if (!e.from.startsWith(`src/protocols/${folder}/`)) problems.push(`${e.from}:${e.line}: "${e.to}" may only be imported inside src/protocols/${folder}/`);
+    if (folder === 'opcua' && !e.lazy && !e.typeOnly) problems.push(`${e.from}:${e.line}: node-opcua must be imported lazily (await import) or as a type`);
+  }
 }
 
-// 2. Tests: nothing focused or skipped; only loopback addresses in tests, benchmarks and fixtures.
+// 2. The walls between the layers (docs/architecture.md), on the import graph of
+// scripts/import-graph.ts. Type imports count: a type ties two modules as surely as a value.
+const where = (f: string) => f.split('/').slice(0, f.startsWith('commands/') ? 1 : 2).join('/').replace(/\.tsx?$/, '');
+const LAYERS = ['the bottom (src/core, src/render, src/yaml)', 'a library (src/protocols, src/capture, src/analysis)', 'a workflow (src/<verb>/)', 'the command table (commands/, src/cli.ts, src/entry.ts, src/program.ts, src/fast-path/)'];
+for (const e of upward(graph.edges)) {
+  problems.push(`${e.from}:${e.line}: imports ${e.to}, a layer above it: ${where(e.from)} is ${LAYERS[layerOf(e.from)]}, ${where(e.to)} ${LAYERS[layerOf(e.to)]}; a layer imports only downward (move what both need down)`);
+}
+for (const c of circles(graph.files, graph.edges)) {
+  const first = graph.edges.find((e) => e.from === c[0] && c.includes(e.to))!;
+  problems.push(`${first.from}:${first.line}: import circle: ${c.join(' <-> ')}; move what they share into a module of its own (types.ts, result.ts)`);
+}
+// Protocols, capture and analysis are libraries: no terminal UI (ink, react) in them; their
+// results are drawn by the command's render.ts.
+const UI = /^(ink|react)(\/|$)/;
+for (const e of graph.externals) {
+  if (layerOf(e.from) <= 1 && UI.test(e.to)) problems.push(`${e.from}:${e.line}: "${e.to}" is terminal UI; ${where(e.from)} is ${LAYERS[layerOf(e.from)]}: draw in the command's render.ts (src/<verb>/)`);
+}
+// Analyses are pure functions of tables: no files, sockets or processes (node:*), no protocol,
+// and of the capture only its types (the command's run.ts reads the capture and hands the data over).
+for (const e of graph.edges) {
+  if (!e.from.startsWith('src/analysis/')) continue;
+  if (e.to.startsWith('src/protocols/')) problems.push(`${e.from}:${e.line}: src/analysis may not import a protocol (${e.to}): analyses take samples, wherever they came from`);
+  if (e.to.startsWith('src/capture/') && !e.typeOnly) problems.push(`${e.from}:${e.line}: src/analysis may import only types from src/capture (${e.to}): reading files is the command's work (src/analyze/)`);
+}
+for (const e of graph.externals) {
+  if (e.from.startsWith('src/analysis/') && e.to.startsWith('node:')) problems.push(`${e.from}:${e.line}: src/analysis may not import "${e.to}": analyses are pure (no files, sockets or processes); the command's run.ts does the IO`);
+}
+// Commands register options and help; their work is loaded lazily, so that building the command
+// table (every command but help) loads no library. A command may statically import src/core,
+// src/render and the light modules below; everything those load statically must be as light:
+// src/core, src/render, these modules, Node built-ins and commander.
+const LIGHT_FOR_COMMANDS = new Set([
+  // the OPC UA connection flags browse, read and record register (an option list and its parsers)
+  'src/protocols/opcua/flags.ts',
+  // the interactive browser's keys, listed in `iiot browse --help` and on the browser's bottom line
+  'src/browse/interactive/keys.ts',
+]);
+const light = (f: string) => f.startsWith('src/core/') || f.startsWith('src/render/') || LIGHT_FOR_COMMANDS.has(f);
+const loaded = (e: { lazy: boolean; typeOnly: boolean }) => !e.lazy && !e.typeOnly;
+const seen = new Set<string>();
+const queue: Array<{ file: string; via: string }> = [];
+for (const e of graph.edges) {
+  // the command table: commands/, src/cli.ts (all of it) and src/program.ts (the root they register on)
+  const table = (f: string) => f.startsWith('commands/') || f === 'src/cli.ts' || f === 'src/program.ts';
+  if (!table(e.from) || !loaded(e) || table(e.to)) continue;
+  if (!light(e.to)) problems.push(`${e.from}:${e.line}: commands may statically import only src/core, src/render and the light modules scripts/lint.ts lists; load "${e.to}" with await import() in the action`);
+  else queue.push({ file: e.to, via: `${e.from}:${e.line}` });
+}
+for (let item = queue.shift(); item; item = queue.shift()) {
+  if (seen.has(item.file)) continue;
+  seen.add(item.file);
+  for (const e of graph.edges.filter((x) => x.from === item!.file && loaded(x))) {
+    if (!light(e.to)) problems.push(`${e.from}:${e.line}: loads ${e.to} when the command table is built (${item.via}); keep what commands import statically to src/core, src/render and light modules`);
+    else queue.push({ file: e.to, via: item.via });
+  }
+  for (const e of graph.externals.filter((x) => x.from === item!.file && loaded(x))) {
+    if (!e.to.startsWith('node:') && e.to !== 'commander') problems.push(`${e.from}:${e.line}: loads the package "${e.to}" when the command table is built (${item.via}); import it lazily where it is used`);
+  }
+}
+for (const f of LIGHT_FOR_COMMANDS) if (!graph.files.includes(f)) problems.push(`scripts/lint.ts: LIGHT_FOR_COMMANDS names ${f}, which does not exist`);
+
+// 3. Tests: nothing focused or skipped; only loopback addresses in tests, benchmarks and fixtures.
 const NON_LOOPBACK = /['"`](0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+)['"`/:]/;
 for (const file of [...code(['test', 'bench']), ...walk(join(ROOT, 'fixtures'))]) {
   eachLine(file, (line, n) => {

@@ -206,6 +206,23 @@ function onGrid(m: MeterSeries, g: Grid): { v: Float64Array; c: Float32Array } {
   return { v, c };
 }
 
+/** The main meter's minutes on the grid of the analysed period, and what every step shares. */
+interface MeterGrid extends Grid {
+  /** end of the grid (exclusive), epoch ms */
+  end: number;
+  tz: string;
+  /** least share of an interval that must be measured for it to count */
+  minCov: number;
+  /** the demand interval, minutes */
+  D: number;
+  /** the main meter's kWh and measured ms per minute */
+  kwh: Float64Array;
+  cov: Float32Array;
+}
+
+type DayTotalOnGrid = DayTotal & { _d: number };
+type DayAccumulator = { kwh: number; cov: number; minutes: number; units: number };
+
 export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): EnergyResult {
   const tz = opts.tz ?? 'UTC';
   const minCov = opts.minCoverage ?? 0.9;
@@ -215,403 +232,37 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   const notes: string[] = [];
   const main = input.main;
   if (main.value.length === 0) throw new Error(`${main.tag}: no usable readings`);
-
-  // The grid: whole minutes from the main meter's first to last bucket, within [from, to).
-  let origin = main.origin;
-  let end = main.origin + main.value.length * MINUTE;
-  if (opts.from !== undefined) origin = Math.max(origin, Math.floor(opts.from / MINUTE) * MINUTE);
-  if (opts.to !== undefined) end = Math.min(end, Math.ceil(opts.to / MINUTE) * MINUTE);
-  if (end <= origin) throw new Error('the chosen period holds no readings of the main meter');
-  const n = Math.round((end - origin) / MINUTE);
-  const cal = new MinuteCalendar(origin, n, tz);
-  const g: Grid = { origin, n, cal };
-  const E = onGrid(main, g);
-  const kwh = E.v;
-  const cov = E.c;
-
-  let totalKwh = 0;
-  let coveredMs = 0;
-  for (let i = 0; i < n; i++) {
-    totalKwh += kwh[i]!;
-    coveredMs += cov[i]!;
-  }
-  const coverage = coveredMs / (n * MINUTE);
-  const coveredHours = coveredMs / HOUR;
-  const avgKw = coveredHours > 0 ? totalKwh / coveredHours : 0;
+  const grid = meterGrid(main, opts, tz, minCov, D);
+  const { origin, end, n, cal, kwh, cov } = grid;
+  const { totalKwh, coveredMs, coverage, coveredHours, avgKw } = meterTotals(grid);
   if (coverage < 0.99) notes.push(`${main.tag}: readings cover ${(coverage * 100).toFixed(1)}% of the period; totals are of the measured time only (${sig((n * MINUTE - coveredMs) / HOUR)} h without readings are not estimated)`);
   describeMeterEvents(main, notes);
 
-  // --- calendar totals
-  const dayIdx = new Map<number, { kwh: number; cov: number; minutes: number; units: number }>();
-  for (let i = 0; i < n; i++) {
-    const d = cal.day[i]!;
-    let a = dayIdx.get(d);
-    if (!a) dayIdx.set(d, (a = { kwh: 0, cov: 0, minutes: 0, units: 0 }));
-    a.kwh += kwh[i]!;
-    a.cov += cov[i]!;
-    a.minutes++;
-  }
-  const prod = input.production ? onGrid(input.production, g) : undefined;
-  if (prod) for (let i = 0; i < n; i++) dayIdx.get(cal.day[i]!)!.units += prod.v[i]!;
-
-  // Demand intervals (block): keyed on the UTC minute so that the repeated autumn hour stays two intervals.
-  const blockKw: number[] = [];
-  const blockAt: number[] = [];
-  const originMin = Math.floor(origin / MINUTE);
-  {
-    let key = Number.NaN;
-    let e = 0;
-    let c = 0;
-    let start = 0;
-    const flush = () => {
-      if (!Number.isNaN(key) && c >= minCov * D * MINUTE) {
-        blockKw.push(e / (c / HOUR));
-        blockAt.push(start);
-      }
-    };
-    for (let i = 0; i < n; i++) {
-      const k = Math.floor((originMin + i) / D);
-      if (k !== key) {
-        flush();
-        key = k;
-        e = 0;
-        c = 0;
-        start = k * D * MINUTE;
-      }
-      e += kwh[i]!;
-      c += cov[i]!;
-    }
-    flush();
-  }
-  let demandKw = blockKw;
-  let demandAt = blockAt;
-  if (method === 'rolling') {
-    const rk: number[] = [];
-    const ra: number[] = [];
-    let e = 0;
-    let c = 0;
-    for (let i = 0; i < n; i++) {
-      e += kwh[i]!;
-      c += cov[i]!;
-      if (i >= D) {
-        e -= kwh[i - D]!;
-        c -= cov[i - D]!;
-      }
-      if (i >= D - 1 && c >= minCov * D * MINUTE) {
-        rk.push(e / (c / HOUR));
-        ra.push(origin + (i - D + 1) * MINUTE);
-      }
-    }
-    demandKw = rk;
-    demandAt = ra;
-  }
-  const peakIdx = argmax(demandKw);
-  const peak = peakIdx >= 0 ? { kw: demandKw[peakIdx]!, at: demandAt[peakIdx]! } : undefined;
-  const top = topDistinct(demandKw, demandAt, opts.topPeaks ?? 5, D * MINUTE);
-  const monthlyPeak = new Map<string, { kw: number; at: number }>();
-  for (let k = 0; k < demandKw.length; k++) {
-    const i = Math.min(n - 1, Math.max(0, Math.round((demandAt[k]! - origin) / MINUTE)));
-    const m = monthLabel(cal.day[i]!);
-    const cur = monthlyPeak.get(m);
-    if (!cur || demandKw[k]! > cur.kw) monthlyPeak.set(m, { kw: demandKw[k]!, at: demandAt[k]! });
-  }
-
-  // --- days / weeks / months
-  const days = [...dayIdx.entries()].sort((a, b) => a[0] - b[0]);
-  const dayPeak = new Map<number, number>();
-  for (let k = 0; k < blockKw.length; k++) {
-    const i = Math.min(n - 1, Math.max(0, Math.round((blockAt[k]! - origin) / MINUTE)));
-    const d = cal.day[i]!;
-    dayPeak.set(d, Math.max(dayPeak.get(d) ?? 0, blockKw[k]!));
-  }
-  // Coverage is measured against the whole calendar day, week or month: a capture that starts at
-  // 23:00 measures 1/24 of its first day, not "100% of the minutes it has".
+  const { dayIdx, prod } = calendarTotals(grid, input.production);
+  const { blockKw, blockAt, demandKw, demandAt, peak, top, monthlyPeak } = demandIntervals(grid, method, opts.topPeaks ?? 5);
   const workdays = opts.workdays ?? [1, 2, 3, 4, 5];
-  const totalsDays: (DayTotal & { _d: number })[] = days.map(([d, a]) => ({
-    day: dayLabel(d),
-    kwh: a.kwh,
-    coverage: a.cov / dayLengthMs(d, tz),
-    ...(dayPeak.has(d) ? { peakKw: dayPeak.get(d)! } : {}),
-    ...(prod ? { units: a.units } : {}),
-    workday: workdays.includes((((d + 4) % 7) + 7) % 7),
-    _d: d,
-  }));
-  const weeks = new Map<string, { kwh: number; cov: number; length: number }>();
-  const months = new Map<string, { kwh: number; cov: number; length: number }>();
-  const spanMs = (a: number, b: number) => {
-    let ms = 0;
-    for (let d = a; d < b; d++) ms += dayLengthMs(d, tz);
-    return ms;
-  };
-  for (const [d, a] of days) {
-    for (const [map, key, range] of [
-      [weeks, isoWeekLabel(d), () => [weekStartOf(d), weekStartOf(d) + 7] as const],
-      [months, monthLabel(d), () => monthDays(d)],
-    ] as const) {
-      let x = map.get(key);
-      if (!x) map.set(key, (x = { kwh: 0, cov: 0, length: spanMs(...range()) }));
-      x.kwh += a.kwh;
-      x.cov += a.cov;
-    }
-  }
-
-  // --- load profile (weekday x hour), mean kW over measured time
-  const profE = new Float64Array(7 * 24);
-  const profC = new Float64Array(7 * 24);
-  for (let i = 0; i < n; i++) {
-    if (cov[i]! <= 0) continue;
-    const k = cal.weekday(i) * 24 + cal.hour(i);
-    profE[k]! += kwh[i]!;
-    profC[k]! += cov[i]!;
-  }
-  const order = [1, 2, 3, 4, 5, 6, 0];
-  const profile = {
-    weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
-    kw: order.map((wd) => Array.from({ length: 24 }, (_, h) => (profC[wd * 24 + h]! > 0 ? profE[wd * 24 + h]! / (profC[wd * 24 + h]! / HOUR) : null))),
-  };
-
-  // --- producing / shifts per minute
-  let producing: Uint8Array | undefined;
-  let idleSource: 'producing-tag' | 'production-counter' | undefined;
-  if (input.producing) {
-    const st = onGrid(input.producing, g);
-    producing = new Uint8Array(n);
-    let last = 0;
-    for (let i = 0; i < n; i++) {
-      if (st.c[i]! > 0) last = st.v[i]! / st.c[i]! >= 0.5 ? 1 : 0;
-      producing[i] = last;
-    }
-    idleSource = 'producing-tag';
-  } else if (prod) {
-    // An hour with less than half a unit produced is idle.
-    producing = new Uint8Array(n);
-    let i = 0;
-    while (i < n) {
-      const hourKey = Math.floor((origin + i * MINUTE) / HOUR);
-      let j = i;
-      let u = 0;
-      while (j < n && Math.floor((origin + j * MINUTE) / HOUR) === hourKey) u += prod.v[j++]!;
-      producing.fill(u >= 0.5 ? 1 : 0, i, j);
-      i = j;
-    }
-    idleSource = 'production-counter';
-  }
-  const shiftOf = (i: number): number => {
-    if (!opts.shifts?.length) return -1;
-    const mod = cal.minuteOfDay[i]!;
-    const wd = cal.weekday(i);
-    for (let s = 0; s < opts.shifts.length; s++) {
-      const w = opts.shifts[s]!.window;
-      if (!inWindow(mod, w)) continue;
-      // a shift past midnight belongs to the day it started on
-      const startDay = w.from > w.to && mod < w.to ? (wd + 6) % 7 : wd;
-      if (workdays.includes(startDay)) return s;
-    }
-    return -1;
-  };
-
-  let idle: EnergyResult['idle'];
+  const { totalsDays, weeks, months } = periodTotals(grid, dayIdx, blockKw, blockAt, prod !== undefined, workdays);
+  const profile = loadProfile(grid);
+  const { producing, idleSource } = producingMinutes(grid, input.producing, prod);
+  const shiftOf = shiftIndex(grid, opts.shifts, workdays);
+  const idle = idleEnergy(grid, producing, idleSource, totalKwh);
   const idleMinuteKw: number[] = [];
-  if (producing) {
-    let e = 0;
-    let c = 0;
-    for (let i = 0; i < n; i++) {
-      if (producing[i]) continue;
-      e += kwh[i]!;
-      c += cov[i]!;
-    }
-    if (c > 0) idle = { source: idleSource!, kwh: e, share: totalKwh > 0 ? e / totalKwh : 0, meanKw: e / (c / HOUR), hours: c / HOUR };
-  }
-  let offShift: EnergyResult['offShift'];
-  let shiftTotals: { name: string; kwh: number; share: number }[] | undefined;
-  if (opts.shifts?.length) {
-    const per = new Float64Array(opts.shifts.length);
-    let e = 0;
-    let c = 0;
-    for (let i = 0; i < n; i++) {
-      const s = shiftOf(i);
-      if (s >= 0) per[s]! += kwh[i]!;
-      else {
-        e += kwh[i]!;
-        c += cov[i]!;
-      }
-    }
-    shiftTotals = opts.shifts.map((s, k) => ({ name: s.name, kwh: per[k]!, share: totalKwh > 0 ? per[k]! / totalKwh : 0 }));
-    shiftTotals.push({ name: 'off-shift', kwh: e, share: totalKwh > 0 ? e / totalKwh : 0 });
-    if (c > 0) offShift = { kwh: e, share: totalKwh > 0 ? e / totalKwh : 0, meanKw: e / (c / HOUR), hours: c / HOUR };
-  }
+  const { offShift, shiftTotals } = shiftEnergy(grid, opts.shifts, shiftOf, totalKwh);
+  addDailyDrivers(grid, input.temperature, opts, totalsDays, producing, idleSource, shiftOf, notes);
+  const { hourly, estimators, primary } = baseLoad(grid, blockKw, idle, offShift);
+  const { powerFactor, pfMonthly } = powerFactorOf(grid, input, notes);
 
-  // --- daily drivers for baselines: operating hours (the producing flag, else the shift schedule) and degree days
-  {
-    const byDay = new Map<number, { on: number; sched: number; tv: number; tc: number }>();
-    const temp = input.temperature ? onGrid(input.temperature, g) : undefined;
-    for (let i = 0; i < n; i++) {
-      const d = cal.day[i]!;
-      let a = byDay.get(d);
-      if (!a) byDay.set(d, (a = { on: 0, sched: 0, tv: 0, tc: 0 }));
-      if (producing && cov[i]! > 0 && producing[i]) a.on += cov[i]!;
-      if (opts.shifts?.length && shiftOf(i) >= 0) a.sched += MINUTE;
-      if (temp) {
-        a.tv += temp.v[i]!;
-        a.tc += temp.c[i]!;
-      }
-    }
-    const hddBase = opts.hddBaseC ?? 15.5;
-    const cddBase = opts.cddBaseC ?? 18.3;
-    for (const t of totalsDays) {
-      const a = byDay.get(t._d);
-      if (!a) continue;
-      if (idleSource === 'producing-tag') t.operatingHours = a.on / HOUR;
-      else if (opts.shifts?.length) t.operatingHours = a.sched / HOUR;
-      // a daily mean needs half the day measured
-      if (temp && a.tc >= 0.5 * dayLengthMs(t._d, tz)) {
-        const tm = a.tv / a.tc;
-        t.temperatureC = tm;
-        t.hdd = Math.max(0, hddBase - tm);
-        t.cdd = Math.max(0, tm - cddBase);
-      }
-    }
-    if (input.temperature) describeMeterEvents(input.temperature, notes);
-  }
-
-  // --- base load estimators
-  const hourly = hourlyMeans(kwh, cov, cal, minCov);
-  const estimators: BaseLoadEstimate[] = [];
-  if (blockKw.length) estimators.push({ name: 'p05-demand', kw: quantile(blockKw, 0.05), description: `5th percentile of the ${D}-minute demand intervals` });
-  const dailyMin = new Map<number, number>();
-  for (const h of hourly) dailyMin.set(h.day, Math.min(dailyMin.get(h.day) ?? Infinity, h.kw));
-  if (dailyMin.size) estimators.push({ name: 'night-minimum', kw: median([...dailyMin.values()]), description: 'median over days of the lowest hourly mean of each day' });
-  {
-    let e = 0;
-    let c = 0;
-    for (let i = 0; i < n; i++) {
-      const wd = cal.weekday(i);
-      if (wd === 0 || wd === 6) {
-        e += kwh[i]!;
-        c += cov[i]!;
-      }
-    }
-    if (c >= 6 * HOUR) estimators.push({ name: 'weekend-mean', kw: e / (c / HOUR), description: 'mean power on Saturdays and Sundays' });
-  }
-  if (idle) estimators.push({ name: 'idle-mean', kw: idle.meanKw, description: `mean power while nothing is produced (${idle.source === 'producing-tag' ? 'producing flag off' : 'no production counted in the hour'})` });
-  if (offShift) estimators.push({ name: 'off-shift-mean', kw: offShift.meanKw, description: 'mean power outside the production shifts' });
-  const primary = estimators[0] ?? { name: 'p05-demand' as const, kw: Number.NaN, description: '' };
-
-  // --- power factor: PF = kWh / sqrt(kWh² + kvarh²) over the minutes both meters measured; lagging
-  // and leading reactive energy, when metered apart, each give their own (utilities bill them apart).
-  let powerFactor: EnergyResult['powerFactor'];
-  const reactivePf = (m: MeterSeries) => {
-    const Q = onGrid(m, g);
-    const monthly = new Map<string, { p: number; q: number }>();
-    let p = 0;
-    let q = 0;
-    for (let i = 0; i < n; i++) {
-      if (cov[i]! <= 0 || Q.c[i]! <= 0) continue;
-      p += kwh[i]!;
-      q += Q.v[i]!;
-      const mo = monthLabel(cal.day[i]!);
-      let a = monthly.get(mo);
-      if (!a) monthly.set(mo, (a = { p: 0, q: 0 }));
-      a.p += kwh[i]!;
-      a.q += Q.v[i]!;
-    }
-    describeMeterEvents(m, notes);
-    return { p, q, monthly, list: [...monthly.entries()].map(([month, a]) => ({ month, pf: a.p / Math.hypot(a.p, a.q) })) };
-  };
-  const lag = input.reactive ? reactivePf(input.reactive) : undefined;
-  const lead = input.reactiveLeading ? reactivePf(input.reactiveLeading) : undefined;
-  const pfMonthly = lag?.monthly ?? new Map<string, { p: number; q: number }>();
-  if (input.reactive && lag && lag.p > 0) {
-    powerFactor = {
-      tag: input.reactive.tag,
-      quadrant: lead ? 'lagging' : 'as-metered',
-      overall: lag.p / Math.hypot(lag.p, lag.q),
-      kvarh: lag.q,
-      monthly: lag.list,
-      ...(lead && input.reactiveLeading && lead.p > 0
-        ? { leading: { tag: input.reactiveLeading.tag, overall: lead.p / Math.hypot(lead.p, lead.q), kvarh: lead.q, monthly: lead.list }, net: lag.p / Math.hypot(lag.p, lag.q - lead.q) }
-        : {}),
-    };
-    if (powerFactor.leading && powerFactor.leading.overall < 0.95) {
-      notes.push(`leading power factor ${powerFactor.leading.overall.toFixed(3)} (${grouped(lead!.q)} kvarh leading): capacitors over-compensate at light load; switch them with the load`);
-    }
-  } else if (input.reactiveLeading && !input.reactive) {
-    notes.push(`${input.reactiveLeading.tag}: leading reactive energy without a lagging meter; give --reactive for the power factor`);
-  }
-
-  // --- cost
   let cost: EnergyResult['cost'];
   // the bill uses the demand figures the report shows (block or rolling)
-  if (opts.tariff) cost = tariffCost(opts.tariff, kwh, cov, cal, g, demandKw, demandAt, method, pfMonthly, D, notes);
+  if (opts.tariff) cost = tariffCost(opts.tariff, kwh, cov, cal, grid, demandKw, demandAt, method, pfMonthly, D, notes);
 
   const co2 = opts.co2KgPerKwh ?? opts.tariff?.co2e_kg_per_kwh;
   const co2e = co2 !== undefined ? { kgPerKwh: co2, kg: totalKwh * co2 } : undefined;
 
-  // --- production and energy per unit
-  let production: EnergyResult['production'];
-  if (prod && input.production) {
-    let units = 0;
-    for (let i = 0; i < n; i++) units += prod.v[i]!;
-    describeMeterEvents(input.production, notes);
-    const full = totalsDays.filter((d) => d.coverage >= minCov && d.units !== undefined);
-    let model: NonNullable<EnergyResult['production']>['model'];
-    if (full.length >= 5) {
-      const reg = multipleRegression(
-        full.map((d) => [d.units!]),
-        full.map((d) => d.kwh),
-      );
-      const pred = full.map((d) => reg.predict([d.units!]));
-      model = { fixedKwhPerDay: reg.coefficients[0]!, kwhPerUnit: reg.coefficients[1]!, r2: r2Of(full.map((d) => d.kwh), pred), days: full.length };
-    }
-    production = { tag: input.production.tag, units, kwhPerUnit: units > 0 ? totalKwh / units : Number.NaN, ...(model ? { model } : {}) };
-  }
+  const production = productionOf(grid, input.production, prod, totalsDays, totalKwh, notes);
+  const subMeters = subMeterTotals(grid, input.subs, producing, totalKwh);
+  const reconciliation = reconcile(grid, input.checks, main.tag, notes);
 
-  // --- sub-meters
-  let subMeters: EnergyResult['subMeters'];
-  if (input.subs?.length) {
-    subMeters = input.subs.map((s) => {
-      const S = onGrid(s, g);
-      let e = 0;
-      let ie = 0;
-      let ic = 0;
-      for (let i = 0; i < n; i++) {
-        e += S.v[i]!;
-        if (producing && !producing[i]) {
-          ie += S.v[i]!;
-          ic += S.c[i]!;
-        }
-      }
-      return {
-        tag: s.tag,
-        kwh: e,
-        share: totalKwh > 0 ? e / totalKwh : 0,
-        ...(producing && ic > 0 ? { idleKwh: ie, idleMeanKw: ie / (ic / HOUR) } : {}),
-      };
-    });
-    subMeters.sort((a, b) => b.kwh - a.kwh);
-  }
-
-  // --- reconciliation of other measurements of the same supply
-  let reconciliation: EnergyResult['reconciliation'];
-  if (input.checks?.length) {
-    reconciliation = input.checks.map((c) => {
-      const C = onGrid(c, g);
-      let a = 0;
-      let b = 0;
-      for (let i = 0; i < n; i++) {
-        if (cov[i]! >= 0.99 * MINUTE && C.c[i]! >= 0.99 * MINUTE) {
-          a += C.v[i]!;
-          b += kwh[i]!;
-        }
-      }
-      return { tag: c.tag, kind: c.kind, kwh: a, mainKwh: b, difference: b > 0 ? a / b - 1 : Number.NaN };
-    });
-    for (const r of reconciliation) {
-      if (Math.abs(r.difference) > 0.02) notes.push(`${r.tag} (${r.kind}) differs from ${main.tag} by ${(r.difference * 100).toFixed(1)}% over the minutes both measured: check the meters' units and scaling`);
-    }
-  }
-
-  // --- baselines
   let baselines: EnergyResult['baselines'];
   if (opts.periods) baselines = comparePeriods(opts.periods, totalsDays, blockKw, blockAt, minCov, opts, prod !== undefined, input.temperature !== undefined, notes);
 
@@ -694,6 +345,465 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   if (!producing && !opts.shifts?.length) notes.push('no production signal and no shift pattern: idle and off-shift energy are not computed (give --shifts, or --production / --producing tags)');
   result.statements = summaryStatements(result);
   return result;
+}
+
+/** The grid: whole minutes from the main meter's first to last bucket, within [from, to). */
+function meterGrid(main: MeterSeries, opts: EnergyOptions, tz: string, minCov: number, D: number): MeterGrid {
+  let origin = main.origin;
+  let end = main.origin + main.value.length * MINUTE;
+  if (opts.from !== undefined) origin = Math.max(origin, Math.floor(opts.from / MINUTE) * MINUTE);
+  if (opts.to !== undefined) end = Math.min(end, Math.ceil(opts.to / MINUTE) * MINUTE);
+  if (end <= origin) throw new Error('the chosen period holds no readings of the main meter');
+  const n = Math.round((end - origin) / MINUTE);
+  const cal = new MinuteCalendar(origin, n, tz);
+  const g: Grid = { origin, n, cal };
+  const E = onGrid(main, g);
+  return { ...g, end, tz, minCov, D, kwh: E.v, cov: E.c };
+}
+
+/** The main meter's energy over the measured time, and how much of the period was measured. */
+function meterTotals({ n, kwh, cov }: MeterGrid) {
+  let totalKwh = 0;
+  let coveredMs = 0;
+  for (let i = 0; i < n; i++) {
+    totalKwh += kwh[i]!;
+    coveredMs += cov[i]!;
+  }
+  const coverage = coveredMs / (n * MINUTE);
+  const coveredHours = coveredMs / HOUR;
+  const avgKw = coveredHours > 0 ? totalKwh / coveredHours : 0;
+  return { totalKwh, coveredMs, coverage, coveredHours, avgKw };
+}
+
+/** Calendar totals: energy, measured time and produced units per local day. */
+function calendarTotals(g: MeterGrid, production: MeterSeries | undefined) {
+  const { n, cal, kwh, cov } = g;
+  const dayIdx = new Map<number, DayAccumulator>();
+  for (let i = 0; i < n; i++) {
+    const d = cal.day[i]!;
+    let a = dayIdx.get(d);
+    if (!a) dayIdx.set(d, (a = { kwh: 0, cov: 0, minutes: 0, units: 0 }));
+    a.kwh += kwh[i]!;
+    a.cov += cov[i]!;
+    a.minutes++;
+  }
+  const prod = production ? onGrid(production, g) : undefined;
+  if (prod) for (let i = 0; i < n; i++) dayIdx.get(cal.day[i]!)!.units += prod.v[i]!;
+  return { dayIdx, prod };
+}
+
+/** Demand intervals (block, and rolling if asked), the peak, the top peaks, the peak of each month. */
+function demandIntervals(g: MeterGrid, method: 'block' | 'rolling', topPeaks: number) {
+  const { origin, n, cal, kwh, cov, minCov, D } = g;
+  // Demand intervals (block): keyed on the UTC minute so that the repeated autumn hour stays two intervals.
+  const blockKw: number[] = [];
+  const blockAt: number[] = [];
+  const originMin = Math.floor(origin / MINUTE);
+  {
+    let key = Number.NaN;
+    let e = 0;
+    let c = 0;
+    let start = 0;
+    const flush = () => {
+      if (!Number.isNaN(key) && c >= minCov * D * MINUTE) {
+        blockKw.push(e / (c / HOUR));
+        blockAt.push(start);
+      }
+    };
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor((originMin + i) / D);
+      if (k !== key) {
+        flush();
+        key = k;
+        e = 0;
+        c = 0;
+        start = k * D * MINUTE;
+      }
+      e += kwh[i]!;
+      c += cov[i]!;
+    }
+    flush();
+  }
+  let demandKw = blockKw;
+  let demandAt = blockAt;
+  if (method === 'rolling') {
+    const rk: number[] = [];
+    const ra: number[] = [];
+    let e = 0;
+    let c = 0;
+    for (let i = 0; i < n; i++) {
+      e += kwh[i]!;
+      c += cov[i]!;
+      if (i >= D) {
+        e -= kwh[i - D]!;
+        c -= cov[i - D]!;
+      }
+      if (i >= D - 1 && c >= minCov * D * MINUTE) {
+        rk.push(e / (c / HOUR));
+        ra.push(origin + (i - D + 1) * MINUTE);
+      }
+    }
+    demandKw = rk;
+    demandAt = ra;
+  }
+  const peakIdx = argmax(demandKw);
+  const peak = peakIdx >= 0 ? { kw: demandKw[peakIdx]!, at: demandAt[peakIdx]! } : undefined;
+  const top = topDistinct(demandKw, demandAt, topPeaks, D * MINUTE);
+  const monthlyPeak = new Map<string, { kw: number; at: number }>();
+  for (let k = 0; k < demandKw.length; k++) {
+    const i = Math.min(n - 1, Math.max(0, Math.round((demandAt[k]! - origin) / MINUTE)));
+    const m = monthLabel(cal.day[i]!);
+    const cur = monthlyPeak.get(m);
+    if (!cur || demandKw[k]! > cur.kw) monthlyPeak.set(m, { kw: demandKw[k]!, at: demandAt[k]! });
+  }
+  return { blockKw, blockAt, demandKw, demandAt, peak, top, monthlyPeak };
+}
+
+/** Days, weeks and months: energy, and coverage against the whole calendar period. */
+function periodTotals(g: MeterGrid, dayIdx: Map<number, DayAccumulator>, blockKw: number[], blockAt: number[], hasProduction: boolean, workdays: number[]) {
+  const { origin, n, cal, tz } = g;
+  const days = [...dayIdx.entries()].sort((a, b) => a[0] - b[0]);
+  const dayPeak = new Map<number, number>();
+  for (let k = 0; k < blockKw.length; k++) {
+    const i = Math.min(n - 1, Math.max(0, Math.round((blockAt[k]! - origin) / MINUTE)));
+    const d = cal.day[i]!;
+    dayPeak.set(d, Math.max(dayPeak.get(d) ?? 0, blockKw[k]!));
+  }
+  // Coverage is measured against the whole calendar day, week or month: a capture that starts at
+  // 23:00 measures 1/24 of its first day, not "100% of the minutes it has".
+  const totalsDays: DayTotalOnGrid[] = days.map(([d, a]) => ({
+    day: dayLabel(d),
+    kwh: a.kwh,
+    coverage: a.cov / dayLengthMs(d, tz),
+    ...(dayPeak.has(d) ? { peakKw: dayPeak.get(d)! } : {}),
+    ...(hasProduction ? { units: a.units } : {}),
+    workday: workdays.includes((((d + 4) % 7) + 7) % 7),
+    _d: d,
+  }));
+  const weeks = new Map<string, { kwh: number; cov: number; length: number }>();
+  const months = new Map<string, { kwh: number; cov: number; length: number }>();
+  const spanMs = (a: number, b: number) => {
+    let ms = 0;
+    for (let d = a; d < b; d++) ms += dayLengthMs(d, tz);
+    return ms;
+  };
+  for (const [d, a] of days) {
+    for (const [map, key, range] of [
+      [weeks, isoWeekLabel(d), () => [weekStartOf(d), weekStartOf(d) + 7] as const],
+      [months, monthLabel(d), () => monthDays(d)],
+    ] as const) {
+      let x = map.get(key);
+      if (!x) map.set(key, (x = { kwh: 0, cov: 0, length: spanMs(...range()) }));
+      x.kwh += a.kwh;
+      x.cov += a.cov;
+    }
+  }
+  return { totalsDays, weeks, months };
+}
+
+/** The load profile (weekday x hour): mean kW over the measured time. */
+function loadProfile({ n, cal, kwh, cov }: MeterGrid): EnergyResult['profile'] {
+  const profE = new Float64Array(7 * 24);
+  const profC = new Float64Array(7 * 24);
+  for (let i = 0; i < n; i++) {
+    if (cov[i]! <= 0) continue;
+    const k = cal.weekday(i) * 24 + cal.hour(i);
+    profE[k]! += kwh[i]!;
+    profC[k]! += cov[i]!;
+  }
+  const order = [1, 2, 3, 4, 5, 6, 0];
+  return {
+    weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+    kw: order.map((wd) => Array.from({ length: 24 }, (_, h) => (profC[wd * 24 + h]! > 0 ? profE[wd * 24 + h]! / (profC[wd * 24 + h]! / HOUR) : null))),
+  };
+}
+
+/** Producing or not, per minute: from the producing flag, else from the production counter by the hour. */
+function producingMinutes(g: MeterGrid, producingTag: MeterSeries | undefined, prod: { v: Float64Array; c: Float32Array } | undefined) {
+  const { origin, n } = g;
+  let producing: Uint8Array | undefined;
+  let idleSource: 'producing-tag' | 'production-counter' | undefined;
+  if (producingTag) {
+    const st = onGrid(producingTag, g);
+    producing = new Uint8Array(n);
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      if (st.c[i]! > 0) last = st.v[i]! / st.c[i]! >= 0.5 ? 1 : 0;
+      producing[i] = last;
+    }
+    idleSource = 'producing-tag';
+  } else if (prod) {
+    // An hour with less than half a unit produced is idle.
+    producing = new Uint8Array(n);
+    let i = 0;
+    while (i < n) {
+      const hourKey = Math.floor((origin + i * MINUTE) / HOUR);
+      let j = i;
+      let u = 0;
+      while (j < n && Math.floor((origin + j * MINUTE) / HOUR) === hourKey) u += prod.v[j++]!;
+      producing.fill(u >= 0.5 ? 1 : 0, i, j);
+      i = j;
+    }
+    idleSource = 'production-counter';
+  }
+  return { producing, idleSource };
+}
+
+/** The shift a minute belongs to (index in `shifts`), or -1. */
+function shiftIndex({ cal }: MeterGrid, shifts: ShiftSpec[] | undefined, workdays: number[]): (i: number) => number {
+  return (i: number): number => {
+    if (!shifts?.length) return -1;
+    const mod = cal.minuteOfDay[i]!;
+    const wd = cal.weekday(i);
+    for (let s = 0; s < shifts.length; s++) {
+      const w = shifts[s]!.window;
+      if (!inWindow(mod, w)) continue;
+      // a shift past midnight belongs to the day it started on
+      const startDay = w.from > w.to && mod < w.to ? (wd + 6) % 7 : wd;
+      if (workdays.includes(startDay)) return s;
+    }
+    return -1;
+  };
+}
+
+/** Energy while nothing is produced. */
+function idleEnergy({ n, kwh, cov }: MeterGrid, producing: Uint8Array | undefined, idleSource: 'producing-tag' | 'production-counter' | undefined, totalKwh: number): EnergyResult['idle'] {
+  let idle: EnergyResult['idle'];
+  if (producing) {
+    let e = 0;
+    let c = 0;
+    for (let i = 0; i < n; i++) {
+      if (producing[i]) continue;
+      e += kwh[i]!;
+      c += cov[i]!;
+    }
+    if (c > 0) idle = { source: idleSource!, kwh: e, share: totalKwh > 0 ? e / totalKwh : 0, meanKw: e / (c / HOUR), hours: c / HOUR };
+  }
+  return idle;
+}
+
+/** Energy per shift, and outside the shifts. */
+function shiftEnergy({ n, kwh, cov }: MeterGrid, shifts: ShiftSpec[] | undefined, shiftOf: (i: number) => number, totalKwh: number) {
+  let offShift: EnergyResult['offShift'];
+  let shiftTotals: { name: string; kwh: number; share: number }[] | undefined;
+  if (shifts?.length) {
+    const per = new Float64Array(shifts.length);
+    let e = 0;
+    let c = 0;
+    for (let i = 0; i < n; i++) {
+      const s = shiftOf(i);
+      if (s >= 0) per[s]! += kwh[i]!;
+      else {
+        e += kwh[i]!;
+        c += cov[i]!;
+      }
+    }
+    shiftTotals = shifts.map((s, k) => ({ name: s.name, kwh: per[k]!, share: totalKwh > 0 ? per[k]! / totalKwh : 0 }));
+    shiftTotals.push({ name: 'off-shift', kwh: e, share: totalKwh > 0 ? e / totalKwh : 0 });
+    if (c > 0) offShift = { kwh: e, share: totalKwh > 0 ? e / totalKwh : 0, meanKw: e / (c / HOUR), hours: c / HOUR };
+  }
+  return { offShift, shiftTotals };
+}
+
+/** Daily drivers for baselines: operating hours (the producing flag, else the shift schedule) and degree days. */
+function addDailyDrivers(
+  g: MeterGrid,
+  temperature: MeterSeries | undefined,
+  opts: EnergyOptions,
+  totalsDays: DayTotalOnGrid[],
+  producing: Uint8Array | undefined,
+  idleSource: 'producing-tag' | 'production-counter' | undefined,
+  shiftOf: (i: number) => number,
+  notes: string[],
+): void {
+  const { n, cal, cov, tz } = g;
+  const byDay = new Map<number, { on: number; sched: number; tv: number; tc: number }>();
+  const temp = temperature ? onGrid(temperature, g) : undefined;
+  for (let i = 0; i < n; i++) {
+    const d = cal.day[i]!;
+    let a = byDay.get(d);
+    if (!a) byDay.set(d, (a = { on: 0, sched: 0, tv: 0, tc: 0 }));
+    if (producing && cov[i]! > 0 && producing[i]) a.on += cov[i]!;
+    if (opts.shifts?.length && shiftOf(i) >= 0) a.sched += MINUTE;
+    if (temp) {
+      a.tv += temp.v[i]!;
+      a.tc += temp.c[i]!;
+    }
+  }
+  const hddBase = opts.hddBaseC ?? 15.5;
+  const cddBase = opts.cddBaseC ?? 18.3;
+  for (const t of totalsDays) {
+    const a = byDay.get(t._d);
+    if (!a) continue;
+    if (idleSource === 'producing-tag') t.operatingHours = a.on / HOUR;
+    else if (opts.shifts?.length) t.operatingHours = a.sched / HOUR;
+    // a daily mean needs half the day measured
+    if (temp && a.tc >= 0.5 * dayLengthMs(t._d, tz)) {
+      const tm = a.tv / a.tc;
+      t.temperatureC = tm;
+      t.hdd = Math.max(0, hddBase - tm);
+      t.cdd = Math.max(0, tm - cddBase);
+    }
+  }
+  if (temperature) describeMeterEvents(temperature, notes);
+}
+
+/** Base load: every estimator that applies, the first being the primary one. */
+function baseLoad(g: MeterGrid, blockKw: number[], idle: EnergyResult['idle'], offShift: EnergyResult['offShift']) {
+  const { n, cal, kwh, cov, minCov, D } = g;
+  const hourly = hourlyMeans(kwh, cov, cal, minCov);
+  const estimators: BaseLoadEstimate[] = [];
+  if (blockKw.length) estimators.push({ name: 'p05-demand', kw: quantile(blockKw, 0.05), description: `5th percentile of the ${D}-minute demand intervals` });
+  const dailyMin = new Map<number, number>();
+  for (const h of hourly) dailyMin.set(h.day, Math.min(dailyMin.get(h.day) ?? Infinity, h.kw));
+  if (dailyMin.size) estimators.push({ name: 'night-minimum', kw: median([...dailyMin.values()]), description: 'median over days of the lowest hourly mean of each day' });
+  {
+    let e = 0;
+    let c = 0;
+    for (let i = 0; i < n; i++) {
+      const wd = cal.weekday(i);
+      if (wd === 0 || wd === 6) {
+        e += kwh[i]!;
+        c += cov[i]!;
+      }
+    }
+    if (c >= 6 * HOUR) estimators.push({ name: 'weekend-mean', kw: e / (c / HOUR), description: 'mean power on Saturdays and Sundays' });
+  }
+  if (idle) estimators.push({ name: 'idle-mean', kw: idle.meanKw, description: `mean power while nothing is produced (${idle.source === 'producing-tag' ? 'producing flag off' : 'no production counted in the hour'})` });
+  if (offShift) estimators.push({ name: 'off-shift-mean', kw: offShift.meanKw, description: 'mean power outside the production shifts' });
+  const primary = estimators[0] ?? { name: 'p05-demand' as const, kw: Number.NaN, description: '' };
+  return { hourly, estimators, primary };
+}
+
+/**
+ * Power factor: PF = kWh / sqrt(kWh² + kvarh²) over the minutes both meters measured; lagging
+ * and leading reactive energy, when metered apart, each give their own (utilities bill them apart).
+ */
+function powerFactorOf(g: MeterGrid, input: EnergyInput, notes: string[]) {
+  const { n, cal, kwh, cov } = g;
+  let powerFactor: EnergyResult['powerFactor'];
+  const reactivePf = (m: MeterSeries) => {
+    const Q = onGrid(m, g);
+    const monthly = new Map<string, { p: number; q: number }>();
+    let p = 0;
+    let q = 0;
+    for (let i = 0; i < n; i++) {
+      if (cov[i]! <= 0 || Q.c[i]! <= 0) continue;
+      p += kwh[i]!;
+      q += Q.v[i]!;
+      const mo = monthLabel(cal.day[i]!);
+      let a = monthly.get(mo);
+      if (!a) monthly.set(mo, (a = { p: 0, q: 0 }));
+      a.p += kwh[i]!;
+      a.q += Q.v[i]!;
+    }
+    describeMeterEvents(m, notes);
+    return { p, q, monthly, list: [...monthly.entries()].map(([month, a]) => ({ month, pf: a.p / Math.hypot(a.p, a.q) })) };
+  };
+  const lag = input.reactive ? reactivePf(input.reactive) : undefined;
+  const lead = input.reactiveLeading ? reactivePf(input.reactiveLeading) : undefined;
+  const pfMonthly = lag?.monthly ?? new Map<string, { p: number; q: number }>();
+  if (input.reactive && lag && lag.p > 0) {
+    powerFactor = {
+      tag: input.reactive.tag,
+      quadrant: lead ? 'lagging' : 'as-metered',
+      overall: lag.p / Math.hypot(lag.p, lag.q),
+      kvarh: lag.q,
+      monthly: lag.list,
+      ...(lead && input.reactiveLeading && lead.p > 0
+        ? { leading: { tag: input.reactiveLeading.tag, overall: lead.p / Math.hypot(lead.p, lead.q), kvarh: lead.q, monthly: lead.list }, net: lag.p / Math.hypot(lag.p, lag.q - lead.q) }
+        : {}),
+    };
+    if (powerFactor.leading && powerFactor.leading.overall < 0.95) {
+      notes.push(`leading power factor ${powerFactor.leading.overall.toFixed(3)} (${grouped(lead!.q)} kvarh leading): capacitors over-compensate at light load; switch them with the load`);
+    }
+  } else if (input.reactiveLeading && !input.reactive) {
+    notes.push(`${input.reactiveLeading.tag}: leading reactive energy without a lagging meter; give --reactive for the power factor`);
+  }
+  return { powerFactor, pfMonthly };
+}
+
+/** Production and energy per unit, with a daily regression when there are days enough. */
+function productionOf(
+  g: MeterGrid,
+  productionTag: MeterSeries | undefined,
+  prod: { v: Float64Array; c: Float32Array } | undefined,
+  totalsDays: DayTotalOnGrid[],
+  totalKwh: number,
+  notes: string[],
+): EnergyResult['production'] {
+  const { n, minCov } = g;
+  let production: EnergyResult['production'];
+  if (prod && productionTag) {
+    let units = 0;
+    for (let i = 0; i < n; i++) units += prod.v[i]!;
+    describeMeterEvents(productionTag, notes);
+    const full = totalsDays.filter((d) => d.coverage >= minCov && d.units !== undefined);
+    let model: NonNullable<EnergyResult['production']>['model'];
+    if (full.length >= 5) {
+      const reg = multipleRegression(
+        full.map((d) => [d.units!]),
+        full.map((d) => d.kwh),
+      );
+      const pred = full.map((d) => reg.predict([d.units!]));
+      model = { fixedKwhPerDay: reg.coefficients[0]!, kwhPerUnit: reg.coefficients[1]!, r2: r2Of(full.map((d) => d.kwh), pred), days: full.length };
+    }
+    production = { tag: productionTag.tag, units, kwhPerUnit: units > 0 ? totalKwh / units : Number.NaN, ...(model ? { model } : {}) };
+  }
+  return production;
+}
+
+/** Sub-meters: energy, share of the main meter, and idle energy when production is known. */
+function subMeterTotals(g: MeterGrid, subs: MeterSeries[] | undefined, producing: Uint8Array | undefined, totalKwh: number): EnergyResult['subMeters'] {
+  const { n } = g;
+  let subMeters: EnergyResult['subMeters'];
+  if (subs?.length) {
+    subMeters = subs.map((s) => {
+      const S = onGrid(s, g);
+      let e = 0;
+      let ie = 0;
+      let ic = 0;
+      for (let i = 0; i < n; i++) {
+        e += S.v[i]!;
+        if (producing && !producing[i]) {
+          ie += S.v[i]!;
+          ic += S.c[i]!;
+        }
+      }
+      return {
+        tag: s.tag,
+        kwh: e,
+        share: totalKwh > 0 ? e / totalKwh : 0,
+        ...(producing && ic > 0 ? { idleKwh: ie, idleMeanKw: ie / (ic / HOUR) } : {}),
+      };
+    });
+    subMeters.sort((a, b) => b.kwh - a.kwh);
+  }
+  return subMeters;
+}
+
+/** Reconciliation of other measurements of the same supply with the main meter. */
+function reconcile(g: MeterGrid, checks: EnergyInput['checks'], mainTag: string, notes: string[]): EnergyResult['reconciliation'] {
+  const { n, kwh, cov } = g;
+  let reconciliation: EnergyResult['reconciliation'];
+  if (checks?.length) {
+    reconciliation = checks.map((c) => {
+      const C = onGrid(c, g);
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < n; i++) {
+        if (cov[i]! >= 0.99 * MINUTE && C.c[i]! >= 0.99 * MINUTE) {
+          a += C.v[i]!;
+          b += kwh[i]!;
+        }
+      }
+      return { tag: c.tag, kind: c.kind, kwh: a, mainKwh: b, difference: b > 0 ? a / b - 1 : Number.NaN };
+    });
+    for (const r of reconciliation) {
+      if (Math.abs(r.difference) > 0.02) notes.push(`${r.tag} (${r.kind}) differs from ${mainTag} by ${(r.difference * 100).toFixed(1)}% over the minutes both measured: check the meters' units and scaling`);
+    }
+  }
+  return reconciliation;
 }
 
 function r2Of(y: number[], pred: number[]): number {

@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 
 /**
  * A capture file as blocks of whole lines, in constant memory: the reader's only contact with
@@ -127,6 +126,7 @@ export async function* readSource(fh: FileHandle, gz: boolean, opts: SourceOptio
  * already produced; here every byte decoded before the error is delivered, then the error.
  */
 async function* gunzipChunks(file: Readable, chunkSize: number): AsyncGenerator<Buffer> {
+  const { createGunzip } = await import('node:zlib'); // only for gzip: plain captures start faster
   const gunzip = createGunzip({ chunkSize });
   const queue: Buffer[] = [];
   let queued = 0;

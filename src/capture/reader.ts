@@ -296,7 +296,7 @@ export async function openCapture(path: string, opts: ReadOptions = {}): Promise
         torn ? 'the recording was stopped before its header was complete; it holds no data' : 'give a capture file (.jsonl or .jsonl.gz); CSV files are read with `iiot capture import`',
       );
     }
-    const header = parseHeader(o, path);
+    const header = await parseHeader(o, path);
     const reader = new StreamingCaptureReader(path, fh, items, header, rest, opts);
     const dups = duplicateTagNames(header.tags);
     if (dups.length) reader.report(1, `the header declares tag${dups.length > 1 ? 's' : ''} ${dups.map((d) => JSON.stringify(d)).join(', ')} more than once`);

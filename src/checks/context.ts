@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { usageError } from '../core/errors.js';
 import { warn, type IO } from '../core/io.js';
-import type { IdentitySpec } from '../core/opcua-flags.js';
+import type { IdentitySpec } from '../protocols/opcua/flags.js';
 import type { Target } from '../core/targets.js';
 import { describeIdentity, resolveIdentity } from '../protocols/opcua/identity.js';
 import { nullAuditLog, openAuditLog, type AuditLog } from './audit-log.js';

@@ -3,9 +3,10 @@
  * (commands/check.ts registers them and hands the raw strings here). Every mistake is one usage
  * error naming the option (exit 2), before anything is sent.
  */
+import { PASSWORD_ENV } from '../core/credentials.js';
 import { refuseToReplace } from '../core/output-file.js';
 import { usageError } from '../core/errors.js';
-import { parseSecurityMode, parseSecurityPolicy, PASSWORD_ENV, type IdentitySpec, type SecurityModeName, type SecurityPolicyName } from '../core/opcua-flags.js';
+import { parseSecurityMode, parseSecurityPolicy, type IdentitySpec, type SecurityModeName, type SecurityPolicyName } from '../protocols/opcua/flags.js';
 import { parseTarget } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
 import type { Severity } from '../protocols/types.js';

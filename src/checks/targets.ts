@@ -36,7 +36,7 @@ export function targetJsonHead(t: { target: string; protocol: string; origin: Ta
 
 /** Host of a target for politeness (serial ports count as one "host" each). */
 export function hostKey(t: Target): string {
-  return t.protocol === 'modbus-rtu' ? `serial:${t.path}` : t.host.toLowerCase();
+  return 'host' in t ? t.host.toLowerCase() : `serial:${t.path}`;
 }
 
 export interface InventoryReadResult {

@@ -8,7 +8,7 @@ import type { CommissionRunOptions } from './options.js';
  * run by the same code as that command. Returns the number of nodes exported.
  */
 export async function exportAddressSpace(io: IO, target: OpcUaTarget, o: Pick<CommissionRunOptions, 'identity' | 'trustOnFirstUse' | 'timeoutMs'>, file: string): Promise<number> {
-  const { runBrowse } = await import('../protocols/opcua/cli-browse.js');
+  const { runBrowse } = await import('../browse/run.js');
   await runBrowse(io, {
     connect: { target, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs },
     depth: Number.POSITIVE_INFINITY,

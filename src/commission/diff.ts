@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { emitJson, out, type IO } from '../core/io.js';
-import { renderTable } from '../ui/table.js';
+import { renderTable } from '../render/table.js';
 import { REPORT_SCHEMA, type CommissionReport } from './handover/report.js';
 
 /**

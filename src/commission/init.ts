@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { Document, isScalar, isSeq, stringify, visit } from 'yaml';
 import type { TagInfo } from '../capture/types.js';
 import { describeError, usageError } from '../core/errors.js';
-import { SECURITY_MODES, SECURITY_POLICIES } from '../core/opcua-flags.js';
+import { SECURITY_MODES, SECURITY_POLICIES } from '../protocols/opcua/flags.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { createIO, info, out, warn, type IO } from '../core/io.js';
 import { parseTarget, type OpcUaTarget, type Target } from '../core/targets.js';
 import { formatDuration } from '../core/units.js';
 import type { Inventory, InventoryDevice } from '../discovery/inventory.js';
 import { INVENTORY_SCHEMA } from '../discovery/schema-name.js';
-import type { SourceSpec } from '../record/options.js';
+import type { SourceSpec } from '../record/types.js';
 import { refuseToReplace, writeFileSafely } from '../core/output-file.js';
 import type { InitOptions } from './options.js';
 import { PLAN_FORMAT } from './plan-schema.js';
@@ -79,7 +79,7 @@ function securityOf(d: InventoryDevice): Record<string, unknown> {
  * be in production. Returns the tag list file to record, or why there is none.
  */
 async function draftTagList(io: IO, d: DraftDevice & { target: OpcUaTarget }, o: InitOptions, dir: string): Promise<{ file?: string; note?: string }> {
-  const [{ runBrowse }, { formatTagList, readTagList }] = await Promise.all([import('../protocols/opcua/cli-browse.js'), import('../protocols/opcua/tag-list.js')]);
+  const [{ runBrowse }, { formatTagList, readTagList }] = await Promise.all([import('../browse/run.js'), import('../protocols/opcua/tag-list.js')]);
   const all = join(dir, `${d.id}.all-tags.yaml`);
   await runBrowse(io, {
     connect: { target: d.target, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs },

@@ -1,7 +1,7 @@
 import type { Severity } from '../protocols/types.js';
-import type { LatencyTargetResult } from '../checks/latency/run.js';
-import type { SecurityTargetResult } from '../checks/security/run.js';
-import { SECURITY_MODES, SECURITY_POLICIES } from '../core/opcua-flags.js';
+import type { LatencyTargetResult } from '../checks/latency/result.js';
+import type { SecurityTargetResult } from '../checks/security/result.js';
+import { SECURITY_MODES, SECURITY_POLICIES } from '../protocols/opcua/flags.js';
 import { formatDuration } from '../core/units.js';
 import type { InventoryDevice } from '../discovery/inventory.js';
 import { item, type Item } from './items.js';

@@ -1,5 +1,5 @@
 import { usageError } from '../core/errors.js';
-import { parseIdentity, type IdentitySpec, type OpcUaConnectFlags } from '../core/opcua-flags.js';
+import { parseIdentity, type IdentitySpec, type OpcUaConnectFlags } from '../protocols/opcua/flags.js';
 import { parseDuration } from '../core/units.js';
 
 /**

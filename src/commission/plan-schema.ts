@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isIiotError } from '../core/errors.js';
-import { SECURITY_MODES, SECURITY_POLICIES } from '../core/opcua-flags.js';
+import { SECURITY_MODES, SECURITY_POLICIES } from '../protocols/opcua/flags.js';
 import { parseTarget } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
 import { waiverPatternProblem } from './items.js';

@@ -1,9 +1,10 @@
 import { openCapture, timeMs } from '../capture/reader.js';
 import { isEvent, isSample, type TagInfo } from '../capture/types.js';
-import { PASSWORD_ENV, type IdentitySpec } from '../core/opcua-flags.js';
+import { PASSWORD_ENV } from '../core/credentials.js';
+import type { IdentitySpec } from '../protocols/opcua/flags.js';
 import { describeError, isIiotError } from '../core/errors.js';
 import type { IO } from '../core/io.js';
-import type { SourceSpec } from '../record/options.js';
+import type { SourceSpec } from '../record/types.js';
 import type { SignalObservation, SignalSample } from './judge-signals.js';
 import type { Plan, PlanDevice, PlanSignal } from './plan-schema.js';
 

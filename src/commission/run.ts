@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { LatencyResult } from '../checks/latency/run.js';
-import type { SecurityResult } from '../checks/security/run.js';
+import type { LatencyResult } from '../checks/latency/result.js';
+import type { SecurityResult } from '../checks/security/result.js';
 import { IiotError, describeError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { createIO, emitJson, info, out, warn, type IO } from '../core/io.js';
-import type { IdentitySpec } from '../core/opcua-flags.js';
+import type { IdentitySpec } from '../protocols/opcua/flags.js';
 import type { OpcUaTarget } from '../core/targets.js';
 import { formatDuration } from '../core/units.js';
 import { toolVersion } from '../core/version.js';
@@ -360,7 +360,7 @@ function latencyRecords(plan: Plan, r: LatencyResult | undefined): LatencyRecord
 /** iiot's own certificate and key (created on first use): the engineer's signature on the handover. */
 async function loadSigner(io: IO): Promise<{ privateKeyPem: string; certificateDer: Buffer }> {
   const { readFileSync } = await import('node:fs');
-  const { pkiFor } = await import('../protocols/opcua/cli-io.js');
+  const { pkiFor } = await import('../protocols/opcua/session-io.js');
   const pki = pkiFor(io);
   try {
     const own = await pki.ownCertificate();

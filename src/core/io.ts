@@ -1,4 +1,4 @@
-import { colorWanted, makeStyler, type Styler } from './color.js';
+import { colorWanted, makeStyler, type Styler } from '../render/color.js';
 
 /** What every command needs to talk to the user; injected so tests can run commands in-process. */
 export interface IO {

@@ -4,7 +4,7 @@
  */
 import type { InventoryDevice } from '../discovery/inventory.js';
 import type { IO } from '../core/io.js';
-import type { SourceSpec } from '../record/options.js';
+import type { SourceSpec } from '../record/types.js';
 import type { RunningPlant } from '../sim/plant.js';
 
 export interface InventoryRow {
@@ -154,7 +154,7 @@ export async function browsePlant(plant: RunningPlant, pkiDir: string, io: IO): 
     import('../protocols/opcua/session.js'),
     import('../protocols/opcua/crawler.js'),
     import('../protocols/opcua/browse-path.js'),
-    import('../protocols/opcua/cli-io.js'),
+    import('../protocols/opcua/session-io.js'),
     import('../core/targets.js'),
   ]);
   const pki = new Pki(pkiDir);

@@ -1,6 +1,6 @@
 /** The demo's summary for people, and the commands to try next. */
 import type { IO } from '../core/io.js';
-import { renderTable } from '../ui/table.js';
+import { renderTable } from '../render/table.js';
 import type { DemoAnalysis } from './analysis-step.js';
 import type { DemoCommission } from './commission-step.js';
 import { RECORD_SECONDS, type DemoRecording, type DemoSecurity, type Glimpse, type InventoryRow } from './plant-steps.js';

@@ -6,11 +6,12 @@
  * the devices listed are ever contacted: nothing is derived, expanded or scanned here.
  */
 import { usageError } from '../core/errors.js';
-import { suggestBuiltinMap } from '../protocols/modbus/map-suggest.js';
+import { DISCOVERABLE, discoveryFor, PROTOCOLS, protocolFor, type RecordableName } from '../protocols/registry.js';
 import { readInventory, type InventoryDevice } from './inventory.js';
 
-export type RecordKind = 'opcua' | 'modbus' | 'mqtt';
-export const RECORD_KINDS: readonly RecordKind[] = ['opcua', 'modbus', 'mqtt'];
+/** The protocols `iiot record` records (Modbus TCP and RTU are both "modbus"). */
+export type RecordKind = RecordableName;
+export const RECORD_KINDS: readonly RecordKind[] = PROTOCOLS.flatMap((p) => (p.record ? [p.name as RecordKind] : []));
 
 export interface FedDevice {
   /** canonical device URL */
@@ -33,27 +34,21 @@ export interface FedInventory {
   incomplete?: string[] | undefined;
 }
 
-const WORDS: Record<InventoryDevice['protocol'], [string, string]> = {
-  opcua: ['OPC UA server', 'OPC UA servers'],
-  modbus: ['Modbus TCP device', 'Modbus TCP devices'],
-  'modbus-rtu': ['Modbus RTU device', 'Modbus RTU devices'],
-  mqtt: ['MQTT broker', 'MQTT brokers'],
-};
-
 /** "2 Modbus TCP devices and 1 MQTT broker", or "no device". */
 export function inventoryCounts(devices: readonly InventoryDevice[]): string {
-  const parts = (Object.keys(WORDS) as Array<InventoryDevice['protocol']>).flatMap((p) => {
-    const n = devices.filter((d) => d.protocol === p).length;
-    return n ? [`${n} ${WORDS[p][n === 1 ? 0 : 1]}`] : [];
+  const kinds = DISCOVERABLE.flatMap((p) => Object.entries(p.discovery.kinds));
+  const parts = kinds.flatMap(([kind, words]) => {
+    const n = devices.filter((d) => d.protocol === kind).length;
+    return n ? [`${n} ${n === 1 ? words.one : words.many}`] : [];
   });
   if (parts.length === 0) return 'no device';
   return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
-const kindOf = (p: InventoryDevice['protocol']): RecordKind => (p === 'modbus-rtu' ? 'modbus' : p);
+const kindOf = (p: InventoryDevice['protocol']): RecordKind => protocolFor(p).name as RecordKind;
 
 /** A discovery server (LDS) has no plant data: the servers registered with it are listed on their own. */
-const isDiscoveryServer = (d: InventoryDevice) => d.protocol === 'opcua' && d.identity.applicationType === 'DiscoveryServer';
+const isDiscoveryServer = (d: InventoryDevice) => discoveryFor(d.protocol).isDirectory?.(d) ?? false;
 
 function read(file: string, text: string | undefined) {
   const inv = readInventory(file, text);
@@ -61,8 +56,8 @@ function read(file: string, text: string | undefined) {
 }
 
 function fed(file: string, device: InventoryDevice, line: number): FedDevice {
-  const map = device.protocol === 'modbus' || device.protocol === 'modbus-rtu' ? suggestBuiltinMap(device.identity) : undefined;
-  return { url: device.url, protocol: device.protocol, name: device.name, where: `${file}:${line}`, ...(map ? { map: { name: map.map, meter: map.meter } } : {}) };
+  const map = discoveryFor(device.protocol).suggestMap?.(device);
+  return { url: device.url, protocol: device.protocol, name: device.name, where: `${file}:${line}`, ...(map ? { map } : {}) };
 }
 
 function skipNote(d: FedDevice): string {

@@ -11,190 +11,31 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { IiotError, usageError } from '../core/errors.js';
 import { parseTarget } from '../core/targets.js';
+import { noAnswerSchema } from '../protocols/inventory.js';
+import { DISCOVERABLE } from '../protocols/registry.js';
+import { modbusDeviceSchema, modbusRtuDeviceSchema, serialScanSchema } from '../protocols/modbus/inventory.js';
+import { mqttDeviceSchema } from '../protocols/mqtt/inventory.js';
+import { mdnsSchema, opcuaDeviceSchema } from '../protocols/opcua/inventory.js';
 
 import { INVENTORY_SCHEMA } from './schema-name.js';
 
 export { INVENTORY_SCHEMA };
+// Each protocol's device schema lives in its folder (src/protocols/<name>/inventory.ts).
+export { NO_ANSWER_RESULTS, noAnswerSchema, type NoAnswer } from '../protocols/inventory.js';
+export { modbusDeviceSchema, modbusRtuDeviceSchema, type ModbusDevice, type ModbusRtuDevice } from '../protocols/modbus/inventory.js';
+export { mqttDeviceSchema, type MqttDevice } from '../protocols/mqtt/inventory.js';
+export { opcuaDeviceSchema, type OpcUaDevice } from '../protocols/opcua/inventory.js';
 
 const str = z.string();
 const int = z.number().int();
 
-const certificate = z.object({
-  subject: str,
-  commonName: str,
-  issuer: str,
-  selfSigned: z.boolean(),
-  notBefore: str,
-  notAfter: str,
-  sha256: str,
-  sha1: str.optional(),
-  applicationUri: str.optional(),
-  keyType: str.optional(),
-  signatureAlgorithm: str.optional(),
-  dnsNames: z.array(str).optional(),
-  ipAddresses: z.array(str).optional(),
-  expired: z.boolean().optional(),
-  daysLeft: z.number().optional(),
-});
-
-const application = z.object({
-  applicationName: str,
-  applicationUri: str,
-  productUri: str,
-  applicationType: str,
-  discoveryUrls: z.array(str),
-});
-
-const endpoint = z.object({
-  endpointUrl: str,
-  securityMode: str,
-  securityPolicy: str,
-  securityLevel: z.number(),
-  transport: str,
-  userTokens: z.array(z.object({ type: str, policyId: str, securityPolicy: str.optional() })),
-  certificateSha1: str.optional(),
-});
-
-const modbusIdentity = z.object({
-  vendor: str.optional(),
-  productCode: str.optional(),
-  revision: str.optional(),
-  vendorUrl: str.optional(),
-  productName: str.optional(),
-  modelName: str.optional(),
-  userApplicationName: str.optional(),
-  conformityLevel: int.optional(),
-  other: z.record(str, str).optional(),
-});
-
-const modbusProbe = z.object({
-  read: z.object({ function: int, address: int, answer: z.enum(['data', 'exception']), exception: int.optional(), ms: z.number() }),
-  identification: z.enum(['ok', 'not-supported', 'exception', 'no-answer', 'garbage']),
-  identificationDetail: str.optional(),
-});
-
-const serialSetting = z.object({ baud: int, parity: z.enum(['none', 'even', 'odd', 'mark', 'space']), dataBits: z.union([z.literal(7), z.literal(8)]), stopBits: z.union([z.literal(1), z.literal(2)]) });
-
-const sparkplugDevice = z.object({
-  deviceId: str,
-  online: z.boolean().nullable(),
-  metrics: int.nullable(),
-  birth: z.enum(['live', 'certificate', 'not-seen']),
-  dataMessages: int,
-  undecodableBirths: int.optional(),
-  birthError: str.optional(),
-});
-const sparkplugNode = z.object({
-  groupId: str,
-  edgeNodeId: str,
-  online: z.boolean().nullable(),
-  bdSeq: int.nullable(),
-  metrics: int.nullable(),
-  birth: z.enum(['live', 'certificate', 'not-seen']),
-  dataMessages: int,
-  rebirthRequested: z.boolean(),
-  undecodableBirths: int.optional(),
-  birthError: str.optional(),
-  devices: z.array(sparkplugDevice),
-});
-const sparkplug = z.object({
-  listenedMs: z.number(),
-  messages: int,
-  undecodable: int,
-  certificates: z.boolean(),
-  groups: z.array(z.object({ groupId: str, nodes: z.array(sparkplugNode) })),
-  hosts: z.array(z.object({ hostId: str, online: z.boolean().nullable(), spec: str })),
-  rebirthsSent: int,
-  error: str.optional(),
-});
-
-const common = {
-  /** canonical device URL (src/core/targets.ts) */
-  url: str,
-  /** one line for people: "iiot simulated plant (127.0.0.2)", "Eastron SDM630 v1.0", "MQTT 3.1.1 broker, anonymous" */
-  name: str,
-  /** how it was found: a port of a scanned address, a URL named on the command line, an LDS registration, mDNS */
-  via: z.enum(['scan', 'url', 'lds', 'mdns', 'serial']),
-  /** round trip of the first protocol answer, ms */
-  responseMs: z.number().optional(),
-  /** things a person should know ("answered Hello with BadTcpEndpointUrlInvalid", "births not seen: use --rebirth") */
-  notes: z.array(str).optional(),
-};
-
-const net = { host: str, port: int.min(1).max(65535) };
-
-export const opcuaDeviceSchema = z.object({
-  ...common,
-  ...net,
-  protocol: z.literal('opcua'),
-  identity: application.partial(),
-  endpoints: z.array(endpoint),
-  certificate: certificate.optional(),
-  registeredServers: z.array(application.extend({ contacted: z.boolean() })).optional(),
-  serversOnNetwork: z.array(z.object({ recordId: int, serverName: str, discoveryUrl: str, capabilities: z.array(str), contacted: z.boolean() })).optional(),
-});
-
-export const modbusDeviceSchema = z.object({
-  ...common,
-  ...net,
-  protocol: z.literal('modbus'),
-  unit: int.min(0).max(255),
-  identity: modbusIdentity,
-  modbus: modbusProbe.extend({ gateway: z.boolean().optional() }),
-});
-
-export const modbusRtuDeviceSchema = z.object({
-  ...common,
-  protocol: z.literal('modbus-rtu'),
-  path: str,
-  unit: int.min(0).max(255),
-  serial: serialSetting,
-  /** other settings the same unit id answered at (a pseudo-terminal ignores settings; a lax device may too) */
-  alsoAnswersAt: z.array(serialSetting).optional(),
-  identity: modbusIdentity,
-  modbus: modbusProbe,
-});
-
-export const mqttDeviceSchema = z.object({
-  ...common,
-  ...net,
-  protocol: z.literal('mqtt'),
-  identity: z.object({
-    protocolVersion: z.enum(['5.0', '3.1.1']),
-    anonymous: z.enum(['accepted', 'refused', 'unknown']),
-    connack: z.object({ code: int, reason: str }),
-    capabilities: z.record(str, z.union([str, z.number(), z.boolean()])).optional(),
-    version: str.optional(),
-  }),
-  tls: z
-    .looseObject({ protocol: str, cipher: str, authorized: z.boolean(), authorizationError: str.optional(), certificate: certificate.optional() })
-    .optional(),
-  sparkplug: sparkplug.optional(),
-});
-
 export const deviceSchema = z.discriminatedUnion('protocol', [opcuaDeviceSchema, modbusDeviceSchema, modbusRtuDeviceSchema, mqttDeviceSchema]);
-
-export const NO_ANSWER_RESULTS = ['closed', 'timeout', 'unreachable', 'reset', 'garbage', 'silent', 'no-device', 'not-probed', 'error'] as const;
-
-export const noAnswerSchema = z.object({
-  /** what was tried: "127.0.0.3", "127.0.0.2:1502", "modbus://127.0.0.2:502 units 4-247", "/dev/ttyUSB0 9600 8N1 units 1-247" */
-  target: str,
-  host: str.optional(),
-  ports: z.array(int).optional(),
-  port: int.optional(),
-  path: str.optional(),
-  protocol: str.optional(),
-  units: str.optional(),
-  setting: serialSetting.optional(),
-  result: z.enum(NO_ANSWER_RESULTS),
-  detail: str.optional(),
-});
 
 export const openPortSchema = z.object({
   host: str,
   port: int,
   /** what it turned out to speak; absent when nothing we know */
-  protocol: z.enum(['opcua', 'modbus', 'mqtt']).optional(),
+  protocol: z.enum(DISCOVERABLE.map((p) => p.name) as [string, ...string[]]).optional(),
   tls: z.boolean().optional(),
   connectMs: z.number(),
 });
@@ -242,30 +83,12 @@ export const inventorySchema = z.object({
   openPorts: z.array(openPortSchema),
   noAnswer: z.array(noAnswerSchema),
   /** one entry per serial port and setting swept: how long it took and with which timing */
-  serialScans: z
-    .array(
-      z.object({
-        path: str,
-        setting: serialSetting,
-        unitIds: int,
-        answered: z.array(int),
-        ms: z.number(),
-        unitTimeoutMs: z.number(),
-        interFrameMs: z.number(),
-        charMs: z.number(),
-      }),
-    )
-    .optional(),
-  mdns: z.object({ servers: z.array(z.object({ instance: str, host: str, port: int, url: str, path: str, capabilities: z.array(str), address: str.optional(), contacted: z.boolean() })), error: str.optional() }).optional(),
+  serialScans: z.array(serialScanSchema).optional(),
+  mdns: mdnsSchema.optional(),
 });
 
 export type Inventory = z.infer<typeof inventorySchema>;
 export type InventoryDevice = z.infer<typeof deviceSchema>;
-export type OpcUaDevice = z.infer<typeof opcuaDeviceSchema>;
-export type ModbusDevice = z.infer<typeof modbusDeviceSchema>;
-export type ModbusRtuDevice = z.infer<typeof modbusRtuDeviceSchema>;
-export type MqttDevice = z.infer<typeof mqttDeviceSchema>;
-export type NoAnswer = z.infer<typeof noAnswerSchema>;
 export type OpenPort = z.infer<typeof openPortSchema>;
 
 export interface InventoryEntry {

@@ -5,14 +5,21 @@
 import { usageError } from '../core/errors.js';
 import type { Parity } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
+import { DISCOVERABLE, markOwner } from '../protocols/registry.js';
 import { LARGE_RANGE, parseTargets, type ParsedTargets } from './targets.js';
 
-export const DISCOVER_PROTOCOLS = ['opcua', 'modbus', 'mqtt', 'sparkplug'] as const;
-export type DiscoverProtocol = (typeof DISCOVER_PROTOCOLS)[number];
+/** What --protocols names: each discoverable protocol's words (opcua, modbus, mqtt, sparkplug). */
+export const DISCOVER_PROTOCOLS: readonly string[] = DISCOVERABLE.flatMap((p) => p.discovery.selectors);
+export type DiscoverProtocol = string;
 
-/** What a TCP port is expected to speak; mqtts is MQTT over TLS. */
-export type PortProtocol = 'opcua' | 'modbus' | 'mqtt' | 'mqtts';
-export const PORT_PROTOCOLS: readonly PortProtocol[] = ['opcua', 'modbus', 'mqtt', 'mqtts'];
+/** What a TCP port is expected to speak (a --ports mark: opcua, modbus, mqtt, mqtts for MQTT over TLS). */
+export type PortProtocol = string;
+export const PORT_PROTOCOLS: readonly PortProtocol[] = DISCOVERABLE.flatMap((p) => Object.keys(p.discovery.marks));
+
+/** A port marked so is asked when --protocols names the protocol (MQTT also for sparkplug). */
+export function markSelected(mark: PortProtocol, protocols: ReadonlySet<DiscoverProtocol>): boolean {
+  return markOwner(mark)?.discovery.selectors.some((s) => protocols.has(s)) ?? false;
+}
 
 export interface PortSpec {
   port: number;
@@ -20,13 +27,7 @@ export interface PortSpec {
   protocol?: PortProtocol;
 }
 
-export const DEFAULT_PORTS: ReadonlyArray<Required<PortSpec>> = [
-  { port: 4840, protocol: 'opcua' },
-  { port: 4843, protocol: 'opcua' },
-  { port: 502, protocol: 'modbus' },
-  { port: 1883, protocol: 'mqtt' },
-  { port: 8883, protocol: 'mqtts' },
-];
+export const DEFAULT_PORTS: ReadonlyArray<Required<PortSpec>> = DISCOVERABLE.flatMap((p) => p.discovery.defaultPorts.map((d) => ({ ...d })));
 
 export const DEFAULT_RATE = 20;
 export const DEFAULT_CONCURRENCY = 1;
@@ -99,11 +100,11 @@ export function parseProtocols(text: string | undefined): Set<DiscoverProtocol> 
   if (text === undefined) return new Set(DISCOVER_PROTOCOLS);
   const out = new Set<DiscoverProtocol>();
   for (const p of list(text.toLowerCase())) {
-    const name = p === 'opc-ua' || p === 'opc.tcp' ? 'opcua' : p === 'modbus-tcp' || p === 'modbus-rtu' ? 'modbus' : p === 'mqtts' ? 'mqtt' : p;
-    if (!(DISCOVER_PROTOCOLS as readonly string[]).includes(name)) {
+    const name = DISCOVERABLE.find((x) => x.discovery.aliases.includes(p))?.name ?? p;
+    if (!DISCOVER_PROTOCOLS.includes(name)) {
       throw usageError(`--protocols: unknown protocol "${p}"`, `choose from ${DISCOVER_PROTOCOLS.join(', ')} (all by default)`);
     }
-    out.add(name as DiscoverProtocol);
+    out.add(name);
   }
   if (out.size === 0) throw usageError('--protocols: no protocol given', `choose from ${DISCOVER_PROTOCOLS.join(', ')}`);
   return out;
@@ -124,9 +125,9 @@ export function parsePorts(text: string): PortSpec[] {
     let protocol: PortProtocol | undefined;
     if (proto !== undefined) {
       const p = proto.toLowerCase();
-      const name = p === 'opc.tcp' ? 'opcua' : p;
-      if (!(PORT_PROTOCOLS as readonly string[]).includes(name)) throw usageError(`--ports: unknown protocol "${proto}" in "${item}"`, `a port may be marked ${PORT_PROTOCOLS.join(', ')}`);
-      protocol = name as PortProtocol;
+      const name = DISCOVERABLE.map((x) => x.discovery.markAliases?.[p]).find((m) => m !== undefined) ?? p;
+      if (!PORT_PROTOCOLS.includes(name)) throw usageError(`--ports: unknown protocol "${proto}" in "${item}"`, `a port may be marked ${PORT_PROTOCOLS.join(', ')}`);
+      protocol = name;
     }
     const [a, b, ...more] = range.split('-');
     if (more.length > 0 || a === undefined) throw usageError(`--ports: cannot read "${item}"`, 'write port[-port][:protocol]');
@@ -210,10 +211,10 @@ export function parseDiscoverOptions(targetTexts: readonly string[], f: Discover
   const useDefaults = f.defaultPorts !== false;
   if (!useDefaults && f.ports === undefined) throw usageError('--no-default-ports needs --ports', 'name the ports to scan, for example --no-default-ports --ports 4840,502');
   const extra = f.ports === undefined ? [] : parsePorts(f.ports);
-  const wants = (p: PortProtocol) => (p === 'opcua' ? protocols.has('opcua') : p === 'modbus' ? protocols.has('modbus') : protocols.has('mqtt') || protocols.has('sparkplug'));
+  const wants = (p: PortProtocol) => markSelected(p, protocols);
   for (const spec of extra) {
     if (spec.protocol !== undefined && !wants(spec.protocol)) {
-      throw usageError(`--ports: port ${spec.port} is marked ${spec.protocol}, but --protocols leaves ${spec.protocol === 'mqtts' ? 'mqtt' : spec.protocol} out`, `add it to --protocols (${[...protocols].join(',')}) or drop the mark`);
+      throw usageError(`--ports: port ${spec.port} is marked ${spec.protocol}, but --protocols leaves ${markOwner(spec.protocol)!.name} out`, `add it to --protocols (${[...protocols].join(',')}) or drop the mark`);
     }
   }
   const ports: PortSpec[] = [];

@@ -2,113 +2,29 @@
  * The inventory for people (a table, Sparkplug nodes and devices indented under their broker, then
  * what did not answer) and for spreadsheets (CSV, one row per device and per Sparkplug node).
  */
-import type { Styler } from '../core/color.js';
+import type { Styler } from '../render/color.js';
 import { formatDuration } from '../core/units.js';
-import { renderTable, type Column } from '../ui/table.js';
+import type { TableRow } from '../protocols/discovery.js';
+import { DISCOVERABLE, discoveryFor } from '../protocols/registry.js';
+import { renderTable, type Column } from '../render/table.js';
 import type { Inventory, InventoryDevice, NoAnswer } from './inventory.js';
 import { intToIpv4, ipv4ToInt } from './targets.js';
 
 type Body = Omit<Inventory, 'schema'>;
 
-interface Row {
-  url: string;
-  protocol: string;
-  name: string;
-  details: string;
-  level: number;
-}
+type Row = TableRow;
 
-function settingText(s: { baud: number; parity: string; dataBits: number; stopBits: number }): string {
-  return `${s.baud} ${s.dataBits}${s.parity[0]!.toUpperCase()}${s.stopBits}`;
-}
-
-const TOKEN_ORDER = ['Anonymous', 'UserName', 'Certificate', 'IssuedToken'];
-
-function uniq(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
-
-/** One line about what a device offers. */
+/** One line about what a device offers (its protocol says). */
 export function deviceDetails(d: InventoryDevice): string {
-  switch (d.protocol) {
-    case 'opcua': {
-      const modes = uniq(d.endpoints.map((e) => e.securityMode));
-      const policies = uniq(d.endpoints.map((e) => e.securityPolicy).filter((p) => p !== 'None'));
-      const tokens = uniq(d.endpoints.flatMap((e) => e.userTokens.map((t) => t.type))).sort((a, b) => TOKEN_ORDER.indexOf(a) - TOKEN_ORDER.indexOf(b));
-      const parts = [`${d.endpoints.length} endpoint${d.endpoints.length === 1 ? '' : 's'}${modes.length ? `: ${modes.join(', ')}${policies.length ? ` (${policies.join(', ')})` : ''}` : ''}`];
-      if (tokens.length) parts.push(tokens.join(', '));
-      if (d.registeredServers) parts.push(`${d.registeredServers.length} registered server${d.registeredServers.length === 1 ? '' : 's'}`);
-      return parts.join('; ');
-    }
-    case 'modbus':
-    case 'modbus-rtu': {
-      const parts: string[] = [];
-      if (d.protocol === 'modbus-rtu') parts.push(settingText(d.serial));
-      const r = d.modbus.read;
-      parts.push(r.answer === 'data' ? 'read ok' : `read: exception ${r.exception ?? '?'}`);
-      parts.push(d.modbus.identification === 'ok' ? 'identification ok' : `identification: ${d.modbus.identification}`);
-      if (d.protocol === 'modbus' && d.modbus.gateway) parts.push('gateway');
-      if (d.protocol === 'modbus-rtu' && d.alsoAnswersAt?.length) parts.push(`also answers at ${d.alsoAnswersAt.map(settingText).join(', ')}`);
-      return parts.join('; ');
-    }
-    case 'mqtt': {
-      const parts: string[] = [];
-      if (d.tls) {
-        const c = d.tls.certificate;
-        parts.push(`${d.tls.protocol}${c ? `, certificate ${c.commonName}, ${c.expired ? 'EXPIRED' : 'expires'} ${c.notAfter.slice(0, 10)}${c.selfSigned ? ', self-signed' : ''}` : ''}${d.tls.authorized ? '' : ', not trusted'}`);
-      }
-      if (d.sparkplug) {
-        const nodes = d.sparkplug.groups.flatMap((g) => g.nodes);
-        const devs = nodes.reduce((n, x) => n + x.devices.length, 0);
-        parts.push(`Sparkplug: ${d.sparkplug.groups.length} group${d.sparkplug.groups.length === 1 ? '' : 's'}, ${nodes.length} edge node${nodes.length === 1 ? '' : 's'}, ${devs} device${devs === 1 ? '' : 's'}${d.sparkplug.hosts.length ? `, ${d.sparkplug.hosts.length} host application${d.sparkplug.hosts.length === 1 ? '' : 's'}` : ''}`);
-      }
-      return parts.join('; ');
-    }
-  }
-}
-
-function onlineWord(online: boolean | null): string {
-  return online === true ? 'online' : online === false ? 'offline' : 'state unknown';
-}
-
-type SparkplugSeen = { birth: 'live' | 'certificate' | 'not-seen'; undecodableBirths?: number | undefined; birthError?: string | undefined; rebirthRequested?: boolean };
-
-/** What is known of a node's or device's births, in words: heard, heard but not decodable, asked for and not answered, not heard. */
-export function birthWords(n: SparkplugSeen, listened: string): string {
-  if (n.birth === 'certificate') return ' (birth from the broker)';
-  if (n.birth === 'live') return n.rebirthRequested ? ', rebirth asked and answered' : '';
-  if (n.undecodableBirths) return `, ${n.undecodableBirths === 1 ? 'a birth' : `${n.undecodableBirths} births`} seen but not decodable${n.birthError ? ` (${n.birthError})` : ''}`;
-  if (n.rebirthRequested) return `, rebirth asked: no birth came back within the ${listened} listen`;
-  return ', births not seen';
+  return discoveryFor(d.protocol).details(d);
 }
 
 function rows(inv: Body): Row[] {
   const out: Row[] = [];
   for (const d of inv.devices) {
     out.push({ url: d.url, protocol: d.protocol, name: d.name, details: deviceDetails(d), level: 0 });
-    if (d.protocol === 'mqtt' && d.sparkplug) {
-      const listened = formatDuration(d.sparkplug.listenedMs);
-      for (const g of d.sparkplug.groups) {
-        for (const n of g.nodes) {
-          out.push({
-            url: `  ${g.groupId}/${n.edgeNodeId}`,
-            protocol: 'sparkplug',
-            name: `edge node ${n.edgeNodeId}`,
-            details: `${onlineWord(n.online)}${n.bdSeq !== null ? `, bdSeq ${n.bdSeq}` : ''}${n.metrics !== null ? `, ${n.metrics} metrics` : ''}${birthWords(n, listened)}`,
-            level: 1,
-          });
-          for (const dev of n.devices) {
-            out.push({
-              url: `    ${g.groupId}/${n.edgeNodeId}/${dev.deviceId}`,
-              protocol: 'sparkplug',
-              name: `device ${dev.deviceId}`,
-              details: `${onlineWord(dev.online)}${dev.metrics !== null ? `, ${dev.metrics} metrics` : ''}${birthWords(dev, listened)}`,
-              level: 2,
-            });
-          }
-        }
-      }
-    }
+    // what was found under it (the Sparkplug nodes and devices on a broker)
+    out.push(...(discoveryFor(d.protocol).rows?.(d) ?? []));
   }
   return out;
 }
@@ -210,7 +126,7 @@ export function renderInventoryTable(inv: Body, style: Styler, width?: number): 
 /** The line on stderr after the table. */
 export function summaryLine(inv: Body): string {
   const s = inv.summary;
-  const words: Record<string, string> = { opcua: 'OPC UA', modbus: 'Modbus TCP', 'modbus-rtu': 'Modbus RTU', mqtt: 'MQTT' };
+  const words: Record<string, string> = Object.fromEntries(DISCOVERABLE.flatMap((p) => Object.entries(p.discovery.kinds).map(([kind, w]) => [kind, w.summary])));
   const by = Object.entries(s.byProtocol)
     .map(([p, n]) => `${n} ${words[p] ?? p}`)
     .join(', ');
@@ -236,25 +152,6 @@ export const CSV_COLUMNS = ['url', 'protocol', 'name', 'host', 'port', 'path', '
 export function renderInventoryCsv(inv: Body): string {
   const lines = [CSV_COLUMNS.join(',')];
   const add = (cells: Array<string | number | undefined>) => lines.push(cells.map(csvCell).join(','));
-  for (const d of inv.devices) {
-    const details = deviceDetails(d);
-    switch (d.protocol) {
-      case 'opcua':
-        add([d.url, d.protocol, d.name, d.host, d.port, undefined, undefined, undefined, d.identity.productUri, undefined, uniq(d.endpoints.map((e) => `${e.securityMode}/${e.securityPolicy}`)).join(' '), d.endpoints.some((e) => e.userTokens.some((t) => t.type === 'Anonymous')) ? 'yes' : 'no', details]);
-        break;
-      case 'modbus':
-      case 'modbus-rtu':
-        add([d.url, d.protocol, d.name, d.protocol === 'modbus' ? d.host : undefined, d.protocol === 'modbus' ? d.port : undefined, d.protocol === 'modbus-rtu' ? d.path : undefined, d.unit, d.identity.vendor, d.identity.productName ?? d.identity.modelName ?? d.identity.productCode, d.identity.revision, 'none', 'yes', details]);
-        break;
-      case 'mqtt':
-        add([d.url, d.protocol, d.name, d.host, d.port, undefined, undefined, undefined, d.identity.version, d.identity.protocolVersion, d.tls ? d.tls.protocol : 'none', d.identity.anonymous === 'accepted' ? 'yes' : d.identity.anonymous === 'refused' ? 'no' : 'unknown', details]);
-        for (const g of d.sparkplug?.groups ?? []) {
-          for (const n of g.nodes) {
-            add([d.url, 'sparkplug', `${g.groupId}/${n.edgeNodeId}`, d.host, d.port, undefined, undefined, undefined, undefined, undefined, undefined, undefined, `${onlineWord(n.online)}; ${n.metrics ?? '?'} metrics; devices: ${n.devices.map((x) => `${x.deviceId} (${x.metrics ?? '?'})`).join(' ')}`]);
-          }
-        }
-        break;
-    }
-  }
+  for (const d of inv.devices) for (const cells of discoveryFor(d.protocol).csv(d, deviceDetails(d))) add(cells);
   return `${lines.join('\n')}\n`;
 }

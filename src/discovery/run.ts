@@ -6,7 +6,7 @@ import { unreachableError } from '../core/errors.js';
 import { debug, emitJson, info, out, warn, type IO } from '../core/io.js';
 import { refuseToReplace, writeFileSafely } from '../core/output-file.js';
 import { formatDuration } from '../core/units.js';
-import { progressLine } from '../ui/progress-line.js';
+import { progressLine } from '../render/progress-line.js';
 import { INVENTORY_SCHEMA } from './schema-name.js';
 import type { DiscoverOptions } from './options.js';
 import { renderInventoryCsv, renderInventoryTable, summaryLine } from './render.js';

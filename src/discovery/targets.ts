@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { usageError } from '../core/errors.js';
 import { parseTarget, type Parity, type Target } from '../core/targets.js';
+import { protocolFor } from '../protocols/registry.js';
 
 /** A range scan above this many addresses needs --yes. */
 export const LARGE_RANGE = 1024;
@@ -204,7 +205,8 @@ export function parseTargets(texts: readonly string[]): ParsedTargets {
 
 function addUrl(out: ParsedTargets, text: string): void {
   const t = parseTarget(text);
-  if (t.protocol === 'modbus-rtu') {
+  // a serial line (modbus-rtu://): swept, with the settings the URL fixes
+  if (!('host' in t)) {
     const q = new URLSearchParams(text.includes('?') ? text.slice(text.indexOf('?') + 1) : '');
     const has = (k: string) => [...q.keys()].some((key) => key.toLowerCase() === k);
     out.serial.push({
@@ -219,8 +221,8 @@ function addUrl(out: ParsedTargets, text: string): void {
     });
     return;
   }
-  if (t.protocol === 'tcp') badTarget(text, 'tcp:// URLs are for latency checks; discovery needs to know the protocol', `write opc.tcp://, modbus://, mqtt:// or mqtts://, or give the address and --ports`);
-  out.urls.push({ kind: 'url', target: t, url: t.url, unitGiven: t.protocol === 'modbus' && /[?&]unit=/i.test(text), source: text });
+  if (!protocolFor(t).discovery || !('host' in t)) badTarget(text, 'tcp:// URLs are for latency checks; discovery needs to know the protocol', `write opc.tcp://, modbus://, mqtt:// or mqtts://, or give the address and --ports`);
+  out.urls.push({ kind: 'url', target: t as UrlTarget['target'], url: t.url, unitGiven: 'unit' in t && /[?&]unit=/i.test(text), source: text });
   out.addressCount += 1;
 }
 

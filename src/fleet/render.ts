@@ -1,7 +1,7 @@
 /** What `iiot analyze fleet train|predict` print: a table for people, one JSON document for scripts (docs/json-output.md). */
 import type { IO } from '../core/io.js';
 import { emitJson, out } from '../core/io.js';
-import { renderKeyValues, renderTable } from '../ui/table.js';
+import { renderKeyValues, renderTable } from '../render/table.js';
 import type { FleetCandidate, IntervalTable } from '../analysis/fleet-cv.js';
 
 export const TRAIN_SCHEMA = 'iiot.analyze.fleet.train/1';

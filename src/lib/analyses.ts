@@ -12,7 +12,7 @@ import { parseDailyWindow, parseWeekdays } from '../analysis/calendar.js';
 import { analyzeDegradation, analyzeIndicator, type DegradationOptions, type DegradationResult } from '../analysis/degradation.js';
 import { analyzeEnergy, type EnergyOptions, type EnergyResult, type ShiftSpec } from '../analysis/energy.js';
 import type { MeterKind } from '../analysis/meter.js';
-import { readCaptureTimeZone } from '../analysis/site-tz.js';
+import { readCaptureTimeZone } from '../capture/time-zone.js';
 import { collectDegradation, collectEnergy, type DegradationSelection } from '../analysis/source.js';
 import { parseTariff, type Tariff } from '../analysis/tariff.js';
 import { checkTimeZone, parseTimeArg } from '../core/time.js';

@@ -1,7 +1,9 @@
 /**
- * The one small interface every protocol folder implements (DESIGN.md: probe, source, sink,
- * latency probe, security audit). Workflows (src/discovery, src/record, src/replay, src/checks)
- * depend on these types only; adding a protocol is one new folder plus one line in index.ts.
+ * The small interfaces behind which every protocol folder works: a recording source, a replay
+ * sink, a latency probe, a security finding. Each folder declares what it can do in its index.ts
+ * (protocol.ts), and registry.ts lists them; workflows (src/discovery, src/record, src/replay,
+ * src/read, src/checks) ask the registry. Adding a protocol is one new folder plus one line in
+ * registry.ts (docs/protocols.md).
  */
 import type { CaptureHeader, CaptureRecord, EventKind, SampleValue, SourceInfo, TagInfo } from '../capture/types.js';
 
@@ -57,4 +59,5 @@ export interface Finding {
 }
 
 // Discovery's probes return protocol-specific results (opcua/probe.ts, modbus/probe.ts,
-// mqtt/probe.ts); the inventory (src/discovery/inventory.ts, docs/inventory.md) is their contract.
+// mqtt/probe.ts); each protocol's discover.ts turns them into its inventory devices
+// (<name>/inventory.ts, docs/inventory.md), behind the interface of discovery.ts.

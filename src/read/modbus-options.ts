@@ -7,7 +7,7 @@ import type { ModbusRtuTarget, ModbusTcpTarget } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
 import { BYTE_ORDERS, REGISTER_TYPES, typeWidth, type ByteOrder, type RegisterType } from '../protocols/modbus/codec.js';
 import { parseRegisterNumber, type RegisterTable } from '../protocols/modbus/register-map.js';
-import type { ModbusReadOptions, ReadFlags, ReadMode } from './options.js';
+import type { ModbusReadOptions, ReadFlags, ReadMode } from './types.js';
 
 /** mbpoll's default too: a device on a healthy link answers in milliseconds */
 export const MODBUS_DEFAULT_TIMEOUT = '1s';

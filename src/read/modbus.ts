@@ -14,7 +14,7 @@ import { addressEntries, RegisterReader, type EntryReading } from '../protocols/
 import { loadRegisterMap, type RegisterEntry } from '../protocols/modbus/register-map.js';
 import { nonsense, nonsenseMessage } from '../protocols/modbus/sanity.js';
 import { sleep } from '../protocols/reconnect.js';
-import type { ModbusReadOptions } from './options.js';
+import type { ModbusReadOptions } from './types.js';
 import { modbusChangeLine, modbusJson, modbusTable, registerValueText } from './render.js';
 import { INTERRUPTED, stopOnSignals } from './stop.js';
 

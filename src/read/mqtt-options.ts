@@ -2,13 +2,13 @@
  * `iiot read mqtt://...` flags -> MqttReadOptions (loaded by options.ts for MQTT endpoints only):
  * topic filters with the recorder's decoders, or a Sparkplug node and metric names.
  */
+import { PASSWORD_ENV } from '../core/credentials.js';
 import { usageError } from '../core/errors.js';
-import { PASSWORD_ENV } from '../core/opcua-flags.js';
 import type { MqttTarget } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
 import type { MqttConnectOptions } from '../protocols/mqtt/connect.js';
 import { checkTopicFilter, parseDecoder, parseJsonPath } from '../protocols/mqtt/decoders.js';
-import type { MqttReadOptions, ReadFlags, ReadMode } from './options.js';
+import type { MqttReadOptions, ReadFlags, ReadMode } from './types.js';
 
 export const MQTT_DEFAULT_TIMEOUT = '5s';
 

@@ -8,7 +8,7 @@ import { ExitCode } from '../core/exit-codes.js';
 import { emitJson, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
 import { readSparkplug, readTopics, SETTLE_MS, type SparkplugValue, type TopicMessage } from '../protocols/mqtt/read.js';
-import type { MqttReadOptions, SparkplugSelection, TopicSelection } from './options.js';
+import type { MqttReadOptions, SparkplugSelection, TopicSelection } from './types.js';
 import { sparkplugJson, sparkplugLine, sparkplugTable, topicJson, topicLines, topicStatus, topicTable } from './render.js';
 import { INTERRUPTED, stopOnSignals } from './stop.js';
 

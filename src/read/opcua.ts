@@ -6,12 +6,12 @@
 import { IiotError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { emitJson, info, out, warn, type IO } from '../core/io.js';
-import { interruptible, pkiFor, sessionIO } from '../protocols/opcua/cli-io.js';
+import { interruptible, pkiFor, sessionIO } from '../protocols/opcua/session-io.js';
 import { noHistoryWords } from '../protocols/opcua/explain.js';
 import { readOperationLimits, UNKNOWN_LIMITS } from '../protocols/opcua/operation-limits.js';
 import { NODE_UNKNOWN, parseReadItems, readHistory, readValues, resolveReadItems, watchValues, type HistorySummary, type ValueReading } from '../protocols/opcua/read.js';
 import { openSession, type OpcUaSession } from '../protocols/opcua/session.js';
-import type { OpcUaReadOptions } from './options.js';
+import type { OpcUaReadOptions } from './types.js';
 import { opcuaChangeLine, opcuaHistoryTable, opcuaValuesTable } from './render.js';
 
 type Nodes = Array<{ item: string; nodeId: string }>;

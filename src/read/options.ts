@@ -6,125 +6,19 @@
  * mqtt-options.ts, loaded only for that protocol (a Modbus read does not load the MQTT decoders,
  * an MQTT read not the register-map schema).
  */
+import { PASSWORD_ENV } from '../core/credentials.js';
 import { usageError } from '../core/errors.js';
-import { parseOpcUaConnectOptions, PASSWORD_ENV, type OpcUaConnectFlags, type OpcUaConnectOptions } from '../core/opcua-flags.js';
-import { parseTarget, type ModbusRtuTarget, type ModbusTcpTarget, type Target } from '../core/targets.js';
+import { parseTarget, type ModbusRtuTarget, type ModbusTcpTarget, type MqttTarget, type Target } from '../core/targets.js';
 import { parseTimeArg } from '../core/time.js';
 import { parseDuration } from '../core/units.js';
-import type { ByteOrder, RegisterType } from '../protocols/modbus/codec.js';
-import type { RegisterTable } from '../protocols/modbus/register-map.js';
-import type { MqttConnectOptions } from '../protocols/mqtt/connect.js';
-import type { DecoderName } from '../protocols/mqtt/decoders.js';
-
-export interface ReadFlags extends OpcUaConnectFlags {
-  watch?: boolean;
-  interval?: string;
-  duration?: string;
-  // OPC UA
-  history?: boolean;
-  from?: string;
-  to?: string;
-  maxValues?: string;
-  // Modbus
-  map?: string;
-  table?: string;
-  type?: string;
-  order?: string;
-  count?: string;
-  length?: string;
-  zeroBased?: boolean;
-  // MQTT
-  decoder?: string;
-  jsonPath?: string;
-  sparkplug?: string;
-  rebirth?: boolean;
-  clientId?: string;
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-export type ReadMode = 'once' | 'watch';
-
-export interface OpcUaReadOptions {
-  protocol: 'opcua';
-  connect: OpcUaConnectOptions;
-  items: string[];
-  mode: ReadMode | 'history';
-  /** --watch: sampling interval asked of the server */
-  intervalMs: number;
-  /** --watch: stop after this long (default: until Ctrl-C) */
-  durationMs?: number | undefined;
-  /** --history: time range (ms since epoch) */
-  from?: number | undefined;
-  to?: number | undefined;
-  /** --history: at most this many values per node */
-  maxValues?: number | undefined;
-}
-
-/** Registers named by address: `count` values of one type from each start address. */
-export interface AddressSelection {
-  kind: 'address';
-  starts: Array<{ item: string; table: RegisterTable; address: number }>;
-  type: RegisterType;
-  order: ByteOrder;
-  count: number;
-  /** registers per string */
-  length?: number | undefined;
-}
-
-/** Entries of a register map by name (`*` wildcards); no names: every entry. */
-export interface MapSelection {
-  kind: 'map';
-  map: string;
-  names: string[];
-}
-
-export interface ModbusReadOptions {
-  protocol: 'modbus';
-  target: ModbusTcpTarget | ModbusRtuTarget;
-  select: AddressSelection | MapSelection;
-  mode: ReadMode;
-  /** --watch: time between the starts of two polls */
-  intervalMs: number;
-  durationMs?: number | undefined;
-  /** longest wait for one answer */
-  timeoutMs: number;
-}
-
-export interface TopicSelection {
-  kind: 'topics';
-  filters: string[];
-  decoder: Exclude<DecoderName, 'sparkplug' | 'none'>;
-  jsonPath?: string | undefined;
-}
-
-export interface SparkplugSelection {
-  kind: 'sparkplug';
-  groupId: string;
-  edgeNodeId: string;
-  deviceId?: string | undefined;
-  /** metric names (`*` wildcards); none: every metric of the birth */
-  metrics: string[];
-  /** send NCMD Node Control/Rebirth (a write to the edge node: only when asked) */
-  rebirth: boolean;
-}
-
-export interface MqttReadOptions {
-  protocol: 'mqtt';
-  connect: MqttConnectOptions;
-  select: TopicSelection | SparkplugSelection;
-  mode: ReadMode;
-  durationMs?: number | undefined;
-  /** connect, and the wait for a first message */
-  timeoutMs: number;
-}
-
-export type ReadOptions = OpcUaReadOptions | ModbusReadOptions | MqttReadOptions;
+import { parseOpcUaConnectOptions } from '../protocols/opcua/flags.js';
+import { protocolFor, protocolNamed } from '../protocols/registry.js';
+import type { OpcUaReadOptions, ReadFlags, ReadOptions } from './types.js';
 
 export const DEFAULT_INTERVAL = '1s';
 
-type Kind = 'opcua' | 'modbus' | 'mqtt';
+/** The protocols `iiot read` reads: the registry's names of those with a reader here. */
+type Kind = ReadOptions['protocol'];
 
 /** Flags that belong to some protocols only, and the words that name them in messages. */
 const ONLY: Partial<Record<keyof ReadFlags, { kinds: readonly Kind[]; flag: string }>> = {
@@ -158,12 +52,22 @@ const ONLY: Partial<Record<keyof ReadFlags, { kinds: readonly Kind[]; flag: stri
   key: { kinds: ['mqtt'], flag: '--key' },
 };
 
-const KIND_NAMES: Record<Kind, string> = { opcua: 'OPC UA', modbus: 'Modbus', mqtt: 'MQTT' };
+const kindName = (kind: Kind) => protocolNamed(kind)!.title;
+
+/**
+ * Each protocol's own flags -> its options, by the registry's name of the endpoint's protocol.
+ * Modbus and MQTT have theirs in a module loaded only for them. The registry gave the protocol,
+ * so the target is one of its kinds.
+ */
+const PARSERS: { [K in Kind]: (target: Target, endpoint: string, items: string[], flags: ReadFlags, now: number) => Promise<Extract<ReadOptions, { protocol: K }>> } = {
+  opcua: async (_target, endpoint, items, flags, now) => parseOpcUaReadFlags(endpoint, items, flags, now),
+  modbus: async (target, _endpoint, items, flags) => (await import('./modbus-options.js')).parseModbusReadFlags(target as ModbusTcpTarget | ModbusRtuTarget, items, flags),
+  mqtt: async (target, _endpoint, items, flags) => (await import('./mqtt-options.js')).parseMqttReadFlags(target as MqttTarget, items, flags),
+};
 
 function kindOf(target: Target): Kind | undefined {
-  if (target.protocol === 'modbus' || target.protocol === 'modbus-rtu') return 'modbus';
-  if (target.protocol === 'tcp') return undefined;
-  return target.protocol;
+  const name = protocolFor(target).name;
+  return name in PARSERS ? (name as Kind) : undefined;
 }
 
 /** The endpoint and items as typed, the flags as commander parsed them. */
@@ -176,7 +80,7 @@ export async function parseReadOptions(endpoint: string, items: string[], flags:
   for (const [key, spec] of Object.entries(ONLY) as Array<[keyof ReadFlags, { kinds: readonly Kind[]; flag: string }]>) {
     if (flags[key] === undefined || spec.kinds.includes(kind)) continue;
     throw usageError(
-      `${spec.flag} is for ${spec.kinds.map((k) => KIND_NAMES[k]).join(' and ')} endpoints; ${target.url} is ${KIND_NAMES[kind]}`,
+      `${spec.flag} is for ${spec.kinds.map(kindName).join(' and ')} endpoints; ${target.url} is ${kindName(kind)}`,
       'run `iiot read --help` for the options of each protocol',
     );
   }
@@ -189,21 +93,7 @@ export async function parseReadOptions(endpoint: string, items: string[], flags:
   if (kind !== 'opcua' && !flags.watch && (flags.duration !== undefined || flags.interval !== undefined)) {
     throw usageError(`${flags.duration !== undefined ? '--duration' : '--interval'} goes with --watch`, 'without --watch, iiot reads once and exits');
   }
-  switch (target.protocol) {
-    case 'opcua':
-      return parseOpcUaReadFlags(endpoint, items, flags, now);
-    case 'modbus':
-    case 'modbus-rtu': {
-      const { parseModbusReadFlags } = await import('./modbus-options.js');
-      return parseModbusReadFlags(target, items, flags);
-    }
-    case 'mqtt': {
-      const { parseMqttReadFlags } = await import('./mqtt-options.js');
-      return parseMqttReadFlags(target, items, flags);
-    }
-    default:
-      throw new Error(`unreachable: ${target.protocol}`);
-  }
+  return PARSERS[kind](target, endpoint, items, flags, now);
 }
 
 export function parseOpcUaReadFlags(endpoint: string, items: string[], f: ReadFlags, now = Date.now()): OpcUaReadOptions {

@@ -4,13 +4,13 @@
  * plain objects out. Only types come from the protocol folders: rendering MQTT values must not load
  * the Modbus register-map schema, nor the reverse.
  */
-import type { Styler } from '../core/color.js';
+import type { Styler } from '../render/color.js';
 import type { RegisterEntry } from '../protocols/modbus/register-map.js';
 import type { EntryReading, RegisterValue } from '../protocols/modbus/read.js';
 import type { SparkplugValue, TopicMessage } from '../protocols/mqtt/read.js';
 import type { ValueReading } from '../protocols/opcua/read.js';
 import { valueText, type JsonValue } from '../protocols/opcua/values.js';
-import { renderTable } from '../ui/table.js';
+import { renderTable } from '../render/table.js';
 
 /** Any value as JSON: 64-bit integers beyond 2^53 as decimal strings, NaN and infinities as strings. */
 export function jsonValue(v: unknown): JsonValue {

@@ -5,21 +5,16 @@
  * timer starts.
  */
 import type { IO } from '../core/io.js';
-import type { ReadOptions } from './options.js';
+import type { ReadOptions } from './types.js';
+
+/** Each protocol's read, by the registry's name of the endpoint's protocol. */
+const READERS: { [K in ReadOptions['protocol']]: (io: IO, options: Extract<ReadOptions, { protocol: K }>) => Promise<number> } = {
+  opcua: async (io, o) => (await import('./opcua.js')).readOpcUa(io, o),
+  modbus: async (io, o) => (await import('./modbus.js')).readModbus(io, o),
+  mqtt: async (io, o) => (await import('./mqtt.js')).readMqtt(io, o),
+};
 
 export async function run(io: IO, options: ReadOptions): Promise<number> {
-  switch (options.protocol) {
-    case 'opcua': {
-      const { readOpcUa } = await import('./opcua.js');
-      return readOpcUa(io, options);
-    }
-    case 'modbus': {
-      const { readModbus } = await import('./modbus.js');
-      return readModbus(io, options);
-    }
-    case 'mqtt': {
-      const { readMqtt } = await import('./mqtt.js');
-      return readMqtt(io, options);
-    }
-  }
+  const read = READERS[options.protocol] as (io: IO, options: ReadOptions) => Promise<number>;
+  return read(io, options);
 }

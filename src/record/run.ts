@@ -12,25 +12,15 @@ import { createCaptureWriter, type CaptureWriter } from '../capture/writer.js';
 import type { TagInfo } from '../capture/types.js';
 import { IiotError, describeError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { debug as ioDebug, emitJson, info, out, warn, type IO } from '../core/io.js';
+import { debug as ioDebug, info, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
-import { renderTable } from '../ui/table.js';
-import type { RecordOptions, SourceSpec } from './options.js';
+import type { RecordOptions, RecordResult, SourceSpec, StopReason } from './types.js';
+import { report, stopMessage } from './render.js';
 import { RecordingSink } from './sink.js';
+import { recordFactory } from '../protocols/registry.js';
 import type { RecorderSource, SourceHooks } from '../protocols/source-base.js';
 import { RecordStats } from './stats.js';
 import { planPreparedNames, prefixSeveralMqtt, TagNameRegistry } from './tag-names.js';
-
-export type StopReason = 'duration' | 'count' | 'signal' | 'done' | 'error';
-
-export interface RecordResult {
-  files: readonly string[];
-  records: number;
-  stopped: StopReason;
-  durationMs: number;
-  stats: RecordStats;
-  sources: Array<{ id: string; protocol: string; endpoint: string; stats: Record<string, number> }>;
-}
 
 export interface RecordDeps {
   /** stops the recording as Ctrl-C would (tests run the recorder in-process) */
@@ -42,39 +32,7 @@ export interface RecordDeps {
 }
 
 export async function createSource(spec: SourceSpec, o: RecordOptions, io: IO, hooks: SourceHooks): Promise<RecorderSource> {
-  switch (spec.protocol) {
-    case 'opcua': {
-      const { createOpcUaSource } = await import('../protocols/opcua/source.js');
-      const { pkiFor } = await import('../protocols/opcua/cli-io.js');
-      const { preloadOpcUa, setOpcUaLogSink } = await import('../protocols/opcua/load.js');
-      setOpcUaLogSink(io.debug ? (t) => hooks.debug(t) : undefined);
-      await preloadOpcUa();
-      return createOpcUaSource(
-        {
-          ...spec.options,
-          reconnectMaxMs: o.reconnectMaxMs,
-          pki: pkiFor(io),
-          sessionIO: {
-            env: io.env,
-            stdin: io.stdin as never,
-            stderr: io.stderr,
-            info: (t) => hooks.info(t),
-            warn: (t) => hooks.warn(t),
-            debug: io.debug ? (t) => hooks.debug(t) : undefined,
-          },
-        },
-        hooks,
-      );
-    }
-    case 'modbus': {
-      const { createModbusSource } = await import('../protocols/modbus/source.js');
-      return createModbusSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs }, hooks);
-    }
-    case 'mqtt': {
-      const { createMqttSource } = await import('../protocols/mqtt/source.js');
-      return createMqttSource({ ...spec.options, reconnectMaxMs: o.reconnectMaxMs, env: io.env }, hooks);
-    }
-  }
+  return recordFactory(spec).create(spec.options, { io, reconnectMaxMs: o.reconnectMaxMs, hooks });
 }
 
 function sourceId(spec: SourceSpec): string {
@@ -157,7 +115,8 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     const plan = planPreparedNames(
       sources.map((s, i) => {
         const spec = specs[i]!;
-        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !(spec.protocol === 'opcua' && spec.options.tagPrefix) };
+        // a source whose tags carry a prefix already (several servers of an inventory) keeps it
+        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !spec.options.tagPrefix };
       }),
     );
     for (const s of sources) {
@@ -280,30 +239,8 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
   };
 }
 
-function stopMessage(reason: StopReason | undefined): string {
-  switch (reason) {
-    case 'duration':
-      return 'the duration was reached';
-    case 'count':
-      return 'the sample count was reached';
-    case 'done':
-      return 'the history was read';
-    case 'error':
-      return 'stopped by an error';
-    default:
-      return 'stopped by the user (Ctrl-C or SIGTERM)';
-  }
-}
-
 function endpointOf(spec: SourceSpec): string {
-  switch (spec.protocol) {
-    case 'opcua':
-      return spec.options.connect.target.url;
-    case 'modbus':
-      return spec.options.target.url;
-    case 'mqtt':
-      return spec.options.connect.target.url;
-  }
+  return recordFactory(spec).endpoint(spec.options);
 }
 
 function withBound<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -318,61 +255,10 @@ async function startLiveView(io: IO, stats: RecordStats, o: RecordOptions): Prom
   const rows = Math.max(3, (screen.rows ?? 24) - stats.sources.length - 8);
   const app = render(createElement(LiveView, { stats, file: o.output, durationMs: o.durationMs, count: o.count, rows }), {
     stdout: screen,
-    // CI=true would make ink draw nothing until exit (DEPENDENCY-NOTES); io.animate already said "draw"
+    // CI=true would make ink draw nothing until exit (it asks the is-in-ci package unless told); io.animate already said "draw"
     interactive: true,
     exitOnCtrlC: false,
     patchConsole: false,
   });
   return { unmount: () => app.unmount() };
-}
-
-/** The result for people (stdout) or scripts (--json, iiot.record/1). */
-function report(io: IO, r: RecordResult): void {
-  const tags = [...r.stats.tags.values()].sort((a, b) => a.name.localeCompare(b.name));
-  const silent = tags.filter((t) => t.count === 0);
-  const events = Object.fromEntries([...r.stats.events.entries()].sort());
-  if (io.json) {
-    emitJson(io, 'iiot.record/1', {
-      files: r.files,
-      records: r.records,
-      samples: r.stats.samples,
-      raw: r.stats.raw,
-      events,
-      durationMs: r.durationMs,
-      stopped: r.stopped,
-      sources: r.sources,
-      tags: tags.map((t) => ({
-        name: t.name,
-        ...(t.source === undefined ? {} : { source: t.source }),
-        count: t.count,
-        errors: t.errors,
-        ...(t.lastError ? { lastError: t.lastError } : {}),
-        ...(t.firstT !== undefined ? { first: new Date(t.firstT).toISOString() } : {}),
-        ...(t.lastT !== undefined ? { last: new Date(t.lastT).toISOString() } : {}),
-      })),
-      silentTags: silent.map((t) => t.name),
-    });
-    return;
-  }
-  const gaps = r.stats.events.get('gap') ?? 0;
-  out(
-    io,
-    `${r.files.join(', ')}: ${r.stats.samples} samples${r.stats.raw ? `, ${r.stats.raw} raw messages` : ''} of ${tags.length} tags in ${formatDuration(r.durationMs)}` +
-      `${gaps ? `, ${gaps} gap${gaps === 1 ? '' : 's'} (marked in the file)` : ''} (${stopMessage(r.stopped)})`,
-  );
-  if (tags.length > 0 && tags.length <= 200 && !io.quiet) {
-    const seconds = Math.max(0.001, r.durationMs / 1000);
-    out(
-      io,
-      renderTable(tags, [
-        { header: 'tag', value: (t) => t.name },
-        { header: 'samples', value: (t) => String(t.count), align: 'right' },
-        { header: 'per s', value: (t) => (t.count / seconds).toFixed(2), align: 'right' },
-        { header: 'errors', value: (t) => (t.errors ? String(t.errors) : ''), align: 'right' },
-        { header: 'last', value: (t) => (t.last === undefined ? '' : JSON.stringify(t.last).slice(0, 24)), align: 'right' },
-        { header: 'note', value: (t) => t.lastError ?? t.lastQ ?? '' },
-      ]),
-    );
-  }
-  if (silent.length > 0) warn(io, `${silent.length} tag${silent.length === 1 ? '' : 's'} recorded no value: ${silent.slice(0, 10).map((t) => t.name).join(', ')}${silent.length > 10 ? ', ...' : ''}`);
 }

@@ -17,12 +17,13 @@
  *   like a sub-topic, another source's tag) gets its full address instead, with a warning and a
  *   `note` event. Nothing is ever recorded under a name that already means something else.
  *
- * Pure: no IO, no protocol library.
+ * Pure: no IO, no protocol library (the registry only says which protocols name tags late).
  */
 import type { TagInfo } from '../capture/types.js';
 import { usageError } from '../core/errors.js';
+import { PROTOCOLS } from '../protocols/registry.js';
 import type { TagNameRequest } from '../protocols/source-base.js';
-import type { SourceSpec } from './options.js';
+import type { SourceSpec } from './types.js';
 
 export interface PreparedSource {
   id: string;
@@ -43,14 +44,22 @@ export interface NamingPlan {
 /**
  * Several MQTT sources: each names its tags `<source id>.<topic name>` (their topics are only seen
  * after the start, so this is decided from the command line). A source that has a prefix already
- * (several brokers of an inventory) keeps it.
+ * (several brokers of an inventory) keeps it. The same holds for every protocol whose record
+ * factory says its tags are not known at the start.
  */
 export function prefixSeveralMqtt(specs: readonly SourceSpec[]): { specs: SourceSpec[]; notes: string[] } {
-  const mqtt = specs.filter((s) => s.protocol === 'mqtt');
-  if (mqtt.length < 2 || mqtt.every((s) => s.options.tagPrefix)) return { specs: [...specs], notes: [] };
-  const out = specs.map((s): SourceSpec => (s.protocol === 'mqtt' && !s.options.tagPrefix ? { ...s, options: { ...s.options, tagPrefix: `${s.options.id}.` } } : s));
-  const ids = out.flatMap((s) => (s.protocol === 'mqtt' ? [s.options.tagPrefix!] : []));
-  return { specs: out, notes: [`${mqtt.length} MQTT sources: their tags are named <source id>.<topic name> (${ids.join(', ')}); --id after a source chooses its prefix`] };
+  let out: SourceSpec[] = [...specs];
+  const notes: string[] = [];
+  for (const protocol of PROTOCOLS) {
+    const factory = protocol.record;
+    if (!factory || factory.tagsKnownAtStart) continue;
+    const late = out.filter((s) => s.protocol === protocol.name);
+    if (late.length < 2 || late.every((s) => s.options.tagPrefix)) continue;
+    out = out.map((s): SourceSpec => (s.protocol === protocol.name && !s.options.tagPrefix ? ({ ...s, options: { ...s.options, tagPrefix: `${s.options.id}.` } } as SourceSpec) : s));
+    const ids = out.flatMap((s) => (s.protocol === protocol.name ? [s.options.tagPrefix!] : []));
+    notes.push(`${late.length} ${protocol.title} sources: their tags are named <source id>.<${factory.lateTagWord ?? 'name'}> (${ids.join(', ')}); --id after a source chooses its prefix`);
+  }
+  return { specs: out, notes };
 }
 
 interface Owner {

@@ -4,20 +4,20 @@
  * the records at their recorded times, and exit when the capture ends (unless --loop), on
  * Ctrl-C or SIGTERM (exit 0 either way).
  */
-import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, writeFileSync, renameSync } from 'node:fs';
 import { expandParts, openCaptureSet } from '../capture/capture-set.js';
 import { tagMatcher } from '../capture/tag-match.js';
 import type { CaptureRecord, TagInfo } from '../capture/types.js';
 import { usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
-import { debug, emitJson, info, out, warn, type IO } from '../core/io.js';
+import { debug, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
+import { replayFactory } from '../protocols/registry.js';
 import type { ReplaySink } from '../protocols/types.js';
 import { realClock, type ReplayClock } from './clock.js';
-import { percentile, play, type PlayStats } from './engine.js';
+import { play, type PlayStats } from './engine.js';
 import type { ReplayOptions } from './options.js';
+import { printSummary } from './render.js';
 import { surveyCapture, type CaptureSurvey } from './survey.js';
 
 export interface ReplayDeps {
@@ -35,120 +35,15 @@ export interface ReplayResult {
   tags: number;
 }
 
-function defaultPkiDir(host: string): string {
-  let uid = 'user';
-  try {
-    uid = String(userInfo().uid);
-  } catch {
-    // no passwd entry: one shared name is fine
-  }
-  return join(tmpdir(), `iiot-replay-${uid}`, `pki-${host}`);
-}
-
 async function createSink(o: ReplayOptions, survey: CaptureSurvey, io: IO, say: (t: string) => void): Promise<{ sink: ReplaySink; holdsState: boolean }> {
-  const s = o.sink;
-  switch (s.kind) {
-    case 'opcua': {
-      const { securityProfile } = await import('../protocols/opcua/server-security.js');
-      const security = securityProfile(s.profile ?? 'default');
-      const users = s.user === undefined ? [] : [{ username: s.user.name, password: opcuaPassword(s.user, io.env) }];
-      if (security.requiresUser && users.length === 0) throw usageError(`--profile ${s.profile ?? 'default'} offers no anonymous access and needs a user`, 'add --user NAME with the password in $IIOT_PASSWORD (or --password-file FILE)');
-      const pkiDir = s.pkiDir ?? defaultPkiDir(s.host);
-      if (s.trustLocalClient && !s.acceptAnyClientCert) {
-        // As iiot sim does: `iiot record` on this machine may record from the replay with
-        // SignAndEncrypt; any other client is refused until its certificate is trusted.
-        const { trustLocalClient } = await import('../protocols/opcua/local-client-trust.js');
-        const file = await trustLocalClient(pkiDir, io.env);
-        info(io, `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${pkiDir}/trusted/certs (--no-trust-local-client turns this off)`);
-      }
-      if (s.nodeset !== undefined) {
-        const { TwinSink } = await import('../protocols/opcua/nodeset2/twin-sink.js');
-        return {
-          sink: new TwinSink({
-            nodeset: s.nodeset,
-            host: s.host,
-            port: s.port,
-            security,
-            users,
-            pkiDir,
-            acceptAnyClientCert: s.acceptAnyClientCert,
-            warn: say,
-            ...(io.debug ? { log: (l: string) => debug(io, l) } : {}),
-          }),
-          holdsState: true,
-        };
-      }
-      const { createOpcUaSink } = await import('../protocols/opcua/sink.js');
-      return {
-        sink: createOpcUaSink({
-          security,
-          users,
-          host: s.host,
-          port: s.port,
-          pkiDir,
-          acceptAnyClientCert: s.acceptAnyClientCert,
-          firstValue: survey.firstValue,
-          warn: say,
-          ...(io.debug ? { log: (l: string) => debug(io, l) } : {}),
-        }),
-        holdsState: true,
-      };
-    }
-    case 'modbus': {
-      const { createModbusSink } = await import('../protocols/modbus/sink.js');
-      return { sink: createModbusSink({ host: s.host, port: s.port, map: s.map, unit: s.unit, warn: say }), holdsState: true };
-    }
-    case 'mqtt': {
-      const { createMqttSink } = await import('../protocols/mqtt/sink.js');
-      return {
-        sink: createMqttSink({
-          broker: s.broker,
-          host: s.host,
-          port: s.port,
-          qos: s.qos,
-          retain: s.retain,
-          topicPrefix: s.topicPrefix,
-          payload: s.payload,
-          rawSources: survey.rawSources,
-          env: io.env,
-        }),
-        holdsState: false,
-      };
-    }
-  }
+  return replayFactory(o.sink).create(o.sink, { io, warn: say, firstValue: survey.firstValue, rawSources: survey.rawSources });
 }
 
 export async function runReplay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): Promise<number> {
   const r = await replay(io, o, deps);
-  const p50 = percentile(r.stats.lateness, 50);
-  const p99 = percentile(r.stats.lateness, 99);
-  if (io.json) {
-    emitJson(io, 'iiot.replay/1', {
-      files: o.files,
-      sink: o.sink.kind,
-      endpoint: r.endpoint,
-      tags: r.tags,
-      records: r.stats.records,
-      samples: r.stats.samples,
-      raw: r.stats.raw,
-      passes: r.stats.passes,
-      wallMs: Math.round(r.stats.wallMs),
-      speed: o.maxSpeed ? 'max' : o.speed,
-      stopped: r.stats.stopped,
-      ...(p50 !== undefined ? { timing: { groups: r.stats.lateness.length, p50Ms: round3(p50), p99Ms: round3(p99!), maxMs: round3(r.stats.lateness.reduce((m, x) => (x > m ? x : m), -Infinity)) } } : {}),
-    });
-  } else {
-    info(
-      io,
-      `replayed ${r.stats.records} records (${r.stats.samples} samples${r.stats.raw ? `, ${r.stats.raw} raw messages` : ''}) in ${formatDuration(r.stats.wallMs)}` +
-        `${r.stats.passes > 1 ? `, ${r.stats.passes} passes` : ''}${p50 !== undefined ? `; timing error p50 ${p50.toFixed(2)} ms, p99 ${p99!.toFixed(2)} ms` : ''}` +
-        `${r.stats.stopped === 'signal' ? ' (stopped by the user)' : ''}`,
-    );
-  }
+  printSummary(io, o, r);
   return ExitCode.Ok;
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function replay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): Promise<ReplayResult> {
   const files = await expandParts(o.files, o.allParts);
@@ -225,24 +120,6 @@ export async function replay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): P
     await sink.close().catch((err: unknown) => debug(io, `closing the sink: ${(err as Error).message}`));
     if (o.readyFile) rmSync(o.readyFile, { force: true });
   }
-}
-
-/** The password of the username identity the replayed OPC UA server accepts: a file, else the environment. */
-function opcuaPassword(user: { name: string; passwordEnv: string; passwordFile?: string | undefined }, env: NodeJS.ProcessEnv): string {
-  if (user.passwordFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(user.passwordFile, 'utf8');
-    } catch (err) {
-      throw usageError(`--password-file ${user.passwordFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file holding the password on its first line');
-    }
-    const pw = text.split(/\r?\n/)[0] ?? '';
-    if (pw === '') throw usageError(`--password-file ${user.passwordFile}: the first line is empty`);
-    return pw;
-  }
-  const pw = env[user.passwordEnv];
-  if (pw === undefined || pw === '') throw usageError(`--user ${user.name}: no password: $${user.passwordEnv} is not set`, `export ${user.passwordEnv}=... (or --password-file FILE); passwords never go on the command line`);
-  return pw;
 }
 
 /** The capture's records, without the tags not chosen. */

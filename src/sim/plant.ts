@@ -191,171 +191,44 @@ export async function startPlant(options: PlantOptions = {}): Promise<RunningPla
   const log = options.log ?? (() => {});
   const interval = options.updateIntervalMs ?? 1000;
   const setpoints: Setpoints = { values: new Map<string, number | boolean | string>([['line_enable', true]]) };
+  const parts: PlantParts = { model, clock, host, log, interval, setpoints, stops: [], timers: [] };
 
-  const stops: Array<() => Promise<void>> = [];
-  const timers: NodeJS.Timeout[] = [];
   const endpoints: PlantEndpoints = {};
   const startupMs: RunningPlant['startupMs'] = { total: 0 };
   const stopAll = async () => {
-    for (const t of timers) clearInterval(t);
+    for (const t of parts.timers) clearInterval(t);
     // Publishers before the broker, servers in reverse order of starting.
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log(`stop: ${(err as Error).message}`));
+    for (const stop of parts.stops.reverse()) await stop().catch((err: unknown) => log(`stop: ${(err as Error).message}`));
   };
 
   let opcuaInfo: RunningPlant['opcua'];
   let modbusInfo: RunningPlant['modbus'];
   let mqttInfo: RunningPlant['mqtt'];
   try {
-    if (options.opcua !== false && options.opcua?.nodeset !== undefined) {
-      const o = options.opcua;
+    if (options.opcua !== false) {
       const ts = performance.now();
-      const twin = await startTwin(o, o.nodeset!, model, clock, host, interval, log, timers);
-      stops.push(() => twin.stop());
-      endpoints.opcua = twin.endpointUrl;
-      opcuaInfo = twin.info;
-      startupMs.opcua = performance.now() - ts;
-    } else if (options.opcua !== false) {
-      const o = options.opcua ?? {};
-      const ts = performance.now();
-      const { startOpcUaServer } = await import('../protocols/opcua/plant-server.js');
-      const { securityProfile } = await import('../protocols/opcua/server-security.js');
-      const profile = o.profile ?? 'default';
-      const space = plantAddressSpace(model, {
-        now: clock.now(),
-        backfillMs: o.historyBackfillMs ?? 3_600_000,
-        backfillStepMs: o.historyStepMs ?? 10_000,
-        setpoints,
-      });
-      const server: RunningOpcUaServer = await startOpcUaServer({
-        host,
-        port: o.port ?? 0,
-        namespaceUri: PLANT_NAMESPACE_URI,
-        applicationUri: `urn:iiot:sim:${host}`,
-        applicationName: `iiot simulated plant (${host})`,
-        objects: space.objects,
-        variables: space.variables,
-        security: securityProfile(profile),
-        pkiDir: o.pkiDir ?? defaultPkiDir(profile, host),
-        autoAcceptClientCertificates: o.autoAcceptClientCertificates ?? false,
-        users: o.users ?? [],
-        ...(o.limits === undefined ? {} : { limits: o.limits }),
-        ...(o.nodesets === undefined ? {} : { nodesets: o.nodesets }),
-        ...(o.extraNodes === undefined ? {} : { extraNodes: o.extraNodes }),
-        log,
-      });
-      stops.push(() => server.stop());
-      const ids = model.signals.map((s) => s.id);
-      timers.push(
-        setInterval(() => {
-          const t = clock.now();
-          const ts = new Date(t);
-          try {
-            for (const id of ids) server.set(id, model.value(id, t), ts);
-          } catch (err) {
-            // a timer callback must not take the whole plant down; say it and carry on
-            log(`OPC UA update: ${(err as Error).message}`);
-          }
-        }, interval),
-      );
-      endpoints.opcua = server.endpointUrl;
-      opcuaInfo = {
-        namespaceUri: server.namespaceUri,
-        namespaceIndex: server.namespaceIndex,
-        profile,
-        certificateFile: server.certificateFile,
-        pkiDir: server.pkiDir,
-        nodeCount: server.nodeCount(),
-        nodeId: server.nodeId,
-      };
+      const opcua = await startOpcUa(options.opcua ?? {}, parts);
+      endpoints.opcua = opcua.endpoint;
+      opcuaInfo = opcua.info;
       startupMs.opcua = performance.now() - ts;
     }
-
     if (options.modbus !== false) {
-      const o = options.modbus ?? {};
       const ts = performance.now();
-      const { startModbusTcpServer } = await import('../protocols/modbus/server.js');
-      const units = plantUnits(model, clock, setpoints, o.units ?? {});
-      const server = await startModbusTcpServer({ host, port: o.port ?? 0, units, unknownUnit: o.unknownUnit ?? 'gateway-exception' });
-      stops.push(() => server.stop());
-      endpoints.modbus = server.url;
-      modbusInfo = { units: units.map((u) => ({ unitId: u.unitId, map: u.map.name, description: u.map.description ?? u.map.name })) };
+      const modbus = await startModbus(options.modbus ?? {}, parts);
+      endpoints.modbus = modbus.endpoint;
+      modbusInfo = modbus.info;
       startupMs.modbus = performance.now() - ts;
     }
-
     if (options.rtu) {
-      const r = options.rtu;
       const ts = performance.now();
-      const { startModbusRtuServer } = await import('../protocols/modbus/server.js');
-      const unitId = r.unitId ?? 1;
-      const unit: ModbusUnit = r.device === 'plc' ? plcUnit(model, clock, setpoints, unitId) : meterUnit(model, clock, unitId);
-      const server: RunningModbusServer = await startModbusRtuServer({
-        path: r.path,
-        baudRate: r.baudRate ?? 9600,
-        parity: r.parity ?? 'none',
-        dataBits: r.dataBits ?? 8,
-        stopBits: r.stopBits ?? 1,
-        unit,
-      });
-      stops.push(() => server.stop());
-      endpoints.rtu = server.url;
+      endpoints.rtu = await startRtu(options.rtu, parts);
       startupMs.rtu = performance.now() - ts;
     }
-
     if (options.mqtt !== false) {
-      const o = options.mqtt ?? {};
       const ts = performance.now();
-      let url = o.brokerUrl;
-      let creds = o.brokerAuth;
-      if (!url) {
-        const { startBroker } = await import('../protocols/mqtt/broker.js');
-        const broker: RunningBroker = await startBroker({ host, port: o.port ?? 0, ...(o.auth ? { auth: o.auth } : {}), ...(o.nagle ? { nagle: true } : {}) });
-        stops.push(() => broker.stop());
-        url = broker.url;
-        creds = o.auth;
-      }
-      endpoints.mqtt = url;
-      const auth = creds ? { username: creds.username, password: creds.password } : {};
-      const prefix = o.topicPrefix ?? 'plant';
-      if (o.json !== false) {
-        const { startJsonPublisher } = await import('../protocols/mqtt/json-publisher.js');
-        const publisher: RunningPublisher = await startJsonPublisher({
-          url,
-          ...auth,
-          items: model.signals.map((s) => ({
-            topic: jsonTopic(prefix, s),
-            ...(s.unit === undefined ? {} : { unit: s.unit }),
-            read: () => model.value(s.id, clock.now()),
-          })),
-          intervalMs: interval,
-          qos: o.qos ?? 0,
-          now: clock.now,
-        });
-        stops.push(() => publisher.stop());
-      }
-      let sparkplug: { groupId: string; edgeNodeId: string; devices: string[] } | undefined;
-      if (o.sparkplug !== false) {
-        const { startEdgeNode } = await import('../protocols/mqtt/sparkplug-edge-node.js');
-        const metric = (s: SignalInfo): SparkplugMetricDef => ({
-          name: s.signal,
-          type: SPARKPLUG_TYPES[s.dataType],
-          ...(s.unit === undefined ? {} : { unit: s.unit }),
-          read: () => model.value(s.id, clock.now()),
-        });
-        const devices: SparkplugDeviceDef[] = model.config.assets.map((a) => ({ id: a.id, metrics: model.signals.filter((s) => s.asset === a.id).map(metric) }));
-        const node: RunningEdgeNode = await startEdgeNode({
-          url,
-          ...auth,
-          groupId: o.groupId ?? 'IIoT',
-          edgeNodeId: o.edgeNodeId ?? 'SimPlant',
-          nodeMetrics: model.signals.filter((s) => s.asset === PLANT_ASSET).map(metric),
-          devices,
-          intervalMs: interval,
-          now: clock.now,
-        });
-        stops.push(() => node.stop());
-        sparkplug = { groupId: node.groupId, edgeNodeId: node.edgeNodeId, devices: devices.map((d) => d.id) };
-      }
-      mqttInfo = { ...(o.json === false ? {} : { topicPrefix: prefix }), ...(sparkplug ? { sparkplug } : {}), auth: creds !== undefined };
+      const mqtt = await startMqtt(options.mqtt ?? {}, parts);
+      endpoints.mqtt = mqtt.endpoint;
+      mqttInfo = mqtt.info;
       startupMs.mqtt = performance.now() - ts;
     }
   } catch (err) {
@@ -364,7 +237,183 @@ export async function startPlant(options: PlantOptions = {}): Promise<RunningPla
   }
 
   startupMs.total = performance.now() - t0;
-  const tags = model.signals.map((s): PlantTag => ({
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoints,
+    model,
+    clock,
+    host,
+    ...(opcuaInfo ? { opcua: opcuaInfo } : {}),
+    ...(modbusInfo ? { modbus: modbusInfo } : {}),
+    ...(mqttInfo ? { mqtt: mqttInfo } : {}),
+    tags: plantTags(model, opcuaInfo, mqttInfo),
+    startupMs,
+    setpoints: setpoints.values,
+    stop: () => (stopped ??= stopAll()),
+  };
+}
+
+/** What every part of the plant starts from, and where it leaves what must be stopped. */
+interface PlantParts {
+  model: PlantModel;
+  clock: PlantClock;
+  host: string;
+  log: (line: string) => void;
+  /** how often values are pushed and published (wall time) */
+  interval: number;
+  setpoints: Setpoints;
+  /** stopped in reverse order */
+  stops: Array<() => Promise<void>>;
+  timers: NodeJS.Timeout[];
+}
+
+/** The OPC UA server of the plant's address space, its values pushed every interval; or the twin of a NodeSet2 file. */
+async function startOpcUa(o: OpcUaPlantOptions, p: PlantParts): Promise<{ endpoint: string; info: NonNullable<RunningPlant['opcua']> }> {
+  const { model, clock, host, log, interval, setpoints } = p;
+  if (o.nodeset !== undefined) {
+    const twin = await startTwin(o, o.nodeset, model, clock, host, interval, log, p.timers);
+    p.stops.push(() => twin.stop());
+    return { endpoint: twin.endpointUrl, info: twin.info };
+  }
+  const { startOpcUaServer } = await import('../protocols/opcua/plant-server.js');
+  const { securityProfile } = await import('../protocols/opcua/server-security.js');
+  const profile = o.profile ?? 'default';
+  const space = plantAddressSpace(model, {
+    now: clock.now(),
+    backfillMs: o.historyBackfillMs ?? 3_600_000,
+    backfillStepMs: o.historyStepMs ?? 10_000,
+    setpoints,
+  });
+  const server: RunningOpcUaServer = await startOpcUaServer({
+    host,
+    port: o.port ?? 0,
+    namespaceUri: PLANT_NAMESPACE_URI,
+    applicationUri: `urn:iiot:sim:${host}`,
+    applicationName: `iiot simulated plant (${host})`,
+    objects: space.objects,
+    variables: space.variables,
+    security: securityProfile(profile),
+    pkiDir: o.pkiDir ?? defaultPkiDir(profile, host),
+    autoAcceptClientCertificates: o.autoAcceptClientCertificates ?? false,
+    users: o.users ?? [],
+    ...(o.limits === undefined ? {} : { limits: o.limits }),
+    ...(o.nodesets === undefined ? {} : { nodesets: o.nodesets }),
+    ...(o.extraNodes === undefined ? {} : { extraNodes: o.extraNodes }),
+    log,
+  });
+  p.stops.push(() => server.stop());
+  const ids = model.signals.map((s) => s.id);
+  p.timers.push(
+    setInterval(() => {
+      const t = clock.now();
+      const ts = new Date(t);
+      try {
+        for (const id of ids) server.set(id, model.value(id, t), ts);
+      } catch (err) {
+        // a timer callback must not take the whole plant down; say it and carry on
+        log(`OPC UA update: ${(err as Error).message}`);
+      }
+    }, interval),
+  );
+  return {
+    endpoint: server.endpointUrl,
+    info: {
+      namespaceUri: server.namespaceUri,
+      namespaceIndex: server.namespaceIndex,
+      profile,
+      certificateFile: server.certificateFile,
+      pkiDir: server.pkiDir,
+      nodeCount: server.nodeCount(),
+      nodeId: server.nodeId,
+    },
+  };
+}
+
+/** The Modbus TCP server: the meter, the feeder and the PLC, each at its unit id. */
+async function startModbus(o: ModbusPlantOptions, p: PlantParts): Promise<{ endpoint: string; info: NonNullable<RunningPlant['modbus']> }> {
+  const { startModbusTcpServer } = await import('../protocols/modbus/server.js');
+  const units = plantUnits(p.model, p.clock, p.setpoints, o.units ?? {});
+  const server = await startModbusTcpServer({ host: p.host, port: o.port ?? 0, units, unknownUnit: o.unknownUnit ?? 'gateway-exception' });
+  p.stops.push(() => server.stop());
+  return { endpoint: server.url, info: { units: units.map((u) => ({ unitId: u.unitId, map: u.map.name, description: u.map.description ?? u.map.name })) } };
+}
+
+/** A Modbus RTU device (the meter or the PLC) on a serial line; returns its URL. */
+async function startRtu(r: RtuPlantOptions, p: PlantParts): Promise<string> {
+  const { startModbusRtuServer } = await import('../protocols/modbus/server.js');
+  const unitId = r.unitId ?? 1;
+  const unit: ModbusUnit = r.device === 'plc' ? plcUnit(p.model, p.clock, p.setpoints, unitId) : meterUnit(p.model, p.clock, unitId);
+  const server: RunningModbusServer = await startModbusRtuServer({
+    path: r.path,
+    baudRate: r.baudRate ?? 9600,
+    parity: r.parity ?? 'none',
+    dataBits: r.dataBits ?? 8,
+    stopBits: r.stopBits ?? 1,
+    unit,
+  });
+  p.stops.push(() => server.stop());
+  return server.url;
+}
+
+/** An embedded broker (or the one given), the JSON publisher and the Sparkplug B edge node. */
+async function startMqtt(o: MqttPlantOptions, p: PlantParts): Promise<{ endpoint: string; info: NonNullable<RunningPlant['mqtt']> }> {
+  const { model, clock, host, interval } = p;
+  let url = o.brokerUrl;
+  let creds = o.brokerAuth;
+  if (!url) {
+    const { startBroker } = await import('../protocols/mqtt/broker.js');
+    const broker: RunningBroker = await startBroker({ host, port: o.port ?? 0, ...(o.auth ? { auth: o.auth } : {}), ...(o.nagle ? { nagle: true } : {}) });
+    p.stops.push(() => broker.stop());
+    url = broker.url;
+    creds = o.auth;
+  }
+  const auth = creds ? { username: creds.username, password: creds.password } : {};
+  const prefix = o.topicPrefix ?? 'plant';
+  if (o.json !== false) {
+    const { startJsonPublisher } = await import('../protocols/mqtt/json-publisher.js');
+    const publisher: RunningPublisher = await startJsonPublisher({
+      url,
+      ...auth,
+      items: model.signals.map((s) => ({
+        topic: jsonTopic(prefix, s),
+        ...(s.unit === undefined ? {} : { unit: s.unit }),
+        read: () => model.value(s.id, clock.now()),
+      })),
+      intervalMs: interval,
+      qos: o.qos ?? 0,
+      now: clock.now,
+    });
+    p.stops.push(() => publisher.stop());
+  }
+  let sparkplug: { groupId: string; edgeNodeId: string; devices: string[] } | undefined;
+  if (o.sparkplug !== false) {
+    const { startEdgeNode } = await import('../protocols/mqtt/sparkplug-edge-node.js');
+    const metric = (s: SignalInfo): SparkplugMetricDef => ({
+      name: s.signal,
+      type: SPARKPLUG_TYPES[s.dataType],
+      ...(s.unit === undefined ? {} : { unit: s.unit }),
+      read: () => model.value(s.id, clock.now()),
+    });
+    const devices: SparkplugDeviceDef[] = model.config.assets.map((a) => ({ id: a.id, metrics: model.signals.filter((s) => s.asset === a.id).map(metric) }));
+    const node: RunningEdgeNode = await startEdgeNode({
+      url,
+      ...auth,
+      groupId: o.groupId ?? 'IIoT',
+      edgeNodeId: o.edgeNodeId ?? 'SimPlant',
+      nodeMetrics: model.signals.filter((s) => s.asset === PLANT_ASSET).map(metric),
+      devices,
+      intervalMs: interval,
+      now: clock.now,
+    });
+    p.stops.push(() => node.stop());
+    sparkplug = { groupId: node.groupId, edgeNodeId: node.edgeNodeId, devices: devices.map((d) => d.id) };
+  }
+  return { endpoint: url, info: { ...(o.json === false ? {} : { topicPrefix: prefix }), ...(sparkplug ? { sparkplug } : {}), auth: creds !== undefined } };
+}
+
+/** Every signal, and where each protocol serves it. */
+function plantTags(model: PlantModel, opcuaInfo: RunningPlant['opcua'], mqttInfo: RunningPlant['mqtt']): PlantTag[] {
+  return model.signals.map((s): PlantTag => ({
     name: s.id,
     asset: s.asset,
     dataType: s.dataType,
@@ -375,20 +424,6 @@ export async function startPlant(options: PlantOptions = {}): Promise<RunningPla
     ...(mqttInfo?.topicPrefix ? { mqtt: jsonTopic(mqttInfo.topicPrefix, s) } : {}),
     ...(mqttInfo?.sparkplug ? { sparkplug: sparkplugMetricPath(mqttInfo.sparkplug.groupId, mqttInfo.sparkplug.edgeNodeId, s) } : {}),
   }));
-  let stopped: Promise<void> | undefined;
-  return {
-    endpoints,
-    model,
-    clock,
-    host,
-    ...(opcuaInfo ? { opcua: opcuaInfo } : {}),
-    ...(modbusInfo ? { modbus: modbusInfo } : {}),
-    ...(mqttInfo ? { mqtt: mqttInfo } : {}),
-    tags,
-    startupMs,
-    setpoints: setpoints.values,
-    stop: () => (stopped ??= stopAll()),
-  };
 }
 
 /** `iiot sim --nodeset`: the twin of a NodeSet2 file, moved by the plant model and the simulation. */

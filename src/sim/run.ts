@@ -6,9 +6,9 @@ import { emitJson, info, out, warn, type IO } from '../core/io.js';
 import { formatDuration } from '../core/units.js';
 import type { OpcUaLimits } from '../protocols/opcua/plant-server.js';
 import type { SecurityProfileName } from '../protocols/opcua/server-security.js';
-import { renderTable } from '../ui/table.js';
 import { defaultPlantPath, loadPlantFile } from './plant-file.js';
 import { startPlant, type PlantOptions, type RunningPlant } from './plant.js';
+import { describe, renderGenerated, renderPlant, tryLines } from './render.js';
 
 /**
  * `iiot sim`: start the plant, print its endpoints (a table, or one JSON document), write the
@@ -122,7 +122,7 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
       info(io, `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${plant.opcua.pkiDir}/trusted/certs (--no-trust-local-client turns this off)`);
     }
     if (io.json) emitJson(io, 'iiot.sim/1', body);
-    else out(io, render(plant, io));
+    else out(io, renderPlant(plant, io.style));
     if (opts.readyFile) writeReadyFile(opts.readyFile, body);
     if (!io.json) info(io, tryLines(plant));
     info(io, `ready in ${formatDuration(plant.startupMs.total)}; ${opts.durationMs === undefined ? 'Ctrl-C to stop' : `stopping after ${formatDuration(opts.durationMs)}`}`);
@@ -191,91 +191,6 @@ function readPassword(opts: SimRunOptions, io: IO): string | undefined {
   return env === undefined || env === '' ? undefined : env;
 }
 
-/** The --json document (iiot.sim/1, docs/json-output.md) and the ready file's content. */
-export function describe(plant: RunningPlant, plantFile: string, user: string | undefined) {
-  const cfg = plant.model.config;
-  return {
-    plant: {
-      name: cfg.name,
-      file: plantFile,
-      seed: plant.model.seed,
-      modelStart: new Date(plant.clock.modelStart).toISOString(),
-      epoch: new Date(plant.model.start).toISOString(),
-      timeScale: plant.clock.scale,
-      timezone: cfg.timezone,
-      signals: plant.model.signals.length,
-    },
-    endpoints: plant.endpoints,
-    ...(plant.opcua
-      ? {
-          opcua: {
-            endpoint: plant.endpoints.opcua,
-            namespaceUri: plant.opcua.namespaceUri,
-            namespaceIndex: plant.opcua.namespaceIndex,
-            profile: plant.opcua.profile,
-            nodes: plant.opcua.nodeCount,
-            ...(plant.opcua.twin ? { twin: plant.opcua.twin } : {}),
-            certificate: plant.opcua.certificateFile,
-            pkiDir: plant.opcua.pkiDir,
-            ...(user === undefined ? {} : { user }),
-          },
-        }
-      : {}),
-    ...(plant.modbus ? { modbus: { endpoint: plant.endpoints.modbus, units: plant.modbus.units } } : {}),
-    ...(plant.endpoints.rtu ? { rtu: { endpoint: plant.endpoints.rtu } } : {}),
-    ...(plant.mqtt ? { mqtt: { endpoint: plant.endpoints.mqtt, ...plant.mqtt, ...(plant.mqtt.auth && user !== undefined ? { user } : {}) } } : {}),
-    tags: plant.tags,
-    startupMs: Object.fromEntries(Object.entries(plant.startupMs).map(([k, v]) => [k, Math.round(v)])),
-  };
-}
-
-function render(plant: RunningPlant, io: IO): string {
-  const cfg = plant.model.config;
-  const rows: Array<{ protocol: string; endpoint: string; details: string }> = [];
-  if (plant.opcua && plant.endpoints.opcua) {
-    const twin = plant.opcua.twin;
-    rows.push({
-      protocol: 'OPC UA',
-      endpoint: plant.endpoints.opcua,
-      details: twin
-        ? `profile ${plant.opcua.profile}, ${plant.opcua.nodeCount} nodes, the twin of ${twin.file}: ${twin.driven} variables driven by the plant model, ${twin.simulated} simulated`
-        : `profile ${plant.opcua.profile}, ${plant.opcua.nodeCount} nodes, plant in ns=${plant.opcua.namespaceIndex} (${plant.opcua.namespaceUri}) under /Objects/Plant`,
-    });
-  }
-  if (plant.modbus && plant.endpoints.modbus) {
-    rows.push({ protocol: 'Modbus TCP', endpoint: plant.endpoints.modbus, details: plant.modbus.units.map((u) => `unit ${u.unitId} ${u.map}`).join(', ') });
-  }
-  if (plant.endpoints.rtu) rows.push({ protocol: 'Modbus RTU', endpoint: plant.endpoints.rtu, details: 'the main incomer meter on a serial line' });
-  if (plant.mqtt && plant.endpoints.mqtt) {
-    const parts: string[] = [];
-    if (plant.mqtt.topicPrefix) parts.push(`JSON on ${plant.mqtt.topicPrefix}/<asset>/<signal>`);
-    if (plant.mqtt.sparkplug) parts.push(`Sparkplug B spBv1.0/${plant.mqtt.sparkplug.groupId}/+/${plant.mqtt.sparkplug.edgeNodeId}/#`);
-    if (plant.mqtt.auth) parts.push('username/password required');
-    rows.push({ protocol: 'MQTT', endpoint: plant.endpoints.mqtt, details: parts.join('; ') });
-  }
-  const head = `${io.style.bold(cfg.name)}: ${plant.model.signals.length} signals, seed ${plant.model.seed}, time scale ${plant.clock.scale}x`;
-  return `${head}\n${renderTable(rows, [
-    { header: 'protocol', value: (r) => r.protocol },
-    { header: 'endpoint', value: (r) => r.endpoint },
-    { header: 'details', value: (r) => r.details },
-  ])}`;
-}
-
-/** A few commands to try against the plant, with its real ports (stderr: diagnostics, not results). */
-function tryLines(plant: RunningPlant): string {
-  const lines: string[] = [];
-  if (plant.endpoints.opcua) lines.push(`iiot browse ${plant.endpoints.opcua} /Objects/Plant`);
-  if (plant.endpoints.modbus) {
-    const u = new URL(plant.endpoints.modbus);
-    lines.push(`mbpoll -m tcp -p ${u.port} -a 1 -t 3:float -B -0 -r 0 -c 3 -1 ${u.hostname}    # SDM630 voltages L1-L3`);
-  }
-  if (plant.endpoints.mqtt && plant.mqtt?.topicPrefix && !plant.mqtt.auth) {
-    const u = new URL(plant.endpoints.mqtt);
-    lines.push(`mosquitto_sub -h ${u.hostname} -p ${u.port} -t '${plant.mqtt.topicPrefix}/#' -v`);
-  }
-  return lines.length ? `try:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
-}
-
 function writeReadyFile(path: string, body: object): void {
   // Written whole and renamed, so a CI script polling for it never reads half a file.
   const tmp = `${path}.tmp-${process.pid}`;
@@ -309,13 +224,7 @@ async function generate(io: IO, opts: SimRunOptions, plantFile: string, config: 
   if (io.json) {
     emitJson(io, 'iiot.sim.generate/1', { ...result, seconds: Math.round(seconds * 100) / 100 });
   } else {
-    const gt = result.groundTruth;
-    const lines = [
-      `${result.file}: ${result.samples} samples of ${result.tags} tags, ${result.from} to ${result.to} (${seconds.toFixed(1)} s)`,
-      `ground truth: ${gt.energy.totalKwh} kWh in total, idle mean ${gt.energy.idleMeanKw} kW, 15-min peak ${gt.energy.peakDemand15MinKw} kW`,
-      ...gt.bearings.map((b) => `ground truth: ${b.tag} degrades from ${b.onset} and reaches ${b.thresholdMmS} mm/s at ${b.failure}${b.failureInSpan ? '' : ' (after the end of the capture)'}`),
-    ];
-    out(io, lines.join('\n'));
+    out(io, renderGenerated(result, seconds));
   }
   return 0;
 }

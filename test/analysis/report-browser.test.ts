@@ -12,8 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeDegradation } from '../../src/analysis/degradation.js';
 import { analyzeEnergy } from '../../src/analysis/energy.js';
 import { MeterAccumulator, toMeterSeries } from '../../src/analysis/meter.js';
-import { degradationHtml, degradationMarkdown } from '../../src/analysis/report/degradation.js';
-import { energyHtml } from '../../src/analysis/report/energy.js';
+import { degradationHtml, degradationMarkdown } from '../../src/analyze/report/degradation.js';
+import { energyHtml } from '../../src/analyze/report/energy.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const run = promisify(execFile);

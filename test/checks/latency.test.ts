@@ -9,7 +9,7 @@ import { ExitCode } from '../../src/core/exit-codes.js';
 import { runLatencyCheck } from '../../src/checks/latency/run.js';
 import { latencyJson, renderLatency } from '../../src/checks/latency/render.js';
 import { parseLatencyOptions, type LatencyFlags } from '../../src/checks/options.js';
-import { makeStyler } from '../../src/core/color.js';
+import { makeStyler } from '../../src/render/color.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { captureIO } from '../helpers/io.js';
 import { closedPort, tcpServer } from '../helpers/net.js';

@@ -4,7 +4,7 @@ import { ExitCode } from '../../src/core/exit-codes.js';
 import { finding } from '../../src/checks/security/judge.js';
 import { toJunit } from '../../src/checks/security/junit.js';
 import { RULES } from '../../src/checks/security/rules.js';
-import type { SecurityResult } from '../../src/checks/security/run.js';
+import type { SecurityResult } from '../../src/checks/security/result.js';
 import { fingerprint, syntheticPath, toSarif } from '../../src/checks/security/sarif.js';
 import { validate } from './json-schema.js';
 

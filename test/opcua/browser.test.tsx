@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionSource, type BrowserSource, type ChildRef } from '../../src/protocols/opcua/browser-source.js';
 import type { OpcUaSession } from '../../src/protocols/opcua/session.js';
 import { readTagList } from '../../src/protocols/opcua/tag-list.js';
-import { OpcUaBrowser } from '../../src/ui/opcua-browser/App.js';
-import { BROWSER_KEYS } from '../../src/core/browser-keys.js';
+import { OpcUaBrowser } from '../../src/browse/interactive/App.js';
+import { BROWSER_KEYS } from '../../src/browse/interactive/keys.js';
 import { runCli } from '../helpers/cli.js';
 import { clientPki, connect, startOpcUaPlant, tempDir, waitFor, type TestPlant, removeTempDirs } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseOpcUaConnectOptions, type OpcUaConnectFlags } from '../../src/core/opcua-flags.js';
+import { parseOpcUaConnectOptions, type OpcUaConnectFlags } from '../../src/protocols/opcua/flags.js';
 import { Pki } from '../../src/protocols/opcua/pki.js';
 import { openSession, type OpcUaSession, type SessionIO } from '../../src/protocols/opcua/session.js';
 import { startPlant, type OpcUaPlantOptions, type RunningPlant } from '../../src/sim/plant.js';

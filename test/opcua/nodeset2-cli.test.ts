@@ -31,7 +31,7 @@ describe('usage errors', () => {
     // port 1 on loopback: nothing listens, so getting past the check would fail differently
     const r = await runCli(['browse', 'opc.tcp://127.0.0.1:1', '--all', '--nodeset2', '-o', file], { env: env() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`-o ${file}: the file exists`);
+    expect(r.stderr).toContain(`${file} already exists`);
     expect(r.stderr).toContain('--force');
     expect(readFileSync(file, 'utf8')).toBe('precious');
   });

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, afterAll } from 'vitest';
 import { IiotError } from '../../src/core/errors.js';
-import { parseOpcUaConnectOptions } from '../../src/core/opcua-flags.js';
+import { parseOpcUaConnectOptions } from '../../src/protocols/opcua/flags.js';
 import { inspectCertificate, splitDerChain, toDer } from '../../src/protocols/opcua/certificates.js';
 import { Queue } from '../../src/protocols/opcua/crawler.js';
 import { selectEndpoint, type EndpointInfo } from '../../src/protocols/opcua/endpoints.js';

@@ -41,7 +41,8 @@ describe('the npm package', () => {
 
   it('carries no tests, benchmarks, data sets, sources or source maps', () => {
     const leaked = [...packed].filter(
-      (f) => /^(test|bench|datasets|scripts|commands|\.ci)\//.test(f) || /\.(ts|tsx|map)$/.test(f) || f.startsWith('src/') && !f.endsWith('.yaml'),
+      // (the library API's type declarations, dist/types/**/*.d.ts, are meant for scripts that import iiot)
+      (f) => /^(test|bench|datasets|scripts|commands|\.ci)\//.test(f) || (/\.(ts|tsx|map)$/.test(f) && !/^dist\/types\/.*\.d\.ts$/.test(f)) || (f.startsWith('src/') && !f.endsWith('.yaml')),
     );
     expect(leaked).toEqual([]);
     expect(existsSync(join(ROOT, 'datasets'))).toBe(true); // they exist in the repository, only not in the package
@@ -102,7 +103,9 @@ describe('examples in --help and in the docs', () => {
       const lines = [...text.matchAll(/```[^\n]*\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n'));
       lines.push(...[...text.matchAll(/`(iiot [^`]+)`/g)].map((m) => m[1]!));
       for (const line of lines.filter((l) => /^\s*(\$ )?iiot /.test(l))) {
-        for (const m of line.matchAll(repoPath)) if (!packed.has(m[1]!)) bad.push(`${file}: ${m[1]}`);
+        // the README is also the repository's front page: its fleet examples train on the evaluation
+        // data sets of a checkout (datasets/, said there), which an installed copy does not carry
+        for (const m of line.matchAll(repoPath)) if (!packed.has(m[1]!) && !(file === 'README.md' && m[1]!.startsWith('datasets/'))) bad.push(`${file}: ${m[1]}`);
       }
     }
     expect(bad).toEqual([]);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseRegisterItem } from '../../src/read/modbus-options.js';
 import { parseSparkplugScope } from '../../src/read/mqtt-options.js';
-import { parseReadOptions, type ModbusReadOptions, type MqttReadOptions } from '../../src/read/options.js';
+import { parseReadOptions } from '../../src/read/options.js';
+import type { ModbusReadOptions, MqttReadOptions } from '../../src/read/types.js';
 import { usageErrorOf, usageErrorOfAsync } from '../helpers/errors.js';
 
 const MB = 'modbus://127.0.0.1:5020?unit=1';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecordArguments, scopeArguments } from '../../commands/record.js';
-import { parseReplayFlags } from '../../commands/replay.js';
+import { parseRecordArguments } from '../../src/record/options.js';
+import { scopeArguments } from '../../src/record/scope.js';
+import { parseReplayFlags } from '../../src/replay/options.js';
 import { buildProgram } from '../../src/cli.js';
 import type { IiotError } from '../../src/core/errors.js';
 
@@ -67,7 +68,7 @@ describe('record: options after a source belong to it', () => {
     expect(usage(() => parse(['mqtt://127.0.0.1', '--topic', 'a/#/b', '-o', 'x.jsonl'])).message).toMatch(/# must be a whole level, and the last/);
     expect(usage(() => parse(['mqtt://127.0.0.1', '--user', 'u', '--password', 'secret', '-o', 'x.jsonl'])).message).toMatch(/--password is refused/);
     expect(usage(() => parse(['mqtt://127.0.0.1', '-o', 'x.csv'])).message).toMatch(/ends in \.jsonl or \.jsonl\.gz/);
-    expect(usage(() => parse(['opc.tcp://127.0.0.1', '-o', 'x.jsonl'])).message).toMatch(/what should be recorded/);
+    expect(usage(() => parse(['opc.tcp://127.0.0.1', '-o', 'x.jsonl'])).message).toBe('opc.tcp://127.0.0.1:4840: what should be recorded?');
     expect(usage(() => parse(['mqtt://127.0.0.1', '--decoder', 'none', '-o', 'x.jsonl'])).hint).toMatch(/--raw/);
   });
 

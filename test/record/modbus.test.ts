@@ -6,7 +6,7 @@ import type { IiotError } from '../../src/core/errors.js';
 import { parseTarget, type ModbusRtuTarget, type ModbusTcpTarget } from '../../src/core/targets.js';
 import { freePort } from '../../src/protocols/listen.js';
 import { loadRegisterMap } from '../../src/protocols/modbus/register-map.js';
-import type { RecordOptions } from '../../src/record/options.js';
+import type { RecordOptions } from '../../src/record/types.js';
 import { record } from '../../src/record/run.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { ptyPair } from '../sim/helpers.js';

@@ -10,7 +10,7 @@ import { isEvent, isSample } from '../../src/capture/types.js';
 import { parseTarget, type MqttTarget } from '../../src/core/targets.js';
 import { freePort } from '../../src/protocols/listen.js';
 import type { MqttSourceOptions } from '../../src/protocols/mqtt/source.js';
-import type { RecordOptions } from '../../src/record/options.js';
+import type { RecordOptions } from '../../src/record/types.js';
 import { record } from '../../src/record/run.js';
 import { startPlant } from '../../src/sim/plant.js';
 import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from './helpers.js';

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseOpcUaConnectOptions } from '../../src/core/opcua-flags.js';
+import { parseOpcUaConnectOptions } from '../../src/protocols/opcua/flags.js';
 import { freePort } from '../../src/protocols/listen.js';
 import type { OpcUaSourceOptions } from '../../src/protocols/opcua/source.js';
-import type { RecordOptions } from '../../src/record/options.js';
+import type { RecordOptions } from '../../src/record/types.js';
 import { record } from '../../src/record/run.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from './helpers.js';

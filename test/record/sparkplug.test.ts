@@ -9,7 +9,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleLine, TagInfo } from '../../src/capture/types.js';
 import { parseTarget, type MqttTarget } from '../../src/core/targets.js';
-import type { RecordOptions } from '../../src/record/options.js';
+import type { RecordOptions } from '../../src/record/types.js';
 import { record } from '../../src/record/run.js';
 import { runCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

@@ -175,7 +175,10 @@ describe('replay to Modbus TCP, recorded by a poller, compared with capture diff
     const hold = await runCli(['capture', 'diff', a, b, '--align', 'hold', ...window]);
     const body = JSON.parse(hold.stdout) as { equal: boolean; totals: { matched: number; extra: number; outOfTolerance: number } };
     expect(hold.code, hold.stdout).toBe(0);
-    expect(body.totals.matched).toBe(polled.samples.length);
+    // every read inside the window (a busy machine starts the poller late, so some reads fall after it)
+    const inWindow = polled.samples.filter((x) => Date.parse(x.t) - shiftMs <= Date.parse('2026-01-05T09:00:04.500Z')).length;
+    expect(inWindow).toBeGreaterThan(15);
+    expect(body.totals.matched).toBe(inWindow);
     const pairs = await runCli(['capture', 'diff', a, b, ...window]);
     expect(pairs.code).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSimFlags } from '../../commands/sim.js';
+import { parseSimFlags } from '../../src/sim/options.js';
 
 type Flags = Parameters<typeof parseSimFlags>[0];
 

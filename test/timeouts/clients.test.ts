@@ -6,7 +6,7 @@
  * and Debian's mosquitto, each in its own process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseOpcUaConnectOptions } from '../../src/core/opcua-flags.js';
+import { parseOpcUaConnectOptions } from '../../src/protocols/opcua/flags.js';
 import { parseTarget, type ModbusTcpTarget, type MqttTarget } from '../../src/core/targets.js';
 import { openModbusLink, ModbusReadError } from '../../src/protocols/modbus/client.js';
 import { ModbusProbeClient } from '../../src/protocols/modbus/probe-client.js';

@@ -2,12 +2,12 @@
  * The latency result for people (one table, a histogram per round-trip series on a terminal) and
  * as the JSON document `iiot.check.latency/1` (docs/json-output.md).
  */
-import type { Styler } from '../../core/color.js';
+import type { Styler } from '../../render/color.js';
 import { formatDuration } from '../../core/units.js';
-import { renderTable, type Column } from '../../ui/table.js';
+import { renderTable, type Column } from '../../render/table.js';
 import type { HistogramBin } from '../stats.js';
 import { targetJsonHead } from '../targets.js';
-import type { LatencyResult, LatencyTargetResult, SeriesResult } from './run.js';
+import type { LatencyResult, LatencyTargetResult, SeriesResult } from './result.js';
 
 /** Milliseconds with three significant digits: 0.123, 1.23, 12.3, 123. */
 export function ms(x: number | undefined | null): string {

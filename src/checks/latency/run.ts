@@ -9,78 +9,18 @@ import { IiotError, describeError, usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { debug, emitJson, info, out, warn, type IO } from '../../core/io.js';
 import type { Target } from '../../core/targets.js';
+import type { LatencyPlan } from '../../protocols/protocol.js';
 import type { LatencyProbe } from '../../protocols/types.js';
-import { progressLine } from '../../ui/progress-line.js';
+import { latencyFactory } from '../../protocols/registry.js';
+import { progressLine } from '../../render/progress-line.js';
 import { makeContext, type CheckContext } from '../context.js';
 import type { LatencyOptions, Threshold } from '../options.js';
 import { runPerHost } from '../politeness.js';
-import { computeStats, detectDelayedAckMode, histogram, quantile, type DelayedAckMode, type HistogramBin, type SeriesStats } from '../stats.js';
-import { hostKey, resolveTargets, type CheckTarget, type TargetOrigin } from '../targets.js';
+import { computeStats, detectDelayedAckMode, histogram, quantile } from '../stats.js';
+import { hostKey, resolveTargets, type CheckTarget } from '../targets.js';
+import type { LatencyResult, LatencyTargetResult, SeriesKind, SeriesResult } from './result.js';
 
-export type SeriesKind = 'round-trip' | 'connect' | 'ack';
-
-export interface SeriesResult {
-  name: string;
-  label: string;
-  kind: SeriesKind;
-  sent: number;
-  received: number;
-  timeouts: number;
-  errors: number;
-  /** percent of sent that got no answer (timeouts and errors) */
-  lossPercent: number;
-  stats?: SeriesStats | undefined;
-  histogram?: HistogramBin[] | undefined;
-  /** a cluster near 40 ms: Nagle's algorithm meeting a delayed ACK */
-  delayedAck?: DelayedAckMode | undefined;
-  /** first error seen, and anything else worth saying */
-  notes: string[];
-  /** the samples themselves (ms, in order): kept for the histogram and --json */
-  samples: number[];
-}
-
-export interface ThresholdResult {
-  kind: 'p99' | 'loss';
-  series: string;
-  limit: number;
-  /** null: nothing was measured, so the threshold could not be judged (the target is not measured) */
-  value: number | null;
-  /** false only for a measured value beyond the limit */
-  ok: boolean;
-}
-
-export interface LatencyTargetResult {
-  target: string;
-  protocol: Target['protocol'];
-  origin: TargetOrigin;
-  status: 'measured' | 'partial' | 'unreachable';
-  reason?: string | undefined;
-  hint?: string | undefined;
-  /** protocol set-up, ms: OPC UA secure channel + session, MQTT CONNACK, Modbus RTU port open */
-  setup: Array<{ name: string; ms: number }>;
-  details: Record<string, unknown>;
-  series: SeriesResult[];
-  clockOffset?: { medianMs: number; uncertaintyMs: number; samples: number } | undefined;
-  thresholds: ThresholdResult[];
-  durationMs: number;
-}
-
-export interface LatencyResult {
-  startedAt: string;
-  durationMs: number;
-  options: { count: number; intervalMs: number; timeoutMs: number; connectCount: number; qos: number[] };
-  targets: LatencyTargetResult[];
-  skipped: Array<{ url: string; line: number; reason: string }>;
-  failed: boolean;
-  exitCode: ExitCode;
-}
-
-interface ProbeSpec {
-  name: string;
-  label: string;
-  ackLabel?: string | undefined;
-  make: () => Promise<LatencyProbe>;
-}
+type ProbeSpec = LatencyPlan;
 
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
@@ -111,58 +51,9 @@ function noteOnce(s: SeriesResult, text: string): void {
 }
 
 async function probesFor(ctx: CheckContext, t: Target, o: LatencyOptions): Promise<ProbeSpec[]> {
-  const audit = ctx.auditFor(t);
-  switch (t.protocol) {
-    case 'opcua': {
-      const { opcuaLatencyProbe } = await import('../../protocols/opcua/latency.js');
-      const { pkiFor, sessionIO } = await import('../../protocols/opcua/cli-io.js');
-      return [
-        {
-          name: 'read-current-time',
-          label: 'Read CurrentTime',
-          make: async () =>
-            opcuaLatencyProbe({
-              connect: { target: t, securityMode: o.securityMode, securityPolicy: o.securityPolicy, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: Math.max(o.timeoutMs, 100) },
-              pki: pkiFor(ctx.io),
-              io: sessionIO(ctx.io),
-              onRequest: (name) => audit(name),
-            }),
-        },
-      ];
-    }
-    case 'modbus':
-    case 'modbus-rtu': {
-      const m = await import('../../protocols/modbus/latency.js');
-      const fc = o.modbus.table === 'holding' ? 3 : 4;
-      const spec = { unit: o.modbus.unit, table: o.modbus.table, address: o.modbus.address, timeoutMs: o.timeoutMs, onRequest: (r: { name: string; detail: Record<string, unknown> }) => audit(r.name, r.detail) };
-      return [
-        {
-          name: 'read',
-          label: `read FC${fc} @${o.modbus.address}`,
-          make: async () => (t.protocol === 'modbus' ? m.modbusTcpLatencyProbe(t, spec) : m.modbusRtuLatencyProbe(t, spec)),
-        },
-      ];
-    }
-    case 'mqtt': {
-      const { mqttLatencyProbe } = await import('../../protocols/mqtt/latency.js');
-      return o.qos.map((qos) => ({
-        name: `qos${qos}`,
-        label: `publish→receive QoS ${qos}`,
-        ackLabel: qos === 1 ? 'PUBACK (QoS 1)' : qos === 2 ? 'PUBCOMP (QoS 2)' : undefined,
-        make: async () =>
-          mqttLatencyProbe(t, {
-            qos,
-            timeoutMs: o.timeoutMs,
-            ca: ctx.ca,
-            username: ctx.credentials?.username,
-            password: ctx.credentials?.password,
-            onPacket: (name, detail) => audit(name, detail),
-          }),
-      }));
-    }
-    case 'tcp':
-      return [];
-  }
+  const factory = latencyFactory(t);
+  if (!factory) return [];
+  return factory.plans(t, o, { io: ctx.io, audit: ctx.auditFor(t), pace: ctx.pace, credentials: ctx.credentials, ca: ctx.ca });
 }
 
 async function measureConnects(ctx: CheckContext, t: Target & { host: string; port: number }, count: number, o: LatencyOptions, series: SeriesResult): Promise<void> {
@@ -293,8 +184,9 @@ async function measureTarget(ctx: CheckContext, t: CheckTarget, o: LatencyOption
   const started = performance.now();
   const r: LatencyTargetResult = { target: target.url, protocol: target.protocol, origin: t.origin, status: 'measured', setup: [], details: {}, series: [], thresholds: [], durationMs: 0 };
   try {
-    if (target.protocol !== 'modbus-rtu') {
-      const isTcp = target.protocol === 'tcp';
+    // a serial line has no TCP connection to time
+    if ('host' in target) {
+      const isTcp = latencyFactory(target)?.connectIsRoundTrip === true;
       const n = isTcp ? o.count : o.connectCount;
       if (n > 0) {
         const s = emptySeries('tcp-connect', 'TCP connect', isTcp ? 'round-trip' : 'connect');

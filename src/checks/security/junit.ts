@@ -9,8 +9,9 @@
  *   the target (or that part) not assessed <error> with the reason: never a silent pass
  */
 import { writeFileSafely } from '../../core/output-file.js';
-import { RULES, SEVERITY_RANK } from './rules.js';
-import type { SecurityResult, SecurityTargetResult } from './run.js';
+import { parseTarget } from '../../core/targets.js';
+import { RULES, rulesApplying, SEVERITY_RANK } from './rules.js';
+import type { SecurityResult, SecurityTargetResult } from './result.js';
 
 export function xmlEscape(s: string): string {
   return (
@@ -27,9 +28,7 @@ export function xmlEscape(s: string): string {
 }
 
 function applicableRules(t: SecurityTargetResult): string[] {
-  const tls = t.protocol === 'mqtt' && t.target.startsWith('mqtts://');
-  const proto = t.protocol === 'modbus' ? 'modbus' : t.protocol;
-  return RULES.filter((r) => r.protocol === proto && (r.transport === undefined || (r.transport === 'tls') === tls)).map((r) => r.id);
+  return rulesApplying(parseTarget(t.target)).map((r) => r.id);
 }
 
 interface Case {

@@ -2,12 +2,12 @@
  * The security result for people (grouped by target: severity, rule, what was found, how to fix
  * it) and as the JSON document `iiot.check.security/1` (docs/json-output.md).
  */
-import type { Styler } from '../../core/color.js';
+import type { Styler } from '../../render/color.js';
 import { formatDuration } from '../../core/units.js';
 import type { Severity } from '../../protocols/types.js';
 import { targetJsonHead } from '../targets.js';
 import { RULES_BY_ID, SEVERITIES } from './rules.js';
-import type { SecurityResult } from './run.js';
+import type { SecurityResult } from './result.js';
 
 const PROTOCOL_NAMES: Record<string, string> = { opcua: 'OPC UA', mqtt: 'MQTT', modbus: 'Modbus/TCP', 'modbus-rtu': 'Modbus RTU', tcp: 'TCP' };
 

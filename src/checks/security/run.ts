@@ -8,59 +8,23 @@ import { IiotError, describeError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { debug, emitJson, info, out, warn, type IO } from '../../core/io.js';
 import type { Target } from '../../core/targets.js';
-import { progressLine } from '../../ui/progress-line.js';
+import { progressLine } from '../../render/progress-line.js';
 import { makeContext, type CheckContext } from '../context.js';
 import type { SecurityOptions } from '../options.js';
 import { runPerHost } from '../politeness.js';
-import { hostKey, resolveTargets, type CheckTarget, type TargetOrigin } from '../targets.js';
-import { judgeModbus, judgeMqtt, judgeOpcUaEndpoints, judgeOpcUaSession, judgeSharedCertificates, leafFingerprint, type CheckFinding } from './judge.js';
+import { hostKey, resolveTargets, type CheckTarget } from '../targets.js';
+import type { SecurityContext } from '../../protocols/protocol.js';
+import { protocolFor, protocolNamed, securityFactory } from '../../protocols/registry.js';
 import { renderSecurityTable } from './render.js';
-import { RULES, SEVERITY_RANK, type Rule } from './rules.js';
+import { rulesApplying, SEVERITY_RANK, usesTls, type Rule } from './rules.js';
 
-export type TargetStatus = 'assessed' | 'partial' | 'not-assessed';
-
-export interface SecurityTargetResult {
-  target: string;
-  protocol: Target['protocol'];
-  origin: TargetOrigin;
-  status: TargetStatus;
-  /** why not (fully) assessed */
-  reason?: string | undefined;
-  hint?: string | undefined;
-  findings: CheckFinding[];
-  /** rules this target was judged by (passing or not) */
-  rulesEvaluated: string[];
-  /** rules that apply to its protocol but were not run, and why */
-  rulesSkipped: Array<{ id: string; why: string }>;
-  /** what was learned besides findings (endpoint count, TLS version, identification...) */
-  facts: Record<string, unknown>;
-  durationMs: number;
-}
-
-export interface SecurityResult {
-  startedAt: string;
-  durationMs: number;
-  failOn: SecurityOptions['failOn'];
-  targets: SecurityTargetResult[];
-  /** inventory entries left out */
-  skipped: Array<{ url: string; line: number; reason: string }>;
-  /** requests sent (what --audit-log recorded) */
-  requests: number;
-  counts: Record<string, number>;
-  failed: boolean;
-  exitCode: ExitCode;
-}
-
-const CHECKABLE: ReadonlySet<Target['protocol']> = new Set(['opcua', 'mqtt', 'modbus']);
+import type { SecurityResult, SecurityTargetResult } from './result.js';
 
 function rulesFor(t: Target, o: SecurityOptions): { evaluated: Rule[]; skipped: Array<{ id: string; why: string }> } {
-  const proto = t.protocol === 'modbus' ? 'modbus' : t.protocol === 'mqtt' ? 'mqtt' : 'opcua';
   const evaluated: Rule[] = [];
   const skipped: Array<{ id: string; why: string }> = [];
   const enabled = { '--session': o.session, '--mqtt-sys': o.mqttSys, '--mqtt-wildcard': o.mqttWildcard, '--unit-sweep': o.unitSweep !== undefined };
-  for (const r of RULES) {
-    if (r.protocol !== proto) continue;
-    if (r.transport !== undefined && t.protocol === 'mqtt' && (r.transport === 'tls') !== t.tls) continue;
+  for (const r of rulesApplying(t)) {
     if (r.optIn !== undefined && !enabled[r.optIn]) {
       skipped.push({ id: r.id, why: `opt-in: needs ${r.optIn}` });
       continue;
@@ -77,11 +41,11 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
   const targets: CheckTarget[] = [];
   const skipped: SecurityResult['skipped'] = resolved.skipped.map((s) => ({ url: s.url, line: s.line, reason: s.reason }));
   for (const t of resolved.targets) {
-    if (CHECKABLE.has(t.target.protocol)) {
+    if (securityFactory(t.target)) {
       targets.push(t);
       continue;
     }
-    const why = t.target.protocol === 'tcp' ? 'tcp:// targets are for `iiot check latency` only' : 'Modbus RTU is a serial line: nothing to audit over the network';
+    const why = protocolFor(t.target).notAudited?.[t.target.protocol] ?? `${t.target.url}: not audited`;
     if (t.origin.kind === 'argument') throw new IiotError(ExitCode.Usage, `${t.target.url}: ${why}`, { hint: 'security checks speak OPC UA (opc.tcp://), MQTT (mqtt://, mqtts://) and Modbus/TCP (modbus://)' });
     skipped.push({ url: t.target.url, line: t.origin.line, reason: why });
   }
@@ -95,8 +59,9 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
   await preloadProtocols(targets.map((t) => t.target.protocol), io.debug ? (line) => debug(io, line) : undefined);
   const progress = progressLine(io);
   let done = 0;
-  const tlsHosts = new Set(targets.filter((t) => t.target.protocol === 'mqtt' && t.target.tls).map((t) => hostKey(t.target)));
-  const certBy = new Map<string, string | undefined>();
+  const tlsHosts = new Set(targets.filter((t) => usesTls(t.target)).map((t) => hostKey(t.target)));
+  /** per protocol: the leaf certificate each target showed (target URL -> SHA-256) */
+  const certBy = new Map<string, Map<string, string | undefined>>();
   let results: SecurityTargetResult[];
   try {
     results = await runPerHost(targets, (t) => hostKey(t.target), o.politeness.concurrency, async (t) => {
@@ -111,8 +76,10 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
     ctx.close();
   }
   // Across targets: one certificate on several OPC UA servers.
-  const shared = judgeSharedCertificates([...certBy].map(([target, sha256]) => ({ target, sha256 })));
-  for (const f of shared) results.find((r) => r.target === f.target)?.findings.push(f);
+  for (const [name, certs] of certBy) {
+    const shared = (await protocolNamed(name)?.security?.judgeAcross?.([...certs].map(([target, sha256]) => ({ target, sha256 })))) ?? [];
+    for (const f of shared) results.find((r) => r.target === f.target)?.findings.push(f);
+  }
   for (const r of results) r.findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId));
 
   const counts: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
@@ -133,7 +100,7 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
   };
 }
 
-async function checkOne(ctx: CheckContext, t: CheckTarget, o: SecurityOptions, tlsHosts: ReadonlySet<string>, certBy: Map<string, string | undefined>): Promise<SecurityTargetResult> {
+async function checkOne(ctx: CheckContext, t: CheckTarget, o: SecurityOptions, tlsHosts: ReadonlySet<string>, certBy: Map<string, Map<string, string | undefined>>): Promise<SecurityTargetResult> {
   const target = t.target;
   const started = performance.now();
   const { evaluated, skipped } = rulesFor(target, o);
@@ -148,106 +115,23 @@ async function checkOne(ctx: CheckContext, t: CheckTarget, o: SecurityOptions, t
     facts: {},
     durationMs: 0,
   };
-  const audit = ctx.auditFor(target);
-  const now = Date.now();
+  const protocol = protocolFor(target).name;
+  const context: SecurityContext = {
+    io: ctx.io,
+    audit: ctx.auditFor(target),
+    pace: ctx.pace,
+    credentials: ctx.credentials,
+    ca: ctx.ca,
+    now: Date.now(),
+    tlsOnSameHost: tlsHosts.has(hostKey(target)),
+    certificate: (sha256) => {
+      let certs = certBy.get(protocol);
+      if (!certs) certBy.set(protocol, (certs = new Map()));
+      certs.set(target.url, sha256);
+    },
+  };
   try {
-    switch (target.protocol) {
-      case 'opcua': {
-        const { fetchEndpoints, auditOpcUaSession } = await import('../../protocols/opcua/security-audit.js');
-        const dbg = ctx.io.debug ? (line: string) => debug(ctx.io, line) : undefined;
-        const { setOpcUaLogSink } = await import('../../protocols/opcua/load.js');
-        setOpcUaLogSink(dbg);
-        const auditIO = { debug: dbg, onRequest: audit, pace: ctx.pace };
-        const { endpoints, ms } = await fetchEndpoints(target, o.timeoutMs, auditIO);
-        base.facts = {
-          endpoints: endpoints.map((e) => ({ securityMode: e.securityMode, securityPolicy: e.securityPolicy, securityLevel: e.securityLevel, userTokens: [...new Set(e.userTokens.map((u) => u.type))] })),
-          applicationUri: endpoints[0]?.server.applicationUri,
-          productUri: endpoints[0]?.server.productUri,
-          getEndpointsMs: Math.round(ms),
-        };
-        base.findings.push(...judgeOpcUaEndpoints(target.url, endpoints, { now, expiryWarningMs: o.certExpiryMs, host: target.host }));
-        certBy.set(target.url, leafFingerprint(endpoints));
-        if (o.session) {
-          try {
-            const s = await auditOpcUaSession(target, endpoints, { timeoutMs: o.timeoutMs, maxNodes: o.maxNodes }, auditIO);
-            base.findings.push(...judgeOpcUaSession(target.url, s));
-            base.facts.session = { attempts: s.attempts, examined: s.examined, writable: s.writable.length, historyWritable: s.historyWritable.length, executable: s.executable.length, auditing: s.auditing ?? null };
-            if (!s.examined.complete && s.accepted) {
-              base.status = 'partial';
-              base.reason = `the address space was examined only in part: ${s.examined.partialReason ?? 'stopped early'}`;
-              base.hint = s.examined.partialReason === 'maxNodes' ? 'raise --max-nodes' : 'run again';
-            }
-          } catch (err) {
-            base.status = 'partial';
-            base.reason = `--session: ${describeError(err)}`;
-            base.hint = err instanceof IiotError ? err.hint : undefined;
-            base.rulesEvaluated = base.rulesEvaluated.filter((id) => !RULES.find((r) => r.id === id)?.optIn);
-          }
-        }
-        break;
-      }
-      case 'mqtt': {
-        const { auditMqtt } = await import('../../protocols/mqtt/security-audit.js');
-        const f = await auditMqtt(target, {
-          timeoutMs: o.timeoutMs,
-          ca: ctx.ca,
-          username: ctx.credentials?.username,
-          password: ctx.credentials?.password,
-          sys: o.mqttSys,
-          wildcard: o.mqttWildcard,
-          listenMs: o.listenMs,
-          pace: ctx.pace,
-          onPacket: (name, detail) => audit(name, detail),
-        });
-        base.findings.push(...judgeMqtt(target.url, f, { now, expiryWarningMs: o.certExpiryMs, host: target.host, tls: target.tls, tlsSiblingChecked: tlsHosts.has(hostKey(target)) }));
-        base.facts = {
-          anonymous: f.anonymous.accepted ? 'accepted' : `refused (${f.anonymous.reason})`,
-          ...(f.user ? { user: f.user.accepted ? 'accepted' : `refused (${f.user.reason})` } : {}),
-          ...(f.tls ? { tls: { protocol: f.tls.protocol, cipher: f.tls.cipher, trusted: f.tls.authorizationError === undefined, authorizationError: f.tls.authorizationError ?? null } } : {}),
-          subscriptions: f.subscriptions.map((s) => ({ filter: s.filter, granted: s.granted, topics: s.topics, as: s.as })),
-        };
-        if ((o.mqttSys || o.mqttWildcard) && f.subscriptions.length === 0) {
-          if (f.user && !f.user.accepted) {
-            base.status = 'partial';
-            base.reason = `--mqtt-sys/--mqtt-wildcard: not tried, the broker refused anonymous access and ${ctx.credentials?.describe ?? 'the given user'} (${f.user.reason ?? 'refused'})`;
-            base.rulesEvaluated = base.rulesEvaluated.filter((id) => id !== 'mqtt-sys-readable' && id !== 'mqtt-wildcard-subscribe' && id !== 'mqtt-user-wildcard-subscribe');
-          } else {
-            // An anonymous client cannot subscribe at all: that is the answer for an outsider.
-            base.facts.subscriptionsNote = 'not tried: anonymous access is refused; give --user to check what a user may subscribe to';
-          }
-        }
-        break;
-      }
-      case 'modbus': {
-        const { auditModbus } = await import('../../protocols/modbus/security-audit.js');
-        const f = await auditModbus(target, {
-          unit: o.modbus.unit,
-          table: o.modbus.table,
-          address: o.modbus.address,
-          timeoutMs: o.timeoutMs,
-          sweep: o.unitSweep,
-          sweepTimeoutMs: o.sweepTimeoutMs,
-          pace: ctx.pace,
-          onRequest: (r) => audit(r.name, r.detail),
-        });
-        if (!f.read.answered) {
-          base.status = 'not-assessed';
-          base.reason = `the port accepted a connection but no Modbus answer came: ${f.read.reason}`;
-          base.hint = 'check the unit id (?unit=N or --unit); a gateway drops requests for ids it does not serve';
-          base.rulesEvaluated = [];
-          break;
-        }
-        base.findings.push(...judgeModbus(target.url, f));
-        base.facts = { unit: f.unit, read: f.read, identification: f.identification ?? null, ...(f.sweep ? { sweep: f.sweep } : {}) };
-        if (f.sweep?.lostConnection) {
-          base.status = 'partial';
-          base.reason = `the unit-id sweep stopped after ${f.sweep.tried} ids: ${f.sweep.lostConnection}`;
-        }
-        break;
-      }
-      default:
-        break;
-    }
+    await securityFactory(target)?.assess(target, o, context, base);
   } catch (err) {
     if (!(err instanceof IiotError) && ctx.io.debug) ctx.io.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
     base.status = 'not-assessed';
@@ -255,7 +139,7 @@ async function checkOne(ctx: CheckContext, t: CheckTarget, o: SecurityOptions, t
     base.hint = err instanceof IiotError ? err.hint : undefined;
     base.findings = [];
     base.rulesEvaluated = [];
-    certBy.delete(target.url);
+    certBy.get(protocol)?.delete(target.url);
   }
   base.durationMs = performance.now() - started;
   return base;

@@ -19,7 +19,7 @@ import { parseTarget } from '../../core/targets.js';
 import { toolVersion } from '../../core/version.js';
 import type { Severity } from '../../protocols/types.js';
 import { RULES, type Rule } from './rules.js';
-import type { SecurityResult, SecurityTargetResult } from './run.js';
+import type { SecurityResult, SecurityTargetResult } from './result.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -68,9 +68,9 @@ function repoPath(file: string, cwd: string): string {
 export function syntheticPath(url: string): string {
   const t = parseTarget(url);
   const scheme = url.slice(0, url.indexOf('://'));
-  if (t.protocol === 'modbus-rtu') return `iiot-targets/modbus-rtu/${encodeURIComponent(t.path.replace(/^\//, '').replace(/\//g, '_'))}-unit${t.unit}`;
-  const host = encodeURIComponent(t.host);
-  return `iiot-targets/${scheme}/${host}-${t.port}${t.protocol === 'modbus' ? `-unit${t.unit}` : ''}`;
+  // a device on the network by host and port, one on a serial line by its port's path; a unit id when it has one
+  const place = 'host' in t ? `${encodeURIComponent(t.host)}-${t.port}` : encodeURIComponent(t.path.replace(/^\//, '').replace(/\//g, '_'));
+  return `iiot-targets/${scheme}/${place}${'unit' in t ? `-unit${t.unit}` : ''}`;
 }
 
 function locationOf(t: SecurityTargetResult, cwd: string): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /**
- * What the interactive browser (src/ui/opcua-browser) needs from a server, over one live session:
+ * What the interactive browser (src/browse/interactive) needs from a server, over one live session:
  * children of a node, its attributes, a live value for the selected variable (one subscription,
  * one monitored item that follows the selection), a search below a node, and saving marked
  * variables as a tag list. The UI depends on the BrowserSource interface only.

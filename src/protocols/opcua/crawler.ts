@@ -27,7 +27,7 @@ import { loadClient, type ClientModule } from './load.js';
 import { formatSegment } from './node-ref.js';
 import { DEFAULT_CAPS, readOperationLimits, type OperationLimits } from './operation-limits.js';
 
-import type { NodeClassName } from '../../core/opcua-flags.js';
+import type { NodeClassName } from './flags.js';
 
 export type { NodeClassName };
 
@@ -255,73 +255,134 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
   const m = await loadClient();
   const t0 = performance.now();
   const counters: Counters = { browse: 0, browseNext: 0, read: 0, other: 0 };
+  const limits = await limitsOf(session, options, counters);
+  const crawler = new Crawler(m, session, options, limits, counters);
+  crawler.namespaces = await readNamespaces(m, session).catch(() => [] as string[]);
+  counters.other++;
+  await crawler.readRoots();
+  const stopReason = await crawler.walk();
+  if (crawler.wantAttributes) await nameDataTypes(m, session, crawler.nodes, crawler.index, reverseIds(m.DataTypeIds), counters).catch(() => undefined);
+  return crawler.result(stopReason, performance.now() - t0);
+}
+
+/** The server's operation limits, with the overrides of the options (tests, benchmarks). */
+async function limitsOf(session: ClientSession, options: CrawlOptions, counters: Counters): Promise<OperationLimits> {
   const stated = await readOperationLimits(session).catch(() => undefined);
   counters.other++;
   const limits: OperationLimits = { ...(stated ?? (await import('./operation-limits.js')).UNKNOWN_LIMITS) };
   for (const [k, v] of Object.entries(options.limits ?? {})) if (typeof v === 'number' && v > 0) limits[k as keyof OperationLimits] = v;
+  return limits;
+}
 
-  let nodesPerBrowse = limits.maxNodesPerBrowse > 0 ? Math.min(limits.maxNodesPerBrowse, 1000) : DEFAULT_CAPS.nodesPerBrowse;
-  let nodesPerRead = limits.maxNodesPerRead > 0 ? Math.min(limits.maxNodesPerRead, 2000) : DEFAULT_CAPS.nodesPerRead;
-  const maxCps = limits.maxBrowseContinuationPoints > 0 ? limits.maxBrowseContinuationPoints : DEFAULT_CAPS.browseContinuationPoints;
-  const maxRefs = options.maxReferencesPerNode ?? 1000;
-  const maxInFlight = Math.max(1, options.maxInFlight ?? 4);
-  const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
-  const maxRetries = options.maxRetriesPerNode ?? 5;
-  const wantAttributes = options.attributes ?? true;
-  session.requestedMaxReferencesPerNode = maxRefs;
+/** The browse items of one level, and what became of them. */
+interface Level {
+  toBrowse: Queue<number>;
+  finished: Set<number>;
+  /** continuation points to release once the level is done (a server that made no progress with them) */
+  releaseLater: Buffer[];
+}
 
-  const namespaces = await readNamespaces(m, session).catch(() => [] as string[]);
-  counters.other++;
-
-  const nodes: CrawledNode[] = [];
-  const index = new Map<string, number>();
-  const problems: CrawlResult['problems'] = [];
-  const stats = { references: 0, cpFollowed: 0, cpReleased: 0, retries: 0 };
-  const refTypeNames = reverseIds(m.ReferenceTypeIds);
-  const dataTypeNames = reverseIds(m.DataTypeIds);
-
-  // Roots: their own attributes come from one Read (browse results describe children only).
-  const rootIds = options.roots.map((r) => nodeIdText(m.coerceNodeId(r)));
-  // (in batches: an export may start from many roots, and a server may allow 5 nodes per Read)
-  const rootItems = rootIds.flatMap((id) => [m.AttributeIds.BrowseName, m.AttributeIds.DisplayName, m.AttributeIds.NodeClass].map((attributeId) => ({ nodeId: id, attributeId })));
-  const rootInfo: DataValue[] = [];
-  const rootBatch = Math.max(1, nodesPerRead);
-  for (let k = 0; k < rootItems.length; k += rootBatch) {
-    rootInfo.push(...(await session.read(rootItems.slice(k, k + rootBatch))));
-    counters.read++;
-  }
-  const roots: number[] = [];
-  rootIds.forEach((id, i) => {
-    if (index.has(id)) return;
-    const bn = rootInfo[i * 3];
-    if (!bn || !bn.statusCode.isGood()) {
-      const status = bn?.statusCode.name ?? 'BadNodeIdUnknown';
-      throw usageError(`no node ${options.roots[i]} on the server (${status})`, 'check the node id; `iiot browse <endpoint>` shows the node ids that exist');
-    }
-    const qn = bn.value.value as { namespaceIndex: number; name: string };
-    const dn = rootInfo[i * 3 + 1]?.value.value as { text?: string } | null;
-    const nc = rootInfo[i * 3 + 2]?.value.value as number;
-    index.set(id, nodes.length);
-    roots.push(nodes.length);
-    nodes.push({ nodeId: id, ns: qn.namespaceIndex, browseName: qn.name, displayName: dn?.text ?? qn.name, nodeClass: NODE_CLASS_BY_VALUE[nc] ?? 'Unspecified', depth: 0, children: [], browsed: false });
-  });
-
+/** One crawl: the nodes found so far, the requests in flight, the batch sizes the server allows. */
+class Crawler {
+  readonly nodes: CrawledNode[] = [];
+  readonly index = new Map<string, number>();
+  namespaces: string[] = [];
+  readonly wantAttributes: boolean;
+  private readonly problems: CrawlResult['problems'] = [];
+  private readonly stats = { references: 0, cpFollowed: 0, cpReleased: 0, retries: 0 };
+  private readonly refTypeNames: Map<string, string>;
+  private nodesPerBrowse: number;
+  private nodesPerRead: number;
+  private readonly maxCps: number;
+  private readonly maxRefs: number;
+  private readonly maxInFlight: number;
+  private readonly maxDepth: number;
+  private readonly maxRetries: number;
+  private roots: number[] = [];
+  private rootLevels: Array<DetailLevel | undefined> = [];
   // Attribute reads: queued as nodes are discovered, sent whenever a request slot is free.
-  const readQueue = new Queue<{ node: number; attributeId: number }>();
-  /** decides whether node i is read in full; returns the browse keys to send for it */
-  const detailed = new Set<number>();
-  const decideDetail = (i: number): DetailLevel | undefined => {
-    const level = options.detail?.(nodes[i]!, nodes);
+  private readonly readQueue = new Queue<{ node: number; attributeId: number }>();
+  private readonly detailed = new Set<number>();
+  // Browse items are keys: treeKey(i) lists node i's children, detailKey(i) all its references.
+  private readonly heldCps = new Map<number, Buffer>(); // key -> continuation point we hold
+  private readonly cpQueue = new Queue<number>(); // keys whose continuation point is waiting for BrowseNext
+  private cpsInFlight = 0;
+  private browsesInFlight = 0;
+  private readonly refs = new Map<number, ReferenceDescription[]>();
+  private readonly retries = new Map<number, number>();
+  private readonly sameCp = new Map<number, number>();
+  private depth = 0;
+  private noCpStreak = 0;
+  private browsedCount = 0;
+
+  constructor(
+    private readonly m: ClientModule,
+    private readonly session: ClientSession,
+    private readonly options: CrawlOptions,
+    private readonly limits: OperationLimits,
+    private readonly counters: Counters,
+  ) {
+    this.nodesPerBrowse = limits.maxNodesPerBrowse > 0 ? Math.min(limits.maxNodesPerBrowse, 1000) : DEFAULT_CAPS.nodesPerBrowse;
+    this.nodesPerRead = limits.maxNodesPerRead > 0 ? Math.min(limits.maxNodesPerRead, 2000) : DEFAULT_CAPS.nodesPerRead;
+    this.maxCps = limits.maxBrowseContinuationPoints > 0 ? limits.maxBrowseContinuationPoints : DEFAULT_CAPS.browseContinuationPoints;
+    this.maxRefs = options.maxReferencesPerNode ?? 1000;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+    this.maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
+    this.maxRetries = options.maxRetriesPerNode ?? 5;
+    this.wantAttributes = options.attributes ?? true;
+    session.requestedMaxReferencesPerNode = this.maxRefs;
+    this.refTypeNames = reverseIds(m.ReferenceTypeIds);
+  }
+
+  // --- roots --------------------------------------------------------------------------------------
+
+  /** Roots: their own attributes come from one Read (browse results describe children only). */
+  async readRoots(): Promise<void> {
+    const { m, options, nodes, index } = this;
+    const rootIds = options.roots.map((r) => nodeIdText(m.coerceNodeId(r)));
+    // (in batches: an export may start from many roots, and a server may allow 5 nodes per Read)
+    const rootItems = rootIds.flatMap((id) => [m.AttributeIds.BrowseName, m.AttributeIds.DisplayName, m.AttributeIds.NodeClass].map((attributeId) => ({ nodeId: id, attributeId })));
+    const rootInfo: DataValue[] = [];
+    const rootBatch = Math.max(1, this.nodesPerRead);
+    for (let k = 0; k < rootItems.length; k += rootBatch) {
+      rootInfo.push(...(await this.session.read(rootItems.slice(k, k + rootBatch))));
+      this.counters.read++;
+    }
+    rootIds.forEach((id, i) => {
+      if (index.has(id)) return;
+      const bn = rootInfo[i * 3];
+      if (!bn || !bn.statusCode.isGood()) {
+        const status = bn?.statusCode.name ?? 'BadNodeIdUnknown';
+        throw usageError(`no node ${options.roots[i]} on the server (${status})`, 'check the node id; `iiot browse <endpoint>` shows the node ids that exist');
+      }
+      const qn = bn.value.value as { namespaceIndex: number; name: string };
+      const dn = rootInfo[i * 3 + 1]?.value.value as { text?: string } | null;
+      const nc = rootInfo[i * 3 + 2]?.value.value as number;
+      index.set(id, nodes.length);
+      this.roots.push(nodes.length);
+      nodes.push({ nodeId: id, ns: qn.namespaceIndex, browseName: qn.name, displayName: dn?.text ?? qn.name, nodeClass: NODE_CLASS_BY_VALUE[nc] ?? 'Unspecified', depth: 0, children: [], browsed: false });
+    });
+    this.rootLevels = this.roots.map((r) => this.decideDetail(r));
+    this.roots.forEach((r, k) => this.queueReads(r, this.rootLevels[k]));
+  }
+
+  // --- attribute reads ----------------------------------------------------------------------------
+
+  /** Decides whether node i is read in full (and browsed for all its references). */
+  private decideDetail(i: number): DetailLevel | undefined {
+    const level = this.options.detail?.(this.nodes[i]!, this.nodes);
     if (level !== undefined) {
-      detailed.add(i);
-      nodes[i]!.details = { references: [], attributes: {} };
+      this.detailed.add(i);
+      this.nodes[i]!.details = { references: [], attributes: {} };
     }
     return level;
-  };
-  const queueReads = (i: number, level: DetailLevel | undefined) => {
+  }
+
+  private queueReads(i: number, level: DetailLevel | undefined): void {
+    const { m, nodes } = this;
     const n = nodes[i]!;
     const wanted = new Set<number>();
-    if (wantAttributes && n.nodeClass === 'Variable') {
+    if (this.wantAttributes && n.nodeClass === 'Variable') {
       for (const a of [m.AttributeIds.DataType, m.AttributeIds.ValueRank, m.AttributeIds.AccessLevel, m.AttributeIds.UserAccessLevel]) wanted.add(a);
       const parent = n.parent !== undefined ? nodes[n.parent] : undefined;
       if (n.ns === 0 && (n.browseName === 'EngineeringUnits' || n.browseName === 'EURange') && parent?.nodeClass === 'Variable') wanted.add(VALUE_ATTRIBUTE);
@@ -332,12 +393,11 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
       // their values always; a data variable's value only when asked for
       if (n.nodeClass === 'Variable' && (level === 'value' || n.typeDefinition === 'i=68')) wanted.add(VALUE_ATTRIBUTE);
     }
-    for (const attributeId of wanted) readQueue.push({ node: i, attributeId });
-  };
-  const rootLevels = roots.map((r) => decideDetail(r));
-  roots.forEach((r, k) => queueReads(r, rootLevels[k]));
+    for (const attributeId of wanted) this.readQueue.push({ node: i, attributeId });
+  }
 
-  const applyRead = (item: { node: number; attributeId: number }, dv: DataValue | undefined) => {
+  private applyRead(item: { node: number; attributeId: number }, dv: DataValue | undefined): void {
+    const { m, nodes } = this;
     if (!dv || !dv.statusCode.isGood()) return;
     const n = nodes[item.node]!;
     const v: unknown = dv.value.value;
@@ -369,311 +429,318 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
         break;
       }
     }
-  };
-
-  let stopReason: string | undefined;
-  const stopIfLost = (err: unknown): never => {
-    const text = err instanceof Error ? err.message : String(err);
-    // node-opcua words a request that got no answer in time "Transaction has timed out", without BadTimeout
-    if (CONNECTION_GONE.test(text) || statusNameIn(text) === 'BadTimeout' || /Transaction has timed out/.test(text) || options.connectionLost?.()) throw new CrawlStopped(text.split('\n')[0] ?? text);
-    throw err;
-  };
-  const checkAbort = () => {
-    if (options.signal?.aborted) throw new CrawlStopped('interrupted');
-  };
-
-  const readBatch = (): Promise<void> | undefined => {
-    if (readQueue.length === 0) return undefined;
-    const items = readQueue.take(nodesPerRead);
-    counters.read++;
-    return session
-      .read(items.map((it) => ({ nodeId: nodes[it.node]!.nodeId, attributeId: it.attributeId })))
-      .then(
-        (dvs) => items.forEach((it, k) => applyRead(it, dvs[k])),
-        (err: unknown) => {
-          if (statusNameIn(String(err)) === 'BadTooManyOperations' && nodesPerRead > 1) {
-            nodesPerRead = Math.max(1, Math.floor(nodesPerRead / 2));
-            readQueue.unshift(...items);
-            return;
-          }
-          stopIfLost(err);
-        },
-      );
-  };
-
-  // Browse items are keys: treeKey(i) lists node i's children, detailKey(i) all its references.
-  const heldCps = new Map<number, Buffer>(); // key -> continuation point we hold
-  const cpQueue = new Queue<number>(); // keys whose continuation point is waiting for BrowseNext
-  let cpsInFlight = 0;
-  let browsesInFlight = 0;
-  const refs = new Map<number, ReferenceDescription[]>();
-  const retries = new Map<number, number>();
-  const sameCp = new Map<number, number>();
-  let level: number[] = roots.flatMap((r, k) => [...(maxDepth > 0 ? [treeKey(r)] : []), ...(rootLevels[k] !== undefined ? [detailKey(r)] : [])]);
-  let depth = 0;
-  let noCpStreak = 0;
-  let browsedCount = 0;
-
-  const giveUp = (key: number, status: string) => {
-    const n = nodes[nodeOf(key)]!;
-    if (isDetailKey(key)) n.details!.referencesStatus = status;
-    else n.browseStatus = status;
-    problems.push({ nodeId: n.nodeId, status: isDetailKey(key) ? `${status} (all references)` : status });
-    refs.delete(key);
-  };
-  const retry = (i: number, queue: Queue<number>, status: string): void => {
-    const n = (retries.get(i) ?? 0) + 1;
-    retries.set(i, n);
-    stats.retries++;
-    if (n > maxRetries) giveUp(i, status);
-    else queue.unshift(i);
-  };
-
-  try {
-    while (level.length > 0) {
-      checkAbort();
-      const toBrowse = new Queue(level);
-      const levelSet = level;
-      for (const i of levelSet) refs.set(i, []);
-      const finished = new Set<number>();
-      const finish = (key: number) => {
-        if (isDetailKey(key)) {
-          finished.add(key);
-          return;
-        }
-        if (!finished.has(key)) browsedCount++;
-        finished.add(key);
-        nodes[nodeOf(key)]!.browsed = true;
-      };
-
-      const browseBatch = (): Promise<void> | undefined => {
-        // BrowseNext first: it frees continuation points; Browse only while we may create more.
-        if (cpQueue.length > 0) {
-          const batch = cpQueue.take(nodesPerBrowse);
-          const cps = batch.map((i) => heldCps.get(i)!);
-          cpsInFlight += batch.length;
-          counters.browseNext++;
-          stats.cpFollowed += batch.length;
-          return session.browseNext(cps, false).then(
-            (results) => {
-              cpsInFlight -= batch.length;
-              batch.forEach((i, k) => onNext(i, cps[k]!, results[k]));
-            },
-            (err: unknown) => {
-              cpsInFlight -= batch.length;
-              if (statusNameIn(String(err)) === 'BadTooManyOperations' && nodesPerBrowse > 1) {
-                nodesPerBrowse = Math.max(1, Math.floor(nodesPerBrowse / 2));
-                cpQueue.unshift(...batch);
-                return;
-              }
-              stopIfLost(err);
-            },
-          );
-        }
-        if (toBrowse.length === 0) return undefined;
-        // Continuation points we hold, or may be handed by requests in flight, count against the limit.
-        if (heldCps.size + browsesInFlight >= maxCps) return undefined;
-        const batch = toBrowse.take(nodesPerBrowse);
-        browsesInFlight++;
-        counters.browse++;
-        return session
-          .browse(
-            batch.map((key) => ({
-              nodeId: nodes[nodeOf(key)]!.nodeId,
-              browseDirection: isDetailKey(key) ? m.BrowseDirection.Both : m.BrowseDirection.Forward,
-              referenceTypeId: isDetailKey(key) ? m.ReferenceTypeIds.References : m.ReferenceTypeIds.HierarchicalReferences,
-              includeSubtypes: true,
-              nodeClassMask: 0,
-              resultMask: 0x3f,
-            })),
-          )
-          .then(
-            (results) => {
-              browsesInFlight--;
-              batch.forEach((i, k) => onBrowse(i, results[k]));
-            },
-            (err: unknown) => {
-              browsesInFlight--;
-              if (statusNameIn(String(err)) === 'BadTooManyOperations' && nodesPerBrowse > 1) {
-                nodesPerBrowse = Math.max(1, Math.floor(nodesPerBrowse / 2));
-                toBrowse.unshift(...batch);
-                return;
-              }
-              stopIfLost(err);
-            },
-          );
-      };
-
-      const onBrowse = (i: number, r: BrowseResult | undefined) => {
-        const status = r?.statusCode.name ?? 'BadUnexpectedError';
-        if (status === 'BadNoContinuationPoints') {
-          // While we hold continuation points this is expected: the node goes back to the queue
-          // and is sent once BrowseNext has freed some. If we hold none, the server is out of
-          // them for reasons of its own: that counts against the node's retries.
-          if (heldCps.size === 0 && cpsInFlight === 0 && cpQueue.length === 0) {
-            noCpStreak++;
-            retry(i, toBrowse, status);
-          } else {
-            stats.retries++;
-            toBrowse.unshift(i);
-          }
-          return;
-        }
-        noCpStreak = 0;
-        if (!r || !r.statusCode.isGood()) {
-          giveUp(i, status);
-          finish(i);
-          return;
-        }
-        refs.get(i)!.push(...(r.references ?? []));
-        if (r.continuationPoint && r.continuationPoint.length > 0) {
-          heldCps.set(i, r.continuationPoint);
-          cpQueue.push(i);
-        } else finish(i);
-      };
-
-      const onNext = (i: number, cp: Buffer, r: BrowseResult | undefined) => {
-        const status = r?.statusCode.name ?? 'BadUnexpectedError';
-        heldCps.delete(i);
-        if (status === 'BadContinuationPointInvalid') {
-          // The server dropped it (timeout, or freed for another request): start this node again.
-          refs.set(i, []);
-          retry(i, toBrowse, status);
-          if (refs.get(i) === undefined) finish(i);
-          return;
-        }
-        if (!r || !r.statusCode.isGood()) {
-          giveUp(i, status);
-          finish(i);
-          return;
-        }
-        const got = r.references ?? [];
-        refs.get(i)!.push(...got);
-        const next = r.continuationPoint && r.continuationPoint.length > 0 ? r.continuationPoint : undefined;
-        if (!next) {
-          finish(i);
-          return;
-        }
-        // A server that hands back the same point without references would loop forever.
-        if (got.length === 0 && next.equals(cp)) {
-          const n = (sameCp.get(i) ?? 0) + 1;
-          sameCp.set(i, n);
-          if (n >= 3) {
-            releaseLater.push(next);
-            giveUp(i, 'NoProgress: the server returned the same continuation point without references');
-            finish(i);
-            return;
-          }
-        }
-        heldCps.set(i, next);
-        cpQueue.push(i);
-      };
-
-      const releaseLater: Buffer[] = [];
-      await pump(
-        maxInFlight,
-        () => {
-          checkAbort();
-          if (noCpStreak > maxRetries * 2) {
-            for (const i of toBrowse.take(toBrowse.length)) giveUp(i, 'BadNoContinuationPoints: the server refused continuation points while iiot held none');
-          }
-          return browseBatch() ?? readBatch();
-        },
-        () => options.onProgress?.({ nodes: nodes.length, browsed: browsedCount, depth, requests: counters.browse + counters.browseNext + counters.read + counters.other }),
-      );
-      if (releaseLater.length > 0) {
-        await session.browseNext(releaseLater, true).catch(() => undefined);
-        counters.browseNext++;
-        stats.cpReleased += releaseLater.length;
-      }
-      for (const key of levelSet) if (!finished.has(key) && refs.has(key)) giveUp(key, 'BadUnexpectedError: browse did not finish');
-
-      // Children, in the order of the level and of each node's references: deterministic trees.
-      const nextLevel: number[] = [];
-      for (const key of levelSet) {
-        const list = refs.get(key) ?? [];
-        refs.delete(key);
-        stats.references += list.length;
-        if (isDetailKey(key)) {
-          const details = nodes[nodeOf(key)]!.details!;
-          for (const ref of list) {
-            details.references.push({
-              type: nodeIdText(ref.referenceTypeId),
-              forward: ref.isForward,
-              target: ref.nodeId.serverIndex ? ref.nodeId.toString() : localId(m, ref.nodeId, namespaces),
-            });
-          }
-          continue;
-        }
-        const i = nodeOf(key);
-        for (const ref of list) {
-          if (ref.nodeId.serverIndex) continue; // a node on another server
-          const id = localId(m, ref.nodeId, namespaces);
-          const known = index.get(id);
-          if (known !== undefined) {
-            if (known !== i && nodes[known]!.parent !== i) (nodes[known]!.otherParents ??= []).push(i);
-            continue;
-          }
-          const k = nodes.length;
-          index.set(id, k);
-          nodes.push({
-            nodeId: id,
-            ns: ref.browseName.namespaceIndex,
-            browseName: ref.browseName.name ?? '',
-            displayName: ref.displayName.text ?? ref.browseName.name ?? '',
-            nodeClass: NODE_CLASS_BY_VALUE[ref.nodeClass] ?? 'Unspecified',
-            typeDefinition: ref.typeDefinition && !ref.typeDefinition.isEmpty() ? localId(m, ref.typeDefinition, namespaces) : undefined,
-            parent: i,
-            referenceType: refTypeNames.get(nodeIdText(ref.referenceTypeId)) ?? nodeIdText(ref.referenceTypeId),
-            depth: nodes[i]!.depth + 1,
-            children: [],
-            browsed: false,
-          });
-          nodes[i]!.children.push(k);
-          const level = decideDetail(k);
-          queueReads(k, level);
-          if (nodes[k]!.depth < maxDepth) nextLevel.push(treeKey(k));
-          if (level !== undefined) nextLevel.push(detailKey(k));
-        }
-      }
-      level = nextLevel;
-      depth++;
-      if (options.maxNodes !== undefined && nodes.length >= options.maxNodes && level.length > 0) throw new CrawlStopped(`stopped at ${options.maxNodes} nodes (maxNodes)`);
-    }
-    // Attributes still queued after the last level.
-    await pump(maxInFlight, () => (checkAbort(), readBatch()), () => undefined);
-  } catch (err) {
-    if (!(err instanceof CrawlStopped)) {
-      await releaseAll(session, heldCps);
-      throw err;
-    }
-    stopReason = err.reason;
-    stats.cpReleased += await releaseAll(session, heldCps);
   }
 
-  if (wantAttributes) await nameDataTypes(m, session, nodes, index, dataTypeNames, counters).catch(() => undefined);
+  private readBatch(): Promise<void> | undefined {
+    if (this.readQueue.length === 0) return undefined;
+    const items = this.readQueue.take(this.nodesPerRead);
+    this.counters.read++;
+    return this.session
+      .read(items.map((it) => ({ nodeId: this.nodes[it.node]!.nodeId, attributeId: it.attributeId })))
+      .then(
+        (dvs) => items.forEach((it, k) => this.applyRead(it, dvs[k])),
+        (err: unknown) => {
+          if (statusNameIn(String(err)) === 'BadTooManyOperations' && this.nodesPerRead > 1) {
+            this.nodesPerRead = Math.max(1, Math.floor(this.nodesPerRead / 2));
+            this.readQueue.unshift(...items);
+            return;
+          }
+          this.stopIfLost(err);
+        },
+      );
+  }
 
-  return {
-    nodes,
-    roots,
-    complete: stopReason === undefined,
-    partialReason: stopReason,
-    problems,
-    limits,
-    batch: { nodesPerBrowse, nodesPerRead, continuationPoints: maxCps, maxReferencesPerNode: maxRefs, inFlight: maxInFlight },
-    namespaces,
-    stats: {
-      browseRequests: counters.browse,
-      browseNextRequests: counters.browseNext,
-      readRequests: counters.read,
-      requests: counters.browse + counters.browseNext + counters.read + counters.other,
-      references: stats.references,
-      continuationPointsFollowed: stats.cpFollowed,
-      continuationPointsReleased: stats.cpReleased,
-      retries: stats.retries,
-      durationMs: performance.now() - t0,
-    },
-  };
+  // --- stopping -----------------------------------------------------------------------------------
+
+  private stopIfLost(err: unknown): never {
+    const text = err instanceof Error ? err.message : String(err);
+    // node-opcua words a request that got no answer in time "Transaction has timed out", without BadTimeout
+    if (CONNECTION_GONE.test(text) || statusNameIn(text) === 'BadTimeout' || /Transaction has timed out/.test(text) || this.options.connectionLost?.()) throw new CrawlStopped(text.split('\n')[0] ?? text);
+    throw err;
+  }
+
+  private checkAbort(): void {
+    if (this.options.signal?.aborted) throw new CrawlStopped('interrupted');
+  }
+
+  private giveUp(key: number, status: string): void {
+    const n = this.nodes[nodeOf(key)]!;
+    if (isDetailKey(key)) n.details!.referencesStatus = status;
+    else n.browseStatus = status;
+    this.problems.push({ nodeId: n.nodeId, status: isDetailKey(key) ? `${status} (all references)` : status });
+    this.refs.delete(key);
+  }
+
+  private retry(i: number, queue: Queue<number>, status: string): void {
+    const n = (this.retries.get(i) ?? 0) + 1;
+    this.retries.set(i, n);
+    this.stats.retries++;
+    if (n > this.maxRetries) this.giveUp(i, status);
+    else queue.unshift(i);
+  }
+
+  // --- the walk, level by level -------------------------------------------------------------------
+
+  /** Browses every level, then the attributes still queued; returns why it stopped early, if it did. */
+  async walk(): Promise<string | undefined> {
+    let level: number[] = this.roots.flatMap((r, k) => [...(this.maxDepth > 0 ? [treeKey(r)] : []), ...(this.rootLevels[k] !== undefined ? [detailKey(r)] : [])]);
+    try {
+      while (level.length > 0) {
+        this.checkAbort();
+        await this.browseLevel(level);
+        level = this.addChildren(level);
+        this.depth++;
+        if (this.options.maxNodes !== undefined && this.nodes.length >= this.options.maxNodes && level.length > 0) throw new CrawlStopped(`stopped at ${this.options.maxNodes} nodes (maxNodes)`);
+      }
+      // Attributes still queued after the last level.
+      await pump(this.maxInFlight, () => (this.checkAbort(), this.readBatch()), () => undefined);
+    } catch (err) {
+      if (!(err instanceof CrawlStopped)) {
+        await releaseAll(this.session, this.heldCps);
+        throw err;
+      }
+      this.stats.cpReleased += await releaseAll(this.session, this.heldCps);
+      return err.reason;
+    }
+    return undefined;
+  }
+
+  /** Browses the keys of one level to the end (BrowseNext included), reads filling the gaps. */
+  private async browseLevel(levelSet: number[]): Promise<void> {
+    const lv: Level = { toBrowse: new Queue(levelSet), finished: new Set<number>(), releaseLater: [] };
+    for (const i of levelSet) this.refs.set(i, []);
+    await pump(
+      this.maxInFlight,
+      () => {
+        this.checkAbort();
+        if (this.noCpStreak > this.maxRetries * 2) {
+          for (const i of lv.toBrowse.take(lv.toBrowse.length)) this.giveUp(i, 'BadNoContinuationPoints: the server refused continuation points while iiot held none');
+        }
+        return this.browseBatch(lv) ?? this.readBatch();
+      },
+      () => this.options.onProgress?.({ nodes: this.nodes.length, browsed: this.browsedCount, depth: this.depth, requests: this.counters.browse + this.counters.browseNext + this.counters.read + this.counters.other }),
+    );
+    if (lv.releaseLater.length > 0) {
+      await this.session.browseNext(lv.releaseLater, true).catch(() => undefined);
+      this.counters.browseNext++;
+      this.stats.cpReleased += lv.releaseLater.length;
+    }
+    for (const key of levelSet) if (!lv.finished.has(key) && this.refs.has(key)) this.giveUp(key, 'BadUnexpectedError: browse did not finish');
+  }
+
+  private finish(lv: Level, key: number): void {
+    if (isDetailKey(key)) {
+      lv.finished.add(key);
+      return;
+    }
+    if (!lv.finished.has(key)) this.browsedCount++;
+    lv.finished.add(key);
+    this.nodes[nodeOf(key)]!.browsed = true;
+  }
+
+  private browseBatch(lv: Level): Promise<void> | undefined {
+    const { m, session, counters } = this;
+    // BrowseNext first: it frees continuation points; Browse only while we may create more.
+    if (this.cpQueue.length > 0) {
+      const batch = this.cpQueue.take(this.nodesPerBrowse);
+      const cps = batch.map((i) => this.heldCps.get(i)!);
+      this.cpsInFlight += batch.length;
+      counters.browseNext++;
+      this.stats.cpFollowed += batch.length;
+      return session.browseNext(cps, false).then(
+        (results) => {
+          this.cpsInFlight -= batch.length;
+          batch.forEach((i, k) => this.onNext(lv, i, cps[k]!, results[k]));
+        },
+        (err: unknown) => {
+          this.cpsInFlight -= batch.length;
+          if (statusNameIn(String(err)) === 'BadTooManyOperations' && this.nodesPerBrowse > 1) {
+            this.nodesPerBrowse = Math.max(1, Math.floor(this.nodesPerBrowse / 2));
+            this.cpQueue.unshift(...batch);
+            return;
+          }
+          this.stopIfLost(err);
+        },
+      );
+    }
+    if (lv.toBrowse.length === 0) return undefined;
+    // Continuation points we hold, or may be handed by requests in flight, count against the limit.
+    if (this.heldCps.size + this.browsesInFlight >= this.maxCps) return undefined;
+    const batch = lv.toBrowse.take(this.nodesPerBrowse);
+    this.browsesInFlight++;
+    counters.browse++;
+    return session
+      .browse(
+        batch.map((key) => ({
+          nodeId: this.nodes[nodeOf(key)]!.nodeId,
+          browseDirection: isDetailKey(key) ? m.BrowseDirection.Both : m.BrowseDirection.Forward,
+          referenceTypeId: isDetailKey(key) ? m.ReferenceTypeIds.References : m.ReferenceTypeIds.HierarchicalReferences,
+          includeSubtypes: true,
+          nodeClassMask: 0,
+          resultMask: 0x3f,
+        })),
+      )
+      .then(
+        (results) => {
+          this.browsesInFlight--;
+          batch.forEach((i, k) => this.onBrowse(lv, i, results[k]));
+        },
+        (err: unknown) => {
+          this.browsesInFlight--;
+          if (statusNameIn(String(err)) === 'BadTooManyOperations' && this.nodesPerBrowse > 1) {
+            this.nodesPerBrowse = Math.max(1, Math.floor(this.nodesPerBrowse / 2));
+            lv.toBrowse.unshift(...batch);
+            return;
+          }
+          this.stopIfLost(err);
+        },
+      );
+  }
+
+  private onBrowse(lv: Level, i: number, r: BrowseResult | undefined): void {
+    const status = r?.statusCode.name ?? 'BadUnexpectedError';
+    if (status === 'BadNoContinuationPoints') {
+      // While we hold continuation points this is expected: the node goes back to the queue
+      // and is sent once BrowseNext has freed some. If we hold none, the server is out of
+      // them for reasons of its own: that counts against the node's retries.
+      if (this.heldCps.size === 0 && this.cpsInFlight === 0 && this.cpQueue.length === 0) {
+        this.noCpStreak++;
+        this.retry(i, lv.toBrowse, status);
+      } else {
+        this.stats.retries++;
+        lv.toBrowse.unshift(i);
+      }
+      return;
+    }
+    this.noCpStreak = 0;
+    if (!r || !r.statusCode.isGood()) {
+      this.giveUp(i, status);
+      this.finish(lv, i);
+      return;
+    }
+    this.refs.get(i)!.push(...(r.references ?? []));
+    if (r.continuationPoint && r.continuationPoint.length > 0) {
+      this.heldCps.set(i, r.continuationPoint);
+      this.cpQueue.push(i);
+    } else this.finish(lv, i);
+  }
+
+  private onNext(lv: Level, i: number, cp: Buffer, r: BrowseResult | undefined): void {
+    const status = r?.statusCode.name ?? 'BadUnexpectedError';
+    this.heldCps.delete(i);
+    if (status === 'BadContinuationPointInvalid') {
+      // The server dropped it (timeout, or freed for another request): start this node again.
+      this.refs.set(i, []);
+      this.retry(i, lv.toBrowse, status);
+      if (this.refs.get(i) === undefined) this.finish(lv, i);
+      return;
+    }
+    if (!r || !r.statusCode.isGood()) {
+      this.giveUp(i, status);
+      this.finish(lv, i);
+      return;
+    }
+    const got = r.references ?? [];
+    this.refs.get(i)!.push(...got);
+    const next = r.continuationPoint && r.continuationPoint.length > 0 ? r.continuationPoint : undefined;
+    if (!next) {
+      this.finish(lv, i);
+      return;
+    }
+    // A server that hands back the same point without references would loop forever.
+    if (got.length === 0 && next.equals(cp)) {
+      const n = (this.sameCp.get(i) ?? 0) + 1;
+      this.sameCp.set(i, n);
+      if (n >= 3) {
+        lv.releaseLater.push(next);
+        this.giveUp(i, 'NoProgress: the server returned the same continuation point without references');
+        this.finish(lv, i);
+        return;
+      }
+    }
+    this.heldCps.set(i, next);
+    this.cpQueue.push(i);
+  }
+
+  /** Children, in the order of the level and of each node's references: deterministic trees. Returns the next level. */
+  private addChildren(levelSet: number[]): number[] {
+    const { m, nodes, index, namespaces } = this;
+    const nextLevel: number[] = [];
+    for (const key of levelSet) {
+      const list = this.refs.get(key) ?? [];
+      this.refs.delete(key);
+      this.stats.references += list.length;
+      if (isDetailKey(key)) {
+        const details = nodes[nodeOf(key)]!.details!;
+        for (const ref of list) {
+          details.references.push({
+            type: nodeIdText(ref.referenceTypeId),
+            forward: ref.isForward,
+            target: ref.nodeId.serverIndex ? ref.nodeId.toString() : localId(m, ref.nodeId, namespaces),
+          });
+        }
+        continue;
+      }
+      const i = nodeOf(key);
+      for (const ref of list) {
+        if (ref.nodeId.serverIndex) continue; // a node on another server
+        const id = localId(m, ref.nodeId, namespaces);
+        const known = index.get(id);
+        if (known !== undefined) {
+          if (known !== i && nodes[known]!.parent !== i) (nodes[known]!.otherParents ??= []).push(i);
+          continue;
+        }
+        const k = nodes.length;
+        index.set(id, k);
+        nodes.push({
+          nodeId: id,
+          ns: ref.browseName.namespaceIndex,
+          browseName: ref.browseName.name ?? '',
+          displayName: ref.displayName.text ?? ref.browseName.name ?? '',
+          nodeClass: NODE_CLASS_BY_VALUE[ref.nodeClass] ?? 'Unspecified',
+          typeDefinition: ref.typeDefinition && !ref.typeDefinition.isEmpty() ? localId(m, ref.typeDefinition, namespaces) : undefined,
+          parent: i,
+          referenceType: this.refTypeNames.get(nodeIdText(ref.referenceTypeId)) ?? nodeIdText(ref.referenceTypeId),
+          depth: nodes[i]!.depth + 1,
+          children: [],
+          browsed: false,
+        });
+        nodes[i]!.children.push(k);
+        const level = this.decideDetail(k);
+        this.queueReads(k, level);
+        if (nodes[k]!.depth < this.maxDepth) nextLevel.push(treeKey(k));
+        if (level !== undefined) nextLevel.push(detailKey(k));
+      }
+    }
+    return nextLevel;
+  }
+
+  // --- the result ---------------------------------------------------------------------------------
+
+  result(stopReason: string | undefined, durationMs: number): CrawlResult {
+    const { counters, stats } = this;
+    return {
+      nodes: this.nodes,
+      roots: this.roots,
+      complete: stopReason === undefined,
+      partialReason: stopReason,
+      problems: this.problems,
+      limits: this.limits,
+      batch: { nodesPerBrowse: this.nodesPerBrowse, nodesPerRead: this.nodesPerRead, continuationPoints: this.maxCps, maxReferencesPerNode: this.maxRefs, inFlight: this.maxInFlight },
+      namespaces: this.namespaces,
+      stats: {
+        browseRequests: counters.browse,
+        browseNextRequests: counters.browseNext,
+        readRequests: counters.read,
+        requests: counters.browse + counters.browseNext + counters.read + counters.other,
+        references: stats.references,
+        continuationPointsFollowed: stats.cpFollowed,
+        continuationPointsReleased: stats.cpReleased,
+        retries: stats.retries,
+        durationMs,
+      },
+    };
+  }
 }
 
 /** Releases every continuation point we still hold (best effort: the session may be gone). */

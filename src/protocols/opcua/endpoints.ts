@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EndpointDescription, OPCUAClient } from 'node-opcua-client';
 import { IiotError, usageError } from '../../core/errors.js';
-import { SECURITY_POLICIES, type SecurityModeName, type SecurityPolicyName } from '../../core/opcua-flags.js';
+import { SECURITY_POLICIES, type SecurityModeName, type SecurityPolicyName } from './flags.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { BASIC128_UNUSABLE, explainError, explainOnlyUnusablePolicies } from './explain.js';
 import { behindOursMs } from '../../core/deadline.js';

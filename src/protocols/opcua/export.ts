@@ -4,7 +4,7 @@
  * every form; the tree keeps the ancestors of what matches so it still reads as a tree. A partial
  * crawl says so in every form. No node-opcua import.
  */
-import type { Styler } from '../../core/color.js';
+import type { Styler } from '../../render/color.js';
 import { accessString, type CrawledNode, type CrawlResult, type NodeClassName } from './crawler.js';
 import type { NodeAttributes } from './attributes.js';
 import { formatSegment } from './node-ref.js';

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { IiotError, usageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import type { IdentitySpec } from '../../core/opcua-flags.js';
+import type { IdentitySpec } from './flags.js';
 import { inspectCertificate, toDer, type CertificateInfo } from './certificates.js';
 
 export type Identity =

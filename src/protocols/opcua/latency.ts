@@ -6,7 +6,7 @@
  * ± round trip / 2 plus the server's own resolution (some servers refresh CurrentTime only once a
  * second, which shows as a sawtooth of up to 1 s in the offsets).
  */
-import type { OpcUaConnectOptions } from '../../core/opcua-flags.js';
+import type { OpcUaConnectOptions } from './flags.js';
 import type { LatencyProbe } from '../types.js';
 import { withDeadline } from './deadline.js';
 import { loadClient } from './load.js';

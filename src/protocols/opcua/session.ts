@@ -11,7 +11,7 @@
  */
 import type { ClientSession, OPCUAClient, UserIdentityInfo } from 'node-opcua-client';
 import { IiotError } from '../../core/errors.js';
-import type { OpcUaConnectOptions } from '../../core/opcua-flags.js';
+import type { OpcUaConnectOptions } from './flags.js';
 import { inspectCertificate, splitDerChain, type CertificateInfo } from './certificates.js';
 import { behindOursMs } from '../../core/deadline.js';
 import { withDeadline } from './deadline.js';

@@ -12,7 +12,7 @@
 import type { ClientSubscription, DataValue } from 'node-opcua-client';
 import type { SourceInfo, TagInfo } from '../../capture/types.js';
 import { IiotError, usageError } from '../../core/errors.js';
-import type { OpcUaConnectOptions } from '../../core/opcua-flags.js';
+import type { OpcUaConnectOptions } from './flags.js';
 import { Backoff, sleep } from '../reconnect.js';
 import { Outages, type RecorderSource, type SourceHooks } from '../source-base.js';
 import type { SampleSink } from '../types.js';

@@ -11,7 +11,7 @@ import { IiotError } from '../../../core/errors.js';
 import { emitJson, info, out, warn, type IO } from '../../../core/io.js';
 import { formatDuration } from '../../../core/units.js';
 import { crawl, type CrawledNode, type CrawlOptions, type CrawlResult } from '../crawler.js';
-import { interruptible } from '../cli-io.js';
+import { interruptible } from '../session-io.js';
 import { nsIndexOf } from '../export.js';
 import { loadClient } from '../load.js';
 import type { OpcUaSession } from '../session.js';
