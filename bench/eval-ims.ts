@@ -61,7 +61,7 @@ interface Test {
 const tests: Test[] = [1, 2, 3].map((n) => {
   const truth = loadIms(n);
   const capture = join(OUT, `test${n}.jsonl`);
-  iiot(['capture', 'import', join(DATASETS, `ims/test${n}_raw.csv.gz`), '--layout', 'wide', '--exclude', 'file_index,filename', '-o', capture]);
+  iiot(['capture', 'import', join(DATASETS, `ims/test${n}_raw.csv.gz`), '--layout', 'wide', '--exclude', 'file_index,filename', '-o', capture, '--force']);
   return { n, capture, failureAt: truth.failureAt, failed: truth.failed, bearings: [...new Set(truth.channels.map((c) => c.bearing))], to: new Date(truth.failureAt + 1000).toISOString() };
 });
 
@@ -251,7 +251,7 @@ for (const t of tests) {
     const b = Number(/Bearing(\d)/.exec(ind.tag)?.[1]);
     if (!t.failed.includes(b) || !/_rms$/.test(ind.tag) || !ind.onset || !ind.baseline) continue;
     const slice = join(OUT, `test${t.n}-${ind.tag}.jsonl`);
-    iiot(['capture', 'slice', t.capture, '--tags', ind.tag, '-o', slice]);
+    iiot(['capture', 'slice', t.capture, '--tags', ind.tag, '-o', slice, '--force']);
     const alarm = Date.parse(ind.onset.alarmAt);
     for (const ratio of RATIOS) {
       const threshold = ratio * ind.baseline.level;
