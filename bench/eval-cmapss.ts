@@ -57,7 +57,7 @@ for (const [name, extra] of [
 ] as const) {
   const model = join(OUT, `fd001-${extra.length ? 'ridge' : 'gbdt'}.json`);
   const t0 = performance.now();
-  const train = iiotJson(['analyze', 'fleet', 'train', trainFile, '--format', 'cmapss', '-o', model, ...extra]);
+  const train = iiotJson(['analyze', 'fleet', 'train', trainFile, '--format', 'cmapss', '-o', model, '--force', ...extra]);
   const seconds = (performance.now() - t0) / 1000;
   const pred = iiotJson(['analyze', 'fleet', 'predict', model, testFile]);
   const p = pred.predictions as { unit: string; rul: number; lo: number; hi: number }[];

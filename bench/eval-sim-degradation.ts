@@ -72,7 +72,7 @@ for (const s of SCALES) {
   const plant = plantFile(s);
   for (const seed of seeds) {
     const file = join(OUT, `${s.span}-${seed}.jsonl.gz`);
-    iiot(['sim', '--generate', '--plant', plant, '--span', s.span, '--interval', s.interval, '--seed', String(seed), '--tags', '*.vibration,*.running,*.bearingTemp', '-o', file]);
+    iiot(['sim', '--generate', '--plant', plant, '--span', s.span, '--interval', s.interval, '--seed', String(seed), '--tags', '*.vibration,*.running,*.bearingTemp', '-o', file, '--force']);
     const header = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8').split('\n', 1)[0]!);
     const truth = (header.metadata.groundTruth as Truth).bearings[0]!;
     const start = Date.parse(header.sources[0].options.start); // the first sample (header.created is when the file was written)

@@ -4,7 +4,9 @@
  *
  * Cross-validation by unit: the units are shuffled (seeded) into k folds; for each fold a model is
  * trained on the other units and asked, at every `stride`-th cycle of each held-out unit from
- * `minHistory` cycles on, for the remaining life after that cycle. Every candidate (tree depth x
+ * `minHistory` cycles on, for the remaining life after that cycle. The operating-condition
+ * normalisation (means and SDs of the sensors per condition: no remaining-life information) is
+ * fitted once on every unit and shared by the folds and the final model. Every candidate (tree depth x
  * number of trees, or ridge penalty) is scored on the same held-out cuts by the RMSE against the
  * capped truth min(RUL, cap), the quantity the model is trained to tell (against the uncapped
  * truth, early-life cuts would add the same unknowable error to every candidate). Trees are
@@ -15,9 +17,12 @@
  * 80% interval is prediction + [q10, q90] of its bin (split-conformal style, conditional on the
  * prediction). Near the cap the upper quantiles are large: early in life, the history does not
  * tell how long a unit has left, and the interval says so.
+ *
+ * The held-out residuals are those of single models; the final model averages several seeds
+ * (fleet-rul.ts, `bag`), so its intervals are, if anything, a little wide.
  */
 
-import { fitFleetRul, fleetFeatures, fleetValue, type FleetRulModel, type FleetUnit } from './fleet-rul.js';
+import { featuresFor, fitFleetRul, fitNormalisation, fleetFeatures, fleetValue, type FeatureSpec, type FleetNormalisation, type FleetRulModel, type FleetUnit } from './fleet-rul.js';
 import { quantileSorted, rng } from './stats.js';
 
 export interface FleetCvOptions {
@@ -34,6 +39,8 @@ export interface FleetCvOptions {
   /** ridge candidates */
   ridges: number[];
   settingDecimals: number;
+  /** the feature vector (default: featuresFor(model)) */
+  features?: FeatureSpec;
   /** first cut after this many cycles of history */
   minHistory: number;
   /** cut every `stride` cycles */
@@ -73,6 +80,7 @@ export interface FleetCvResult {
   chosen: FleetCandidate;
   intervals: IntervalTable;
   cuts: number;
+  normalisation: FleetNormalisation;
 }
 
 interface Cut {
@@ -91,6 +99,8 @@ export function crossValidateFleet(units: FleetUnit[], o: FleetCvOptions): Fleet
   if (o.model === 'gbdt') for (const depth of o.depths) for (const trees of o.trees) cands.push({ params: { depth, trees }, pred: [], truth: [] });
   else for (const ridge of o.ridges) cands.push({ params: { ridge }, pred: [], truth: [] });
   const fits = o.model === 'gbdt' ? o.depths.length : o.ridges.length;
+  const normalisation = fitNormalisation(units, o.settingDecimals);
+  const common = { cap: o.cap, normalisation, features: o.features ?? featuresFor(o.model) };
   let done = 0;
   for (let f = 0; f < k; f++) {
     const trainUnits = units.filter((_, i) => foldOf[i] !== f);
@@ -98,8 +108,8 @@ export function crossValidateFleet(units: FleetUnit[], o: FleetCvOptions): Fleet
     for (let g = 0; g < fits; g++) {
       const model =
         o.model === 'gbdt'
-          ? fitFleetRul(trainUnits, { cap: o.cap, settingDecimals: o.settingDecimals, model: 'gbdt', gbdt: { trees: Math.max(...o.trees), depth: o.depths[g]!, learningRate: o.learningRate, minLeaf: o.minLeaf, subsample: o.subsample, seed: o.seed + f } })
-          : fitFleetRul(trainUnits, { cap: o.cap, settingDecimals: o.settingDecimals, model: 'ridge', ridge: o.ridges[g]! });
+          ? fitFleetRul(trainUnits, { ...common, model: 'gbdt', gbdt: { trees: Math.max(...o.trees), depth: o.depths[g]!, learningRate: o.learningRate, minLeaf: o.minLeaf, subsample: o.subsample, seed: o.seed + f } })
+          : fitFleetRul(trainUnits, { ...common, model: 'ridge', ridge: o.ridges[g]! });
       const cuts = heldOutCuts(model, held, o);
       for (const c of cands) {
         if (o.model === 'gbdt' ? c.params.depth !== o.depths[g] : c.params.ridge !== o.ridges[g]) continue;
@@ -125,7 +135,7 @@ export function crossValidateFleet(units: FleetUnit[], o: FleetCvOptions): Fleet
   let best = 0;
   for (let i = 1; i < candidates.length; i++) if (candidates[i]!.rmse < candidates[best]!.rmse - 1e-9) best = i;
   const chosen = candidates[best]!;
-  return { candidates, chosen, intervals: intervalTable(cands[best]!.pred, cands[best]!.truth, o.levels), cuts: chosen.n };
+  return { candidates, chosen, intervals: intervalTable(cands[best]!.pred, cands[best]!.truth, o.levels), cuts: chosen.n, normalisation };
 }
 
 function heldOutCuts(model: FleetRulModel, held: { u: FleetUnit; i: number }[], o: Pick<FleetCvOptions, 'minHistory' | 'stride'>): Cut[] {

@@ -80,15 +80,15 @@ export function trainGbdt(X: ArrayLike<number>[], y: ArrayLike<number>, opts: Gb
   const lr = opts.learningRate ?? 0.05;
   const sub = opts.subsample ?? 0.8;
   const minLeaf = opts.minLeaf ?? 20;
-  const nb = opts.bins ?? 64;
+  const nb = Math.min(255, opts.bins ?? 64);
   const lambda = opts.lambda ?? 1;
   const rand = rng(opts.seed ?? 1);
   const edges = binEdges(X, nb);
-  const B: Uint8Array[] = [];
+  // bins row by row (row i's p bins side by side): a histogram pass reads each row's bins at once
+  const RB = new Uint8Array(n * p);
   for (let j = 0; j < p; j++) {
-    const col = new Uint8Array(n);
-    for (let i = 0; i < n; i++) col[i] = binOf(edges[j]!, X[i]![j]!);
-    B.push(col);
+    const e = edges[j]!;
+    for (let i = 0; i < n; i++) RB[i * p + j] = binOf(e, X[i]![j]!);
   }
   let base = 0;
   for (let i = 0; i < n; i++) base += y[i]!;
@@ -97,24 +97,25 @@ export function trainGbdt(X: ArrayLike<number>[], y: ArrayLike<number>, opts: Gb
   const grad = new Float64Array(n);
   const model: GbdtModel = { base, learningRate: lr, trees: [], features: p };
   const stride = nb + 1;
-  // one (sum, count) histogram per feature per depth level, for the node being split and its children
-  const pool: { s: Float64Array; c: Float64Array }[] = [];
-  const hist = (level: number) => (pool[level] ??= { s: new Float64Array(p * stride), c: new Float64Array(p * stride) });
-  const scratch = { s: new Float64Array(p * stride), c: new Float64Array(p * stride) };
+  const size = 2 * p * stride; // (sum, count) interleaved per feature and bin
+  // two histograms per depth level: a node's children are built into its level + 1 pair (the left
+  // subtree uses deeper levels only, so the right child's histogram survives until it is used)
+  const pool: Float64Array[][] = Array.from({ length: depth + 2 }, () => [new Float64Array(size), new Float64Array(size)]);
   const order = new Int32Array(n);
   const tmp = new Int32Array(n);
+  // per node, the split as a bin (rows are routed by their bins while training)
+  const splitBin: number[] = [];
 
-  const fill = (h: { s: Float64Array; c: Float64Array }, a: number, b: number) => {
-    h.s.fill(0);
-    h.c.fill(0);
-    for (let j = 0; j < p; j++) {
-      const col = B[j]!;
-      const off = j * stride;
-      for (let k = a; k < b; k++) {
-        const i = order[k]!;
-        const bin = off + col[i]!;
-        h.s[bin]! += grad[i]!;
-        h.c[bin]!++;
+  const fill = (h: Float64Array, a: number, b: number) => {
+    h.fill(0);
+    for (let k = a; k < b; k++) {
+      const i = order[k]!;
+      const g = grad[i]!;
+      const row = i * p;
+      for (let j = 0; j < p; j++) {
+        const idx = (j * stride + RB[row + j]!) << 1;
+        h[idx]! += g;
+        h[idx + 1]!++;
       }
     }
   };
@@ -124,25 +125,27 @@ export function trainGbdt(X: ArrayLike<number>[], y: ArrayLike<number>, opts: Gb
     let m = 0;
     for (let i = 0; i < n; i++) if (rand() < sub) order[m++] = i;
     const nodes: GbdtNode[] = [];
+    splitBin.length = 0;
     // h holds the histograms of rows order[a..b)
-    const build = (a: number, b: number, d: number, h: { s: Float64Array; c: Float64Array }): number => {
+    const build = (a: number, b: number, d: number, h: Float64Array): number => {
       const count = b - a;
       let s = 0;
       for (let k = a; k < b; k++) s += grad[order[k]!]!;
       const id = nodes.length;
       nodes.push({ f: -1, threshold: 0, left: -1, right: -1, value: s / (count + lambda) });
+      splitBin.push(-1);
       if (d >= depth || count < 2 * minLeaf) return id;
       let bestGain = 0;
       let bestF = -1;
       let bestB = -1;
       const parent = (s * s) / (count + lambda);
       for (let j = 0; j < p; j++) {
-        const off = j * stride;
+        const off = 2 * j * stride;
         let ls = 0;
         let lc = 0;
         for (let bin = 0; bin < nb; bin++) {
-          ls += h.s[off + bin]!;
-          lc += h.c[off + bin]!;
+          ls += h[off + 2 * bin]!;
+          lc += h[off + 2 * bin + 1]!;
           const rc = count - lc;
           if (lc < minLeaf) continue;
           if (rc < minLeaf) break;
@@ -157,41 +160,42 @@ export function trainGbdt(X: ArrayLike<number>[], y: ArrayLike<number>, opts: Gb
       }
       if (bestF < 0) return id;
       // partition order[a..b) stably: left rows first
-      const col = B[bestF]!;
       let l = a;
       let r = 0;
       for (let k = a; k < b; k++) {
         const i = order[k]!;
-        if (col[i]! <= bestB) order[l++] = i;
+        if (RB[i * p + bestF]! <= bestB) order[l++] = i;
         else tmp[r++] = i;
       }
       order.set(tmp.subarray(0, r), l);
       const node = nodes[id]!;
       node.f = bestF;
       node.threshold = bestB < edges[bestF]!.length ? edges[bestF]![bestB]! : Infinity;
-      // histograms: the smaller child counted, the larger one by subtraction
+      splitBin[id] = bestB;
+      // histograms: the smaller child counted, the larger one the parent's minus the smaller's
+      const [small, large] = pool[d + 1]!;
       const leftSmaller = l - a <= b - l;
-      const small = hist(d + 1);
-      if (leftSmaller) fill(small, a, l);
-      else fill(small, l, b);
-      const large = scratch;
-      for (let k = 0; k < large.s.length; k++) {
-        large.s[k] = h.s[k]! - small.s[k]!;
-        large.c[k] = h.c[k]! - small.c[k]!;
-      }
-      // the larger child's histograms are kept in h (the parent's are no longer needed)
-      h.s.set(large.s);
-      h.c.set(large.c);
-      const smallCopy = { s: Float64Array.from(small.s), c: Float64Array.from(small.c) };
-      node.left = build(a, l, d + 1, leftSmaller ? smallCopy : h);
-      node.right = build(l, b, d + 1, leftSmaller ? h : smallCopy);
+      if (leftSmaller) fill(small!, a, l);
+      else fill(small!, l, b);
+      for (let k = 0; k < size; k++) large![k] = h[k]! - small![k]!;
+      node.left = build(a, l, d + 1, leftSmaller ? small! : large!);
+      node.right = build(l, b, d + 1, leftSmaller ? large! : small!);
       return id;
     };
-    const root = hist(0);
+    const root = pool[0]![0]!;
     fill(root, 0, m);
-    build(0, m, 0, { s: root.s, c: root.c });
+    build(0, m, 0, root);
     model.trees.push(nodes);
-    for (let i = 0; i < n; i++) pred[i]! += lr * evalTree(nodes, X[i]!);
+    for (let i = 0; i < n; i++) {
+      let k = 0;
+      const row = i * p;
+      for (;;) {
+        const nd = nodes[k]!;
+        if (nd.f < 0) break;
+        k = RB[row + nd.f]! <= splitBin[k]! ? nd.left : nd.right;
+      }
+      pred[i]! += lr * nodes[k]!.value;
+    }
     onTree?.(model, t + 1);
   }
   return model;

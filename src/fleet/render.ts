@@ -15,7 +15,7 @@ export interface TrainReport {
   cap: number;
   kind: 'gbdt' | 'ridge';
   regimes: number;
-  hyperParameters: { folds: number; seed: number; minHistory: number; stride: number; cuts: number; selection: string; candidates: FleetCandidate[]; chosen: FleetCandidate };
+  hyperParameters: { folds: number; seed: number; minHistory: number; stride: number; cuts: number; selection: string; candidates: FleetCandidate[]; chosen: FleetCandidate; learningRate?: number; subsample?: number; minLeaf?: number; final?: string };
   intervals: IntervalTable;
   seconds: number;
   notes: string[];
@@ -60,7 +60,7 @@ export function renderTrain(io: IO, r: TrainReport): void {
     io,
     renderKeyValues([
       ['trained on', `${r.input.units} run-to-failure histories (${r.input.rows.toLocaleString('en-US')} ${r.input.unit === 'cycle' ? 'cycles' : 'steps'}), ${r.input.sensors.length} sensors (${r.sensorsUsed.length} vary and are used), ${r.regimes} operating condition${r.regimes > 1 ? 's' : ''}`],
-      ['model', `${r.kind === 'gbdt' ? 'gradient-boosted trees' : 'ridge regression'}, ${cands(r.hyperParameters.chosen)}; remaining life capped at ${capText}`],
+      ['model', `${r.kind === 'gbdt' ? `gradient-boosted trees, ${cands(r.hyperParameters.chosen)}, learning rate ${r.hyperParameters.learningRate}, ${r.hyperParameters.final ?? ''}` : `ridge regression, ${cands(r.hyperParameters.chosen)}`}; remaining life capped at ${capText}`],
       ['chosen by', `${r.hyperParameters.folds}-fold cross-validation by unit on the training histories (${r.hyperParameters.cuts.toLocaleString('en-US')} held-out cuts): RMSE ${r.hyperParameters.chosen.rmse.toFixed(2)} ${unit} against the capped truth`],
       ['intervals', `${r.intervals.levels.map((l) => `${l * 100}%`).join(', ')} from the held-out residuals in ${r.intervals.bins.length} bins of the prediction`],
     ]),

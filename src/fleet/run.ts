@@ -11,7 +11,7 @@ import { info, warn, type IO } from '../core/io.js';
 import { toolVersion } from '../core/version.js';
 import { readHistories } from './histories.js';
 import { readModelFile, toModelFile, writeModelFile } from './model-file.js';
-import { FLEET_LEVELS, type FleetPredictOptions, type FleetTrainOptions } from './options.js';
+import { FLEET_BAG, FLEET_LEVELS, type FleetPredictOptions, type FleetTrainOptions } from './options.js';
 import { renderPredict, renderTrain, type Prediction } from './render.js';
 
 const HOUR = 3_600_000;
@@ -36,7 +36,7 @@ export async function runFleetTrain(io: IO, o: FleetTrainOptions): Promise<numbe
     h.notes.push(`cap: ${cap} steps (60% of the median training life; --cap chooses)`);
   }
   const total = o.folds * (o.model === 'gbdt' ? o.depths.length : o.ridges.length);
-  info(io, `training on ${units.length} histories (${rows.toLocaleString('en-US')} rows): ${o.folds}-fold cross-validation, ${total} fits, then the final model`);
+  info(io, `training on ${units.length} histories (${rows.toLocaleString('en-US')} rows): ${o.folds}-fold cross-validation, ${total} fits, then the final model${o.model === 'gbdt' ? ` (${FLEET_BAG} fits averaged)` : ''}`);
   const cv = crossValidateFleet(units, {
     folds: o.folds,
     seed: o.seed,
@@ -46,7 +46,7 @@ export async function runFleetTrain(io: IO, o: FleetTrainOptions): Promise<numbe
     trees: o.trees,
     learningRate: o.learningRate,
     minLeaf: o.minLeaf,
-    subsample: 0.8,
+    subsample: o.subsample,
     ridges: o.ridges,
     settingDecimals: o.settingDecimals,
     minHistory: o.minHistory,
@@ -58,10 +58,11 @@ export async function runFleetTrain(io: IO, o: FleetTrainOptions): Promise<numbe
   });
   if (io.animate) io.stderr.write('\r\u001b[K');
   const c = cv.chosen;
+  info(io, `cross-validation chose ${o.model === 'gbdt' ? `depth ${c.depth}, ${c.trees} trees; training ${FLEET_BAG} of them on every history` : `penalty ${c.ridge}`}`);
   const model =
     o.model === 'gbdt'
-      ? fitFleetRul(units, { cap, settingDecimals: o.settingDecimals, model: 'gbdt', gbdt: { trees: c.trees!, depth: c.depth!, learningRate: o.learningRate, minLeaf: o.minLeaf, subsample: 0.8, seed: o.seed } })
-      : fitFleetRul(units, { cap, settingDecimals: o.settingDecimals, model: 'ridge', ridge: c.ridge! });
+      ? fitFleetRul(units, { cap, normalisation: cv.normalisation, model: 'gbdt', bag: FLEET_BAG, gbdt: { trees: c.trees!, depth: c.depth!, learningRate: o.learningRate, minLeaf: o.minLeaf, subsample: o.subsample, seed: o.seed } })
+      : fitFleetRul(units, { cap, normalisation: cv.normalisation, model: 'ridge', ridge: c.ridge! });
   const input = { format: h.format, settings: h.settings, sensors: h.sensors, unit: h.unit, ...(h.stepMs !== undefined ? { stepMs: h.stepMs } : {}), files: o.files, units: units.length, rows };
   const hyperParameters = {
     selection: 'lowest cross-validated RMSE against the capped truth min(RUL, cap) over held-out cuts',
@@ -72,6 +73,9 @@ export async function runFleetTrain(io: IO, o: FleetTrainOptions): Promise<numbe
     cuts: cv.cuts,
     candidates: cv.candidates,
     chosen: c,
+    ...(o.model === 'gbdt'
+      ? { learningRate: o.learningRate, subsample: o.subsample, minLeaf: o.minLeaf, final: `the mean of ${FLEET_BAG} fits of the chosen candidate on every history, seeds ${Array.from({ length: FLEET_BAG }, (_, b) => o.seed + 1000 * b).join(', ')}` }
+      : { final: 'one fit on every history with the chosen penalty' }),
   };
   writeModelFile(o.output, toModelFile({ model, intervals: cv.intervals, input, hyperParameters }, `iiot ${toolVersion()}`), o.force);
   const notes = [...h.notes];

@@ -23,7 +23,7 @@ function cmapssRows(unit: number, cycles: number, sensor: (c: number) => number,
   return Array.from({ length: cycles }, (_, i) => `${unit} ${i + 1} ${settings.join(' ')} ${sensor(i + 1)}`).join('\n');
 }
 
-/** A model file written by hand from docs/fleet-model.md: one sensor s1, one regime, 4 features + cycle. */
+/** A version-1 model file written by hand from docs/fleet-model.md: one sensor s1, one regime, 4 features + cycle. */
 function handModel(model: object): object {
   return {
     format: 'iiot-fleet-model',
@@ -37,6 +37,17 @@ function handModel(model: object): object {
     model,
     hyperParameters: { selection: 'by hand', folds: 2, seed: 1, minHistory: 1, stride: 1, cuts: 0, candidates: [{ rmse: 0, mae: 0, n: 0 }], chosen: { rmse: 0, mae: 0, n: 0 } },
     intervals: { method: 'by hand', levels: [0.8], bins: [{ upTo: 50, n: 1, q: { '0.8': [-5, 7] } }, { upTo: 1e308, n: 1, q: { '0.8': [-10, 30] } }] },
+  };
+}
+
+/** A version-2 model file written by hand from docs/fleet-model.md: one sensor s1, the features the file names. */
+function handModelV2(model: object): object {
+  const v1 = handModel(model) as Record<string, unknown>;
+  return {
+    ...v1,
+    version: 2,
+    // per sensor: the ewma with alpha 0.5, the slope over the last 3 rows, the departure from the mean of the first 2 rows; then the row count
+    features: { names: ['s1.ewma0.5', 's1.slope3', 's1.delta2', 'cycle'], ewma: [0.5], mean: [], slope: [3], baseline: 2 },
   };
 }
 
@@ -85,13 +96,38 @@ describe('iiot analyze fleet predict with hand-written model files', () => {
     expect(JSON.parse(r.stdout).predictions.map((p: { rul: number }) => p.rul)).toEqual([50, 20]);
   });
 
+  it('version 2: the features the file describes, and gbdt members averaged', async () => {
+    // s1 = 1, 3, 2, 6. After the 4th row: ewma0.5 = 1 -> 2 -> 2 -> 4; slope of 3, 2, 6 = (6 - 3) / 2 = 1.5;
+    // the first two rows' mean is 2, so delta2 = 4 - 2 = 2; 4 rows seen. After the 2nd row: ewma 2, delta 2 - 2 = 0.
+    const s1 = [1, 3, 2, 6];
+    const hist = join(dir, 'v2.txt');
+    writeFileSync(hist, `${cmapssRows(1, 4, (c) => s1[c - 1]!)}\n${cmapssRows(2, 2, (c) => s1[c - 1]!)}\n`);
+    const ridge = join(dir, 'ridge-v2.json');
+    writeFileSync(ridge, JSON.stringify(handModelV2({ kind: 'ridge', coefficients: [10, 1, 2, 4, 0] })));
+    const r = await runCli(['analyze', 'fleet', 'predict', ridge, hist, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    // 10 + 4 + 2 x 1.5 + 4 x 2 = 25; unit 2: 10 + 2 + 2 x 2 (the slope of 1, 3 over its 2 rows) + 4 x 0 = 16
+    expect(JSON.parse(r.stdout).predictions.map((p: { rul: number }) => p.rul)).toEqual([25, 16]);
+
+    const leaf = { f: [-1], t: [null], l: [-1], r: [-1], v: [0] };
+    const onDelta = { f: [2, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [2, -1, -1], v: [0, 0, 10] };
+    const gbdt = join(dir, 'gbdt-v2.json');
+    writeFileSync(gbdt, JSON.stringify(handModelV2({ kind: 'gbdt', features: 4, members: [{ base: 10, learningRate: 1, trees: [leaf] }, { base: 30, learningRate: 1, trees: [onDelta] }] })));
+    const g = await runCli(['analyze', 'fleet', 'predict', gbdt, hist, '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    // unit 1: (10 + (30 + 10)) / 2 = 25 (delta 2 > 1 goes right); unit 2: (10 + 30) / 2 = 20
+    expect(JSON.parse(g.stdout).predictions.map((p: { rul: number }) => p.rul)).toEqual([25, 20]);
+  });
+
   it('files that are not a fleet model are one clear error each (exit 2)', async () => {
     const hist = join(dir, 'one.txt');
     writeFileSync(hist, `${cmapssRows(1, 5, () => 1)}\n`);
     const cases: [string, string | object, RegExp][] = [
       ['notjson.json', '{"format": ', /notjson\.json: not valid JSON/],
       ['inventory.json', { schema: 'iiot.discover/1' }, /inventory\.json: format: null, not "iiot-fleet-model"/],
-      ['future.json', { ...handModel({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0, 0] }), version: 2 }, /future\.json: a fleet model of version 2; this iiot reads version 1/],
+      ['future.json', { ...handModel({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0, 0] }), version: 3 }, /future\.json: a fleet model of version 3; this iiot reads versions 1 and 2/],
+      ['v2names.json', { ...(handModelV2({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0] }) as object), features: { names: ['a', 'b'], ewma: [0.5], mean: [], slope: [3], baseline: 2 } }, /v2names\.json: features\.names: 2 names for 4 features/],
+      ['v2member.json', handModelV2({ kind: 'gbdt', features: 4, members: [{ base: 0, learningRate: 1, trees: [{ f: [7, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [2, -1, -1], v: [0, 1, 2] }] }] }), /v2member\.json: model\.members\[0\]\.trees\[0\]\.f\[0\]: feature 7, but there are 4/],
       ['badtree.json', handModel({ kind: 'gbdt', base: 0, learningRate: 1, features: 5, trees: [{ f: [4, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [7, -1, -1], v: [0, 1, 2] }] }), /badtree\.json: model\.trees\[0\]\.l\[0\]: a child index out of range/],
       ['badfeat.json', handModel({ kind: 'gbdt', base: 0, learningRate: 1, features: 5, trees: [{ f: [9, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [2, -1, -1], v: [0, 1, 2] }] }), /badfeat\.json: model\.trees\[0\]\.f\[0\]: feature 9, but there are 5/],
       ['coef.json', handModel({ kind: 'ridge', coefficients: [1, 2] }), /coef\.json: model\.coefficients: 2 coefficients for 5 features and an intercept/],
@@ -123,7 +159,11 @@ describe('iiot analyze fleet train', () => {
     const best = Math.min(...j.hyperParameters.candidates.map((c: { rmse: number }) => c.rmse));
     expect(j.hyperParameters.chosen.rmse).toBe(best);
     const file = JSON.parse(readFileSync(model, 'utf8'));
-    expect(file).toMatchObject({ format: 'iiot-fleet-model', version: 1, hyperParameters: { chosen: j.hyperParameters.chosen } });
+    expect(file).toMatchObject({ format: 'iiot-fleet-model', version: 2, hyperParameters: { chosen: j.hyperParameters.chosen } });
+    // the final model: four fits of the chosen candidate on every history, seeds 42, 1042, ... (bagging)
+    expect(file.model.members).toHaveLength(4);
+    expect(file.hyperParameters.final).toMatch(/mean of 4 fits .* seeds 42, 1042, 2042, 3042/);
+    for (const m of file.model.members) expect(m.trees).toHaveLength(j.hyperParameters.chosen.trees);
     expect(file.input.sensors).toHaveLength(21);
 
     // engine 4 (189 cycles) cut at 40 cycles and 10 cycles before its end
