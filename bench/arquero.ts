@@ -20,7 +20,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as aq from 'arquero';
 import { MinuteCalendar, civilFromDays, monthLabel } from '../src/analysis/calendar.js';
-import { energyRuleAt, parseTariff } from '../src/analysis/tariff.js';
+import { energyRuleAt } from '../src/analysis/tariff.js';
+import { parseTariff } from '../src/analysis/tariff-file.js';
 import { fmt, markdownTable, median } from './lib.js';
 
 const { op } = aq;

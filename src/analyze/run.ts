@@ -15,7 +15,6 @@ import { analyzeEnergy, type EnergyResult } from '../analysis/energy.js';
 import { fuseHealthIndex } from '../analysis/health-index.js';
 import { autoWindow } from '../analysis/degradation.js';
 import { collectDegradation, collectEnergy, SelectionError, type CaptureLike } from '../analysis/source.js';
-import { parseTariff } from '../analysis/tariff.js';
 import type { DegradationCommandOptions, EnergyCommandOptions } from './options.js';
 import { printDegradation, printEnergy } from './render.js';
 
@@ -128,6 +127,8 @@ export async function runEnergy(io: IO, o: EnergyCommandOptions): Promise<number
     } catch (err) {
       throw usageError(`--tariff ${o.tariffFile}: cannot read it (${err instanceof Error ? err.message.replace(/^[A-Z]+: /, '') : String(err)})`, 'give the path of a tariff YAML file (docs/analysis.md, "Tariff files")');
     }
+    // the tariff's file format (zod, yaml) loads only when a tariff is given
+    const { parseTariff } = await import('../analysis/tariff-file.js');
     tariff = parseTariff(text, o.tariffFile);
   }
   const cap = await open(io, o.files, o.strict);

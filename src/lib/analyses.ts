@@ -14,7 +14,8 @@ import { analyzeEnergy, type EnergyOptions, type EnergyResult, type ShiftSpec } 
 import type { MeterKind } from '../analysis/meter.js';
 import { readCaptureTimeZone } from '../capture/time-zone.js';
 import { collectDegradation, collectEnergy, type DegradationSelection } from '../analysis/source.js';
-import { parseTariff, type Tariff } from '../analysis/tariff.js';
+import type { Tariff } from '../analysis/tariff.js';
+import { parseTariff } from '../analysis/tariff-file.js';
 import { checkTimeZone, parseTimeArg } from '../core/time.js';
 import { toMs, type TimeInput } from './read.js';
 

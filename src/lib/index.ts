@@ -21,4 +21,5 @@ export { analyzeDegradation, analyzeIndicator, type DegradationOptions, type Deg
 export type { IndicatorInput } from '../analysis/degradation.js';
 export { MeterAccumulator, toMeterSeries, type MeterKind, type MeterOptions, type MeterSeries, type MeterSpec } from '../analysis/meter.js';
 export { fitBaseline, g14Verdict, type BaselineDay, type BaselineModel } from '../analysis/mv-baseline.js';
-export { parseTariff, type Tariff } from '../analysis/tariff.js';
+export type { Tariff } from '../analysis/tariff.js';
+export { parseTariff } from '../analysis/tariff-file.js';

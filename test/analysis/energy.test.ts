@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeEnergy, g14Verdict } from '../../src/analysis/energy.js';
 import { MeterAccumulator, toMeterSeries, type MeterSpec } from '../../src/analysis/meter.js';
-import { parseTariff } from '../../src/analysis/tariff.js';
+import { parseTariff } from '../../src/analysis/tariff-file.js';
 import { zonedTimeToUtc } from '../../src/core/time.js';
 
 const MIN = 60_000;

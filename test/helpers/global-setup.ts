@@ -23,7 +23,15 @@ export default function setup(): () => void {
     process.env.NODE_COMPILE_CACHE = cacheDir;
   }
   return () => {
-    if (pkiDir) rmSync(pkiDir, { recursive: true, force: true });
-    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+    // A worker or a CLI child that is still exiting may write its compile cache while the folder is
+    // removed (ENOTEMPTY): retry, and never fail a finished run over a temporary folder.
+    for (const dir of [pkiDir, cacheDir]) {
+      if (dir === undefined) continue;
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      } catch (err) {
+        console.warn(`could not remove ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   };
 }
