@@ -23,6 +23,7 @@
  * rows keep memory bounded and give readers min/max statistics per group to skip by time and tag.
  */
 
+import { checkOutputTarget } from '../core/output-file.js';
 import { renameSync, rmSync } from 'node:fs';
 import { ParquetWriter, fileWriter, type SchemaElement } from 'hyparquet-writer';
 import { openCaptureSet } from './capture-set.js';
@@ -119,6 +120,7 @@ class Columns {
 export async function captureToParquet(inputs: readonly string[], opts: ParquetExportOptions): Promise<ParquetExportResult> {
   const set = await openCaptureSet(inputs, { ...(opts.strict ? { strict: true } : {}), ...(opts.onIssue ? { onIssue: opts.onIssue } : {}) });
   const want = tagMatcher(opts.tags ?? []);
+  checkOutputTarget(opts.output); // a rename onto a device or folder would replace it
   const tmp = `${opts.output}.tmp-${process.pid}`;
   const header = set.header;
   const kv = [

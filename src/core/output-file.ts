@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isIiotError, usageError, type IiotError } from './errors.js';
 import { errorCode, fileError } from './file-errors.js';
@@ -27,9 +27,28 @@ export function isExistsError(err: unknown): boolean {
   return isIiotError(err) && err.hint === 'choose another file name, or add --force to replace it';
 }
 
+/**
+ * Throws when `path` names something other than a regular file: a folder, or a device, pipe or
+ * socket (/dev/null, /dev/stdout). Writing aside and renaming would put a plain file in its place
+ * (as root, /dev/null itself), so iiot refuses, with or without --force. Returns whether a regular
+ * file is there.
+ */
+export function checkOutputTarget(path: string, option?: string): boolean {
+  const what = option === undefined ? path : `${option} ${path}`;
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st === undefined) {
+    // a dangling symbolic link: renaming over it would replace the link, not write where it points
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw usageError(`${what}: a symbolic link to nothing`, 'give the path of a file');
+    return false;
+  }
+  if (st.isDirectory()) throw usageError(`${what}: is a folder`, 'give the path of a file in it');
+  if (!st.isFile()) throw usageError(`${what}: not a regular file (a device, pipe or socket)`, 'give the path of a file; to see the output, leave out -o or use --json');
+  return true;
+}
+
 /** Throws unless the file is absent or --force was given. Call it before any work starts. */
 export function refuseToReplace(path: string, opts: ReplaceOptions): void {
-  if (!opts.force && existsSync(path)) throw existsError(path);
+  if (checkOutputTarget(path) && !opts.force) throw existsError(path);
 }
 
 let counter = 0;
@@ -59,6 +78,8 @@ export function temporaryPath(path: string): string {
 export function commitFile(tmp: string, path: string, opts: ReplaceOptions): void {
   pending.delete(tmp);
   try {
+    // again at the end: what is at the final name may have changed while the file was written
+    checkOutputTarget(path);
     if (opts.force) {
       renameSync(tmp, path);
       return;

@@ -5,6 +5,7 @@
  * Ctrl-C or SIGTERM (exit 0 either way).
  */
 import { rmSync, writeFileSync, renameSync } from 'node:fs';
+import { checkOutputTarget } from '../core/output-file.js';
 import { expandParts, openCaptureSet } from '../capture/capture-set.js';
 import { tagMatcher } from '../capture/tag-match.js';
 import type { CaptureRecord, TagInfo } from '../capture/types.js';
@@ -136,6 +137,7 @@ async function* records(files: string[], wanted: ReadonlySet<string> | undefined
 
 /** Written whole (temp file, then rename): CI never reads half a file. */
 function writeReady(path: string, body: object): void {
+  checkOutputTarget(path, '--ready-file');
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(body, null, 2)}\n`);
   renameSync(tmp, path);

@@ -1,5 +1,5 @@
 import { assetSignals, plantSignals } from './signals.js';
-import { refuseToReplace } from '../core/output-file.js';
+import { checkOutputTarget, refuseToReplace } from '../core/output-file.js';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { usageError } from '../core/errors.js';
 import { emitJson, info, out, warn, type IO } from '../core/io.js';
@@ -193,6 +193,7 @@ function readPassword(opts: SimRunOptions, io: IO): string | undefined {
 
 function writeReadyFile(path: string, body: object): void {
   // Written whole and renamed, so a CI script polling for it never reads half a file.
+  checkOutputTarget(path, '--ready-file');
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, `${JSON.stringify({ schema: 'iiot.sim/1', ...body }, null, 2)}\n`);

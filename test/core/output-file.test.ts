@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isIiotError } from '../../src/core/errors.js';
@@ -119,6 +120,37 @@ describe('every command that writes a file refuses an existing one unless --forc
       expect(readFileSync(out, 'utf8')).toBe('precious');
     });
   }
+});
+
+describe('a device, pipe or folder at the output name is never replaced, even with --force', () => {
+  // A named pipe stands in for /dev/null and /dev/stdout: writing aside and renaming would put a
+  // plain file in its place (as root, /dev/null itself went once).
+  it('writeFileSafely refuses a pipe and a folder, with or without force, and leaves them as they were', () => {
+    const dir = tempDir('special');
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const force of [false, true]) {
+      const err = thrown(() => writeFileSafely(fifo, 'x', { force }));
+      expect(isIiotError(err) && err.exitCode).toBe(2);
+      expect((err as Error).message).toBe(`${fifo}: not a regular file (a device, pipe or socket)`);
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+    }
+    const folder = join(dir, 'reports');
+    mkdirSync(folder);
+    expect((thrown(() => writeFileSafely(folder, 'x', { force: true })) as Error).message).toBe(`${folder}: is a folder`);
+    expect(readdirSync(dir).sort()).toEqual(['pipe', 'reports']);
+  });
+
+  it('sim --generate -o <pipe> --force: one line, exit 2, the pipe still a pipe', async () => {
+    const dir = tempDir('special-cli');
+    const fifo = join(dir, 'null');
+    execFileSync('mkfifo', [fifo]);
+    const r = await runCli(['sim', '--generate', '--span', '1m', '--interval', '10s', '-o', fifo, '--force']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`iiot: error: ${fifo}: not a regular file (a device, pipe or socket)\n  hint: give the path of a file; to see the output, leave out -o or use --json\n`);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['null']);
+  });
 });
 
 describe('Ctrl-C during a command that writes a file in one go', () => {

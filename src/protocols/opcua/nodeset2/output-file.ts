@@ -3,8 +3,9 @@
  * and whole or not at all (written under a temporary name in the same folder, then renamed), so
  * a crash or Ctrl-C never leaves half a NodeSet where a good one was.
  */
-import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { usageError } from '../../../core/errors.js';
+import { checkOutputTarget } from '../../../core/output-file.js';
 
 export interface OutputFile {
   write(chunk: string): void;
@@ -16,7 +17,7 @@ export interface OutputFile {
 
 /** Refuses an existing file unless --force (called before any work, and again when writing). */
 export function refuseExisting(path: string, force: boolean, option = '-o'): void {
-  if (existsSync(path) && !force) throw usageError(`${option} ${path}: the file exists`, 'choose another name, or add --force to replace it');
+  if (checkOutputTarget(path, option) && !force) throw usageError(`${option} ${path}: the file exists`, 'choose another name, or add --force to replace it');
 }
 
 export function openOutputFile(path: string, force: boolean, option = '-o'): OutputFile {
