@@ -1,6 +1,6 @@
 // House rules that a generic linter does not know (docs/development.md, docs/architecture.md).
 // Exit 1 with one line per violation, file:line first, so editors can jump to it.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { circles, importGraph, layerOf, upward } from './import-graph.js';
 
@@ -122,7 +122,39 @@ for (const file of [...code(['test', 'bench']), ...walk(join(ROOT, 'fixtures'))]
   });
 }
 
-// 3. Device waits go through iiot's deadline (src/core/deadline.ts, docs/development.md#timeouts),
+// 3. Tests mirror src (docs/architecture.md#tests): a test sits in the folder of the src folder it
+// mainly tests (test/protocols/opcua/ for src/protocols/opcua/, test/ itself for src/*.ts), its data
+// in a fixtures/ folder beside it, shared helpers in test/helpers/. The suites that test no single
+// folder are few and named here.
+const CROSS_CUTTING = new Map([
+  ['readme', "README.md's examples"],
+  ['docs', "docs/'s examples"],
+  ['package', 'the packed tarball and the test peers'],
+  ['timeouts', 'deadlines across protocols on a busy machine'],
+]);
+const isTest = (f: string) => /\.test\.tsx?$/.test(f);
+function mirror(dir: string): void {
+  for (const name of readdirSync(join(ROOT, dir)).sort()) {
+    const p = join(dir, name);
+    if (name.startsWith('.') || name === 'fixtures' || p === join('test', 'helpers')) continue;
+    if (statSync(join(ROOT, p)).isDirectory()) {
+      if (dir === 'test' && CROSS_CUTTING.has(name)) continue;
+      const src = join('src', relative('test', p));
+      if (!existsSync(join(ROOT, src)) || !statSync(join(ROOT, src)).isDirectory()) {
+        problems.push(`${p}/: there is no ${src}/ for it to mirror; move each test to the folder mirroring the src folder it mainly tests (test/protocols/opcua/ for src/protocols/opcua/), or name the suite in CROSS_CUTTING (scripts/lint.ts)`);
+      } else mirror(p);
+    } else if (/\.(ts|tsx|js|mjs|cjs|mts|cts)$/.test(name) && !isTest(name)) {
+      problems.push(`${p}: a helper outside test/helpers/; move it to test/helpers/, named for what it does`);
+    } else if (!isTest(name)) {
+      problems.push(`${p}: test data outside a fixtures/ folder; move it to fixtures/ beside the tests that use it`);
+    }
+  }
+}
+mirror('test');
+for (const f of walk(join(ROOT, 'test', 'helpers')).filter(isTest)) problems.push(`${rel(f)}: a test among the helpers; move it to the test/ folder mirroring the src folder it tests`);
+for (const suite of CROSS_CUTTING.keys()) if (!existsSync(join(ROOT, 'test', suite))) problems.push(`scripts/lint.ts: CROSS_CUTTING names test/${suite}/, which does not exist`);
+
+// 4. Device waits go through iiot's deadline (src/core/deadline.ts, docs/development.md#timeouts),
 // not a library's plain timer: mqtt.js clients connect through connectMqttClient (every attempt
 // guarded), Modbus TCP sockets are opened by iiot and handed to modbus-serial (linkTCP).
 for (const file of code(['src'])) {

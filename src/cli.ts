@@ -18,7 +18,7 @@ export { HELP_WIDTH, reportError } from './program.js';
 /**
  * The whole command table: --help lists it, and an argument that names no command is reported
  * against it (with a suggestion). Commands register their options and help; their work is
- * imported lazily. src/entry.ts registers only the command a user named (test/core/entry.test.ts
+ * imported lazily. src/entry.ts registers only the command a user named (test/entry.test.ts
  * proves that it parses alike).
  */
 export function buildProgram(): Command {

@@ -6,7 +6,7 @@
  * anything else registers that one command on the root (src/program.ts) for commander to parse.
  * A line that names no command (none, an unknown one, root options it cannot place) goes to the
  * whole table in src/cli.ts, which lists every command and suggests the nearest.
- * test/core/help.test.ts proves the help text identical to commander's; test/core/entry.test.ts
+ * test/help.test.ts proves the help text identical to commander's; test/entry.test.ts
  * and test/fast-path/ that the three paths parse alike.
  */
 import { readFileSync } from 'node:fs';

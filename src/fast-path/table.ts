@@ -6,7 +6,7 @@ import type { Command, Option } from 'commander';
  * plain command line without loading commander. Only what the fast path reproduces exactly is
  * described; a command that uses anything else (hooks, environment variables, choices, optional
  * or variadic option values, argument parsers...) is left out of the table, and commander parses
- * it as always. test/core/fast-path.test.ts compares the fast path with commander.
+ * it as always. test/fast-path/fast-path.test.ts compares the fast path with commander.
  */
 
 /** The top-level commands whose modules register through commander's chainable methods only. */

@@ -8,8 +8,8 @@ import { candidateFormats, parseTimeFormat, timeReader } from '../../src/capture
 import { csvField } from '../../src/capture/csv-write.js';
 import { captureInfo } from '../../src/capture/info.js';
 import { ROOT } from '../helpers/cli.js';
-import { readAll } from './helpers/read-all.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { readAll } from '../helpers/capture-read-all.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 const file = tmpFolder('csv');
 const fixture = (name: string) => `${ROOT}fixtures/csv/${name}`;

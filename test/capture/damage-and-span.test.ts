@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 // Captures written by hand here (the format is text; docs/capture-format.md), not by iiot's writer.
 const file = tmpFolder('damage');

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 // Captures written by hand (docs/capture-format.md): A is the reference, B what a poller read.
 const file = tmpFolder('diff-align');

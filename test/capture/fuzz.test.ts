@@ -6,7 +6,7 @@ import { openCapture } from '../../src/capture/reader.js';
 import { recordProblem } from '../../src/capture/record-check.js';
 import type { CaptureIssue, CaptureRecord } from '../../src/capture/types.js';
 import { createCaptureWriter } from '../../src/capture/writer.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 /**
  * Damaged input never crashes the reader: either the header is refused with an IiotError, or

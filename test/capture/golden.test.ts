@@ -5,7 +5,7 @@ import { diffCaptures } from '../../src/capture/diff.js';
 import { captureInfo } from '../../src/capture/info.js';
 import { validateCapture } from '../../src/capture/validate.js';
 import { ROOT } from '../helpers/cli.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 /**
  * Golden files (fixtures/captures/golden/): each capture with the expected output of info,

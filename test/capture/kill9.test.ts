@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
-import { readAll } from './helpers/read-all.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { readAll } from '../helpers/capture-read-all.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 /**
  * The recorder killed with SIGKILL: the capture reads back up to the last flush, in order, with at
@@ -11,7 +11,7 @@ import { tmpFolder } from './helpers/tmp.js';
  */
 
 const file = tmpFolder('kill9');
-const CHILD = fileURLToPath(new URL('./helpers/writer-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../helpers/capture-writer-child.ts', import.meta.url));
 const children: ChildProcess[] = [];
 
 afterEach(() => {

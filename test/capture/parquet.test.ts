@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeEnergyCapture } from '../analysis/captures.js';
+import { writeEnergyCapture } from '../helpers/analysis-captures.js';
 import { runCli } from '../helpers/cli.js';
 
 let dir: string;

@@ -3,8 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { IiotError } from '../../src/core/errors.js';
 import { openCapture } from '../../src/capture/reader.js';
-import { readAll } from './helpers/read-all.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { readAll } from '../helpers/capture-read-all.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 const file = tmpFolder('reader');
 

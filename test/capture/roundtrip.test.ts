@@ -4,8 +4,8 @@ import { isoFromMs, toCaptureTime } from '../../src/capture/iso-time.js';
 import { openCapture } from '../../src/capture/reader.js';
 import type { CaptureRecord, SampleValue, TagInfo } from '../../src/capture/types.js';
 import { createCaptureWriter } from '../../src/capture/writer.js';
-import { readAll } from './helpers/read-all.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { readAll } from '../helpers/capture-read-all.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 const file = tmpFolder('roundtrip');
 

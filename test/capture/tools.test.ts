@@ -9,8 +9,8 @@ import { sliceCapture } from '../../src/capture/slice.js';
 import { tagMatcher } from '../../src/capture/tag-match.js';
 import { createCaptureWriter } from '../../src/capture/writer.js';
 import { ROOT } from '../helpers/cli.js';
-import { readAll } from './helpers/read-all.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { readAll } from '../helpers/capture-read-all.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 const file = tmpFolder('tools');
 const BASIC = `${ROOT}fixtures/captures/golden/basic.jsonl`;

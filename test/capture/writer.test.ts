@@ -9,11 +9,11 @@ import { listCaptureParts, partPath } from '../../src/capture/parts.js';
 import type { CaptureRecord } from '../../src/capture/types.js';
 import { createCaptureWriter } from '../../src/capture/writer.js';
 import { ROOT } from '../helpers/cli.js';
-import { readAll } from './helpers/read-all.js';
-import { tmpFolder } from './helpers/tmp.js';
+import { readAll } from '../helpers/capture-read-all.js';
+import { tmpFolder } from '../helpers/tmp-folder.js';
 
 const file = tmpFolder('writer');
-const CHILD = fileURLToPath(new URL('./helpers/writer-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../helpers/capture-writer-child.ts', import.meta.url));
 const T0 = Date.UTC(2026, 10, 25, 10);
 const init = { sources: [{ id: 'plc1', protocol: 'opcua', endpoint: 'opc.tcp://127.0.0.1:4840' }], tags: [{ name: 'a', unit: 'kW' }] };
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/protocols/mqtt/broker.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { runCli } from '../helpers/cli.js';
-import { validate } from './json-schema.js';
+import { validate } from '../helpers/json-schema.js';
 import { closedPort } from '../helpers/net.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 

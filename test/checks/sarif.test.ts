@@ -6,7 +6,7 @@ import { toJunit } from '../../src/checks/security/junit.js';
 import { RULES } from '../../src/checks/security/rules.js';
 import type { SecurityResult } from '../../src/checks/security/result.js';
 import { fingerprint, syntheticPath, toSarif } from '../../src/checks/security/sarif.js';
-import { validate } from './json-schema.js';
+import { validate } from '../helpers/json-schema.js';
 
 const schema = JSON.parse(readFileSync(new URL('./fixtures/sarif-schema-2.1.0.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 

@@ -16,8 +16,8 @@ import { readInventory } from '../../src/discovery/inventory.js';
 import { suggestBuiltinMap } from '../../src/protocols/modbus/map-suggest.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { BIN, ROOT, runCli, type CliResult } from '../helpers/cli.js';
-import { readCapture, removeTempDirs, tempDir, waitFor } from '../record/helpers.js';
-import { loopbackBlock, portFreeOn } from './helpers.js';
+import { readCapture, removeTempDirs, tempDir, waitFor } from '../helpers/record-io.js';
+import { loopbackBlock, portFreeOn } from '../helpers/discovery-peers.js';
 
 const block = loopbackBlock();
 const A = block.host(2);

@@ -10,7 +10,7 @@ import type { Inventory, OpcUaDevice } from '../../src/discovery/inventory.js';
 import { runCli } from '../helpers/cli.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { loopbackBlock, portFreeOn } from './helpers.js';
+import { loopbackBlock, portFreeOn } from '../helpers/discovery-peers.js';
 
 const block = loopbackBlock();
 const H1 = block.host(1);

@@ -12,7 +12,7 @@ import type { Inventory, ModbusRtuDevice } from '../../src/discovery/inventory.j
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { runCli } from '../helpers/cli.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
-import { strictLine, type StrictLine } from './helpers.js';
+import { strictLine, type StrictLine } from '../helpers/discovery-peers.js';
 
 let line: StrictLine;
 let plant: RunningPlant;

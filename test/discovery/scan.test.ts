@@ -16,7 +16,7 @@ import { opensslCert } from '../helpers/certs.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { garbageServer, loopbackBlock, portFreeOn, resetServer, strictLine, type StrictLine } from './helpers.js';
+import { garbageServer, loopbackBlock, portFreeOn, resetServer, strictLine, type StrictLine } from '../helpers/discovery-peers.js';
 
 const block = loopbackBlock();
 const A = block.host(2);

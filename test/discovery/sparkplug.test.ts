@@ -11,8 +11,8 @@ import { PLANT_ASSET } from '../../src/sim/signals.js';
 import { runCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { removeTempDirs } from '../helpers/temp.js';
-import { double, metric, METRIC, PAYLOAD, uint } from '../protocols/mqtt/protobuf-writer.js';
-import { loopbackBlock, portFreeOn } from './helpers.js';
+import { double, metric, METRIC, PAYLOAD, uint } from '../helpers/protobuf-writer.js';
+import { loopbackBlock, portFreeOn } from '../helpers/discovery-peers.js';
 
 const block = loopbackBlock();
 const H = block.host(1);

@@ -1,7 +1,7 @@
 /**
  * Every Modbus and MQTT example of `iiot read --help` runs, verbatim but for the ports and the
  * serial device, against the simulated plant (TCP, RTU on a socat pseudo-terminal pair, MQTT).
- * The OPC UA examples are the ones test/opcua/cli.test.ts runs with its own plant.
+ * The OPC UA examples are the ones test/browse/cli.test.ts runs with its own plant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';

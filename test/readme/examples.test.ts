@@ -37,8 +37,8 @@ import { accepts } from '../helpers/net.js';
 import { scaled } from '../helpers/time-scale.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { readCapture } from '../record/helpers.js';
-import { parseExamples, type Example } from './readme.js';
+import { readCapture } from '../helpers/record-io.js';
+import { parseExamples, type Example } from '../helpers/markdown-examples.js';
 
 const README = join(ROOT, 'README.md');
 let examples: Example[] = [];

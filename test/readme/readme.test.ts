@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExamples, splitWords, stripComment } from './readme.js';
+import { parseExamples, splitWords, stripComment } from '../helpers/markdown-examples.js';
 
 describe('README example parsing', () => {
   it('takes shell blocks line by line, joins continuations, drops prompts and comments, keeps quoted #', () => {

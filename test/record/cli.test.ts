@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
-import { ptyPair } from '../sim/helpers.js';
-import { readCapture, removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { ptyPair } from '../helpers/peer-tools.js';
+import { readCapture, removeTempDirs, tempDir, waitFor } from '../helpers/record-io.js';
 
 const dir = tempDir('rec-cli');
 const env = { IIOT_PKI_DIR: tempDir('rec-cli-pki') };

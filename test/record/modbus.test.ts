@@ -9,8 +9,8 @@ import { loadRegisterMap } from '../../src/protocols/modbus/register-map.js';
 import type { RecordOptions } from '../../src/record/types.js';
 import { record } from '../../src/record/run.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
-import { ptyPair } from '../sim/helpers.js';
-import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from './helpers.js';
+import { ptyPair } from '../helpers/peer-tools.js';
+import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from '../helpers/record-io.js';
 
 // Model time frozen at Monday 10:00 in Madrid: every read sees the same instant.
 const FROZEN = { start: Date.parse('2026-01-05T09:00:00.000Z'), timeScale: 1e-9 };

@@ -13,7 +13,7 @@ import type { MqttSourceOptions } from '../../src/protocols/mqtt/source.js';
 import type { RecordOptions } from '../../src/record/types.js';
 import { record } from '../../src/record/run.js';
 import { startPlant } from '../../src/sim/plant.js';
-import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from './helpers.js';
+import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from '../helpers/record-io.js';
 
 const dir = tempDir('rec-mqtt');
 afterAll(removeTempDirs);

@@ -7,7 +7,7 @@ import type { OpcUaSourceOptions } from '../../src/protocols/opcua/source.js';
 import type { RecordOptions } from '../../src/record/types.js';
 import { record } from '../../src/record/run.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
-import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from './helpers.js';
+import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from '../helpers/record-io.js';
 
 const dir = tempDir('rec-opcua');
 const serverPki = tempDir('rec-opcua-server');

@@ -13,8 +13,8 @@ import type { RecordOptions } from '../../src/record/types.js';
 import { record } from '../../src/record/run.js';
 import { runCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { bool, bytes, DATASET, DATASET_VALUE, engUnit, float, metric, METRIC, msg, payload, propertySet, quality, ROW, str, T, TEMPLATE, uint } from '../protocols/mqtt/protobuf-writer.js';
-import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from './helpers.js';
+import { bool, bytes, DATASET, DATASET_VALUE, engUnit, float, metric, METRIC, msg, payload, propertySet, quality, ROW, str, T, TEMPLATE, uint } from '../helpers/protobuf-writer.js';
+import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from '../helpers/record-io.js';
 
 const dir = tempDir('rec-sparkplug');
 let broker: Mosquitto;

@@ -21,7 +21,7 @@ import { uniqueNodeNames, withNodeIds } from '../../src/protocols/opcua/tag-name
 import { record, type RecordDeps } from '../../src/record/run.js';
 import { planPreparedNames, TagNameRegistry } from '../../src/record/tag-names.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
-import { readCapture, removeTempDirs, tempDir, testIO, waitFor, type ReadBack } from './helpers.js';
+import { readCapture, removeTempDirs, tempDir, testIO, waitFor, type ReadBack } from '../helpers/record-io.js';
 
 const dir = tempDir('tag-names');
 const env = { IIOT_PKI_DIR: tempDir('tag-names-pki') };

@@ -11,10 +11,10 @@ import { virtualClock } from '../../src/replay/clock.js';
 import type { ReplayOptions } from '../../src/replay/options.js';
 import { startPlant } from '../../src/sim/plant.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
-import { mbpollValues, runTool } from '../sim/helpers.js';
-import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from '../record/helpers.js';
+import { mbpollValues, runTool } from '../helpers/peer-tools.js';
+import { readCapture, removeTempDirs, tempDir, testIO, waitFor } from '../helpers/record-io.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
-import { watchOutput, writeCapture } from './helpers.js';
+import { watchOutput, writeCapture } from '../helpers/write-capture.js';
 
 const dir = tempDir('replay');
 const env = { IIOT_PKI_DIR: tempDir('replay-pki') };

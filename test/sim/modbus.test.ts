@@ -6,7 +6,7 @@ import { plcMapPath } from '../../src/sim/modbus-units.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { ptyPair } from '../helpers/pty.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
-import { mbpollValues, runTool } from './helpers.js';
+import { mbpollValues, runTool } from '../helpers/peer-tools.js';
 
 afterAll(removeTempDirs);
 

@@ -9,7 +9,7 @@ import { decodeSparkplug, encodeSparkplug, type SparkplugPayload } from '../../s
 import { startEdgeNode } from '../../src/protocols/mqtt/sparkplug-edge-node.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { waitFor } from '../helpers/wait.js';
-import { runTool } from './helpers.js';
+import { runTool } from '../helpers/peer-tools.js';
 
 let plant: RunningPlant;
 let port: string;

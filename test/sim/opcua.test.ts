@@ -22,7 +22,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { scaled } from '../helpers/time-scale.js';
-import { removeTempDirs, tempDir } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/peer-tools.js';
 
 afterAll(removeTempDirs);
 

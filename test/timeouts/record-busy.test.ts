@@ -16,7 +16,7 @@ import { runProcess } from '../helpers/process.js';
 import { startSim, type RunningSim } from '../helpers/sim.js';
 import { scaled } from '../helpers/time-scale.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
-import { readCapture } from '../record/helpers.js';
+import { readCapture } from '../helpers/record-io.js';
 
 let sim: RunningSim;
 

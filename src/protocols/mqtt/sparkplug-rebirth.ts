@@ -3,7 +3,7 @@
  * "Node Control/Rebirth" = true (Sparkplug 3.0, 6.4.6 and 7.2.2), which asks an edge node to
  * publish its NBIRTH and DBIRTHs again. Encoded here from the specification's protobuf schema
  * (sparkplug_b.proto) rather than with the payload codec, which is a decoder for everything else:
- * five fields, fixed, so the write path stays small and reviewable. test/read/sparkplug.test.ts
+ * five fields, fixed, so the write path stays small and reviewable. test/read/mqtt.test.ts
  * decodes it with the codec and has the simulated edge node answer it.
  *
  *   Payload { timestamp = 1 (uint64), metrics = 2 (Metric) }

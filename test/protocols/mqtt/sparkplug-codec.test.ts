@@ -9,7 +9,7 @@ import { decodeSparkplug, encodeSparkplug, redecodeMetric, type SparkplugMetric 
 import {
   bool, bytes, DATASET, DATASET_VALUE, double, engUnit, float, le, METADATA, metric, METRIC, msg, PARAMETER, payload, PROPERTY_SET_LIST, PROPERTY_VALUE, propertySet, quality, ROW, str,
   T, TEMPLATE, uint, varint, type Bytes,
-} from './protobuf-writer.js';
+} from '../../helpers/protobuf-writer.js';
 
 const U32 = 2 ** 32;
 const U64 = 2n ** 64n;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SparkplugHost, type SparkplugOutput } from '../../../src/protocols/mqtt/sparkplug-host.js';
-import { bool, bytes, DATASET, DATASET_VALUE, double, engUnit, float, metric, METRIC, msg, PARAMETER, payload, propertySet, PROPERTY_VALUE, quality, ROW, str, T, TEMPLATE, uint } from './protobuf-writer.js';
+import { bool, bytes, DATASET, DATASET_VALUE, double, engUnit, float, metric, METRIC, msg, PARAMETER, payload, propertySet, PROPERTY_VALUE, quality, ROW, str, T, TEMPLATE, uint } from '../../helpers/protobuf-writer.js';
 
 interface Fixture {
   messages: Array<{ topic: string; hex: string; from: string }>;

@@ -3,7 +3,7 @@
  * elements (100 000 nodes and more), written once, in order; what matters is exact escaping and
  * not holding the document in memory. xmlbuilder2 and fast-xml-parser's builder build a tree
  * first; their streaming modes add nothing but a dependency. The escaping is the part that can go
- * wrong, and it is tested on its own (test/opcua/nodeset2-xml.test.ts).
+ * wrong, and it is tested on its own (test/protocols/opcua/nodeset2-pure.test.ts).
  *
  * XML 1.0 cannot carry every string: C0 control characters other than tab, newline and carriage
  * return, lone UTF-16 surrogates, U+FFFE and U+FFFF have no representation at all (not even as
