@@ -8,8 +8,20 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 
 const external = [
-  'node-opcua', 'node-opcua-*', 'modbus-serial', 'serialport', '@serialport/*',
-  'mqtt', 'aedes', 'ink', 'react', 'react/*', 'arquero', 'protobufjs', 'protobufjs/*', 'fast-check',
+  'node-opcua',
+  'node-opcua-*',
+  'modbus-serial',
+  'serialport',
+  '@serialport/*',
+  'mqtt',
+  'aedes',
+  'ink',
+  'react',
+  'react/*',
+  'arquero',
+  'protobufjs',
+  'protobufjs/*',
+  'fast-check',
 ];
 
 // commander imports node:child_process for executable subcommands, which iiot has none of; loading
@@ -24,7 +36,7 @@ const lazyChildProcess: Plugin = {
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
       contents:
         "import { createRequire } from 'node:module';\n" +
-        'const load = () => createRequire(import.meta.url)(\'node:child_process\');\n' +
+        "const load = () => createRequire(import.meta.url)('node:child_process');\n" +
         'export default { spawn: (...args) => load().spawn(...args) };\n',
       loader: 'js',
     }));
@@ -127,7 +139,9 @@ for (const name of FAST_COMMANDS) {
   });
   const text = readFileSync(file, 'utf8');
   const allowed = new Set(Object.keys(FAST_PATH_IMPORTS).map((n) => `../${n}.js`));
-  const loaded = [...text.matchAll(/^import\b[^;]*?from\s*"([^"]+)";?$/gm)].map((m) => m[1]!).filter((s) => !s.startsWith('node:') && !allowed.has(s));
+  const loaded = [...text.matchAll(/^import\b[^;]*?from\s*"([^"]+)";?$/gm)]
+    .map((m) => m[1]!)
+    .filter((s) => !s.startsWith('node:') && !allowed.has(s));
   if (loaded.length > 0 || text.includes('Dynamic require of')) {
     throw new Error(
       `dist/fast/${name}.js would load ${loaded.join(', ') || 'CommonJS code'} at every start of \`iiot ${name}\`: ` +
@@ -137,7 +151,9 @@ for (const name of FAST_COMMANDS) {
 }
 
 // Type declarations of the library API (dist/types/src/lib/index.d.ts), for scripts in TypeScript.
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json', '--outDir', `${out}/types`], { stdio: 'inherit' });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json', '--outDir', `${out}/types`], {
+  stdio: 'inherit',
+});
 
 // Help text for every command, rendered now so that help requests need not load the command table.
 const { buildProgram } = await import('./src/cli.js');

@@ -108,14 +108,20 @@ try {
   }
   // Cross-check: the same kWh as pandas.
   const ours = JSON.parse(energy.out) as { totals: { kwh: number }; demand: { peak: { kw: number } } };
-  console.log(`Capture: ${(SAMPLES / 1e6).toFixed(0)} million samples (10 tags at 1 Hz), ${(size / 2 ** 20).toFixed(0)} MiB of JSON Lines, in the page cache.\n`);
+  console.log(
+    `Capture: ${(SAMPLES / 1e6).toFixed(0)} million samples (10 tags at 1 Hz), ${(size / 2 ** 20).toFixed(0)} MiB of JSON Lines, in the page cache.\n`,
+  );
   console.log(markdownTable(['run', 'seconds', 'million samples/s', 'peak RSS MB'], rows));
   console.log('');
   const ratio = (a: Run, b: Run) => (b.seconds / a.seconds).toFixed(2);
   if (pe && pd) {
-    console.log(`iiot vs pandas: energy ${ratio(energy, pe)}x faster, degradation ${ratio(deg, pd)}x faster (target: at least 2x). Same energy: iiot ${ours.totals.kwh.toFixed(1)} kWh, pandas ${pe.out.trim().split(' ')[1]} kWh; peak 15-min demand iiot ${ours.demand.peak.kw.toFixed(2)} kW, pandas ${pe.out.trim().split(' ')[2]} kW.`);
+    console.log(
+      `iiot vs pandas: energy ${ratio(energy, pe)}x faster, degradation ${ratio(deg, pd)}x faster (target: at least 2x). Same energy: iiot ${ours.totals.kwh.toFixed(1)} kWh, pandas ${pe.out.trim().split(' ')[1]} kWh; peak 15-min demand iiot ${ours.demand.peak.kw.toFixed(2)} kW, pandas ${pe.out.trim().split(' ')[2]} kW.`,
+    );
   }
-  console.log(`iiot vs wc -l: energy ${(energy.seconds / wc.seconds).toFixed(1)}x, degradation ${(deg.seconds / wc.seconds).toFixed(1)}x the time of wc -l (target: within 3x).`);
+  console.log(
+    `iiot vs wc -l: energy ${(energy.seconds / wc.seconds).toFixed(1)}x, degradation ${(deg.seconds / wc.seconds).toFixed(1)}x the time of wc -l (target: within 3x).`,
+  );
   rmSync(file);
   if (BIG > 0) {
     const big = join(dir, 'big.jsonl');
@@ -123,7 +129,9 @@ try {
     const bsize = statSync(big).size;
     const be = timed([process.execPath, BIN, 'analyze', 'energy', big, '--json', '--quiet']);
     const bd = timed([process.execPath, BIN, 'analyze', 'degradation', big, '--json', '--quiet']);
-    console.log(`\nA ${(bsize / 2 ** 30).toFixed(2)} GiB capture (${(BIG / 1e6).toFixed(0)} million samples): energy ${fmt(be.seconds, 1)} s, peak RSS ${fmt(be.rssMb, 0)} MB; degradation ${fmt(bd.seconds, 1)} s, peak RSS ${fmt(bd.rssMb, 0)} MB (target: under 500 MB).`);
+    console.log(
+      `\nA ${(bsize / 2 ** 30).toFixed(2)} GiB capture (${(BIG / 1e6).toFixed(0)} million samples): energy ${fmt(be.seconds, 1)} s, peak RSS ${fmt(be.rssMb, 0)} MB; degradation ${fmt(bd.seconds, 1)} s, peak RSS ${fmt(bd.rssMb, 0)} MB (target: under 500 MB).`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -82,7 +82,10 @@ function smallLoop(): Map<string, number> {
   return m;
 }
 function smallArquero(): Map<string, number> {
-  const t = aq.table({ month: dayLabels, kwh: dayKwh }).groupby('month').rollup({ kwh: op.sum('kwh') });
+  const t = aq
+    .table({ month: dayLabels, kwh: dayKwh })
+    .groupby('month')
+    .rollup({ kwh: op.sum('kwh') });
   return new Map((t.objects() as { month: string; kwh: number }[]).map((r) => [r.month, r.kwh]));
 }
 
@@ -116,7 +119,10 @@ function tariffArquero(): Map<string, number> {
   const t = minutes
     .join_left(prices, 'key')
     .params({ labels })
-    .derive({ month: (d: { day: number }, $: { labels: Record<number, string> }) => $.labels[d.day]!, cost: (d: { kwh: number; price: number }) => d.kwh * d.price })
+    .derive({
+      month: (d: { day: number }, $: { labels: Record<number, string> }) => $.labels[d.day]!,
+      cost: (d: { kwh: number; price: number }) => d.kwh * d.price,
+    })
     .groupby('month', 'rule')
     .rollup({ cost: op.sum('cost') });
   return new Map((t.objects() as { month: string; rule: string; cost: number }[]).map((r) => [`${r.month} ${r.rule}`, r.cost]));
@@ -165,4 +171,6 @@ rows.push(['importing arquero (fresh process, minus bare node start-up)', '0', f
 
 console.log(markdownTable(['step (Europe/Madrid, one year of minutes)', 'loops, CPU ms', 'arquero, CPU ms', 'arquero / loops'], rows));
 console.log('');
-console.log(`Bare \`node -e 0\`: ${fmt(bare, 0)} CPU ms; with \`import('arquero')\`: ${fmt(withAq, 0)} CPU ms (medians of 6 starts; /usr/bin/time has 10 ms resolution).`);
+console.log(
+  `Bare \`node -e 0\`: ${fmt(bare, 0)} CPU ms; with \`import('arquero')\`: ${fmt(withAq, 0)} CPU ms (medians of 6 starts; /usr/bin/time has 10 ms resolution).`,
+);

@@ -19,7 +19,6 @@ const BLOCK = '127.77.10.0/28'; // 14 addresses, two of them with plants
 const WIDE = '127.77.11.0/24'; // 254 addresses, nothing listening
 const host = (i: number) => `127.77.10.${i}`;
 
-
 /**
  * The platform's floor: a bare Node.js loop of connect-and-close over the same addresses and
  * ports, 8 at a time, with no scanner around it (what any Node.js tool pays per connection).
@@ -57,7 +56,11 @@ async function serve(): Promise<void> {
   const { startPlant } = await import('../src/sim/plant.js');
   const [opcua, modbus, mqtt] = process.argv.slice(3, 6).map(Number) as [number, number, number];
   const pty = process.argv[6]!;
-  const common = { opcua: { port: opcua, nodesets: ['standard' as const], historyBackfillMs: 0 }, modbus: { port: modbus }, mqtt: { port: mqtt } };
+  const common = {
+    opcua: { port: opcua, nodesets: ['standard' as const], historyBackfillMs: 0 },
+    modbus: { port: modbus },
+    mqtt: { port: mqtt },
+  };
   const a = await startPlant({ host: host(2), ...common, rtu: { path: pty, baudRate: 19200, parity: 'even', unitId: 5 } });
   const b = await startPlant({ host: host(3), ...common });
   process.stdout.write('ready\n');
@@ -97,7 +100,12 @@ function time(argv: string[]): Promise<{ ms: number; code: number | null; stdout
   });
 }
 
-async function timeAll(commands: Record<string, string[]>, runs: number, ok: (name: string, code: number | null) => boolean, warmup = 1): Promise<Record<string, number[]>> {
+async function timeAll(
+  commands: Record<string, string[]>,
+  runs: number,
+  ok: (name: string, code: number | null) => boolean,
+  warmup = 1,
+): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let i = 0; i < runs + warmup; i++) {
     for (const [name, argv] of Object.entries(commands)) {
@@ -112,13 +120,19 @@ async function timeAll(commands: Record<string, string[]>, runs: number, ok: (na
 async function main(): Promise<void> {
   if (!existsSync(`${ROOT}/dist/cli.js`)) spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'iiot-bench-discover-'));
-  const socat = spawn('/usr/bin/socat', ['-d', '-d', `pty,raw,echo=0,link=${dir}/ttyA`, `pty,raw,echo=0,link=${dir}/ttyB`], { stdio: 'ignore' });
+  const socat = spawn('/usr/bin/socat', ['-d', '-d', `pty,raw,echo=0,link=${dir}/ttyA`, `pty,raw,echo=0,link=${dir}/ttyB`], {
+    stdio: 'ignore',
+  });
   while (!existsSync(`${dir}/ttyA`) || !existsSync(`${dir}/ttyB`)) await new Promise((r) => setTimeout(r, 20));
   const hosts = Array.from({ length: 14 }, (_, i) => host(i + 1));
   const opcua = await freePortOn(hosts);
   const modbus = await freePortOn(hosts);
   const mqtt = await freePortOn(hosts);
-  const server = spawn(process.execPath, ['--import', 'tsx', 'bench/discover.ts', 'serve', String(opcua), String(modbus), String(mqtt), `${dir}/ttyB`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/discover.ts', 'serve', String(opcua), String(modbus), String(mqtt), `${dir}/ttyB`],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     server.stdout.setEncoding('utf8').on('data', (d: string) => d.includes('ready') && resolve());
     server.once('exit', (code) => reject(new Error(`plants exited (${code})`)));
@@ -126,22 +140,73 @@ async function main(): Promise<void> {
   try {
     const ports = [502, 4840, opcua, modbus, mqtt].sort((a, b) => a - b).join(',');
     const wide = '502,1883,4840,4843,8883';
-    const iiot = (target: string, p: string, ...extra: string[]) => [process.execPath, BIN, 'discover', target, '--no-default-ports', '--ports', p, '--json', '-q', ...extra];
-    const nmap = (target: string, p: string, ...extra: string[]) => ['/usr/bin/nmap', '-sT', '-Pn', '-n', '-p', p, ...extra, '-oN', '/dev/null', target];
+    const iiot = (target: string, p: string, ...extra: string[]) => [
+      process.execPath,
+      BIN,
+      'discover',
+      target,
+      '--no-default-ports',
+      '--ports',
+      p,
+      '--json',
+      '-q',
+      ...extra,
+    ];
+    const nmap = (target: string, p: string, ...extra: string[]) => [
+      '/usr/bin/nmap',
+      '-sT',
+      '-Pn',
+      '-n',
+      '-p',
+      p,
+      ...extra,
+      '-oN',
+      '/dev/null',
+      target,
+    ];
     const nodeFloor = (target: string, p: string) => [process.execPath, '-e', FLOOR, target, p];
     const probes = 14 * 5;
     const any = () => true; // a scan of closed ports exits 3 (nothing answered): that is its result
 
     // Politeness matched: at most 20 new connections per second overall (nmap: --max-rate 20).
-    const polite = await timeAll({ iiot: iiot(BLOCK, ports, '--no-probe'), nmap: nmap(BLOCK, ports, '--max-rate', '20') }, 3, (_n, c) => c === 0);
+    const polite = await timeAll(
+      { iiot: iiot(BLOCK, ports, '--no-probe'), nmap: nmap(BLOCK, ports, '--max-rate', '20') },
+      3,
+      (_n, c) => c === 0,
+    );
     // Politeness off: no rate limit and 8 connections at a time per host; nmap's fastest template.
-    const fast = await timeAll({ iiot: iiot(BLOCK, ports, '--no-probe', '--rate', '0', '--concurrency', '8'), nmap: nmap(BLOCK, ports, '-T5'), 'nmap -T3': nmap(BLOCK, ports) }, 5, (_n, c) => c === 0);
-    const big = await timeAll({ iiot: iiot(WIDE, wide, '--no-probe', '--rate', '0', '--concurrency', '8'), nmap: nmap(WIDE, wide, '-T5'), floor: nodeFloor(WIDE, wide) }, 5, any);
+    const fast = await timeAll(
+      {
+        iiot: iiot(BLOCK, ports, '--no-probe', '--rate', '0', '--concurrency', '8'),
+        nmap: nmap(BLOCK, ports, '-T5'),
+        'nmap -T3': nmap(BLOCK, ports),
+      },
+      5,
+      (_n, c) => c === 0,
+    );
+    const big = await timeAll(
+      {
+        iiot: iiot(WIDE, wide, '--no-probe', '--rate', '0', '--concurrency', '8'),
+        nmap: nmap(WIDE, wide, '-T5'),
+        floor: nodeFloor(WIDE, wide),
+      },
+      5,
+      any,
+    );
     const bigPolite = await timeAll({ iiot: iiot(WIDE, wide, '--no-probe'), nmap: nmap(WIDE, wide, '--max-rate', '20') }, 1, any, 0);
     // The whole discovery: every open port confirmed by its protocol (no Sparkplug listen).
-    const full = await timeAll({ default: iiot(BLOCK, ports, '--listen', '0s'), fast: iiot(BLOCK, ports, '--listen', '0s', '--rate', '0', '--concurrency', '8') }, 3, (_n, c) => c === 0);
+    const full = await timeAll(
+      { default: iiot(BLOCK, ports, '--listen', '0s'), fast: iiot(BLOCK, ports, '--listen', '0s', '--rate', '0', '--concurrency', '8') },
+      3,
+      (_n, c) => c === 0,
+    );
 
-    const row = (label: string, a: number[], b: number[]) => [label, `${fmt(median(a), 0)} ms`, `${fmt(median(b), 0)} ms`, fmt(median(a) / median(b), 2)];
+    const row = (label: string, a: number[], b: number[]) => [
+      label,
+      `${fmt(median(a), 0)} ms`,
+      `${fmt(median(b), 0)} ms`,
+      fmt(median(a) / median(b), 2),
+    ];
     const out: string[] = [];
     out.push(`### TCP connect scan, median wall time (interleaved runs after a warm-up round)`);
     out.push('');
@@ -149,10 +214,16 @@ async function main(): Promise<void> {
       markdownTable(
         ['targets', 'politeness', '`iiot discover --no-probe`', '`nmap -sT -Pn -n`', 'iiot / nmap'],
         [
-          [`${BLOCK}: 14 addresses × 5 ports, 6 open (${probes} connections)`, ...row('20 new connections/s (iiot default; nmap `--max-rate 20`), 3 runs', polite.iiot!, polite.nmap!)],
+          [
+            `${BLOCK}: 14 addresses × 5 ports, 6 open (${probes} connections)`,
+            ...row('20 new connections/s (iiot default; nmap `--max-rate 20`), 3 runs', polite.iiot!, polite.nmap!),
+          ],
           ['same', ...row('off (iiot `--rate 0 --concurrency 8`; nmap `-T5`), 5 runs', fast.iiot!, fast.nmap!)],
           ['same', ...row('off (iiot as above; nmap default `-T3`), 5 runs', fast.iiot!, fast['nmap -T3']!)],
-          [`${WIDE}: 254 addresses × 5 ports, all closed (1,270 connections)`, ...row('20 new connections/s, 1 run', bigPolite.iiot!, bigPolite.nmap!)],
+          [
+            `${WIDE}: 254 addresses × 5 ports, all closed (1,270 connections)`,
+            ...row('20 new connections/s, 1 run', bigPolite.iiot!, bigPolite.nmap!),
+          ],
           ['same', ...row('off (as above), 5 runs', big.iiot!, big.nmap!)],
         ],
       ),
@@ -173,7 +244,10 @@ async function main(): Promise<void> {
       markdownTable(
         ['run', 'median wall time'],
         [
-          ['default politeness: OPC UA Hello + GetEndpoints, Modbus read + FC43/14, MQTT CONNECT (5, then 3.1.1)', `${fmt(median(full.default!), 0)} ms`],
+          [
+            'default politeness: OPC UA Hello + GetEndpoints, Modbus read + FC43/14, MQTT CONNECT (5, then 3.1.1)',
+            `${fmt(median(full.default!), 0)} ms`,
+          ],
           ['`--rate 0 --concurrency 8`', `${fmt(median(full.fast!), 0)} ms`],
         ],
       ),
@@ -182,26 +256,61 @@ async function main(): Promise<void> {
     // RTU: 247 unit ids at two speeds, one meter (unit 5) on the line.
     const rtu = await time([process.execPath, BIN, 'discover', `${dir}/ttyA`, '--baud', '9600,19200', '--parity', 'even', '--json', '-q']);
     if (rtu.code !== 0) throw new Error(`RTU scan: exit ${rtu.code}`);
-    const inv = JSON.parse(rtu.stdout) as { serialScans: Array<{ setting: { baud: number; parity: string }; unitIds: number; answered: number[]; ms: number; unitTimeoutMs: number; interFrameMs: number; charMs: number }> };
+    const inv = JSON.parse(rtu.stdout) as {
+      serialScans: Array<{
+        setting: { baud: number; parity: string };
+        unitIds: number;
+        answered: number[];
+        ms: number;
+        unitTimeoutMs: number;
+        interFrameMs: number;
+        charMs: number;
+      }>;
+    };
     const rows = inv.serialScans.map((s) => {
       const absent = s.unitIds - s.answered.length;
       // frames alone: every request (8 characters) and the silence after it; each answer (7) too,
       // plus the identification exchange of each device found (request 7, answer ~60 characters)
-      const wire = s.unitIds * (8 * s.charMs + s.interFrameMs) + s.answered.length * (7 * s.charMs + s.interFrameMs + (7 + 60) * s.charMs + 2 * s.interFrameMs);
+      const wire =
+        s.unitIds * (8 * s.charMs + s.interFrameMs) +
+        s.answered.length * (7 * s.charMs + s.interFrameMs + (7 + 60) * s.charMs + 2 * s.interFrameMs);
       // what any master must wait with the same answer timeout for every silent unit id
       const policy = absent * (s.unitTimeoutMs + s.interFrameMs) + (wire - absent * (8 * s.charMs + s.interFrameMs));
-      return [`${s.setting.baud} 8${s.setting.parity[0]!.toUpperCase()}1`, s.unitIds, s.answered.join(', '), `${fmt(s.ms / 1000, 2)} s`, `${s.unitTimeoutMs} ms`, `${fmt(wire / 1000, 2)} s`, `${fmt(policy / 1000, 2)} s`, fmt(s.ms / policy, 2)];
+      return [
+        `${s.setting.baud} 8${s.setting.parity[0]!.toUpperCase()}1`,
+        s.unitIds,
+        s.answered.join(', '),
+        `${fmt(s.ms / 1000, 2)} s`,
+        `${s.unitTimeoutMs} ms`,
+        `${fmt(wire / 1000, 2)} s`,
+        `${fmt(policy / 1000, 2)} s`,
+        fmt(s.ms / policy, 2),
+      ];
     });
     out.push('');
     out.push('### Modbus RTU sweep, unit ids 1-247, one meter on the line (socat pseudo-terminal)');
     out.push('');
-    out.push(markdownTable(['setting', 'unit ids', 'answered', 'measured', 'answer timeout per id', 'frames alone (theoretical minimum)', 'minimum with that timeout', 'measured / minimum with timeout'], rows));
+    out.push(
+      markdownTable(
+        [
+          'setting',
+          'unit ids',
+          'answered',
+          'measured',
+          'answer timeout per id',
+          'frames alone (theoretical minimum)',
+          'minimum with that timeout',
+          'measured / minimum with timeout',
+        ],
+        rows,
+      ),
+    );
     out.push('');
     out.push(
       'The answer timeout per unit id is the request and answer frame times, two 3.5-character silences and 100 ms for the device to think ' +
         '(`--unit-timeout` changes it). A silent unit id costs that timeout whatever the tool: the frames alone are the floor only if absent devices ' +
         'could be known at once. A pseudo-terminal does not slow bytes to the baud rate, so the frame times are waited for, not spent on the wire. ' +
-        'For comparison, nmap\'s modbus-discover waits 2 s per unit id (over TCP): 494 s for 247.',
+        "For comparison, nmap's modbus-discover waits 2 s per unit id (over TCP): 494 s for 247.",
     );
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {

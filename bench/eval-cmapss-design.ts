@@ -25,7 +25,15 @@
 
 import { readUnits } from './lib/cmapss.js';
 import { crossValidateFleet } from '../src/analysis/fleet-cv.js';
-import { FEATURES, FEATURES_V1, fitNormalisation, fleetFeatures, RIDGE_FEATURES, type FeatureSpec, type FleetUnit } from '../src/analysis/fleet-rul.js';
+import {
+  FEATURES,
+  FEATURES_V1,
+  fitNormalisation,
+  fleetFeatures,
+  RIDGE_FEATURES,
+  type FeatureSpec,
+  type FleetUnit,
+} from '../src/analysis/fleet-rul.js';
 import { predictGbdt, trainGbdt, type GbdtModel } from '../src/analysis/gbdt.js';
 import { rng } from '../src/analysis/stats.js';
 
@@ -34,7 +42,10 @@ const FOLDS = 5;
 const units = readUnits('train_FD001.txt');
 const norm = fitNormalisation(units, 0);
 const r = rng(42);
-const order = units.map((_, i) => ({ i, key: r() })).sort((a, b) => a.key - b.key).map((x) => x.i);
+const order = units
+  .map((_, i) => ({ i, key: r() }))
+  .sort((a, b) => a.key - b.key)
+  .map((x) => x.i);
 const foldOf = new Int32Array(units.length);
 order.forEach((u, pos) => (foldOf[u] = pos % FOLDS));
 
@@ -78,7 +89,12 @@ function cv(spec: FeatureSpec, subsample = 0.5): { rmse: number; cpu: number } {
 }
 
 const perSensor = (s: FeatureSpec) =>
-  [...s.ewma.map((a) => `ewma${a}`), ...s.mean.map((w) => `mean${w}`), ...s.slope.map((w) => `slope${w}`), ...(s.baseline ? [`delta${s.baseline}`] : [])].join(', ');
+  [
+    ...s.ewma.map((a) => `ewma${a}`),
+    ...s.mean.map((w) => `mean${w}`),
+    ...s.slope.map((w) => `slope${w}`),
+    ...(s.baseline ? [`delta${s.baseline}`] : []),
+  ].join(', ');
 
 console.log('#### Fleet model design: 5-fold cross-validation by engine on train_FD001 only\n');
 console.log('| feature set (per kept sensor; then the cycle count) | CV RMSE | CPU s (5 fits) |');
@@ -98,7 +114,8 @@ for (const [name, spec] of sets) {
 
 console.log('\n| own start (first cycles) | CV RMSE |');
 console.log('| ---: | ---: |');
-for (const b of [10, 20, 30, 50]) console.log(`| ${b}${b === FEATURES.baseline ? ' (chosen)' : ''} | ${cv({ ...FEATURES, baseline: b }).rmse.toFixed(2)} |`);
+for (const b of [10, 20, 30, 50])
+  console.log(`| ${b}${b === FEATURES.baseline ? ' (chosen)' : ''} | ${cv({ ...FEATURES, baseline: b }).rmse.toFixed(2)} |`);
 
 console.log('\n| rows per tree | CV RMSE | CPU s (5 fits) |');
 console.log('| ---: | ---: | ---: |');
@@ -110,8 +127,26 @@ for (const s of [0.5, 0.8]) {
 console.log('\n| feature set | ridge regression: CV RMSE (best of penalties 1, 10, 100) |');
 console.log('| --- | ---: |');
 for (const [name, spec] of sets) {
-  const x = crossValidateFleet(units, { folds: FOLDS, seed: 42, cap: CAP, model: 'ridge', depths: [], trees: [], learningRate: 0.1, minLeaf: 20, subsample: 0.5, ridges: [1, 10, 100], settingDecimals: 0, minHistory: 30, stride: 5, levels: [0.8], features: spec });
-  console.log(`| ${name.replace(/\*\*|\(what `fleet train` uses for trees\)/g, '').trim()}${spec === RIDGE_FEATURES ? ' (what `fleet train --model ridge` uses)' : ''} | ${x.chosen.rmse.toFixed(2)} |`);
+  const x = crossValidateFleet(units, {
+    folds: FOLDS,
+    seed: 42,
+    cap: CAP,
+    model: 'ridge',
+    depths: [],
+    trees: [],
+    learningRate: 0.1,
+    minLeaf: 20,
+    subsample: 0.5,
+    ridges: [1, 10, 100],
+    settingDecimals: 0,
+    minHistory: 30,
+    stride: 5,
+    levels: [0.8],
+    features: spec,
+  });
+  console.log(
+    `| ${name.replace(/\*\*|\(what `fleet train` uses for trees\)/g, '').trim()}${spec === RIDGE_FEATURES ? ' (what `fleet train --model ridge` uses)' : ''} | ${x.chosen.rmse.toFixed(2)} |`,
+  );
 }
 
 // Nested: inside each outer training fold, which final model predicts the outer held-out engines best?
@@ -122,7 +157,10 @@ folds.forEach(({ train, held }, f) => {
   const single = trainGbdt(X, y, gbdt(42 + f));
   const seeds: GbdtModel[] = [single, ...[1, 2, 3].map((b) => trainGbdt(X, y, gbdt(42 + f + 1000 * b)))];
   const inner: GbdtModel[] = [0, 1, 2, 3].map((g) => {
-    const t = table(F, train.filter((_, k) => k % 4 !== g));
+    const t = table(
+      F,
+      train.filter((_, k) => k % 4 !== g),
+    );
     return trainGbdt(t.X, t.y, gbdt(42 + g));
   });
   const mean = (ms: GbdtModel[]) => (x: Float64Array) => ms.reduce((a, m) => a + predictGbdt(m, x), 0) / ms.length;

@@ -32,7 +32,9 @@ const MIN = 60_000;
 let runs = 0;
 function iiotJson(args: string[]): any {
   runs++;
-  return JSON.parse(execFileSync(process.execPath, [BIN, ...args, '--json', '--quiet'], { cwd: ROOT, maxBuffer: 1 << 28, encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync(process.execPath, [BIN, ...args, '--json', '--quiet'], { cwd: ROOT, maxBuffer: 1 << 28, encoding: 'utf8' }),
+  );
 }
 
 const truth = readRul();
@@ -62,13 +64,19 @@ for (const [name, extra] of [
   const pred = iiotJson(['analyze', 'fleet', 'predict', model, testFile]);
   const p = pred.predictions as { unit: string; rul: number; lo: number; hi: number }[];
   if (p.length !== truth.length) throw new Error(`${p.length} predictions for ${truth.length} engines`);
-  const s = score(p.map((x) => x.rul), truth);
+  const s = score(
+    p.map((x) => x.rul),
+    truth,
+  );
   const covered = p.filter((x, i) => x.lo <= truth[i]! && truth[i]! <= x.hi).length;
   const c = train.hyperParameters.chosen;
   rows.push({
     name,
     cv: `${c.rmse.toFixed(2)} (${train.hyperParameters.folds} folds, ${train.hyperParameters.cuts} cuts)`,
-    chosen: c.ridge !== undefined ? `penalty ${c.ridge} of ${train.hyperParameters.candidates.map((x: { ridge: number }) => x.ridge).join(', ')}` : `depth ${c.depth}, ${c.trees} trees (of depths ${[...new Set(train.hyperParameters.candidates.map((x: { depth: number }) => x.depth))].join('/')} x ${[...new Set(train.hyperParameters.candidates.map((x: { trees: number }) => x.trees))].join('/')} trees)`,
+    chosen:
+      c.ridge !== undefined
+        ? `penalty ${c.ridge} of ${train.hyperParameters.candidates.map((x: { ridge: number }) => x.ridge).join(', ')}`
+        : `depth ${c.depth}, ${c.trees} trees (of depths ${[...new Set(train.hyperParameters.candidates.map((x: { depth: number }) => x.depth))].join('/')} x ${[...new Set(train.hyperParameters.candidates.map((x: { trees: number }) => x.trees))].join('/')} trees)`,
     ...s,
     coverage: covered,
     seconds,
@@ -79,7 +87,16 @@ for (const [name, extra] of [
 const T0 = Date.UTC(2026, 0, 1);
 function writeCapture(file: string, u: { sensors: number[][] }): void {
   const tags = Array.from({ length: u.sensors[0]!.length }, (_, j) => `s${j + 1}`);
-  const lines = [JSON.stringify({ type: 'header', format: 'iiot-capture', version: 1, created: new Date(T0).toISOString(), tool: 'bench/eval-cmapss.ts', tags: tags.map((name) => ({ name })) })];
+  const lines = [
+    JSON.stringify({
+      type: 'header',
+      format: 'iiot-capture',
+      version: 1,
+      created: new Date(T0).toISOString(),
+      tool: 'bench/eval-cmapss.ts',
+      tags: tags.map((name) => ({ name })),
+    }),
+  ];
   u.sensors.forEach((row, c) => {
     const t = new Date(T0 + c * MIN).toISOString();
     row.forEach((v, j) => lines.push(JSON.stringify({ t, tag: tags[j], v })));
@@ -137,10 +154,17 @@ const f = (x: number, d = 2) => x.toFixed(d);
 const sorted = fractions.slice().sort((a, b) => a - b);
 const q = (p: number) => sorted[Math.floor(p * (sorted.length - 1))]!;
 console.log('C-MAPSS FD001: 100 test engines scored against RUL_FD001.txt (uncapped true remaining cycles)\n');
-console.log('| method | hyper-parameters chosen by cross-validation on the training engines | CV RMSE against the capped truth | test RMSE | test PHM08 score | test MAE | 80% interval holds the truth | training time |');
+console.log(
+  '| method | hyper-parameters chosen by cross-validation on the training engines | CV RMSE against the capped truth | test RMSE | test PHM08 score | test MAE | 80% interval holds the truth | training time |',
+);
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const r of rows) console.log(`| \`iiot analyze fleet\`, ${r.name} | ${r.chosen} | ${r.cv} | ${f(r.rmse)} | ${f(r.phm, 0)} | ${f(r.mae)} | ${r.coverage} of 100 | ${r.seconds.toFixed(0)} s |`);
-console.log(`| \`iiot analyze degradation --fuse\`, no fleet model (${none} engines without an estimate counted as 125) | - | - | ${f(hiScore.rmse)} | ${f(hiScore.phm, 0)} | ${f(hiScore.mae)} | ${hiCovered} of ${estimated} with an estimate | - |`);
+for (const r of rows)
+  console.log(
+    `| \`iiot analyze fleet\`, ${r.name} | ${r.chosen} | ${r.cv} | ${f(r.rmse)} | ${f(r.phm, 0)} | ${f(r.mae)} | ${r.coverage} of 100 | ${r.seconds.toFixed(0)} s |`,
+  );
+console.log(
+  `| \`iiot analyze degradation --fuse\`, no fleet model (${none} engines without an estimate counted as 125) | - | - | ${f(hiScore.rmse)} | ${f(hiScore.phm, 0)} | ${f(hiScore.mae)} | ${hiCovered} of ${estimated} with an estimate | - |`,
+);
 console.log('| published: SVR (Babu et al. 2016) | | | 20.96 | 1382 | | | |');
 console.log('| published: CNN (Babu et al. 2016) | | | 18.45 | 1290 | | | |');
 console.log('| published: LSTM (Zheng et al. 2017) | | | 16.14 | 338 | | | |');
@@ -148,4 +172,6 @@ console.log('');
 console.log(
   `Onset of the fused health index on the 100 training engines (run to failure; nothing was tuned on C-MAPSS): ${alarmed} alarm before the end of their run, ${firstQuarter} in the first quarter of their life; the alarm comes at ${f(q(0.1) * 100, 0)}%, ${f(q(0.5) * 100, 0)}% and ${f(q(0.9) * 100, 0)}% of the life (10th, 50th, 90th percentile). Fleet failure level of the index: ${f(level)} (the median of the training engines' last window).`,
 );
-console.log(`\n(${runs} runs of the CLI; model files in bench/out/cmapss/, ${(readFileSync(join(OUT, 'fd001-gbdt.json')).length / 1e6).toFixed(1)} MB for the trees.)`);
+console.log(
+  `\n(${runs} runs of the CLI; model files in bench/out/cmapss/, ${(readFileSync(join(OUT, 'fd001-gbdt.json')).length / 1e6).toFixed(1)} MB for the trees.)`,
+);

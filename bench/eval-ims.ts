@@ -61,15 +61,40 @@ interface Test {
 const tests: Test[] = [1, 2, 3].map((n) => {
   const truth = loadIms(n);
   const capture = join(OUT, `test${n}.jsonl`);
-  iiot(['capture', 'import', join(DATASETS, `ims/test${n}_raw.csv.gz`), '--layout', 'wide', '--exclude', 'file_index,filename', '-o', capture, '--force']);
-  return { n, capture, failureAt: truth.failureAt, failed: truth.failed, bearings: [...new Set(truth.channels.map((c) => c.bearing))], to: new Date(truth.failureAt + 1000).toISOString() };
+  iiot([
+    'capture',
+    'import',
+    join(DATASETS, `ims/test${n}_raw.csv.gz`),
+    '--layout',
+    'wide',
+    '--exclude',
+    'file_index,filename',
+    '-o',
+    capture,
+    '--force',
+  ]);
+  return {
+    n,
+    capture,
+    failureAt: truth.failureAt,
+    failed: truth.failed,
+    bearings: [...new Set(truth.channels.map((c) => c.bearing))],
+    to: new Date(truth.failureAt + 1000).toISOString(),
+  };
 });
 
 // ---------------------------------------------------------------------------------------------
 // Onset
 
 interface DegJson {
-  indicators: { name: string; tag: string; onset?: { alarmAt: string }; baseline?: { from: string; to: string; level: number }; points: { t: string[]; v: number[] }; rul: { status: string; hours?: number; lo?: number; hi?: number | null } }[];
+  indicators: {
+    name: string;
+    tag: string;
+    onset?: { alarmAt: string };
+    baseline?: { from: string; to: string; level: number };
+    points: { t: string[]; v: number[] };
+    rul: { status: string; hours?: number; lo?: number; hi?: number | null };
+  }[];
   assets: { name: string; onset?: { alarmAt: string; indicator: string } }[];
 }
 
@@ -101,7 +126,8 @@ function classify(t: Test, leads: Map<number, { lead: number; by: string }>): Ma
   return out;
 }
 
-const cell = (v: Verdict) => (v.kind === 'none' || v.kind === 'missed' ? '-' : v.kind === 'lead' ? v.lead!.toFixed(0) : `${v.lead!.toFixed(0)} (${v.kind})`);
+const cell = (v: Verdict) =>
+  v.kind === 'none' || v.kind === 'missed' ? '-' : v.kind === 'lead' ? v.lead!.toFixed(0) : `${v.lead!.toFixed(0)} (${v.kind})`;
 
 function onsetRun(t: Test, extra: string[]): Map<number, Verdict> {
   return classify(t, bearingLeads(t, iiotJson(['analyze', 'degradation', t.capture, '--to', t.to, ...extra])));
@@ -150,16 +176,23 @@ for (const t of tests) {
     const key = `T${t.n}B${b}`;
     const first = onsetResults[names[0]!]!.find((r) => r.t === t)!.v.get(b)!;
     const cells = names.map((n) => cell(onsetResults[n]!.find((r) => r.t === t)!.v.get(b)!));
-    if (first.by) cells[0] = cells[0]!.endsWith(')') ? `${cells[0]!.slice(0, -1)}; ${first.by.replace(/^Bearing\d_/, '')})` : `${cells[0]} (${first.by.replace(/^Bearing\d_/, '')})`;
+    if (first.by)
+      cells[0] = cells[0]!.endsWith(')')
+        ? `${cells[0]!.slice(0, -1)}; ${first.by.replace(/^Bearing\d_/, '')})`
+        : `${cells[0]} (${first.by.replace(/^Bearing\d_/, '')})`;
     console.log(`| test ${t.n} bearing ${b} | ${t.failed.includes(b) ? 'yes' : 'no'} | ${cells.join(' | ')} | ${PUBLISHED[key] ?? ''} |`);
   }
 }
 console.log('');
-console.log('| detector | failing bearings alarmed (of 4) | shortest / median lead | false alarms (of 12 bearings) | sympathetic alarms (of 8 healthy bearings) |');
+console.log(
+  '| detector | failing bearings alarmed (of 4) | shortest / median lead | false alarms (of 12 bearings) | sympathetic alarms (of 8 healthy bearings) |',
+);
 console.log('| --- | ---: | ---: | --- | ---: |');
 for (const n of names) {
   const s = tally(onsetResults[n]!);
-  console.log(`| ${n} | ${s.leads.length} | ${s.leads.length ? `${Math.min(...s.leads).toFixed(0)} / ${median(s.leads).toFixed(0)} h` : '-'} | ${s.falses.length}${s.falses.length ? ` (${s.falses.join(', ')})` : ''} | ${s.sympathetic.length} |`);
+  console.log(
+    `| ${n} | ${s.leads.length} | ${s.leads.length ? `${Math.min(...s.leads).toFixed(0)} / ${median(s.leads).toFixed(0)} h` : '-'} | ${s.falses.length}${s.falses.length ? ` (${s.falses.join(', ')})` : ''} | ${s.sympathetic.length} |`,
+  );
 }
 
 // Out of sample: parameters chosen on two tests, scored on the third.
@@ -175,14 +208,23 @@ for (const g of grid) {
 }
 /** The selection rule, declared before looking: no false alarm, no missed failure, every lead up to the 48-h target, then the most conservative setting (largest allowance, then decision), then fewest sympathetic alarms. */
 function objective(s: Tally, failing: number, g: { allowance: string; decision: string }): number[] {
-  return [-s.falses.length, -(failing - s.leads.length), Math.min(48, s.leads.length ? Math.min(...s.leads) : 0), parseFloat(g.allowance), Number(g.decision), -s.sympathetic.length];
+  return [
+    -s.falses.length,
+    -(failing - s.leads.length),
+    Math.min(48, s.leads.length ? Math.min(...s.leads) : 0),
+    parseFloat(g.allowance),
+    Number(g.decision),
+    -s.sympathetic.length,
+  ];
 }
 const better = (a: number[], b: number[]) => {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return false;
 };
 console.log('\n#### Onset out of sample (allowance and decision chosen on two tests, scored on the third)\n');
-console.log(`Grid: allowance ${ALLOWANCES.join(', ')} x decision ${DECISIONS.join(', ')} (ln-units x windows); the default is 20% / 0.3.\n`);
+console.log(
+  `Grid: allowance ${ALLOWANCES.join(', ')} x decision ${DECISIONS.join(', ')} (ln-units x windows); the default is 20% / 0.3.\n`,
+);
 console.log('| held-out test | chosen on | allowance / decision | held-out bearings (lead h) | false | sympathetic |');
 console.log('| --- | --- | --- | --- | ---: | ---: |');
 const heldOut: { t: Test; v: Map<number, Verdict> }[] = [];
@@ -193,28 +235,42 @@ for (const t of tests) {
   for (const g of grid) {
     const key = `${g.allowance}/${g.decision}`;
     const s = tally(train.map((x) => ({ t: x, v: gridRuns.get(key)!.get(x.n)! })));
-    const o = objective(s, train.reduce((k, x) => k + x.failed.length, 0), g);
+    const o = objective(
+      s,
+      train.reduce((k, x) => k + x.failed.length, 0),
+      g,
+    );
     if (!bestObj || better(o, bestObj)) (best = key), (bestObj = o);
   }
   const v = gridRuns.get(best!)!.get(t.n)!;
   heldOut.push({ t, v });
   const s = tally([{ t, v }]);
-  console.log(`| test ${t.n} | tests ${train.map((x) => x.n).join(' and ')} | ${best!.replace('/', ' / ')} | ${t.bearings.map((b) => `B${b}${t.failed.includes(b) ? '*' : ''} ${cell(v.get(b)!)}`).join(', ')} | ${s.falses.length} | ${s.sympathetic.length} |`);
+  console.log(
+    `| test ${t.n} | tests ${train.map((x) => x.n).join(' and ')} | ${best!.replace('/', ' / ')} | ${t.bearings.map((b) => `B${b}${t.failed.includes(b) ? '*' : ''} ${cell(v.get(b)!)}`).join(', ')} | ${s.falses.length} | ${s.sympathetic.length} |`,
+  );
 }
 // Where the target can be met at all, test by test: the grid cells in which every failing bearing of
 // the test alarms at least 48 h ahead and no bearing alarms falsely (in sample for that test; it
 // shows how much room each test leaves, not something a rule could choose on the held-out test).
-const meets = (v: Map<number, Verdict>, t: Test) => t.failed.every((b) => v.get(b)!.kind === 'lead' && v.get(b)!.lead! >= 48) && ![...v.values()].some((x) => x.kind === 'false');
-const room = tests.map((t) => grid.filter((g) => meets(gridRuns.get(`${g.allowance}/${g.decision}`)!.get(t.n)!, t)).map((g) => `${g.allowance}/${g.decision}`));
+const meets = (v: Map<number, Verdict>, t: Test) =>
+  t.failed.every((b) => v.get(b)!.kind === 'lead' && v.get(b)!.lead! >= 48) && ![...v.values()].some((x) => x.kind === 'false');
+const room = tests.map((t) =>
+  grid.filter((g) => meets(gridRuns.get(`${g.allowance}/${g.decision}`)!.get(t.n)!, t)).map((g) => `${g.allowance}/${g.decision}`),
+);
 {
   const s = tally(heldOut);
-  console.log(`\nOut of sample, all three held-out tests: ${s.leads.length} of 4 failing bearings alarmed (* above), shortest lead ${s.leads.length ? Math.min(...s.leads).toFixed(0) : '-'} h, median ${s.leads.length ? median(s.leads).toFixed(0) : '-'} h; ${s.falses.length} false alarm${s.falses.length === 1 ? '' : 's'}${s.falses.length ? ` (${s.falses.join(', ')})` : ''}; ${s.sympathetic.length} sympathetic.`);
+  console.log(
+    `\nOut of sample, all three held-out tests: ${s.leads.length} of 4 failing bearings alarmed (* above), shortest lead ${s.leads.length ? Math.min(...s.leads).toFixed(0) : '-'} h, median ${s.leads.length ? median(s.leads).toFixed(0) : '-'} h; ${s.falses.length} false alarm${s.falses.length === 1 ? '' : 's'}${s.falses.length ? ` (${s.falses.join(', ')})` : ''}; ${s.sympathetic.length} sympathetic.`,
+  );
 }
-console.log('\nWhere the target can be met at all (grid cells in which every failing bearing of the test alarms at least 48 h ahead and none alarms falsely; each test on its own):\n');
+console.log(
+  '\nWhere the target can be met at all (grid cells in which every failing bearing of the test alarms at least 48 h ahead and none alarms falsely; each test on its own):\n',
+);
 console.log('| test | cells (of ' + grid.length + ') | allowance / decision |');
 console.log('| --- | ---: | --- |');
 tests.forEach((t, i) => console.log(`| test ${t.n} | ${room[i]!.length} | ${room[i]!.join(', ') || '-'} |`));
-const both = (n: number) => grid.filter((g) => tests.filter((t) => t.n !== n).every((t) => room[tests.indexOf(t)]!.includes(`${g.allowance}/${g.decision}`))).length;
+const both = (n: number) =>
+  grid.filter((g) => tests.filter((t) => t.n !== n).every((t) => room[tests.indexOf(t)]!.includes(`${g.allowance}/${g.decision}`))).length;
 console.log(`\nCells that meet it on both training tests: ${tests.map((t) => `without test ${t.n} ${both(t.n)}`).join(', ')}.`);
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +343,20 @@ function predict(c: Case, spread: number): Prediction[] {
   if (c.preds.has(spread)) return c.preds.get(spread)!;
   const out: Prediction[] = [];
   for (const now of c.times) {
-    const j = iiotJson(['analyze', 'degradation', c.slice, '--tag', c.tag, '--to', new Date(now).toISOString(), '--baseline', c.baseline, '--threshold', String(c.threshold), ...(spread ? ['--interval-spread', String(spread)] : [])]) as DegJson;
+    const j = iiotJson([
+      'analyze',
+      'degradation',
+      c.slice,
+      '--tag',
+      c.tag,
+      '--to',
+      new Date(now).toISOString(),
+      '--baseline',
+      c.baseline,
+      '--threshold',
+      String(c.threshold),
+      ...(spread ? ['--interval-spread', String(spread)] : []),
+    ]) as DegJson;
     const r = j.indicators[0]!.rul;
     const truth = (c.crossing - now) / H;
     if (r.status === 'estimated') out.push({ truth, hours: r.hours!, lo: r.lo!, hi: r.hi ?? Infinity });
@@ -324,8 +393,12 @@ const ratioText = (ps: Prediction[]) => {
   return Number.isFinite(r) ? r.toFixed(2) : 'never';
 };
 console.log('\n#### Remaining life to 1.5x, 2x and 3x the baseline RMS, per case\n');
-console.log(`One prediction every ${STEP_H} h from the RMS indicator's onset alarm until the hourly RMS first reaches the threshold (\`--to <now> --threshold <value> --baseline <the run's baseline period>\`). "Out of sample": \`--interval-spread\` chosen on the other two tests.\n`);
-console.log('| case | predictions | median predicted/true | 80% interval holds the truth: spread 1 (the walk alone) | out of sample (spread chosen on the other tests) | default (in sample) |');
+console.log(
+  `One prediction every ${STEP_H} h from the RMS indicator's onset alarm until the hourly RMS first reaches the threshold (\`--to <now> --threshold <value> --baseline <the run's baseline period>\`). "Out of sample": \`--interval-spread\` chosen on the other two tests.\n`,
+);
+console.log(
+  '| case | predictions | median predicted/true | 80% interval holds the truth: spread 1 (the walk alone) | out of sample (spread chosen on the other tests) | default (in sample) |',
+);
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 const outCov: number[] = [];
 const rawCov: number[] = [];
@@ -338,8 +411,17 @@ for (const c of cases) {
   rawCov.push(caseCoverage(ps1));
   outCov.push(caseCoverage(pss));
   defCov.push(caseCoverage(psd));
-  console.log(`| ${c.label} | ${ps1.length} | ${ratioText(psd)} | ${ps1.filter(covered).length}/${ps1.length} | ${pss.filter(covered).length}/${pss.length} (${s}) | ${psd.filter(covered).length}/${psd.length} |`);
+  console.log(
+    `| ${c.label} | ${ps1.length} | ${ratioText(psd)} | ${ps1.filter(covered).length}/${ps1.length} | ${pss.filter(covered).length}/${pss.length} (${s}) | ${psd.filter(covered).length}/${psd.length} |`,
+  );
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-console.log(`\nMean over the ${cases.length} cases (each case weighs the same): the 80% interval holds the truth ${(mean(rawCov) * 100).toFixed(0)}% of the time with the walk's own spread, ${(mean(outCov) * 100).toFixed(0)}% out of sample (spread chosen on the other two tests: ${tests.map((t) => `test ${t.n} ${spreadOut.get(t.n)}`).join(', ')}), ${(mean(defCov) * 100).toFixed(0)}% with the default (in sample: the spread chosen on all three tests is ${spreadAll}). Cases whose median predicted/true is within 0.5x-2x: ${cases.filter((c) => { const r = median(predict(c, 0).map((p) => p.hours / p.truth)); return r >= 0.5 && r <= 2; }).length} of ${cases.length}; median over all predictions ${ratioText(cases.flatMap((c) => predict(c, 0)))}.`);
+console.log(
+  `\nMean over the ${cases.length} cases (each case weighs the same): the 80% interval holds the truth ${(mean(rawCov) * 100).toFixed(0)}% of the time with the walk's own spread, ${(mean(outCov) * 100).toFixed(0)}% out of sample (spread chosen on the other two tests: ${tests.map((t) => `test ${t.n} ${spreadOut.get(t.n)}`).join(', ')}), ${(mean(defCov) * 100).toFixed(0)}% with the default (in sample: the spread chosen on all three tests is ${spreadAll}). Cases whose median predicted/true is within 0.5x-2x: ${
+    cases.filter((c) => {
+      const r = median(predict(c, 0).map((p) => p.hours / p.truth));
+      return r >= 0.5 && r <= 2;
+    }).length
+  } of ${cases.length}; median over all predictions ${ratioText(cases.flatMap((c) => predict(c, 0)))}.`,
+);
 console.log(`\n(${runs} runs of the CLI.)`);

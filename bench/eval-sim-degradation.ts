@@ -54,7 +54,10 @@ const SCALES: Scale[] = [
 
 const plantText = readFileSync(join(ROOT, 'fixtures/plants/default.yaml'), 'utf8');
 function plantFile(s: Scale): string {
-  const text = plantText.replace(/onset: 8d/, `onset: ${s.onset}`).replace(/failure: 26d/, `failure: ${s.failure}`).replace(/growthPerDay: 0\.25/, `growthPerDay: ${s.growthPerDay}`);
+  const text = plantText
+    .replace(/onset: 8d/, `onset: ${s.onset}`)
+    .replace(/failure: 26d/, `failure: ${s.failure}`)
+    .replace(/growthPerDay: 0\.25/, `growthPerDay: ${s.growthPerDay}`);
   if (text === plantText && s.onset !== '8d') throw new Error('the default plant file changed: update bench/eval-sim-degradation.ts');
   const file = join(OUT, `plant-${s.span}.yaml`);
   writeFileSync(file, text);
@@ -72,7 +75,23 @@ for (const s of SCALES) {
   const plant = plantFile(s);
   for (const seed of seeds) {
     const file = join(OUT, `${s.span}-${seed}.jsonl.gz`);
-    iiot(['sim', '--generate', '--plant', plant, '--span', s.span, '--interval', s.interval, '--seed', String(seed), '--tags', '*.vibration,*.running,*.bearingTemp', '-o', file, '--force']);
+    iiot([
+      'sim',
+      '--generate',
+      '--plant',
+      plant,
+      '--span',
+      s.span,
+      '--interval',
+      s.interval,
+      '--seed',
+      String(seed),
+      '--tags',
+      '*.vibration,*.running,*.bearingTemp',
+      '-o',
+      file,
+      '--force',
+    ]);
     const header = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8').split('\n', 1)[0]!);
     const truth = (header.metadata.groundTruth as Truth).bearings[0]!;
     const start = Date.parse(header.sources[0].options.start); // the first sample (header.created is when the file was written)
@@ -81,7 +100,9 @@ for (const s of SCALES) {
     const life = failure - start;
     const j = JSON.parse(iiot(['analyze', 'degradation', file, '--threshold', 'zone:C/D', '--json']));
     const pump = j.assets.find((a: { name: string }) => a.name === truth.asset);
-    const healthy = j.assets.filter((a: { name: string; onset?: unknown }) => a.name !== truth.asset && a.onset).map((a: { name: string; onset: { indicator: string } }) => `${a.name} (${a.onset.indicator})`);
+    const healthy = j.assets
+      .filter((a: { name: string; onset?: unknown }) => a.name !== truth.asset && a.onset)
+      .map((a: { name: string; onset: { indicator: string } }) => `${a.name} (${a.onset.indicator})`);
     summary.runs++;
     summary.healthyAlarms.push(...healthy.map((h: string) => `${s.span} seed ${seed}: ${h}`));
     const unit = s.span === '40m' ? 60_000 : s.span === '30d' ? D : D;
@@ -101,7 +122,20 @@ for (const s of SCALES) {
       const n = 5;
       for (let k = 0; k < n; k++) {
         const now = alarm + ((failure - alarm) * k) / n;
-        const r = JSON.parse(iiot(['analyze', 'degradation', file, '--tag', truth.tag, '--to', new Date(now).toISOString(), '--threshold', 'zone:C/D', '--json'])).indicators[0].rul;
+        const r = JSON.parse(
+          iiot([
+            'analyze',
+            'degradation',
+            file,
+            '--tag',
+            truth.tag,
+            '--to',
+            new Date(now).toISOString(),
+            '--threshold',
+            'zone:C/D',
+            '--json',
+          ]),
+        ).indicators[0].rul;
         const truthH = (failure - now) / H;
         if (r.status === 'estimated') {
           ratios.push(r.hours / truthH);
@@ -113,15 +147,21 @@ for (const s of SCALES) {
       summary.predictions += n;
       rulRows.push(`| ${s.name} | ${seed} | ${n} | ${Number.isFinite(ratios[2]!) ? ratios[2]!.toFixed(2) : 'none'} | ${covered}/${n} |`);
     }
-    onsetRows.push(`| ${s.name} | ${seed} | ${j.indicators.find((i: { tag: string }) => i.tag === truth.tag).windowMs / 1000} s | ${alarmCell} | ${frac} | ${healthy.length ? healthy.join(', ') : 'none'} |`);
+    onsetRows.push(
+      `| ${s.name} | ${seed} | ${j.indicators.find((i: { tag: string }) => i.tag === truth.tag).windowMs / 1000} s | ${alarmCell} | ${frac} | ${healthy.length ? healthy.join(', ') : 'none'} |`,
+    );
   }
 }
 
-console.log(`Simulator runs at three time scales (seeds ${seeds.join(', ')}); the pump bearing degrades from its onset and reaches zone C/D (4.5 mm/s) at the failure; life counts from the start of the run.\n`);
+console.log(
+  `Simulator runs at three time scales (seeds ${seeds.join(', ')}); the pump bearing degrades from its onset and reaches zone C/D (4.5 mm/s) at the failure; life counts from the start of the run.\n`,
+);
 console.log('| time scale | seed | window | pump alarm | alarm at (share of life) | alarms on the healthy machines |');
 console.log('| --- | --- | ---: | --- | ---: | --- |');
 for (const r of onsetRows) console.log(r);
-console.log('\n| time scale | seed | remaining-life predictions (from the alarm to the failure) | median predicted/true | 80% interval holds the truth |');
+console.log(
+  '\n| time scale | seed | remaining-life predictions (from the alarm to the failure) | median predicted/true | 80% interval holds the truth |',
+);
 console.log('| --- | --- | ---: | ---: | ---: |');
 for (const r of rulRows) console.log(r);
 console.log(

@@ -27,8 +27,27 @@ const days = Number(arg('--days', '30'));
 
 interface Truth {
   timezone: string;
-  bearings: { tag: string; onset: string; failure: string; thresholdMmS: number; baselineMmS: number; amplitudeMmS: number; growthPerDay: number; isoGroup: 1 | 2 | 3 | 4; foundation: 'rigid' | 'flexible' }[];
-  energy: { energyTag: string; powerTag: string; totalKwh: number; perDay: { date: string; kwh: number }[]; baseLoadKw: number; idleMeanKw: number; peakDemand15MinKw: number; peakDemandAt: string };
+  bearings: {
+    tag: string;
+    onset: string;
+    failure: string;
+    thresholdMmS: number;
+    baselineMmS: number;
+    amplitudeMmS: number;
+    growthPerDay: number;
+    isoGroup: 1 | 2 | 3 | 4;
+    foundation: 'rigid' | 'flexible';
+  }[];
+  energy: {
+    energyTag: string;
+    powerTag: string;
+    totalKwh: number;
+    perDay: { date: string; kwh: number }[];
+    baseLoadKw: number;
+    idleMeanKw: number;
+    peakDemand15MinKw: number;
+    peakDemandAt: string;
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'iiot-eval-sim-'));
@@ -36,7 +55,12 @@ const energyRows: string[] = [];
 try {
   for (const seed of seeds) {
     const file = join(dir, `sim-${seed}.jsonl.gz`);
-    const gen = () => execFileSync(process.execPath, [join(ROOT, 'bin/iiot.js'), 'sim', '--generate', '--days', String(days), '--seed', String(seed), '-o', file, '--quiet'], { stdio: 'ignore' });
+    const gen = () =>
+      execFileSync(
+        process.execPath,
+        [join(ROOT, 'bin/iiot.js'), 'sim', '--generate', '--days', String(days), '--seed', String(seed), '-o', file, '--quiet'],
+        { stdio: 'ignore' },
+      );
     try {
       gen();
     } catch {
@@ -50,7 +74,16 @@ try {
     // Energy
     const cap = await openCapture(file);
     const data = await collectEnergy(cap, timeMs, { meter: truth.energy.powerTag });
-    const r = analyzeEnergy({ main: data.main, subs: data.subs, checks: data.checks, ...(data.producing ? { producing: data.producing } : {}), ...(data.reactive ? { reactive: data.reactive } : {}) }, { tz });
+    const r = analyzeEnergy(
+      {
+        main: data.main,
+        subs: data.subs,
+        checks: data.checks,
+        ...(data.producing ? { producing: data.producing } : {}),
+        ...(data.reactive ? { reactive: data.reactive } : {}),
+      },
+      { tz },
+    );
     const perDay = new Map(r.totals.days.map((d) => [d.day, d.kwh]));
     let worstDay = 0;
     for (const d of truth.energy.perDay) worstDay = Math.max(worstDay, Math.abs((perDay.get(d.date) ?? 0) / d.kwh - 1));
@@ -65,6 +98,8 @@ try {
 }
 
 console.log(`Simulator captures (${days} days each, iiot sim --generate --seed N); truth / iiot\n`);
-console.log('| seed | total kWh | worst day error | idle mean kW | 15-min peak kW | base load kW (truth: the always-on auxiliary load / estimators of the metered base) | counter vs integrated power |');
+console.log(
+  '| seed | total kWh | worst day error | idle mean kW | 15-min peak kW | base load kW (truth: the always-on auxiliary load / estimators of the metered base) | counter vs integrated power |',
+);
 console.log('| --- | --- | ---: | --- | --- | --- | ---: |');
 for (const r of energyRows) console.log(r);

@@ -46,15 +46,56 @@ const ends = dates.map((d) => intervalEnd(d, true));
 const LAG = 'Lagging_Current_Reactive_Power_kVarh';
 const LEAD = 'Leading_Current_Reactive_Power_kVarh';
 const dir = mkdtempSync(join(tmpdir(), 'iiot-eval-steel-'));
-const iiot = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+const iiot = (...args: string[]) =>
+  execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the documented JSON of iiot.analyze.energy/1
 let r: any;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let mv: any;
 const capture = join(dir, 'steel.jsonl.gz');
-const importArgs = ['capture', 'import', datasetFile('steel/Steel_industry_data.csv'), '-o', capture, '--midnight-ends-day', '--tz', TZ, '--unit', 'Usage_kWh=kWh', '--unit', `${LAG}=kvarh`, '--unit', `${LEAD}=kvarh`, '--quiet'];
-const analyzeArgs = ['analyze', 'energy', capture, '--tariff', new URL('../fixtures/analysis/tariff-tou.yaml', import.meta.url).pathname, '--shifts', 'day=08:00-21:00', '--workdays', 'mon-sat', '--json'];
-const mvArgs = ['analyze', 'energy', capture, '--shifts', 'day=08:00-21:00', '--workdays', 'mon-sat', '--baseline-period', '2018-01-01..2018-06-30', '--report-period', '2018-07-01..2018-12-31', '--json'];
+const importArgs = [
+  'capture',
+  'import',
+  datasetFile('steel/Steel_industry_data.csv'),
+  '-o',
+  capture,
+  '--midnight-ends-day',
+  '--tz',
+  TZ,
+  '--unit',
+  'Usage_kWh=kWh',
+  '--unit',
+  `${LAG}=kvarh`,
+  '--unit',
+  `${LEAD}=kvarh`,
+  '--quiet',
+];
+const analyzeArgs = [
+  'analyze',
+  'energy',
+  capture,
+  '--tariff',
+  new URL('../fixtures/analysis/tariff-tou.yaml', import.meta.url).pathname,
+  '--shifts',
+  'day=08:00-21:00',
+  '--workdays',
+  'mon-sat',
+  '--json',
+];
+const mvArgs = [
+  'analyze',
+  'energy',
+  capture,
+  '--shifts',
+  'day=08:00-21:00',
+  '--workdays',
+  'mon-sat',
+  '--baseline-period',
+  '2018-01-01..2018-06-30',
+  '--report-period',
+  '2018-07-01..2018-12-31',
+  '--json',
+];
 try {
   iiot(...importArgs);
   r = JSON.parse(iiot(...analyzeArgs));
@@ -111,35 +152,70 @@ const ourDays = new Map<string, number>(r.totals.days.map((d: { day: string; kwh
 let maxDayDiff = 0;
 for (const [d, e] of days) maxDayDiff = Math.max(maxDayDiff, Math.abs((ourDays.get(d) ?? 0) - e));
 let maxMonthDiff = 0;
-for (const m of r.totals.months as { month: string; kwh: number }[]) maxMonthDiff = Math.max(maxMonthDiff, Math.abs(m.kwh - (months.get(m.month) ?? 0)));
+for (const m of r.totals.months as { month: string; kwh: number }[])
+  maxMonthDiff = Math.max(maxMonthDiff, Math.abs(m.kwh - (months.get(m.month) ?? 0)));
 
 const fmt = (x: number, d = 1) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const local = (ms: number) => new Date(ms + 9 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const g = mv.baselines.regression;
 console.log('Steel plant 2018 (UCI 851), 35 040 intervals of 15 minutes, Asia/Seoul\n');
-console.log('| quantity | iiot analyze energy | independent check from the CSV | the data set\'s own columns |');
+console.log("| quantity | iiot analyze energy | independent check from the CSV | the data set's own columns |");
 console.log('| --- | ---: | ---: | ---: |');
 console.log(`| total energy | ${fmt(r.totals.kwh)} kWh | ${fmt(total)} kWh | |`);
-console.log(`| days / months | ${r.totals.days.length} / ${r.totals.months.length} | ${days.size} / ${months.size} (largest difference: day ${fmt(maxDayDiff, 3)} kWh, month ${fmt(maxMonthDiff, 3)} kWh) | |`);
-console.log(`| peak 15-min demand | ${fmt(r.demand.peak.kw)} kW, interval from ${local(at(r.demand.peak.at))} | ${fmt(peak)} kW, from ${local(peakAt)} | |`);
-console.log(`| average power, load factor | ${fmt(r.demand.averageKw)} kW, ${r.demand.loadFactor.toFixed(3)} | ${fmt(total / 8760)} kW, ${(total / 8760 / peak).toFixed(3)} | |`);
-console.log(`| base load (p05 of 15-min demand) | ${fmt(r.baseLoad.primaryKw, 2)} kW | ${fmt(quantile(Array.from(kwh, (x) => x * 4), 0.05), 2)} kW | |`);
-console.log(`| power factor, lagging kvarh | ${r.powerFactor.overall.toFixed(4)} | ${(total / Math.hypot(total, q)).toFixed(4)} | ${(pfw / total).toFixed(4)} (energy-weighted mean of Lagging_Current_Power_Factor) |`);
-console.log(`| power factor, leading kvarh | ${r.powerFactor.leading.overall.toFixed(4)} | ${(total / Math.hypot(total, qLead)).toFixed(4)} | ${(pfLeadW / total).toFixed(4)} (energy-weighted mean of Leading_Current_Power_Factor) |`);
-console.log(`| power factor, net (lagging - leading) | ${r.powerFactor.net.toFixed(4)} | ${(total / Math.hypot(total, q - qLead)).toFixed(4)} | |`);
-console.log(`| CO2 | ${fmt(r.co2e.kg / 1000)} t at the tariff's 0.45 kg/kWh | | ${fmt(co2t)} t (CO2(tCO2) column: ${(co2t * 1000 / total).toFixed(3)} kg/kWh) |`);
+console.log(
+  `| days / months | ${r.totals.days.length} / ${r.totals.months.length} | ${days.size} / ${months.size} (largest difference: day ${fmt(maxDayDiff, 3)} kWh, month ${fmt(maxMonthDiff, 3)} kWh) | |`,
+);
+console.log(
+  `| peak 15-min demand | ${fmt(r.demand.peak.kw)} kW, interval from ${local(at(r.demand.peak.at))} | ${fmt(peak)} kW, from ${local(peakAt)} | |`,
+);
+console.log(
+  `| average power, load factor | ${fmt(r.demand.averageKw)} kW, ${r.demand.loadFactor.toFixed(3)} | ${fmt(total / 8760)} kW, ${(total / 8760 / peak).toFixed(3)} | |`,
+);
+console.log(
+  `| base load (p05 of 15-min demand) | ${fmt(r.baseLoad.primaryKw, 2)} kW | ${fmt(
+    quantile(
+      Array.from(kwh, (x) => x * 4),
+      0.05,
+    ),
+    2,
+  )} kW | |`,
+);
+console.log(
+  `| power factor, lagging kvarh | ${r.powerFactor.overall.toFixed(4)} | ${(total / Math.hypot(total, q)).toFixed(4)} | ${(pfw / total).toFixed(4)} (energy-weighted mean of Lagging_Current_Power_Factor) |`,
+);
+console.log(
+  `| power factor, leading kvarh | ${r.powerFactor.leading.overall.toFixed(4)} | ${(total / Math.hypot(total, qLead)).toFixed(4)} | ${(pfLeadW / total).toFixed(4)} (energy-weighted mean of Leading_Current_Power_Factor) |`,
+);
+console.log(
+  `| power factor, net (lagging - leading) | ${r.powerFactor.net.toFixed(4)} | ${(total / Math.hypot(total, q - qLead)).toFixed(4)} | |`,
+);
+console.log(
+  `| CO2 | ${fmt(r.co2e.kg / 1000)} t at the tariff's 0.45 kg/kWh | | ${fmt(co2t)} t (CO2(tCO2) column: ${((co2t * 1000) / total).toFixed(3)} kg/kWh) |`,
+);
 console.log(`| cost (illustrative tariff) | ${fmt(r.cost.total, 0)} EUR | | |`);
 console.log('');
-console.log(`Other estimators of the base load: ${r.baseLoad.estimators.map((e: { name: string; kw: number }) => `${e.name} ${fmt(e.kw)} kW`).join(', ')}.`);
-console.log(`Off-shift (outside 08:00-21:00 Mon-Sat): ${fmt(r.offShift.kwh / 1000)} MWh, ${(r.offShift.share * 100).toFixed(1)}% of the energy, ${fmt(r.offShift.meanKw)} kW on average.`);
-console.log(`Monthly peaks: ${r.totals.months.map((m: { month: string; peakKw: number }) => `${m.month.slice(5)} ${Math.round(m.peakKw)}`).join(', ')} kW.`);
-console.log(`Opportunities: ${r.opportunities.map((o: { rank: number; statement: string; overlaps?: number[] }) => `(${o.rank}) ${o.statement}${o.overlaps ? ` [overlaps ${o.overlaps.join(', ')}]` : ''}`).join('; ')}.`);
-console.log(`The midnight trap: reading 00:00 as the start of the date written puts ${misplaced} intervals (${fmt(misplacedKwh / 1000)} MWh) on the wrong day.`);
+console.log(
+  `Other estimators of the base load: ${r.baseLoad.estimators.map((e: { name: string; kw: number }) => `${e.name} ${fmt(e.kw)} kW`).join(', ')}.`,
+);
+console.log(
+  `Off-shift (outside 08:00-21:00 Mon-Sat): ${fmt(r.offShift.kwh / 1000)} MWh, ${(r.offShift.share * 100).toFixed(1)}% of the energy, ${fmt(r.offShift.meanKw)} kW on average.`,
+);
+console.log(
+  `Monthly peaks: ${r.totals.months.map((m: { month: string; peakKw: number }) => `${m.month.slice(5)} ${Math.round(m.peakKw)}`).join(', ')} kW.`,
+);
+console.log(
+  `Opportunities: ${r.opportunities.map((o: { rank: number; statement: string; overlaps?: number[] }) => `(${o.rank}) ${o.statement}${o.overlaps ? ` [overlaps ${o.overlaps.join(', ')}]` : ''}`).join('; ')}.`,
+);
+console.log(
+  `The midnight trap: reading 00:00 as the start of the date written puts ${misplaced} intervals (${fmt(misplacedKwh / 1000)} MWh) on the wrong day.`,
+);
 console.log('');
 console.log(
   `Measurement and verification, first half of 2018 as the baseline and the second as the report period (no measure was taken: the savings should be near zero): ` +
-    `daily kWh = ${Object.entries(g.coefficients as Record<string, number>).map(([k, v]) => (k === 'intercept' ? fmt(v, 0) : `${fmt(v, 1)} x ${k}`)).join(' + ')} on ${g.days} days; ` +
+    `daily kWh = ${Object.entries(g.coefficients as Record<string, number>)
+      .map(([k, v]) => (k === 'intercept' ? fmt(v, 0) : `${fmt(v, 1)} x ${k}`))
+      .join(' + ')} on ${g.days} days; ` +
     `considered ${g.considered.map((c: { driver: string; chosen: boolean }) => `${c.driver}${c.chosen ? ' (chosen)' : ''}`).join(', ')}; ` +
     `CV(RMSE) ${pct(g.g14.crossValidated.cvRmse)} out of sample (${g.g14.crossValidated.scheme}, ${g.g14.crossValidated.folds} folds) against ${pct(g.g14.cvRmse)} in sample, NMBE ${pct(g.g14.crossValidated.nmbe)} out of sample, R² ${g.g14.r2.toFixed(2)}: ${g.g14.passes ? 'meets' : 'does not meet'} ASHRAE Guideline 14; ` +
     `report period ${fmt(g.actualKwh, 0)} kWh against ${fmt(g.predictedKwh, 0)} kWh predicted (${pct(g.normalisedSavings)} "savings", ±${fmt(g.savingsUncertaintyKwh, 0)} kWh at 90%).`,
@@ -147,7 +223,18 @@ console.log(
 console.log('');
 console.log('Commands (what produced the iiot column):');
 console.log('```');
-console.log(`iiot ${importArgs.map((a) => (a.includes(' ') || a.includes('(') ? `"${a}"` : a)).join(' ').replace(/\S*datasets\/steel\//, '').replace(capture, 'steel.jsonl.gz')}`);
-console.log(`iiot ${analyzeArgs.join(' ').replace(capture, 'steel.jsonl.gz').replace(/\S*fixtures\//, 'fixtures/')}`);
+console.log(
+  `iiot ${importArgs
+    .map((a) => (a.includes(' ') || a.includes('(') ? `"${a}"` : a))
+    .join(' ')
+    .replace(/\S*datasets\/steel\//, '')
+    .replace(capture, 'steel.jsonl.gz')}`,
+);
+console.log(
+  `iiot ${analyzeArgs
+    .join(' ')
+    .replace(capture, 'steel.jsonl.gz')
+    .replace(/\S*fixtures\//, 'fixtures/')}`,
+);
 console.log(`iiot ${mvArgs.join(' ').replace(capture, 'steel.jsonl.gz')}`);
 console.log('```');

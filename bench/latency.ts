@@ -51,7 +51,9 @@ async function waitForFile(file: string): Promise<string> {
 
 async function startSimModbus(): Promise<string> {
   const ready = join(work, 'sim.json');
-  const child = spawn(process.execPath, [BIN, 'sim', '--no-opcua', '--no-mqtt', '--modbus-port', '0', '--ready-file', ready, '--quiet'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [BIN, 'sim', '--no-opcua', '--no-mqtt', '--modbus-port', '0', '--ready-file', ready, '--quiet'], {
+    stdio: 'ignore',
+  });
   children.push(child);
   return (JSON.parse(await waitForFile(ready)) as { endpoints: { modbus: string } }).endpoints.modbus;
 }
@@ -59,7 +61,16 @@ async function startSimModbus(): Promise<string> {
 async function startMosquitto(nodelay: boolean): Promise<number> {
   const port = await freePort('127.0.0.1');
   const conf = join(work, `mosquitto-${port}.conf`);
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', `user ${userInfo().username}`, ...(nodelay ? ['set_tcp_nodelay true'] : [])].join('\n') + '\n');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      `user ${userInfo().username}`,
+      ...(nodelay ? ['set_tcp_nodelay true'] : []),
+    ].join('\n') + '\n',
+  );
   const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
   children.push(child);
   await sleep(300);
@@ -68,7 +79,24 @@ async function startMosquitto(nodelay: boolean): Promise<number> {
 
 async function startAedesProcess(nagle = false): Promise<string> {
   const ready = join(work, `aedes${nagle ? '-nagle' : ''}.json`);
-  const child = spawn(process.execPath, [BIN, 'sim', '--no-opcua', '--no-modbus', '--no-json-topics', '--no-sparkplug', '--mqtt-port', '0', '--ready-file', ready, '--quiet', ...(nagle ? ['--mqtt-nagle'] : [])], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'sim',
+      '--no-opcua',
+      '--no-modbus',
+      '--no-json-topics',
+      '--no-sparkplug',
+      '--mqtt-port',
+      '0',
+      '--ready-file',
+      ready,
+      '--quiet',
+      ...(nagle ? ['--mqtt-nagle'] : []),
+    ],
+    { stdio: 'ignore' },
+  );
   children.push(child);
   return (JSON.parse(await waitForFile(ready)) as { endpoints: { mqtt: string } }).endpoints.mqtt;
 }
@@ -78,7 +106,38 @@ async function mbpollRoundTrips(port: number, n: number): Promise<{ rtt: number[
   const trace = join(work, 'mbpoll.strace');
   // stdbuf: mbpoll's stdout is a pipe here, and block-buffered it would not show its polls.
   // Own process group: killing strace alone would detach and leave mbpoll polling.
-  const child = spawn('strace', ['-ttt', '-T', '-e', 'trace=sendto,pselect6,recvfrom', '-o', trace, 'stdbuf', '-oL', 'mbpoll', '-m', 'tcp', '-a', '3', '-t', '4', '-r', '1', '-c', '1', '-l', '11', '-o', '1', '-p', String(port), '127.0.0.1'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+  const child = spawn(
+    'strace',
+    [
+      '-ttt',
+      '-T',
+      '-e',
+      'trace=sendto,pselect6,recvfrom',
+      '-o',
+      trace,
+      'stdbuf',
+      '-oL',
+      'mbpoll',
+      '-m',
+      'tcp',
+      '-a',
+      '3',
+      '-t',
+      '4',
+      '-r',
+      '1',
+      '-c',
+      '1',
+      '-l',
+      '11',
+      '-o',
+      '1',
+      '-p',
+      String(port),
+      '127.0.0.1',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'], detached: true },
+  );
   let polls = 0;
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (polls += (d.match(/^\[1\]:/gm) ?? []).length));
   const deadline = performance.now() + n * 50 + 10_000;
@@ -115,8 +174,12 @@ async function mbpollRoundTrips(port: number, n: number): Promise<{ rtt: number[
 /** mosquitto_pub -l | broker | mosquitto_sub: write a line, time until it comes out of the subscriber. */
 async function mosquittoClients(port: number, qos: 0 | 1, n: number): Promise<number[]> {
   const topic = `bench/${process.pid}/${qos}`;
-  const sub = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-q', String(qos), '-t', topic], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const pub = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', String(qos), '-t', topic, '-l'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const sub = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-q', String(qos), '-t', topic], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const pub = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', String(qos), '-t', topic, '-l'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   children.push(sub, pub);
   await sleep(500);
   let waiting: ((t: number) => void) | undefined;
@@ -144,7 +207,10 @@ async function mosquittoClients(port: number, qos: 0 | 1, n: number): Promise<nu
 }
 
 async function iiotSeries(url: string, flags: Record<string, string>, count: number): Promise<Record<string, number[]>> {
-  const r = await runLatencyCheck(quiet(), parseLatencyOptions([url], { count: String(count), interval: '0ms', connectCount: '0', ...flags }));
+  const r = await runLatencyCheck(
+    quiet(),
+    parseLatencyOptions([url], { count: String(count), interval: '0ms', connectCount: '0', ...flags }),
+  );
   return Object.fromEntries(r.targets[0]!.series.map((s) => [s.name, s.samples]));
 }
 
@@ -166,11 +232,17 @@ try {
   console.log(
     markdownTable(
       ['client', 'samples', 'p50 ms', 'p99 ms', 'mean ms'],
-      [row('iiot check latency (Node, one connection)', iiotModbus), row('mbpoll under strace: send -> answer read (upper bound)', mb.rtt), row('mbpoll: kernel wait for the answer (lower bound)', mb.wait)],
+      [
+        row('iiot check latency (Node, one connection)', iiotModbus),
+        row('mbpoll under strace: send -> answer read (upper bound)', mb.rtt),
+        row('mbpoll: kernel wait for the answer (lower bound)', mb.wait),
+      ],
     ),
   );
   const diff = p(iiotModbus, 0.5) - p(mb.rtt, 0.5);
-  console.log(`\niiot p50 minus mbpoll p50 (strace): ${fmt(diff, 3)} ms; iiot p50 minus the kernel wait: ${fmt(p(iiotModbus, 0.5) - p(mb.wait, 0.5), 3)} ms. mbpoll's wait is what the network and server take; the rest is the client's own path (system calls, and for iiot the event loop).\n`);
+  console.log(
+    `\niiot p50 minus mbpoll p50 (strace): ${fmt(diff, 3)} ms; iiot p50 minus the kernel wait: ${fmt(p(iiotModbus, 0.5) - p(mb.wait, 0.5), 3)} ms. mbpoll's wait is what the network and server take; the rest is the client's own path (system calls, and for iiot the event loop).\n`,
+  );
 
   // ---- 2. MQTT ----
   step('mqtt');
@@ -195,14 +267,28 @@ try {
     ] as const) {
       const xs = s[series]!;
       const mode = detectDelayedAckMode(xs);
-      mqttRows.push([`${name}: iiot ${label}`, xs.length, fmt(p(xs, 0.5), 3), fmt(p(xs, 0.99), 3), fmt(xs.reduce((a, b) => a + b, 0) / xs.length, 3), mode ? `${fmt(mode.share * 100, 0)} % near ${fmt(mode.modeMs, 1)} ms` : '-']);
+      mqttRows.push([
+        `${name}: iiot ${label}`,
+        xs.length,
+        fmt(p(xs, 0.5), 3),
+        fmt(p(xs, 0.99), 3),
+        fmt(xs.reduce((a, b) => a + b, 0) / xs.length, 3),
+        mode ? `${fmt(mode.share * 100, 0)} % near ${fmt(mode.modeMs, 1)} ms` : '-',
+      ]);
       if (mode) flags.push(`${name} ${label}`);
     }
     if (cport !== undefined) {
       for (const qos of [0, 1] as const) {
         const xs = await mosquittoClients(cport, qos, N_MQTT);
         const mode = detectDelayedAckMode(xs);
-        mqttRows.push([`${name}: mosquitto_pub -l / mosquitto_sub QoS ${qos}`, xs.length, fmt(p(xs, 0.5), 3), fmt(p(xs, 0.99), 3), fmt(xs.reduce((a, b) => a + b, 0) / xs.length, 3), mode ? `${fmt(mode.share * 100, 0)} % near ${fmt(mode.modeMs, 1)} ms` : '-']);
+        mqttRows.push([
+          `${name}: mosquitto_pub -l / mosquitto_sub QoS ${qos}`,
+          xs.length,
+          fmt(p(xs, 0.5), 3),
+          fmt(p(xs, 0.99), 3),
+          fmt(xs.reduce((a, b) => a + b, 0) / xs.length, 3),
+          mode ? `${fmt(mode.share * 100, 0)} % near ${fmt(mode.modeMs, 1)} ms` : '-',
+        ]);
       }
     }
   }
@@ -234,8 +320,16 @@ try {
     markdownTable(
       ['what', 'ms', 'share of 10,000 Modbus round trips'],
       [
-        ['statistics + histogram + mode detection, once over 10,000 samples (median of 25)', fmt(median(statTimes), 2), `${fmt((median(statTimes) / rttTotal) * 100, 3)} %`],
-        ['per-sample bookkeeping of the loop (two clock reads, one await), summed over 10,000', fmt(median(loop) * 10_000, 1), `${fmt(((median(loop) * 10_000) / rttTotal) * 100, 2)} %`],
+        [
+          'statistics + histogram + mode detection, once over 10,000 samples (median of 25)',
+          fmt(median(statTimes), 2),
+          `${fmt((median(statTimes) / rttTotal) * 100, 3)} %`,
+        ],
+        [
+          'per-sample bookkeeping of the loop (two clock reads, one await), summed over 10,000',
+          fmt(median(loop) * 10_000, 1),
+          `${fmt(((median(loop) * 10_000) / rttTotal) * 100, 2)} %`,
+        ],
         [`10,000 round trips at the measured p50 (${fmt(p(iiotModbus, 0.5), 3)} ms)`, fmt(rttTotal, 0), '100 %'],
       ],
     ),
@@ -252,7 +346,10 @@ try {
       s.on('data', (f: Buffer) => {
         if (f.length < 8) return;
         const fc = f[7]!;
-        const body = fc === 43 ? Buffer.from([43, 0x0e, 0x02, 0x01, 0x00, 0x00, 0x03, 0, 4, 0x42, 0x65, 0x6e, 0x63, 1, 1, 0x31, 2, 1, 0x32]) : Buffer.from([fc, 2, 0, 42]);
+        const body =
+          fc === 43
+            ? Buffer.from([43, 0x0e, 0x02, 0x01, 0x00, 0x00, 0x03, 0, 4, 0x42, 0x65, 0x6e, 0x63, 1, 1, 0x31, 2, 1, 0x32])
+            : Buffer.from([fc, 2, 0, 42]);
         const h = Buffer.from([f[0]!, f[1]!, 0, 0, 0, body.length + 1, f[6]!]);
         s.write(Buffer.concat([h, body]));
       });
@@ -278,12 +375,24 @@ try {
     markdownTable(
       ['check', 'targets assessed / measured', 'requests', 'wall time s'],
       [
-        ['check security (passive)', `${sec.targets.filter((t) => t.status === 'assessed').length} / 50`, sec.requests, fmt(secMs / 1000, 1)],
-        ['check latency (20 round trips every 50 ms; MQTT QoS 0, 1, 2)', `${lat.targets.filter((t) => t.status === 'measured').length} / 50`, '-', fmt(latMs / 1000, 1)],
+        [
+          'check security (passive)',
+          `${sec.targets.filter((t) => t.status === 'assessed').length} / 50`,
+          sec.requests,
+          fmt(secMs / 1000, 1),
+        ],
+        [
+          'check latency (20 round trips every 50 ms; MQTT QoS 0, 1, 2)',
+          `${lat.targets.filter((t) => t.status === 'measured').length} / 50`,
+          '-',
+          fmt(latMs / 1000, 1),
+        ],
       ],
     ),
   );
-  console.log(`\n${sec.requests} requests were recorded (connections included). The security check is bound by the rate cap: every connection and every Modbus request waits for its 50 ms slot. The latency check is bound by --count × --interval per series (1 s for each Modbus read series and each MQTT QoS level) with 4 hosts at a time.`);
+  console.log(
+    `\n${sec.requests} requests were recorded (connections included). The security check is bound by the rate cap: every connection and every Modbus request waits for its 50 ms slot. The latency check is bound by --count × --interval per series (1 s for each Modbus read series and each MQTT QoS level) with 4 hosts at a time.`,
+  );
   for (const s of servers) s.close();
   for (const b of brokers) await b.stop();
 } finally {

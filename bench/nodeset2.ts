@@ -23,7 +23,23 @@ async function startSim(args: string[], tag: string): Promise<{ child: ChildProc
   const ready = join(work, `ready-${tag}.json`);
   rmSync(ready, { force: true });
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'sim', '--no-modbus', '--no-mqtt', '--opcua-port', '0', '--pki-dir', join(work, `server-pki-${tag}`), '--ready-file', ready, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'sim',
+      '--no-modbus',
+      '--no-mqtt',
+      '--opcua-port',
+      '0',
+      '--pki-dir',
+      join(work, `server-pki-${tag}`),
+      '--ready-file',
+      ready,
+      ...args,
+    ],
+    { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   let exited: number | null | undefined;
@@ -49,7 +65,9 @@ function run(args: string[]): Promise<number> {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`iiot ${args.join(' ')}: exit ${code}: ${stderr}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`iiot ${args.join(' ')}: exit ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -69,7 +87,8 @@ try {
 }
 const csvBytes = statSync(csv).size;
 const xmlBytes = statSync(xml).size;
-const nodes = (readFileSync(xml, 'utf8').match(/<UA(Object|Variable|Method|View|ObjectType|VariableType|DataType|ReferenceType) /g) ?? []).length;
+const nodes = (readFileSync(xml, 'utf8').match(/<UA(Object|Variable|Method|View|ObjectType|VariableType|DataType|ReferenceType) /g) ?? [])
+  .length;
 
 // Start-up: the plant (nodes built through the API) and its twin (nodes loaded from the file),
 // interleaved; each stopped before the next starts.
@@ -99,9 +118,14 @@ process.stdout.write(
       [
         ['export time (`browse --all`)', `${s(tc)} (--csv)`, s(tx), `${fmt(tx / tc, 2)}×`],
         ['file size', `${mb(csvBytes)} (--csv)`, `${mb(xmlBytes)} (${fmt(xmlBytes / nodes, 0)} B/node)`, `${fmt(xmlBytes / csvBytes, 2)}×`],
-        ['server start-up to ready', `${s(sp)} (\`iiot sim\`, nodes built by API)`, `${s(st)} (\`iiot sim --nodeset\`)`, `${fmt(st / sp, 2)}×`],
+        [
+          'server start-up to ready',
+          `${s(sp)} (\`iiot sim\`, nodes built by API)`,
+          `${s(st)} (\`iiot sim --nodeset\`)`,
+          `${fmt(st / sp, 2)}×`,
+        ],
       ],
     ) +
     `\n\nLoad average (1 min) at the end of the run: ${fmt(loadavg()[0]!)} on ${availableParallelism()} cores (the ratios compare runs made under the same load).` +
-    '\n\nThe NodeSet2 export reads every reference of each own node in both directions and every attribute of its class, on top of the tree the CSV export reads; both use the same batches under the server\'s operation limits.\n',
+    "\n\nThe NodeSet2 export reads every reference of each own node in both directions and every attribute of its class, on top of the tree the CSV export reads; both use the same batches under the server's operation limits.\n",
 );

@@ -32,7 +32,9 @@ if (process.argv[2] === '--serve') {
   const { startPlant } = await import('../src/sim/plant.js');
   const [pkiDir, extra] = [process.argv[3]!, Number(process.argv[4])];
   const plant = await startPlant({ modbus: false, mqtt: false, opcua: { port: 0, pkiDir, extraNodes: extra, historyBackfillMs: 0 } });
-  process.stdout.write(`${JSON.stringify({ url: plant.endpoints.opcua, cert: plant.opcua!.certificateFile, nodeCount: plant.opcua!.nodeCount, startupMs: plant.startupMs.opcua })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: plant.endpoints.opcua, cert: plant.opcua!.certificateFile, nodeCount: plant.opcua!.nodeCount, startupMs: plant.startupMs.opcua })}\n`,
+  );
   process.stdin.resume();
   process.stdin.on('end', () => void plant.stop().then(() => process.exit(0)));
 } else {
@@ -49,15 +51,24 @@ async function main(): Promise<void> {
   copyFileSync(own.file, join(serverPki, 'trusted', 'certs', 'iiot-bench.pem'));
 
   process.stderr.write(`opcua-crawl: starting the plant with ${EXTRA} extra nodes...\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', serverPki, String(EXTRA)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', serverPki, String(EXTRA)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`plant exited with ${code}`)));
   });
   const server = JSON.parse(first) as { url: string; cert: string; nodeCount: number; startupMs: number };
   pki.trust(server.cert);
-  const io: SessionIO = { env: {}, stdin: process.stdin as SessionIO['stdin'], stderr: process.stderr, info: () => undefined, warn: () => undefined };
-  const session = (mode: 'None' | 'SignAndEncrypt') => openSession({ connect: parseOpcUaConnectOptions(server.url, { securityMode: mode, timeout: '60s' }), pki, io });
+  const io: SessionIO = {
+    env: {},
+    stdin: process.stdin as SessionIO['stdin'],
+    stderr: process.stderr,
+    info: () => undefined,
+    warn: () => undefined,
+  };
+  const session = (mode: 'None' | 'SignAndEncrypt') =>
+    openSession({ connect: parseOpcUaConnectOptions(server.url, { securityMode: mode, timeout: '60s' }), pki, io });
 
   try {
     // Session set-up, interleaved.
@@ -95,8 +106,15 @@ async function main(): Promise<void> {
       fmt(m.peakRssMb, 0),
       fmt(m.heapDeltaMb, 0),
     ];
-    console.log(`### Crawl of the whole plant address space (standard + DI + IA + Machinery + ${EXTRA.toLocaleString('en-US')} synthetic variables; server in a child process, ${server.nodeCount.toLocaleString('en-US')} nodes in all namespaces)\n`);
-    console.log(markdownTable(['crawler', 'nodes', 'requests', 'seconds', 'nodes/s', 'peak RSS MB', 'heap growth MB'], [row('iiot (batched)', batched), row('naive (1 Browse per node, 1 Read per variable)', naive)]));
+    console.log(
+      `### Crawl of the whole plant address space (standard + DI + IA + Machinery + ${EXTRA.toLocaleString('en-US')} synthetic variables; server in a child process, ${server.nodeCount.toLocaleString('en-US')} nodes in all namespaces)\n`,
+    );
+    console.log(
+      markdownTable(
+        ['crawler', 'nodes', 'requests', 'seconds', 'nodes/s', 'peak RSS MB', 'heap growth MB'],
+        [row('iiot (batched)', batched), row('naive (1 Browse per node, 1 Read per variable)', naive)],
+      ),
+    );
     const fewer = naive.requests / batched.requests;
     const faster = naive.ms / batched.ms;
     console.log(
@@ -105,7 +123,15 @@ async function main(): Promise<void> {
         `(${fmt((batched.heapDeltaMb * 1024 * 1024) / batched.nodes, 0)} bytes per node).`,
     );
     console.log(`\n### Session set-up (GetEndpoints + secure channel + CreateSession/ActivateSession, median of ${SETUP_RUNS})\n`);
-    console.log(markdownTable(['security', 'median ms'], [['None', fmt(median(setup.None!), 1)], ['Basic256Sha256 SignAndEncrypt', fmt(median(setup.SignAndEncrypt!), 1)]]));
+    console.log(
+      markdownTable(
+        ['security', 'median ms'],
+        [
+          ['None', fmt(median(setup.None!), 1)],
+          ['Basic256Sha256 SignAndEncrypt', fmt(median(setup.SignAndEncrypt!), 1)],
+        ],
+      ),
+    );
   } finally {
     child.stdin!.end();
     await new Promise((r) => child.once('exit', r));
@@ -158,7 +184,8 @@ async function naiveCrawl(s: OpcUaSession): Promise<number> {
       if (c.nodeClass === 'Variable') {
         // The same attributes the batched crawler reads, one request per variable.
         const items = [A.DataType, A.ValueRank, A.AccessLevel, A.UserAccessLevel].map((attributeId) => ({ nodeId: c.nodeId, attributeId }));
-        if (c.ns === 0 && (c.browseName === 'EngineeringUnits' || c.browseName === 'EURange')) items.push({ nodeId: c.nodeId, attributeId: A.Value });
+        if (c.ns === 0 && (c.browseName === 'EngineeringUnits' || c.browseName === 'EURange'))
+          items.push({ nodeId: c.nodeId, attributeId: A.Value });
         await s.session.read(items);
       }
     }

@@ -56,7 +56,10 @@ try {
 
   // Baseline: iiot's reader over the JSON Lines, every record.
   const readScript = join(dir, 'read.mjs');
-  writeFileSync(readScript, `import { readRecords } from ${JSON.stringify(join(ROOT, 'dist/lib/index.js'))};\nlet n = 0;\nfor await (const r of readRecords(process.argv[2])) if (typeof r.tag === 'string') n++;\nconsole.log(n);\n`);
+  writeFileSync(
+    readScript,
+    `import { readRecords } from ${JSON.stringify(join(ROOT, 'dist/lib/index.js'))};\nlet n = 0;\nfor await (const r of readRecords(process.argv[2])) if (typeof r.tag === 'string') n++;\nconsole.log(n);\n`,
+  );
   const read = timed([process.execPath, readScript, jsonl]);
   if (Number(read.out.trim()) !== SAMPLES) throw new Error(`the reader counted ${read.out.trim()} samples, not ${SAMPLES}`);
   const readGz = timed([process.execPath, readScript, gz]);
@@ -86,16 +89,23 @@ try {
     return { seconds: median(times) / 1000, cpu: median(cpus) / 1000, rows };
   };
   const scanParquet = await ask(`'${parquet}'`, 'value', 'time');
-  const scanJson = await ask(`read_json('${jsonl}', format = 'newline_delimited', columns = {t: 'VARCHAR', tag: 'VARCHAR', v: 'DOUBLE'})`, 'v', 't::TIMESTAMPTZ');
+  const scanJson = await ask(
+    `read_json('${jsonl}', format = 'newline_delimited', columns = {t: 'VARCHAR', tag: 'VARCHAR', v: 'DOUBLE'})`,
+    'v',
+    't::TIMESTAMPTZ',
+  );
   type Row = { tag: string; n: string; s: number; a: string; b: string };
   const pRows = scanParquet.rows as Row[];
   const jRows = scanJson.rows as Row[];
   // parallel sums may add in another order: equal to 1e-12 relative, not bit for bit
-  const agree = pRows.length === jRows.length && pRows.every((p, i) => {
-    const j = jRows[i]!;
-    return p.tag === j.tag && p.n === j.n && p.a === j.a && p.b === j.b && Math.abs(p.s - j.s) <= 1e-12 * Math.abs(j.s) + 1e-3;
-  });
-  if (!agree) throw new Error(`DuckDB answers differently from Parquet and JSON Lines:\n${JSON.stringify(pRows)}\n${JSON.stringify(jRows)}`);
+  const agree =
+    pRows.length === jRows.length &&
+    pRows.every((p, i) => {
+      const j = jRows[i]!;
+      return p.tag === j.tag && p.n === j.n && p.a === j.a && p.b === j.b && Math.abs(p.s - j.s) <= 1e-12 * Math.abs(j.s) + 1e-3;
+    });
+  if (!agree)
+    throw new Error(`DuckDB answers differently from Parquet and JSON Lines:\n${JSON.stringify(pRows)}\n${JSON.stringify(jRows)}`);
 
   const size = (p: string) => statSync(p).size / 2 ** 20;
   const rate = (s: number) => fmt(SAMPLES / s / 1e6, 2);
@@ -108,10 +118,20 @@ try {
     `${fmt(read.cpu / r.cpu, 2)}x`,
     r.rssMb !== undefined ? fmt(r.rssMb, 0) : '',
   ];
-  console.log(`Capture: ${(SAMPLES / 1e6).toFixed(0)} million samples (10 tags at 1 Hz, bench/lib/synthetic-capture.ts); page cache warm; load average ${fmt(load0, 1)} at the start, ${fmt(loadavg()[0]!, 1)} at the end (2 cores).\n`);
+  console.log(
+    `Capture: ${(SAMPLES / 1e6).toFixed(0)} million samples (10 tags at 1 Hz, bench/lib/synthetic-capture.ts); page cache warm; load average ${fmt(load0, 1)} at the start, ${fmt(loadavg()[0]!, 1)} at the end (2 cores).\n`,
+  );
   console.log(
     markdownTable(
-      ['run', 'wall s', 'million samples/s (wall)', 'CPU s', 'million samples per CPU s', 'speed against the baseline (CPU)', 'peak RSS MB'],
+      [
+        'run',
+        'wall s',
+        'million samples/s (wall)',
+        'CPU s',
+        'million samples per CPU s',
+        'speed against the baseline (CPU)',
+        'peak RSS MB',
+      ],
       [
         row('read the JSON Lines with iiot (baseline: every analysis starts so)', read),
         row('read the gzip JSON Lines with iiot', readGz),
@@ -122,13 +142,25 @@ try {
     ),
   );
   console.log('');
-  console.log(markdownTable(['file', 'MiB', 'bytes per sample', 'against JSON Lines'], [
-    ['JSON Lines (.jsonl)', fmt(size(jsonl), 1), fmt((size(jsonl) * 2 ** 20) / SAMPLES, 1), '1.00'],
-    ['JSON Lines, gzip -6 (.jsonl.gz)', fmt(size(gz), 1), fmt((size(gz) * 2 ** 20) / SAMPLES, 1), fmt(size(gz) / size(jsonl), 3)],
-    ['Parquet (Snappy, hyparquet-writer)', fmt(size(parquet), 1), fmt((size(parquet) * 2 ** 20) / SAMPLES, 1), fmt(size(parquet) / size(jsonl), 3)],
-  ]));
+  console.log(
+    markdownTable(
+      ['file', 'MiB', 'bytes per sample', 'against JSON Lines'],
+      [
+        ['JSON Lines (.jsonl)', fmt(size(jsonl), 1), fmt((size(jsonl) * 2 ** 20) / SAMPLES, 1), '1.00'],
+        ['JSON Lines, gzip -6 (.jsonl.gz)', fmt(size(gz), 1), fmt((size(gz) * 2 ** 20) / SAMPLES, 1), fmt(size(gz) / size(jsonl), 3)],
+        [
+          'Parquet (Snappy, hyparquet-writer)',
+          fmt(size(parquet), 1),
+          fmt((size(parquet) * 2 ** 20) / SAMPLES, 1),
+          fmt(size(parquet) / size(jsonl), 3),
+        ],
+      ],
+    ),
+  );
   console.log('');
-  console.log('DuckDB gave the same counts, sums and time ranges per tag from both files. The machine is shared (2 cores, other work running): wall times swing with the load; the CPU times (all threads; DuckDB uses both cores) and their ratios are the steadier figures.');
+  console.log(
+    'DuckDB gave the same counts, sums and time ranges per tag from both files. The machine is shared (2 cores, other work running): wall times swing with the load; the CPU times (all threads; DuckDB uses both cores) and their ratios are the steadier figures.',
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

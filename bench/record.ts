@@ -90,11 +90,33 @@ async function mqtt(): Promise<string> {
     if (withSub) {
       // mosquitto_sub -v straight into a file; it exits after the last message (-C)
       const subFile = join(dir, `mosquitto_sub-${n}.txt`);
-      const sub = spawn('sh', ['-c', `exec mosquitto_sub -h 127.0.0.1 -p ${port} -t 'bench/#' -v -C ${MESSAGES} -W 600 > ${subFile}`], { stdio: 'ignore' });
-      subResult = once(sub, 'close').then(() => ({ lines: readFileSync(subFile, 'utf8').split('\n').filter(Boolean).length, lastMs: performance.now() }));
+      const sub = spawn('sh', ['-c', `exec mosquitto_sub -h 127.0.0.1 -p ${port} -t 'bench/#' -v -C ${MESSAGES} -W 600 > ${subFile}`], {
+        stdio: 'ignore',
+      });
+      subResult = once(sub, 'close').then(() => ({
+        lines: readFileSync(subFile, 'utf8').split('\n').filter(Boolean).length,
+        lastMs: performance.now(),
+      }));
     }
     const out = join(dir, `mqtt-${n}.jsonl`);
-    const recDone = rec ? output(cli(['record', `mqtt://127.0.0.1:${port}`, '--topic', 'bench/#', '--decoder', 'number', ...rec.extra, '-o', out, '--count', String(MESSAGES), '--json'])) : undefined;
+    const recDone = rec
+      ? output(
+          cli([
+            'record',
+            `mqtt://127.0.0.1:${port}`,
+            '--topic',
+            'bench/#',
+            '--decoder',
+            'number',
+            ...rec.extra,
+            '-o',
+            out,
+            '--count',
+            String(MESSAGES),
+            '--json',
+          ]),
+        )
+      : undefined;
     // subscribed: the recorder writes its start event after subscribing; mosquitto_sub gets a moment
     if (rec) while (!existsSync(out) || !readFileSync(out, 'utf8').includes('"event":"start"')) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500));
@@ -105,7 +127,14 @@ async function mqtt(): Promise<string> {
     const both = withSub && rec ? ' (both subscribed)' : ' (alone)';
     if (subResult) {
       const sr = await subResult;
-      rows.push([`mosquitto_sub -v > file${both}`, sr.lines, MESSAGES - sr.lines, fmt((sr.lastMs - t0) / 1000, 2), Math.round(sr.lines / ((sr.lastMs - t0) / 1000)).toLocaleString('en'), `${note}; publisher done in ${fmt(pubMs / 1000, 2)} s`]);
+      rows.push([
+        `mosquitto_sub -v > file${both}`,
+        sr.lines,
+        MESSAGES - sr.lines,
+        fmt((sr.lastMs - t0) / 1000, 2),
+        Math.round(sr.lines / ((sr.lastMs - t0) / 1000)).toLocaleString('en'),
+        `${note}; publisher done in ${fmt(pubMs / 1000, 2)} s`,
+      ]);
     }
     if (rec && recDone) {
       const r = await recDone;
@@ -123,7 +152,14 @@ async function mqtt(): Promise<string> {
         seen[v] = 1;
       }
       const missing = seen.reduce((k, x) => k + (x ? 0 : 1), 0);
-      rows.push([`${rec.label}${both}`, summary.samples, missing + dup, fmt(recMs / 1000, 2), Math.round(summary.samples / (recMs / 1000)).toLocaleString('en'), `${note}; publisher done in ${fmt(pubMs / 1000, 2)} s`]);
+      rows.push([
+        `${rec.label}${both}`,
+        summary.samples,
+        missing + dup,
+        fmt(recMs / 1000, 2),
+        Math.round(summary.samples / (recMs / 1000)).toLocaleString('en'),
+        `${note}; publisher done in ${fmt(pubMs / 1000, 2)} s`,
+      ]);
     }
   };
   try {
@@ -167,7 +203,27 @@ async function opcua(): Promise<string> {
       const out = join(dir, `opcua-${n}-rec.jsonl`);
       const seconds = 30;
       const t0 = performance.now();
-      const r = await output(cli(['record', endpoint, '--security-mode', 'None', '--subtree', '/Objects/Replay', '--sampling-interval', '250ms', '--publishing-interval', '500ms', '--queue-size', '4', '-o', out, '--duration', `${seconds}s`, '--json']));
+      const r = await output(
+        cli([
+          'record',
+          endpoint,
+          '--security-mode',
+          'None',
+          '--subtree',
+          '/Objects/Replay',
+          '--sampling-interval',
+          '250ms',
+          '--publishing-interval',
+          '500ms',
+          '--queue-size',
+          '4',
+          '-o',
+          out,
+          '--duration',
+          `${seconds}s`,
+          '--json',
+        ]),
+      );
       const wall = performance.now() - t0;
       if (r.code !== 0) throw new Error(`record: ${r.stderr}`);
       const summary = JSON.parse(r.stdout) as { samples: number; sources: Array<{ stats: Record<string, number> }> };
@@ -240,7 +296,15 @@ async function modbus(): Promise<string> {
         b.push(await scan(naive));
       }
       await link.close();
-      planRows.push([name, map.entries.length, planned.length, naive.length, fmt(median(a), 2), fmt(median(b), 2), `${fmt(median(b) / median(a), 1)}x`]);
+      planRows.push([
+        name,
+        map.entries.length,
+        planned.length,
+        naive.length,
+        fmt(median(a), 2),
+        fmt(median(b), 2),
+        `${fmt(median(b) / median(a), 1)}x`,
+      ]);
     }
     // time per request: 80 input registers of the SDM630, iiot (a persistent connection) beside mbpoll
     const req = planReads(loadRegisterMap('sdm630').entries.filter((e) => e.table === 'input' && e.address < 80))[0]!;
@@ -254,9 +318,34 @@ async function modbus(): Promise<string> {
     await link.close();
     const mb: number[] = [];
     for (let i = 0; i < 20; i++) {
-      mb.push(await timed('mbpoll', ['-m', 'tcp', '-p', String(port), '-a', '1', '-t', '3:hex', '-0', '-r', String(req.address), '-c', String(req.length), '-1', '-q', '127.0.0.1']));
+      mb.push(
+        await timed('mbpoll', [
+          '-m',
+          'tcp',
+          '-p',
+          String(port),
+          '-a',
+          '1',
+          '-t',
+          '3:hex',
+          '-0',
+          '-r',
+          String(req.address),
+          '-c',
+          String(req.length),
+          '-1',
+          '-q',
+          '127.0.0.1',
+        ]),
+      );
     }
-    timeRows.push(['TCP, loopback', `FC04 ${req.length} registers`, fmt(median(times), 3), fmt(times.sort((x, y) => x - y)[Math.floor(times.length * 0.99)]!, 3), fmt(median(mb), 2)]);
+    timeRows.push([
+      'TCP, loopback',
+      `FC04 ${req.length} registers`,
+      fmt(median(times), 3),
+      fmt(times.sort((x, y) => x - y)[Math.floor(times.length * 0.99)]!, 3),
+      fmt(median(mb), 2),
+    ]);
   } finally {
     await plant.stop();
   }
@@ -265,10 +354,18 @@ async function modbus(): Promise<string> {
   const b = join(dir, 'ttyB');
   const socat = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
   while (!existsSync(a) || !existsSync(b)) await new Promise((r) => setTimeout(r, 20));
-  const rtu = await startPlant({ ...FROZEN, opcua: false, mqtt: false, modbus: false, rtu: { path: b, baudRate: 19200, parity: 'even', unitId: 5 } });
+  const rtu = await startPlant({
+    ...FROZEN,
+    opcua: false,
+    mqtt: false,
+    modbus: false,
+    rtu: { path: b, baudRate: 19200, parity: 'even', unitId: 5 },
+  });
   try {
     const req = planReads(loadRegisterMap('sdm630').entries.filter((e) => e.table === 'input' && e.address < 10))[0]!;
-    const link = await openModbusLink(parseTarget(`modbus-rtu://${a}?baud=19200&parity=even&unit=5`) as ModbusRtuTarget, { timeoutMs: 2000 });
+    const link = await openModbusLink(parseTarget(`modbus-rtu://${a}?baud=19200&parity=even&unit=5`) as ModbusRtuTarget, {
+      timeoutMs: 2000,
+    });
     const times: number[] = [];
     for (let i = 0; i < 100; i++) {
       const t = performance.now();
@@ -278,9 +375,36 @@ async function modbus(): Promise<string> {
     await link.close();
     const mb: number[] = [];
     for (let i = 0; i < 10; i++) {
-      mb.push(await timed('mbpoll', ['-m', 'rtu', '-b', '19200', '-P', 'even', '-a', '5', '-t', '3:hex', '-0', '-r', String(req.address), '-c', String(req.length), '-1', '-q', a]));
+      mb.push(
+        await timed('mbpoll', [
+          '-m',
+          'rtu',
+          '-b',
+          '19200',
+          '-P',
+          'even',
+          '-a',
+          '5',
+          '-t',
+          '3:hex',
+          '-0',
+          '-r',
+          String(req.address),
+          '-c',
+          String(req.length),
+          '-1',
+          '-q',
+          a,
+        ]),
+      );
     }
-    timeRows.push(['RTU 19200 8E1, socat pty', `FC04 ${req.length} registers`, fmt(median(times), 2), fmt(times.sort((x, y) => x - y)[Math.floor(times.length * 0.99)]!, 2), fmt(median(mb), 2)]);
+    timeRows.push([
+      'RTU 19200 8E1, socat pty',
+      `FC04 ${req.length} registers`,
+      fmt(median(times), 2),
+      fmt(times.sort((x, y) => x - y)[Math.floor(times.length * 0.99)]!, 2),
+      fmt(median(mb), 2),
+    ]);
   } finally {
     await rtu.stop();
     socat.kill('SIGTERM');

@@ -73,7 +73,12 @@ function replayCli(args: string[]): ReplayJson {
 // 1. Timing at 1x: 20 tags changing at irregular times, 25 s of record, about 60 groups a second.
 async function timingCapture(): Promise<string> {
   const path = join(dir, 'timing.jsonl');
-  const tags = Array.from({ length: 20 }, (_, i) => ({ name: `line3.m${i}`, dataType: 'float64', unit: 'A', modbus: { unit: 1, table: 'input', address: i * 2, type: 'float32', order: 'ABCD', length: 2, scale: 1, offset: 0 } }));
+  const tags = Array.from({ length: 20 }, (_, i) => ({
+    name: `line3.m${i}`,
+    dataType: 'float64',
+    unit: 'A',
+    modbus: { unit: 1, table: 'input', address: i * 2, type: 'float32', order: 'ABCD', length: 2, scale: 1, offset: 0 },
+  }));
   const w = await createCaptureWriter(path, { sources: [{ id: 'bench', protocol: 'sim' }], tags, created: new Date(T0) });
   const r = rng(7);
   let t = T0;
@@ -101,7 +106,9 @@ async function bigCapture(): Promise<string> {
 
 function countOnSubscriber(port: number, n: number): { done: Promise<{ received: number; ms: number }> } {
   const t0 = performance.now();
-  const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', '#', '-C', String(n), '-W', '300'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', '#', '-C', String(n), '-W', '300'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let lines = 0;
   let last = t0;
   sub.stdout.on('data', (d: Buffer) => {
@@ -126,7 +133,15 @@ async function main(): Promise<void> {
       ['OPC UA server', ['--to', 'opcua', '--port', '0']],
     ] as const) {
       const r = replayCli([timing, ...args]);
-      rows.push([label, r.samples, r.timing!.groups, fmt(r.timing!.p50Ms, 3), fmt(r.timing!.p99Ms, 3), fmt(r.timing!.maxMs, 2), r.timing!.p99Ms < 2 ? 'met' : 'missed']);
+      rows.push([
+        label,
+        r.samples,
+        r.timing!.groups,
+        fmt(r.timing!.p50Ms, 3),
+        fmt(r.timing!.p99Ms, 3),
+        fmt(r.timing!.maxMs, 2),
+        r.timing!.p99Ms < 2 ? 'met' : 'missed',
+      ]);
     }
     process.stdout.write(
       `### Timing error at 1x (25 s of record, 20 tags at irregular times)\n\nHow late each group of records went to the sink after its due time.\n\n${markdownTable(['sink', 'samples', 'groups', 'p50 ms', 'p99 ms', 'max ms', 'p99 < 2 ms'], rows)}\n\n`,
@@ -136,7 +151,12 @@ async function main(): Promise<void> {
     const flat: Array<Array<string | number>> = [];
     // the baseline: mosquitto_pub sending the same number of messages from a file, to the same broker
     const lines = join(dir, 'lines.txt');
-    writeFileSync(lines, Array.from({ length: SAMPLES }, (_, i) => `{"t":"2026-11-25T10:00:00.000Z","v":${Math.round(Math.sin(i / 1000) * 1e5) / 1e3}}`).join('\n') + '\n');
+    writeFileSync(
+      lines,
+      Array.from({ length: SAMPLES }, (_, i) => `{"t":"2026-11-25T10:00:00.000Z","v":${Math.round(Math.sin(i / 1000) * 1e5) / 1e3}}`).join(
+        '\n',
+      ) + '\n',
+    );
     {
       const sub = countOnSubscriber(mq.port, SAMPLES);
       await new Promise((r) => setTimeout(r, 300));
@@ -145,7 +165,13 @@ async function main(): Promise<void> {
       const ms = performance.now() - t0;
       if (pub.status !== 0) throw new Error(`mosquitto_pub: exit ${pub.status}`);
       const got = await sub.done;
-      flat.push(['mosquitto_pub -l (baseline)', SAMPLES, fmt(ms / 1000, 2), Math.round(SAMPLES / (ms / 1000)).toLocaleString('en'), got.received.toLocaleString('en')]);
+      flat.push([
+        'mosquitto_pub -l (baseline)',
+        SAMPLES,
+        fmt(ms / 1000, 2),
+        Math.round(SAMPLES / (ms / 1000)).toLocaleString('en'),
+        got.received.toLocaleString('en'),
+      ]);
     }
     {
       const sub = countOnSubscriber(mq.port, SAMPLES);
@@ -153,11 +179,23 @@ async function main(): Promise<void> {
       const r = replayCli([big, '--to', `mqtt://127.0.0.1:${mq.port}`, '--max-speed']);
       const got = await sub.done;
       const rate = r.samples / (r.wallMs / 1000);
-      flat.push(['iiot replay --max-speed, QoS 0', r.samples, fmt(r.wallMs / 1000, 2), Math.round(rate).toLocaleString('en'), got.received.toLocaleString('en')]);
+      flat.push([
+        'iiot replay --max-speed, QoS 0',
+        r.samples,
+        fmt(r.wallMs / 1000, 2),
+        Math.round(rate).toLocaleString('en'),
+        got.received.toLocaleString('en'),
+      ]);
     }
     {
       const r = replayCli([big, '--to', 'mqtt', '--port', '0', '--max-speed']);
-      flat.push(['iiot replay --max-speed, embedded broker, no subscriber', r.samples, fmt(r.wallMs / 1000, 2), Math.round(r.samples / (r.wallMs / 1000)).toLocaleString('en'), '-']);
+      flat.push([
+        'iiot replay --max-speed, embedded broker, no subscriber',
+        r.samples,
+        fmt(r.wallMs / 1000, 2),
+        Math.round(r.samples / (r.wallMs / 1000)).toLocaleString('en'),
+        '-',
+      ]);
     }
     process.stdout.write(
       `### Flat out to MQTT (${SAMPLES.toLocaleString('en')} samples, 100 tags, JSON payloads; one mosquitto_sub counts what the broker delivered)\n\n${markdownTable(['publisher', 'messages', 'seconds', 'messages/s', 'received by mosquitto_sub'], flat)}\n\nTarget: at least 100,000 samples/s to MQTT. The replay's seconds start when it begins publishing (the capture survey and broker connection before are not counted).\n`,

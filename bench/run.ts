@@ -7,7 +7,22 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { ROOT } from './lib.js';
 
-const ALL = ['startup', 'capture', 'sim', 'opcua-crawl', 'nodeset2', 'record', 'replay', 'read', 'latency', 'discover', 'analysis', 'sparkplug', 'arquero', 'parquet'];
+const ALL = [
+  'startup',
+  'capture',
+  'sim',
+  'opcua-crawl',
+  'nodeset2',
+  'record',
+  'replay',
+  'read',
+  'latency',
+  'discover',
+  'analysis',
+  'sparkplug',
+  'arquero',
+  'parquet',
+];
 const only = process.argv.slice(2);
 const names = (only.length ? only : ALL).filter((n) => existsSync(`${ROOT}/bench/${n}.ts`));
 
@@ -15,7 +30,12 @@ const sections: string[] = [];
 for (const name of names) {
   process.stderr.write(`bench: ${name}...\n`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const secs = ((performance.now() - t0) / 1000).toFixed(0);
   if (r.status !== 0) {
     sections.push(`## ${name}\n\nFAILED (exit ${r.status}) after ${secs} s; see the run's stderr.\n`);

@@ -34,11 +34,15 @@ async function runSim(args: string[]): Promise<Run> {
 function runSimOnce(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, 'sim', '--json', '--opcua-port', '0', '--modbus-port', '0', '--mqtt-port', '0', '--duration', '1s', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'sim', '--json', '--opcua-port', '0', '--modbus-port', '0', '--mqtt-port', '0', '--duration', '1s', ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let out = '';
     let err = '';
     let result: Run | undefined;
@@ -55,7 +59,14 @@ function runSimOnce(args: string[]): Promise<Run> {
         const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         const cpuMs = (Number(fields[11]) + Number(fields[12])) * 10;
-        result = { readyMs, cpuMs, opcuaMs: doc.startupMs.opcua, totalMs: doc.startupMs.total, nodes: doc.opcua?.nodes, rssMb: rssKb / 1024 };
+        result = {
+          readyMs,
+          cpuMs,
+          opcuaMs: doc.startupMs.opcua,
+          totalMs: doc.startupMs.total,
+          nodes: doc.opcua?.nodes,
+          rssMb: rssKb / 1024,
+        };
       } catch {
         // not the whole document yet
       }
@@ -99,6 +110,17 @@ process.stdout.write(
     'is the start-up the plant reports itself (loading node-opcua, building the address space, listening);\n' +
     'CPU is user + system time of the process until then (steadier than wall time on a shared machine);\n' +
     'RSS is measured once serving.\n\n' +
-    markdownTable(['configuration', 'OPC UA nodes', 'time to serving (s)', 'CPU to serving (s)', 'in-process start-up (s)', 'of which OPC UA (s)', 'RSS (MB)'], rows) +
+    markdownTable(
+      [
+        'configuration',
+        'OPC UA nodes',
+        'time to serving (s)',
+        'CPU to serving (s)',
+        'in-process start-up (s)',
+        'of which OPC UA (s)',
+        'RSS (MB)',
+      ],
+      rows,
+    ) +
     '\n',
 );

@@ -9,7 +9,9 @@ import { decodeSparkplug } from '../src/protocols/mqtt/sparkplug-codec.js';
 import { SPARKPLUG_SCHEMA } from '../src/protocols/mqtt/sparkplug-schema.js';
 import { fmt, markdownTable, median, ROOT } from './lib.js';
 
-const fixture = JSON.parse(readFileSync(`${ROOT}/fixtures/sparkplug/tahu-python.json`, 'utf8')) as { messages: Array<{ topic: string; hex: string }> };
+const fixture = JSON.parse(readFileSync(`${ROOT}/fixtures/sparkplug/tahu-python.json`, 'utf8')) as {
+  messages: Array<{ topic: string; hex: string }>;
+};
 const bare = protobuf.Root.fromJSON(SPARKPLUG_SCHEMA as protobuf.INamespace).lookupType('org.eclipse.tahu.protobuf.Payload');
 const cases: Array<[string, Buffer]> = [
   ['NBIRTH: DataSet, template definition, 10 metrics', 3],
@@ -34,8 +36,17 @@ for (const [name, bytes] of cases) {
     floor.push(perMessage(() => bare.decode(bytes)));
     ours.push(perMessage(() => decodeSparkplug(bytes)));
   }
-  rows.push([name, bytes.length, fmt(median(floor)), fmt(median(ours)), `${fmt(median(ours) / median(floor), 2)}x`, fmt(1e6 / median(ours), 0)]);
+  rows.push([
+    name,
+    bytes.length,
+    fmt(median(floor)),
+    fmt(median(ours)),
+    `${fmt(median(ours) / median(floor), 2)}x`,
+    fmt(1e6 / median(ours), 0),
+  ]);
 }
 console.log(`### Sparkplug B decoding (${rounds} interleaved rounds of ${N} decodes, median µs per message, Node ${process.version})\n`);
-console.log(`Load average while measured: ${fmt(loadavg()[0]!, 1)} on ${cpus().length} cores (absolute times grow with it; the ratio is the figure to compare).\n`);
+console.log(
+  `Load average while measured: ${fmt(loadavg()[0]!, 1)} on ${cpus().length} cores (absolute times grow with it; the ratio is the figure to compare).\n`,
+);
 console.log(markdownTable(['payload (Tahu Python)', 'bytes', 'protobufjs decode only', 'decodeSparkplug', 'ratio', 'messages/s'], rows));

@@ -27,14 +27,31 @@ const commands: Record<string, string[]> = {
   'iiot capture validate basic.jsonl': [node, BIN, 'capture', 'validate', small, '--quiet'],
   // offline commands outside the fast path, their (small) work included: an upper bound of their start
   'iiot analyze energy basic.jsonl --json': [node, BIN, 'analyze', 'energy', small, '--json'],
-  'iiot sim --generate --span 1m': [node, BIN, 'sim', '--generate', '--span', '1m', '--interval', '10s', '-o', generated, '--force', '--quiet'],
+  'iiot sim --generate --span 1m': [
+    node,
+    BIN,
+    'sim',
+    '--generate',
+    '--span',
+    '1m',
+    '--interval',
+    '10s',
+    '-o',
+    generated,
+    '--force',
+    '--quiet',
+  ],
 };
 
 const loadBefore = loadavg()[0]!;
 const times = timeCommands(commands, runs);
 // the first run after an install or upgrade: nothing in the compile cache
 process.env.NODE_DISABLE_COMPILE_CACHE = '1';
-const cold = timeCommands({ 'iiot capture validate basic.jsonl, no compile cache': commands['iiot capture validate basic.jsonl']! }, Math.ceil(runs / 3), 1);
+const cold = timeCommands(
+  { 'iiot capture validate basic.jsonl, no compile cache': commands['iiot capture validate basic.jsonl']! },
+  Math.ceil(runs / 3),
+  1,
+);
 delete process.env.NODE_DISABLE_COMPILE_CACHE;
 const loadAfter = loadavg()[0]!;
 
@@ -47,7 +64,9 @@ const rows = Object.entries({ ...times, ...cold }).map(([name, xs]) => [
   fmt(median(xs)),
   `${fmt(median(xs) / median(base), 2)}x`,
 ]);
-console.log(`### Start-up, wall time (${runs} interleaved runs each, Node ${process.version}, load average ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after)\n`);
+console.log(
+  `### Start-up, wall time (${runs} interleaved runs each, Node ${process.version}, load average ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after)\n`,
+);
 console.log(markdownTable(['command', 'min ms', 'min ratio', 'median ms', 'median ratio'], rows));
 
 /** Instructions executed by one run (the least of `repeat` runs), or undefined without valgrind. */
@@ -56,7 +75,9 @@ function instructions(argv: string[], repeat: number): number | undefined {
   let best: number | undefined;
   for (let i = 0; i < repeat; i++) {
     const valgrind = ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null', ...argv];
-    const r = setarch ? spawnSync('setarch', ['-R', ...valgrind], { cwd: ROOT, encoding: 'utf8' }) : spawnSync(valgrind[0]!, valgrind.slice(1), { cwd: ROOT, encoding: 'utf8' });
+    const r = setarch
+      ? spawnSync('setarch', ['-R', ...valgrind], { cwd: ROOT, encoding: 'utf8' })
+      : spawnSync(valgrind[0]!, valgrind.slice(1), { cwd: ROOT, encoding: 'utf8' });
     const m = /Collected\s*:\s*(\d+)/.exec(r.stderr ?? '');
     if (r.status !== 0 || m === null) return undefined;
     best = Math.min(best ?? Infinity, Number(m[1]));

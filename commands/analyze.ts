@@ -13,7 +13,10 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 function addCommon(cmd: Command): Command {
   return cmd
-    .option('--tz <zone>', "time zone for days, shifts, profiles and printed times (IANA name; default: the capture's metadata.timezone, else UTC)")
+    .option(
+      '--tz <zone>',
+      "time zone for days, shifts, profiles and printed times (IANA name; default: the capture's metadata.timezone, else UTC)",
+    )
     .option('--from <time>', 'analyse from this time ("2026-11-01", "2026-11-01 06:00" in --tz, or ISO with a zone)')
     .option('--to <time>', 'analyse up to this time')
     .option('--report <file>', 'also write a report: FILE.md (Markdown) or FILE.html (one self-contained page with charts)')
@@ -26,7 +29,9 @@ export function register(program: Command): void {
   const analyze = program
     .command('analyze')
     .summary('offline analyses of captures: equipment degradation and energy')
-    .description('Reads capture files (CSV files first go through `iiot capture import`) and answers: is this machine degrading, and where does the energy go? Methods and conventions: docs/analysis.md.')
+    .description(
+      'Reads capture files (CSV files first go through `iiot capture import`) and answers: is this machine degrading, and where does the energy go? Methods and conventions: docs/analysis.md.',
+    )
     .addHelpText(
       'after',
       examples(
@@ -46,8 +51,15 @@ export function register(program: Command): void {
           '(faster than 100 Hz, or waveform arrays) give RMS, peak, crest factor and kurtosis per block.',
       )
       .argument('<file...>', 'capture file(s), read in order as one capture')
-      .option('--tag <name>', 'analyse this tag (repeatable; default: every vibration and temperature tag, and unitless tags named ..._rms, ..._kurtosis, ..._crest_factor, ..._skewness, ..._peak)', collect)
-      .option('--threshold <t>', 'remaining life to: a value ("7.1mm/s"), a zone boundary ("zone:C/D") or a multiple of the baseline ("2x")')
+      .option(
+        '--tag <name>',
+        'analyse this tag (repeatable; default: every vibration and temperature tag, and unitless tags named ..._rms, ..._kurtosis, ..._crest_factor, ..._skewness, ..._peak)',
+        collect,
+      )
+      .option(
+        '--threshold <t>',
+        'remaining life to: a value ("7.1mm/s"), a zone boundary ("zone:C/D") or a multiple of the baseline ("2x")',
+      )
       .option('--group <n>', 'ISO 10816-3 machine group for zones: 1 (300 kW-50 MW), 2 (15-300 kW), 3/4 (pumps)', '2')
       .option('--foundation <kind>', 'ISO 10816-3 foundation: rigid or flexible', 'rigid')
       .option('--window <duration>', 'window of the indicator statistic (default: automatic, from the sampling and the span)')
@@ -55,16 +67,26 @@ export function register(program: Command): void {
       .option('--baseline <period>', 'healthy baseline period FROM..TO (default: automatic, the first quarter)')
       .option('--onset <method>', 'onset detector: cusum, k-of-n, or 3-sigma (the textbook rule, for comparison)', 'cusum')
       .option('--allowance <pct>', 'onset: sustained rises below this never count (default 20%)')
-      .option('--decision <x>', 'onset: evidence needed, in ln-units x windows (default 0.3: with at most 0.05 counted a window, 6 windows)')
-      .option('--kind <tag=kind>', 'what a unitless tag is: level, rms, peak, kurtosis, excess-kurtosis, crest-factor or skewness (default: from its name) (repeatable)', collect)
-      .option('--interval-spread <x>', 'remaining life: widen the interval in log time by this factor (default: the calibrated one, docs/analysis.md)')
+      .option(
+        '--decision <x>',
+        'onset: evidence needed, in ln-units x windows (default 0.3: with at most 0.05 counted a window, 6 windows)',
+      )
+      .option(
+        '--kind <tag=kind>',
+        'what a unitless tag is: level, rms, peak, kurtosis, excess-kurtosis, crest-factor or skewness (default: from its name) (repeatable)',
+        collect,
+      )
+      .option(
+        '--interval-spread <x>',
+        'remaining life: widen the interval in log time by this factor (default: the calibrated one, docs/analysis.md)',
+      )
       .option('--level <pct>', 'interval level for forecasts and remaining life', '80%')
       .option('--change-window <duration>', 'report the change over this window (default: 48h, or a quarter of a shorter record)')
       .option('--fuse', 'fuse the selected indicators into one health index (for multi-sensor machines)')
       .option('--running <tag>', 'the running flag whose "off" samples are left out (default: each asset\'s X.running, X.on ...)')
       .option('--no-running', 'keep the samples taken while a machine was stopped')
       .option('--block <duration>', 'raw signals: indicator block length', '1s')
-      .option('--band <hz>', 'raw waveform arrays: band energy in LOW-HIGH Hz (needs the tag\'s sampleRate)')
+      .option('--band <hz>', "raw waveform arrays: band energy in LOW-HIGH Hz (needs the tag's sampleRate)")
       .option('--fail-on <status>', 'exit 1 if any indicator is at or past: watch, degrading, above-threshold'),
   )
     .addHelpText(
@@ -97,9 +119,18 @@ export function register(program: Command): void {
       .option('--meter <tag>', 'the main meter (default: chosen from the header: a plant/main/total power or energy tag)')
       .option('--sub <tag>', 'a sub-meter to break the energy down (repeatable; default: every other meter)', collect)
       .option('--no-subs', 'no sub-meter breakdown')
-      .option('--reactive <tag>', 'reactive energy (kvarh) or power (kvar) for the power factor, lagging when a leading one is metered apart (default: found by unit)')
-      .option('--reactive-leading <tag>', 'leading (capacitive) reactive energy metered apart from the lagging (default: a reactive tag named lead...)')
-      .option('--temperature <tag>', 'outdoor temperature for degree days as a baseline driver (default: a temperature tag named outdoor, ambient, weather...)')
+      .option(
+        '--reactive <tag>',
+        'reactive energy (kvarh) or power (kvar) for the power factor, lagging when a leading one is metered apart (default: found by unit)',
+      )
+      .option(
+        '--reactive-leading <tag>',
+        'leading (capacitive) reactive energy metered apart from the lagging (default: a reactive tag named lead...)',
+      )
+      .option(
+        '--temperature <tag>',
+        'outdoor temperature for degree days as a baseline driver (default: a temperature tag named outdoor, ambient, weather...)',
+      )
       .option('--hdd-base <celsius>', 'heating degree-day base temperature, °C (default 15.5)')
       .option('--cdd-base <celsius>', 'cooling degree-day base temperature, °C (default 18.3)')
       .option('--production <tag>', 'production counter (pcs) for energy per unit and idle time')
@@ -107,10 +138,16 @@ export function register(program: Command): void {
       .option('--kind <tag=kind>', 'an energy tag is a counter or interval energy (default: decided from the readings)', collect)
       .option('--max-gap <duration>', 'never integrate power across a gap longer than this (default: 5x the sample spacing, at least 2m)')
       .option('--interval <duration>', 'interval energy: the interval length (default: the reading spacing)')
-      .option('--interval-end', "interval energy: timestamps mark the END of each interval (default: what the capture header says, else the start)")
+      .option(
+        '--interval-end',
+        'interval energy: timestamps mark the END of each interval (default: what the capture header says, else the start)',
+      )
       .option('--no-interval-end', 'interval energy: timestamps mark the START of each interval, whatever the capture header says')
       .option('--demand-interval <duration>', "demand interval (default: the tariff's, else 15m)")
-      .option('--demand <method>', "demand: block (clock-aligned intervals) or rolling (sliding window, 1-minute steps) (default: the tariff's, else block)")
+      .option(
+        '--demand <method>',
+        "demand: block (clock-aligned intervals) or rolling (sliding window, 1-minute steps) (default: the tariff's, else block)",
+      )
       .option('--shifts <list>', 'production shifts in --tz: NAME=HH:MM-HH:MM,... (e.g. early=06:00-14:00,late=14:00-22:00)')
       .option('--workdays <days>', "days the shifts run, and the baseline's workdays (day type)", 'mon-fri')
       .option('--tariff <file>', 'tariff file (YAML): time-of-use prices, demand charge, fixed and reactive charges (docs/analysis.md)')
@@ -141,7 +178,7 @@ export function register(program: Command): void {
 function registerFleet(analyze: Command): void {
   const fleet = analyze
     .command('fleet')
-    .summary('remaining life learned from a fleet\'s run-to-failure histories: train a model, predict with intervals')
+    .summary("remaining life learned from a fleet's run-to-failure histories: train a model, predict with intervals")
     .description(
       'Learns remaining useful life from run-to-failure histories of machines of one type (NASA C-MAPSS text files as ' +
         'published, or iiot captures, one asset each) and predicts it, with an interval, for running ones. Hyper-parameters ' +
@@ -158,14 +195,20 @@ function registerFleet(analyze: Command): void {
   fleet
     .command('train')
     .summary('learn a fleet model from run-to-failure histories')
-    .argument('<histories...>', 'run-to-failure histories: C-MAPSS text files (plain or .gz) or captures, one asset each, each ending at its failure')
+    .argument(
+      '<histories...>',
+      'run-to-failure histories: C-MAPSS text files (plain or .gz) or captures, one asset each, each ending at its failure',
+    )
     .requiredOption('-o, --output <file>', 'the model file to write (JSON)')
     .option('--force', 'replace the model file if it exists')
     .option('--format <format>', 'cmapss, capture or auto (by the file name and content)', 'auto')
     .option('--setting <tag>', 'captures: an operating-setting tag (repeatable); cycles are grouped by their rounded settings', collect)
     .option('--sensor <tag>', 'captures: a sensor tag (repeatable; default: every other numeric tag)', collect)
     .option('--step <duration>', 'captures: the time step that plays the part of a cycle (default: the typical sample spacing)')
-    .option('--cap <n>', 'the largest remaining life the model is taught: cycles (default 125), or for captures steps or a duration (default: 60% of the median life)')
+    .option(
+      '--cap <n>',
+      'the largest remaining life the model is taught: cycles (default 125), or for captures steps or a duration (default: 60% of the median life)',
+    )
     .option('--model <kind>', 'gbdt (gradient-boosted trees) or ridge', 'gbdt')
     .option('--folds <n>', 'cross-validation folds (by unit)', '5')
     .option('--depth <list>', 'gbdt: tree depths to try', '3,4')
@@ -200,7 +243,10 @@ function registerFleet(analyze: Command): void {
     .option('--level <pct>', 'interval level: 50%, 80%, 90% or 95%', '80%')
     .addHelpText(
       'after',
-      examples('iiot analyze fleet predict fd001-model.json test_FD001.txt.gz', 'iiot analyze fleet predict pumps-model.json pump7.jsonl.gz --level 90% --json'),
+      examples(
+        'iiot analyze fleet predict fd001-model.json test_FD001.txt.gz',
+        'iiot analyze fleet predict pumps-model.json pump7.jsonl.gz --level 90% --json',
+      ),
     )
     .action(
       action<import('../src/fleet/options.js').FleetPredictFlags>(async (io: IO, flags, args) => {

@@ -12,9 +12,15 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 function addCsvImportOptions(cmd: Command): Command {
   return cmd
-    .option('--layout <layout>', 'long (time, tag, value[, quality]) or wide (time, one column per tag); default: long when tag and value columns exist')
+    .option(
+      '--layout <layout>',
+      'long (time, tag, value[, quality]) or wide (time, one column per tag); default: long when tag and value columns exist',
+    )
     .option('--time-column <name>', 'the time column, by name or 1-based number (default: the first named time, timestamp, date...)')
-    .option('--time-format <format>', 'auto (default), iso, epoch-s, epoch-ms, epoch-us, epoch-ns, or a pattern such as "DD/MM/YYYY HH:mm" (YYYY MM DD HH mm ss SSS A Z)')
+    .option(
+      '--time-format <format>',
+      'auto (default), iso, epoch-s, epoch-ms, epoch-us, epoch-ns, or a pattern such as "DD/MM/YYYY HH:mm" (YYYY MM DD HH mm ss SSS A Z)',
+    )
     .option('--tz <zone>', 'IANA time zone of times written without a zone', 'UTC')
     .option('--delimiter <char>', 'field delimiter: , ; tab | (default: sniffed from the header line)')
     .option('--decimal-comma', 'numbers use a decimal comma (default: detected when the delimiter is not a comma)')
@@ -25,10 +31,16 @@ function addCsvImportOptions(cmd: Command): Command {
     .option('--tag-column <name>', 'long: the tag column (default: tag, name, signal, point...)')
     .option('--value-column <name>', 'long: the value column (default: value, val, v...)')
     .option('--quality-column <name>', 'long: the quality column (default: quality, status, q)')
-    .option('--midnight-ends-day', 'read 00:00 as 24:00 of the date written (exports that label intervals by their end write midnight with the date of the day that ends)')
+    .option(
+      '--midnight-ends-day',
+      'read 00:00 as 24:00 of the date written (exports that label intervals by their end write midnight with the date of the day that ends)',
+    )
     .option('--allow-backwards', 'import even when times go back at midnight (see --midnight-ends-day)')
     .option('--time-offset <duration>', 'add this to every time, e.g. -15m to move interval-end labels to the interval start')
-    .option('--interval-end', 'the times mark the END of each interval (interval energy as utilities export it); written into the header for analyze energy (default with --midnight-ends-day)')
+    .option(
+      '--interval-end',
+      'the times mark the END of each interval (interval energy as utilities export it); written into the header for analyze energy (default with --midnight-ends-day)',
+    )
     .option('--no-interval-end', 'the times mark the start of each interval, even with --midnight-ends-day')
     .option('--interval <duration>', 'the interval length written with --interval-end (default: the spacing of the times)')
     .option('--skip-bad-rows', 'leave out rows whose time cannot be read or that have too many fields, with a warning, instead of failing');
@@ -174,7 +186,7 @@ function registerDiff(capture: Command): void {
     .command('diff')
     .summary('compare two captures tag by tag, with value and time tolerances (exit 1 when they differ)')
     .description(
-      'Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance (--align pairs, one to one), and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate. Polled sources (Modbus, polled OPC UA reads) are stamped when they were read, at their own rate: --align nearest compares each sample of A with the nearest sample of B, --align hold each sample of B with the last sample of A at or before it (what a poller of a replay reads); --time-shift auto first moves B so that its first sample meets A\'s (a capture recorded from a replay runs at the time of the replay).',
+      "Compares the samples of A (the reference) and B tag by tag: samples are matched in time order when their times are within --time-tolerance (--align pairs, one to one), and matched values must agree within --tolerance (absolute like 0.5, relative to A like 0.1%, or both: 0.5+0.1%; --tag-tolerance sets it per tag or pattern). Reports per tag the samples matched, out of tolerance, only in A (missing from B) and only in B (extra), and the first differences. Different qualities count as a difference unless --ignore-quality. Exit 0 when equal, 1 when they differ: a CI gate. Polled sources (Modbus, polled OPC UA reads) are stamped when they were read, at their own rate: --align nearest compares each sample of A with the nearest sample of B, --align hold each sample of B with the last sample of A at or before it (what a poller of a replay reads); --time-shift auto first moves B so that its first sample meets A's (a capture recorded from a replay runs at the time of the replay).",
     )
     .argument('<a>', 'the reference capture')
     .argument('<b>', 'the capture to check')
@@ -186,8 +198,12 @@ function registerDiff(capture: Command): void {
     .option('--to <time>', 'compare only up to this time (exclusive)')
     .option('--tz <zone>', 'time zone of --from/--to written without a zone', 'UTC')
     .option('--ignore-quality', 'do not count different qualities as a difference')
-    .option('--align <how>', 'match samples: pairs (one to one, in time order), nearest (each of A with the nearest of B) or hold (each of B with the last of A at or before it)', 'pairs')
-    .option('--time-shift <duration|auto>', 'take this off every time of B before matching (-90s, 1h); auto: B\'s first sample minus A\'s')
+    .option(
+      '--align <how>',
+      'match samples: pairs (one to one, in time order), nearest (each of A with the nearest of B) or hold (each of B with the last of A at or before it)',
+      'pairs',
+    )
+    .option('--time-shift <duration|auto>', "take this off every time of B before matching (-90s, 1h); auto: B's first sample minus A's")
     .option('--all', 'list every tag, not only those that differ')
     .option('--max-differences <n>', 'differences listed per tag', '5')
     .option('--strict', 'fail on the first bad or torn line instead of skipping it')

@@ -53,7 +53,10 @@ export function register(program: Command): void {
         'p95, p99, max, mean, standard deviation, jitter, losses and timeouts. Note: this check publishes to MQTT ' +
         '(its own private topic only). docs/latency.md says what each number measures.',
     )
-    .argument('[target...]', 'device URLs: opc.tcp://, modbus://host:port?unit=N, modbus-rtu:///dev/ttyUSB0?..., mqtt://, mqtts://, tcp://host:port')
+    .argument(
+      '[target...]',
+      'device URLs: opc.tcp://, modbus://host:port?unit=N, modbus-rtu:///dev/ttyUSB0?..., mqtt://, mqtts://, tcp://host:port',
+    )
     .option('--count <n>', 'round trips per series (default 20)')
     .option('--interval <duration>', 'from the start of one round trip to the next (default 50ms)')
     .option('--connect-count <n>', 'TCP connect times measured per target before the protocol (default 3)')

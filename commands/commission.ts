@@ -5,7 +5,10 @@ import type { InitFlags, RunFlags } from '../src/commission/options.js';
 
 function addConnect(cmd: Command): Command {
   return cmd
-    .option('--user <name>', `log on to OPC UA servers and MQTT brokers as this user; the password from $${PASSWORD_ENV} or --password-file`)
+    .option(
+      '--user <name>',
+      `log on to OPC UA servers and MQTT brokers as this user; the password from $${PASSWORD_ENV} or --password-file`,
+    )
     .option('--password-env <var>', `environment variable holding the password (default ${PASSWORD_ENV})`)
     .option('--password-file <file>', 'file holding the password (first line; keep it chmod 600)')
     .option('--trust-on-first-use', 'trust an unknown OPC UA server certificate after printing its fingerprint')
@@ -76,7 +79,7 @@ export function register(program: Command): void {
       .description(
         'Discovers the targets, records a short window (default 10s) of every OPC UA variable with an engineering ' +
           'unit, every register of meters iiot has a map for and every MQTT topic, and writes a draft plan: devices ' +
-          'with their identity and security as found, signals with ranges (the device\'s EURange, else what was seen, ' +
+          "with their identity and security as found, signals with ranges (the device's EURange, else what was seen, " +
           'widened) and update intervals. Findings that would fail the acceptance are listed as commented-out ' +
           'waivers. Edit the draft to the I/O list before running it.',
       )
@@ -89,7 +92,13 @@ export function register(program: Command): void {
       .option('--job <id>', 'the job id to put in the plan')
       .option('--force', 'replace an existing plan file'),
   )
-    .addHelpText('after', examples('iiot commission init 127.0.0.1 --ports 4840:opcua,5020:modbus,1883:mqtt -o line3-sat.yaml', 'iiot commission init opc.tcp://127.0.0.1:4840 "modbus://127.0.0.1:5020?unit=1" -o plan.yaml --site "Line 3" --job SAT-114'))
+    .addHelpText(
+      'after',
+      examples(
+        'iiot commission init 127.0.0.1 --ports 4840:opcua,5020:modbus,1883:mqtt -o line3-sat.yaml',
+        'iiot commission init opc.tcp://127.0.0.1:4840 "modbus://127.0.0.1:5020?unit=1" -o plan.yaml --site "Line 3" --job SAT-114',
+      ),
+    )
     .action(
       action<InitFlags>(async (io, flags, args) => {
         const { parseInitOptions } = await import('../src/commission/options.js');
@@ -106,10 +115,13 @@ export function register(program: Command): void {
       'Recomputes the SHA-256 of every file, the chain of step records and the signature of manifest.json, and ' +
         'names any file changed, missing, added or replaced. Anyone can re-sign changed files with a key of their own, ' +
         'so give --signer the fingerprint printed on the signed report.html (above the signature lines) to require ' +
-        'the original signer; without it the signer\'s fingerprint is printed for you to compare. Exit 0 intact, 1 not intact.',
+        "the original signer; without it the signer's fingerprint is printed for you to compare. Exit 0 intact, 1 not intact.",
     )
     .argument('<folder>', 'the handover folder')
-    .option('--signer <fingerprint|file>', "require this signer: the certificate's SHA-256 fingerprint (as report.html prints it) or the certificate file")
+    .option(
+      '--signer <fingerprint|file>',
+      "require this signer: the certificate's SHA-256 fingerprint (as report.html prints it) or the certificate file",
+    )
     .addHelpText('after', examples('iiot commission verify handover/', 'iiot commission verify handover/ --signer 3f9a…e1 --json'))
     .action(
       action<{ signer?: string }>(async (io, flags, args) => {
@@ -121,7 +133,9 @@ export function register(program: Command): void {
   commission
     .command('diff')
     .summary('what changed between two acceptances (devices, firmware, certificates, signals, latency)')
-    .description('Compares the report.json of two handover folders: devices found or gone, identity (product, firmware revision), certificates, signal units and ranges, latency, and items whose verdict changed.')
+    .description(
+      'Compares the report.json of two handover folders: devices found or gone, identity (product, firmware revision), certificates, signal units and ranges, latency, and items whose verdict changed.',
+    )
     .argument('<old>', 'the earlier handover folder')
     .argument('<new>', 'the later handover folder')
     .addHelpText('after', examples('iiot commission diff sat-2025/ sat-2026/', 'iiot commission diff sat-2025/ sat-2026/ --json'))

@@ -14,9 +14,15 @@ export function register(program: Command): void {
         'The result is an inventory (--json, docs/inventory.md) that browse, record and check accept with --inventory; ' +
         'every target tried is in it, as a device or under "noAnswer".',
     )
-    .argument('[targets...]', 'addresses, CIDR ranges, IP ranges (a-b), host names, opc.tcp:// modbus:// mqtt:// mqtts:// URLs, serial ports')
+    .argument(
+      '[targets...]',
+      'addresses, CIDR ranges, IP ranges (a-b), host names, opc.tcp:// modbus:// mqtt:// mqtts:// URLs, serial ports',
+    )
     .option('--protocols <list>', 'opcua, modbus, mqtt, sparkplug (default: all)')
-    .option('--ports <list>', 'ports to scan besides the defaults 4840, 4843, 502, 1883, 8883; mark a protocol with port:protocol (4841:opcua, 1502:modbus, 9883:mqtts), ranges with a-b')
+    .option(
+      '--ports <list>',
+      'ports to scan besides the defaults 4840, 4843, 502, 1883, 8883; mark a protocol with port:protocol (4841:opcua, 1502:modbus, 9883:mqtts), ranges with a-b',
+    )
     .option('--no-default-ports', 'scan only the ports given with --ports')
     .option('--rate <n>', 'new connections per second, overall (default 20; 0 = no limit)')
     .option('--concurrency <n>', 'connections at a time to one host (default 1)')

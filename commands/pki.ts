@@ -9,7 +9,7 @@ const runPki = async (io: IO, o: PkiOptions) => (await import('../src/pki/run.js
 export function register(program: Command): void {
   const pki = program
     .command('pki')
-    .summary('iiot\'s own OPC UA certificate store: show, list, trust, reject')
+    .summary("iiot's own OPC UA certificate store: show, list, trust, reject")
     .description(
       'iiot keeps its own application certificate and trust lists, in the per-user configuration folder ' +
         '(~/.config/iiot/pki on Linux) or in $IIOT_PKI_DIR. Unknown server certificates are rejected until ' +
@@ -18,8 +18,10 @@ export function register(program: Command): void {
     .addHelpText('after', examples('iiot pki show', 'iiot pki list', 'iiot pki trust ./plc-cert.der', 'iiot pki reject 30edba8072c35a21'));
   pki
     .command('show')
-    .summary('show iiot\'s application certificate (created on first use) and where it is')
-    .description('Shows iiot\'s application certificate, creating it on first use: the file a server administrator must trust when the server refuses iiot (BadSecurityChecksFailed).')
+    .summary("show iiot's application certificate (created on first use) and where it is")
+    .description(
+      "Shows iiot's application certificate, creating it on first use: the file a server administrator must trust when the server refuses iiot (BadSecurityChecksFailed).",
+    )
     .addHelpText('after', examples('iiot pki show', 'IIOT_PKI_DIR=./pki iiot pki show --json'))
     .action(action(async (io) => runPki(io, { action: 'show' })));
   pki
@@ -31,7 +33,9 @@ export function register(program: Command): void {
   pki
     .command('trust')
     .summary('trust a server certificate by fingerprint or file')
-    .description('Moves a rejected server certificate to trusted (by its SHA-1 or SHA-256 fingerprint, 8 hex digits or more), or imports a certificate file (PEM or DER) as trusted.')
+    .description(
+      'Moves a rejected server certificate to trusted (by its SHA-1 or SHA-256 fingerprint, 8 hex digits or more), or imports a certificate file (PEM or DER) as trusted.',
+    )
     .argument('<certificate>', 'fingerprint (from `iiot pki list` or the error message) or certificate file')
     .addHelpText('after', examples('iiot pki trust 8d5556e905d5c988', 'iiot pki trust ./plc-cert.der'))
     .action(action(async (io, _o, args) => runPki(io, { action: 'trust', certificate: args[0]! })));

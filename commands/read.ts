@@ -19,7 +19,10 @@ export function register(program: Command): void {
         '(functions 1-4), and nothing is published to a broker but the rebirth request --rebirth asks for.',
     )
     .argument('<endpoint>', 'device URL: opc.tcp://, modbus://, modbus-rtu://, mqtt://, mqtts:// (docs/targets.md)')
-    .argument('[item...]', 'OPC UA node ids or browse paths; Modbus registers (or map entries with --map); MQTT topic filters (or Sparkplug metric names)')
+    .argument(
+      '[item...]',
+      'OPC UA node ids or browse paths; Modbus registers (or map entries with --map); MQTT topic filters (or Sparkplug metric names)',
+    )
     .option('--watch', 'print every change until Ctrl-C or --duration (OPC UA: a subscription; Modbus: polls; MQTT: every message)')
     .option('--interval <duration>', 'with --watch: OPC UA sampling interval, Modbus time between polls (default 1s)')
     .option('--duration <duration>', 'with --watch: stop after this long')
@@ -51,8 +54,11 @@ export function register(program: Command): void {
       o.description = 'longest wait: OPC UA connection or any answer (10s), Modbus answer (1s), MQTT connect and first message (5s)';
       o.defaultValue = undefined;
     }
-    if (o.long === '--user') o.description = 'OPC UA and MQTT: log on with this user name; the password comes from $IIOT_PASSWORD, --password-env, --password-file (or, OPC UA, a prompt)';
-    if (['--security-mode', '--security-policy', '--user-cert', '--user-key', '--trust-on-first-use'].includes(o.long ?? '')) o.description = `OPC UA: ${o.description}`;
+    if (o.long === '--user')
+      o.description =
+        'OPC UA and MQTT: log on with this user name; the password comes from $IIOT_PASSWORD, --password-env, --password-file (or, OPC UA, a prompt)';
+    if (['--security-mode', '--security-policy', '--user-cert', '--user-key', '--trust-on-first-use'].includes(o.long ?? ''))
+      o.description = `OPC UA: ${o.description}`;
   }
   cmd
     .addHelpText(

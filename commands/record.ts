@@ -20,12 +20,15 @@ export function register(program: Command): void {
         '(docs/capture-format.md) until --duration, --count, Ctrl-C or SIGTERM; the file is finished cleanly in ' +
         'each case. Options written after a source belong to that source; options before the first source ' +
         'apply to every source they fit. Reconnects after disconnects with backoff and marks the gaps in the ' +
-        'file; what was written stays readable after a crash. On a terminal a live view shows each tag\'s last ' +
+        "file; what was written stays readable after a crash. On a terminal a live view shows each tag's last " +
         'value, rate and errors; elsewhere only a start line and a summary are printed. See docs/recording.md.',
     )
     .argument('[source...]', 'device URLs (docs/targets.md), each followed by its own options')
     .option('-o, --output <file>', 'capture file to write (.jsonl, or .jsonl.gz to compress)')
-    .option('--inventory <file>', 'also record every device of an `iiot discover --json` inventory (Modbus meters it identifies get their built-in map)')
+    .option(
+      '--inventory <file>',
+      'also record every device of an `iiot discover --json` inventory (Modbus meters it identifies get their built-in map)',
+    )
     .option('--protocols <list>', 'with --inventory: only these devices: opcua, modbus, mqtt (default: all)')
     .option('--duration <duration>', 'stop after this long (30s, 15m, 2h)')
     .option('--count <n>', 'stop after this many samples (all sources together)')
@@ -46,10 +49,12 @@ export function register(program: Command): void {
     .option('--queue-size <n>', 'OPC UA: values the server queues per item between publishes (default 10)')
     .option('--deadband <x>', 'OPC UA: record a change only beyond this: absolute (0.5) or percent of the EURange (2%)')
     .option('--poll <duration>', 'OPC UA: read every interval instead of subscribing (servers with poor subscriptions)')
-    .option('--history', 'OPC UA: backfill from the server\'s history from --from (to --to, or to now and then live)')
+    .option('--history', "OPC UA: backfill from the server's history from --from (to --to, or to now and then live)")
     .option('--from <time>', 'OPC UA --history: start (2026-11-25T10:00:00Z, now-2h)')
     .option('--to <time>', 'OPC UA --history: end; with --to only history is recorded')
-    .addOption(new Option('--max-items-per-call <n>', 'OPC UA: monitored items per CreateMonitoredItems (default: the server\'s limit)').hideHelp())
+    .addOption(
+      new Option('--max-items-per-call <n>', "OPC UA: monitored items per CreateMonitoredItems (default: the server's limit)").hideHelp(),
+    )
     // Modbus
     .option('--map <name|file>', 'Modbus: register map, built-in (sdm630, pm5000) or a YAML file')
     .option('--registers <names>', 'Modbus: only these map entries (comma-separated, * wildcards)', collect)
@@ -57,9 +62,17 @@ export function register(program: Command): void {
     .option('--max-gap <n>', 'Modbus: unused registers a read may bridge between entries (default 10)')
     .option('--max-registers <n>', 'Modbus: registers per read, 1-125 (default 125)')
     // MQTT
-    .option('--topic <filter>', 'MQTT: topic filter (repeatable; default #); tags are named after the topic below the levels every filter starts with (docs/recording.md#tag-names)', collect)
+    .option(
+      '--topic <filter>',
+      'MQTT: topic filter (repeatable; default #); tags are named after the topic below the levels every filter starts with (docs/recording.md#tag-names)',
+      collect,
+    )
     .option('--decoder <name>', 'MQTT: auto, json, number, text, sparkplug or none (default auto)')
-    .option('--json-path <[filter=]path>', 'MQTT json: where the value is ($.v, data.temp), per topic filter if given (repeatable)', collect)
+    .option(
+      '--json-path <[filter=]path>',
+      'MQTT json: where the value is ($.v, data.temp), per topic filter if given (repeatable)',
+      collect,
+    )
     .option('--raw', 'MQTT: also keep every payload byte-exact (for replay)')
     .option('--qos <0|1|2>', 'MQTT: subscription QoS (default 1)')
     .option('--client-id <id>', 'MQTT: client id (default: a random iiot-record-... id)')
@@ -73,7 +86,9 @@ export function register(program: Command): void {
       o.description = 'longest wait: OPC UA connection or any one answer (10s), Modbus request (1s), MQTT connect (10s)';
       o.defaultValue = undefined;
     }
-    if (o.long === '--user') o.description = 'OPC UA and MQTT: log on with this user name; the password comes from $IIOT_PASSWORD, --password-env, --password-file (or, OPC UA, a prompt)';
+    if (o.long === '--user')
+      o.description =
+        'OPC UA and MQTT: log on with this user name; the password comes from $IIOT_PASSWORD, --password-env, --password-file (or, OPC UA, a prompt)';
   }
   groupRecordHelp(cmd);
   cmd
@@ -110,13 +125,36 @@ export function register(program: Command): void {
 const HELP_GROUPS: Array<[heading: string, options: string[]]> = [
   ['Output:', ['--output', '--force', '--rotate-size', '--rotate-every', '--flush-interval', '--metadata']],
   ['Run:', ['--duration', '--count', '--inventory', '--protocols', '--reconnect-max', '--no-live']],
-  ['Any source (before the first source: for every source they fit):', ['--id', '--user', '--password-env', '--password-file', '--timeout']],
+  [
+    'Any source (before the first source: for every source they fit):',
+    ['--id', '--user', '--password-env', '--password-file', '--timeout'],
+  ],
   [
     'OPC UA (after opc.tcp://...):',
-    ['--node', '--subtree', '--tags', '--sampling-interval', '--publishing-interval', '--queue-size', '--deadband', '--poll', '--history', '--from', '--to', '--security-mode', '--security-policy', '--user-cert', '--user-key', '--trust-on-first-use'],
+    [
+      '--node',
+      '--subtree',
+      '--tags',
+      '--sampling-interval',
+      '--publishing-interval',
+      '--queue-size',
+      '--deadband',
+      '--poll',
+      '--history',
+      '--from',
+      '--to',
+      '--security-mode',
+      '--security-policy',
+      '--user-cert',
+      '--user-key',
+      '--trust-on-first-use',
+    ],
   ],
   ['Modbus (after modbus://... or modbus-rtu://...):', ['--map', '--registers', '--interval', '--max-gap', '--max-registers']],
-  ['MQTT (after mqtt://... or mqtts://...):', ['--topic', '--decoder', '--json-path', '--raw', '--qos', '--client-id', '--ca', '--cert', '--key']],
+  [
+    'MQTT (after mqtt://... or mqtts://...):',
+    ['--topic', '--decoder', '--json-path', '--raw', '--qos', '--client-id', '--ca', '--cert', '--key'],
+  ],
 ];
 
 export const RECORD_USAGE = '-o FILE [run options] SOURCE [its options] [SOURCE [its options]...]';

@@ -18,7 +18,11 @@ export function register(program: Command): void {
         '127.0.0.1 unless told otherwise. See docs/recording.md.',
     )
     .argument('<file...>', 'capture file(s), played in the order given')
-    .option('--to <sink|time>', 'where: opcua, modbus, mqtt (embedded broker) or mqtt://host:port; a time here ends the range (like --until)', collect)
+    .option(
+      '--to <sink|time>',
+      'where: opcua, modbus, mqtt (embedded broker) or mqtt://host:port; a time here ends the range (like --until)',
+      collect,
+    )
     .option('--from <time>', 'start at this record time (2026-11-25T10:00:00Z); servers start with the values recorded before it')
     .option('--until <time>', 'stop at this record time')
     .option('--host <address>', 'address the server or embedded broker listens on', '127.0.0.1')
@@ -29,20 +33,37 @@ export function register(program: Command): void {
     .option('--duration <duration>', 'stop after this long (with --loop)')
     .option('--tags <patterns>', 'only these tags (comma-separated, * wildcards; repeatable)', collect)
     .option('--ready-file <path>', 'write the endpoint (JSON) here once serving; removed at the end')
-    .addOption(new Option('--timestamps <which>', 'source timestamps: as recorded, or the time of replay').choices(['recorded', 'now']).default('recorded'))
+    .addOption(
+      new Option('--timestamps <which>', 'source timestamps: as recorded, or the time of replay')
+        .choices(['recorded', 'now'])
+        .default('recorded'),
+    )
     .option('--all-parts', 'a rotated capture: replay every part of the set')
-    .option('--pki-dir <dir>', 'opcua: the server\'s certificate store (default <tmp>/iiot-replay-<uid>/pki-<host>)')
+    .option('--pki-dir <dir>', "opcua: the server's certificate store (default <tmp>/iiot-replay-<uid>/pki-<host>)")
     .option('--accept-any-client-cert', 'opcua: trust every client certificate (tests only; mode None needs none)')
-    .option('--nodeset <file>', 'opcua: serve this NodeSet2 file (a twin from iiot browse --all --nodeset2); recorded values drive its variables by node id')
-    .addOption(new Option('--profile <name>', 'opcua: security profile, as iiot sim (docs/sim.md)').choices(['default', 'hardened', 'weak']))
-    .option('--no-trust-local-client', "opcua: do not trust this machine's iiot client certificate (by default the server trusts it, and only it)")
+    .option(
+      '--nodeset <file>',
+      'opcua: serve this NodeSet2 file (a twin from iiot browse --all --nodeset2); recorded values drive its variables by node id',
+    )
+    .addOption(
+      new Option('--profile <name>', 'opcua: security profile, as iiot sim (docs/sim.md)').choices(['default', 'hardened', 'weak']),
+    )
+    .option(
+      '--no-trust-local-client',
+      "opcua: do not trust this machine's iiot client certificate (by default the server trusts it, and only it)",
+    )
     .option('--map <name|file>', 'modbus: registers for tags not recorded from Modbus (entries named like the tags)')
-    .option('--unit <id>', 'modbus: unit id of --map\'s registers (default 1)')
+    .option('--unit <id>', "modbus: unit id of --map's registers (default 1)")
     .option('--qos <0|1|2>', 'mqtt: QoS of published samples (raw lines keep theirs; default 0)')
     .option('--retain', 'mqtt: publish samples retained (raw lines keep their flag)')
     .option('--topic-prefix <prefix>', 'mqtt: topic of tags not recorded from MQTT is <prefix>/<tag with / for .>')
-    .addOption(new Option('--payload <form>', 'mqtt: samples as {"t","v"} JSON or as the bare value').choices(['json', 'value']).default('json'))
-    .option('--user <name>', 'mqtt://: user name to log on with; opcua: user name the server accepts; the password comes from $IIOT_PASSWORD or --password-file')
+    .addOption(
+      new Option('--payload <form>', 'mqtt: samples as {"t","v"} JSON or as the bare value').choices(['json', 'value']).default('json'),
+    )
+    .option(
+      '--user <name>',
+      'mqtt://: user name to log on with; opcua: user name the server accepts; the password comes from $IIOT_PASSWORD or --password-file',
+    )
     .option('--password-env <var>', 'environment variable holding the password (default IIOT_PASSWORD)')
     .option('--password-file <file>', 'file holding the password (first line)')
     .addOption(new Option('--password <password>').hideHelp())

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     )
     .option('--plant <file>', 'plant model file (default fixtures/plants/default.yaml)')
     .option('--seed <n>', "noise seed (default: the plant file's)")
-    .option('--start <time>', 'model time at start: ISO 8601, or now-7d (default now; --generate: the plant file\'s start)')
+    .option('--start <time>', "model time at start: ISO 8601, or now-7d (default now; --generate: the plant file's start)")
     .option('--age <duration>', 'how long the plant has been running at start: the pump bearing fails 26d after its epoch (try 25d)')
     .option('--time-scale <x>', 'model seconds per wall second (3600: an hour per second)', '1')
     .option('--host <address>', 'address every server listens on (127.0.0.2... for discovery tests)', '127.0.0.1')
@@ -30,10 +30,12 @@ export function register(program: Command): void {
     .option('--no-opcua', 'no OPC UA server')
     .option('--no-modbus', 'no Modbus TCP server')
     .option('--no-mqtt', 'no MQTT broker and publishers')
-    .addOption(new Option('--profile <name>', 'OPC UA security profile (docs/sim.md)').choices(['default', 'hardened', 'weak']).default('default'))
+    .addOption(
+      new Option('--profile <name>', 'OPC UA security profile (docs/sim.md)').choices(['default', 'hardened', 'weak']).default('default'),
+    )
     .option('--user <name>', 'user name for OPC UA username tokens and --mqtt-auth', 'operator')
     .option('--password-file <file>', 'read the password from this file (else $IIOT_SIM_PASSWORD)')
-    .option('--pki-dir <dir>', 'the OPC UA server\'s certificate store (default <tmp>/iiot-sim-<uid>/pki-<profile>-<host>)')
+    .option('--pki-dir <dir>', "the OPC UA server's certificate store (default <tmp>/iiot-sim-<uid>/pki-<profile>-<host>)")
     .option('--accept-any-client-cert', 'trust every OPC UA client certificate (tests and demos only)')
     .option('--no-trust-local-client', "do not trust this machine's iiot client certificate (by default the plant trusts it, and only it)")
     .option('--max-nodes-per-browse <n>', 'OPC UA operation limit MaxNodesPerBrowse')
@@ -42,13 +44,20 @@ export function register(program: Command): void {
     .option('--max-monitored-items-per-call <n>', 'OPC UA operation limit MaxMonitoredItemsPerCall')
     .option('--max-references-per-node <n>', 'references per node and Browse before a continuation point')
     .option('--extra-nodes <n>', 'add this many synthetic variables under /Objects/Synthetic')
-    .option('--nodeset <file>', "OPC UA: serve this NodeSet2 file's address space (a twin from iiot browse --all --nodeset2), with simulated values")
+    .option(
+      '--nodeset <file>',
+      "OPC UA: serve this NodeSet2 file's address space (a twin from iiot browse --all --nodeset2), with simulated values",
+    )
     .option('--mqtt-auth', 'the broker requires --user and the password (with --mqtt-broker: log on with them)')
     .option('--mqtt-nagle', "leave Nagle's algorithm on in the embedded broker, to reproduce an unpatched broker's ~40 ms QoS 1 stall")
     .option('--no-json-topics', 'no plain-JSON topics')
     .option('--no-sparkplug', 'no Sparkplug B edge node')
     .option('--mqtt-broker <url>', 'publish to this broker instead of embedding one (mqtt://host:port)')
-    .addOption(new Option('--unknown-unit <answer>', 'Modbus TCP requests for other unit ids').choices(['gateway-exception', 'ignore']).default('gateway-exception'))
+    .addOption(
+      new Option('--unknown-unit <answer>', 'Modbus TCP requests for other unit ids')
+        .choices(['gateway-exception', 'ignore'])
+        .default('gateway-exception'),
+    )
     .option('--rtu <path>', 'also serve the SDM630 meter as Modbus RTU on this serial device')
     .option('--rtu-baud <n>', 'RTU baud rate', '9600')
     .addOption(new Option('--rtu-parity <p>', 'RTU parity').choices(['none', 'even', 'odd']).default('none'))
@@ -56,7 +65,10 @@ export function register(program: Command): void {
     .option('--rtu-data-bits <n>', 'RTU data bits', '8')
     .option('--rtu-stop-bits <n>', 'RTU stop bits', '1')
     .option('--update-interval <duration>', 'how often OPC UA values change and MQTT publishes (wall time)', '1s')
-    .option('--freeze <tags>', 'serve these signals stuck at their value at start, on every protocol (a frozen transmitter, comma-separated tag ids such as pump1.vibration)')
+    .option(
+      '--freeze <tags>',
+      'serve these signals stuck at their value at start, on every protocol (a frozen transmitter, comma-separated tag ids such as pump1.vibration)',
+    )
     .option('--ready-file <path>', 'write the endpoints (JSON) here once serving; removed on stop')
     .option('--duration <duration>', 'stop after this long (default: run until Ctrl-C)')
     .option('--generate', 'write a capture of the model instead of serving (needs -o)')

@@ -30,7 +30,8 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 // A static import or re-export, its clause on one line or several: import x, { a,\n b } from '...'
-const IMPORT = /^[ \t]*(?:import|export)\s+(type\s+)?(?:(?:[\w$]+\s*,?\s*)?(?:\{[^}]*\}|\*\s+as\s+[\w$]+|\*)?\s*from\s+)?['"]([^'"]+)['"]/gm;
+const IMPORT =
+  /^[ \t]*(?:import|export)\s+(type\s+)?(?:(?:[\w$]+\s*,?\s*)?(?:\{[^}]*\}|\*\s+as\s+[\w$]+|\*)?\s*from\s+)?['"]([^'"]+)['"]/gm;
 const LAZY = /import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function resolveSpec(from: string, spec: string): string | undefined {
@@ -57,7 +58,8 @@ export function importGraph(dirs = ['src', 'commands']): { files: string[]; edge
     const lineAt = lineCounter(text);
     for (const m of text.matchAll(IMPORT)) add(file, m[2]!, lineAt(m.index + m[0].length - m[2]!.length - 1), false, Boolean(m[1]));
     // import('x').Name in a type position loads nothing
-    for (const l of text.matchAll(LAZY)) add(file, l[1]!, lineAt(l.index), true, /^\.[A-Z]/.test(text.slice(l.index + l[0].length, l.index + l[0].length + 2)));
+    for (const l of text.matchAll(LAZY))
+      add(file, l[1]!, lineAt(l.index), true, /^\.[A-Z]/.test(text.slice(l.index + l[0].length, l.index + l[0].length + 2)));
   }
   return { files: files.map(rel), edges, externals };
 }

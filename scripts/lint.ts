@@ -43,37 +43,63 @@ const PROTOCOL_LIBS: Array<[RegExp, string]> = [
 for (const e of graph.externals) {
   for (const [re, folder] of PROTOCOL_LIBS) {
     if (!re.test(e.to)) continue;
-    if (!e.from.startsWith(`src/protocols/${folder}/`)) problems.push(`${e.from}:${e.line}: "${e.to}" may only be imported inside src/protocols/${folder}/`);
-    if (folder === 'opcua' && !e.lazy && !e.typeOnly) problems.push(`${e.from}:${e.line}: node-opcua must be imported lazily (await import) or as a type`);
+    if (!e.from.startsWith(`src/protocols/${folder}/`))
+      problems.push(`${e.from}:${e.line}: "${e.to}" may only be imported inside src/protocols/${folder}/`);
+    if (folder === 'opcua' && !e.lazy && !e.typeOnly)
+      problems.push(`${e.from}:${e.line}: node-opcua must be imported lazily (await import) or as a type`);
   }
 }
 
 // 2. The walls between the layers (docs/architecture.md), on the import graph of
 // scripts/import-graph.ts. Type imports count: a type ties two modules as surely as a value.
-const where = (f: string) => f.split('/').slice(0, f.startsWith('commands/') ? 1 : 2).join('/').replace(/\.tsx?$/, '');
-const LAYERS = ['the bottom (src/core, src/render, src/yaml)', 'a library (src/protocols, src/capture, src/analysis)', 'a workflow (src/<verb>/)', 'the command table (commands/, src/cli.ts, src/entry.ts, src/program.ts, src/fast-path/)'];
+const where = (f: string) =>
+  f
+    .split('/')
+    .slice(0, f.startsWith('commands/') ? 1 : 2)
+    .join('/')
+    .replace(/\.tsx?$/, '');
+const LAYERS = [
+  'the bottom (src/core, src/render, src/yaml)',
+  'a library (src/protocols, src/capture, src/analysis)',
+  'a workflow (src/<verb>/)',
+  'the command table (commands/, src/cli.ts, src/entry.ts, src/program.ts, src/fast-path/)',
+];
 for (const e of upward(graph.edges)) {
-  problems.push(`${e.from}:${e.line}: imports ${e.to}, a layer above it: ${where(e.from)} is ${LAYERS[layerOf(e.from)]}, ${where(e.to)} ${LAYERS[layerOf(e.to)]}; a layer imports only downward (move what both need down)`);
+  problems.push(
+    `${e.from}:${e.line}: imports ${e.to}, a layer above it: ${where(e.from)} is ${LAYERS[layerOf(e.from)]}, ${where(e.to)} ${LAYERS[layerOf(e.to)]}; a layer imports only downward (move what both need down)`,
+  );
 }
 for (const c of circles(graph.files, graph.edges)) {
   const first = graph.edges.find((e) => e.from === c[0] && c.includes(e.to))!;
-  problems.push(`${first.from}:${first.line}: import circle: ${c.join(' <-> ')}; move what they share into a module of its own (types.ts, result.ts)`);
+  problems.push(
+    `${first.from}:${first.line}: import circle: ${c.join(' <-> ')}; move what they share into a module of its own (types.ts, result.ts)`,
+  );
 }
 // Protocols, capture and analysis are libraries: no terminal UI (ink, react) in them; their
 // results are drawn by the command's render.ts.
 const UI = /^(ink|react)(\/|$)/;
 for (const e of graph.externals) {
-  if (layerOf(e.from) <= 1 && UI.test(e.to)) problems.push(`${e.from}:${e.line}: "${e.to}" is terminal UI; ${where(e.from)} is ${LAYERS[layerOf(e.from)]}: draw in the command's render.ts (src/<verb>/)`);
+  if (layerOf(e.from) <= 1 && UI.test(e.to))
+    problems.push(
+      `${e.from}:${e.line}: "${e.to}" is terminal UI; ${where(e.from)} is ${LAYERS[layerOf(e.from)]}: draw in the command's render.ts (src/<verb>/)`,
+    );
 }
 // Analyses are pure functions of tables: no files, sockets or processes (node:*), no protocol,
 // and of the capture only its types (the command's run.ts reads the capture and hands the data over).
 for (const e of graph.edges) {
   if (!e.from.startsWith('src/analysis/')) continue;
-  if (e.to.startsWith('src/protocols/')) problems.push(`${e.from}:${e.line}: src/analysis may not import a protocol (${e.to}): analyses take samples, wherever they came from`);
-  if (e.to.startsWith('src/capture/') && !e.typeOnly) problems.push(`${e.from}:${e.line}: src/analysis may import only types from src/capture (${e.to}): reading files is the command's work (src/analyze/)`);
+  if (e.to.startsWith('src/protocols/'))
+    problems.push(`${e.from}:${e.line}: src/analysis may not import a protocol (${e.to}): analyses take samples, wherever they came from`);
+  if (e.to.startsWith('src/capture/') && !e.typeOnly)
+    problems.push(
+      `${e.from}:${e.line}: src/analysis may import only types from src/capture (${e.to}): reading files is the command's work (src/analyze/)`,
+    );
 }
 for (const e of graph.externals) {
-  if (e.from.startsWith('src/analysis/') && e.to.startsWith('node:')) problems.push(`${e.from}:${e.line}: src/analysis may not import "${e.to}": analyses are pure (no files, sockets or processes); the command's run.ts does the IO`);
+  if (e.from.startsWith('src/analysis/') && e.to.startsWith('node:'))
+    problems.push(
+      `${e.from}:${e.line}: src/analysis may not import "${e.to}": analyses are pure (no files, sockets or processes); the command's run.ts does the IO`,
+    );
 }
 // Commands register options and help; their work is loaded lazily, so that building the command
 // table (every command but help) loads no library. A command may statically import src/core,
@@ -93,21 +119,31 @@ for (const e of graph.edges) {
   // the command table: commands/, src/cli.ts (all of it) and src/program.ts (the root they register on)
   const table = (f: string) => f.startsWith('commands/') || f === 'src/cli.ts' || f === 'src/program.ts';
   if (!table(e.from) || !loaded(e) || table(e.to)) continue;
-  if (!light(e.to)) problems.push(`${e.from}:${e.line}: commands may statically import only src/core, src/render and the light modules scripts/lint.ts lists; load "${e.to}" with await import() in the action`);
+  if (!light(e.to))
+    problems.push(
+      `${e.from}:${e.line}: commands may statically import only src/core, src/render and the light modules scripts/lint.ts lists; load "${e.to}" with await import() in the action`,
+    );
   else queue.push({ file: e.to, via: `${e.from}:${e.line}` });
 }
 for (let item = queue.shift(); item; item = queue.shift()) {
   if (seen.has(item.file)) continue;
   seen.add(item.file);
   for (const e of graph.edges.filter((x) => x.from === item!.file && loaded(x))) {
-    if (!light(e.to)) problems.push(`${e.from}:${e.line}: loads ${e.to} when the command table is built (${item.via}); keep what commands import statically to src/core, src/render and light modules`);
+    if (!light(e.to))
+      problems.push(
+        `${e.from}:${e.line}: loads ${e.to} when the command table is built (${item.via}); keep what commands import statically to src/core, src/render and light modules`,
+      );
     else queue.push({ file: e.to, via: item.via });
   }
   for (const e of graph.externals.filter((x) => x.from === item!.file && loaded(x))) {
-    if (!e.to.startsWith('node:') && e.to !== 'commander') problems.push(`${e.from}:${e.line}: loads the package "${e.to}" when the command table is built (${item.via}); import it lazily where it is used`);
+    if (!e.to.startsWith('node:') && e.to !== 'commander')
+      problems.push(
+        `${e.from}:${e.line}: loads the package "${e.to}" when the command table is built (${item.via}); import it lazily where it is used`,
+      );
   }
 }
-for (const f of LIGHT_FOR_COMMANDS) if (!graph.files.includes(f)) problems.push(`scripts/lint.ts: LIGHT_FOR_COMMANDS names ${f}, which does not exist`);
+for (const f of LIGHT_FOR_COMMANDS)
+  if (!graph.files.includes(f)) problems.push(`scripts/lint.ts: LIGHT_FOR_COMMANDS names ${f}, which does not exist`);
 
 // 3. Tests: nothing focused or skipped; only loopback addresses in tests, benchmarks and fixtures.
 const NON_LOOPBACK = /['"`](0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+)['"`/:]/;
@@ -141,7 +177,9 @@ function mirror(dir: string): void {
       if (dir === 'test' && CROSS_CUTTING.has(name)) continue;
       const src = join('src', relative('test', p));
       if (!existsSync(join(ROOT, src)) || !statSync(join(ROOT, src)).isDirectory()) {
-        problems.push(`${p}/: there is no ${src}/ for it to mirror; move each test to the folder mirroring the src folder it mainly tests (test/protocols/opcua/ for src/protocols/opcua/), or name the suite in CROSS_CUTTING (scripts/lint.ts)`);
+        problems.push(
+          `${p}/: there is no ${src}/ for it to mirror; move each test to the folder mirroring the src folder it mainly tests (test/protocols/opcua/ for src/protocols/opcua/), or name the suite in CROSS_CUTTING (scripts/lint.ts)`,
+        );
       } else mirror(p);
     } else if (/\.(ts|tsx|js|mjs|cjs|mts|cts)$/.test(name) && !isTest(name)) {
       problems.push(`${p}: a helper outside test/helpers/; move it to test/helpers/, named for what it does`);
@@ -151,8 +189,10 @@ function mirror(dir: string): void {
   }
 }
 mirror('test');
-for (const f of walk(join(ROOT, 'test', 'helpers')).filter(isTest)) problems.push(`${rel(f)}: a test among the helpers; move it to the test/ folder mirroring the src folder it tests`);
-for (const suite of CROSS_CUTTING.keys()) if (!existsSync(join(ROOT, 'test', suite))) problems.push(`scripts/lint.ts: CROSS_CUTTING names test/${suite}/, which does not exist`);
+for (const f of walk(join(ROOT, 'test', 'helpers')).filter(isTest))
+  problems.push(`${rel(f)}: a test among the helpers; move it to the test/ folder mirroring the src folder it tests`);
+for (const suite of CROSS_CUTTING.keys())
+  if (!existsSync(join(ROOT, 'test', suite))) problems.push(`scripts/lint.ts: CROSS_CUTTING names test/${suite}/, which does not exist`);
 
 // 4. Device waits go through iiot's deadline (src/core/deadline.ts, docs/development.md#timeouts),
 // not a library's plain timer: mqtt.js clients connect through connectMqttClient (every attempt
@@ -160,11 +200,18 @@ for (const suite of CROSS_CUTTING.keys()) if (!existsSync(join(ROOT, 'test', sui
 for (const file of code(['src'])) {
   const r = rel(file);
   eachLine(file, (line, n) => {
-    if (r !== join('src', 'protocols', 'mqtt', 'connect.ts') && (/\bconnectAsync\s*\(/.test(line) || /^\s*import\s+\{[^}]*\bconnect(?:Async)?\b[^}]*\}\s+from\s+['"]mqtt['"]/.test(line))) {
-      problems.push(`${r}:${n}: connect MQTT clients with connectMqttClient (src/protocols/mqtt/connect.ts): mqtt.js's connectTimeout fires while iiot is busy`);
+    if (
+      r !== join('src', 'protocols', 'mqtt', 'connect.ts') &&
+      (/\bconnectAsync\s*\(/.test(line) || /^\s*import\s+\{[^}]*\bconnect(?:Async)?\b[^}]*\}\s+from\s+['"]mqtt['"]/.test(line))
+    ) {
+      problems.push(
+        `${r}:${n}: connect MQTT clients with connectMqttClient (src/protocols/mqtt/connect.ts): mqtt.js's connectTimeout fires while iiot is busy`,
+      );
     }
     if (/\.connectTCP\s*\(/.test(line)) {
-      problems.push(`${r}:${n}: open the socket with openTcp (src/protocols/tcp/connect.ts) and hand it over with linkTCP: modbus-serial's connect timeout fires while iiot is busy`);
+      problems.push(
+        `${r}:${n}: open the socket with openTcp (src/protocols/tcp/connect.ts) and hand it over with linkTCP: modbus-serial's connect timeout fires while iiot is busy`,
+      );
     }
   });
 }

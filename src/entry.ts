@@ -41,7 +41,10 @@ export async function main(argv: string[]): Promise<void> {
  */
 async function runFastBundle(argv: string[], name: string): Promise<boolean> {
   const url = new URL(`./fast/${name}.js`, import.meta.url);
-  const fast = (await import(url.href)) as { register: Register; runFast: (argv: string[], register: Register, table: URL) => Promise<boolean> };
+  const fast = (await import(url.href)) as {
+    register: Register;
+    runFast: (argv: string[], register: Register, table: URL) => Promise<boolean>;
+  };
   return fast.runFast(argv, fast.register, new URL('./argv.json', import.meta.url));
 }
 

@@ -12,7 +12,19 @@ describe('the iiot binary', () => {
   });
 
   it('gives every command a summary, a description and examples', async () => {
-    for (const cmd of [['discover'], ['browse'], ['read'], ['record'], ['replay'], ['capture'], ['analyze', 'energy'], ['check', 'latency'], ['pki', 'show'], ['sim'], ['demo']]) {
+    for (const cmd of [
+      ['discover'],
+      ['browse'],
+      ['read'],
+      ['record'],
+      ['replay'],
+      ['capture'],
+      ['analyze', 'energy'],
+      ['check', 'latency'],
+      ['pki', 'show'],
+      ['sim'],
+      ['demo'],
+    ]) {
       const r = await runCli([...cmd, '--help']);
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout, cmd.join(' ')).toMatch(/Examples:\n  \$ iiot /);
@@ -40,7 +52,11 @@ describe('the iiot binary', () => {
     const { spawnSync } = await import('node:child_process');
     const { BIN } = await import('./helpers/cli.js');
     // Simulate an old Node by overriding process.versions before the bin runs.
-    const r = spawnSync(process.execPath, ['--import', 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.11.0"})', BIN, '--help'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.11.0"})', BIN, '--help'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/Node\.js 22\.13 or newer is required/);

@@ -22,22 +22,42 @@ describe('record --help: options grouped by what they belong to', () => {
   it('one group per protocol, the output and the run apart', () => {
     const text = help.record!;
     const headings = [...text.matchAll(/^(\S[^\n]*):$/gm)].map((m) => m[1]);
-    expect(headings).toEqual([
-      'Usage',
-      'Arguments',
-      'Output',
-      'Run',
-      'Any source (before the first source: for every source they fit)',
-      'OPC UA (after opc.tcp://...)',
-      'Modbus (after modbus://... or modbus-rtu://...)',
-      'MQTT (after mqtt://... or mqtts://...)',
-      'Options',
-      'Examples',
-    ].filter((h) => h !== 'Usage'));
+    expect(headings).toEqual(
+      [
+        'Usage',
+        'Arguments',
+        'Output',
+        'Run',
+        'Any source (before the first source: for every source they fit)',
+        'OPC UA (after opc.tcp://...)',
+        'Modbus (after modbus://... or modbus-rtu://...)',
+        'MQTT (after mqtt://... or mqtts://...)',
+        'Options',
+        'Examples',
+      ].filter((h) => h !== 'Usage'),
+    );
     expect(group(text, 'Output:')).toEqual(['--output', '--force', '--rotate-size', '--rotate-every', '--flush-interval', '--metadata']);
-    expect(group(text, 'OPC UA (after opc.tcp://...):')).toEqual(expect.arrayContaining(['--node', '--subtree', '--tags', '--poll', '--history', '--security-mode', '--trust-on-first-use']));
-    expect(group(text, 'Modbus (after modbus://... or modbus-rtu://...):')).toEqual(['--map', '--registers', '--interval', '--max-gap', '--max-registers']);
-    expect(group(text, 'MQTT (after mqtt://... or mqtts://...):')).toEqual(['--topic', '--decoder', '--json-path', '--raw', '--qos', '--client-id', '--ca', '--cert', '--key']);
+    expect(group(text, 'OPC UA (after opc.tcp://...):')).toEqual(
+      expect.arrayContaining(['--node', '--subtree', '--tags', '--poll', '--history', '--security-mode', '--trust-on-first-use']),
+    );
+    expect(group(text, 'Modbus (after modbus://... or modbus-rtu://...):')).toEqual([
+      '--map',
+      '--registers',
+      '--interval',
+      '--max-gap',
+      '--max-registers',
+    ]);
+    expect(group(text, 'MQTT (after mqtt://... or mqtts://...):')).toEqual([
+      '--topic',
+      '--decoder',
+      '--json-path',
+      '--raw',
+      '--qos',
+      '--client-id',
+      '--ca',
+      '--cert',
+      '--key',
+    ]);
     // nothing of a protocol is left among the general options
     expect(group(text, 'Options:')).toEqual(['--help']);
   });

@@ -38,9 +38,19 @@ const packageOf = (path: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(pa
 
 async function loadedBy(args: string[]): Promise<{ loaded: Loaded; code: number | null; stdout: string; stderr: string }> {
   const trace = join(dir, `trace-${Math.random()}.json`);
-  const r = await runProcess(process.execPath, ['--import', HOOK, BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', IIOT_TEST_TRACE: trace }, input: '', timeoutMs: 60_000 });
+  const r = await runProcess(process.execPath, ['--import', HOOK, BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', IIOT_TEST_TRACE: trace },
+    input: '',
+    timeoutMs: 60_000,
+  });
   const { urls, builtins } = JSON.parse(readFileSync(trace, 'utf8')) as { urls: string[]; builtins: string[] };
-  const loaded: Loaded = { packages: new Set(), sources: new Set(), dist: new Set(), builtins: new Set(builtins.map((b) => b.replace(/^NativeModule /, ''))) };
+  const loaded: Loaded = {
+    packages: new Set(),
+    sources: new Set(),
+    dist: new Set(),
+    builtins: new Set(builtins.map((b) => b.replace(/^NativeModule /, ''))),
+  };
   for (const url of urls.filter((u) => u.startsWith('file:'))) {
     const file = fileURLToPath(url);
     const pkg = packageOf(file);
@@ -58,7 +68,21 @@ async function loadedBy(args: string[]): Promise<{ loaded: Loaded; code: number 
 }
 
 /** Libraries no offline capture command needs. */
-const HEAVY = ['zod', 'commander', 'yaml', 'node-opcua', 'modbus-serial', 'serialport', 'mqtt', 'aedes', 'ink', 'react', 'arquero', 'protobufjs', 'multicast-dns'];
+const HEAVY = [
+  'zod',
+  'commander',
+  'yaml',
+  'node-opcua',
+  'modbus-serial',
+  'serialport',
+  'mqtt',
+  'aedes',
+  'ink',
+  'react',
+  'arquero',
+  'protobufjs',
+  'multicast-dns',
+];
 
 const capture = join(ROOT, 'fixtures/captures/golden/basic.jsonl');
 
@@ -81,7 +105,10 @@ describe('start-up: what a command loads', () => {
 
   it('loads zod when a capture header is wrong, to word the error as before', async () => {
     const bad = join(dir, 'bad.jsonl');
-    writeFileSync(bad, '{"type":"header","format":"iiot-capture","version":1,"created":"2026-11-25T10:00:00Z","tool":"x","tags":[{"name":7}]}\n');
+    writeFileSync(
+      bad,
+      '{"type":"header","format":"iiot-capture","version":1,"created":"2026-11-25T10:00:00Z","tool":"x","tags":[{"name":7}]}\n',
+    );
     const { loaded, code, stdout } = await loadedBy(['capture', 'validate', bad]);
     expect(code).toBe(2);
     expect(stdout).toContain(`${bad}:1: error: header field tags[0].name: Invalid input: expected string, received number`);
@@ -115,7 +142,8 @@ describe('start-up: the compile cache', () => {
     delete e.XDG_CACHE_HOME;
     return { ...e, ...extra };
   };
-  const run = (e: Record<string, string | undefined>) => runProcess(process.execPath, [BIN, 'capture', 'validate', capture], { cwd: ROOT, env: e, input: '', timeoutMs: 60_000 });
+  const run = (e: Record<string, string | undefined>) =>
+    runProcess(process.execPath, [BIN, 'capture', 'validate', capture], { cwd: ROOT, env: e, input: '', timeoutMs: 60_000 });
 
   it("lives in the user's own cache directory, not in a shared one", async () => {
     const home = mkdtempSync(join(dir, 'home-'));

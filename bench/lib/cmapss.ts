@@ -18,7 +18,11 @@ export function readUnits(file: string): FleetUnit[] {
 }
 
 export function readRul(): number[] {
-  return datasetText('cmapss/RUL_FD001.txt').split('\n').map((l) => l.trim()).filter(Boolean).map(Number);
+  return datasetText('cmapss/RUL_FD001.txt')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map(Number);
 }
 
 /** RMSE and the PHM08 asymmetric score (late predictions cost more): d = predicted - true. */

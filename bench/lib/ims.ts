@@ -60,7 +60,10 @@ export function loadIms(test: number): ImsTest {
       bearing: Number(m[1]),
       channel: Number(m[2]),
       rms: rmsAll[i]!.slice(0, end),
-      kurtosis: csv.num(`${c}_kurt`).slice(0, end).map((k) => k + 3),
+      kurtosis: csv
+        .num(`${c}_kurt`)
+        .slice(0, end)
+        .map((k) => k + 3),
       peak: csv.num(`${c}_max`).slice(0, end),
     };
   });

@@ -41,7 +41,8 @@ export function writeCapture(path: string, samples: number): void {
     const power = (hour >= 6 && hour < 22 ? 180 : 60) + 20 * rnd();
     energy += power / 3600;
     const vals = [power, energy, ...VIB.map((_, i) => 1.5 + 0.1 * i + 0.05 * rnd() + (i === 0 ? (s / seconds) ** 4 * 3 : 0))];
-    for (let k = 0; k < TAGS.length && written < samples; k++, written++) buf.push(`{"t":"${t}","tag":"${TAGS[k]}","v":${Number(vals[k]!.toFixed(4))}}\n`);
+    for (let k = 0; k < TAGS.length && written < samples; k++, written++)
+      buf.push(`{"t":"${t}","tag":"${TAGS[k]}","v":${Number(vals[k]!.toFixed(4))}}\n`);
     if (buf.length >= 50_000) {
       writeSync(fd, buf.join(''));
       buf = [];
@@ -50,4 +51,3 @@ export function writeCapture(path: string, samples: number): void {
   writeSync(fd, buf.join(''));
   closeSync(fd);
 }
-

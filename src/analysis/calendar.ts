@@ -153,7 +153,11 @@ export function inWindow(minuteOfDay: number, w: DailyWindow): boolean {
 /** "mon-fri", "sat,sun", "mon-sun": weekday numbers (0 = Sunday). Undefined if malformed. */
 export function parseWeekdays(s: string): number[] | undefined {
   const out = new Set<number>();
-  for (const part of s.toLowerCase().split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const part of s
+    .toLowerCase()
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const r = /^([a-z]{3})(?:-([a-z]{3}))?$/.exec(part);
     if (!r) return undefined;
     const a = WEEKDAY_NAMES.indexOf(r[1] as WeekdayName);

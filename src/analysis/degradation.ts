@@ -9,13 +9,30 @@
 import { convert, lookupUnit } from '../core/units.js';
 import { aboutHours, intervalHours, localTime, sig, signedPercent, spanHours } from './format.js';
 import { zoneOf, zoneTable, type Foundation, type MachineGroup, type Zone, type ZoneBoundary } from './iso10816.js';
-import { detectOnset, estimateBaseline, ONSET_DEFAULTS, type Baseline, type BaselineOptions, type Onset, type OnsetOptions } from './onset.js';
+import {
+  detectOnset,
+  estimateBaseline,
+  ONSET_DEFAULTS,
+  type Baseline,
+  type BaselineOptions,
+  type Onset,
+  type OnsetOptions,
+} from './onset.js';
 import { firstPassageRul } from './rul.js';
 import { sliceTime, typicalSpacing, windowed, type Series, type WindowStat } from './series.js';
 import { median } from './stats.js';
 import { fitTrend, forecastAt, HOUR, rulToThreshold, type TrendFit, type TrendKind } from './trend.js';
 
-export type IndicatorQuantity = 'value' | 'rms' | 'peak' | 'crest-factor' | 'kurtosis' | 'skewness' | 'envelope' | 'band-energy' | 'health-index';
+export type IndicatorQuantity =
+  | 'value'
+  | 'rms'
+  | 'peak'
+  | 'crest-factor'
+  | 'kurtosis'
+  | 'skewness'
+  | 'envelope'
+  | 'band-energy'
+  | 'health-index';
 
 export interface IndicatorInput {
   /** display name: the tag, or "tag:kurtosis" for an indicator computed from a raw signal */
@@ -179,10 +196,20 @@ export function autoWindow(s: Series): number {
 }
 
 /** The threshold in the indicator's unit; throws a usage-style Error message for impossible combinations. */
-export function resolveThreshold(spec: ThresholdSpec, input: IndicatorInput, baseline: Baseline | undefined, iso: DegradationOptions['iso']): ThresholdResult {
+export function resolveThreshold(
+  spec: ThresholdSpec,
+  input: IndicatorInput,
+  baseline: Baseline | undefined,
+  iso: DegradationOptions['iso'],
+): ThresholdResult {
   if (spec.kind === 'baseline') {
     if (!baseline) throw new Error(`${input.name}: no baseline, so no threshold of ${spec.factor} x baseline`);
-    return { value: baseline.level * spec.factor, ...(input.unit ? { unit: input.unit } : {}), label: `${spec.factor} x baseline`, source: 'baseline' };
+    return {
+      value: baseline.level * spec.factor,
+      ...(input.unit ? { unit: input.unit } : {}),
+      label: `${spec.factor} x baseline`,
+      source: 'baseline',
+    };
   }
   if (spec.kind === 'zone') {
     const table = zoneTable(iso?.group ?? 2, iso?.foundation ?? 'rigid');
@@ -190,13 +217,20 @@ export function resolveThreshold(spec: ThresholdSpec, input: IndicatorInput, bas
     const unit = input.unit ?? 'mm/s';
     const u = lookupUnit(unit);
     if (!u || u.dimension !== 'velocity') {
-      throw new Error(`${input.name}: zone thresholds are vibration velocities (mm/s), but this indicator is in ${input.unit ?? 'no unit'}`);
+      throw new Error(
+        `${input.name}: zone thresholds are vibration velocities (mm/s), but this indicator is in ${input.unit ?? 'no unit'}`,
+      );
     }
     return { value: convert(mmS, 'mm/s', unit), unit, label: `zone ${spec.boundary}`, source: 'zone' };
   }
   let value = spec.value;
   if (spec.unit !== undefined && input.unit !== undefined) value = convert(spec.value, spec.unit, input.unit);
-  return { value, ...(input.unit ?? spec.unit ? { unit: (input.unit ?? spec.unit)! } : {}), label: `${sig(spec.value)} ${spec.unit ?? input.unit ?? ''}`.trim(), source: 'value' };
+  return {
+    value,
+    ...((input.unit ?? spec.unit) ? { unit: (input.unit ?? spec.unit)! } : {}),
+    label: `${sig(spec.value)} ${spec.unit ?? input.unit ?? ''}`.trim(),
+    source: 'value',
+  };
 }
 
 /** Whether a threshold can be compared with this indicator (same physical dimension). */
@@ -261,7 +295,8 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
 
   // Change over the last changeWindow (48 h, or a quarter of a shorter record): median of three windows then vs now.
   const span = w.t[n - 1]! - w.t[0]!;
-  const changeMs = opts.changeWindowMs ?? (span >= 4 * 48 * HOUR ? 48 * HOUR : Math.max(windowMs, Math.round(span / 4 / windowMs) * windowMs));
+  const changeMs =
+    opts.changeWindowMs ?? (span >= 4 * 48 * HOUR ? 48 * HOUR : Math.max(windowMs, Math.round(span / 4 / windowMs) * windowMs));
   const then = sliceTime(w, now - changeMs - 1.5 * windowMs, now - changeMs + 1.5 * windowMs);
   if (then.v.length > 0 && w.t[0]! <= now - changeMs) {
     const before = median(then.v);
@@ -274,7 +309,9 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
       threshold = resolveThreshold(opts.threshold, input, baseline, opts.iso);
       base.threshold = threshold;
     } else {
-      notes.push(`the threshold (${opts.threshold.kind === 'zone' ? `zone ${opts.threshold.boundary}, a vibration velocity` : `${opts.threshold.kind === 'value' ? `${opts.threshold.value} ${opts.threshold.unit ?? ''}` : ''}`.trim()}) does not apply to ${input.unit ?? 'a unitless indicator'}: no remaining life for this indicator`);
+      notes.push(
+        `the threshold (${opts.threshold.kind === 'zone' ? `zone ${opts.threshold.boundary}, a vibration velocity` : `${opts.threshold.kind === 'value' ? `${opts.threshold.value} ${opts.threshold.unit ?? ''}` : ''}`.trim()}) does not apply to ${input.unit ?? 'a unitless indicator'}: no remaining life for this indicator`,
+      );
     }
   }
 
@@ -288,7 +325,18 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
   }
   for (const f of fits) {
     const rel = f.kind === 'linear' ? (f.rate * 24) / (current || 1) : Math.exp(f.rate * 24) - 1;
-    const ts: TrendSummary = { kind: f.kind, from: f.from, to: f.to, n: f.n, r2: f.r2, rmse: f.rmse, rate: f.rate, relativePerDay: rel, pValue: f.pValue, significant: f.significant };
+    const ts: TrendSummary = {
+      kind: f.kind,
+      from: f.from,
+      to: f.to,
+      n: f.n,
+      r2: f.r2,
+      rmse: f.rmse,
+      rate: f.rate,
+      relativePerDay: rel,
+      pValue: f.pValue,
+      significant: f.significant,
+    };
     if (threshold) {
       const r = rulToThreshold(f, threshold.value, { from: now, level });
       ts.rulHours = r.hours;
@@ -308,9 +356,22 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
     if (current >= threshold.value) {
       rul.status = 'above-threshold';
     } else if (onset) {
-      const fp = firstPassageRul(w, baseline.level, threshold.value, { since: onset.startedAt, now, level, ...(opts.spread !== undefined ? { spread: opts.spread } : {}) });
+      const fp = firstPassageRul(w, baseline.level, threshold.value, {
+        since: onset.startedAt,
+        now,
+        level,
+        ...(opts.spread !== undefined ? { spread: opts.spread } : {}),
+      });
       if (fp && Number.isFinite(fp.hours)) {
-        Object.assign(rul, { status: 'estimated', method: 'first-passage', hours: fp.hours, lo: fp.lo, hi: fp.hi, at: now + fp.hours * HOUR, atLo: now + fp.lo * HOUR });
+        Object.assign(rul, {
+          status: 'estimated',
+          method: 'first-passage',
+          hours: fp.hours,
+          lo: fp.lo,
+          hi: fp.hi,
+          at: now + fp.hours * HOUR,
+          atLo: now + fp.lo * HOUR,
+        });
         if (Number.isFinite(fp.hi)) rul.atHi = now + fp.hi * HOUR;
         else rul.hi = Infinity;
       } else if (fp) {
@@ -320,7 +381,15 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
     } else if (significant && best && best.significant) {
       const r = rulToThreshold(best, threshold.value, { from: now, level });
       if (Number.isFinite(r.hours)) {
-        Object.assign(rul, { status: 'estimated', method: best.kind, hours: r.hours, lo: r.lo, hi: r.hi, at: now + r.hours * HOUR, atLo: now + r.lo * HOUR });
+        Object.assign(rul, {
+          status: 'estimated',
+          method: best.kind,
+          hours: r.hours,
+          lo: r.lo,
+          hi: r.hi,
+          at: now + r.hours * HOUR,
+          atLo: now + r.lo * HOUR,
+        });
         if (Number.isFinite(r.hi)) rul.atHi = now + r.hi * HOUR;
       } else rul.status = 'beyond-horizon';
     } else rul.status = 'no-trend';
@@ -329,7 +398,10 @@ export function analyzeIndicator(input: IndicatorInput, opts: DegradationOptions
 
   // Forecast band of the best-fitting model (chart): to the RUL's high end or half the record ahead.
   if (best && (significant || onset)) {
-    const ahead = Math.min(2 * span, Math.max(span / 2, rul.hi !== undefined && Number.isFinite(rul.hi) ? rul.hi * HOUR * 1.1 : 0, 6 * windowMs));
+    const ahead = Math.min(
+      2 * span,
+      Math.max(span / 2, rul.hi !== undefined && Number.isFinite(rul.hi) ? rul.hi * HOUR * 1.1 : 0, 6 * windowMs),
+    );
     const pts: { t: number; mean: number; lo: number; hi: number }[] = [];
     for (let i = 0; i <= 40; i++) {
       const t = now + (ahead * i) / 40;
@@ -351,10 +423,15 @@ function statement(r: IndicatorResult, tz: string): string {
   if (cur.zone) head += ` (zone ${cur.zone})`;
   if (r.stoppedSince !== undefined) head += ` when it last ran; stopped since ${localTime(r.stoppedSince, tz)}`;
   parts.push(head);
-  if (r.change) parts.push(`${signedPercent(r.change.fraction)} over the last ${r.change.hours >= 1 && r.change.hours < 100 ? `${Math.round(r.change.hours)} h` : spanHours(r.change.hours)}`);
+  if (r.change)
+    parts.push(
+      `${signedPercent(r.change.fraction)} over the last ${r.change.hours >= 1 && r.change.hours < 100 ? `${Math.round(r.change.hours)} h` : spanHours(r.change.hours)}`,
+    );
   if (r.onset) parts.push(`degrading since about ${localTime(r.onset.startedAt, tz)} (onset confirmed ${localTime(r.onset.alarmAt, tz)})`);
   const th = r.threshold;
-  const thText = th ? `${sig(th.value)}${th.unit ? ` ${th.unit}` : ''}${th.source === 'zone' ? ` (${th.label})` : th.source === 'baseline' ? ` (${th.label})` : ''}` : '';
+  const thText = th
+    ? `${sig(th.value)}${th.unit ? ` ${th.unit}` : ''}${th.source === 'zone' ? ` (${th.label})` : th.source === 'baseline' ? ` (${th.label})` : ''}`
+    : '';
   const pct = Math.round(r.rul.level * 100);
   switch (r.rul.status) {
     case 'above-threshold':
@@ -381,7 +458,9 @@ function statement(r: IndicatorResult, tz: string): string {
     case 'no-threshold':
       if (!r.onset) {
         const t = r.trends.find((x) => x.significant);
-        parts.push(t ? `upward trend ${signedPercent(t.relativePerDay)}/day (${t.kind}, R² ${t.r2.toFixed(2)}), no onset` : 'no degradation trend');
+        parts.push(
+          t ? `upward trend ${signedPercent(t.relativePerDay)}/day (${t.kind}, R² ${t.r2.toFixed(2)}), no onset` : 'no degradation trend',
+        );
       }
       break;
     case 'insufficient-data':

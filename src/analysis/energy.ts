@@ -7,7 +7,21 @@
  * documented in docs/analysis.md; each one is named in the result so a report can say which.
  */
 
-import { DAY, HOUR, MINUTE, MinuteCalendar, dayLabel, dayLengthMs, inWindow, isoWeekLabel, monthDays, monthLabel, civilFromDays, weekStartOf, type DailyWindow } from './calendar.js';
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  MinuteCalendar,
+  dayLabel,
+  dayLengthMs,
+  inWindow,
+  isoWeekLabel,
+  monthDays,
+  monthLabel,
+  civilFromDays,
+  weekStartOf,
+  type DailyWindow,
+} from './calendar.js';
 import { grouped, sig } from './format.js';
 import type { MeterSeries } from './meter.js';
 import { fitBaseline, savingsUncertainty, type BaselineDay, type BaselineModel, type G14Verdict } from './mv-baseline.js';
@@ -161,7 +175,16 @@ export interface EnergyResult {
     model?: { fixedKwhPerDay: number; kwhPerUnit: number; r2: number; days: number };
   };
   baselines?: {
-    periods: { name: 'baseline' | 'report'; from: number; to: number; days: number; kwhPerDay: number; kwhPerUnit?: number; baseLoadKw: number; peakKw: number }[];
+    periods: {
+      name: 'baseline' | 'report';
+      from: number;
+      to: number;
+      days: number;
+      kwhPerDay: number;
+      kwhPerUnit?: number;
+      baseLoadKw: number;
+      peakKw: number;
+    }[];
     change: { kwhPerDay: number; kwhPerUnit?: number; baseLoadKw: number; peakKw: number };
     regression?: {
       drivers: string[];
@@ -235,7 +258,10 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   const grid = meterGrid(main, opts, tz, minCov, D);
   const { origin, end, n, cal, kwh, cov } = grid;
   const { totalKwh, coveredMs, coverage, coveredHours, avgKw } = meterTotals(grid);
-  if (coverage < 0.99) notes.push(`${main.tag}: readings cover ${(coverage * 100).toFixed(1)}% of the period; totals are of the measured time only (${sig((n * MINUTE - coveredMs) / HOUR)} h without readings are not estimated)`);
+  if (coverage < 0.99)
+    notes.push(
+      `${main.tag}: readings cover ${(coverage * 100).toFixed(1)}% of the period; totals are of the measured time only (${sig((n * MINUTE - coveredMs) / HOUR)} h without readings are not estimated)`,
+    );
   describeMeterEvents(main, notes);
 
   const { dayIdx, prod } = calendarTotals(grid, input.production);
@@ -264,7 +290,18 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
   const reconciliation = reconcile(grid, input.checks, main.tag, notes);
 
   let baselines: EnergyResult['baselines'];
-  if (opts.periods) baselines = comparePeriods(opts.periods, totalsDays, blockKw, blockAt, minCov, opts, prod !== undefined, input.temperature !== undefined, notes);
+  if (opts.periods)
+    baselines = comparePeriods(
+      opts.periods,
+      totalsDays,
+      blockKw,
+      blockAt,
+      minCov,
+      opts,
+      prod !== undefined,
+      input.temperature !== undefined,
+      notes,
+    );
 
   const spanDays = n / 1440;
   const annual = (x: number) => (x * 365.25) / Math.max(1e-9, coveredHours / 24);
@@ -342,7 +379,10 @@ export function analyzeEnergy(input: EnergyInput, opts: EnergyOptions = {}): Ene
     notes,
     statements: [],
   };
-  if (!producing && !opts.shifts?.length) notes.push('no production signal and no shift pattern: idle and off-shift energy are not computed (give --shifts, or --production / --producing tags)');
+  if (!producing && !opts.shifts?.length)
+    notes.push(
+      'no production signal and no shift pattern: idle and off-shift energy are not computed (give --shifts, or --production / --producing tags)',
+    );
   result.statements = summaryStatements(result);
   return result;
 }
@@ -460,7 +500,14 @@ function demandIntervals(g: MeterGrid, method: 'block' | 'rolling', topPeaks: nu
 }
 
 /** Days, weeks and months: energy, and coverage against the whole calendar period. */
-function periodTotals(g: MeterGrid, dayIdx: Map<number, DayAccumulator>, blockKw: number[], blockAt: number[], hasProduction: boolean, workdays: number[]) {
+function periodTotals(
+  g: MeterGrid,
+  dayIdx: Map<number, DayAccumulator>,
+  blockKw: number[],
+  blockAt: number[],
+  hasProduction: boolean,
+  workdays: number[],
+) {
   const { origin, n, cal, tz } = g;
   const days = [...dayIdx.entries()].sort((a, b) => a[0] - b[0]);
   const dayPeak = new Map<number, number>();
@@ -514,7 +561,9 @@ function loadProfile({ n, cal, kwh, cov }: MeterGrid): EnergyResult['profile'] {
   const order = [1, 2, 3, 4, 5, 6, 0];
   return {
     weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
-    kw: order.map((wd) => Array.from({ length: 24 }, (_, h) => (profC[wd * 24 + h]! > 0 ? profE[wd * 24 + h]! / (profC[wd * 24 + h]! / HOUR) : null))),
+    kw: order.map((wd) =>
+      Array.from({ length: 24 }, (_, h) => (profC[wd * 24 + h]! > 0 ? profE[wd * 24 + h]! / (profC[wd * 24 + h]! / HOUR) : null)),
+    ),
   };
 }
 
@@ -567,7 +616,12 @@ function shiftIndex({ cal }: MeterGrid, shifts: ShiftSpec[] | undefined, workday
 }
 
 /** Energy while nothing is produced. */
-function idleEnergy({ n, kwh, cov }: MeterGrid, producing: Uint8Array | undefined, idleSource: 'producing-tag' | 'production-counter' | undefined, totalKwh: number): EnergyResult['idle'] {
+function idleEnergy(
+  { n, kwh, cov }: MeterGrid,
+  producing: Uint8Array | undefined,
+  idleSource: 'producing-tag' | 'production-counter' | undefined,
+  totalKwh: number,
+): EnergyResult['idle'] {
   let idle: EnergyResult['idle'];
   if (producing) {
     let e = 0;
@@ -653,10 +707,16 @@ function baseLoad(g: MeterGrid, blockKw: number[], idle: EnergyResult['idle'], o
   const { n, cal, kwh, cov, minCov, D } = g;
   const hourly = hourlyMeans(kwh, cov, cal, minCov);
   const estimators: BaseLoadEstimate[] = [];
-  if (blockKw.length) estimators.push({ name: 'p05-demand', kw: quantile(blockKw, 0.05), description: `5th percentile of the ${D}-minute demand intervals` });
+  if (blockKw.length)
+    estimators.push({ name: 'p05-demand', kw: quantile(blockKw, 0.05), description: `5th percentile of the ${D}-minute demand intervals` });
   const dailyMin = new Map<number, number>();
   for (const h of hourly) dailyMin.set(h.day, Math.min(dailyMin.get(h.day) ?? Infinity, h.kw));
-  if (dailyMin.size) estimators.push({ name: 'night-minimum', kw: median([...dailyMin.values()]), description: 'median over days of the lowest hourly mean of each day' });
+  if (dailyMin.size)
+    estimators.push({
+      name: 'night-minimum',
+      kw: median([...dailyMin.values()]),
+      description: 'median over days of the lowest hourly mean of each day',
+    });
   {
     let e = 0;
     let c = 0;
@@ -669,7 +729,12 @@ function baseLoad(g: MeterGrid, blockKw: number[], idle: EnergyResult['idle'], o
     }
     if (c >= 6 * HOUR) estimators.push({ name: 'weekend-mean', kw: e / (c / HOUR), description: 'mean power on Saturdays and Sundays' });
   }
-  if (idle) estimators.push({ name: 'idle-mean', kw: idle.meanKw, description: `mean power while nothing is produced (${idle.source === 'producing-tag' ? 'producing flag off' : 'no production counted in the hour'})` });
+  if (idle)
+    estimators.push({
+      name: 'idle-mean',
+      kw: idle.meanKw,
+      description: `mean power while nothing is produced (${idle.source === 'producing-tag' ? 'producing flag off' : 'no production counted in the hour'})`,
+    });
   if (offShift) estimators.push({ name: 'off-shift-mean', kw: offShift.meanKw, description: 'mean power outside the production shifts' });
   const primary = estimators[0] ?? { name: 'p05-demand' as const, kw: Number.NaN, description: '' };
   return { hourly, estimators, primary };
@@ -711,11 +776,16 @@ function powerFactorOf(g: MeterGrid, input: EnergyInput, notes: string[]) {
       kvarh: lag.q,
       monthly: lag.list,
       ...(lead && input.reactiveLeading && lead.p > 0
-        ? { leading: { tag: input.reactiveLeading.tag, overall: lead.p / Math.hypot(lead.p, lead.q), kvarh: lead.q, monthly: lead.list }, net: lag.p / Math.hypot(lag.p, lag.q - lead.q) }
+        ? {
+            leading: { tag: input.reactiveLeading.tag, overall: lead.p / Math.hypot(lead.p, lead.q), kvarh: lead.q, monthly: lead.list },
+            net: lag.p / Math.hypot(lag.p, lag.q - lead.q),
+          }
         : {}),
     };
     if (powerFactor.leading && powerFactor.leading.overall < 0.95) {
-      notes.push(`leading power factor ${powerFactor.leading.overall.toFixed(3)} (${grouped(lead!.q)} kvarh leading): capacitors over-compensate at light load; switch them with the load`);
+      notes.push(
+        `leading power factor ${powerFactor.leading.overall.toFixed(3)} (${grouped(lead!.q)} kvarh leading): capacitors over-compensate at light load; switch them with the load`,
+      );
     }
   } else if (input.reactiveLeading && !input.reactive) {
     notes.push(`${input.reactiveLeading.tag}: leading reactive energy without a lagging meter; give --reactive for the power factor`);
@@ -746,7 +816,15 @@ function productionOf(
         full.map((d) => d.kwh),
       );
       const pred = full.map((d) => reg.predict([d.units!]));
-      model = { fixedKwhPerDay: reg.coefficients[0]!, kwhPerUnit: reg.coefficients[1]!, r2: r2Of(full.map((d) => d.kwh), pred), days: full.length };
+      model = {
+        fixedKwhPerDay: reg.coefficients[0]!,
+        kwhPerUnit: reg.coefficients[1]!,
+        r2: r2Of(
+          full.map((d) => d.kwh),
+          pred,
+        ),
+        days: full.length,
+      };
     }
     production = { tag: productionTag.tag, units, kwhPerUnit: units > 0 ? totalKwh / units : Number.NaN, ...(model ? { model } : {}) };
   }
@@ -754,7 +832,12 @@ function productionOf(
 }
 
 /** Sub-meters: energy, share of the main meter, and idle energy when production is known. */
-function subMeterTotals(g: MeterGrid, subs: MeterSeries[] | undefined, producing: Uint8Array | undefined, totalKwh: number): EnergyResult['subMeters'] {
+function subMeterTotals(
+  g: MeterGrid,
+  subs: MeterSeries[] | undefined,
+  producing: Uint8Array | undefined,
+  totalKwh: number,
+): EnergyResult['subMeters'] {
   const { n } = g;
   let subMeters: EnergyResult['subMeters'];
   if (subs?.length) {
@@ -800,7 +883,10 @@ function reconcile(g: MeterGrid, checks: EnergyInput['checks'], mainTag: string,
       return { tag: c.tag, kind: c.kind, kwh: a, mainKwh: b, difference: b > 0 ? a / b - 1 : Number.NaN };
     });
     for (const r of reconciliation) {
-      if (Math.abs(r.difference) > 0.02) notes.push(`${r.tag} (${r.kind}) differs from ${mainTag} by ${(r.difference * 100).toFixed(1)}% over the minutes both measured: check the meters' units and scaling`);
+      if (Math.abs(r.difference) > 0.02)
+        notes.push(
+          `${r.tag} (${r.kind}) differs from ${mainTag} by ${(r.difference * 100).toFixed(1)}% over the minutes both measured: check the meters' units and scaling`,
+        );
     }
   }
   return reconciliation;
@@ -860,7 +946,8 @@ function hourlyMeans(kwh: Float64Array, cov: Float32Array, cal: MinuteCalendar, 
       c += cov[j]!;
       j++;
     }
-    if (c >= minCov * 60 * MINUTE) out.push({ day: d, hour: h, weekday: cal.weekday(i), kw: e / (c / HOUR), start: cal.start + i * MINUTE, minute0: i });
+    if (c >= minCov * 60 * MINUTE)
+      out.push({ day: d, hour: h, weekday: cal.weekday(i), kw: e / (c / HOUR), start: cal.start + i * MINUTE, minute0: i });
     i = j;
   }
   return out;
@@ -881,7 +968,12 @@ function describeMeterEvents(m: MeterSeries, notes: string[]): void {
   say('glitch', 'odd counter readings dropped (the next reading returned to the old count)');
   say('jump', 'counter steps over 1000 times the usual rate, confirmed by the next reading (counted)');
   if (c.gap > 0) {
-    const kind = m.kind === 'power' ? `not integrated (gap limit ${sig(m.maxGapMs / MINUTE)} min)` : m.kind === 'counter' ? 'counter differences spread evenly over each gap' : 'no readings';
+    const kind =
+      m.kind === 'power'
+        ? `not integrated (gap limit ${sig(m.maxGapMs / MINUTE)} min)`
+        : m.kind === 'counter'
+          ? 'counter differences spread evenly over each gap'
+          : 'no readings';
     notes.push(`${m.tag}: ${c.gap} gap${c.gap > 1 ? 's' : ''} totalling ${sig(m.gapMs / HOUR)} h: ${kind}`);
   }
 }
@@ -931,8 +1023,12 @@ function tariffCost(
     );
   }
   if (t.demand) {
-    if (Math.round(t.demand.interval / MINUTE) !== D) notes.push(`the tariff bills ${t.demand.interval / MINUTE}-minute demand; the demand figures and the bill use ${D} minutes (--demand-interval)`);
-    if (t.demand.method !== method) notes.push(`the tariff bills ${t.demand.method} demand; the demand figures and the bill use ${method} demand (--demand)`);
+    if (Math.round(t.demand.interval / MINUTE) !== D)
+      notes.push(
+        `the tariff bills ${t.demand.interval / MINUTE}-minute demand; the demand figures and the bill use ${D} minutes (--demand-interval)`,
+      );
+    if (t.demand.method !== method)
+      notes.push(`the tariff bills ${t.demand.method} demand; the demand figures and the bill use ${method} demand (--demand)`);
     for (let k = 0; k < demandKw.length; k++) {
       const i = Math.round((demandAt[k]! - g.origin) / MINUTE);
       if (i < 0 || i >= cal.length) continue;
@@ -997,7 +1093,10 @@ function comparePeriods(
     const kw = blockKw.filter((_, k) => blockAt[k]! >= p[0] && blockAt[k]! < p[1]);
     const e = ds.reduce((s, d) => s + d.kwh, 0);
     const u = ds.reduce((s, d) => s + (d.units ?? 0), 0);
-    if (inside.length > ds.length) notes.push(`${name} period: ${inside.length - ds.length} day${inside.length - ds.length > 1 ? 's' : ''} measured less than ${(minCov * 100).toFixed(0)}% of the calendar day left out of its figures`);
+    if (inside.length > ds.length)
+      notes.push(
+        `${name} period: ${inside.length - ds.length} day${inside.length - ds.length > 1 ? 's' : ''} measured less than ${(minCov * 100).toFixed(0)}% of the calendar day left out of its figures`,
+      );
     return {
       name,
       from: p[0],
@@ -1023,13 +1122,17 @@ function comparePeriods(
     },
   };
   if (b.days < 7) {
-    notes.push(`the baseline period has ${b.days} fully measured days; a regression baseline needs at least 7 (ASHRAE Guideline 14 asks for a full cycle of operation)`);
+    notes.push(
+      `the baseline period has ${b.days} fully measured days; a regression baseline needs at least 7 (ASHRAE Guideline 14 asks for a full cycle of operation)`,
+    );
     return out;
   }
   if (r.days < 1) return out;
   // Regression baseline: daily kWh against the drivers the data offer, chosen out of sample.
   const hasHours = days.some((d) => d.operatingHours !== undefined);
-  const candidates = DRIVERS.filter((k) => (k === 'units' ? hasProduction : k === 'hdd' || k === 'cdd' ? hasTemperature : k === 'operatingHours' ? hasHours : true));
+  const candidates = DRIVERS.filter((k) =>
+    k === 'units' ? hasProduction : k === 'hdd' || k === 'cdd' ? hasTemperature : k === 'operatingHours' ? hasHours : true,
+  );
   const toDay = (d: DayTotal & { _d: number }): BaselineDay => ({ day: d._d, kwh: d.kwh, drivers: driversOf(d) });
   const baseDays = b._days.map(toDay);
   const model = fitBaseline(baseDays, candidates, 'daily');
@@ -1056,7 +1159,10 @@ function comparePeriods(
     savingsUncertaintyKwh: savingsUncertainty(model, baseDays, repDays.length, predicted),
   };
   const g = model.g14;
-  if (!g.passes) notes.push(`the regression baseline does not meet ASHRAE Guideline 14 (cross-validated CV(RMSE) ${(g.crossValidated.cvRmse * 100).toFixed(1)}%, NMBE ${(g.crossValidated.nmbe * 100).toFixed(1)}%): treat its savings as indicative`);
+  if (!g.passes)
+    notes.push(
+      `the regression baseline does not meet ASHRAE Guideline 14 (cross-validated CV(RMSE) ${(g.crossValidated.cvRmse * 100).toFixed(1)}%, NMBE ${(g.crossValidated.nmbe * 100).toFixed(1)}%): treat its savings as indicative`,
+    );
   return out;
 }
 
@@ -1109,7 +1215,12 @@ function rankOpportunities(o: OppInput): Opportunity[] {
   // 1. Base load while nothing is produced (or off-shift): target = the 10th percentile of those hours.
   const idleHours = o.hourly.filter((h) => (o.producing ? !o.producing[h.minute0] : false));
   const offHours = o.opts.shifts?.length ? o.hourly.filter((h) => !isShiftHour(h, o)) : [];
-  const base = o.idle && idleHours.length >= 12 ? { kind: 'idle-base-load' as const, label: 'idle', hours: idleHours, agg: o.idle } : o.offShift && offHours.length >= 12 ? { kind: 'off-shift-base-load' as const, label: 'off-shift', hours: offHours, agg: o.offShift } : undefined;
+  const base =
+    o.idle && idleHours.length >= 12
+      ? { kind: 'idle-base-load' as const, label: 'idle', hours: idleHours, agg: o.idle }
+      : o.offShift && offHours.length >= 12
+        ? { kind: 'off-shift-base-load' as const, label: 'off-shift', hours: offHours, agg: o.offShift }
+        : undefined;
   if (base) {
     const target = quantile(
       base.hours.map((h) => h.kw),
@@ -1208,18 +1319,31 @@ function isShiftHour(h: HourMean, o: OppInput): boolean {
   const shifts = o.opts.shifts ?? [];
   const workdays = o.opts.workdays ?? [1, 2, 3, 4, 5];
   const mod = h.hour * 60 + 30;
-  return shifts.some((s) => inWindow(mod, s.window) && workdays.includes(s.window.from > s.window.to && mod < s.window.to ? (h.weekday + 6) % 7 : h.weekday));
+  return shifts.some(
+    (s) => inWindow(mod, s.window) && workdays.includes(s.window.from > s.window.to && mod < s.window.to ? (h.weekday + 6) % 7 : h.weekday),
+  );
 }
 
 function summaryStatements(r: EnergyResult): string[] {
   const s: string[] = [];
-  s.push(`${mwh(r.totals.kwh)} over ${sig(r.period.days)} days (${(r.meter.coverage * 100).toFixed(1)}% of the time measured), average ${sig(r.demand.averageKw)} kW`);
-  if (r.demand.peak) s.push(`peak ${r.demand.intervalMinutes}-minute demand ${sig(r.demand.peak.kw)} kW (${r.demand.method}); load factor ${r.demand.loadFactor !== undefined ? r.demand.loadFactor.toFixed(2) : 'n/a'}`);
+  s.push(
+    `${mwh(r.totals.kwh)} over ${sig(r.period.days)} days (${(r.meter.coverage * 100).toFixed(1)}% of the time measured), average ${sig(r.demand.averageKw)} kW`,
+  );
+  if (r.demand.peak)
+    s.push(
+      `peak ${r.demand.intervalMinutes}-minute demand ${sig(r.demand.peak.kw)} kW (${r.demand.method}); load factor ${r.demand.loadFactor !== undefined ? r.demand.loadFactor.toFixed(2) : 'n/a'}`,
+    );
   s.push(`base load ${sig(r.baseLoad.primaryKw)} kW (${r.baseLoad.estimators[0]?.description ?? r.baseLoad.primary})`);
-  if (r.idle) s.push(`${mwh(r.idle.kwh)} (${(r.idle.share * 100).toFixed(0)}%) used while nothing was produced, at ${sig(r.idle.meanKw)} kW on average`);
+  if (r.idle)
+    s.push(
+      `${mwh(r.idle.kwh)} (${(r.idle.share * 100).toFixed(0)}%) used while nothing was produced, at ${sig(r.idle.meanKw)} kW on average`,
+    );
   if (r.offShift) s.push(`${mwh(r.offShift.kwh)} (${(r.offShift.share * 100).toFixed(0)}%) used outside the shifts`);
   if (r.powerFactor) s.push(`power factor ${r.powerFactor.overall.toFixed(3)} (from kWh and kvarh)`);
-  if (r.cost) s.push(`cost ${grouped(r.cost.total)} ${r.cost.currency} (energy ${grouped(r.cost.energy)}, demand ${grouped(r.cost.demand)}, fixed ${grouped(r.cost.fixed)}, reactive ${grouped(r.cost.reactive)})`);
+  if (r.cost)
+    s.push(
+      `cost ${grouped(r.cost.total)} ${r.cost.currency} (energy ${grouped(r.cost.energy)}, demand ${grouped(r.cost.demand)}, fixed ${grouped(r.cost.fixed)}, reactive ${grouped(r.cost.reactive)})`,
+    );
   if (r.co2e) s.push(`${grouped(r.co2e.kg / 1000, 1)} t CO2e at ${r.co2e.kgPerKwh} kg/kWh`);
   if (r.production) s.push(`${grouped(r.production.units)} units produced, ${sig(r.production.kwhPerUnit)} kWh per unit`);
   return s;

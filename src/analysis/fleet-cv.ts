@@ -22,7 +22,17 @@
  * (fleet-rul.ts, `bag`), so its intervals are, if anything, a little wide.
  */
 
-import { featuresFor, fitFleetRul, fitNormalisation, fleetFeatures, fleetValue, type FeatureSpec, type FleetNormalisation, type FleetRulModel, type FleetUnit } from './fleet-rul.js';
+import {
+  featuresFor,
+  fitFleetRul,
+  fitNormalisation,
+  fleetFeatures,
+  fleetValue,
+  type FeatureSpec,
+  type FleetNormalisation,
+  type FleetRulModel,
+  type FleetUnit,
+} from './fleet-rul.js';
 import { quantileSorted, rng } from './stats.js';
 
 export interface FleetCvOptions {
@@ -92,11 +102,15 @@ interface Cut {
 export function crossValidateFleet(units: FleetUnit[], o: FleetCvOptions): FleetCvResult {
   const k = Math.max(2, Math.min(o.folds, units.length));
   const r = rng(o.seed);
-  const order = units.map((_, i) => ({ i, key: r() })).sort((a, b) => a.key - b.key).map((x) => x.i);
+  const order = units
+    .map((_, i) => ({ i, key: r() }))
+    .sort((a, b) => a.key - b.key)
+    .map((x) => x.i);
   const foldOf = new Int32Array(units.length);
   order.forEach((u, pos) => (foldOf[u] = pos % k));
   const cands: { params: { depth?: number; trees?: number; ridge?: number }; pred: number[]; truth: number[] }[] = [];
-  if (o.model === 'gbdt') for (const depth of o.depths) for (const trees of o.trees) cands.push({ params: { depth, trees }, pred: [], truth: [] });
+  if (o.model === 'gbdt')
+    for (const depth of o.depths) for (const trees of o.trees) cands.push({ params: { depth, trees }, pred: [], truth: [] });
   else for (const ridge of o.ridges) cands.push({ params: { ridge }, pred: [], truth: [] });
   const fits = o.model === 'gbdt' ? o.depths.length : o.ridges.length;
   const normalisation = fitNormalisation(units, o.settingDecimals);
@@ -108,7 +122,18 @@ export function crossValidateFleet(units: FleetUnit[], o: FleetCvOptions): Fleet
     for (let g = 0; g < fits; g++) {
       const model =
         o.model === 'gbdt'
-          ? fitFleetRul(trainUnits, { ...common, model: 'gbdt', gbdt: { trees: Math.max(...o.trees), depth: o.depths[g]!, learningRate: o.learningRate, minLeaf: o.minLeaf, subsample: o.subsample, seed: o.seed + f } })
+          ? fitFleetRul(trainUnits, {
+              ...common,
+              model: 'gbdt',
+              gbdt: {
+                trees: Math.max(...o.trees),
+                depth: o.depths[g]!,
+                learningRate: o.learningRate,
+                minLeaf: o.minLeaf,
+                subsample: o.subsample,
+                seed: o.seed + f,
+              },
+            })
           : fitFleetRul(trainUnits, { ...common, model: 'ridge', ridge: o.ridges[g]! });
       const cuts = heldOutCuts(model, held, o);
       for (const c of cands) {

@@ -70,7 +70,12 @@ export function featuresPerSensor(spec: FeatureSpec): number {
 
 /** Names of the features, `s<j+1>.<feature>` per kept sensor index j, then `cycle`. */
 export function featureNames(spec: FeatureSpec, keep: readonly number[]): string[] {
-  const per = [...spec.ewma.map((a) => `ewma${a}`), ...spec.mean.map((w) => `mean${w}`), ...spec.slope.map((w) => `slope${w}`), ...(spec.baseline > 0 ? [`delta${spec.baseline}`] : [])];
+  const per = [
+    ...spec.ewma.map((a) => `ewma${a}`),
+    ...spec.mean.map((w) => `mean${w}`),
+    ...spec.slope.map((w) => `slope${w}`),
+    ...(spec.baseline > 0 ? [`delta${spec.baseline}`] : []),
+  ];
   return keep.flatMap((j) => per.map((f) => `s${j + 1}.${f}`)).concat('cycle');
 }
 

@@ -72,7 +72,12 @@ function binOf(edges: Float64Array, v: number): number {
  * Trains on rows X (each of the same length) and targets y. `onTree`, when given, is called after
  * each tree with the model so far (cross-validation reads staged predictions from it).
  */
-export function trainGbdt(X: ArrayLike<number>[], y: ArrayLike<number>, opts: GbdtOptions = {}, onTree?: (m: GbdtModel, trees: number) => void): GbdtModel {
+export function trainGbdt(
+  X: ArrayLike<number>[],
+  y: ArrayLike<number>,
+  opts: GbdtOptions = {},
+  onTree?: (m: GbdtModel, trees: number) => void,
+): GbdtModel {
   const n = X.length;
   const p = X[0]?.length ?? 0;
   const trees = opts.trees ?? 300;

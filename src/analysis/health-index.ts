@@ -71,7 +71,10 @@ export function fuseHealthIndex(
   // windows present in every indicator
   const common = new Map<number, number>();
   for (const w of ws) for (const t of w.t) common.set(t, (common.get(t) ?? 0) + 1);
-  const times = [...common.entries()].filter(([, c]) => c === ws.length).map(([t]) => t).sort((a, b) => a - b);
+  const times = [...common.entries()]
+    .filter(([, c]) => c === ws.length)
+    .map(([t]) => t)
+    .sort((a, b) => a - b);
   if (times.length < 10) return undefined;
   const aligned: Series[] = ws.map((w) => {
     const at = new Map<number, number>();

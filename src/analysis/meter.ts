@@ -174,7 +174,16 @@ export class MeterAccumulator {
   readonly events: MeterEvent[] = [];
   /** counts of skipped or corrected readings by kind */
   readonly counts: Record<MeterEvent['kind'], number> = {
-    gap: 0, reset: 0, rollover: 0, glitch: 0, jump: 0, negative: 0, late: 0, duplicate: 0, 'non-numeric': 0, 'bad-quality': 0,
+    gap: 0,
+    reset: 0,
+    rollover: 0,
+    glitch: 0,
+    jump: 0,
+    negative: 0,
+    late: 0,
+    duplicate: 0,
+    'non-numeric': 0,
+    'bad-quality': 0,
   };
   samples = 0;
   first = Number.NaN;
@@ -363,7 +372,10 @@ export class MeterAccumulator {
   }
 
   private knownRollover(prev: number, v: number): number | undefined {
-    const candidates = this.spec.modulus !== undefined ? [this.spec.modulus] : [2 ** 16, 2 ** 32, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9].map((m) => m * this.spec.factor);
+    const candidates =
+      this.spec.modulus !== undefined
+        ? [this.spec.modulus]
+        : [2 ** 16, 2 ** 32, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9].map((m) => m * this.spec.factor);
     for (const m of candidates) if (prev < m && prev >= 0.9 * m && v < 0.1 * m) return m;
     return undefined;
   }

@@ -97,7 +97,11 @@ function folds(days: readonly BaselineDay[]): { fold: number[]; scheme: G14Verdi
 const row = (d: BaselineDay, drivers: readonly string[]) => drivers.map((k) => d.drivers[k] ?? Number.NaN);
 
 /** Out-of-sample predictions: each fold predicted by a model fitted on the other folds. */
-function crossValidate(days: readonly BaselineDay[], drivers: readonly string[], fold: readonly number[]): { cvRmse: number; nmbe: number } {
+function crossValidate(
+  days: readonly BaselineDay[],
+  drivers: readonly string[],
+  fold: readonly number[],
+): { cvRmse: number; nmbe: number } {
   const n = days.length;
   const pred = new Float64Array(n);
   for (const f of new Set(fold)) {
@@ -142,7 +146,11 @@ function explainedBy(days: readonly BaselineDay[], candidate: string, chosen: re
  * candidates by forward selection on the cross-validated CV(RMSE). Candidates with a missing value
  * on any baseline day are left out (and said so in `considered`).
  */
-export function fitBaseline(days: readonly BaselineDay[], candidates: readonly string[], granularity: 'daily' | 'monthly' = 'daily'): BaselineModel {
+export function fitBaseline(
+  days: readonly BaselineDay[],
+  candidates: readonly string[],
+  granularity: 'daily' | 'monthly' = 'daily',
+): BaselineModel {
   const { fold, scheme, count } = folds(days);
   const considered: BaselineModel['considered'] = [];
   const usable = candidates.filter((c) => {
@@ -157,7 +165,12 @@ export function fitBaseline(days: readonly BaselineDay[], candidates: readonly s
     let pick: { driver: string; q: { cvRmse: number; nmbe: number } } | undefined;
     for (const c of remaining) {
       if (explainedBy(days, c, chosen) > 0.999) {
-        considered.push({ driver: c, cvRmse: Number.NaN, chosen: false, why: chosen.length ? `adds nothing to ${chosen.join(', ')}` : 'the same on every baseline day' });
+        considered.push({
+          driver: c,
+          cvRmse: Number.NaN,
+          chosen: false,
+          why: chosen.length ? `adds nothing to ${chosen.join(', ')}` : 'the same on every baseline day',
+        });
         remaining.delete(c);
         continue;
       }
@@ -165,7 +178,13 @@ export function fitBaseline(days: readonly BaselineDay[], candidates: readonly s
       if (!pick || q.cvRmse < pick.q.cvRmse) pick = { driver: c, q };
     }
     if (!pick || !(pick.q.cvRmse < best.cvRmse * 0.99)) {
-      for (const c of remaining) considered.push({ driver: c, cvRmse: crossValidate(days, [...chosen, c], fold).cvRmse, chosen: false, why: 'does not lower the cross-validated CV(RMSE) by 1%' });
+      for (const c of remaining)
+        considered.push({
+          driver: c,
+          cvRmse: crossValidate(days, [...chosen, c], fold).cvRmse,
+          chosen: false,
+          why: 'does not lower the cross-validated CV(RMSE) by 1%',
+        });
       break;
     }
     chosen.push(pick.driver);
@@ -196,7 +215,12 @@ export function fitBaseline(days: readonly BaselineDay[], candidates: readonly s
  * ASHRAE Guideline 14-2014, the fractional savings uncertainty with autocorrelated residuals, as an
  * absolute kWh at 90% confidence: U = t x 1.26 x CV x sqrt(n/n' x (1 + 2/n) / m) x E_predicted.
  */
-export function savingsUncertainty(model: BaselineModel, baseline: readonly BaselineDay[], reportDays: number, predictedKwh: number): number {
+export function savingsUncertainty(
+  model: BaselineModel,
+  baseline: readonly BaselineDay[],
+  reportDays: number,
+  predictedKwh: number,
+): number {
   const resid = baseline.map((d) => d.kwh - model.predict(d));
   const nb = baseline.length;
   const nPrime = effectiveN(nb, lag1Autocorrelation(resid));

@@ -159,7 +159,12 @@ export function resolveOnsetParameters(baseline: Baseline, opts: OnsetOptions): 
     // Everything in baseline sigmas: allowance 3 sigma, at most 1 sigma counted per window, alarm at 6 sigma-windows.
     // A decision interval or cap given for the log scale scales these in proportion (twice the evidence there, twice here).
     const s0 = baseline.sigma0;
-    return { k: (opts.kSigma ?? d.kSigma) * s0, h: ((6 * (opts.h ?? d.h)) / d.h) * s0, cap: ((opts.cap ?? d.cap) / d.cap) * s0, limit: (opts.limitSigma ?? d.limitSigma) * s0 };
+    return {
+      k: (opts.kSigma ?? d.kSigma) * s0,
+      h: ((6 * (opts.h ?? d.h)) / d.h) * s0,
+      cap: ((opts.cap ?? d.cap) / d.cap) * s0,
+      limit: (opts.limitSigma ?? d.limitSigma) * s0,
+    };
   }
   const k = Math.max((opts.kSigma ?? d.kSigma) * baseline.sigma0, Math.log(1 + (opts.allowance ?? d.allowance)));
   const limit = Math.max((opts.limitSigma ?? d.limitSigma) * baseline.sigma0, Math.log(1 + (opts.limit ?? d.limit)));
@@ -229,8 +234,20 @@ export function detectOnset(s: Series, baseline: Baseline, opts: OnsetOptions = 
           method,
           parameters:
             baseline.scale === 'log'
-              ? { allowance: round(Math.exp(k) - 1), h: round(h), cap: round(cap), kSigma: opts.kSigma ?? ONSET_DEFAULTS.kSigma, scale: `ln(indicator), time-weighted in windows of ${unit}` }
-              : { allowance: round(k), h: round(h), cap: round(cap), sigma0: round(baseline.sigma0), scale: `indicator units, time-weighted in windows of ${unit}` },
+              ? {
+                  allowance: round(Math.exp(k) - 1),
+                  h: round(h),
+                  cap: round(cap),
+                  kSigma: opts.kSigma ?? ONSET_DEFAULTS.kSigma,
+                  scale: `ln(indicator), time-weighted in windows of ${unit}`,
+                }
+              : {
+                  allowance: round(k),
+                  h: round(h),
+                  cap: round(cap),
+                  sigma0: round(baseline.sigma0),
+                  scale: `indicator units, time-weighted in windows of ${unit}`,
+                },
           levelAtAlarm: s.v[i]!,
         };
       }
@@ -251,7 +268,13 @@ export function detectOnset(s: Series, baseline: Baseline, opts: OnsetOptions = 
         alarmAt: s.t[i]!,
         startedAt: s.t[hits[0]!]!,
         method: 'k-of-n',
-        parameters: { k: kk, n: nn, limit: round(baseline.scale === 'log' ? Math.exp(limit) - 1 : limit), limitSigma: opts.limitSigma ?? ONSET_DEFAULTS.limitSigma, scale: 'ln(indicator)' },
+        parameters: {
+          k: kk,
+          n: nn,
+          limit: round(baseline.scale === 'log' ? Math.exp(limit) - 1 : limit),
+          limitSigma: opts.limitSigma ?? ONSET_DEFAULTS.limitSigma,
+          scale: 'ln(indicator)',
+        },
         levelAtAlarm: s.v[i]!,
       };
     }
@@ -273,7 +296,13 @@ export function threeSigmaOnset(s: Series, baseline: { from: number; to: number 
     if (s.t[i]! <= baseline.to) continue;
     run = s.v[i]! > lim ? run + 1 : 0;
     if (run >= persistence) {
-      return { alarmAt: s.t[i]!, startedAt: s.t[i - persistence + 1]!, method: '3-sigma', parameters: { limit: lim, persistence }, levelAtAlarm: s.v[i]! };
+      return {
+        alarmAt: s.t[i]!,
+        startedAt: s.t[i - persistence + 1]!,
+        method: '3-sigma',
+        parameters: { limit: lim, persistence },
+        levelAtAlarm: s.v[i]!,
+      };
     }
   }
   return undefined;

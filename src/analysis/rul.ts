@@ -121,7 +121,7 @@ export function firstPassageRul(
   const cut = x[n - 1]! / 2;
   const rx: number[] = [];
   const ry: number[] = [];
-  for (let i = 0; i < n; i++) if (x[i]! >= cut) (rx.push(x[i]!), ry.push(y[i]!));
+  for (let i = 0; i < n; i++) if (x[i]! >= cut) rx.push(x[i]!), ry.push(y[i]!);
   if (rx.length >= 4) mu = Math.max(mu, linearFit(rx, ry, { autocorrelation: true }).slope);
   const muSE = Number.isFinite(whole.slopeSE) ? whole.slopeSE : Math.abs(mu);
   let sigma2 = 0;

@@ -66,8 +66,14 @@ export function cleanSeries(t: ArrayLike<number>, v: ArrayLike<number>, what = '
     cnt = 1;
   }
   flush();
-  if (dup > 0) notes.push({ kind: 'duplicate', count: dup, message: `${what}: ${dup} samples with a repeated timestamp were averaged with their twin` });
-  if (nonFinite > 0) notes.push({ kind: 'non-numeric', count: nonFinite, message: `${what}: ${nonFinite} non-numeric or non-finite values were skipped` });
+  if (dup > 0)
+    notes.push({
+      kind: 'duplicate',
+      count: dup,
+      message: `${what}: ${dup} samples with a repeated timestamp were averaged with their twin`,
+    });
+  if (nonFinite > 0)
+    notes.push({ kind: 'non-numeric', count: nonFinite, message: `${what}: ${nonFinite} non-numeric or non-finite values were skipped` });
   return { series: { t: Float64Array.from(outT), v: Float64Array.from(outV) }, notes };
 }
 

@@ -113,7 +113,16 @@ export interface BlockIndicators {
 export function blockIndicators(x: ArrayLike<number>): BlockIndicators {
   const m = new MomentAccumulator();
   for (let i = 0; i < x.length; i++) m.add(x[i]!);
-  return { n: m.n, rms: m.rms, peak: m.peak, crestFactor: m.crestFactor, kurtosis: m.kurtosis, skewness: m.skewness, std: m.std, mean: m.mean };
+  return {
+    n: m.n,
+    rms: m.rms,
+    peak: m.peak,
+    crestFactor: m.crestFactor,
+    kurtosis: m.kurtosis,
+    skewness: m.skewness,
+    std: m.std,
+    mean: m.mean,
+  };
 }
 
 /** In-place iterative radix-2 FFT; re and im have a power-of-two length. */

@@ -59,7 +59,12 @@ export function classifyUnit(unit: string | undefined): UnitClass | undefined {
     case 'count':
       return { quantity: 'count', kind: 'count', factor: 1 };
     case 'temperature':
-      return { quantity: 'temperature', kind: 'level', factor: convert(1, unit, '°C') - convert(0, unit, '°C'), offset: convert(0, unit, '°C') };
+      return {
+        quantity: 'temperature',
+        kind: 'level',
+        factor: convert(1, unit, '°C') - convert(0, unit, '°C'),
+        offset: convert(0, unit, '°C'),
+      };
     default:
       return { quantity: 'other', kind: 'other', factor: 1 };
   }
@@ -94,7 +99,8 @@ export interface EnergyPlan {
   notes: string[];
 }
 
-const asset = (name: string) => (name.includes('.') ? name.slice(0, name.lastIndexOf('.')) : name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '');
+const asset = (name: string) =>
+  name.includes('.') ? name.slice(0, name.lastIndexOf('.')) : name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '';
 
 function unitOf(t: TagInfo, sel: EnergySelection): string | undefined {
   return sel.units?.[t.name] ?? (typeof t.unit === 'string' ? t.unit : undefined);
@@ -123,10 +129,19 @@ function specFor(t: TagInfo, sel: EnergySelection, quantity: MeterSpec['quantity
   }
   const wanted = quantity === 'production' ? 'count' : quantity;
   if (c.quantity !== wanted) {
-    const expected = { active: 'a power or an energy', reactive: 'a reactive power or energy (kvar, kvarh)', count: 'a count (pcs, units)', temperature: 'a temperature (°C, °F, K)' }[wanted];
-    throw new SelectionError(`${what} ${t.name}: its unit ${unit} is not ${expected}`, `choose another tag, or correct the unit with --unit ${t.name}=...`);
+    const expected = {
+      active: 'a power or an energy',
+      reactive: 'a reactive power or energy (kvar, kvarh)',
+      count: 'a count (pcs, units)',
+      temperature: 'a temperature (°C, °F, K)',
+    }[wanted];
+    throw new SelectionError(
+      `${what} ${t.name}: its unit ${unit} is not ${expected}`,
+      `choose another tag, or correct the unit with --unit ${t.name}=...`,
+    );
   }
-  if (quantity === 'temperature') return { tag: t.name, kind: 'level', quantity, factor: c.factor, ...(c.offset ? { offset: c.offset } : {}), ...(unit ? { unit } : {}) };
+  if (quantity === 'temperature')
+    return { tag: t.name, kind: 'level', quantity, factor: c.factor, ...(c.offset ? { offset: c.offset } : {}), ...(unit ? { unit } : {}) };
   let kind: MeterSpec['kind'] = c.kind === 'power' ? 'power' : 'auto';
   const override = sel.kinds?.[t.name];
   if (override) kind = override;
@@ -134,7 +149,15 @@ function specFor(t: TagInfo, sel: EnergySelection, quantity: MeterSpec['quantity
   const hi = t.range?.[1];
   const integer = typeof t.dataType === 'string' && /int/.test(t.dataType);
   const modulus = typeof hi === 'number' && hi > 0 && hi < 1e15 && hi !== 1e9 ? (integer ? hi + 1 : hi) * c.factor : undefined;
-  return { tag: t.name, kind, quantity, factor: c.factor, ...(unit ? { unit } : {}), ...(modulus !== undefined ? { modulus } : {}), ...intervalOf(t) };
+  return {
+    tag: t.name,
+    kind,
+    quantity,
+    factor: c.factor,
+    ...(unit ? { unit } : {}),
+    ...(modulus !== undefined ? { modulus } : {}),
+    ...intervalOf(t),
+  };
 }
 
 /** Chooses the meters from the header (and the user's choices); every automatic choice is said in a note. */
@@ -144,8 +167,14 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
   const need = (name: string, opt: string): TagInfo => {
     const t = byName.get(name);
     if (!t) {
-      const near = tags.map((x) => x.name).filter((x) => x.toLowerCase().includes(name.toLowerCase().split(/[./]/).pop() ?? '')).slice(0, 5);
-      throw new SelectionError(`${opt} ${name}: no such tag in the capture`, near.length ? `tags with a similar name: ${near.join(', ')}` : 'list the tags with `iiot capture info FILE`');
+      const near = tags
+        .map((x) => x.name)
+        .filter((x) => x.toLowerCase().includes(name.toLowerCase().split(/[./]/).pop() ?? ''))
+        .slice(0, 5);
+      throw new SelectionError(
+        `${opt} ${name}: no such tag in the capture`,
+        near.length ? `tags with a similar name: ${near.join(', ')}` : 'list the tags with `iiot capture info FILE`',
+      );
     }
     return t;
   };
@@ -155,17 +184,24 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
   if (sel.meter) mainTag = need(sel.meter, '--meter');
   else {
     if (active.length === 0) {
-      throw new SelectionError('no power or energy tag in the capture (units W, kW, MW, Wh, kWh, MWh)', 'name the meter with --meter TAG (and its unit with --unit TAG=kW if the header has none)');
+      throw new SelectionError(
+        'no power or energy tag in the capture (units W, kW, MW, Wh, kWh, MWh)',
+        'name the meter with --meter TAG (and its unit with --unit TAG=kW if the header has none)',
+      );
     }
     // The main supply: a tag whose name says so, else the power tag with the largest range.
     const mainLike = /(^|[._/ -])(plant|main|site|total|incomer|mains|grid|building)([._/ -]|$)/i;
-    const score = (t: TagInfo) => (mainLike.test(t.name) ? 2 : 0) + (cls(t)!.kind === 'power' ? 1 : 0) + Math.min(0.9, ((t.range?.[1] ?? 0) * cls(t)!.factor) / 1e7);
+    const score = (t: TagInfo) =>
+      (mainLike.test(t.name) ? 2 : 0) + (cls(t)!.kind === 'power' ? 1 : 0) + Math.min(0.9, ((t.range?.[1] ?? 0) * cls(t)!.factor) / 1e7);
     mainTag = active.slice().sort((a, b) => score(b) - score(a))[0]!;
-    if (active.length > 1) notes.push(`main meter: ${mainTag.name} (chosen automatically among ${active.length} power/energy tags; --meter chooses another)`);
+    if (active.length > 1)
+      notes.push(`main meter: ${mainTag.name} (chosen automatically among ${active.length} power/energy tags; --meter chooses another)`);
   }
   const main = specFor(mainTag, sel, 'active', '--meter');
   const mainAsset = asset(mainTag.name);
-  const checks = active.filter((t) => t !== mainTag && asset(t.name) === mainAsset && mainAsset !== '').map((t) => specFor(t, sel, 'active', 'meter'));
+  const checks = active
+    .filter((t) => t !== mainTag && asset(t.name) === mainAsset && mainAsset !== '')
+    .map((t) => specFor(t, sel, 'active', 'meter'));
   let subs: MeterSpec[] = [];
   if (Array.isArray(sel.subs)) subs = sel.subs.map((s) => specFor(need(s, '--sub'), sel, 'active', '--sub'));
   else if (sel.subs !== 'none') {
@@ -185,26 +221,39 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
   // Four-quadrant meters count lagging (inductive) and leading (capacitive) reactive energy apart.
   const lagLike = rTags.filter((t) => /lag|induct/i.test(t.name) && !/lead|capac/i.test(t.name));
   const leadLike = rTags.filter((t) => /lead|capac/i.test(t.name));
-  if (sel.reactiveLeading) reactiveLeading = specFor(need(sel.reactiveLeading, '--reactive-leading'), sel, 'reactive', '--reactive-leading');
+  if (sel.reactiveLeading)
+    reactiveLeading = specFor(need(sel.reactiveLeading, '--reactive-leading'), sel, 'reactive', '--reactive-leading');
   if (sel.reactive) reactive = specFor(need(sel.reactive, '--reactive'), sel, 'reactive', '--reactive');
   else if (lagLike.length === 1 && (reactiveLeading || leadLike.length === 1)) {
     reactive = specFor(lagLike[0]!, sel, 'reactive', 'reactive meter');
-    notes.push(`reactive energy: ${lagLike[0]!.name} as lagging${reactiveLeading ? '' : ` and ${leadLike[0]!.name} as leading`} (chosen by name; --reactive and --reactive-leading choose others)`);
+    notes.push(
+      `reactive energy: ${lagLike[0]!.name} as lagging${reactiveLeading ? '' : ` and ${leadLike[0]!.name} as leading`} (chosen by name; --reactive and --reactive-leading choose others)`,
+    );
   } else {
     // a tag named leading is never taken for the lagging (or only) reactive energy
     const plain = rTags.filter((t) => !leadLike.includes(t) && t.name !== sel.reactiveLeading);
     const same = plain.find((t) => asset(t.name) === mainAsset) ?? (plain.length === 1 ? plain[0] : undefined);
     if (same) reactive = specFor(same, sel, 'reactive', 'reactive meter');
-    else if (plain.length > 1) notes.push(`${rTags.length} reactive tags (${rTags.map((t) => t.name).join(', ')}): name them with --reactive (and --reactive-leading) for the power factor`);
+    else if (plain.length > 1)
+      notes.push(
+        `${rTags.length} reactive tags (${rTags.map((t) => t.name).join(', ')}): name them with --reactive (and --reactive-leading) for the power factor`,
+      );
   }
-  if (!reactiveLeading && !sel.reactiveLeading && leadLike.length === 1 && leadLike[0]!.name !== reactive?.tag) reactiveLeading = specFor(leadLike[0]!, sel, 'reactive', 'leading reactive meter');
+  if (!reactiveLeading && !sel.reactiveLeading && leadLike.length === 1 && leadLike[0]!.name !== reactive?.tag)
+    reactiveLeading = specFor(leadLike[0]!, sel, 'reactive', 'leading reactive meter');
   let temperature: MeterSpec | undefined;
   if (sel.temperature) temperature = specFor(need(sel.temperature, '--temperature'), sel, 'temperature', '--temperature');
   else {
-    const outdoor = tags.filter((t) => cls(t)?.quantity === 'temperature' && /(outdoor|outside|ambient|weather|(^|[._/ -])oat([._/ -]|$)|outside_?air|air_?temp)/i.test(t.name));
+    const outdoor = tags.filter(
+      (t) =>
+        cls(t)?.quantity === 'temperature' &&
+        /(outdoor|outside|ambient|weather|(^|[._/ -])oat([._/ -]|$)|outside_?air|air_?temp)/i.test(t.name),
+    );
     if (outdoor.length === 1) {
       temperature = specFor(outdoor[0]!, sel, 'temperature', 'outdoor temperature');
-      notes.push(`outdoor temperature: ${outdoor[0]!.name} (by its name; degree days become a baseline driver; --temperature chooses another)`);
+      notes.push(
+        `outdoor temperature: ${outdoor[0]!.name} (by its name; degree days become a baseline driver; --temperature chooses another)`,
+      );
     }
   }
   let production: MeterSpec | undefined;
@@ -214,7 +263,10 @@ export function planEnergy(tags: TagInfo[], sel: EnergySelection = {}): EnergyPl
     if (counts.length === 1) {
       production = specFor(counts[0]!, sel, 'production', 'production counter');
       notes.push(`production counter: ${counts[0]!.name} (the only count tag; --production chooses another)`);
-    } else if (counts.length > 1) notes.push(`${counts.length} count tags (${counts.map((c) => c.name).join(', ')}): name the production counter with --production for energy per unit`);
+    } else if (counts.length > 1)
+      notes.push(
+        `${counts.length} count tags (${counts.map((c) => c.name).join(', ')}): name the production counter with --production for energy per unit`,
+      );
   }
   let producing: MeterSpec | undefined;
   if (sel.producing) producing = specFor(need(sel.producing, '--producing'), sel, 'producing', '--producing');
@@ -308,7 +360,16 @@ export async function collectEnergy(
 ): Promise<EnergyData> {
   const plan = planEnergy(cap.tags(), sel);
   const accs = new Map<string, MeterAccumulator>();
-  const all = [plan.main, ...plan.checks, ...plan.subs, plan.reactive, plan.reactiveLeading, plan.temperature, plan.production, plan.producing].filter((x): x is MeterSpec => x !== undefined);
+  const all = [
+    plan.main,
+    ...plan.checks,
+    ...plan.subs,
+    plan.reactive,
+    plan.reactiveLeading,
+    plan.temperature,
+    plan.production,
+    plan.producing,
+  ].filter((x): x is MeterSpec => x !== undefined);
   const routes = new Map<string, (t: number, v: unknown, q: string | undefined) => void>();
   for (const spec of all) {
     if (accs.has(spec.tag)) continue;
@@ -319,7 +380,11 @@ export async function collectEnergy(
   const stats = await stream(cap, timeMs, routes, progress);
   const series = (s: MeterSpec) => toMeterSeries(accs.get(s.tag)!);
   const main = series(plan.main);
-  if (main.samples === 0) throw new SelectionError(`${plan.main.tag}: the capture holds no numeric readings of the main meter`, 'check the tag name with `iiot capture info FILE`, or choose another with --meter');
+  if (main.samples === 0)
+    throw new SelectionError(
+      `${plan.main.tag}: the capture holds no numeric readings of the main meter`,
+      'check the tag name with `iiot capture info FILE`, or choose another with --meter',
+    );
   return {
     plan,
     main,
@@ -369,7 +434,10 @@ const NAME_KINDS: [RegExp, FeatureKind][] = [
 
 /** The feature a tag's name says it is ("Bearing1_ch1_kurt", "pump.crestFactor", "motor.vib_rms"), or undefined. */
 export function featureOfName(name: string): FeatureKind | undefined {
-  const n = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[\s\-./:]+/g, '_');
+  const n = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[\s\-./:]+/g, '_');
   return NAME_KINDS.find(([re]) => re.test(n))?.[1];
 }
 
@@ -569,7 +637,8 @@ export async function collectDegradation(
     let flag: TagInfo | undefined;
     if (sel.runningTag) {
       flag = tags.find((x) => x.name === sel.runningTag);
-      if (!flag) throw new SelectionError(`--running ${sel.runningTag}: no such tag in the capture`, 'list the tags with `iiot capture info FILE`');
+      if (!flag)
+        throw new SelectionError(`--running ${sel.runningTag}: no such tag in the capture`, 'list the tags with `iiot capture info FILE`');
     } else {
       const a = asset(name);
       flag = tags.find((x) => x.name !== name && asset(x.name) === a && a !== '' && RUNNING_NAME.test(x.name.slice(a.length + 1)));
@@ -590,10 +659,32 @@ export async function collectDegradation(
   };
   for (const tag of chosen) {
     const unit = sel.units?.[tag.name] ?? (typeof tag.unit === 'string' ? tag.unit : undefined);
-    if (unit !== undefined && !lookupUnit(unit)) notes.push(`${tag.name}: unit "${unit}" is not one iiot knows; values are analysed as they are, and unit thresholds cannot be converted`);
+    if (unit !== undefined && !lookupUnit(unit))
+      notes.push(
+        `${tag.name}: unit "${unit}" is not one iiot knows; values are analysed as they are, and unit thresholds cannot be converted`,
+      );
     const run = runFlag(tag.name);
     const kind: FeatureKind = sel.kinds?.[tag.name] ?? featureOfName(tag.name) ?? 'level';
-    const s: TagState = { tag, kind, kindGiven: sel.kinds?.[tag.name] !== undefined, ...(unit ? { unit } : {}), ...(run ? { run } : {}), stopped: 0, out: new Map(), buf: [], rate: Number.NaN, nonNumeric: 0, badQuality: 0, late: 0, samples: 0, warm: [], raw: false, blockIndex: Number.NaN, lastT: Number.NaN, snapshots: 0 };
+    const s: TagState = {
+      tag,
+      kind,
+      kindGiven: sel.kinds?.[tag.name] !== undefined,
+      ...(unit ? { unit } : {}),
+      ...(run ? { run } : {}),
+      stopped: 0,
+      out: new Map(),
+      buf: [],
+      rate: Number.NaN,
+      nonNumeric: 0,
+      badQuality: 0,
+      late: 0,
+      samples: 0,
+      warm: [],
+      raw: false,
+      blockIndex: Number.NaN,
+      lastT: Number.NaN,
+      snapshots: 0,
+    };
     states.set(tag.name, s);
     routes.set(tag.name, (t, v, q) => addIndicatorSample(s, t, v, q, blockMs, sel.band));
   }
@@ -606,7 +697,8 @@ export async function collectDegradation(
     if (s.nonNumeric) tagNotes.push(`${s.nonNumeric} non-numeric values skipped`);
     if (s.badQuality) tagNotes.push(`${s.badQuality} samples with bad quality skipped`);
     if (s.late) tagNotes.push(`${s.late} raw samples out of time order skipped`);
-    if (s.run && s.stopped) tagNotes.push(`${s.stopped} samples taken while ${s.run.tag} was off were left out (a stopped machine does not vibrate)`);
+    if (s.run && s.stopped)
+      tagNotes.push(`${s.stopped} samples taken while ${s.run.tag} was off were left out (a stopped machine does not vibrate)`);
     if (s.samples === 0) {
       notes.push(`${s.tag.name}: no numeric samples in the capture; not analysed`);
       continue;
@@ -623,7 +715,11 @@ export async function collectDegradation(
         const excess = s.kind === 'excess-kurtosis' || (!s.kindGiven && min < 1);
         if (excess) {
           for (let i = 0; i < series.v.length; i++) series.v[i]! += 3;
-          ownNotes.push(s.kindGiven ? 'excess kurtosis (--kind): 3 added (Pearson, normal 3)' : `read as excess kurtosis (values down to ${min.toPrecision(3)}, which Pearson's kurtosis cannot take): 3 added (Pearson, normal 3; --kind ${s.tag.name}=kurtosis says otherwise)`);
+          ownNotes.push(
+            s.kindGiven
+              ? 'excess kurtosis (--kind): 3 added (Pearson, normal 3)'
+              : `read as excess kurtosis (values down to ${min.toPrecision(3)}, which Pearson's kurtosis cannot take): 3 added (Pearson, normal 3; --kind ${s.tag.name}=kurtosis says otherwise)`,
+          );
         }
       }
       inputs.push({
@@ -648,7 +744,14 @@ function indicator(s: TagState, name: string, quantity: IndicatorInput['quantity
   return o.means;
 }
 
-function addIndicatorSample(s: TagState, t: number, v: unknown, q: string | undefined, blockMs: number, band: [number, number] | undefined): void {
+function addIndicatorSample(
+  s: TagState,
+  t: number,
+  v: unknown,
+  q: string | undefined,
+  blockMs: number,
+  band: [number, number] | undefined,
+): void {
   if (q !== undefined && /^bad/i.test(q)) {
     s.badQuality++;
     return;
@@ -736,7 +839,11 @@ function flushBlock(s: TagState): void {
     indicator(s, `${s.tag.name}:peak`, 'peak', s.unit).add(at, b.peak);
     indicator(s, `${s.tag.name}:crest-factor`, 'crest-factor', undefined).add(at, b.crestFactor);
     indicator(s, `${s.tag.name}:kurtosis`, 'kurtosis', undefined).add(at, b.kurtosis);
-    if (Number.isFinite(s.rate) && s.buf.length >= 64) indicator(s, `${s.tag.name}:envelope`, 'envelope', s.unit).add(at, envelopeFluctuation(s.buf, s.rate, s.band ?? defaultEnvelopeBand(s.rate)));
+    if (Number.isFinite(s.rate) && s.buf.length >= 64)
+      indicator(s, `${s.tag.name}:envelope`, 'envelope', s.unit).add(
+        at,
+        envelopeFluctuation(s.buf, s.rate, s.band ?? defaultEnvelopeBand(s.rate)),
+      );
   }
   b.reset();
   s.buf.length = 0;

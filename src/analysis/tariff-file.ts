@@ -30,21 +30,19 @@ import { usageError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { parseDailyWindow, parseWeekdays, type DailyWindow } from './calendar.js';
 
-const hoursField = z
-  .union([z.string(), z.array(z.string()).min(1)])
-  .transform((v, ctx) => {
-    const list = Array.isArray(v) ? v : [v];
-    const out: DailyWindow[] = [];
-    for (const s of list) {
-      const w = parseDailyWindow(s);
-      if (!w) {
-        ctx.addIssue({ code: 'custom', message: `"${s}" is not a time range; write HH:MM-HH:MM, for example 08:00-22:00` });
-        return z.NEVER;
-      }
-      out.push(w);
+const hoursField = z.union([z.string(), z.array(z.string()).min(1)]).transform((v, ctx) => {
+  const list = Array.isArray(v) ? v : [v];
+  const out: DailyWindow[] = [];
+  for (const s of list) {
+    const w = parseDailyWindow(s);
+    if (!w) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a time range; write HH:MM-HH:MM, for example 08:00-22:00` });
+      return z.NEVER;
     }
-    return out;
-  });
+    out.push(w);
+  }
+  return out;
+});
 
 const daysField = z.union([z.string(), z.array(z.string()).min(1)]).transform((v, ctx) => {
   const s = Array.isArray(v) ? v.join(',') : v;
@@ -123,10 +121,18 @@ export function parseTariff(text: string, file: string): Tariff {
       break;
     }
   }
-  const field = path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') : '(top level)';
+  const field = path.length
+    ? path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+        .join('')
+        .replace(/^\./, '')
+    : '(top level)';
   const message =
     issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
       : issue.message;
-  throw usageError(`${file}:${line}: tariff field ${field}: ${message}`, 'see docs/analysis.md ("Tariff files") for the fields and an example');
+  throw usageError(
+    `${file}:${line}: tariff field ${field}: ${message}`,
+    'see docs/analysis.md ("Tariff files") for the fields and an example',
+  );
 }

@@ -73,7 +73,8 @@ function pairs(list: string[] | undefined, what: string, example: string): Recor
   const out: Record<string, string> = {};
   for (const item of list ?? []) {
     const eq = item.lastIndexOf('=');
-    if (eq <= 0 || eq === item.length - 1) throw usageError(`${what}: cannot read "${item}"`, `write TAG=VALUE, for example ${what} ${example}`);
+    if (eq <= 0 || eq === item.length - 1)
+      throw usageError(`${what}: cannot read "${item}"`, `write TAG=VALUE, for example ${what} ${example}`);
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
@@ -91,7 +92,11 @@ function period(text: string, what: string, tz: string): [number, number] {
     const next = new Date(Date.UTC(y, mo - 1, d + 1));
     to = parseTimeArg(next.toISOString().slice(0, 10), what, tz);
   }
-  if (!(to > from)) throw usageError(`${what}: the period ends before it starts`, `write FROM..TO with FROM earlier, for example ${what} 2026-01-01..2026-03-31`);
+  if (!(to > from))
+    throw usageError(
+      `${what}: the period ends before it starts`,
+      `write FROM..TO with FROM earlier, for example ${what} 2026-01-01..2026-03-31`,
+    );
   return [from, to];
 }
 
@@ -99,7 +104,8 @@ function fraction(text: string, what: string): number {
   const s = text.trim();
   const pct = s.endsWith('%');
   const x = Number(pct ? s.slice(0, -1) : s);
-  if (!Number.isFinite(x) || x <= 0) throw usageError(`${what}: cannot read "${text}"`, `write a percentage such as 80% or a fraction such as 0.8`);
+  if (!Number.isFinite(x) || x <= 0)
+    throw usageError(`${what}: cannot read "${text}"`, `write a percentage such as 80% or a fraction such as 0.8`);
   return pct || x > 1 ? x / 100 : x;
 }
 
@@ -107,7 +113,8 @@ function fraction(text: string, what: string): number {
 function common(f: CommonFlags, files: string[], siteTz?: string) {
   const tz = checkTimeZone(f.tz ?? siteTz ?? 'UTC');
   const report = f.report;
-  if (report !== undefined && !/\.(md|markdown|html?)$/i.test(report)) throw usageError(`--report ${report}: say the format by the extension`, 'write --report FILE.md or --report FILE.html');
+  if (report !== undefined && !/\.(md|markdown|html?)$/i.test(report))
+    throw usageError(`--report ${report}: say the format by the extension`, 'write --report FILE.md or --report FILE.html');
   // before the capture is read: an existing report is replaced only with --force
   if (report !== undefined) refuseToReplace(report, { force: f.force });
   return {
@@ -133,7 +140,8 @@ export function degradationOptions(f: DegradationFlags, files: string[], siteTz?
     const mult = /^(\d+(?:\.\d+)?)\s*x(?:\s*baseline)?$/i.exec(t);
     if (zone) {
       const b = zone[1]!.toUpperCase();
-      if (b !== 'A/B' && b !== 'B/C' && b !== 'C/D') throw usageError(`--threshold ${t}: no such zone boundary`, 'write zone:A/B, zone:B/C or zone:C/D');
+      if (b !== 'A/B' && b !== 'B/C' && b !== 'C/D')
+        throw usageError(`--threshold ${t}: no such zone boundary`, 'write zone:A/B, zone:B/C or zone:C/D');
       threshold = { kind: 'zone', boundary: b };
     } else if (mult) {
       const k = Number(mult[1]);
@@ -145,25 +153,33 @@ export function degradationOptions(f: DegradationFlags, files: string[], siteTz?
     }
   }
   const group = f.group === undefined ? undefined : Number(f.group);
-  if (group !== undefined && ![1, 2, 3, 4].includes(group)) throw usageError(`--group ${f.group}: ISO 10816-3 machine groups are 1 to 4`, 'group 1: 300 kW-50 MW; group 2: 15-300 kW; 3 and 4: pumps');
+  if (group !== undefined && ![1, 2, 3, 4].includes(group))
+    throw usageError(
+      `--group ${f.group}: ISO 10816-3 machine groups are 1 to 4`,
+      'group 1: 300 kW-50 MW; group 2: 15-300 kW; 3 and 4: pumps',
+    );
   const foundation = f.foundation ?? 'rigid';
   if (foundation !== 'rigid' && foundation !== 'flexible') throw usageError(`--foundation ${foundation}: write rigid or flexible`);
   const stat = f.stat ?? 'median';
-  if (!['median', 'mean', 'max', 'p95', 'rms', 'min'].includes(stat)) throw usageError(`--stat ${stat}: write median, mean, max, p95 or rms`);
+  if (!['median', 'mean', 'max', 'p95', 'rms', 'min'].includes(stat))
+    throw usageError(`--stat ${stat}: write median, mean, max, p95 or rms`);
   const onset = f.onset ?? 'cusum';
   if (onset !== 'cusum' && onset !== 'k-of-n' && onset !== '3-sigma') throw usageError(`--onset ${onset}: write cusum, k-of-n or 3-sigma`);
   let band: [number, number] | undefined;
   if (f.band !== undefined) {
     const m = /^(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*(hz)?$/i.exec(f.band.trim());
-    if (!m || !(Number(m[2]) > Number(m[1]))) throw usageError(`--band ${f.band}: cannot read it as a frequency band`, 'write LOW-HIGH in Hz, for example --band 500-2000');
+    if (!m || !(Number(m[2]) > Number(m[1])))
+      throw usageError(`--band ${f.band}: cannot read it as a frequency band`, 'write LOW-HIGH in Hz, for example --band 500-2000');
     band = [Number(m[1]), Number(m[2])];
   }
   const failOn = f.failOn;
-  if (failOn !== undefined && !['watch', 'degrading', 'above-threshold'].includes(failOn)) throw usageError(`--fail-on ${failOn}: write watch, degrading or above-threshold`);
+  if (failOn !== undefined && !['watch', 'degrading', 'above-threshold'].includes(failOn))
+    throw usageError(`--fail-on ${failOn}: write watch, degrading or above-threshold`);
   const baseline = f.baseline !== undefined ? period(f.baseline, '--baseline', c.tz) : undefined;
   const kinds = pairs(f.kind, '--kind', 'Bearing1_ch1_kurt=excess-kurtosis');
   const KINDS = ['level', 'rms', 'peak', 'kurtosis', 'excess-kurtosis', 'crest-factor', 'skewness'];
-  for (const [tag, k] of Object.entries(kinds)) if (!KINDS.includes(k)) throw usageError(`--kind ${tag}=${k}: write ${KINDS.slice(0, -1).join(', ')} or ${KINDS[KINDS.length - 1]}`);
+  for (const [tag, k] of Object.entries(kinds))
+    if (!KINDS.includes(k)) throw usageError(`--kind ${tag}=${k}: write ${KINDS.slice(0, -1).join(', ')} or ${KINDS[KINDS.length - 1]}`);
   const positive = (text: string | undefined, what: string) => {
     if (text === undefined) return undefined;
     const x = Number(text);
@@ -177,7 +193,14 @@ export function degradationOptions(f: DegradationFlags, files: string[], siteTz?
     fuse: f.fuse === true,
     ...(failOn ? { failOn: failOn as 'watch' | 'degrading' | 'above-threshold' } : {}),
     selection: {
-      ...(f.tag?.length ? { tags: f.tag.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean) } : {}),
+      ...(f.tag?.length
+        ? {
+            tags: f.tag
+              .flatMap((t) => t.split(','))
+              .map((t) => t.trim())
+              .filter(Boolean),
+          }
+        : {}),
       ...(f.running === false ? { running: false } : typeof f.running === 'string' ? { runningTag: f.running } : {}),
       ...(f.block ? { blockMs: parseDuration(f.block, '--block') } : {}),
       ...(band ? { band } : {}),
@@ -188,10 +211,16 @@ export function degradationOptions(f: DegradationFlags, files: string[], siteTz?
       ...(f.window ? { windowMs: parseDuration(f.window, '--window') } : {}),
       stat: stat as 'median',
       ...(baseline ? { baseline: { from: baseline[0], to: baseline[1] } } : {}),
-      onset: { method: onset as 'cusum' | 'k-of-n' | '3-sigma', ...(f.allowance ? { allowance: fraction(f.allowance, '--allowance') } : {}), ...(decision !== undefined ? { h: decision } : {}) },
+      onset: {
+        method: onset as 'cusum' | 'k-of-n' | '3-sigma',
+        ...(f.allowance ? { allowance: fraction(f.allowance, '--allowance') } : {}),
+        ...(decision !== undefined ? { h: decision } : {}),
+      },
       ...(spread !== undefined ? { spread } : {}),
       ...(threshold ? { threshold } : {}),
-      ...(group !== undefined || f.foundation !== undefined || threshold?.kind === 'zone' ? { iso: { group: (group ?? 2) as 1 | 2 | 3 | 4, foundation: foundation as 'rigid' | 'flexible' } } : {}),
+      ...(group !== undefined || f.foundation !== undefined || threshold?.kind === 'zone'
+        ? { iso: { group: (group ?? 2) as 1 | 2 | 3 | 4, foundation: foundation as 'rigid' | 'flexible' } }
+        : {}),
       ...(f.changeWindow ? { changeWindowMs: parseDuration(f.changeWindow, '--change-window') } : {}),
       level: f.level ? fraction(f.level, '--level') : 0.8,
       tz: c.tz,
@@ -204,7 +233,8 @@ export type DegradationCommandOptions = ReturnType<typeof degradationOptions>;
 export function energyOptions(f: EnergyFlags, files: string[], siteTz?: string) {
   const c = common(f, files, siteTz);
   const kinds = pairs(f.kind, '--kind', 'meter.energy=counter');
-  for (const [tag, k] of Object.entries(kinds)) if (!['counter', 'interval', 'power'].includes(k)) throw usageError(`--kind ${tag}=${k}: write counter, interval or power`);
+  for (const [tag, k] of Object.entries(kinds))
+    if (!['counter', 'interval', 'power'].includes(k)) throw usageError(`--kind ${tag}=${k}: write counter, interval or power`);
   const demand = f.demand ?? undefined;
   if (demand !== undefined && demand !== 'block' && demand !== 'rolling') throw usageError(`--demand ${demand}: write block or rolling`);
   let shifts: { name: string; window: { from: number; to: number } }[] | undefined;
@@ -214,7 +244,11 @@ export function energyOptions(f: EnergyFlags, files: string[], siteTz?: string) 
       const m = /^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$/.exec(range);
       const a = m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
       const b = m ? Number(m[3]) * 60 + Number(m[4]) : Number.NaN;
-      if (!m || a > 1440 || b > 1440 || a === b || Number(m[2]) > 59 || Number(m[4]) > 59) throw usageError(`--shifts: cannot read "${s}"`, 'write NAME=HH:MM-HH:MM,... for example --shifts early=06:00-14:00,late=14:00-22:00');
+      if (!m || a > 1440 || b > 1440 || a === b || Number(m[2]) > 59 || Number(m[4]) > 59)
+        throw usageError(
+          `--shifts: cannot read "${s}"`,
+          'write NAME=HH:MM-HH:MM,... for example --shifts early=06:00-14:00,late=14:00-22:00',
+        );
       return { name: name.trim(), window: { from: a % 1440, to: b === 0 ? 1440 : b } };
     });
   }
@@ -243,16 +277,26 @@ export function energyOptions(f: EnergyFlags, files: string[], siteTz?: string) 
   }
   const baselinePeriod = f.baselinePeriod ? period(f.baselinePeriod, '--baseline-period', c.tz) : undefined;
   const reportPeriod = f.reportPeriod ? period(f.reportPeriod, '--report-period', c.tz) : undefined;
-  if ((baselinePeriod === undefined) !== (reportPeriod === undefined)) throw usageError('--baseline-period and --report-period go together', 'give both periods to compare them');
+  if ((baselinePeriod === undefined) !== (reportPeriod === undefined))
+    throw usageError('--baseline-period and --report-period go together', 'give both periods to compare them');
   const celsius = (text: string | undefined, what: string): number | undefined => {
     if (text === undefined) return undefined;
     const q = parseQuantity(text, what);
-    if (q.unit !== undefined && !/^(°?c|degc)$/i.test(q.unit)) throw usageError(`${what} ${text}: give the base temperature in °C`, `for example ${what} 15.5`);
+    if (q.unit !== undefined && !/^(°?c|degc)$/i.test(q.unit))
+      throw usageError(`${what} ${text}: give the base temperature in °C`, `for example ${what} 15.5`);
     return q.value;
   };
   const hddBaseC = celsius(f.hddBase, '--hdd-base');
   const cddBaseC = celsius(f.cddBase, '--cdd-base');
-  const subs = f.subs === false ? ('none' as const) : f.sub?.length ? f.sub.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : ('auto' as const);
+  const subs =
+    f.subs === false
+      ? ('none' as const)
+      : f.sub?.length
+        ? f.sub
+            .flatMap((s) => s.split(','))
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : ('auto' as const);
   return {
     ...c,
     ...(f.tariff ? { tariffFile: f.tariff } : {}),
@@ -295,7 +339,8 @@ export type EnergyCommandOptions = ReturnType<typeof energyOptions>;
 async function captureTimeZone(io: IO, files: readonly string[]): Promise<string | undefined> {
   const { readCaptureTimeZone } = await import('../capture/time-zone.js');
   const r = await readCaptureTimeZone(files);
-  if (r.invalid !== undefined) warn(io, `${files[0]}: metadata.timezone "${r.invalid}" is not an IANA time zone; times are in UTC (give --tz)`);
+  if (r.invalid !== undefined)
+    warn(io, `${files[0]}: metadata.timezone "${r.invalid}" is not an IANA time zone; times are in UTC (give --tz)`);
   return r.tz;
 }
 

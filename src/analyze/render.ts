@@ -44,7 +44,14 @@ export async function printDegradation(
     out(io, degradationTerminal(result, ctx, io.style));
     for (const n of notes) out(io, io.style.dim(`note: ${n}`));
   }
-  if (o.report) await writeReport(io, o.report, o.force, () => degradationMarkdown(result, ctx), () => degradationHtml(result, ctx));
+  if (o.report)
+    await writeReport(
+      io,
+      o.report,
+      o.force,
+      () => degradationMarkdown(result, ctx),
+      () => degradationHtml(result, ctx),
+    );
 }
 
 /** An energy result: JSON (without the demand series) or the terminal summary, and the report if asked for. */
@@ -56,5 +63,12 @@ export async function printEnergy(io: IO, o: EnergyCommandOptions, result: Energ
   } else {
     out(io, energyTerminal(result, ctx, io.style));
   }
-  if (o.report) await writeReport(io, o.report, o.force, () => energyMarkdown(result, ctx), () => energyHtml(result, ctx));
+  if (o.report)
+    await writeReport(
+      io,
+      o.report,
+      o.force,
+      () => energyMarkdown(result, ctx),
+      () => energyHtml(result, ctx),
+    );
 }

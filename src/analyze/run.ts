@@ -10,7 +10,13 @@ import { timeMs } from '../capture/reader.js';
 import { IiotError, usageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { info, warn, type IO } from '../core/io.js';
-import { analyzeDegradation, analyzeIndicator, summariseAssets, type DegradationResult, type IndicatorInput } from '../analysis/degradation.js';
+import {
+  analyzeDegradation,
+  analyzeIndicator,
+  summariseAssets,
+  type DegradationResult,
+  type IndicatorInput,
+} from '../analysis/degradation.js';
 import { analyzeEnergy, type EnergyResult } from '../analysis/energy.js';
 import { fuseHealthIndex } from '../analysis/health-index.js';
 import { autoWindow } from '../analysis/degradation.js';
@@ -55,7 +61,8 @@ function endProgress(io: IO): void {
 
 /** Says which zone the days, hours and times are in when the user did not choose it. */
 function tzHint(io: IO, tz: string, source: 'option' | 'capture' | 'default'): void {
-  if (source === 'capture' && tz !== 'UTC') info(io, `note: times, days and hours in ${tz}, the capture's time zone (metadata.timezone); --tz UTC for UTC`);
+  if (source === 'capture' && tz !== 'UTC')
+    info(io, `note: times, days and hours in ${tz}, the capture's time zone (metadata.timezone); --tz UTC for UTC`);
 }
 
 const RANK: Record<string, number> = { healthy: 0, 'insufficient-data': 0, watch: 1, degrading: 2, 'above-threshold': 3 };
@@ -83,16 +90,24 @@ export async function runDegradation(io: IO, o: DegradationCommandOptions): Prom
     const windowMs = o.analysis.windowMs ?? Math.max(...inputs.map((i) => autoWindow(i.series)));
     fuseWindow = windowMs;
     const f = fuseHealthIndex(inputs, { windowMs, name: 'health index' });
-    if (!f) throw usageError('--fuse: the indicators share fewer than 10 windows', 'choose tags recorded over the same period, or a longer --window');
+    if (!f)
+      throw usageError(
+        '--fuse: the indicators share fewer than 10 windows',
+        'choose tags recorded over the same period, or a longer --window',
+      );
     fusedWeights = f.weights;
     inputs = [f.input];
-    notes.push(`health index fused from ${f.weights.map((w) => `${w.name} (weight ${w.weight.toFixed(2)}${w.direction < 0 ? ', falling' : ''})`).join(', ')}`);
+    notes.push(
+      `health index fused from ${f.weights.map((w) => `${w.name} (weight ${w.weight.toFixed(2)}${w.direction < 0 ? ', falling' : ''})`).join(', ')}`,
+    );
   }
   let result: DegradationResult;
   try {
     const base = analyzeDegradation([], o.analysis);
     // the fused index is already windowed: it is analysed in the windows it was fused in
-    const indicators = inputs.map((i) => analyzeIndicator(i, { ...o.analysis, ...(fuseWindow !== undefined ? { windowMs: fuseWindow } : {}) }));
+    const indicators = inputs.map((i) =>
+      analyzeIndicator(i, { ...o.analysis, ...(fuseWindow !== undefined ? { windowMs: fuseWindow } : {}) }),
+    );
     result = { ...base, indicators, assets: summariseAssets(indicators) };
   } catch (err) {
     asUsage(err);
@@ -125,7 +140,10 @@ export async function runEnergy(io: IO, o: EnergyCommandOptions): Promise<number
     try {
       text = await readFile(o.tariffFile, 'utf8');
     } catch (err) {
-      throw usageError(`--tariff ${o.tariffFile}: cannot read it (${err instanceof Error ? err.message.replace(/^[A-Z]+: /, '') : String(err)})`, 'give the path of a tariff YAML file (docs/analysis.md, "Tariff files")');
+      throw usageError(
+        `--tariff ${o.tariffFile}: cannot read it (${err instanceof Error ? err.message.replace(/^[A-Z]+: /, '') : String(err)})`,
+        'give the path of a tariff YAML file (docs/analysis.md, "Tariff files")',
+      );
     }
     // the tariff's file format (zod, yaml) loads only when a tariff is given
     const { parseTariff } = await import('../analysis/tariff-file.js');
@@ -163,7 +181,10 @@ export async function runEnergy(io: IO, o: EnergyCommandOptions): Promise<number
     asUsage(err);
   }
   result.notes.unshift(...data.plan.notes);
-  if (data.stats.gaps.length) result.notes.push(`the recording marks ${data.stats.gaps.length} gap${data.stats.gaps.length > 1 ? 's' : ''} (gap events); readings on both sides were treated as above`);
+  if (data.stats.gaps.length)
+    result.notes.push(
+      `the recording marks ${data.stats.gaps.length} gap${data.stats.gaps.length > 1 ? 's' : ''} (gap events); readings on both sides were treated as above`,
+    );
   await printEnergy(io, o, result, data.stats.records);
   return ExitCode.Ok;
 }

@@ -6,7 +6,13 @@
 import { usageError } from '../core/errors.js';
 import type { IO } from '../core/io.js';
 import { refuseToReplace } from '../core/output-file.js';
-import { parseNodeClasses, parseOpcUaConnectOptions, type NodeClassName, type OpcUaConnectFlags, type OpcUaConnectOptions } from '../protocols/opcua/flags.js';
+import {
+  parseNodeClasses,
+  parseOpcUaConnectOptions,
+  type NodeClassName,
+  type OpcUaConnectFlags,
+  type OpcUaConnectOptions,
+} from '../protocols/opcua/flags.js';
 
 export interface BrowseCommandOptions {
   connect: OpcUaConnectOptions;
@@ -84,22 +90,43 @@ export function parseBrowseFlags(endpoint: string, node: string | undefined, f: 
   if (f.csv && f.json) throw usageError('--csv and --json are two formats: give one');
   if (f.interactive) {
     const clash = (['all', 'csv', 'json', 'tags', 'output', 'endpoints'] as const).find((k) => f[k] !== undefined && f[k] !== false);
-    if (clash) throw usageError(`--interactive cannot go with --${clash}`, 'in the interactive browser, mark variables with space and save them as a tag list with s');
-    if (!terminal) throw usageError('--interactive needs a terminal', 'run it in a terminal; for scripts use --all with --csv, --json or --tags');
+    if (clash)
+      throw usageError(
+        `--interactive cannot go with --${clash}`,
+        'in the interactive browser, mark variables with space and save them as a tag list with s',
+      );
+    if (!terminal)
+      throw usageError('--interactive needs a terminal', 'run it in a terminal; for scripts use --all with --csv, --json or --tags');
   }
   const depth = positiveInt(f.depth, '--depth', 0);
   // before connecting: an existing file is replaced only with --force
   for (const file of [f.output, f.tags]) if (file !== undefined) refuseToReplace(file, { force: f.force });
   if (f.nodeset2) {
-    if (!f.all) throw usageError('--nodeset2 needs --all: it exports the whole address space', 'iiot browse <endpoint> --all --nodeset2 -o plc.NodeSet2.xml');
+    if (!f.all)
+      throw usageError(
+        '--nodeset2 needs --all: it exports the whole address space',
+        'iiot browse <endpoint> --all --nodeset2 -o plc.NodeSet2.xml',
+      );
     // (--json is the export's summary on stdout: iiot.browse.nodeset2/1)
-    const clash = (['csv', 'tags', 'class', 'name', 'attributes', 'depth', 'inventory'] as const).find((k) => f[k] !== undefined && f[k] !== false);
-    if (clash) throw usageError(`--nodeset2 cannot go with --${clash}`, 'a NodeSet2 file holds every node of the server\'s own namespaces; filter it afterwards if you need less');
+    const clash = (['csv', 'tags', 'class', 'name', 'attributes', 'depth', 'inventory'] as const).find(
+      (k) => f[k] !== undefined && f[k] !== false,
+    );
+    if (clash)
+      throw usageError(
+        `--nodeset2 cannot go with --${clash}`,
+        "a NodeSet2 file holds every node of the server's own namespaces; filter it afterwards if you need less",
+      );
     if (node !== undefined && !['i=84', 'root', '/'].includes(node.trim().toLowerCase())) {
-      throw usageError(`--nodeset2 exports the whole address space; it does not start at ${node}`, 'leave the node out: iiot browse <endpoint> --all --nodeset2 -o plc.NodeSet2.xml');
+      throw usageError(
+        `--nodeset2 exports the whole address space; it does not start at ${node}`,
+        'leave the node out: iiot browse <endpoint> --all --nodeset2 -o plc.NodeSet2.xml',
+      );
     }
   } else if (f.values || f.copyNamespace) {
-    throw usageError(`--${f.values ? 'values' : 'copy-namespace'} belongs to --nodeset2`, 'iiot browse <endpoint> --all --nodeset2 --values -o plc.NodeSet2.xml');
+    throw usageError(
+      `--${f.values ? 'values' : 'copy-namespace'} belongs to --nodeset2`,
+      'iiot browse <endpoint> --all --nodeset2 --values -o plc.NodeSet2.xml',
+    );
   }
   return {
     connect,
@@ -129,15 +156,24 @@ export function parseBrowseFlags(endpoint: string, node: string | undefined, f: 
 export function inventoryArguments(args: readonly string[], f: BrowseFlags, servers: number): { node: string | undefined } {
   const [first, second] = args;
   if (first !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(first)) {
-    throw usageError(`give an endpoint or --inventory, not both (${first}, --inventory ${f.inventory})`, `to browse one server, name it alone: iiot browse ${first}`);
+    throw usageError(
+      `give an endpoint or --inventory, not both (${first}, --inventory ${f.inventory})`,
+      `to browse one server, name it alone: iiot browse ${first}`,
+    );
   }
-  if (second !== undefined) throw usageError(`with --inventory, give at most one node (${first}, ${second})`, 'the servers come from the inventory: iiot browse --inventory FILE [node]');
+  if (second !== undefined)
+    throw usageError(
+      `with --inventory, give at most one node (${first}, ${second})`,
+      'the servers come from the inventory: iiot browse --inventory FILE [node]',
+    );
   if (servers > 1) {
     const one = (['tags', 'csv', 'interactive'] as const).find((k) => f[k] !== undefined && f[k] !== false);
     if (one) {
       throw usageError(
         `--${one} is for one server, and ${f.inventory} lists ${servers} OPC UA servers`,
-        one === 'tags' ? 'a tag list names the nodes of one server: name the server (iiot browse opc.tcp://HOST:PORT --tags FILE)' : 'name the server: iiot browse opc.tcp://HOST:PORT ...; --json exports every server of the inventory in one document',
+        one === 'tags'
+          ? 'a tag list names the nodes of one server: name the server (iiot browse opc.tcp://HOST:PORT --tags FILE)'
+          : 'name the server: iiot browse opc.tcp://HOST:PORT ...; --json exports every server of the inventory in one document',
       );
     }
   }
@@ -150,17 +186,30 @@ export type BrowseRequest =
   | { kind: 'inventory'; servers: InventoryServer[]; inventory: InventoryContext };
 
 /** The positional arguments and flags as commander parsed them; with --inventory, the inventory is read here. */
-export async function parseBrowseArguments(io: Pick<IO, 'json' | 'stdin' | 'stdoutIsTTY' | 'stderrIsTTY'>, args: readonly string[], flags: BrowseFlags): Promise<BrowseRequest> {
+export async function parseBrowseArguments(
+  io: Pick<IO, 'json' | 'stdin' | 'stdoutIsTTY' | 'stderrIsTTY'>,
+  args: readonly string[],
+  flags: BrowseFlags,
+): Promise<BrowseRequest> {
   const terminal = Boolean((io.stdin as { isTTY?: boolean }).isTTY) && (io.stdoutIsTTY || io.stderrIsTTY);
   if (flags.inventory !== undefined) {
     const { opcuaServersOf } = await import('../discovery/feed.js');
     const inv = opcuaServersOf(flags.inventory);
     const { node } = inventoryArguments(args, flags, inv.devices.length);
-    const servers = inv.devices.map((d) => ({ options: parseBrowseFlags(d.url, node, { ...flags, json: io.json }, terminal), name: d.name, where: d.where }));
+    const servers = inv.devices.map((d) => ({
+      options: parseBrowseFlags(d.url, node, { ...flags, json: io.json }, terminal),
+      name: d.name,
+      where: d.where,
+    }));
     // one server and a format of one server (tag list, CSV, interactive): as if it were named
-    if (servers.length === 1 && (flags.tags !== undefined || flags.csv || flags.interactive)) return { kind: 'server', options: servers[0]!.options, inventory: { context: inv, server: servers[0]! } };
+    if (servers.length === 1 && (flags.tags !== undefined || flags.csv || flags.interactive))
+      return { kind: 'server', options: servers[0]!.options, inventory: { context: inv, server: servers[0]! } };
     return { kind: 'inventory', servers, inventory: inv };
   }
-  if (args[0] === undefined) throw usageError('no endpoint given', 'name a server (iiot browse opc.tcp://HOST:4840) or every OPC UA server of an inventory (iiot browse --inventory FILE)');
+  if (args[0] === undefined)
+    throw usageError(
+      'no endpoint given',
+      'name a server (iiot browse opc.tcp://HOST:4840) or every OPC UA server of an inventory (iiot browse --inventory FILE)',
+    );
   return { kind: 'server', options: parseBrowseFlags(args[0], args[1], { ...flags, json: io.json }, terminal) };
 }

@@ -20,7 +20,13 @@ export interface ExportContext {
 }
 
 /** The body of an iiot.browse/1 document. */
-export function browseJson(o: BrowseCommandOptions, result: CrawlResult, filter: ExportFilter, attributes: Map<string, NodeAttributes> | undefined, ctx: ExportContext): Record<string, unknown> {
+export function browseJson(
+  o: BrowseCommandOptions,
+  result: CrawlResult,
+  filter: ExportFilter,
+  attributes: Map<string, NodeAttributes> | undefined,
+  ctx: ExportContext,
+): Record<string, unknown> {
   return {
     endpoint: ctx.url,
     security: ctx.security,
@@ -49,20 +55,31 @@ function roundStats(stats: CrawlResult['stats']): CrawlResult['stats'] {
 export function renderEndpoints(endpoints: EndpointInfo[], style: Styler): string[] {
   const blocks: string[] = [];
   const server = endpoints[0]?.server;
-  if (server) blocks.push(`${server.applicationName}  ${style.dim(server.applicationUri)}${server.productUri ? `  product ${server.productUri}` : ''}`);
+  if (server)
+    blocks.push(
+      `${server.applicationName}  ${style.dim(server.applicationUri)}${server.productUri ? `  product ${server.productUri}` : ''}`,
+    );
   blocks.push(
     renderTable(endpoints, [
       { header: 'mode', value: (e) => e.securityMode },
       { header: 'policy', value: (e) => e.securityPolicy },
       { header: 'level', value: (e) => String(e.securityLevel), align: 'right' },
-      { header: 'identities', value: (e) => e.userTokens.map((t) => t.type + (t.type === 'UserName' && t.securityPolicy && t.securityPolicy !== 'None' ? ` (${t.securityPolicy})` : '')).join(', ') },
+      {
+        header: 'identities',
+        value: (e) =>
+          e.userTokens
+            .map((t) => t.type + (t.type === 'UserName' && t.securityPolicy && t.securityPolicy !== 'None' ? ` (${t.securityPolicy})` : ''))
+            .join(', '),
+      },
       { header: 'endpoint URL', value: (e) => e.endpointUrl },
     ]),
   );
   const der = endpoints.find((e) => e.serverCertificate)?.serverCertificate;
   if (der) {
     const c = inspectCertificate(splitDerChain(der)[0]!);
-    blocks.push(`\nserver certificate: "${c.commonName}"${c.applicationUri ? ` ${c.applicationUri}` : ''}, ${c.keyType}, ${c.signatureAlgorithm}, valid ${c.notBefore.toISOString().slice(0, 10)} to ${c.notAfter.toISOString().slice(0, 10)}`);
+    blocks.push(
+      `\nserver certificate: "${c.commonName}"${c.applicationUri ? ` ${c.applicationUri}` : ''}, ${c.keyType}, ${c.signatureAlgorithm}, valid ${c.notBefore.toISOString().slice(0, 10)} to ${c.notAfter.toISOString().slice(0, 10)}`,
+    );
     blocks.push(`  SHA-1   ${c.sha1}\n  SHA-256 ${c.sha256}`);
   }
   return blocks;
@@ -98,4 +115,3 @@ export function endpointJson(e: EndpointInfo): Record<string, unknown> {
     certificate,
   };
 }
-

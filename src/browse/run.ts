@@ -43,7 +43,8 @@ export async function run(io: IO, request: BrowseRequest): Promise<number> {
   if (from) {
     // one server and a format of one server (tag list, CSV, interactive): as if it were named
     for (const n of from.context.notes) info(io, n);
-    if (from.context.incomplete) warn(io, `${from.context.file}: the inventory is partial (${from.context.incomplete.join('; ')}): servers may be missing from it`);
+    if (from.context.incomplete)
+      warn(io, `${from.context.file}: the inventory is partial (${from.context.incomplete.join('; ')}): servers may be missing from it`);
     info(io, `${from.context.file}: browsing ${from.server.name} (${from.server.options.connect.target.url}, ${from.server.where})`);
   }
   return runBrowse(io, request.options);
@@ -60,12 +61,18 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
     return runInteractiveBrowser(io, o);
   }
 
-  if (o.nodeset2 && o.output !== undefined) (await import('../protocols/opcua/nodeset2/output-file.js')).refuseExisting(o.output, o.nodeset2.force);
+  if (o.nodeset2 && o.output !== undefined)
+    (await import('../protocols/opcua/nodeset2/output-file.js')).refuseExisting(o.output, o.nodeset2.force);
   const s = await openSession({ connect: o.connect, pki: pkiFor(io), io: sio });
   try {
     if (o.nodeset2) {
       const { exportNodeSet2 } = await import('../protocols/opcua/nodeset2/export-run.js');
-      return await exportNodeSet2(io, s, { ...o.nodeset2, output: o.output, maxInFlight: o.maxInFlight, maxReferencesPerNode: o.maxReferencesPerNode }, progressLine(io)).catch((err: unknown) => {
+      return await exportNodeSet2(
+        io,
+        s,
+        { ...o.nodeset2, output: o.output, maxInFlight: o.maxInFlight, maxReferencesPerNode: o.maxReferencesPerNode },
+        progressLine(io),
+      ).catch((err: unknown) => {
         throw err instanceof IiotError ? err : s.explain(err, 'browse');
       });
     }
@@ -87,7 +94,8 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
         maxReferencesPerNode: o.maxReferencesPerNode,
         connectionLost: () => s.lost() !== undefined,
         signal,
-        onProgress: (p) => progress.update(`browsing ${url}: ${p.nodes.toLocaleString('en-US')} nodes, depth ${p.depth}, ${p.requests} requests`),
+        onProgress: (p) =>
+          progress.update(`browsing ${url}: ${p.nodes.toLocaleString('en-US')} nodes, depth ${p.depth}, ${p.requests} requests`),
       }).catch((err: unknown) => {
         throw err instanceof IiotError ? err : s.explain(err, 'browse');
       }),
@@ -95,7 +103,11 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
     progress.done();
     const filter: ExportFilter = { classes: o.classes, name: o.name };
     const paths = browsePaths(result, new Map(rootPath !== undefined ? [[0, rootPath]] : []));
-    const stopped = result.complete ? undefined : interrupted ? 'interrupted' : (s.lost() ?? result.partialReason ?? 'the crawl stopped early');
+    const stopped = result.complete
+      ? undefined
+      : interrupted
+        ? 'interrupted'
+        : (s.lost() ?? result.partialReason ?? 'the crawl stopped early');
     if (stopped !== undefined) {
       result.partialReason = stopped;
     }
@@ -104,7 +116,12 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
     if (o.attributes && result.complete) {
       const match = makeMatcher(filter);
       const ids = result.nodes.filter(match).map((n) => n.nodeId);
-      attributes = new Map((await readAttributes(s.session, ids, result.limits).catch((err: unknown) => Promise.reject(s.explain(err, 'read')))).map((a) => [a.nodeId, a]));
+      attributes = new Map(
+        (await readAttributes(s.session, ids, result.limits).catch((err: unknown) => Promise.reject(s.explain(err, 'read')))).map((a) => [
+          a.nodeId,
+          a,
+        ]),
+      );
     }
 
     if (o.tagsFile !== undefined) {
@@ -113,11 +130,23 @@ export async function runBrowse(io: IO, o: BrowseCommandOptions, many?: OneOfMan
         warn(io, `no variables matched: ${o.tagsFile} not written`);
       } else {
         writeFileSafely(o.tagsFile, formatTagList(list), { force: o.force });
-        info(io, `wrote ${list.tags.length} tag${list.tags.length === 1 ? '' : 's'} to ${o.tagsFile}${result.complete ? '' : ' (PARTIAL)'}`);
+        info(
+          io,
+          `wrote ${list.tags.length} tag${list.tags.length === 1 ? '' : 's'} to ${o.tagsFile}${result.complete ? '' : ' (PARTIAL)'}`,
+        );
       }
     }
 
-    await writeExport(io, o, result, paths, filter, attributes, { url, root, rootPath, security: `${s.endpoint.securityMode}/${s.endpoint.securityPolicy}` }, many);
+    await writeExport(
+      io,
+      o,
+      result,
+      paths,
+      filter,
+      attributes,
+      { url, root, rootPath, security: `${s.endpoint.securityMode}/${s.endpoint.securityPolicy}` },
+      many,
+    );
 
     const variables = result.nodes.filter((n) => n.nodeClass === 'Variable').length;
     info(
@@ -222,33 +251,38 @@ export async function runBrowseServers(io: IO, servers: readonly InventoryServer
   // -o without --json: every server's export goes into one file, renamed into place at the end
   const stage = first.output !== undefined && !json ? stageFile(first.output, { force: first.force }) : undefined;
   try {
-  for (const [i, s] of servers.entries()) {
-    const url = s.options.connect.target.url;
-    let doc: Record<string, unknown> | undefined;
-    const entry = { endpoint: url, name: s.name, inventory: s.where };
-    try {
-      const r = await runBrowse(io, s.options, {
-        heading: `${s.name}  ${url}  (${s.where})`,
-        append: i > 0,
-        file: stage?.tmp,
-        collect: json ? (schema, body) => (doc = { schema, ...body }) : undefined,
-      });
-      if (json) results.push({ ...entry, ...(doc ? { result: doc } : {}) });
-      if (r === 130) {
-        code = 130;
-        break;
+    for (const [i, s] of servers.entries()) {
+      const url = s.options.connect.target.url;
+      let doc: Record<string, unknown> | undefined;
+      const entry = { endpoint: url, name: s.name, inventory: s.where };
+      try {
+        const r = await runBrowse(io, s.options, {
+          heading: `${s.name}  ${url}  (${s.where})`,
+          append: i > 0,
+          file: stage?.tmp,
+          collect: json ? (schema, body) => (doc = { schema, ...body }) : undefined,
+        });
+        if (json) results.push({ ...entry, ...(doc ? { result: doc } : {}) });
+        if (r === 130) {
+          code = 130;
+          break;
+        }
+        if (r === ExitCode.Ok) browsed++;
+        code = Math.max(code, r);
+      } catch (err) {
+        if (!(err instanceof IiotError)) throw err;
+        const message = err.message.includes(url) ? err.message : `${url}: ${err.message}`;
+        io.stderr.write(`iiot: error: ${message}\n`);
+        if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
+        if (json)
+          results.push({
+            ...entry,
+            ...(doc ? { result: doc } : {}),
+            error: { exitCode: err.exitCode, message, ...(err.hint ? { hint: err.hint } : {}) },
+          });
+        code = Math.max(code, err.exitCode);
       }
-      if (r === ExitCode.Ok) browsed++;
-      code = Math.max(code, r);
-    } catch (err) {
-      if (!(err instanceof IiotError)) throw err;
-      const message = err.message.includes(url) ? err.message : `${url}: ${err.message}`;
-      io.stderr.write(`iiot: error: ${message}\n`);
-      if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
-      if (json) results.push({ ...entry, ...(doc ? { result: doc } : {}), error: { exitCode: err.exitCode, message, ...(err.hint ? { hint: err.hint } : {}) } });
-      code = Math.max(code, err.exitCode);
     }
-  }
   } catch (err) {
     stage?.discard();
     throw err;
@@ -259,7 +293,8 @@ export async function runBrowseServers(io: IO, servers: readonly InventoryServer
   }
   if (json) {
     const body = { inventory: inv.file, complete: code === ExitCode.Ok && results.length === servers.length, servers: results };
-    if (first.output !== undefined) writeFileSafely(first.output, `${JSON.stringify({ schema: 'iiot.browse.inventory/1', ...body }, null, 2)}\n`, { force: first.force });
+    if (first.output !== undefined)
+      writeFileSafely(first.output, `${JSON.stringify({ schema: 'iiot.browse.inventory/1', ...body }, null, 2)}\n`, { force: first.force });
     else emitJson(io, 'iiot.browse.inventory/1', body);
   }
   info(io, `browsed ${browsed} of ${servers.length} OPC UA server${servers.length === 1 ? '' : 's'} of ${inv.file}`);

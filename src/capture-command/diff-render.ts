@@ -28,7 +28,8 @@ function describe(d: Difference): string {
 export function renderDiff(r: DiffResult, style: Styler, all = false): string {
   const out: string[] = [];
   const t = r.totals;
-  const shift = r.timeShiftMs === undefined ? '' : `, B moved by ${r.timeShiftMs <= 0 ? '+' : '-'}${formatDuration(Math.abs(r.timeShiftMs))}`;
+  const shift =
+    r.timeShiftMs === undefined ? '' : `, B moved by ${r.timeShiftMs <= 0 ? '+' : '-'}${formatDuration(Math.abs(r.timeShiftMs))}`;
   const tolerance = `value tolerance ${r.tolerance}, time tolerance ${formatDuration(r.timeToleranceMs)}${r.align ? `, aligned by ${r.align}` : ''}${shift}`;
   out.push(
     r.equal
@@ -62,6 +63,7 @@ export function renderDiff(r: DiffResult, style: Styler, all = false): string {
     out.push('', 'first differences:');
     for (const x of diffs.slice(0, 20)) for (const d of x.differences) out.push(`  ${x.tag}  ${describe(d)}`);
   }
-  if (r.issues.a || r.issues.b) out.push('', style.yellow(`bad lines skipped: ${r.issues.a} in A, ${r.issues.b} in B (iiot capture validate lists them)`));
+  if (r.issues.a || r.issues.b)
+    out.push('', style.yellow(`bad lines skipped: ${r.issues.a} in A, ${r.issues.b} in B (iiot capture validate lists them)`));
   return out.join('\n');
 }

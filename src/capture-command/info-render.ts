@@ -22,7 +22,9 @@ function plural(n: number, word: string): string {
 
 function valueRange(t: TagSummary): [string, string, string] {
   if (t.min === undefined || t.max === undefined || t.mean === undefined) {
-    const kinds = Object.entries(t.types).filter(([, n]) => n > 0).map(([k]) => k);
+    const kinds = Object.entries(t.types)
+      .filter(([, n]) => n > 0)
+      .map(([k]) => k);
     return [kinds.join('/') || '-', '', ''];
   }
   return [formatNumber(t.min), formatNumber(t.max), formatNumber(t.mean)];
@@ -35,7 +37,9 @@ function valueRange(t: TagSummary): [string, string, string] {
 export function damageLines(info: CaptureInfo): string[] {
   if (info.issues.count === 0) return [];
   const files = info.files.length === 1 ? info.files[0]! : `${info.files.length} files`;
-  const lines = [`${files} is damaged: ${plural(info.issues.count, 'bad line')}${info.issues.torn ? ', the end is cut (a crash or a copy cut short)' : ''}`];
+  const lines = [
+    `${files} is damaged: ${plural(info.issues.count, 'bad line')}${info.issues.torn ? ', the end is cut (a crash or a copy cut short)' : ''}`,
+  ];
   for (const i of info.issues.list.slice(0, 3)) lines.push(`  ${i.file}:${i.line}: ${i.message}`);
   if (info.issues.count > 3) lines.push(`  ... ${info.issues.count - 3} more (iiot capture validate lists them all)`);
   return lines;
@@ -44,7 +48,9 @@ export function damageLines(info: CaptureInfo): string[] {
 export function renderInfo(info: CaptureInfo, style: Styler): string {
   const out: string[] = [];
   const files = info.files.length === 1 ? info.files[0]! : `${info.files[0]} (+${info.files.length - 1} more parts)`;
-  const kinds = Object.entries(info.events.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = Object.entries(info.events.byKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   const pairs: Array<[string, string]> = [
     ['file', `${files}  ${bytes(info.bytes)}${info.compressed ? ', gzip' : ''}`],
     ['format', `${info.format} v${info.version}, written by ${info.tool}, created ${info.created}`],
@@ -57,12 +63,22 @@ export function renderInfo(info: CaptureInfo, style: Styler): string {
   // makes the data span longer than the recording, and that is worth seeing, not hiding.
   pairs.push([
     'data',
-    info.data.first ? `${info.data.first} .. ${info.data.last} (${formatDuration(info.data.durationMs ?? 0)})` : info.span.first ? 'no samples' : 'no records',
+    info.data.first
+      ? `${info.data.first} .. ${info.data.last} (${formatDuration(info.data.durationMs ?? 0)})`
+      : info.span.first
+        ? 'no samples'
+        : 'no records',
   ]);
   if (info.recording) {
-    pairs.push(['recorded', `${info.recording.from} .. ${info.recording.to} (${formatDuration(info.recording.durationMs)}, by the recorder's clock)`]);
+    pairs.push([
+      'recorded',
+      `${info.recording.from} .. ${info.recording.to} (${formatDuration(info.recording.durationMs)}, by the recorder's clock)`,
+    ]);
   }
-  pairs.push(['sources', info.sources.length ? info.sources.map((s) => `${s.id} (${s.protocol}${s.endpoint ? ` ${s.endpoint}` : ''})`).join(', ') : '-']);
+  pairs.push([
+    'sources',
+    info.sources.length ? info.sources.map((s) => `${s.id} (${s.protocol}${s.endpoint ? ` ${s.endpoint}` : ''})`).join(', ') : '-',
+  ]);
   pairs.push([
     'records',
     `${plural(info.records.samples, 'sample')}, ${plural(info.records.events, 'event')}${kinds ? ` (${kinds})` : ''}, ${count(info.records.raw)} raw${info.raw.count ? ` (${plural(info.raw.topics, 'topic')})` : ''}`,
@@ -85,7 +101,11 @@ export function renderInfo(info: CaptureInfo, style: Styler): string {
           { header: 'min', value: (t) => valueRange(t)[0], align: 'right' },
           { header: 'max', value: (t) => valueRange(t)[1], align: 'right' },
           { header: 'mean', value: (t) => valueRange(t)[2], align: 'right' },
-          { header: 'interval', value: (t) => (t.medianIntervalMs === undefined ? '-' : `${t.medianExact ? '' : '~'}${formatDuration(t.medianIntervalMs)}`), align: 'right' },
+          {
+            header: 'interval',
+            value: (t) => (t.medianIntervalMs === undefined ? '-' : `${t.medianExact ? '' : '~'}${formatDuration(t.medianIntervalMs)}`),
+            align: 'right',
+          },
           { header: 'gaps', value: (t) => (t.gaps.count ? `${t.gaps.count} (${formatDuration(t.gaps.totalMs)})` : '0'), align: 'right' },
           { header: 'not good', value: (t) => count(t.notGood), align: 'right' },
         ],
@@ -96,11 +116,13 @@ export function renderInfo(info: CaptureInfo, style: Styler): string {
   const gapLines = info.tags.flatMap((t) => t.gaps.largest.map((g) => `  ${t.name}: ${g.from} .. ${g.to} (${formatDuration(g.ms)})`));
   if (gapLines.length) out.push('', 'largest gaps:', ...gapLines.slice(0, 20));
   const disorder = info.tags.filter((t) => t.outOfOrder > 0);
-  if (disorder.length) out.push('', `out of order: ${disorder.map((t) => `${t.name} ${t.outOfOrder}`).join(', ')} (samples earlier than the one before)`);
+  if (disorder.length)
+    out.push('', `out of order: ${disorder.map((t) => `${t.name} ${t.outOfOrder}`).join(', ')} (samples earlier than the one before)`);
   if (info.issues.count) {
     out.push('', style.yellow(`${plural(info.issues.count, 'issue')}${info.issues.torn ? ' (the last line is torn)' : ''}:`));
     for (const i of info.issues.list) out.push(`  ${i.file}:${i.line}: ${i.message}`);
-    if (info.issues.count > info.issues.list.length) out.push(`  ... ${info.issues.count - info.issues.list.length} more (iiot capture validate lists them all)`);
+    if (info.issues.count > info.issues.list.length)
+      out.push(`  ... ${info.issues.count - info.issues.list.length} more (iiot capture validate lists them all)`);
   }
   return out.join('\n');
 }

@@ -10,7 +10,8 @@ export function issueLogger(io: IO, limit = 10): { onIssue: (issue: CaptureIssue
   return {
     onIssue: (i) => {
       count++;
-      if (count <= limit) warn(io, `${i.file}:${i.line}: ${i.message}${/cannot be read|what came before/.test(i.message) ? '' : '; skipped'}`);
+      if (count <= limit)
+        warn(io, `${i.file}:${i.line}: ${i.message}${/cannot be read|what came before/.test(i.message) ? '' : '; skipped'}`);
     },
     finish: () => {
       if (count > limit) warn(io, `${count - limit} more bad lines skipped (iiot capture validate lists them all)`);

@@ -16,7 +16,10 @@ import { parseByteSize, parseDuration } from '../core/units.js';
 
 /** Repeated options and comma-separated lists, as one list of patterns. */
 const patterns = (values: string[] | undefined): string[] =>
-  (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 export interface ReadFlags {
   strict?: boolean;
@@ -75,7 +78,8 @@ function unitsOf(list: string[] | undefined): Record<string, string> {
   const units: Record<string, string> = {};
   for (const item of list ?? []) {
     const eq = item.lastIndexOf('=');
-    if (eq <= 0 || eq === item.length - 1) throw usageError(`--unit: cannot read "${item}"`, 'write TAG=UNIT, for example --unit Usage_kWh=kWh');
+    if (eq <= 0 || eq === item.length - 1)
+      throw usageError(`--unit: cannot read "${item}"`, 'write TAG=UNIT, for example --unit Usage_kWh=kWh');
     units[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return units;
@@ -159,7 +163,9 @@ export async function validateOptions(files: string[], f: ValidateFlags): Promis
   return { inputs, validate: { ...(f.strict ? { strict: true } : {}), ...(f.lenient ? { lenient: true } : {}), maxIssues } };
 }
 
-export type ConvertFlags = ReadFlags & WriteFlags & CsvFlags & { output: string; to?: string; tags?: string[]; timeFormatOut?: string; tzOut?: string };
+export type ConvertFlags = ReadFlags &
+  WriteFlags &
+  CsvFlags & { output: string; to?: string; tags?: string[]; timeFormatOut?: string; tzOut?: string };
 export interface ConvertCommandOptions {
   inputs: string[];
   convert: Omit<ConvertOptions, 'onIssue'>;
@@ -169,12 +175,14 @@ export interface ConvertCommandOptions {
 export async function convertOptions(files: string[], f: ConvertFlags): Promise<ConvertCommandOptions> {
   if (f.to !== undefined && !['jsonl', 'csv', 'parquet'].includes(f.to)) throw usageError(`--to: "${f.to}" is not jsonl, csv or parquet`);
   const timeFormat = f.timeFormatOut ?? 'iso';
-  if (!['iso', 'epoch-ms', 'epoch-s'].includes(timeFormat)) throw usageError(`--time-format-out: "${timeFormat}" is not iso, epoch-ms or epoch-s`);
+  if (!['iso', 'epoch-ms', 'epoch-s'].includes(timeFormat))
+    throw usageError(`--time-format-out: "${timeFormat}" is not iso, epoch-ms or epoch-s`);
   const { kindOf } = await import('../capture/convert.js');
   const inputs = await inputsOf(files, f);
   const csvInput = inputs.length === 1 && kindOf(inputs[0]!) === 'csv';
   const layout = f.layout;
-  if (!csvInput && layout !== undefined && layout !== 'long' && layout !== 'wide') throw usageError(`--layout: "${layout}" is not long or wide`);
+  if (!csvInput && layout !== undefined && layout !== 'long' && layout !== 'wide')
+    throw usageError(`--layout: "${layout}" is not long or wide`);
   return {
     inputs,
     convert: {
@@ -192,7 +200,8 @@ export async function convertOptions(files: string[], f: ConvertFlags): Promise<
   };
 }
 
-export type SliceFlags = ReadFlags & WriteFlags & { output: string; from?: string; to?: string; tz?: string; tags?: string[]; excludeTags?: string[]; keepRaw?: boolean };
+export type SliceFlags = ReadFlags &
+  WriteFlags & { output: string; from?: string; to?: string; tz?: string; tags?: string[]; excludeTags?: string[]; keepRaw?: boolean };
 export interface SliceCommandOptions {
   inputs: string[];
   slice: Omit<SliceOptions, 'onIssue'>;
@@ -246,8 +255,13 @@ export async function diffOptions(args: string[], f: DiffFlags): Promise<DiffCom
   const [a, b] = args as [string, string];
   const { parseTolerance, parseTagTolerance, DIFF_ALIGNS } = await import('../capture/diff.js');
   const align = DIFF_ALIGNS.find((x) => x === f.align);
-  if (align === undefined) throw usageError(`--align ${f.align}: give pairs, nearest or hold`, 'polled sources stamped at read time: --align hold (a poller of a replay) or nearest');
-  const timeShift = f.timeShift === undefined ? undefined : f.timeShift === 'auto' ? ('auto' as const) : signedDuration(f.timeShift, '--time-shift');
+  if (align === undefined)
+    throw usageError(
+      `--align ${f.align}: give pairs, nearest or hold`,
+      'polled sources stamped at read time: --align hold (a poller of a replay) or nearest',
+    );
+  const timeShift =
+    f.timeShift === undefined ? undefined : f.timeShift === 'auto' ? ('auto' as const) : signedDuration(f.timeShift, '--time-shift');
   const maxExamples = Number(f.maxDifferences);
   if (!Number.isInteger(maxExamples) || maxExamples < 0) throw usageError(`--max-differences: "${f.maxDifferences}" is not a whole number`);
   return {

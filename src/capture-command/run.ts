@@ -5,7 +5,14 @@
  */
 import { ExitCode } from '../core/exit-codes.js';
 import { emitJson, out, type IO } from '../core/io.js';
-import type { ConvertCommandOptions, DiffCommandOptions, ImportCommandOptions, InfoCommandOptions, SliceCommandOptions, ValidateCommandOptions } from './options.js';
+import type {
+  ConvertCommandOptions,
+  DiffCommandOptions,
+  ImportCommandOptions,
+  InfoCommandOptions,
+  SliceCommandOptions,
+  ValidateCommandOptions,
+} from './options.js';
 
 async function issueLog(io: IO) {
   const { issueLogger } = await import('./issue-log.js');
@@ -29,7 +36,10 @@ export async function runInfo(io: IO, o: InfoCommandOptions): Promise<number> {
   const damage = damageLines(info);
   if (damage.length > 0) {
     io.stderr.write(`iiot: ${o.lenient ? io.errStyle.yellow('warning') : 'error'}: ${damage.join('\n')}\n`);
-    if (!o.lenient) io.stderr.write('  hint: the summary covers what could be read; --lenient accepts a damaged capture (exit 0), iiot capture validate lists every bad line\n');
+    if (!o.lenient)
+      io.stderr.write(
+        '  hint: the summary covers what could be read; --lenient accepts a damaged capture (exit 0), iiot capture validate lists every bad line\n',
+      );
   }
   await report(io, 'iiot.capture.info/1', info, async () => renderInfo(info, io.style));
   return damage.length > 0 && !o.lenient ? ExitCode.Usage : ExitCode.Ok;

@@ -32,11 +32,20 @@ export function renderConvert(r: ConvertResult): string {
   const parts = [`wrote ${r.outputs.join(', ')}: ${n(r.samples, 'sample')}`];
   if (r.rows !== undefined && r.layout === 'wide') parts.push(n(r.rows, 'row'));
   const out = [parts.join(', ')];
-  if (r.to === 'parquet') out[0] += `, ${n(r.rowGroups ?? 0, 'row group')} (Parquet: time, tag, value, value_text, quality, source, source_time, server_time, extra)`;
-  if (r.leftOut.events || r.leftOut.raw) out.push(`left out (${r.to === 'parquet' ? 'Parquet' : 'CSV'} has no place for them): ${n(r.leftOut.events, 'event')}, ${n(r.leftOut.raw, 'raw message')}`);
-  if (r.subMicrosecond) out.push(`${n(r.subMicrosecond, 'time')} had digits finer than a microsecond: rounded to the microsecond (Parquet timestamps as Spark reads them)`);
-  if (r.qualityDropped) out.push(`${n(r.qualityDropped, 'sample')} had a quality the wide layout cannot show (use --layout long to keep it)`);
-  if (r.overwritten) out.push(`${n(r.overwritten, 'sample')} shared a time with another sample of the same tag; the wide layout kept the last`);
+  if (r.to === 'parquet')
+    out[0] += `, ${n(r.rowGroups ?? 0, 'row group')} (Parquet: time, tag, value, value_text, quality, source, source_time, server_time, extra)`;
+  if (r.leftOut.events || r.leftOut.raw)
+    out.push(
+      `left out (${r.to === 'parquet' ? 'Parquet' : 'CSV'} has no place for them): ${n(r.leftOut.events, 'event')}, ${n(r.leftOut.raw, 'raw message')}`,
+    );
+  if (r.subMicrosecond)
+    out.push(
+      `${n(r.subMicrosecond, 'time')} had digits finer than a microsecond: rounded to the microsecond (Parquet timestamps as Spark reads them)`,
+    );
+  if (r.qualityDropped)
+    out.push(`${n(r.qualityDropped, 'sample')} had a quality the wide layout cannot show (use --layout long to keep it)`);
+  if (r.overwritten)
+    out.push(`${n(r.overwritten, 'sample')} shared a time with another sample of the same tag; the wide layout kept the last`);
   return out.join('\n');
 }
 
@@ -52,9 +61,14 @@ export function renderImport(r: CsvImportResult): string {
     `wrote ${r.outputs.join(', ')}: ${n(r.samples, 'sample')} of ${n(r.tags.length, 'tag')} from ${n(r.rows, 'row')} (${r.layout} layout, delimiter ${delim}${r.decimalComma ? ', decimal comma' : ''})`,
     `time: column "${r.timeColumn}", format ${r.timeFormat}, zone ${r.tz}${r.midnightEndsDay ? ', 00:00 read as the end of the day' : ''}${r.timeOffsetMs ? `, moved by ${r.timeOffsetMs < 0 ? '-' : '+'}${formatDuration(Math.abs(r.timeOffsetMs))}` : ''}${r.span.first ? `; ${r.span.first} .. ${r.span.last}` : ''}`,
   ];
-  if (r.intervalEnd) out.push(`the times mark the end of each ${r.intervalMs !== undefined ? `${formatDuration(r.intervalMs)} ` : ''}interval: written into the header (tag field "interval"), so analyze energy reads each value as the interval before its time`);
-  if (r.siteTimeZone) out.push(`site time zone ${r.siteTimeZone} written into the header (metadata.timezone): analyses report local days and times in it`);
+  if (r.intervalEnd)
+    out.push(
+      `the times mark the end of each ${r.intervalMs !== undefined ? `${formatDuration(r.intervalMs)} ` : ''}interval: written into the header (tag field "interval"), so analyze energy reads each value as the interval before its time`,
+    );
+  if (r.siteTimeZone)
+    out.push(`site time zone ${r.siteTimeZone} written into the header (metadata.timezone): analyses report local days and times in it`);
   const notGood = r.tags.filter((t) => t.notGood > 0);
-  if (notGood.length) out.push(`text in numeric columns (written as null with q = the text): ${notGood.map((t) => `${t.name} ${t.notGood}`).join(', ')}`);
+  if (notGood.length)
+    out.push(`text in numeric columns (written as null with q = the text): ${notGood.map((t) => `${t.name} ${t.notGood}`).join(', ')}`);
   return out.join('\n');
 }

@@ -77,13 +77,34 @@ export async function convertCapture(inputs: readonly string[], opts: ConvertOpt
   refuseToReplace(opts.output, opts.writer?.staged ?? {});
   const from = inputs.map(kindOf);
   const to = opts.to ?? kindOf(opts.output);
-  if (to === undefined) throw usageError(`cannot tell the output format of ${opts.output}`, 'name it .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet, or give --to');
-  if (from.includes('parquet')) throw usageError(`${inputs[from.indexOf('parquet')]}: iiot reads captures and CSV, not Parquet`, 'read Parquet with DuckDB, Spark or pandas (docs/capture-format.md, "Parquet")');
+  if (to === undefined)
+    throw usageError(
+      `cannot tell the output format of ${opts.output}`,
+      'name it .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet, or give --to',
+    );
+  if (from.includes('parquet'))
+    throw usageError(
+      `${inputs[from.indexOf('parquet')]}: iiot reads captures and CSV, not Parquet`,
+      'read Parquet with DuckDB, Spark or pandas (docs/capture-format.md, "Parquet")',
+    );
   if (from.includes('csv')) {
     if (inputs.length !== 1) throw usageError('convert one CSV file at a time', 'run iiot capture import once per file');
     if (to !== 'jsonl') throw usageError(`${inputs[0]} is CSV already`, 'convert CSV to a capture (.jsonl or .jsonl.gz)');
-    const result = await importCsv(inputs[0]!, { ...(opts.csv ?? {}), output: opts.output, ...(opts.writer ? { writer: opts.writer } : {}) });
-    return { inputs: [...inputs], outputs: result.outputs, from: 'csv', to: 'jsonl', samples: result.samples, leftOut: { events: 0, raw: 0 }, issues: 0, import: result };
+    const result = await importCsv(inputs[0]!, {
+      ...(opts.csv ?? {}),
+      output: opts.output,
+      ...(opts.writer ? { writer: opts.writer } : {}),
+    });
+    return {
+      inputs: [...inputs],
+      outputs: result.outputs,
+      from: 'csv',
+      to: 'jsonl',
+      samples: result.samples,
+      leftOut: { events: 0, raw: 0 },
+      issues: 0,
+      import: result,
+    };
   }
   if (from.some((k) => k === undefined)) {
     const bad = inputs[from.indexOf(undefined)]!;
@@ -93,7 +114,18 @@ export async function convertCapture(inputs: readonly string[], opts: ConvertOpt
   if (to === 'parquet') {
     const { captureToParquet } = await import('./parquet.js');
     const r = await captureToParquet(inputs, { output: opts.output, ...(opts.tags ? { tags: opts.tags } : {}), ...readOpts(opts) });
-    return { inputs: [...inputs], outputs: [opts.output], from: 'jsonl', to: 'parquet', samples: r.samples, rows: r.samples, rowGroups: r.rowGroups, subMicrosecond: r.subMicrosecond, leftOut: r.leftOut, issues: r.issues };
+    return {
+      inputs: [...inputs],
+      outputs: [opts.output],
+      from: 'jsonl',
+      to: 'parquet',
+      samples: r.samples,
+      rows: r.samples,
+      rowGroups: r.rowGroups,
+      subMicrosecond: r.subMicrosecond,
+      leftOut: r.leftOut,
+      issues: r.issues,
+    };
   }
   return (opts.layout ?? 'long') === 'wide' ? toWideCsv(inputs, opts) : toLongCsv(inputs, opts);
 }
@@ -128,7 +160,15 @@ async function recode(inputs: readonly string[], opts: ConvertOptions): Promise<
     throw err;
   }
   await writer.close();
-  return { inputs: [...inputs], outputs: [...writer.files], from: 'jsonl', to: 'jsonl', samples, leftOut: { events: 0, raw: 0 }, issues: set.issueCount };
+  return {
+    inputs: [...inputs],
+    outputs: [...writer.files],
+    from: 'jsonl',
+    to: 'jsonl',
+    samples,
+    leftOut: { events: 0, raw: 0 },
+    issues: set.issueCount,
+  };
 }
 
 const CORE_FIELDS = new Set(['t', 'tag', 'v', 'q', 'st', 'svt']);
@@ -148,7 +188,10 @@ function csvSample(r: CaptureRecord, leftOut: ConvertResult['leftOut']): r is Sa
 }
 
 /** Pass 1 of the long layout: which optional columns the samples need. */
-async function longColumns(inputs: readonly string[], opts: ConvertOptions): Promise<{ q: boolean; st: boolean; svt: boolean; extra: boolean }> {
+async function longColumns(
+  inputs: readonly string[],
+  opts: ConvertOptions,
+): Promise<{ q: boolean; st: boolean; svt: boolean; extra: boolean }> {
   const cols = { q: false, st: false, svt: false, extra: false };
   const set = await openCaptureSet(inputs, {});
   const want = tagMatcher(opts.tags ?? []);
@@ -207,7 +250,17 @@ async function toLongCsv(inputs: readonly string[], opts: ConvertOptions): Promi
     throw err;
   }
   await out.close();
-  return { inputs: [...inputs], outputs: [opts.output], from: 'jsonl', to: 'csv', layout: 'long', samples, rows: samples, leftOut, issues: set.issueCount };
+  return {
+    inputs: [...inputs],
+    outputs: [opts.output],
+    from: 'jsonl',
+    to: 'csv',
+    layout: 'long',
+    samples,
+    rows: samples,
+    leftOut,
+    issues: set.issueCount,
+  };
 }
 
 /** Rows waiting for more samples of their timestamp; small, because captures are nearly in time order. */
@@ -219,7 +272,10 @@ async function toWideCsv(inputs: readonly string[], opts: ConvertOptions): Promi
   const probe = await openCaptureSet(inputs, {});
   const seen = new Set<string>();
   for await (const batch of probe.batches()) for (const r of batch) if (typeof r.tag === 'string' && want(r.tag)) seen.add(r.tag);
-  const declared = probe.tags().map((t) => t.name).filter((n) => seen.has(n));
+  const declared = probe
+    .tags()
+    .map((t) => t.name)
+    .filter((n) => seen.has(n));
   const columns = [...declared, ...[...seen].filter((n) => !declared.includes(n))];
   const index = new Map(columns.map((c, i) => [c, i]));
 

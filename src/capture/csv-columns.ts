@@ -17,19 +17,60 @@ export interface ColumnOptions {
   exclude?: string[];
 }
 
-const TIME_NAMES = ['time', 'timestamp', 'datetime', 'date_time', 'date time', 'date', 'ts', 't', '_time', 'time stamp', 'zeit', 'zeitstempel', 'datum', 'fecha', 'horodatage'];
-const TAG_NAMES = ['tag', 'tagname', 'tag_name', 'tag name', 'name', 'signal', 'point', 'pointname', 'point_name', 'variable', 'item', 'itemid', 'sensor', 'channel', '_field'];
+const TIME_NAMES = [
+  'time',
+  'timestamp',
+  'datetime',
+  'date_time',
+  'date time',
+  'date',
+  'ts',
+  't',
+  '_time',
+  'time stamp',
+  'zeit',
+  'zeitstempel',
+  'datum',
+  'fecha',
+  'horodatage',
+];
+const TAG_NAMES = [
+  'tag',
+  'tagname',
+  'tag_name',
+  'tag name',
+  'name',
+  'signal',
+  'point',
+  'pointname',
+  'point_name',
+  'variable',
+  'item',
+  'itemid',
+  'sensor',
+  'channel',
+  '_field',
+];
 const VALUE_NAMES = ['value', 'v', 'val', '_value', 'reading', 'wert', 'valor'];
 const QUALITY_NAMES = ['quality', 'q', 'status', 'qualitycode', 'quality_code', 'qualität', 'qualitaet'];
 
-function findColumn(headers: string[], wanted: string | undefined, names: readonly string[], what: string, file: string): number | undefined {
+function findColumn(
+  headers: string[],
+  wanted: string | undefined,
+  names: readonly string[],
+  what: string,
+  file: string,
+): number | undefined {
   if (wanted !== undefined) {
     const exact = headers.findIndex((h) => h === wanted);
     if (exact >= 0) return exact;
     const ci = headers.findIndex((h) => h.trim().toLowerCase() === wanted.trim().toLowerCase());
     if (ci >= 0) return ci;
     if (/^\d+$/.test(wanted) && Number(wanted) >= 1 && Number(wanted) <= headers.length) return Number(wanted) - 1;
-    throw usageError(`${file}:1: no ${what} column ${show(wanted)}`, `the columns are: ${headers.map((h) => JSON.stringify(h)).join(', ')} (or give a 1-based number)`);
+    throw usageError(
+      `${file}:1: no ${what} column ${show(wanted)}`,
+      `the columns are: ${headers.map((h) => JSON.stringify(h)).join(', ')} (or give a 1-based number)`,
+    );
   }
   for (const n of names) {
     const i = headers.findIndex((h) => h.trim().toLowerCase() === n);
@@ -68,7 +109,10 @@ export function planColumns(headers: string[], opts: ColumnOptions, file: string
   else layout = tag !== undefined && value !== undefined ? 'long' : 'wide';
   if (layout === 'long') {
     if (tag === undefined || value === undefined) {
-      throw usageError(`${file}:1: a long CSV needs a tag and a value column`, `name them with --tag-column and --value-column; the columns are: ${headers.map(show).join(', ')}`);
+      throw usageError(
+        `${file}:1: a long CSV needs a tag and a value column`,
+        `name them with --tag-column and --value-column; the columns are: ${headers.map(show).join(', ')}`,
+      );
     }
     const plan: Plan = { layout, headers, time, tag, value, columns: [] };
     const quality = findColumn(headers, opts.qualityColumn, QUALITY_NAMES, 'quality', file);
@@ -91,11 +135,16 @@ export function planColumns(headers: string[], opts: ColumnOptions, file: string
     if (!include(header) || exclude(header)) return;
     const { name, unit } = splitUnit(header);
     const before = seen.get(name);
-    if (before !== undefined) throw usageError(`${file}:1: columns ${before + 1} and ${index + 1} are both named ${show(name)}`, 'rename one of them, or leave one out with --exclude');
+    if (before !== undefined)
+      throw usageError(
+        `${file}:1: columns ${before + 1} and ${index + 1} are both named ${show(name)}`,
+        'rename one of them, or leave one out with --exclude',
+      );
     seen.set(name, index);
     columns.push({ index, name, ...(unit ? { unit } : {}) });
   });
-  if (columns.length === 0) throw usageError(`${file}:1: no value columns left to import`, `the columns are: ${headers.map(show).join(', ')}`);
+  if (columns.length === 0)
+    throw usageError(`${file}:1: no value columns left to import`, `the columns are: ${headers.map(show).join(', ')}`);
   return { layout, headers, time, columns };
 }
 
@@ -107,4 +156,3 @@ export function show(text: string): string {
 export function badRow(file: string, row: CsvRow, why: string, hint: string): never {
   throw usageError(`${file}:${row.line}: ${why}`, hint);
 }
-

@@ -140,11 +140,19 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
   const units = opts.units ?? {};
   const tagInfos: TagInfo[] = [];
   const imported = new Map<string, ImportedTag>();
-  const tagColumns = plan.layout === 'wide' ? plan.columns.map((c) => ({ name: c.name, column: plan.headers[c.index]!, unit: c.unit })) : [...stats.keys()].map((name) => ({ name, column: columnOf.get(name)!, unit: undefined }));
+  const tagColumns =
+    plan.layout === 'wide'
+      ? plan.columns.map((c) => ({ name: c.name, column: plan.headers[c.index]!, unit: c.unit }))
+      : [...stats.keys()].map((name) => ({ name, column: columnOf.get(name)!, unit: undefined }));
   for (const { name, column, unit: headerUnit } of tagColumns) {
     const unit = units[name] ?? units[column] ?? headerUnit;
     const dataType = stats.get(name)?.dataType() ?? 'string';
-    const info: TagInfo = { name, source: opts.sourceId ?? 'csv', address: plan.layout === 'wide' ? column : `${headers[plan.tag!]}=${name}`, dataType };
+    const info: TagInfo = {
+      name,
+      source: opts.sourceId ?? 'csv',
+      address: plan.layout === 'wide' ? column : `${headers[plan.tag!]}=${name}`,
+      dataType,
+    };
     if (unit !== undefined) info.unit = unit;
     tagInfos.push(info);
     imported.set(name, { name, column, ...(unit !== undefined ? { unit } : {}), dataType, count: 0, notGood: 0 });
@@ -155,9 +163,12 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
   const timeFormat = describeTimeFormat(choice.format);
   const read = timeReader(choice.format, readOpts);
   const intervalEnd = opts.intervalEnd ?? (opts.midnightEndsDay === true && !opts.timeOffsetMs);
-  const intervalMs = intervalEnd ? (opts.intervalMs ?? (await typicalSpacing(input, delimiter, first.value.line, plan.time, read, badRows))) : undefined;
+  const intervalMs = intervalEnd
+    ? (opts.intervalMs ?? (await typicalSpacing(input, delimiter, first.value.line, plan.time, read, badRows)))
+    : undefined;
   if (intervalEnd) {
-    for (const t of tagInfos) if (t.dataType === 'number') t.interval = { stamp: 'end', ...(intervalMs !== undefined ? { ms: intervalMs } : {}) };
+    for (const t of tagInfos)
+      if (t.dataType === 'number') t.interval = { stamp: 'end', ...(intervalMs !== undefined ? { ms: intervalMs } : {}) };
   }
   // Times without a zone were read as wall-clock times of this zone: it is the site's.
   const siteTimeZone = tz !== 'UTC' ? tz : undefined;
@@ -242,7 +253,10 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
     throw err;
   }
   await writer.close();
-  if (skippedRows) warnings.push(`${skippedRows} bad row${skippedRows === 1 ? '' : 's'} skipped${firstBadTime ? ` (first: line ${firstBadTime.line}, time ${show(firstBadTime.text)})` : ''}`);
+  if (skippedRows)
+    warnings.push(
+      `${skippedRows} bad row${skippedRows === 1 ? '' : 's'} skipped${firstBadTime ? ` (first: line ${firstBadTime.line}, time ${show(firstBadTime.text)})` : ''}`,
+    );
   if (backwards) warnings.push(`the time goes back ${backwards} time${backwards === 1 ? '' : 's'}: the capture is not in time order`);
   const result: CsvImportResult = {
     input,
@@ -274,7 +288,14 @@ export async function importCsv(input: string, opts: CsvImportOptions): Promise<
 }
 
 /** Median step between successive distinct times of the first rows (the interval of interval data), or undefined. */
-async function typicalSpacing(input: string, delimiter: string, headerLine: number, timeCol: number, read: (s: string) => number, badRows: Set<number>): Promise<number | undefined> {
+async function typicalSpacing(
+  input: string,
+  delimiter: string,
+  headerLine: number,
+  timeCol: number,
+  read: (s: string) => number,
+  badRows: Set<number>,
+): Promise<number | undefined> {
   const times: number[] = [];
   for await (const row of csvRows(input, delimiter)) {
     if (row.line === headerLine || badRows.has(row.line)) continue;
@@ -282,7 +303,11 @@ async function typicalSpacing(input: string, delimiter: string, headerLine: numb
     if (!Number.isNaN(ms) && ms !== times[times.length - 1]) times.push(ms);
     if (times.length >= 513) break;
   }
-  const d = times.slice(1).map((t, i) => t - times[i]!).filter((x) => x > 0).sort((a, b) => a - b);
+  const d = times
+    .slice(1)
+    .map((t, i) => t - times[i]!)
+    .filter((x) => x > 0)
+    .sort((a, b) => a - b);
   return d.length ? d[Math.floor(d.length / 2)] : undefined;
 }
 
@@ -293,7 +318,13 @@ function longExtras(row: CsvRow, plan: Plan, file: string): Partial<CaptureRecor
     if (i === undefined) return;
     const s = (row.fields[i] ?? '').trim();
     if (s === '') return;
-    if (Number.isNaN(timeMs(s))) badRow(file, row, `${key === 'st' ? 'source_time' : 'server_time'} ${show(s)} is not an ISO 8601 time with a zone`, 'fix the cell or remove the column');
+    if (Number.isNaN(timeMs(s)))
+      badRow(
+        file,
+        row,
+        `${key === 'st' ? 'source_time' : 'server_time'} ${show(s)} is not an ISO 8601 time with a zone`,
+        'fix the cell or remove the column',
+      );
     (extra ??= {})[key] = s;
   };
   time(plan.sourceTime, 'st');
@@ -305,9 +336,15 @@ function longExtras(row: CsvRow, plan: Plan, file: string): Partial<CaptureRecor
       try {
         o = JSON.parse(s);
       } catch {
-        badRow(file, row, 'the extra column is not a JSON object', 'it holds the fields of the sample besides time, tag, value and quality, as JSON');
+        badRow(
+          file,
+          row,
+          'the extra column is not a JSON object',
+          'it holds the fields of the sample besides time, tag, value and quality, as JSON',
+        );
       }
-      if (typeof o !== 'object' || o === null || Array.isArray(o)) badRow(file, row, 'the extra column is not a JSON object', 'write {} or leave it empty');
+      if (typeof o !== 'object' || o === null || Array.isArray(o))
+        badRow(file, row, 'the extra column is not a JSON object', 'write {} or leave it empty');
       for (const [k, v] of Object.entries(o as Record<string, unknown>)) if (!['t', 'tag', 'v', 'q'].includes(k)) (extra ??= {})[k] = v;
     }
   }

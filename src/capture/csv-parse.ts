@@ -19,7 +19,12 @@ export interface CsvRow {
 
 /** The delimiter among , ; tab | that occurs most often outside quotes in the first line. */
 export function sniffDelimiter(firstLine: string): string {
-  const counts = new Map<string, number>([[',', 0], [';', 0], ['\t', 0], ['|', 0]]);
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+    ['|', 0],
+  ]);
   let quoted = false;
   for (const ch of firstLine) {
     if (ch === '"') quoted = !quoted;

@@ -1,7 +1,15 @@
 import { usageError } from '../core/errors.js';
 import { badRow, show, type Plan } from './csv-columns.js';
 import { csvRows, type CsvRow } from './csv-parse.js';
-import { candidateFormats, describeTimeFormat, isMidnightText, timeReader, type TimeFormat, type TimeReadOptions, type TimeReader } from './csv-time.js';
+import {
+  candidateFormats,
+  describeTimeFormat,
+  isMidnightText,
+  timeReader,
+  type TimeFormat,
+  type TimeReadOptions,
+  type TimeReader,
+} from './csv-time.js';
 import type { TagMatcher } from './tag-match.js';
 
 /**
@@ -120,15 +128,28 @@ export async function surveyCsv(input: string, delimiter: string, headerLine: nu
       }
       const found = candidateFormats(text);
       if (found.length === 0) {
-        badRow(input, row, `cannot tell the format of the time ${show(text)} (column ${show(headers[plan.time]!)})`, 'give --time-format: iso, epoch-s, epoch-ms, or a pattern such as "DD/MM/YYYY HH:mm"');
+        badRow(
+          input,
+          row,
+          `cannot tell the format of the time ${show(text)} (column ${show(headers[plan.time]!)})`,
+          'give --time-format: iso, epoch-s, epoch-ms, or a pattern such as "DD/MM/YYYY HH:mm"',
+        );
       }
       candidates = found.map(candidate);
     }
     const results = candidates.map((c) => (c.alive ? c.read(text) : NaN));
     if (results.every((ms) => Number.isNaN(ms))) {
       // a row no live format reads is a bad row; it does not vote against any format
-      const tried = candidates.filter((c) => c.alive).map((c) => describeTimeFormat(c.format)).join(' or ');
-      skip(row, `cannot read the time ${show(text)} as ${tried}`, 'give the right --time-format (and --tz), or --skip-bad-rows to leave such rows out', text);
+      const tried = candidates
+        .filter((c) => c.alive)
+        .map((c) => describeTimeFormat(c.format))
+        .join(' or ');
+      skip(
+        row,
+        `cannot read the time ${show(text)} as ${tried}`,
+        'give the right --time-format (and --tz), or --skip-bad-rows to leave such rows out',
+        text,
+      );
       continue;
     }
     candidates.forEach((c, i) => {
@@ -156,7 +177,8 @@ export async function surveyCsv(input: string, delimiter: string, headerLine: nu
       addCell(survey.stats, tag, row.fields[plan.value!] ?? '');
     }
   }
-  if (candidates === undefined) throw usageError(`${input}: no data rows under the header`, 'give a CSV file with a header line and data rows');
+  if (candidates === undefined)
+    throw usageError(`${input}: no data rows under the header`, 'give a CSV file with a header line and data rows');
   survey.candidates = candidates;
   return survey;
 }
@@ -205,7 +227,10 @@ export function chooseTimeFormat(
   const warnings: string[] = [];
   const alive = survey.candidates.filter((c) => c.alive);
   if (alive.length === 0) {
-    throw usageError(`${input}: no time format reads every row of column ${show(column)}`, 'give --time-format (and --skip-bad-rows for rows that really are bad)');
+    throw usageError(
+      `${input}: no time format reads every row of column ${show(column)}`,
+      'give --time-format (and --skip-bad-rows for rows that really are bad)',
+    );
   }
   const chosen = alive.length === 1 ? alive[0]! : plausibleReading(alive);
   if (chosen === undefined) {
@@ -237,7 +262,11 @@ export function chooseTimeFormat(
 }
 
 /** A decimal comma when asked, or (auto) when the delimiter is not a comma and no number has a decimal point. */
-export function chooseDecimalComma(survey: Survey, delimiter: string, given: boolean | 'auto' | undefined): { decimalComma: boolean; warnings: string[] } {
+export function chooseDecimalComma(
+  survey: Survey,
+  delimiter: string,
+  given: boolean | 'auto' | undefined,
+): { decimalComma: boolean; warnings: string[] } {
   if (given === true || given === false) return { decimalComma: given, warnings: [] };
   let comma = 0;
   let dot = 0;
@@ -245,6 +274,9 @@ export function chooseDecimalComma(survey: Survey, delimiter: string, given: boo
     comma += s.commaDecimals;
     dot += s.dotDecimals;
   }
-  const warnings = comma > 0 && dot > 0 ? ['some numbers have a decimal comma and others a decimal point; read with a decimal point (give --decimal-comma to change)'] : [];
+  const warnings =
+    comma > 0 && dot > 0
+      ? ['some numbers have a decimal comma and others a decimal point; read with a decimal point (give --decimal-comma to change)']
+      : [];
   return { decimalComma: delimiter !== ',' && comma > 0 && dot === 0, warnings };
 }

@@ -10,10 +10,7 @@ import { timeMs } from './iso-time.js';
 
 export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
 
-export type TimeFormat =
-  | { kind: 'iso' }
-  | { kind: 'epoch'; unit: EpochUnit }
-  | { kind: 'pattern'; pattern: string };
+export type TimeFormat = { kind: 'iso' } | { kind: 'epoch'; unit: EpochUnit } | { kind: 'pattern'; pattern: string };
 
 export interface TimeReadOptions {
   tz: string;
@@ -94,7 +91,10 @@ function compilePattern(pattern: string): Compiled {
     }
     const ch = pattern[i]!;
     if (/[A-Za-z]/.test(ch) && ch !== 'T') {
-      throw usageError(`--time-format: unknown letter "${ch}" in ${JSON.stringify(pattern)}`, `write ${TIME_FORMAT_HELP}; put other text in the pattern as it appears`);
+      throw usageError(
+        `--time-format: unknown letter "${ch}" in ${JSON.stringify(pattern)}`,
+        `write ${TIME_FORMAT_HELP}; put other text in the pattern as it appears`,
+      );
     }
     re += ch === ' ' ? '\\s+' : ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     i++;
@@ -145,7 +145,14 @@ export function timeReader(format: TimeFormat, opts: TimeReadOptions): TimeReade
         if (!Number.isNaN(fast)) return fast;
         const m = ISO_LOCAL.exec(text);
         if (!m) return NaN;
-        return wall({ ...dateTimeOfMatch(m), millisecond: m[7] ? fractionMs(m[7]) : 0, ...(m[8] ? { offsetMin: offsetMinutes(m[8].toUpperCase()) } : {}) }, opts);
+        return wall(
+          {
+            ...dateTimeOfMatch(m),
+            millisecond: m[7] ? fractionMs(m[7]) : 0,
+            ...(m[8] ? { offsetMin: offsetMinutes(m[8].toUpperCase()) } : {}),
+          },
+          opts,
+        );
       };
     case 'epoch': {
       const factor = EPOCH_FACTORS[format.unit];
@@ -161,23 +168,57 @@ export function timeReader(format: TimeFormat, opts: TimeReadOptions): TimeReade
         const m = re.exec(text);
         if (!m) return NaN;
         const p = { year: NaN, month: 1, day: 1, hour: 0, minute: 0, second: 0, millisecond: 0 } as {
-          year: number; month: number; day: number; hour: number; minute: number; second: number; millisecond: number; offsetMin?: number;
+          year: number;
+          month: number;
+          day: number;
+          hour: number;
+          minute: number;
+          second: number;
+          millisecond: number;
+          offsetMin?: number;
         };
         let pm: boolean | undefined;
         for (let i = 0; i < slots.length; i++) {
           const v = m[i + 1]!;
           switch (slots[i]) {
-            case 'YYYY': p.year = Number(v); break;
-            case 'YY': p.year = 2000 + Number(v); break;
-            case 'MMM': p.month = MONTHS.indexOf(v.toLowerCase()) + 1; break;
-            case 'MM': case 'M': p.month = Number(v); break;
-            case 'DD': case 'D': p.day = Number(v); break;
-            case 'HH': case 'H': case 'hh': case 'h': p.hour = Number(v); break;
-            case 'mm': p.minute = Number(v); break;
-            case 'ss': p.second = Number(v); break;
-            case 'S': p.millisecond = fractionMs(v); break;
-            case 'A': pm = v.toLowerCase() === 'pm'; break;
-            case 'Z': p.offsetMin = offsetMinutes(v); break;
+            case 'YYYY':
+              p.year = Number(v);
+              break;
+            case 'YY':
+              p.year = 2000 + Number(v);
+              break;
+            case 'MMM':
+              p.month = MONTHS.indexOf(v.toLowerCase()) + 1;
+              break;
+            case 'MM':
+            case 'M':
+              p.month = Number(v);
+              break;
+            case 'DD':
+            case 'D':
+              p.day = Number(v);
+              break;
+            case 'HH':
+            case 'H':
+            case 'hh':
+            case 'h':
+              p.hour = Number(v);
+              break;
+            case 'mm':
+              p.minute = Number(v);
+              break;
+            case 'ss':
+              p.second = Number(v);
+              break;
+            case 'S':
+              p.millisecond = fractionMs(v);
+              break;
+            case 'A':
+              pm = v.toLowerCase() === 'pm';
+              break;
+            case 'Z':
+              p.offsetMin = offsetMinutes(v);
+              break;
           }
         }
         if (pm !== undefined) {
@@ -196,7 +237,8 @@ export function epochUnitOf(n: number): EpochUnit {
   return a < 1e11 ? 's' : a < 1e14 ? 'ms' : a < 1e17 ? 'us' : 'ns';
 }
 
-const NUMERIC_DATE = /^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([AaPp][Mm])?)?\s*$/;
+const NUMERIC_DATE =
+  /^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([AaPp][Mm])?)?\s*$/;
 
 /**
  * Candidate formats for a time column, from its first non-empty cell. Callers keep the ones that

@@ -15,7 +15,8 @@ export type CsvTimeFormat = 'iso' | 'epoch-ms' | 'epoch-s';
 /** One field, quoted when it holds the delimiter, a quote or a line break (or starts or ends with space). */
 export function csvField(s: string, delimiter: string): string {
   if (s === '') return s;
-  if (s.includes(delimiter) || s.includes('"') || s.includes('\n') || s.includes('\r') || s.trim() !== s) return `"${s.replace(/"/g, '""')}"`;
+  if (s.includes(delimiter) || s.includes('"') || s.includes('\n') || s.includes('\r') || s.trim() !== s)
+    return `"${s.replace(/"/g, '""')}"`;
   return s;
 }
 

@@ -36,7 +36,11 @@ export function parseTolerance(text: string, what = '--tolerance'): Tolerance {
   const t: Tolerance = {};
   for (const part of text.split('+').map((s) => s.trim())) {
     const m = /^(\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(%)?$/i.exec(part);
-    if (!m) throw usageError(`${what}: cannot read "${text}" as a tolerance`, 'write an absolute value (0.5), a percentage (0.1%) or both (0.5+0.1%)');
+    if (!m)
+      throw usageError(
+        `${what}: cannot read "${text}" as a tolerance`,
+        'write an absolute value (0.5), a percentage (0.1%) or both (0.5+0.1%)',
+      );
     if (m[2]) t.rel = Number(m[1]) / 100;
     else t.abs = Number(m[1]);
   }
@@ -53,7 +57,8 @@ export function formatTolerance(t: Tolerance): string {
 /** "tag=0.5" or "line3.*=1%" */
 export function parseTagTolerance(text: string): { pattern: string; tolerance: Tolerance } {
   const eq = text.lastIndexOf('=');
-  if (eq <= 0) throw usageError(`--tag-tolerance: cannot read "${text}"`, 'write TAG=TOLERANCE, for example line3.temp=0.5 or "line3.*=1%"');
+  if (eq <= 0)
+    throw usageError(`--tag-tolerance: cannot read "${text}"`, 'write TAG=TOLERANCE, for example line3.temp=0.5 or "line3.*=1%"');
   return { pattern: text.slice(0, eq).trim(), tolerance: parseTolerance(text.slice(eq + 1), `--tag-tolerance ${text}`) };
 }
 
@@ -120,7 +125,15 @@ export interface DiffResult {
   align?: DiffAlign;
   /** taken off B's times before matching, when any */
   timeShiftMs?: number;
-  totals: { tags: number; differingTags: number; matched: number; outOfTolerance: number; qualityDiffers: number; missing: number; extra: number };
+  totals: {
+    tags: number;
+    differingTags: number;
+    matched: number;
+    outOfTolerance: number;
+    qualityDiffers: number;
+    missing: number;
+    extra: number;
+  };
   tags: TagDiff[];
   issues: { a: number; b: number };
 }
@@ -154,7 +167,12 @@ class Column {
   }
 }
 
-async function load(paths: readonly string[], want: TagMatcher, opts: DiffOptions, side: 'a' | 'b'): Promise<{ columns: Map<string, Column>; issues: number; firstMs: number }> {
+async function load(
+  paths: readonly string[],
+  want: TagMatcher,
+  opts: DiffOptions,
+  side: 'a' | 'b',
+): Promise<{ columns: Map<string, Column>; issues: number; firstMs: number }> {
   const set = await openCaptureSet(paths, {
     ...(opts.strict ? { strict: true } : {}),
     ...(opts.onIssue ? { onIssue: (i: CaptureIssue) => opts.onIssue!(side, i) } : {}),
@@ -371,7 +389,9 @@ export async function diffCaptures(a: readonly string[], b: readonly string[], o
   const tol = opts.tolerance ?? {};
   const perTag = (opts.tagTolerances ?? []).map((x) => ({ match: tagMatcher([x.pattern]), tolerance: x.tolerance, pattern: x.pattern }));
   const names = [...left.columns.keys(), ...[...right.columns.keys()].filter((n) => !left.columns.has(n))];
-  const tags = names.map((tag) => compareTag(tag, left.columns.get(tag), right.columns.get(tag), perTag.find((p) => p.match(tag))?.tolerance ?? tol, opts));
+  const tags = names.map((tag) =>
+    compareTag(tag, left.columns.get(tag), right.columns.get(tag), perTag.find((p) => p.match(tag))?.tolerance ?? tol, opts),
+  );
   const totals = { tags: tags.length, differingTags: 0, matched: 0, outOfTolerance: 0, qualityDiffers: 0, missing: 0, extra: 0 };
   for (const t of tags) {
     if (!t.equal) totals.differingTags++;

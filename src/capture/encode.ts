@@ -35,7 +35,9 @@ export function stringifyJson(value: unknown): string {
 }
 
 function badRecord(message: string): IiotError {
-  return new IiotError(ExitCode.Internal, `capture writer: ${message}`, { hint: 'this is a bug in the code that feeds the capture writer' });
+  return new IiotError(ExitCode.Internal, `capture writer: ${message}`, {
+    hint: 'this is a bug in the code that feeds the capture writer',
+  });
 }
 
 export function captureTime(t: Date | number | string, what = 't'): string {
@@ -58,7 +60,12 @@ function tagJson(tag: string): string {
 }
 
 /** One sample line, built without an intermediate object (the writer's hot path). */
-export function encodeSample(tag: string, t: Date | number | string, v: WritableValue, extra?: { q?: string; st?: string; svt?: string }): string {
+export function encodeSample(
+  tag: string,
+  t: Date | number | string,
+  v: WritableValue,
+  extra?: { q?: string; st?: string; svt?: string },
+): string {
   let q = extra?.q;
   let value: string;
   switch (typeof v) {
@@ -103,7 +110,8 @@ export function encodeRecord(record: CaptureRecord): string {
     else if (v === undefined) r = { ...r, v: null };
     for (const k of ['st', 'svt'] as const) {
       const x = r[k];
-      if (x !== undefined && (typeof x !== 'string' || toCaptureTime(x) !== x)) r = { ...r, [k]: captureTime(x as Date | number | string, k) };
+      if (x !== undefined && (typeof x !== 'string' || toCaptureTime(x) !== x))
+        r = { ...r, [k]: captureTime(x as Date | number | string, k) };
     }
   }
   const problem = recordProblem(r);

@@ -121,11 +121,15 @@ function fieldPath(path: readonly PropertyKey[]): string {
 export async function parseHeader(o: unknown, file: string): Promise<CaptureHeader> {
   const where = `${file}:1`;
   const hint = 'a capture starts with {"type":"header","format":"iiot-capture","version":1,...} (docs/capture-format.md)';
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw usageError(`${where}: the first line is not a capture header (not a JSON object)`, hint);
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    throw usageError(`${where}: the first line is not a capture header (not a JSON object)`, hint);
   const h = o as Record<string, unknown>;
   if (h.type !== 'header') {
     const what = 'tag' in h ? 'a sample' : 'event' in h ? 'an event' : 'raw' in h ? 'a raw message' : 'not a header';
-    throw usageError(`${where}: the first line is ${what}, not the capture header`, `${hint}; a file cut from a longer capture needs its header back (iiot capture slice keeps it)`);
+    throw usageError(
+      `${where}: the first line is ${what}, not the capture header`,
+      `${hint}; a file cut from a longer capture needs its header back (iiot capture slice keeps it)`,
+    );
   }
   if (h.format !== CAPTURE_FORMAT) throw usageError(`${where}: format is ${JSON.stringify(h.format)}, not "${CAPTURE_FORMAT}"`, hint);
   if (typeof h.version === 'number' && Number.isInteger(h.version) && h.version > CAPTURE_VERSION) {

@@ -282,7 +282,8 @@ export async function captureInfo(paths: readonly string[], opts: InfoOptions = 
   if (first !== undefined && last !== undefined) info.span = { first, last, durationMs: lastMs - firstMs };
   const dataFirst = iso(dataFirstMs);
   const dataLast = iso(dataLastMs);
-  if (dataFirst !== undefined && dataLast !== undefined) info.data = { first: dataFirst, last: dataLast, durationMs: dataLastMs - dataFirstMs };
+  if (dataFirst !== undefined && dataLast !== undefined)
+    info.data = { first: dataFirst, last: dataLast, durationMs: dataLastMs - dataFirstMs };
   const createdMs = timeMs(header.created);
   const endMs = Number.isNaN(stopMs) ? lastWallMs : stopMs;
   if (endMs >= createdMs) info.recording = { from: isoFromMs(createdMs)!, to: isoFromMs(endMs)!, durationMs: endMs - createdMs };

@@ -38,7 +38,11 @@ export const PARQUET_LAYOUT = 'iiot-capture-parquet/1';
 const ROW_GROUP = 131_072;
 
 const STRING = { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } } as const;
-const TIMESTAMP = { type: 'INT64', converted_type: 'TIMESTAMP_MICROS', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' } } as const;
+const TIMESTAMP = {
+  type: 'INT64',
+  converted_type: 'TIMESTAMP_MICROS',
+  logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
+} as const;
 
 const SCHEMA: SchemaElement[] = [
   { name: 'root', num_children: 9 },
@@ -118,7 +122,10 @@ class Columns {
 }
 
 export async function captureToParquet(inputs: readonly string[], opts: ParquetExportOptions): Promise<ParquetExportResult> {
-  const set = await openCaptureSet(inputs, { ...(opts.strict ? { strict: true } : {}), ...(opts.onIssue ? { onIssue: opts.onIssue } : {}) });
+  const set = await openCaptureSet(inputs, {
+    ...(opts.strict ? { strict: true } : {}),
+    ...(opts.onIssue ? { onIssue: opts.onIssue } : {}),
+  });
   const want = tagMatcher(opts.tags ?? []);
   checkOutputTarget(opts.output); // a rename onto a device or folder would replace it
   const tmp = `${opts.output}.tmp-${process.pid}`;

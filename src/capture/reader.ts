@@ -47,7 +47,12 @@ const STRICT_HINT = 'without --strict bad lines are skipped with a warning; `iio
 function jsonReason(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
   // V8 quotes the whole input after the reason; the line number already says where
-  return m.replace(/,? ".*"(\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '').trim() || 'invalid JSON';
+  return (
+    m
+      .replace(/,? ".*"(\.\.\.)? is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '')
+      .trim() || 'invalid JSON'
+  );
 }
 
 interface Pending {
@@ -73,7 +78,14 @@ class StreamingCaptureReader implements CaptureReader {
   private lines: number[] = [];
   private readonly track: boolean;
 
-  constructor(path: string, fh: FileHandle, items: AsyncGenerator<SourceItem>, header: CaptureHeader, rest: Pending | undefined, opts: ReadOptions) {
+  constructor(
+    path: string,
+    fh: FileHandle,
+    items: AsyncGenerator<SourceItem>,
+    header: CaptureHeader,
+    rest: Pending | undefined,
+    opts: ReadOptions,
+  ) {
     this.path = path;
     this.fh = fh;
     this.items = items;
@@ -158,7 +170,13 @@ class StreamingCaptureReader implements CaptureReader {
     const s = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (s.trim() === '') return;
     if (gzipCut || badUtf8) {
-      this.report(line, gzipCut ? 'the gzip stream is cut short inside the last line (the writer was stopped mid-flush)' : 'the last line is cut short and not valid UTF-8', true);
+      this.report(
+        line,
+        gzipCut
+          ? 'the gzip stream is cut short inside the last line (the writer was stopped mid-flush)'
+          : 'the last line is cut short and not valid UTF-8',
+        true,
+      );
       return;
     }
     try {
@@ -176,7 +194,10 @@ class StreamingCaptureReader implements CaptureReader {
   }
 
   async *batches(): AsyncIterable<CaptureRecord[]> {
-    if (this.started) throw new IiotError(ExitCode.Internal, `capture reader: ${this.path} is already being read`, { hint: 'open the capture again to read it twice' });
+    if (this.started)
+      throw new IiotError(ExitCode.Internal, `capture reader: ${this.path} is already being read`, {
+        hint: 'open the capture again to read it twice',
+      });
     this.started = true;
     try {
       let next: Pending | undefined = this.pending;
@@ -202,7 +223,11 @@ class StreamingCaptureReader implements CaptureReader {
             break;
           case 'overlong':
             this.line++;
-            this.report(this.line, `line longer than ${Math.round((this.opts.maxLineBytes ?? 64 * 1024 * 1024) / 1024 / 1024)} MiB (not a capture line)`, item.atEnd);
+            this.report(
+              this.line,
+              `line longer than ${Math.round((this.opts.maxLineBytes ?? 64 * 1024 * 1024) / 1024 / 1024)} MiB (not a capture line)`,
+              item.atEnd,
+            );
             break;
           case 'tail': {
             // a gzip error right after the tail means the tail was cut by it
@@ -216,7 +241,12 @@ class StreamingCaptureReader implements CaptureReader {
           case 'gzip-error': {
             const line = this.line + 1;
             if (item.truncated) {
-              if (!sawTail) this.report(line, `the gzip stream is cut short after line ${this.line} (the writer was stopped mid-flush); what came before was read`, true);
+              if (!sawTail)
+                this.report(
+                  line,
+                  `the gzip stream is cut short after line ${this.line} (the writer was stopped mid-flush); what came before was read`,
+                  true,
+                );
             } else {
               this.report(line, `the gzip data is damaged after line ${this.line} (${item.message}); the rest of the file cannot be read`);
             }
@@ -266,13 +296,18 @@ export async function openCapture(path: string, opts: ReadOptions = {}): Promise
     items = readSource(fh, gz, opts);
     const first = await items.next();
     const where = `${path}:1`;
-    if (first.done) throw usageError(`${where}: the file is empty, not a capture`, 'a capture starts with its header line (docs/capture-format.md); was the recording stopped before it began?');
+    if (first.done)
+      throw usageError(
+        `${where}: the file is empty, not a capture`,
+        'a capture starts with its header line (docs/capture-format.md); was the recording stopped before it began?',
+      );
     const item = first.value;
     let headerText: string;
     let rest: Pending | undefined;
     switch (item.kind) {
       case 'lines': {
-        if (item.badUtf8?.has(0)) throw usageError(`${where}: not a capture (the first line is not UTF-8 text)`, 'give a capture file (.jsonl or .jsonl.gz)');
+        if (item.badUtf8?.has(0))
+          throw usageError(`${where}: not a capture (the first line is not UTF-8 text)`, 'give a capture file (.jsonl or .jsonl.gz)');
         const nl = item.text.indexOf('\n');
         headerText = item.text.slice(0, nl);
         rest = { item, pos: nl + 1, index: 1 };
@@ -284,7 +319,10 @@ export async function openCapture(path: string, opts: ReadOptions = {}): Promise
       case 'overlong':
         throw usageError(`${where}: not a capture (the first line is longer than 64 MiB)`, 'give a capture file (.jsonl or .jsonl.gz)');
       case 'gzip-error':
-        throw usageError(`${where}: the gzip data ends or breaks before the header line is complete (${item.message})`, 'the file was cut short before its first flush; it holds no data');
+        throw usageError(
+          `${where}: the gzip data ends or breaks before the header line is complete (${item.message})`,
+          'the file was cut short before its first flush; it holds no data',
+        );
     }
     let o: unknown;
     try {
@@ -293,13 +331,19 @@ export async function openCapture(path: string, opts: ReadOptions = {}): Promise
       const torn = item.kind === 'tail';
       throw usageError(
         `${where}: ${torn ? 'the header line is cut short' : `the first line is not JSON (${jsonReason(err)})`}`,
-        torn ? 'the recording was stopped before its header was complete; it holds no data' : 'give a capture file (.jsonl or .jsonl.gz); CSV files are read with `iiot capture import`',
+        torn
+          ? 'the recording was stopped before its header was complete; it holds no data'
+          : 'give a capture file (.jsonl or .jsonl.gz); CSV files are read with `iiot capture import`',
       );
     }
     const header = await parseHeader(o, path);
     const reader = new StreamingCaptureReader(path, fh, items, header, rest, opts);
     const dups = duplicateTagNames(header.tags);
-    if (dups.length) reader.report(1, `the header declares tag${dups.length > 1 ? 's' : ''} ${dups.map((d) => JSON.stringify(d)).join(', ')} more than once`);
+    if (dups.length)
+      reader.report(
+        1,
+        `the header declares tag${dups.length > 1 ? 's' : ''} ${dups.map((d) => JSON.stringify(d)).join(', ')} more than once`,
+      );
     return reader;
   } catch (err) {
     await items?.return(undefined).catch(() => undefined);

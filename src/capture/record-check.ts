@@ -6,7 +6,8 @@ import { timeMs } from './iso-time.js';
  * parsed line is not one, or undefined when it is. Unknown fields are never a problem.
  */
 export function recordProblem(o: unknown): string | undefined {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return `not a JSON object (${Array.isArray(o) ? 'an array' : o === null ? 'null' : typeof o})`;
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    return `not a JSON object (${Array.isArray(o) ? 'an array' : o === null ? 'null' : typeof o})`;
   const r = o as Record<string, unknown>;
   if (r.type === 'header') return 'a second header line (were two captures concatenated?)';
   const kinds = ('tag' in r ? 1 : 0) + ('event' in r ? 1 : 0) + ('raw' in r ? 1 : 0);
@@ -21,7 +22,8 @@ export function recordProblem(o: unknown): string | undefined {
     if (r.q !== undefined && typeof r.q !== 'string') return `"q" (quality) must be a string, not ${short(r.q)}`;
     for (const k of ['st', 'svt'] as const) {
       const x = r[k];
-      if (x !== undefined && (typeof x !== 'string' || Number.isNaN(timeMs(x)))) return `"${k}" is not an ISO 8601 time with a zone: ${short(x)}`;
+      if (x !== undefined && (typeof x !== 'string' || Number.isNaN(timeMs(x))))
+        return `"${k}" is not an ISO 8601 time with a zone: ${short(x)}`;
     }
     return undefined;
   }
@@ -30,7 +32,8 @@ export function recordProblem(o: unknown): string | undefined {
     if (r.tags !== undefined) {
       if (!Array.isArray(r.tags)) return '"tags" of an event must be an array of tag descriptions';
       for (const [i, tag] of r.tags.entries()) {
-        if (typeof tag !== 'object' || tag === null || typeof (tag as { name?: unknown }).name !== 'string') return `tags[${i}] of the event has no "name"`;
+        if (typeof tag !== 'object' || tag === null || typeof (tag as { name?: unknown }).name !== 'string')
+          return `tags[${i}] of the event has no "name"`;
       }
     }
     return undefined;

@@ -41,7 +41,10 @@ export interface SliceResult {
 
 export async function sliceCapture(inputs: readonly string[], opts: SliceOptions): Promise<SliceResult> {
   refuseToReplace(opts.output, opts.writer?.staged ?? {});
-  const set = await openCaptureSet(inputs, { ...(opts.strict ? { strict: true } : {}), ...(opts.onIssue ? { onIssue: opts.onIssue } : {}) });
+  const set = await openCaptureSet(inputs, {
+    ...(opts.strict ? { strict: true } : {}),
+    ...(opts.onIssue ? { onIssue: opts.onIssue } : {}),
+  });
   const include = tagMatcher(opts.tags ?? []);
   const exclude = opts.excludeTags?.length ? tagMatcher(opts.excludeTags) : () => false;
   const wanted = (tag: string) => include(tag) && !exclude(tag);
@@ -98,7 +101,10 @@ export async function sliceCapture(inputs: readonly string[], opts: SliceOptions
   const result: SliceResult = {
     inputs: [...inputs],
     outputs: [...writer.files],
-    tags: set.tags().filter((t) => wanted(t.name)).map((t) => t.name),
+    tags: set
+      .tags()
+      .filter((t) => wanted(t.name))
+      .map((t) => t.name),
     read,
     written,
     issues: set.issueCount,

@@ -18,7 +18,10 @@ export function globToRegExp(glob: string): RegExp {
 export function splitPatterns(values: readonly string[] | string | undefined): string[] {
   if (values === undefined) return [];
   const list = typeof values === 'string' ? [values] : values;
-  return list.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return list
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** A matcher for the patterns; with no patterns, everything matches. */

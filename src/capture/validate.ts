@@ -66,7 +66,14 @@ export async function validateCapture(paths: readonly string[], opts: ValidateOp
       if (r.event === 'config') declared = new Set(set.tags().map((t) => t.name));
       else if (typeof r.tag === 'string' && !declared.has(r.tag) && !warned.has(r.tag)) {
         warned.add(r.tag);
-        add({ file: set.currentPath, line: lines[i] ?? 0, message: `tag ${JSON.stringify(r.tag)} is not declared in the header or a config event (first sample of it; later ones not listed)` }, 'warning');
+        add(
+          {
+            file: set.currentPath,
+            line: lines[i] ?? 0,
+            message: `tag ${JSON.stringify(r.tag)} is not declared in the header or a config event (first sample of it; later ones not listed)`,
+          },
+          'warning',
+        );
       }
     }
   }

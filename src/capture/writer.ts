@@ -178,9 +178,12 @@ class StreamingCaptureWriter implements CaptureWriter {
 
   startTimer(): void {
     const every = this.opts.flushIntervalMs ?? 1000;
-    this.timer = setInterval(() => {
-      if (this.pendingBytes > 0) this.flushInBackground();
-    }, Math.max(1, every));
+    this.timer = setInterval(
+      () => {
+        if (this.pendingBytes > 0) this.flushInBackground();
+      },
+      Math.max(1, every),
+    );
     // The writer must not keep a process alive; close() is what finishes a capture.
     this.timer.unref();
   }
@@ -222,7 +225,9 @@ class StreamingCaptureWriter implements CaptureWriter {
   private checkWritable(): void {
     if (this.failure) throw this.failure;
     if (this.closing) {
-      throw new IiotError(ExitCode.Internal, `capture writer: ${this.current.path} is already closed`, { hint: 'this is a bug in the code that feeds the capture writer' });
+      throw new IiotError(ExitCode.Internal, `capture writer: ${this.current.path} is already closed`, {
+        hint: 'this is a bug in the code that feeds the capture writer',
+      });
     }
   }
 
@@ -311,7 +316,9 @@ class StreamingCaptureWriter implements CaptureWriter {
         if (part.fh === undefined) part.fh = await open(part.stage?.tmp ?? part.path, this.opts.exclusive || part.stage ? 'wx' : 'w');
         before = part.bytes;
         const buffers = segmentData(seg);
-        const data = this.gz ? [await gzip(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers), { level: this.opts.gzipLevel ?? 6 })] : buffers;
+        const data = this.gz
+          ? [await gzip(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers), { level: this.opts.gzipLevel ?? 6 })]
+          : buffers;
         part.bytes += await writeAll(part.fh, data);
         this.flushed += seg.records;
       } catch (err) {

@@ -35,7 +35,10 @@ export function openAuditLog(file: string): AuditLog {
   try {
     fd = openSync(file, 'a', 0o600);
   } catch (err) {
-    throw usageError(`--audit-log ${file}: cannot open for writing: ${(err as Error).message.split('\n')[0]}`, 'check the folder exists and may be written');
+    throw usageError(
+      `--audit-log ${file}: cannot open for writing: ${(err as Error).message.split('\n')[0]}`,
+      'check the folder exists and may be written',
+    );
   }
   let n = 0;
   let closed = false;
@@ -43,7 +46,11 @@ export function openAuditLog(file: string): AuditLog {
     record(entry) {
       n++;
       if (closed) return;
-      const line = JSON.stringify({ t: new Date().toISOString(), ...entry, ...(entry.detail === undefined ? {} : { detail: entry.detail }) });
+      const line = JSON.stringify({
+        t: new Date().toISOString(),
+        ...entry,
+        ...(entry.detail === undefined ? {} : { detail: entry.detail }),
+      });
       writeSync(fd, `${line}\n`);
     },
     count: () => n,

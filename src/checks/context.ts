@@ -38,9 +38,13 @@ export async function makeContext(io: IO, o: CommonOptions): Promise<CheckContex
     try {
       ca = readFileSync(o.caFile);
     } catch (err) {
-      throw usageError(`--ca ${o.caFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message.split('\n')[0]}`, 'give the PEM file of the CA that issued the broker certificate');
+      throw usageError(
+        `--ca ${o.caFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message.split('\n')[0]}`,
+        'give the PEM file of the CA that issued the broker certificate',
+      );
     }
-    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) throw usageError(`--ca ${o.caFile}: not a PEM certificate file`, 'give the PEM file of the CA that issued the broker certificate');
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----'))
+      throw usageError(`--ca ${o.caFile}: not a PEM certificate file`, 'give the PEM file of the CA that issued the broker certificate');
   }
   const credentials = await credentialsFor(io, o.identity);
   const audit = o.auditLog === undefined ? nullAuditLog() : openAuditLog(o.auditLog);
@@ -52,7 +56,8 @@ export async function makeContext(io: IO, o: CommonOptions): Promise<CheckContex
     pace: () => limiter.take(),
     credentials,
     ca,
-    auditFor: (target) => (request, detail) => audit.record({ target: target.url, protocol: target.protocol, request, ...(detail === undefined ? {} : { detail }) }),
+    auditFor: (target) => (request, detail) =>
+      audit.record({ target: target.url, protocol: target.protocol, request, ...(detail === undefined ? {} : { detail }) }),
     close: () => audit.close(),
   };
 }

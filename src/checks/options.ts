@@ -6,7 +6,13 @@
 import { PASSWORD_ENV } from '../core/credentials.js';
 import { refuseToReplace } from '../core/output-file.js';
 import { usageError } from '../core/errors.js';
-import { parseSecurityMode, parseSecurityPolicy, type IdentitySpec, type SecurityModeName, type SecurityPolicyName } from '../protocols/opcua/flags.js';
+import {
+  parseSecurityMode,
+  parseSecurityPolicy,
+  type IdentitySpec,
+  type SecurityModeName,
+  type SecurityPolicyName,
+} from '../protocols/opcua/flags.js';
 import { parseTarget } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
 import type { Severity } from '../protocols/types.js';
@@ -133,15 +139,20 @@ function positive(text: string | undefined, name: string, fallback: number): num
 
 function identityOf(f: CommonFlags): IdentitySpec {
   if (f.password !== undefined) {
-    throw usageError('--password is refused: a password on the command line ends up in shell history and process lists', `put it in $${PASSWORD_ENV} (or --password-env VAR), or in a file given with --password-file`);
+    throw usageError(
+      '--password is refused: a password on the command line ends up in shell history and process lists',
+      `put it in $${PASSWORD_ENV} (or --password-env VAR), or in a file given with --password-file`,
+    );
   }
   if (f.user === undefined) {
-    if (f.passwordFile !== undefined || f.passwordEnv !== undefined) throw usageError('a password was given but no --user', 'add --user <name>');
+    if (f.passwordFile !== undefined || f.passwordEnv !== undefined)
+      throw usageError('a password was given but no --user', 'add --user <name>');
     return { kind: 'anonymous' };
   }
   if (f.user.trim() === '') throw usageError('--user: empty user name');
   const passwordEnv = f.passwordEnv ?? PASSWORD_ENV;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw usageError(`--password-env: "${passwordEnv}" is not an environment variable name`, "give the variable's name, not the password");
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv))
+    throw usageError(`--password-env: "${passwordEnv}" is not an environment variable name`, "give the variable's name, not the password");
   return { kind: 'username', user: f.user, passwordEnv, passwordFile: f.passwordFile };
 }
 
@@ -149,7 +160,11 @@ function parseCommon(args: string[], f: CommonFlags, defaultTimeout: string): Co
   const timeoutMs = parseDuration(f.timeout ?? defaultTimeout, '--timeout');
   if (timeoutMs < 10) throw usageError(`--timeout ${f.timeout}: too short`, 'give at least 10ms');
   const table = (f.registerType ?? 'holding').toLowerCase();
-  if (table !== 'holding' && table !== 'input') throw usageError(`--register-type: "${f.registerType}" is not holding or input`, 'holding registers are read with function 3, input registers with function 4');
+  if (table !== 'holding' && table !== 'input')
+    throw usageError(
+      `--register-type: "${f.registerType}" is not holding or input`,
+      'holding registers are read with function 3, input registers with function 4',
+    );
   return {
     args,
     inventory: f.inventory,
@@ -174,7 +189,11 @@ export function parseThreshold<T>(text: string, name: string, parseValue: (v: st
   const eq = text.lastIndexOf('=');
   const scheme = /^[a-z][a-z0-9.+-]*:\/\//i.test(text);
   if (!scheme) return { value: parseValue(text) };
-  if (eq < 0) throw usageError(`${name} ${text}: a per-target threshold is written <target>=<value>`, `for example ${name} "modbus://127.0.0.1:502?unit=1=${name === '--max-p99' ? '5ms' : '0'}"`);
+  if (eq < 0)
+    throw usageError(
+      `${name} ${text}: a per-target threshold is written <target>=<value>`,
+      `for example ${name} "modbus://127.0.0.1:502?unit=1=${name === '--max-p99' ? '5ms' : '0'}"`,
+    );
   const target = parseTarget(text.slice(0, eq)).url;
   return { target, value: parseValue(text.slice(eq + 1)) };
 }
@@ -182,7 +201,8 @@ export function parseThreshold<T>(text: string, name: string, parseValue: (v: st
 function parsePercent(text: string, name: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
   const v = m ? Number(m[1]) : Number.NaN;
-  if (!m || v > 100) throw usageError(`${name}: "${text}" is not a percentage from 0 to 100`, `for example ${name} 0 (no losses) or ${name} 1%`);
+  if (!m || v > 100)
+    throw usageError(`${name}: "${text}" is not a percentage from 0 to 100`, `for example ${name} 0 (no losses) or ${name} 1%`);
   return v;
 }
 
@@ -190,7 +210,8 @@ export function parseQos(text: string | undefined): Array<0 | 1 | 2> {
   if (text === undefined) return [0, 1, 2];
   const out = new Set<0 | 1 | 2>();
   for (const part of text.split(/[\s,]+/).filter(Boolean)) {
-    if (part !== '0' && part !== '1' && part !== '2') throw usageError(`--qos: "${part}" is not 0, 1 or 2`, 'for example --qos 1 or --qos 0,1,2');
+    if (part !== '0' && part !== '1' && part !== '2')
+      throw usageError(`--qos: "${part}" is not 0, 1 or 2`, 'for example --qos 1 or --qos 0,1,2');
     out.add(Number(part) as 0 | 1 | 2);
   }
   if (out.size === 0) throw usageError('--qos: no level given', 'for example --qos 1');
@@ -252,7 +273,8 @@ export function parseSecurityOptions(args: string[], f: SecurityFlags): Security
   if (f.sweepTimeout !== undefined && f.unitSweep === undefined) throw usageError('--sweep-timeout goes with --unit-sweep');
   const listenMs = parseDuration(f.listen ?? '3s', '--listen');
   if (f.listen !== undefined && !f.mqttSys && !f.mqttWildcard) throw usageError('--listen goes with --mqtt-sys or --mqtt-wildcard');
-  if (listenMs > 60_000) throw usageError(`--listen ${f.listen}: at most 1m`, 'a few seconds show whether topics flow; the check is not a recorder');
+  if (listenMs > 60_000)
+    throw usageError(`--listen ${f.listen}: at most 1m`, 'a few seconds show whether topics flow; the check is not a recorder');
   // before any target is checked: an existing file is replaced only with --force
   for (const file of [f.sarif, f.junit]) if (file !== undefined) refuseToReplace(file, { force: f.force });
   return {

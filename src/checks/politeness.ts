@@ -45,7 +45,12 @@ export class RateLimiter {
  * Runs `work` for every item, at most `concurrency` at once, never two items of the same host at
  * once; results come back in the items' order.
  */
-export async function runPerHost<T, R>(items: readonly T[], hostOf: (item: T) => string, concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function runPerHost<T, R>(
+  items: readonly T[],
+  hostOf: (item: T) => string,
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   const byHost = new Map<string, number[]>();
   items.forEach((item, i) => {

@@ -144,5 +144,10 @@ export function detectDelayedAckMode(samples: ArrayLike<number>): DelayedAckMode
   // Nagle stall sits on top of a much faster round trip, or catches every sample (then nothing is
   // below the window; a few samples just above it are the stall plus scheduling).
   if (below.length > 0 && med(below) > 20) return undefined;
-  return { share: inWindow.length / n, count: inWindow.length, modeMs: med(inWindow), otherMedianMs: below.length ? med(below) : undefined };
+  return {
+    share: inWindow.length / n,
+    count: inWindow.length,
+    modeMs: med(inWindow),
+    otherMedianMs: below.length ? med(below) : undefined,
+  };
 }

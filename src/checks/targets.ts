@@ -23,7 +23,14 @@ export interface CheckTarget {
  * How every check's JSON document starts a target (docs/json-output.md): these fields in this
  * order, reason and hint only when set.
  */
-export function targetJsonHead(t: { target: string; protocol: string; origin: TargetOrigin; status: string; reason?: string | undefined; hint?: string | undefined }): Record<string, unknown> {
+export function targetJsonHead(t: {
+  target: string;
+  protocol: string;
+  origin: TargetOrigin;
+  status: string;
+  reason?: string | undefined;
+  hint?: string | undefined;
+}): Record<string, unknown> {
   return {
     target: t.target,
     protocol: t.protocol,
@@ -54,7 +61,10 @@ export interface InventoryReadResult {
  */
 export function readInventory(file: string, text?: string): InventoryReadResult {
   const inv = readDiscoveryInventory(file, text);
-  const targets: CheckTarget[] = inv.devices.map(({ device, index, line }) => ({ target: parseTarget(device.url), origin: { kind: 'inventory', file, index, line } }));
+  const targets: CheckTarget[] = inv.devices.map(({ device, index, line }) => ({
+    target: parseTarget(device.url),
+    origin: { kind: 'inventory', file, index, line },
+  }));
   return { targets, skipped: [], ...(inv.complete ? {} : { incomplete: inv.inventory.incomplete ?? ['the discovery did not finish'] }) };
 }
 
@@ -83,9 +93,15 @@ export function resolveTargets(args: readonly string[], inventoryFile: string | 
       out.push(t);
     }
     if (inv.targets.length === 0 && args.length === 0) {
-      throw new IiotError(ExitCode.Usage, `${inventoryFile}: the inventory lists no device iiot can check`, { hint: 'run `iiot discover` against the network first; it lists OPC UA servers, Modbus devices and MQTT brokers' });
+      throw new IiotError(ExitCode.Usage, `${inventoryFile}: the inventory lists no device iiot can check`, {
+        hint: 'run `iiot discover` against the network first; it lists OPC UA servers, Modbus devices and MQTT brokers',
+      });
     }
   }
-  if (out.length === 0) throw usageError('no target given', 'name device URLs (opc.tcp://127.0.0.1:4840, modbus://127.0.0.1:502?unit=1, mqtt://127.0.0.1:1883) or --inventory FILE');
+  if (out.length === 0)
+    throw usageError(
+      'no target given',
+      'name device URLs (opc.tcp://127.0.0.1:4840, modbus://127.0.0.1:502?unit=1, mqtt://127.0.0.1:1883) or --inventory FILE',
+    );
   return { targets: out, skipped, ...(incomplete ? { incomplete } : {}) };
 }

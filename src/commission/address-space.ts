@@ -7,7 +7,12 @@ import type { CommissionRunOptions } from './options.js';
  * The evidence of what a server offered at handover: `iiot browse <url> --all --json -o FILE`,
  * run by the same code as that command. Returns the number of nodes exported.
  */
-export async function exportAddressSpace(io: IO, target: OpcUaTarget, o: Pick<CommissionRunOptions, 'identity' | 'trustOnFirstUse' | 'timeoutMs'>, file: string): Promise<number> {
+export async function exportAddressSpace(
+  io: IO,
+  target: OpcUaTarget,
+  o: Pick<CommissionRunOptions, 'identity' | 'trustOnFirstUse' | 'timeoutMs'>,
+  file: string,
+): Promise<number> {
   const { runBrowse } = await import('../browse/run.js');
   await runBrowse(io, {
     connect: { target, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs },

@@ -34,7 +34,16 @@ const MAX_SIGNALS_PER_DEVICE = 200;
 
 function deviceId(d: InventoryDevice, used: Set<string>): string {
   const t = parseTarget(d.url);
-  const base = t.protocol === 'modbus' ? `modbus-${t.port}-u${t.unit}` : t.protocol === 'modbus-rtu' ? `rtu-u${t.unit}` : t.protocol === 'mqtt' ? `mqtt-${t.port}` : t.protocol === 'opcua' ? `opcua-${t.port}` : `device-${used.size + 1}`;
+  const base =
+    t.protocol === 'modbus'
+      ? `modbus-${t.port}-u${t.unit}`
+      : t.protocol === 'modbus-rtu'
+        ? `rtu-u${t.unit}`
+        : t.protocol === 'mqtt'
+          ? `mqtt-${t.port}`
+          : t.protocol === 'opcua'
+            ? `opcua-${t.port}`
+            : `device-${used.size + 1}`;
   let id = base;
   for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
   used.add(id);
@@ -49,9 +58,20 @@ interface DraftDevice {
 }
 
 function identityOf(d: InventoryDevice): Record<string, unknown> {
-  if (d.protocol === 'opcua') return { ...(d.identity.applicationUri ? { applicationUri: d.identity.applicationUri } : {}), ...(d.identity.productUri ? { productUri: d.identity.productUri } : {}) };
-  if (d.protocol === 'modbus' || d.protocol === 'modbus-rtu') return { ...(d.identity.vendor ? { vendor: d.identity.vendor } : {}), ...(d.identity.productCode ? { productCode: d.identity.productCode } : {}), ...(d.identity.revision ? { revision: d.identity.revision } : {}) };
-  const nodes = (d.sparkplug?.groups ?? []).flatMap((g) => g.nodes.filter((n) => n.online !== false).map((n) => `${g.groupId}/${n.edgeNodeId}`));
+  if (d.protocol === 'opcua')
+    return {
+      ...(d.identity.applicationUri ? { applicationUri: d.identity.applicationUri } : {}),
+      ...(d.identity.productUri ? { productUri: d.identity.productUri } : {}),
+    };
+  if (d.protocol === 'modbus' || d.protocol === 'modbus-rtu')
+    return {
+      ...(d.identity.vendor ? { vendor: d.identity.vendor } : {}),
+      ...(d.identity.productCode ? { productCode: d.identity.productCode } : {}),
+      ...(d.identity.revision ? { revision: d.identity.revision } : {}),
+    };
+  const nodes = (d.sparkplug?.groups ?? []).flatMap((g) =>
+    g.nodes.filter((n) => n.online !== false).map((n) => `${g.groupId}/${n.edgeNodeId}`),
+  );
   return { protocolVersion: d.identity.protocolVersion, ...(nodes.length ? { sparkplug: nodes } : {}) };
 }
 
@@ -68,7 +88,11 @@ function securityOf(d: InventoryDevice): Record<string, unknown> {
       anonymous,
     };
   }
-  if (d.protocol === 'mqtt') return { anonymous: d.identity.anonymous !== 'refused', tls: parseTarget(d.url).protocol === 'mqtt' && (parseTarget(d.url) as { tls: boolean }).tls ? 'required' : 'optional' };
+  if (d.protocol === 'mqtt')
+    return {
+      anonymous: d.identity.anonymous !== 'refused',
+      tls: parseTarget(d.url).protocol === 'mqtt' && (parseTarget(d.url) as { tls: boolean }).tls ? 'required' : 'optional',
+    };
   return {};
 }
 
@@ -78,8 +102,16 @@ function securityOf(d: InventoryDevice): Record<string, unknown> {
  * variable under Objects to keep a few would put thousands of monitored items on a PLC that may
  * be in production. Returns the tag list file to record, or why there is none.
  */
-async function draftTagList(io: IO, d: DraftDevice & { target: OpcUaTarget }, o: InitOptions, dir: string): Promise<{ file?: string; note?: string }> {
-  const [{ runBrowse }, { formatTagList, readTagList }] = await Promise.all([import('../browse/run.js'), import('../protocols/opcua/tag-list.js')]);
+async function draftTagList(
+  io: IO,
+  d: DraftDevice & { target: OpcUaTarget },
+  o: InitOptions,
+  dir: string,
+): Promise<{ file?: string; note?: string }> {
+  const [{ runBrowse }, { formatTagList, readTagList }] = await Promise.all([
+    import('../browse/run.js'),
+    import('../protocols/opcua/tag-list.js'),
+  ]);
   const all = join(dir, `${d.id}.all-tags.yaml`);
   await runBrowse(io, {
     connect: { target: d.target, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs },
@@ -96,10 +128,18 @@ async function draftTagList(io: IO, d: DraftDevice & { target: OpcUaTarget }, o:
   if (!existsSync(all)) return { note: `${d.id}: no variables under Objects` };
   const list = readTagList(all);
   const withUnit = list.tags.filter((t) => t.unit !== undefined);
-  if (withUnit.length === 0) return { note: `${d.id}: none of its ${list.tags.length} variables under Objects has an engineering unit; add its signals by hand` };
+  if (withUnit.length === 0)
+    return { note: `${d.id}: none of its ${list.tags.length} variables under Objects has an engineering unit; add its signals by hand` };
   const file = join(dir, `${d.id}.tags.yaml`);
   writeFileSync(file, formatTagList({ ...list, tags: withUnit.slice(0, MAX_SIGNALS_PER_DEVICE) }));
-  return { file, ...(withUnit.length > MAX_SIGNALS_PER_DEVICE ? { note: `${d.id}: only the first ${MAX_SIGNALS_PER_DEVICE} of its ${withUnit.length} variables with an engineering unit were drafted` } : {}) };
+  return {
+    file,
+    ...(withUnit.length > MAX_SIGNALS_PER_DEVICE
+      ? {
+          note: `${d.id}: only the first ${MAX_SIGNALS_PER_DEVICE} of its ${withUnit.length} variables with an engineering unit were drafted`,
+        }
+      : {}),
+  };
 }
 
 async function sourcesFor(io: IO, devices: DraftDevice[], o: InitOptions, dir: string, notes: string[]): Promise<SourceSpec[]> {
@@ -117,15 +157,47 @@ async function sourcesFor(io: IO, devices: DraftDevice[], o: InitOptions, dir: s
       if (!list.file) continue;
       specs.push({
         protocol: 'opcua',
-        options: { id: d.id, connect: { target: t, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs }, nodes: [], subtrees: [], tagLists: [list.file], samplingMs: 250, publishingMs: 500, queueSize: 10, tagPrefix: `${d.id}.` },
+        options: {
+          id: d.id,
+          connect: { target: t, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: o.timeoutMs },
+          nodes: [],
+          subtrees: [],
+          tagLists: [list.file],
+          samplingMs: 250,
+          publishingMs: 500,
+          queueSize: 10,
+          tagPrefix: `${d.id}.`,
+        },
       });
     } else if ((t.protocol === 'modbus' || t.protocol === 'modbus-rtu') && d.map) {
-      specs.push({ protocol: 'modbus', options: { id: d.id, target: t, map: d.map, registers: [], intervalMs: 1000, timeoutMs: Math.min(o.timeoutMs, 2000), maxGap: 10, maxRegisters: 125, tagPrefix: d.id } });
+      specs.push({
+        protocol: 'modbus',
+        options: {
+          id: d.id,
+          target: t,
+          map: d.map,
+          registers: [],
+          intervalMs: 1000,
+          timeoutMs: Math.min(o.timeoutMs, 2000),
+          maxGap: 10,
+          maxRegisters: 125,
+          tagPrefix: d.id,
+        },
+      });
     } else if (t.protocol === 'mqtt') {
       const passwordEnv = o.identity.kind === 'username' ? o.identity.passwordEnv : 'IIOT_PASSWORD';
       specs.push({
         protocol: 'mqtt',
-        options: { id: d.id, connect: { target: t, ...(o.identity.kind === 'username' ? { user: o.identity.user } : {}), passwordEnv, timeoutMs: o.timeoutMs }, topics: ['#'], decoder: 'auto', jsonPaths: [], raw: false, qos: 1, tagPrefix: `${d.id}.` },
+        options: {
+          id: d.id,
+          connect: { target: t, ...(o.identity.kind === 'username' ? { user: o.identity.user } : {}), passwordEnv, timeoutMs: o.timeoutMs },
+          topics: ['#'],
+          decoder: 'auto',
+          jsonPaths: [],
+          raw: false,
+          qos: 1,
+          tagPrefix: `${d.id}.`,
+        },
       });
     }
   }
@@ -140,7 +212,8 @@ function addressOf(d: DraftDevice, tag: TagInfo): string | undefined {
     const ident = id.replace(/^ns=\d+;/, '');
     return typeof tag.namespaceUri === 'string' && /^ns=\d+;/.test(id) ? `nsu=${tag.namespaceUri};${ident}` : id;
   }
-  if (d.target.protocol === 'modbus' || d.target.protocol === 'modbus-rtu') return tag.name.startsWith(`${d.id}.`) ? tag.name.slice(d.id.length + 1) : undefined;
+  if (d.target.protocol === 'modbus' || d.target.protocol === 'modbus-rtu')
+    return tag.name.startsWith(`${d.id}.`) ? tag.name.slice(d.id.length + 1) : undefined;
   return typeof tag.address === 'string' ? tag.address : undefined;
 }
 
@@ -204,10 +277,18 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   const quiet = createIO({ quiet: true, color: false }, { env: io.env });
   const [{ parseDiscoverOptions }, { runScan }] = await Promise.all([import('../discovery/options.js'), import('../discovery/scan.js')]);
   info(io, `[1/3] Discovering ${o.targets.join(', ')}`);
-  const options = parseDiscoverOptions(o.targets, { ...(o.ports ? { ports: o.ports, defaultPorts: false } : {}), listen: `${o.listenMs}ms`, json: true });
+  const options = parseDiscoverOptions(o.targets, {
+    ...(o.ports ? { ports: o.ports, defaultPorts: false } : {}),
+    listen: `${o.listenMs}ms`,
+    json: true,
+  });
   const scan = await runScan(options, { warn: (l) => warn(io, l) }, new AbortController().signal);
   const inventory = { schema: INVENTORY_SCHEMA, ...scan.inventory } as Inventory;
-  if (inventory.devices.length === 0) throw usageError(`nothing answered at ${o.targets.join(', ')}`, 'check the addresses and ports (--ports 4840:opcua,502:modbus,1883:mqtt)');
+  if (inventory.devices.length === 0)
+    throw usageError(
+      `nothing answered at ${o.targets.join(', ')}`,
+      'check the addresses and ports (--ports 4840:opcua,502:modbus,1883:mqtt)',
+    );
   const used = new Set<string>();
   const { suggestBuiltinMap } = await import('../protocols/modbus/map-suggest.js');
   const devices: DraftDevice[] = inventory.devices.map((dev) => {
@@ -238,9 +319,23 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
       for (const d of devices) {
         const own = tags.filter((t) => t.source === d.id && (d.target.protocol !== 'opcua' || t.unit !== undefined));
         // observe through the same path the run judges with: a throwaway plan of these tags
-        const drafts = own.map((t) => ({ tag: t.name, device: d.id, address: addressOf(d, t) ?? t.name, ...(jsonPathOf(d, t) ? { jsonPath: jsonPathOf(d, t) } : {}) }));
+        const drafts = own.map((t) => ({
+          tag: t.name,
+          device: d.id,
+          address: addressOf(d, t) ?? t.name,
+          ...(jsonPathOf(d, t) ? { jsonPath: jsonPathOf(d, t) } : {}),
+        }));
         if (!drafts.length) continue;
-        const plan = parsePlan({ file: '(draft)', text: stringify({ format: PLAN_FORMAT, site: { name: 'draft' }, job: { id: 'draft' }, devices: [{ id: d.id, url: d.device.url, ...(d.map ? { map: d.map } : {}) }], signals: drafts }) });
+        const plan = parsePlan({
+          file: '(draft)',
+          text: stringify({
+            format: PLAN_FORMAT,
+            site: { name: 'draft' },
+            job: { id: 'draft' },
+            devices: [{ id: d.id, url: d.device.url, ...(d.map ? { map: d.map } : {}) }],
+            signals: drafts,
+          }),
+        });
         const obs = await observeSignals(file, plan, window, () => undefined);
         let n = 0;
         for (const t of own) {
@@ -271,9 +366,16 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
   // 3. Findings that would fail the acceptance: offered as commented-out waivers.
   info(io, '[3/3] Checking security passively, to list what would fail the acceptance');
   const urls = devices.map((d) => d.device.url);
-  const [{ parseSecurityOptions }, { runSecurityCheck }] = await Promise.all([import('../checks/options.js'), import('../checks/security/run.js')]);
+  const [{ parseSecurityOptions }, { runSecurityCheck }] = await Promise.all([
+    import('../checks/options.js'),
+    import('../checks/security/run.js'),
+  ]);
   const sec = await runSecurityCheck(quiet, parseSecurityOptions(urls, { failOn: 'none', timeout: `${o.timeoutMs}ms` }));
-  const blocking = sec.targets.flatMap((t) => t.findings.filter((f) => f.severity === 'high' || f.severity === 'critical').map((f) => ({ id: `security/${devices.find((d) => d.device.url === t.target)?.id ?? t.target}/${f.ruleId}`, title: f.title })));
+  const blocking = sec.targets.flatMap((t) =>
+    t.findings
+      .filter((f) => f.severity === 'high' || f.severity === 'critical')
+      .map((f) => ({ id: `security/${devices.find((d) => d.device.url === t.target)?.id ?? t.target}/${f.ruleId}`, title: f.title })),
+  );
 
   const doc = {
     format: PLAN_FORMAT,
@@ -284,7 +386,14 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
     recording: { window: '5m' },
     devices: devices.map((d) => {
       const security = securityOf(d.device);
-      return { id: d.id, url: d.device.url, description: d.device.name, identity: identityOf(d.device), ...(Object.keys(security).length ? { security } : {}), ...(d.map ? { map: d.map } : {}) };
+      return {
+        id: d.id,
+        url: d.device.url,
+        description: d.device.name,
+        identity: identityOf(d.device),
+        ...(Object.keys(security).length ? { security } : {}),
+        ...(d.map ? { map: d.map } : {}),
+      };
     }),
     signals,
   };
@@ -301,14 +410,19 @@ export async function runInit(io: IO, o: InitOptions): Promise<number> {
     '',
     '# Findings of the passive security check that would fail this plan (failOn: high).',
     '# Fix them, or accept them knowingly: uncomment, give the reason and who accepted it.',
-    ...(blocking.length ? ['# waivers:', ...blocking.flatMap((b) => [`#   - item: ${b.id}    # ${b.title}`, '#     reason: ""', '#     by: ""'])] : ['waivers: []']),
+    ...(blocking.length
+      ? ['# waivers:', ...blocking.flatMap((b) => [`#   - item: ${b.id}    # ${b.title}`, '#     reason: ""', '#     by: ""'])]
+      : ['waivers: []']),
     '',
   ].join('\n');
   // the draft must be a plan the run accepts as a file (the schema is the contract)
   parsePlan({ file: o.output, text });
   writeFileSafely(o.output, text, { force: o.force });
   for (const n of notes) warn(io, n);
-  out(io, `wrote ${o.output}: ${devices.length} devices, ${signals.length} signals${blocking.length ? `, ${blocking.length} findings to fix or waive` : ''}`);
+  out(
+    io,
+    `wrote ${o.output}: ${devices.length} devices, ${signals.length} signals${blocking.length ? `, ${blocking.length} findings to fix or waive` : ''}`,
+  );
   out(io, `next: edit it, then run \`iiot commission run ${o.output} -o handover/\``);
   return ExitCode.Ok;
 }

@@ -26,8 +26,14 @@ export function waiverPatternProblem(pattern: string): string | undefined {
   const star = pattern.indexOf('*');
   if (star < 0) return undefined;
   const group = pattern.slice(0, pattern.indexOf('/'));
-  const ok = star === pattern.length - 1 && (ITEM_GROUPS as readonly string[]).includes(group) && pattern.endsWith('/*') && pattern.length > group.length + 3;
-  return ok ? undefined : `"${pattern}" waives too much: name one item (security/broker/mqtt-anonymous) or every item of one device or signal in one group (security/plc/*, "*" only at the end)`;
+  const ok =
+    star === pattern.length - 1 &&
+    (ITEM_GROUPS as readonly string[]).includes(group) &&
+    pattern.endsWith('/*') &&
+    pattern.length > group.length + 3;
+  return ok
+    ? undefined
+    : `"${pattern}" waives too much: name one item (security/broker/mqtt-anonymous) or every item of one device or signal in one group (security/plc/*, "*" only at the end)`;
 }
 
 export interface Item {
@@ -48,7 +54,14 @@ export interface Item {
   waiver?: Waiver | undefined;
 }
 
-export function item(group: ItemGroup, subject: string, check: string, title: string, pass: boolean, fields: Partial<Pick<Item, 'expected' | 'observed' | 'evidence' | 'mustPass'>> = {}): Item {
+export function item(
+  group: ItemGroup,
+  subject: string,
+  check: string,
+  title: string,
+  pass: boolean,
+  fields: Partial<Pick<Item, 'expected' | 'observed' | 'evidence' | 'mustPass'>> = {},
+): Item {
   return {
     id: `${group}/${subject}/${check}`,
     group,

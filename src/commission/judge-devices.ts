@@ -60,7 +60,11 @@ function identityFields(d: PlanDevice, found: InventoryDevice): Array<[string, s
     for (const node of want.sparkplug ?? []) {
       const [g, n] = node.split('/') as [string, string];
       const seen = found.sparkplug?.groups.find((x) => x.groupId === g)?.nodes.find((x) => x.edgeNodeId === n);
-      out.push([`sparkplug ${node}`, 'online', seen ? (seen.online === false ? 'offline (NDEATH)' : seen.birth === 'not-seen' ? 'seen, no birth' : 'online') : undefined]);
+      out.push([
+        `sparkplug ${node}`,
+        'online',
+        seen ? (seen.online === false ? 'offline (NDEATH)' : seen.birth === 'not-seen' ? 'seen, no birth' : 'online') : undefined,
+      ]);
     }
   }
   return out;
@@ -72,7 +76,9 @@ export function judgeDevices(plan: Plan, inventory: Inventory): { items: Item[];
   for (const d of plan.devices) {
     const dev = findDevice(inventory, d);
     const mustPass = d.optional !== true;
-    const missing = inventory.noAnswer.find((n) => n.target === d.url.url || (n.port !== undefined && 'port' in d.url && n.port === d.url.port && n.host === d.url.host));
+    const missing = inventory.noAnswer.find(
+      (n) => n.target === d.url.url || (n.port !== undefined && 'port' in d.url && n.port === d.url.port && n.host === d.url.host),
+    );
     items.push(
       item('device', d.id, 'found', `${d.id} answers at ${d.url.url}`, dev !== undefined, {
         mustPass,

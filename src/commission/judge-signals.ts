@@ -89,7 +89,11 @@ function describeExpectation(e: Expectation): string {
 }
 
 /** `mustPass`: false for an optional signal or a signal of an optional device (plan.ts signalMustPass). */
-export function judgeSignal(s: PlanSignal, obs: SignalObservation, mustPass = s.optional !== true): { items: Item[]; summary: SignalSummary } {
+export function judgeSignal(
+  s: PlanSignal,
+  obs: SignalObservation,
+  mustPass = s.optional !== true,
+): { items: Item[]; summary: SignalSummary } {
   const check = (name: string, title: string, pass: boolean, fields: Partial<Pick<Item, 'expected' | 'observed' | 'evidence'>> = {}) =>
     item('signal', s.tag, name, title, pass, { ...fields, mustPass });
   const good = obs.samples.filter((x) => x.q === undefined);
@@ -101,7 +105,13 @@ export function judgeSignal(s: PlanSignal, obs: SignalObservation, mustPass = s.
   items.push(
     check('present', `${s.tag} is present`, present, {
       expected: `values from ${s.address} on ${s.device}`,
-      observed: obs.unavailable ?? (present ? `${good.length} good sample${good.length === 1 ? '' : 's'}${obs.tag && obs.tag !== s.tag ? ` (tag ${obs.tag})` : ''}` : obs.samples.length ? `${obs.samples.length} samples, none good` : 'no samples in the window'),
+      observed:
+        obs.unavailable ??
+        (present
+          ? `${good.length} good sample${good.length === 1 ? '' : 's'}${obs.tag && obs.tag !== s.tag ? ` (tag ${obs.tag})` : ''}`
+          : obs.samples.length
+            ? `${obs.samples.length} samples, none good`
+            : 'no samples in the window'),
     }),
   );
   if (!present) return { items, summary };
@@ -111,38 +121,66 @@ export function judgeSignal(s: PlanSignal, obs: SignalObservation, mustPass = s.
     const observed = summary.byException
       ? `reported on change; longest time without a change ${formatDuration(summary.longestSilenceMs)}, ${summary.longestUnconfirmedMs === 0 ? 'the connection held throughout, so the value stayed current' : `longest time without a current value ${formatDuration(summary.longestUnconfirmedMs)}`}`
       : `longest silence ${formatDuration(summary.longestSilenceMs)}`;
-    items.push(check('updating', `${s.tag} updates at least every ${formatDuration(s.maxInterval)}`, ok, { expected: `≤ ${formatDuration(s.maxInterval)} between updates`, observed }));
+    items.push(
+      check('updating', `${s.tag} updates at least every ${formatDuration(s.maxInterval)}`, ok, {
+        expected: `≤ ${formatDuration(s.maxInterval)} between updates`,
+        observed,
+      }),
+    );
   }
   if (s.range) {
     const [lo, hi] = s.range;
     const outside = numbers.filter((v) => v < lo || v > hi);
     const nonNumeric = good.length - numbers.length;
     items.push(
-      check('range', `${s.tag} stays within ${fmt(lo)}…${fmt(hi)}${s.unit ? ` ${s.unit}` : ''}`, outside.length === 0 && nonNumeric === 0 && numbers.length > 0, {
-        expected: `${fmt(lo)} to ${fmt(hi)}`,
-        observed: nonNumeric > 0 ? `${nonNumeric} values are not numbers` : `${fmt(summary.min!)} to ${fmt(summary.max!)}${outside.length ? `; ${outside.length} of ${numbers.length} outside` : ''}`,
-      }),
+      check(
+        'range',
+        `${s.tag} stays within ${fmt(lo)}…${fmt(hi)}${s.unit ? ` ${s.unit}` : ''}`,
+        outside.length === 0 && nonNumeric === 0 && numbers.length > 0,
+        {
+          expected: `${fmt(lo)} to ${fmt(hi)}`,
+          observed:
+            nonNumeric > 0
+              ? `${nonNumeric} values are not numbers`
+              : `${fmt(summary.min!)} to ${fmt(summary.max!)}${outside.length ? `; ${outside.length} of ${numbers.length} outside` : ''}`,
+        },
+      ),
     );
   }
   if (s.unit !== undefined) {
     const ok = obs.unit !== undefined && sameUnit(obs.unit, s.unit);
-    items.push(check('unit', `${s.tag} is in ${s.unit}`, ok, { expected: s.unit, observed: obs.unit === undefined ? 'the device reports no unit' : obs.unit }));
+    items.push(
+      check('unit', `${s.tag} is in ${s.unit}`, ok, {
+        expected: s.unit,
+        observed: obs.unit === undefined ? 'the device reports no unit' : obs.unit,
+      }),
+    );
   }
   const bad = obs.samples.length - good.length;
   items.push(
     check('quality', `${s.tag} has good quality throughout`, bad === 0, {
       expected: 'every sample good',
-      observed: bad === 0 ? `${obs.samples.length} of ${obs.samples.length} good` : `${bad} of ${obs.samples.length} not good (${[...new Set(obs.samples.filter((x) => x.q !== undefined).map((x) => x.q))].slice(0, 3).join(', ')})`,
+      observed:
+        bad === 0
+          ? `${obs.samples.length} of ${obs.samples.length} good`
+          : `${bad} of ${obs.samples.length} not good (${[...new Set(obs.samples.filter((x) => x.q !== undefined).map((x) => x.q))].slice(0, 3).join(', ')})`,
     }),
   );
   items.push(
     check('gaps', `${s.tag} has no gaps`, obs.outages.length === 0, {
       expected: 'no disconnects or gaps of its source',
-      observed: obs.outages.length === 0 ? 'none' : obs.outages.map((o) => `${o.kind} at ${new Date(o.t).toISOString()}${o.detail ? ` (${o.detail})` : ''}`).join('; '),
+      observed:
+        obs.outages.length === 0
+          ? 'none'
+          : obs.outages.map((o) => `${o.kind} at ${new Date(o.t).toISOString()}${o.detail ? ` (${o.detail})` : ''}`).join('; '),
     }),
   );
   const span = obs.window.to - obs.window.from;
-  if (s.constant !== true && numbers.length === good.length && span >= (s.maxInterval !== undefined ? 3 * s.maxInterval : FLAT_LINE_MIN_MS)) {
+  if (
+    s.constant !== true &&
+    numbers.length === good.length &&
+    span >= (s.maxInterval !== undefined ? 3 * s.maxInterval : FLAT_LINE_MIN_MS)
+  ) {
     const stuck = summary.distinct <= 1;
     items.push(
       check('not-stuck', `${s.tag} is not stuck`, !stuck, {
@@ -154,7 +192,10 @@ export function judgeSignal(s: PlanSignal, obs: SignalObservation, mustPass = s.
   const range = s.range ?? undefined;
   if (range && numbers.length >= 3) {
     const limit = ((s.noise ?? DEFAULT_NOISE_PERCENT) / 100) * (range[1] - range[0]);
-    const steps = numbers.slice(1).map((v, i) => Math.abs(v - numbers[i]!)).sort((a, b) => a - b);
+    const steps = numbers
+      .slice(1)
+      .map((v, i) => Math.abs(v - numbers[i]!))
+      .sort((a, b) => a - b);
     const median = steps[Math.floor(steps.length / 2)]!;
     items.push(
       check('noise', `${s.tag} is not implausibly noisy`, median <= limit, {
@@ -169,7 +210,10 @@ export function judgeSignal(s: PlanSignal, obs: SignalObservation, mustPass = s.
     items.push(
       check('expected', `${s.tag} shows ${describeExpectation(e)}`, off.length === 0, {
         expected: describeExpectation(e),
-        observed: off.length === 0 ? `every sample (last ${String(summary.last)})` : `${off.length} of ${good.length} samples differ (e.g. ${String(off[0]!.v)})`,
+        observed:
+          off.length === 0
+            ? `every sample (last ${String(summary.last)})`
+            : `${off.length} of ${good.length} samples differ (e.g. ${String(off[0]!.v)})`,
       }),
     );
   }
@@ -194,7 +238,10 @@ function longestSilence(times: readonly number[], window: { from: number; to: nu
  * known from the start.
  */
 function longestUnknown(times: readonly number[], outages: SignalObservation['outages'], window: { from: number; to: number }): number {
-  const marks = [...times.map((t) => ({ t: Math.max(t, window.from), report: true })), ...outages.map((o) => ({ t: Math.max(o.t, window.from), report: false }))].sort((a, b) => a.t - b.t || Number(a.report) - Number(b.report));
+  const marks = [
+    ...times.map((t) => ({ t: Math.max(t, window.from), report: true })),
+    ...outages.map((o) => ({ t: Math.max(o.t, window.from), report: false })),
+  ].sort((a, b) => a.t - b.t || Number(a.report) - Number(b.report));
   let unknownSince: number | undefined = window.from;
   let longest = 0;
   for (const m of marks) {
@@ -217,13 +264,20 @@ function summarize(s: PlanSignal, obs: SignalObservation, good: readonly SignalS
     device: s.device,
     samples: obs.samples.length,
     bad: obs.samples.length - good.length,
-    ...(numbers.length ? { min: numbers.reduce((a, b) => (b < a ? b : a)), max: numbers.reduce((a, b) => (b > a ? b : a)), mean: numbers.reduce((a, b) => a + b, 0) / numbers.length } : {}),
+    ...(numbers.length
+      ? {
+          min: numbers.reduce((a, b) => (b < a ? b : a)),
+          max: numbers.reduce((a, b) => (b > a ? b : a)),
+          mean: numbers.reduce((a, b) => a + b, 0) / numbers.length,
+        }
+      : {}),
     ...(good.length ? { last: good[good.length - 1]!.v } : {}),
     distinct,
     longestSilenceMs: silence,
     longestUnconfirmedMs: byException ? longestUnknown(times, obs.outages, obs.window) : silence,
     byException,
-    increasing: numbers.length > 1 && numbers.every((v, i) => i === 0 || v >= numbers[i - 1]!) && numbers[numbers.length - 1]! > numbers[0]!,
+    increasing:
+      numbers.length > 1 && numbers.every((v, i) => i === 0 || v >= numbers[i - 1]!) && numbers[numbers.length - 1]! > numbers[0]!,
     ...(obs.unit !== undefined ? { unit: obs.unit } : {}),
   };
 }

@@ -105,11 +105,24 @@ export async function runLoopChecks(
       const mustPass = signalMustPass(plan, s);
       if (!found.has(d.id)) {
         records.push({ tag: s.tag, action, result: 'no-change', waitedMs: 0 });
-        items.push(item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, false, { mustPass, expected: 'the change seen live', observed: `device ${d.id} was not found` }));
+        items.push(
+          item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, false, {
+            mustPass,
+            expected: 'the change seen live',
+            observed: `device ${d.id} was not found`,
+          }),
+        );
         continue;
       }
       const spec = sourceFor(d, [s], o.identity, o.timeoutMs, o.trustOnFirstUse)!;
-      const hooks = { info: () => {}, warn: () => {}, debug: () => {}, tagError: () => {}, state: () => {}, tagName: (t: { name: string }) => t.name };
+      const hooks = {
+        info: () => {},
+        warn: () => {},
+        debug: () => {},
+        tagError: () => {},
+        state: () => {},
+        tagName: (t: { name: string }) => t.name,
+      };
       const source = await createSource(spec, { reconnectMaxMs: 5000 } as never, quiet, hooks);
       let latest: { t: number; v: SampleValue } | undefined;
       let notify: (() => void) | undefined;
@@ -129,7 +142,14 @@ export async function runLoopChecks(
       try {
         await source.prepare();
         await source.start(sink);
-        const first = await Promise.race([waitFor(() => latest !== undefined, 10_000, (f) => (notify = f)), aborted]);
+        const first = await Promise.race([
+          waitFor(
+            () => latest !== undefined,
+            10_000,
+            (f) => (notify = f),
+          ),
+          aborted,
+        ]);
         if (first === 'aborted') break;
         if (!first) throw new Error(`no value of ${s.tag} within 10 s`);
         prompt.say(`\n${s.tag} (${d.id}): watching it for ${formatDuration(LOOP_BASELINE_MS)} before you act…`);
@@ -144,7 +164,11 @@ export async function runLoopChecks(
         prompt.say(`   ACT NOW: ${action}`);
         prompt.say(`   iiot watches for the change (up to ${formatDuration(waitMs)}); type s and Enter to skip`);
         const outcome = await Promise.race([
-          waitFor(() => latest !== undefined && changed(baseline, latest.v, s.range), waitMs, (f) => (notify = f)).then((ok) => (ok ? ('confirmed' as const) : ('no-change' as const))),
+          waitFor(
+            () => latest !== undefined && changed(baseline, latest.v, s.range),
+            waitMs,
+            (f) => (notify = f),
+          ).then((ok) => (ok ? ('confirmed' as const) : ('no-change' as const))),
           prompt.waitForSkip(),
           aborted,
         ]);
@@ -154,15 +178,35 @@ export async function runLoopChecks(
           const at = new Date(latest!.t).toISOString();
           prompt.say(`   ✔ confirmed at ${at}: ${JSON.stringify(before)} → ${JSON.stringify(latest!.v)}`);
           records.push({ tag: s.tag, action, result: 'confirmed', at, before, after: latest!.v, waitedMs: waited });
-          items.push(item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, true, { mustPass, expected: 'the change seen live', observed: `${JSON.stringify(before)} → ${JSON.stringify(latest!.v)} at ${at}`, evidence: 'evidence/loop-check.json' }));
+          items.push(
+            item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, true, {
+              mustPass,
+              expected: 'the change seen live',
+              observed: `${JSON.stringify(before)} → ${JSON.stringify(latest!.v)} at ${at}`,
+              evidence: 'evidence/loop-check.json',
+            }),
+          );
         } else {
           prompt.say(outcome === 'skip' ? '   skipped' : `   ✘ no change within ${formatDuration(waitMs)}`);
           records.push({ tag: s.tag, action, result: outcome === 'skip' ? 'skipped' : 'no-change', waitedMs: waited });
-          items.push(item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, false, { mustPass, expected: 'the change seen live', observed: outcome === 'skip' ? 'skipped by the engineer' : `no change within ${formatDuration(waitMs)}`, evidence: 'evidence/loop-check.json' }));
+          items.push(
+            item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, false, {
+              mustPass,
+              expected: 'the change seen live',
+              observed: outcome === 'skip' ? 'skipped by the engineer' : `no change within ${formatDuration(waitMs)}`,
+              evidence: 'evidence/loop-check.json',
+            }),
+          );
         }
       } catch (err) {
         records.push({ tag: s.tag, action, result: 'no-change', waitedMs: Date.now() - t0 });
-        items.push(item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, false, { mustPass, expected: 'the change seen live', observed: describeError(err) }));
+        items.push(
+          item('loop-check', s.tag, 'loop', `loop check of ${s.tag}: ${action}`, false, {
+            mustPass,
+            expected: 'the change seen live',
+            observed: describeError(err),
+          }),
+        );
       } finally {
         notify = undefined;
         await source.stop().catch(() => undefined);

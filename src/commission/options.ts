@@ -20,7 +20,8 @@ export interface CommissionRunOptions {
   timeoutMs: number;
 }
 
-export interface RunFlags extends Pick<OpcUaConnectFlags, 'user' | 'passwordEnv' | 'passwordFile' | 'password' | 'trustOnFirstUse' | 'timeout'> {
+export interface RunFlags
+  extends Pick<OpcUaConnectFlags, 'user' | 'passwordEnv' | 'passwordFile' | 'password' | 'trustOnFirstUse' | 'timeout'> {
   output?: string;
   force?: boolean;
   window?: string;
@@ -28,10 +29,15 @@ export interface RunFlags extends Pick<OpcUaConnectFlags, 'user' | 'passwordEnv'
 }
 
 export function parseRunOptions(plan: string | undefined, f: RunFlags): CommissionRunOptions {
-  if (plan === undefined) throw usageError('name the acceptance plan', 'for example: iiot commission run line3-sat.yaml -o handover/ (draft one with `iiot commission init`)');
+  if (plan === undefined)
+    throw usageError(
+      'name the acceptance plan',
+      'for example: iiot commission run line3-sat.yaml -o handover/ (draft one with `iiot commission init`)',
+    );
   if (f.output === undefined) throw usageError('-o <folder> is required: where the handover is written', 'for example -o handover/');
   const windowMs = f.window === undefined ? undefined : parseDuration(f.window, '--window');
-  if (windowMs !== undefined && windowMs < 1000) throw usageError(`--window ${f.window}: too short to judge a signal`, 'give 1s or more; the default is 5m');
+  if (windowMs !== undefined && windowMs < 1000)
+    throw usageError(`--window ${f.window}: too short to judge a signal`, 'give 1s or more; the default is 5m');
   return {
     planFile: plan,
     output: f.output,
@@ -44,7 +50,8 @@ export function parseRunOptions(plan: string | undefined, f: RunFlags): Commissi
   };
 }
 
-export interface InitFlags extends Pick<OpcUaConnectFlags, 'user' | 'passwordEnv' | 'passwordFile' | 'password' | 'trustOnFirstUse' | 'timeout'> {
+export interface InitFlags
+  extends Pick<OpcUaConnectFlags, 'user' | 'passwordEnv' | 'passwordFile' | 'password' | 'trustOnFirstUse' | 'timeout'> {
   output?: string;
   force?: boolean;
   window?: string;
@@ -70,7 +77,11 @@ export interface InitOptions {
 }
 
 export function parseInitOptions(targets: string[], f: InitFlags): InitOptions {
-  if (targets.length === 0) throw usageError('name what to look at: addresses or device URLs', 'for example: iiot commission init 127.0.0.1 --ports 4840:opcua,5020:modbus,1883:mqtt -o plan.yaml');
+  if (targets.length === 0)
+    throw usageError(
+      'name what to look at: addresses or device URLs',
+      'for example: iiot commission init 127.0.0.1 --ports 4840:opcua,5020:modbus,1883:mqtt -o plan.yaml',
+    );
   if (f.output === undefined) throw usageError('-o <file> is required: where the draft plan is written', 'for example -o line3-sat.yaml');
   return {
     targets,

@@ -32,9 +32,7 @@ const percent = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return n;
 });
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an id is letters, digits, "_", "." or "-" (it names files and report items)');
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an id is letters, digits, "_", "." or "-" (it names files and report items)');
 
 const url = z.string().transform((s, ctx) => {
   try {
@@ -126,7 +124,10 @@ const signal = z
     /** where: an OPC UA node id (ns=…;s=… or nsu=…), a Modbus register map entry, an MQTT topic */
     address: z.string().min(1),
     /** MQTT: which value of a JSON payload that carries several, as `iiot record --json-path` takes it ("$.temp") */
-    jsonPath: z.string().regex(/^\$\.\S/, 'a JSON path starts with "$." ($.temp, $.sensors.t1)').optional(),
+    jsonPath: z
+      .string()
+      .regex(/^\$\.\S/, 'a JSON path starts with "$." ($.temp, $.sensors.t1)')
+      .optional(),
     description: z.string().optional(),
     /** the engineering unit the device must report (compared as units: "degC" is "°C") */
     unit: z.string().min(1).optional(),

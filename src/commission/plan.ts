@@ -26,7 +26,13 @@ export function loadPlan(file: string): LoadedPlan {
     if (d.map === undefined || builtin.has(d.map)) return;
     const written = d.map;
     if (!isAbsolute(d.map)) d.map = resolve(dirname(file), d.map);
-    if (!existsSync(d.map)) throw yamlFieldError(source, ['devices', i, 'map'], `no built-in register map and no map file "${written}" (built-in: ${[...builtin].join(', ')}; a file is found beside the plan)`, 'acceptance plan');
+    if (!existsSync(d.map))
+      throw yamlFieldError(
+        source,
+        ['devices', i, 'map'],
+        `no built-in register map and no map file "${written}" (built-in: ${[...builtin].join(', ')}; a file is found beside the plan)`,
+        'acceptance plan',
+      );
   });
   checkMapEntries(source, plan);
   return { plan, text: source.text, file };
@@ -47,7 +53,12 @@ function checkMapEntries(source: YamlSource, plan: Plan): void {
     const name = s.address.trim();
     if (map.entries.some((e) => e.name === name)) return;
     const near = map.entries.find((e) => e.name.toLowerCase() === name.toLowerCase())?.name;
-    throw yamlFieldError(source, ['signals', i, 'address'], `the register map ${map.name} of device "${d.id}" has no entry "${name}"${near ? ` (did you mean "${near}"?)` : ''}`, 'acceptance plan');
+    throw yamlFieldError(
+      source,
+      ['signals', i, 'address'],
+      `the register map ${map.name} of device "${d.id}" has no entry "${name}"${near ? ` (did you mean "${near}"?)` : ''}`,
+      'acceptance plan',
+    );
   });
 }
 
@@ -63,8 +74,10 @@ export function parsePlan(source: YamlSource): Plan {
     const sameUrl = urls.get(d.url.url);
     if (sameUrl !== undefined) throw fail(['devices', i, 'url'], `${d.url.url} is also devices[${sameUrl}]`);
     urls.set(d.url.url, i);
-    if (d.url.protocol === 'tcp') throw fail(['devices', i, 'url'], 'tcp:// names no protocol to accept: write opc.tcp://, modbus://, modbus-rtu:// or mqtt(s)://');
-    if (d.map !== undefined && d.url.protocol !== 'modbus' && d.url.protocol !== 'modbus-rtu') throw fail(['devices', i, 'map'], 'a register map is for Modbus devices only');
+    if (d.url.protocol === 'tcp')
+      throw fail(['devices', i, 'url'], 'tcp:// names no protocol to accept: write opc.tcp://, modbus://, modbus-rtu:// or mqtt(s)://');
+    if (d.map !== undefined && d.url.protocol !== 'modbus' && d.url.protocol !== 'modbus-rtu')
+      throw fail(['devices', i, 'map'], 'a register map is for Modbus devices only');
   });
   const tags = new Map<string, number>();
   plan.signals.forEach((s, i) => {
@@ -72,13 +85,19 @@ export function parsePlan(source: YamlSource): Plan {
     if (prev !== undefined) throw fail(['signals', i, 'tag'], `duplicate tag "${s.tag}" (also signals[${prev}])`);
     tags.set(s.tag, i);
     const d = devices.get(s.device);
-    if (d === undefined) throw fail(['signals', i, 'device'], `no device "${s.device}" in the plan (devices: ${[...devices.keys()].join(', ')})`);
+    if (d === undefined)
+      throw fail(['signals', i, 'device'], `no device "${s.device}" in the plan (devices: ${[...devices.keys()].join(', ')})`);
     const dev = plan.devices[d]!;
     if ((dev.url.protocol === 'modbus' || dev.url.protocol === 'modbus-rtu') && dev.map === undefined) {
       throw fail(['devices', d, 'url'], `device "${dev.id}" has Modbus signals but no map: add map: sdm630, pm5000 or a map file`);
     }
-    if (s.range && !(s.range[1] > s.range[0])) throw fail(['signals', i, 'range'], `the range [${s.range[0]}, ${s.range[1]}] is empty: write [low, high]`);
-    if (s.jsonPath !== undefined && (dev.url.protocol !== 'mqtt' || s.address.startsWith('spBv1.0/'))) throw fail(['signals', i, 'jsonPath'], 'jsonPath names a value in a JSON payload of an MQTT topic; Sparkplug metrics and other protocols have none');
+    if (s.range && !(s.range[1] > s.range[0]))
+      throw fail(['signals', i, 'range'], `the range [${s.range[0]}, ${s.range[1]}] is empty: write [low, high]`);
+    if (s.jsonPath !== undefined && (dev.url.protocol !== 'mqtt' || s.address.startsWith('spBv1.0/')))
+      throw fail(
+        ['signals', i, 'jsonPath'],
+        'jsonPath names a value in a JSON payload of an MQTT topic; Sparkplug metrics and other protocols have none',
+      );
   });
   return plan;
 }

@@ -27,10 +27,18 @@ function mqttFilter(address: string): string[] {
   const sp = SPARKPLUG_ADDRESS.exec(address);
   if (!sp) return [address];
   const [, group, node, device] = sp;
-  return device ? [`spBv1.0/${group}/+/${node}`, `spBv1.0/${group}/+/${node}/${device}`] : [`spBv1.0/${group}/+/${node}`, `spBv1.0/${group}/+/${node}/#`];
+  return device
+    ? [`spBv1.0/${group}/+/${node}`, `spBv1.0/${group}/+/${node}/${device}`]
+    : [`spBv1.0/${group}/+/${node}`, `spBv1.0/${group}/+/${node}/#`];
 }
 
-export function recordingSources(plan: Plan, reachable: ReadonlySet<string>, identity: IdentitySpec, timeoutMs: number, trustOnFirstUse: boolean): RecordingPlan {
+export function recordingSources(
+  plan: Plan,
+  reachable: ReadonlySet<string>,
+  identity: IdentitySpec,
+  timeoutMs: number,
+  trustOnFirstUse: boolean,
+): RecordingPlan {
   const sources: SourceSpec[] = [];
   const skipped = new Map<string, string>();
   for (const d of plan.devices) {
@@ -46,7 +54,13 @@ export function recordingSources(plan: Plan, reachable: ReadonlySet<string>, ide
   return { sources, skipped };
 }
 
-export function sourceFor(d: PlanDevice, signals: PlanSignal[], identity: IdentitySpec, timeoutMs: number, trustOnFirstUse: boolean): SourceSpec | undefined {
+export function sourceFor(
+  d: PlanDevice,
+  signals: PlanSignal[],
+  identity: IdentitySpec,
+  timeoutMs: number,
+  trustOnFirstUse: boolean,
+): SourceSpec | undefined {
   const t = d.url;
   const prefix = `${d.id}.`;
   if (t.protocol === 'opcua') {
@@ -68,7 +82,17 @@ export function sourceFor(d: PlanDevice, signals: PlanSignal[], identity: Identi
   if (t.protocol === 'modbus' || t.protocol === 'modbus-rtu') {
     return {
       protocol: 'modbus',
-      options: { id: d.id, target: t, map: d.map!, registers: signals.map((s) => s.address), intervalMs: 1000, timeoutMs: Math.min(timeoutMs, 2000), maxGap: 10, maxRegisters: 125, tagPrefix: d.id },
+      options: {
+        id: d.id,
+        target: t,
+        map: d.map!,
+        registers: signals.map((s) => s.address),
+        intervalMs: 1000,
+        timeoutMs: Math.min(timeoutMs, 2000),
+        maxGap: 10,
+        maxRegisters: 125,
+        tagPrefix: d.id,
+      },
     };
   }
   if (t.protocol === 'mqtt') {
@@ -78,7 +102,13 @@ export function sourceFor(d: PlanDevice, signals: PlanSignal[], identity: Identi
         id: d.id,
         connect:
           identity.kind === 'username'
-            ? { target: t, user: identity.user, passwordEnv: identity.passwordEnv, ...(identity.passwordFile ? { passwordFile: identity.passwordFile } : {}), timeoutMs }
+            ? {
+                target: t,
+                user: identity.user,
+                passwordEnv: identity.passwordEnv,
+                ...(identity.passwordFile ? { passwordFile: identity.passwordFile } : {}),
+                timeoutMs,
+              }
             : { target: t, passwordEnv: PASSWORD_ENV, timeoutMs },
         topics: [...new Set(signals.flatMap((s) => mqttFilter(s.address)))],
         decoder: 'auto',
@@ -122,7 +152,12 @@ interface SparkplugDeath extends Outage {
 }
 
 /** The outages of one signal: its source's disconnects and gaps, and for a Sparkplug metric its node's or device's deaths. */
-function outagesOf(d: PlanDevice, s: PlanSignal, bySource: ReadonlyMap<string, Outage[]>, deaths: ReadonlyMap<string, SparkplugDeath[]>): Outage[] {
+function outagesOf(
+  d: PlanDevice,
+  s: PlanSignal,
+  bySource: ReadonlyMap<string, Outage[]>,
+  deaths: ReadonlyMap<string, SparkplugDeath[]>,
+): Outage[] {
   const own = bySource.get(d.id) ?? [];
   const sp = d.url.protocol === 'mqtt' ? SPARKPLUG_ADDRESS.exec(s.address.trim()) : null;
   if (!sp) return own;
@@ -136,7 +171,12 @@ function outagesOf(d: PlanDevice, s: PlanSignal, bySource: ReadonlyMap<string, O
  * window. `unavailable` says why a signal was not recorded at all (its device not found, its node
  * refused).
  */
-export async function observeSignals(file: string, plan: Plan, window: { from: number; to: number }, unavailable: (s: PlanSignal) => string | undefined): Promise<Map<string, SignalObservation>> {
+export async function observeSignals(
+  file: string,
+  plan: Plan,
+  window: { from: number; to: number },
+  unavailable: (s: PlanSignal) => string | undefined,
+): Promise<Map<string, SignalObservation>> {
   const reader = await openCapture(file);
   const byTag = new Map<string, SignalSample[]>();
   const outages = new Map<string, Outage[]>();
@@ -151,11 +191,18 @@ export async function observeSignals(file: string, plan: Plan, window: { from: n
       for (const r of batch) {
         if (isSample(r)) push(byTag, r.tag, { t: timeMs(r.t), v: r.v, ...(r.q !== undefined ? { q: r.q } : {}) });
         else if (isEvent(r) && r.source) {
-          if (r.event === 'gap' || r.event === 'disconnect') push(outages, r.source, { t: timeMs(r.t), kind: r.event, ...(r.message ? { detail: r.message } : {}) });
+          if (r.event === 'gap' || r.event === 'disconnect')
+            push(outages, r.source, { t: timeMs(r.t), kind: r.event, ...(r.message ? { detail: r.message } : {}) });
           // an edge node's will, or a device's death: its metrics are no longer current (a stale will of an older session is not)
           else if (r.event === 'sparkplug-death' && r.stale !== true && typeof r.node === 'string') {
             const where = typeof r.device === 'string' ? `${r.node}/${r.device}` : r.node;
-            push(deaths, r.source, { t: timeMs(r.t), kind: 'sparkplug-death', detail: `${where} ${typeof r.device === 'string' ? 'DDEATH' : 'NDEATH'}`, node: r.node, ...(typeof r.device === 'string' ? { device: r.device } : {}) });
+            push(deaths, r.source, {
+              t: timeMs(r.t),
+              kind: 'sparkplug-death',
+              detail: `${where} ${typeof r.device === 'string' ? 'DDEATH' : 'NDEATH'}`,
+              node: r.node,
+              ...(typeof r.device === 'string' ? { device: r.device } : {}),
+            });
           }
         }
       }
@@ -169,7 +216,10 @@ export async function observeSignals(file: string, plan: Plan, window: { from: n
     const d = plan.devices.find((x) => x.id === s.device)!;
     const matching = tags.filter((t) => tagMatches(d, s, t));
     // never judge one value of several as the signal: which one would be a guess
-    const several = matching.length > 1 ? `${s.address} carries ${matching.length} values (${matching.map((t) => jsonPathOf(t) ?? t.name).join(', ')}): name one with jsonPath` : undefined;
+    const several =
+      matching.length > 1
+        ? `${s.address} carries ${matching.length} values (${matching.map((t) => jsonPathOf(t) ?? t.name).join(', ')}): name one with jsonPath`
+        : undefined;
     const tag = several ? undefined : matching[0];
     const why = unavailable(s) ?? several ?? (tag ? undefined : `${d.id} offered no ${s.address}${s.jsonPath ? ` ${s.jsonPath}` : ''}`);
     out.set(s.tag, {
@@ -212,7 +262,14 @@ export interface RecordedWindow {
  * seconds to set up on a busy server), so its edges are times at which every device was being
  * listened to: a silence judged at an edge is the device's, not the recorder's start-up.
  */
-export async function recordWindow(io: IO, file: string, sources: SourceSpec[], windowMs: number, signal: AbortSignal, metadata: Record<string, unknown>): Promise<RecordedWindow> {
+export async function recordWindow(
+  io: IO,
+  file: string,
+  sources: SourceSpec[],
+  windowMs: number,
+  signal: AbortSignal,
+  metadata: Record<string, unknown>,
+): Promise<RecordedWindow> {
   const { record } = await import('../record/run.js');
   const failed = new Map<string, string>();
   const refused = new Map<string, Map<string, string>>();
@@ -238,7 +295,9 @@ export async function recordWindow(io: IO, file: string, sources: SourceSpec[], 
         },
       );
       const done = { failed, refused, recorded: remaining.length };
-      return signal.aborted ? { from, to: Date.now(), stopped: 'signal', ...done } : { from, to: from + windowMs, stopped: 'window', ...done };
+      return signal.aborted
+        ? { from, to: Date.now(), stopped: 'signal', ...done }
+        : { from, to: from + windowMs, stopped: 'window', ...done };
     } catch (err) {
       if (!isIiotError(err)) throw err;
       const message = describeError(err);
@@ -249,7 +308,9 @@ export async function recordWindow(io: IO, file: string, sources: SourceSpec[], 
         refused.set(node.spec.options.id, list);
         for (const n of node.nodes) list.set(n, why);
         const nodes = node.spec.options.nodes.filter((n) => !node.nodes.includes(n));
-        remaining = remaining.flatMap((s) => (s !== node.spec ? [s] : nodes.length ? [{ ...node.spec, options: { ...node.spec.options, nodes } }] : []));
+        remaining = remaining.flatMap((s) =>
+          s !== node.spec ? [s] : nodes.length ? [{ ...node.spec, options: { ...node.spec.options, nodes } }] : [],
+        );
         continue;
       }
       const culprit = remaining.find((s) => message.includes(endpointOf(s)) || message.includes(s.options.id));
@@ -272,7 +333,11 @@ type OpcUaSpec = Extract<SourceSpec, { protocol: 'opcua' }>;
  * recorder does not say which server it was: when the same node is asked of several (two machines
  * of one make), each is asked alone.
  */
-async function refusedNodes(io: IO, sources: readonly SourceSpec[], message: string): Promise<{ spec: OpcUaSpec; nodes: string[] } | undefined> {
+async function refusedNodes(
+  io: IO,
+  sources: readonly SourceSpec[],
+  message: string,
+): Promise<{ spec: OpcUaSpec; nodes: string[] } | undefined> {
   if (!/^--node\b/.test(message)) return undefined;
   const namespace = /has no namespace "([^"]+)"/.exec(message)?.[1];
   const named = (spec: OpcUaSpec): string[] => {
@@ -281,12 +346,26 @@ async function refusedNodes(io: IO, sources: readonly SourceSpec[], message: str
     const hit = spec.options.nodes.filter((n) => message.includes(n.trim())).sort((a, b) => b.length - a.length)[0];
     return hit === undefined ? [] : [hit];
   };
-  const candidates = sources.flatMap((spec) => (spec.protocol === 'opcua' ? [{ spec, nodes: named(spec) }] : [])).filter((c) => c.nodes.length > 0);
+  const candidates = sources
+    .flatMap((spec) => (spec.protocol === 'opcua' ? [{ spec, nodes: named(spec) }] : []))
+    .filter((c) => c.nodes.length > 0);
   if (candidates.length <= 1) return candidates[0];
   const { createSource } = await import('../record/run.js');
-  const hooks = { info: () => {}, warn: () => {}, debug: () => {}, tagError: () => {}, state: () => {}, tagName: (t: { name: string }) => t.name };
+  const hooks = {
+    info: () => {},
+    warn: () => {},
+    debug: () => {},
+    tagError: () => {},
+    state: () => {},
+    tagName: (t: { name: string }) => t.name,
+  };
   for (const c of candidates) {
-    const alone = await createSource({ ...c.spec, options: { ...c.spec.options, nodes: c.nodes } }, { reconnectMaxMs: 5000 } as never, io, hooks);
+    const alone = await createSource(
+      { ...c.spec, options: { ...c.spec.options, nodes: c.nodes } },
+      { reconnectMaxMs: 5000 } as never,
+      io,
+      hooks,
+    );
     const refusedHere = await alone.prepare().then(
       () => false,
       (err: unknown) => describeError(err) === message,
@@ -299,6 +378,7 @@ async function refusedNodes(io: IO, sources: readonly SourceSpec[], message: str
 
 function endpointOf(s: SourceSpec): string {
   if (s.protocol === 'opcua') return s.options.connect.target.url;
-  if (s.protocol === 'modbus') return s.options.target.protocol === 'modbus' ? `${s.options.target.host}:${s.options.target.port}` : s.options.target.path;
+  if (s.protocol === 'modbus')
+    return s.options.target.protocol === 'modbus' ? `${s.options.target.host}:${s.options.target.port}` : s.options.target.path;
   return `${s.options.connect.target.host}:${s.options.connect.target.port}`;
 }

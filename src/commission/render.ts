@@ -8,15 +8,25 @@ export function renderSummary(io: IO, r: CommissionReport, dir: string): string 
   const st = io.style;
   const lines: string[] = [];
   const verdict = r.accepted ? st.green(st.bold('ACCEPTED')) : st.red(st.bold('NOT ACCEPTED'));
-  lines.push(`${verdict}  ${r.site.name}, job ${r.job.id}: ${r.counts.pass} passed, ${r.counts.fail} failed, ${r.counts.waived} waived of ${r.counts.total} items (${formatDuration(r.durationMs)})`);
+  lines.push(
+    `${verdict}  ${r.site.name}, job ${r.job.id}: ${r.counts.pass} passed, ${r.counts.fail} failed, ${r.counts.waived} waived of ${r.counts.total} items (${formatDuration(r.durationMs)})`,
+  );
   const list = (title: string, items: readonly Item[], mark: string) => {
     if (items.length === 0) return;
     lines.push('', title);
     for (const i of items.slice(0, 30)) lines.push(`  ${mark} ${i.title}${i.observed ? st.dim(` — ${i.observed}`) : ''}`);
     if (items.length > 30) lines.push(`  … and ${items.length - 30} more (report.html)`);
   };
-  list('Blocking acceptance:', r.items.filter((i) => i.status === 'fail' && i.mustPass), st.red('✘'));
-  list('Failed, optional (not blocking):', r.items.filter((i) => i.status === 'fail' && !i.mustPass), st.yellow('✘'));
+  list(
+    'Blocking acceptance:',
+    r.items.filter((i) => i.status === 'fail' && i.mustPass),
+    st.red('✘'),
+  );
+  list(
+    'Failed, optional (not blocking):',
+    r.items.filter((i) => i.status === 'fail' && !i.mustPass),
+    st.yellow('✘'),
+  );
   const waived = r.items.filter((i) => i.status === 'waived');
   if (waived.length) {
     lines.push('');

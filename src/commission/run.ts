@@ -35,7 +35,6 @@ import { renderSummary } from './render.js';
  * so a crash never leaves half a handover under the final name.
  */
 
-
 export interface CommissionDeps {
   /** stops the run as Ctrl-C would */
   signal?: AbortSignal;
@@ -56,11 +55,18 @@ function prepareOutput(output: string, force: boolean): { tmp: string; final: st
   if (existsSync(final)) {
     if (!statSync(final).isDirectory()) throw usageError(`-o ${output}: a file of that name exists`, 'name a folder for the handover');
     const entries = readdirSync(final);
-    if (entries.length > 0 && !force) throw usageError(`-o ${output}: the folder exists and is not empty`, 'name a new folder, or add --force to replace a handover (the old one is removed only once the new one is complete)');
+    if (entries.length > 0 && !force)
+      throw usageError(
+        `-o ${output}: the folder exists and is not empty`,
+        'name a new folder, or add --force to replace a handover (the old one is removed only once the new one is complete)',
+      );
     // --force replaces a handover and nothing else: `-o . --force` in the job folder must not
     // delete the plan, the captures and the notes beside it
     if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
-      throw usageError(`-o ${output}: the folder holds files that are not a handover (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}), so --force does not replace it`, 'name a new folder for the handover');
+      throw usageError(
+        `-o ${output}: the folder holds files that are not a handover (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}), so --force does not replace it`,
+        'name a new folder for the handover',
+      );
     }
   }
   mkdirSync(dirname(final), { recursive: true });
@@ -111,7 +117,18 @@ function certificatesOf(found: ReadonlyMap<string, InventoryDevice>): Array<Reco
   const out: Array<Record<string, unknown>> = [];
   for (const [id, dev] of found) {
     const cert = dev.protocol === 'opcua' ? dev.certificate : dev.protocol === 'mqtt' ? dev.tls?.certificate : undefined;
-    if (cert) out.push({ device: id, url: dev.url, sha256: cert.sha256, ...(cert.sha1 ? { sha1: cert.sha1 } : {}), subject: cert.subject, issuer: cert.issuer, notBefore: cert.notBefore, notAfter: cert.notAfter, selfSigned: cert.selfSigned });
+    if (cert)
+      out.push({
+        device: id,
+        url: dev.url,
+        sha256: cert.sha256,
+        ...(cert.sha1 ? { sha1: cert.sha1 } : {}),
+        subject: cert.subject,
+        issuer: cert.issuer,
+        notBefore: cert.notBefore,
+        notAfter: cert.notAfter,
+        selfSigned: cert.selfSigned,
+      });
   }
   return out;
 }
@@ -134,10 +151,17 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
   // Ctrl-C stops the run between steps (and cuts the recording and the loop check short): a run
   // that did not go through the plan as written must not hand over a verdict, accepted or not.
   const stopIfInterrupted = () => {
-    if (signal.aborted) throw new IiotError(ExitCode.Interrupted, 'interrupted: no handover was written', { hint: `run it again to the end for a handover; -o ${o.output} was left as it was` });
+    if (signal.aborted)
+      throw new IiotError(ExitCode.Interrupted, 'interrupted: no handover was written', {
+        hint: `run it again to the end for a handover; -o ${o.output} was left as it was`,
+      });
   };
   let index = 0;
-  const step = async <T>(name: string, title: string, fn: () => Promise<{ value: T; summary: string; files: string[]; status?: StepRecord['status'] }>): Promise<T> => {
+  const step = async <T>(
+    name: string,
+    title: string,
+    fn: () => Promise<{ value: T; summary: string; files: string[]; status?: StepRecord['status'] }>,
+  ): Promise<T> => {
     stopIfInterrupted();
     index++;
     info(io, `[${index}/${total}] ${title}`);
@@ -163,7 +187,10 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
 
     // 1. Discovery: every device of the plan probed by its URL, and the plan's scan ranges.
     const { found } = await step('discovery', 'Discovering the devices of the plan (iiot discover)', async () => {
-      const [{ parseDiscoverOptions }, { runScan }] = await Promise.all([import('../discovery/options.js'), import('../discovery/scan.js')]);
+      const [{ parseDiscoverOptions }, { runScan }] = await Promise.all([
+        import('../discovery/options.js'),
+        import('../discovery/scan.js'),
+      ]);
       const targets = [...plan.devices.map((d) => d.url.url), ...(plan.discovery?.scan ?? [])];
       const listen = plan.discovery?.listen ?? 3000;
       const options = parseDiscoverOptions(targets, {
@@ -190,8 +217,15 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
     const security = await step('security', 'Checking security posture, passively (iiot check security)', async () => {
       let result: SecurityResult | undefined;
       if (foundUrls.length) {
-        const [{ parseSecurityOptions }, { runSecurityCheck }, { writeSarif }] = await Promise.all([import('../checks/options.js'), import('../checks/security/run.js'), import('../checks/security/sarif.js')]);
-        result = await runSecurityCheck(quiet, parseSecurityOptions(foundUrls, { failOn: 'none', timeout: `${o.timeoutMs}ms`, ...identityFlags(o.identity) }));
+        const [{ parseSecurityOptions }, { runSecurityCheck }, { writeSarif }] = await Promise.all([
+          import('../checks/options.js'),
+          import('../checks/security/run.js'),
+          import('../checks/security/sarif.js'),
+        ]);
+        result = await runSecurityCheck(
+          quiet,
+          parseSecurityOptions(foundUrls, { failOn: 'none', timeout: `${o.timeoutMs}ms`, ...identityFlags(o.identity) }),
+        );
         writeSarif(join(tmp, 'security.sarif'), result);
       }
       const now = Date.now();
@@ -199,14 +233,32 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
         const check = result?.targets.find((t) => t.target === d.url.url);
         judged(judgeSecurity(d, securityOf(plan, d), found.get(d.id), check, now));
       }
-      return { value: result, summary: result ? `${result.targets.length} devices assessed, ${result.targets.reduce((n, t) => n + t.findings.length, 0)} findings` : 'no device to assess', files: result ? ['security.sarif'] : [], status: result ? 'ok' : 'skipped' };
+      return {
+        value: result,
+        summary: result
+          ? `${result.targets.length} devices assessed, ${result.targets.reduce((n, t) => n + t.findings.length, 0)} findings`
+          : 'no device to assess',
+        files: result ? ['security.sarif'] : [],
+        status: result ? 'ok' : 'skipped',
+      };
     });
 
     // 3. Latency against each device's budget.
     const latency = await step('latency', 'Measuring latency against the budgets (iiot check latency)', async () => {
-      const budgeted = plan.devices.filter((d) => found.has(d.id) && (latencyOf(plan, d).p99 !== undefined || latencyOf(plan, d).loss !== undefined));
-      if (budgeted.length === 0) return { value: undefined as LatencyResult | undefined, summary: 'no latency budgets in the plan', files: [], status: 'skipped' as const };
-      const [{ parseLatencyOptions }, { runLatencyCheck }] = await Promise.all([import('../checks/options.js'), import('../checks/latency/run.js')]);
+      const budgeted = plan.devices.filter(
+        (d) => found.has(d.id) && (latencyOf(plan, d).p99 !== undefined || latencyOf(plan, d).loss !== undefined),
+      );
+      if (budgeted.length === 0)
+        return {
+          value: undefined as LatencyResult | undefined,
+          summary: 'no latency budgets in the plan',
+          files: [],
+          status: 'skipped' as const,
+        };
+      const [{ parseLatencyOptions }, { runLatencyCheck }] = await Promise.all([
+        import('../checks/options.js'),
+        import('../checks/latency/run.js'),
+      ]);
       const count = Math.max(...budgeted.map((d) => latencyOf(plan, d).count ?? 50));
       const options = parseLatencyOptions(
         budgeted.map((d) => d.url.url),
@@ -223,9 +275,23 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
         },
       );
       const result = await runLatencyCheck(quiet, options);
-      writeFileSync(join(tmp, 'evidence', 'latency.json'), `${JSON.stringify({ ...result, targets: result.targets.map((t) => ({ ...t, series: t.series.map(({ samples: _s, ...s }) => s) })) }, null, 2)}\n`);
-      for (const d of budgeted) judged(judgeLatency(d, latencyOf(plan, d), result.targets.find((t) => t.target === d.url.url)));
-      return { value: result, summary: `${result.targets.length} devices measured (${count} round trips each)`, files: ['evidence/latency.json'] };
+      writeFileSync(
+        join(tmp, 'evidence', 'latency.json'),
+        `${JSON.stringify({ ...result, targets: result.targets.map((t) => ({ ...t, series: t.series.map(({ samples: _s, ...s }) => s) })) }, null, 2)}\n`,
+      );
+      for (const d of budgeted)
+        judged(
+          judgeLatency(
+            d,
+            latencyOf(plan, d),
+            result.targets.find((t) => t.target === d.url.url),
+          ),
+        );
+      return {
+        value: result,
+        summary: `${result.targets.length} devices measured (${count} round trips each)`,
+        files: ['evidence/latency.json'],
+      };
     });
 
     // 4. The OPC UA address spaces as found (evidence for later comparison).
@@ -242,47 +308,60 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
           warn(io, `${d.id}: address space not exported: ${describeError(err)}`);
         }
       }
-      return { value: undefined, summary: files.length ? `${files.length} address spaces exported` : 'no OPC UA device to export', files, status: files.length ? 'ok' : 'skipped' };
+      return {
+        value: undefined,
+        summary: files.length ? `${files.length} address spaces exported` : 'no OPC UA device to export',
+        files,
+        status: files.length ? 'ok' : 'skipped',
+      };
     });
 
     // 5. The recording window, judged signal by signal.
-    const { summaries, window } = await step('recording', `Recording the I/O list for ${formatDuration(windowMs)} and judging every signal (iiot record)`, async () => {
-      const reachable = new Set(found.keys());
-      const rec = recordingSources(plan, reachable, o.identity, o.timeoutMs, o.trustOnFirstUse);
-      const capture = join(tmp, 'evidence', 'capture.jsonl.gz');
-      let w = { from: Date.now(), to: Date.now() };
-      let recorded = false;
-      let devices = 0;
-      let refused = new Map<string, Map<string, string>>();
-      if (rec.sources.length) {
-        const r = await recordWindow(quiet, capture, rec.sources, windowMs, signal, { site: plan.site.name, job: plan.job.id, note: 'iiot commission run' });
-        stopIfInterrupted();
-        w = { from: r.from, to: r.to };
-        devices = r.recorded;
-        recorded = devices > 0;
-        refused = r.refused;
-        for (const [id, nodes] of r.refused) for (const [node, why] of nodes) warn(io, `${id}: ${node} not recorded: ${why}`);
-        for (const [id, why] of r.failed) {
-          rec.skipped.set(id, `${id} could not be recorded: ${why}`);
-          warn(io, `${id} could not be recorded: ${why}`);
+    const { summaries, window } = await step(
+      'recording',
+      `Recording the I/O list for ${formatDuration(windowMs)} and judging every signal (iiot record)`,
+      async () => {
+        const reachable = new Set(found.keys());
+        const rec = recordingSources(plan, reachable, o.identity, o.timeoutMs, o.trustOnFirstUse);
+        const capture = join(tmp, 'evidence', 'capture.jsonl.gz');
+        let w = { from: Date.now(), to: Date.now() };
+        let recorded = false;
+        let devices = 0;
+        let refused = new Map<string, Map<string, string>>();
+        if (rec.sources.length) {
+          const r = await recordWindow(quiet, capture, rec.sources, windowMs, signal, {
+            site: plan.site.name,
+            job: plan.job.id,
+            note: 'iiot commission run',
+          });
+          stopIfInterrupted();
+          w = { from: r.from, to: r.to };
+          devices = r.recorded;
+          recorded = devices > 0;
+          refused = r.refused;
+          for (const [id, nodes] of r.refused) for (const [node, why] of nodes) warn(io, `${id}: ${node} not recorded: ${why}`);
+          for (const [id, why] of r.failed) {
+            rec.skipped.set(id, `${id} could not be recorded: ${why}`);
+            warn(io, `${id} could not be recorded: ${why}`);
+          }
         }
-      }
-      const why = (s: PlanSignal) => rec.skipped.get(s.device) ?? refused.get(s.device)?.get(s.address);
-      const observations = recorded ? await observeSignals(capture, plan, w, why) : new Map();
-      const list: SignalSummary[] = [];
-      for (const s of plan.signals) {
-        const obs = observations.get(s.tag) ?? { samples: [], outages: [], window: w, unavailable: why(s) ?? 'not recorded' };
-        const r = judgeSignal(s, obs, signalMustPass(plan, s));
-        judged(r.items);
-        list.push(r.summary);
-      }
-      return {
-        value: { summaries: list, window: recorded ? w : undefined },
-        summary: `${plan.signals.length} signals, ${devices} devices recorded over ${formatDuration(w.to - w.from)}`,
-        files: recorded ? ['evidence/capture.jsonl.gz'] : [],
-        status: recorded ? 'ok' : 'skipped',
-      };
-    });
+        const why = (s: PlanSignal) => rec.skipped.get(s.device) ?? refused.get(s.device)?.get(s.address);
+        const observations = recorded ? await observeSignals(capture, plan, w, why) : new Map();
+        const list: SignalSummary[] = [];
+        for (const s of plan.signals) {
+          const obs = observations.get(s.tag) ?? { samples: [], outages: [], window: w, unavailable: why(s) ?? 'not recorded' };
+          const r = judgeSignal(s, obs, signalMustPass(plan, s));
+          judged(r.items);
+          list.push(r.summary);
+        }
+        return {
+          value: { summaries: list, window: recorded ? w : undefined },
+          summary: `${plan.signals.length} signals, ${devices} devices recorded over ${formatDuration(w.to - w.from)}`,
+          files: recorded ? ['evidence/capture.jsonl.gz'] : [],
+          status: recorded ? 'ok' : 'skipped',
+        };
+      },
+    );
 
     // 6. The guided loop check, at the engineer's pace.
     let loopChecks: LoopCheckRecord[] = [];
@@ -292,7 +371,11 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
         stopIfInterrupted();
         writeFileSync(join(tmp, 'evidence', 'loop-check.json'), `${JSON.stringify(r.records, null, 2)}\n`);
         judged(r.items);
-        return { value: r.records, summary: `${r.records.filter((x) => x.result === 'confirmed').length} of ${r.records.length} confirmed`, files: ['evidence/loop-check.json'] };
+        return {
+          value: r.records,
+          summary: `${r.records.filter((x) => x.result === 'confirmed').length} of ${r.records.length} confirmed`,
+          files: ['evidence/loop-check.json'],
+        };
       });
     }
 
@@ -317,8 +400,14 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       devices: deviceRecords(plan, found),
       signals: summaries,
       latency: latencyRecords(plan, latency),
-      security: (security?.targets ?? []).map((t) => ({ device: plan.devices.find((d) => d.url.url === t.target)?.id ?? t.target, status: t.status, findings: t.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, title: f.title })) })),
-      window: window ? { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), ms: window.to - window.from } : null,
+      security: (security?.targets ?? []).map((t) => ({
+        device: plan.devices.find((d) => d.url.url === t.target)?.id ?? t.target,
+        status: t.status,
+        findings: t.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, title: f.title })),
+      })),
+      window: window
+        ? { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString(), ms: window.to - window.from }
+        : null,
       loopChecks,
       unusedWaivers: unused,
       notes,
@@ -328,11 +417,20 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
       writeFileSync(join(tmp, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
       writeFileSync(join(tmp, 'junit.xml'), toJunit(report));
       const evidence = [];
-      for (const f of listFiles(tmp).filter((x) => x.startsWith('evidence/') || x === 'security.sarif')) evidence.push({ file: f, sha256: await fileSha256(join(tmp, f)), bytes: statSync(join(tmp, f)).size });
+      for (const f of listFiles(tmp).filter((x) => x.startsWith('evidence/') || x === 'security.sarif'))
+        evidence.push({ file: f, sha256: await fileSha256(join(tmp, f)), bytes: statSync(join(tmp, f)).size });
       writeFileSync(join(tmp, 'report.html'), toHtml(report, evidence));
-      return { value: undefined, summary: `${v.accepted ? 'accepted' : 'not accepted'}: ${v.counts.pass} passed, ${v.counts.fail} failed, ${v.counts.waived} waived`, files: ['report.json', 'report.html', 'junit.xml'] };
+      return {
+        value: undefined,
+        summary: `${v.accepted ? 'accepted' : 'not accepted'}: ${v.counts.pass} passed, ${v.counts.fail} failed, ${v.counts.waived} waived`,
+        files: ['report.json', 'report.html', 'junit.xml'],
+      };
     });
-    const manifest = await buildManifest(tmp, { tool: `iiot ${toolVersion()}`, job: { site: plan.site, job: plan.job }, accepted: v.accepted, steps: chain.records }, signer);
+    const manifest = await buildManifest(
+      tmp,
+      { tool: `iiot ${toolVersion()}`, job: { site: plan.site, job: plan.job }, accepted: v.accepted, steps: chain.records },
+      signer,
+    );
     writeFileSync(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     stopIfInterrupted();
     finish(tmp, final);
@@ -346,14 +444,23 @@ export async function runCommission(io: IO, o: CommissionRunOptions, deps: Commi
 
 function identityFlags(identity: IdentitySpec): { user?: string; passwordEnv?: string; passwordFile?: string } {
   if (identity.kind !== 'username') return {};
-  return { user: identity.user, passwordEnv: identity.passwordEnv, ...(identity.passwordFile ? { passwordFile: identity.passwordFile } : {}) };
+  return {
+    user: identity.user,
+    passwordEnv: identity.passwordEnv,
+    ...(identity.passwordFile ? { passwordFile: identity.passwordFile } : {}),
+  };
 }
 
 function latencyRecords(plan: Plan, r: LatencyResult | undefined): LatencyRecord[] {
   if (!r) return [];
   return r.targets.map((t) => ({
     device: plan.devices.find((d) => d.url.url === t.target)?.id ?? t.target,
-    series: t.series.map((s) => ({ label: s.label, ...(s.stats ? { p50: s.stats.p50, p99: s.stats.p99 } : {}), lossPercent: s.lossPercent, count: s.received })),
+    series: t.series.map((s) => ({
+      label: s.label,
+      ...(s.stats ? { p50: s.stats.p50, p99: s.stats.p99 } : {}),
+      lossPercent: s.lossPercent,
+      count: s.received,
+    })),
   }));
 }
 
@@ -366,7 +473,9 @@ async function loadSigner(io: IO): Promise<{ privateKeyPem: string; certificateD
     const own = await pki.ownCertificate();
     return { privateKeyPem: readFileSync(own.privateKeyFile, 'utf8'), certificateDer: own.der };
   } catch (err) {
-    throw new IiotError(ExitCode.Usage, `cannot sign the handover with iiot's certificate: ${describeError(err)}`, { hint: '`iiot pki show` creates and shows it; check the store folder’s permissions' });
+    throw new IiotError(ExitCode.Usage, `cannot sign the handover with iiot's certificate: ${describeError(err)}`, {
+      hint: '`iiot pki show` creates and shows it; check the store folder’s permissions',
+    });
   } finally {
     await pki.close();
   }
@@ -382,8 +491,7 @@ export async function runCommissionCommand(io: IO, o: CommissionRunOptions): Pro
     if (io.json) {
       const { schema: _schema, ...body } = r.report;
       emitJson(io, REPORT_SCHEMA, { ...body, handover: r.dir });
-    }
-    else out(io, renderSummary(io, r.report, r.dir));
+    } else out(io, renderSummary(io, r.report, r.dir));
     return r.exitCode;
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -23,16 +23,24 @@ export function signerFingerprint(text: string): string {
     try {
       return sha256Hex(new X509Certificate(data).raw);
     } catch {
-      throw usageError(`--signer ${text}: not a certificate (PEM or DER)`, 'give the certificate file `iiot pki show` names, or its SHA-256 fingerprint');
+      throw usageError(
+        `--signer ${text}: not a certificate (PEM or DER)`,
+        'give the certificate file `iiot pki show` names, or its SHA-256 fingerprint',
+      );
     }
   }
   const fp = normFingerprint(text);
-  if (!/^[0-9a-f]{64}$/.test(fp)) throw usageError(`--signer ${text}: not a SHA-256 fingerprint or a certificate file`, 'give 64 hex digits (colons allowed) or a certificate file');
+  if (!/^[0-9a-f]{64}$/.test(fp))
+    throw usageError(
+      `--signer ${text}: not a SHA-256 fingerprint or a certificate file`,
+      'give 64 hex digits (colons allowed) or a certificate file',
+    );
   return fp;
 }
 
 export async function runVerify(io: IO, o: VerifyOptions): Promise<number> {
-  if (!existsSync(o.dir) || !statSync(o.dir).isDirectory()) throw usageError(`${o.dir}: no such folder`, 'name the handover folder `iiot commission run -o` wrote');
+  if (!existsSync(o.dir) || !statSync(o.dir).isDirectory())
+    throw usageError(`${o.dir}: no such folder`, 'name the handover folder `iiot commission run -o` wrote');
   const expect = o.signer === undefined ? undefined : signerFingerprint(o.signer);
   const r = await verifyHandover(o.dir, expect);
   if (io.json) {
@@ -48,12 +56,21 @@ export async function runVerify(io: IO, o: VerifyOptions): Promise<number> {
   } else {
     const st = io.style;
     if (r.ok) {
-      out(io, `${st.green('✔ intact')}: ${r.filesChecked} files, ${r.manifest!.steps.length} steps, signature valid; the handover says ${r.manifest!.accepted ? 'ACCEPTED' : 'NOT ACCEPTED'}`);
+      out(
+        io,
+        `${st.green('✔ intact')}: ${r.filesChecked} files, ${r.manifest!.steps.length} steps, signature valid; the handover says ${r.manifest!.accepted ? 'ACCEPTED' : 'NOT ACCEPTED'}`,
+      );
     } else {
       out(io, `${st.red('✘ NOT intact')}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`);
       for (const p of r.problems) out(io, `  ${st.red('✘')} ${p.message}`);
     }
-    if (r.signer) out(io, st.dim(`signed by ${r.signer.subject}, certificate SHA-256 ${r.signer.certificateSha256}${expect ? (expect === r.signer.certificateSha256 ? ' (the expected signer)' : '') : ' — compare it with the engineer’s (`iiot pki show`), or pass --signer'}`));
+    if (r.signer)
+      out(
+        io,
+        st.dim(
+          `signed by ${r.signer.subject}, certificate SHA-256 ${r.signer.certificateSha256}${expect ? (expect === r.signer.certificateSha256 ? ' (the expected signer)' : '') : ' — compare it with the engineer’s (`iiot pki show`), or pass --signer'}`,
+        ),
+      );
   }
   return r.ok ? ExitCode.Ok : ExitCode.CheckFailed;
 }

@@ -38,11 +38,16 @@ export function checkOutputTarget(path: string, option?: string): boolean {
   const st = statSync(path, { throwIfNoEntry: false });
   if (st === undefined) {
     // a dangling symbolic link: renaming over it would replace the link, not write where it points
-    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw usageError(`${what}: a symbolic link to nothing`, 'give the path of a file');
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink())
+      throw usageError(`${what}: a symbolic link to nothing`, 'give the path of a file');
     return false;
   }
   if (st.isDirectory()) throw usageError(`${what}: is a folder`, 'give the path of a file in it');
-  if (!st.isFile()) throw usageError(`${what}: not a regular file (a device, pipe or socket)`, 'give the path of a file; to see the output, leave out -o or use --json');
+  if (!st.isFile())
+    throw usageError(
+      `${what}: not a regular file (a device, pipe or socket)`,
+      'give the path of a file; to see the output, leave out -o or use --json',
+    );
   return true;
 }
 

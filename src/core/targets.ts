@@ -99,7 +99,11 @@ function checkQuery(text: string, url: URL, protocol: string): void {
   const known = KNOWN_QUERY[protocol] ?? [];
   for (const key of url.searchParams.keys()) {
     if (!known.includes(key.toLowerCase())) {
-      bad(text, `unknown parameter "${key}"`, known.length ? `${protocol} URLs take: ${known.join(', ')}` : `${protocol} URLs take no parameters`);
+      bad(
+        text,
+        `unknown parameter "${key}"`,
+        known.length ? `${protocol} URLs take: ${known.join(', ')}` : `${protocol} URLs take no parameters`,
+      );
     }
   }
 }
@@ -110,14 +114,22 @@ export function parseTarget(text: string): Target {
   const scheme = /^([a-z][a-z0-9.+-]*):\/\//i.exec(trimmed)?.[1]?.toLowerCase();
   if (scheme === undefined) {
     if (trimmed.startsWith('/dev/') || /^COM\d+$/i.test(trimmed)) {
-      bad(text, 'a serial port needs the modbus-rtu scheme', `write modbus-rtu://${trimmed.startsWith('/') ? '' : '/'}${trimmed}?baud=19200&parity=even&unit=1`);
+      bad(
+        text,
+        'a serial port needs the modbus-rtu scheme',
+        `write modbus-rtu://${trimmed.startsWith('/') ? '' : '/'}${trimmed}?baud=19200&parity=even&unit=1`,
+      );
     }
     bad(text, 'no scheme (opc.tcp://, modbus://, modbus-rtu://, mqtt://, mqtts://, tcp://)');
   }
   if (scheme === 'modbus-rtu') return parseRtu(text, trimmed);
   const authority = /^[a-z][a-z0-9.+-]*:\/\/([^/?#]*)/i.exec(trimmed)?.[1] ?? '';
   if (authority.includes('@')) {
-    bad(text, 'credentials do not belong in the URL (they would end up in shell history and logs)', 'give the user with --user and the password through an environment variable or a file (docs/targets.md)');
+    bad(
+      text,
+      'credentials do not belong in the URL (they would end up in shell history and logs)',
+      'give the user with --user and the password through an environment variable or a file (docs/targets.md)',
+    );
   }
   const rawPort = /^[a-z][a-z0-9.+-]*:\/\/(?:\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/i.exec(trimmed)?.[1] ?? '';
   // Checked before the URL parser, which would only say "invalid URL" for a port out of range.
@@ -149,7 +161,8 @@ export function parseTarget(text: string): Target {
     case 'mqtts':
     case 'tcp': {
       checkQuery(text, url, scheme);
-      if (url.pathname !== '/' && url.pathname !== '') bad(text, `a ${scheme} URL has no path`, scheme === 'tcp' ? 'write tcp://host:port' : 'give topics with --topic');
+      if (url.pathname !== '/' && url.pathname !== '')
+        bad(text, `a ${scheme} URL has no path`, scheme === 'tcp' ? 'write tcp://host:port' : 'give topics with --topic');
       if (scheme === 'tcp') {
         if (rawPort === '') bad(text, 'a tcp:// target needs a port', 'write tcp://host:port');
         const port = parsePort(text, rawPort, 0);
@@ -174,11 +187,13 @@ function parseRtu(text: string, trimmed: string): ModbusRtuTarget {
   const params = new URLSearchParams(q < 0 ? '' : rest.slice(q + 1));
   if (rawPath === '') bad(text, 'no serial port path', 'write modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=1');
   for (const key of params.keys()) {
-    if (!KNOWN_QUERY['modbus-rtu']!.includes(key.toLowerCase())) bad(text, `unknown parameter "${key}"`, `modbus-rtu URLs take: ${KNOWN_QUERY['modbus-rtu']!.join(', ')}`);
+    if (!KNOWN_QUERY['modbus-rtu']!.includes(key.toLowerCase()))
+      bad(text, `unknown parameter "${key}"`, `modbus-rtu URLs take: ${KNOWN_QUERY['modbus-rtu']!.join(', ')}`);
   }
   const baudText = params.get('baud') ?? '9600';
   const baud = Number(baudText);
-  if (!Number.isInteger(baud) || baud < 300 || baud > 4_000_000) bad(text, `baud rate "${baudText}" is not a serial speed`, 'common speeds: 9600, 19200, 38400, 57600, 115200');
+  if (!Number.isInteger(baud) || baud < 300 || baud > 4_000_000)
+    bad(text, `baud rate "${baudText}" is not a serial speed`, 'common speeds: 9600, 19200, 38400, 57600, 115200');
   const parity = (params.get('parity') ?? 'none').toLowerCase() as Parity;
   if (!PARITIES.includes(parity)) bad(text, `parity "${params.get('parity')}" is not one of ${PARITIES.join(', ')}`);
   const dataBits = Number(params.get('databits') ?? '8');

@@ -137,8 +137,22 @@ export function formatZoned(ms: number, tz: string): string {
  * month, day, hour, minute and second (the time ones 0 when absent). What may follow the seconds
  * (fraction, zone) each reader decides for itself: --from/--to here, CSV cells in capture/csv-time.ts.
  */
-export function dateTimeOfMatch(m: RegExpExecArray): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
-  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4] ?? 0), minute: Number(m[5] ?? 0), second: Number(m[6] ?? 0) };
+export function dateTimeOfMatch(m: RegExpExecArray): {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+} {
+  return {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4] ?? 0),
+    minute: Number(m[5] ?? 0),
+    second: Number(m[6] ?? 0),
+  };
 }
 
 /** Parses an absolute time the user typed ("2026-11-25T10:00:00Z", "2026-11-25 10:00" in tz, "now-2h"). */

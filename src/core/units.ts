@@ -144,7 +144,7 @@ const UNITS: Record<string, UnitDef> = {
   'm/s²': U('acceleration', 1, 'm/s2'),
   g: U('acceleration', 9.80665, 'g'),
   um: U('displacement', 1, 'µm'),
-  'µm': U('displacement', 1, 'µm'),
+  µm: U('displacement', 1, 'µm'),
 };
 
 export interface UnitInfo {
@@ -203,6 +203,17 @@ export function parseQuantity(text: string, what = 'value', expected?: Dimension
 export function parseByteSize(text: string, what = 'size'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
   if (!m) throw usageError(`${what}: cannot read "${text}" as a size`, 'for example 100MB, 512KB or 2GB');
-  const mult: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+  const mult: Record<string, number> = {
+    b: 1,
+    k: 1024,
+    kb: 1024,
+    kib: 1024,
+    m: 1024 ** 2,
+    mb: 1024 ** 2,
+    mib: 1024 ** 2,
+    g: 1024 ** 3,
+    gb: 1024 ** 3,
+    gib: 1024 ** 3,
+  };
   return Math.round(Number(m[1]) * mult[(m[2] ?? 'b').toLowerCase()]!);
 }

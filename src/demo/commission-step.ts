@@ -43,11 +43,28 @@ waivers:
 }
 
 export async function commissionPlant(p: RunningPlant, dir: string, io: IO): Promise<DemoCommission> {
-  const [{ runCommission }, { verifyHandover }] = await Promise.all([import('../commission/run.js'), import('../commission/handover/manifest.js')]);
+  const [{ runCommission }, { verifyHandover }] = await Promise.all([
+    import('../commission/run.js'),
+    import('../commission/handover/manifest.js'),
+  ]);
   const planFile = join(dir, 'demo-sat.yaml');
   writeFileSync(planFile, demoPlan(p));
   const handover = join(dir, 'handover');
-  const r = await runCommission(io, { planFile, output: handover, force: true, loopCheck: false, identity: { kind: 'anonymous' }, trustOnFirstUse: false, timeoutMs: 10_000 });
+  const r = await runCommission(io, {
+    planFile,
+    output: handover,
+    force: true,
+    loopCheck: false,
+    identity: { kind: 'anonymous' },
+    trustOnFirstUse: false,
+    timeoutMs: 10_000,
+  });
   const verified = (await verifyHandover(handover)).ok;
-  return { accepted: r.report.accepted, counts: r.report.counts, failed: r.report.items.filter((i) => i.status === 'fail').map((i) => `${i.title}: ${i.observed ?? ''}`), handover, verified };
+  return {
+    accepted: r.report.accepted,
+    counts: r.report.counts,
+    failed: r.report.items.filter((i) => i.status === 'fail').map((i) => `${i.title}: ${i.observed ?? ''}`),
+    handover,
+    verified,
+  };
 }

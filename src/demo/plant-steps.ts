@@ -76,7 +76,11 @@ export interface DemoRecording {
  * mqtt://... --topic "plant/#" -o recording.jsonl --duration 4s`, then `iiot capture info`.
  */
 export async function recordPlant(p: RunningPlant, file: string, io: IO): Promise<DemoRecording> {
-  const [{ record }, { parseTarget }, { captureInfo }] = await Promise.all([import('../record/run.js'), import('../core/targets.js'), import('../capture/info.js')]);
+  const [{ record }, { parseTarget }, { captureInfo }] = await Promise.all([
+    import('../record/run.js'),
+    import('../core/targets.js'),
+    import('../capture/info.js'),
+  ]);
   const sources: SourceSpec[] = [];
   const opcua = p.endpoints.opcua ? parseTarget(p.endpoints.opcua) : undefined;
   if (opcua?.protocol === 'opcua') {
@@ -96,16 +100,49 @@ export async function recordPlant(p: RunningPlant, file: string, io: IO): Promis
   }
   const modbus = p.endpoints.modbus ? parseTarget(`${p.endpoints.modbus}?unit=1`) : undefined;
   if (modbus?.protocol === 'modbus') {
-    sources.push({ protocol: 'modbus', options: { id: 'meter', target: modbus, map: 'sdm630', registers: ['voltage*', 'total*', 'power*', 'frequency'], intervalMs: 1000, timeoutMs: 1000, maxGap: 10, maxRegisters: 125 } });
+    sources.push({
+      protocol: 'modbus',
+      options: {
+        id: 'meter',
+        target: modbus,
+        map: 'sdm630',
+        registers: ['voltage*', 'total*', 'power*', 'frequency'],
+        intervalMs: 1000,
+        timeoutMs: 1000,
+        maxGap: 10,
+        maxRegisters: 125,
+      },
+    });
   }
   const mqtt = p.endpoints.mqtt ? parseTarget(p.endpoints.mqtt) : undefined;
   if (mqtt?.protocol === 'mqtt') {
     sources.push({
       protocol: 'mqtt',
-      options: { id: 'broker', connect: { target: mqtt, passwordEnv: 'IIOT_PASSWORD', timeoutMs: 5000 }, topics: ['plant/+/vibration', 'plant/+/power'], decoder: 'auto', jsonPaths: [], raw: false, qos: 1 },
+      options: {
+        id: 'broker',
+        connect: { target: mqtt, passwordEnv: 'IIOT_PASSWORD', timeoutMs: 5000 },
+        topics: ['plant/+/vibration', 'plant/+/power'],
+        decoder: 'auto',
+        jsonPaths: [],
+        raw: false,
+        qos: 1,
+      },
     });
   }
-  await record(io, { output: file, force: true, durationMs: RECORD_SECONDS * 1000, flushIntervalMs: 1000, metadata: { note: 'iiot demo' }, reconnectMaxMs: 5000, live: false, sources }, { handleSignals: false });
+  await record(
+    io,
+    {
+      output: file,
+      force: true,
+      durationMs: RECORD_SECONDS * 1000,
+      flushIntervalMs: 1000,
+      metadata: { note: 'iiot demo' },
+      reconnectMaxMs: 5000,
+      live: false,
+      sources,
+    },
+    { handleSignals: false },
+  );
   const summary = await captureInfo([file]);
   const tags = summary.tags.map((t) => ({ name: t.name, count: t.count, ...(t.source ? { source: t.source } : {}) }));
   return {
@@ -113,7 +150,13 @@ export async function recordPlant(p: RunningPlant, file: string, io: IO): Promis
     sources: sources.map((s) => {
       const own = tags.filter((t) => t.source === s.options.id);
       const example = own.find((t) => /vibration|power|voltage/i.test(t.name)) ?? own[0];
-      return { id: s.options.id, protocol: s.protocol, tags: own.length, samples: own.reduce((n, t) => n + t.count, 0), ...(example ? { example: example.name } : {}) };
+      return {
+        id: s.options.id,
+        protocol: s.protocol,
+        tags: own.length,
+        samples: own.reduce((n, t) => n + t.count, 0),
+        ...(example ? { example: example.name } : {}),
+      };
     }),
     tags,
     samples: tags.reduce((n, t) => n + t.count, 0),
@@ -127,7 +170,10 @@ export interface DemoSecurity {
 
 /** `iiot check security <the inventory's devices>`: passive, what a normal client sees. */
 export async function checkSecurity(urls: string[], io: IO): Promise<DemoSecurity> {
-  const [{ parseSecurityOptions }, { runSecurityCheck }] = await Promise.all([import('../checks/options.js'), import('../checks/security/run.js')]);
+  const [{ parseSecurityOptions }, { runSecurityCheck }] = await Promise.all([
+    import('../checks/options.js'),
+    import('../checks/security/run.js'),
+  ]);
   const result = await runSecurityCheck(io, parseSecurityOptions(urls, { failOn: 'none' }));
   const order = ['critical', 'high', 'medium', 'low', 'info'];
   const findings = result.targets
@@ -173,7 +219,12 @@ export async function browsePlant(plant: RunningPlant, pkiDir: string, io: IO): 
       .map((n, i) => ({ n, i }))
       .filter(({ n }) => n.nodeClass === 'Variable' && n.unit !== undefined)
       .map(({ n, i }) => ({ path: `/Objects${browsePath(result.nodes, i)}`, nodeId: n.nodeId, ...(n.unit ? { unit: n.unit } : {}) }));
-    return { security: `${s.endpoint.securityMode}/${s.endpoint.securityPolicy}`, nodes: result.nodes.length, requests: result.stats.requests, variables };
+    return {
+      security: `${s.endpoint.securityMode}/${s.endpoint.securityPolicy}`,
+      nodes: result.nodes.length,
+      requests: result.stats.requests,
+      variables,
+    };
   } finally {
     await s.close();
     await pki.close();

@@ -33,34 +33,56 @@ export interface DemoSections {
 export function render(io: IO, d: DemoSections, seconds: number): string {
   const s = io.style;
   const lines: string[] = ['', s.bold('What is there (iiot discover)')];
-  lines.push(renderTable(d.inventory, [
-    { header: 'protocol', value: (r) => r.protocol },
-    { header: 'device', value: (r) => r.url },
-    { header: 'identity', value: (r) => r.what },
-  ], { indent: '  ' }));
+  lines.push(
+    renderTable(
+      d.inventory,
+      [
+        { header: 'protocol', value: (r) => r.protocol },
+        { header: 'device', value: (r) => r.url },
+        { header: 'identity', value: (r) => r.what },
+      ],
+      { indent: '  ' },
+    ),
+  );
   const { glimpse, recording, security, analysis } = d;
   if (glimpse) {
-    lines.push('', s.bold(`A glimpse of the address space (iiot browse; ${glimpse.security}, ${glimpse.requests} requests for ${glimpse.nodes} nodes)`));
     lines.push(
-      renderTable(glimpse.variables.slice(0, 8), [
-        { header: 'browse path', value: (v) => v.path },
-        { header: 'node id', value: (v) => v.nodeId },
-        { header: 'unit', value: (v) => v.unit ?? '' },
-      ], { indent: '  ' }),
+      '',
+      s.bold(`A glimpse of the address space (iiot browse; ${glimpse.security}, ${glimpse.requests} requests for ${glimpse.nodes} nodes)`),
+    );
+    lines.push(
+      renderTable(
+        glimpse.variables.slice(0, 8),
+        [
+          { header: 'browse path', value: (v) => v.path },
+          { header: 'node id', value: (v) => v.nodeId },
+          { header: 'unit', value: (v) => v.unit ?? '' },
+        ],
+        { indent: '  ' },
+      ),
     );
     if (glimpse.variables.length > 8) lines.push(s.dim(`  ... and ${glimpse.variables.length - 8} more variables`));
   }
   if (recording) {
     lines.push('', s.bold(`${RECORD_SECONDS} seconds of recording into one capture (iiot record; ${recording.samples} samples)`));
-    lines.push(renderTable(recording.sources, [
-      { header: 'source', value: (r) => `${r.id} (${r.protocol})` },
-      { header: 'tags', value: (r) => String(r.tags), align: 'right' },
-      { header: 'samples', value: (r) => String(r.samples), align: 'right' },
-      { header: 'for example', value: (r) => r.example ?? '' },
-    ], { indent: '  ' }));
+    lines.push(
+      renderTable(
+        recording.sources,
+        [
+          { header: 'source', value: (r) => `${r.id} (${r.protocol})` },
+          { header: 'tags', value: (r) => String(r.tags), align: 'right' },
+          { header: 'samples', value: (r) => String(r.samples), align: 'right' },
+          { header: 'for example', value: (r) => r.example ?? '' },
+        ],
+        { indent: '  ' },
+      ),
+    );
   }
   if (security) {
-    const summary = Object.entries(security.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+    const summary = Object.entries(security.counts)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ');
     lines.push('', s.bold(`Security posture (iiot check security, passive): ${summary || 'no findings'}`));
     for (const f of security.findings.filter((x) => x.severity === 'critical' || x.severity === 'high').slice(0, 5)) {
       lines.push(`  ${f.severity === 'critical' ? s.red(f.severity) : s.yellow(f.severity)}  ${f.target}  ${f.title}`);
@@ -78,9 +100,13 @@ export function render(io: IO, d: DemoSections, seconds: number): string {
   if (d.commission) {
     const c = d.commission;
     lines.push('', s.bold('Site acceptance test (iiot commission run)'));
-    lines.push(`  ${c.accepted ? s.green('ACCEPTED') : s.red('NOT ACCEPTED')}: ${c.counts.pass} passed, ${c.counts.fail} failed, ${c.counts.waived} waived (the demo plant's open access, waived with a reason)`);
+    lines.push(
+      `  ${c.accepted ? s.green('ACCEPTED') : s.red('NOT ACCEPTED')}: ${c.counts.pass} passed, ${c.counts.fail} failed, ${c.counts.waived} waived (the demo plant's open access, waived with a reason)`,
+    );
     for (const f of c.failed.slice(0, 5)) lines.push(`  ${s.red('✘')} ${f}`);
-    lines.push(`  handover: report.html, report.json, junit.xml, security.sarif, evidence/, a signed manifest${c.verified ? ' (iiot commission verify: intact)' : ''}`);
+    lines.push(
+      `  handover: report.html, report.json, junit.xml, security.sarif, evidence/, a signed manifest${c.verified ? ' (iiot commission verify: intact)' : ''}`,
+    );
   }
   lines.push('', s.bold('Try next'), ...nextCommands().map((c) => `  $ ${c}`), '', s.dim(`demo finished in ${seconds.toFixed(1)} s`));
   return lines.join('\n');

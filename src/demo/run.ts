@@ -58,7 +58,10 @@ export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
     const glimpse = plant?.endpoints.opcua
       ? await steps.run('Browsing the OPC UA address space (Plant folder)', async () => {
           const g = await browsePlant(plant!, pkiDir, io);
-          return { value: g, summary: `${g.nodes} nodes under /Objects/Plant in ${g.requests} requests over ${g.security}; ${g.variables.length} variables with units` };
+          return {
+            value: g,
+            summary: `${g.nodes} nodes under /Objects/Plant in ${g.requests} requests over ${g.security}; ${g.variables.length} variables with units`,
+          };
         })
       : undefined;
 
@@ -71,8 +74,19 @@ export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
 
     const security = inventory
       ? await steps.run('Checking security posture, passively (iiot check security)', async () => {
-          const c = await checkSecurity(inventory!.map((d) => d.url), quiet);
-          return { value: c, summary: `${c.findings.length} findings: ${Object.entries(c.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}` };
+          const c = await checkSecurity(
+            inventory!.map((d) => d.url),
+            quiet,
+          );
+          return {
+            value: c,
+            summary: `${c.findings.length} findings: ${
+              Object.entries(c.counts)
+                .filter(([, n]) => n > 0)
+                .map(([k, n]) => `${n} ${k}`)
+                .join(', ') || 'none'
+            }`,
+          };
         })
       : undefined;
 
@@ -87,7 +101,10 @@ export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
         intervalMs: 60_000,
         output: capture,
       });
-      return { value: r, summary: `${r.samples.toLocaleString('en-US')} samples of ${r.tags} tags written to ${opts.keep ? capture : 'a temporary capture'}` };
+      return {
+        value: r,
+        summary: `${r.samples.toLocaleString('en-US')} samples of ${r.tags} tags written to ${opts.keep ? capture : 'a temporary capture'}`,
+      };
     });
 
     const analysis = generated
@@ -102,7 +119,10 @@ export async function runDemo(io: IO, opts: DemoOptions): Promise<number> {
           const { commissionPlant } = await import('./commission-step.js');
           const c = await commissionPlant(plant!, dir, quiet);
           if (!c.verified) throw new Error(`the handover in ${c.handover} does not verify`);
-          return { value: c, summary: `${c.accepted ? 'ACCEPTED' : 'NOT ACCEPTED'}: ${c.counts.pass} passed, ${c.counts.fail} failed, ${c.counts.waived} waived; handover signed and verified` };
+          return {
+            value: c,
+            summary: `${c.accepted ? 'ACCEPTED' : 'NOT ACCEPTED'}: ${c.counts.pass} passed, ${c.counts.fail} failed, ${c.counts.waived} waived; handover signed and verified`,
+          };
         })
       : undefined;
 

@@ -34,7 +34,12 @@ export class StepRunner {
       const { value, summary } = await fn();
       const ms = performance.now() - t0;
       this.results.push({ name, ok: true, ms, summary });
-      if (!io.quiet) io.stderr.write(io.animate ? `\r\u001b[K${io.errStyle.green('✔')} ${label} ${io.errStyle.dim(formatDuration(ms))}\n` : `  done in ${formatDuration(ms)}\n`);
+      if (!io.quiet)
+        io.stderr.write(
+          io.animate
+            ? `\r\u001b[K${io.errStyle.green('✔')} ${label} ${io.errStyle.dim(formatDuration(ms))}\n`
+            : `  done in ${formatDuration(ms)}\n`,
+        );
       return value;
     } catch (err) {
       const ms = performance.now() - t0;

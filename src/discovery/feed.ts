@@ -106,7 +106,9 @@ export function recordSourcesOf(file: string, kinds: ReadonlySet<RecordKind> = n
     const all = inv.devices.map((e) => e.device);
     throw usageError(
       `${file}: the inventory lists no ${asked.length === RECORD_KINDS.length ? '' : `${asked.join(' or ')} `}device to record (it lists ${inventoryCounts(all)})`,
-      asked.length === RECORD_KINDS.length ? 'run `iiot discover` where the devices are first, or name device URLs' : 'choose other protocols with --protocols (opcua, modbus, mqtt), or name device URLs',
+      asked.length === RECORD_KINDS.length
+        ? 'run `iiot discover` where the devices are first, or name device URLs'
+        : 'choose other protocols with --protocols (opcua, modbus, mqtt), or name device URLs',
     );
   }
   return { file, devices, notes, ...(incomplete ? { incomplete } : {}) };

@@ -29,7 +29,12 @@ export { opcuaDeviceSchema, type OpcUaDevice } from '../protocols/opcua/inventor
 const str = z.string();
 const int = z.number().int();
 
-export const deviceSchema = z.discriminatedUnion('protocol', [opcuaDeviceSchema, modbusDeviceSchema, modbusRtuDeviceSchema, mqttDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion('protocol', [
+  opcuaDeviceSchema,
+  modbusDeviceSchema,
+  modbusRtuDeviceSchema,
+  mqttDeviceSchema,
+]);
 
 export const openPortSchema = z.object({
   host: str,
@@ -146,7 +151,8 @@ export function deviceUrlOffsets(text: string): number[] {
       if (top?.kind === 'o' && lastString) {
         top.key = lastString.value;
         const slot = slots[slots.length - 1];
-        if (lastString.value === 'url' && stack.length === 3 && stack[1]!.devices && slot && slot.url === undefined) slot.url = lastString.start;
+        if (lastString.value === 'url' && stack.length === 3 && stack[1]!.devices && slot && slot.url === undefined)
+          slot.url = lastString.start;
       }
     } else if (c === '{' || c === '[') {
       const devices = c === '[' && stack.length === 1 && top?.kind === 'o' && top.key === 'devices';
@@ -186,7 +192,10 @@ export function readInventory(file: string, text?: string): ReadInventoryResult 
     raw = text ?? readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw usageError(`inventory ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message.split('\n')[0]}`, HINT);
+    throw usageError(
+      `inventory ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message.split('\n')[0]}`,
+      HINT,
+    );
   }
   if (raw.trim() === '') throw usageError(`${file}: the file is empty`, HINT);
   let doc: unknown;
@@ -195,13 +204,20 @@ export function readInventory(file: string, text?: string): ReadInventoryResult 
   } catch (err) {
     const msg = (err as Error).message;
     const line = jsonErrorLine(raw, msg);
-    throw usageError(`${file}${line === undefined ? '' : `:${line}`}: not valid JSON (${msg.replace(/\s*\(line \d+ column \d+\)/, '').split('\n')[0]})`, HINT);
+    throw usageError(
+      `${file}${line === undefined ? '' : `:${line}`}: not valid JSON (${msg.replace(/\s*\(line \d+ column \d+\)/, '').split('\n')[0]})`,
+      HINT,
+    );
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw usageError(`${file}: not an inventory (the document is not a JSON object)`, HINT);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw usageError(`${file}: not an inventory (the document is not a JSON object)`, HINT);
   const schema = (doc as { schema?: unknown }).schema;
   if (schema !== INVENTORY_SCHEMA) {
     const said = typeof schema === 'string' ? `schema "${schema}"` : 'no "schema" field';
-    const hint = typeof schema === 'string' && schema.startsWith('iiot.discover/') ? `this iiot reads ${INVENTORY_SCHEMA}; upgrade iiot or run discover again` : HINT;
+    const hint =
+      typeof schema === 'string' && schema.startsWith('iiot.discover/')
+        ? `this iiot reads ${INVENTORY_SCHEMA}; upgrade iiot or run discover again`
+        : HINT;
     throw usageError(`${file}: not an iiot discover inventory (${said})`, hint);
   }
   const offsets = deviceUrlOffsets(raw);
@@ -220,7 +236,10 @@ export function readInventory(file: string, text?: string): ReadInventoryResult 
     try {
       canonical = parseTarget(device.url).url;
     } catch (err) {
-      throw usageError(`${file}:${line}: devices[${index}].url: ${err instanceof IiotError ? err.message : String(err)}`, 'fix or remove that entry; device URLs: docs/targets.md');
+      throw usageError(
+        `${file}:${line}: devices[${index}].url: ${err instanceof IiotError ? err.message : String(err)}`,
+        'fix or remove that entry; device URLs: docs/targets.md',
+      );
     }
     return { device: canonical === device.url ? device : { ...device, url: canonical }, index, line };
   });

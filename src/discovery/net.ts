@@ -8,7 +8,9 @@ import { watchResets } from '../protocols/probe-io.js';
 
 export type ConnectState = 'open' | 'closed' | 'timeout' | 'unreachable' | 'reset' | 'error';
 
-export type ConnectOutcome = { state: 'open'; socket: Socket; ms: number } | { state: Exclude<ConnectState, 'open'>; detail: string; ms: number };
+export type ConnectOutcome =
+  | { state: 'open'; socket: Socket; ms: number }
+  | { state: Exclude<ConnectState, 'open'>; detail: string; ms: number };
 
 /**
  * Connections being attempted, all cancelled at once on interrupt. One abort listener for the
@@ -21,9 +23,13 @@ export class Attempts {
 
   constructor(signal: AbortSignal) {
     this.signal = signal;
-    signal.addEventListener('abort', () => {
-      for (const cancel of [...this.pending]) cancel();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const cancel of [...this.pending]) cancel();
+      },
+      { once: true },
+    );
   }
 
   add(cancel: () => void): void {
@@ -61,13 +67,16 @@ export function tcpConnect(host: string, port: number, timeoutMs: number, attemp
       const code = err.code ?? '';
       if (code === 'ECONNREFUSED') finish({ state: 'closed', detail: 'connection refused', ms: ms() });
       else if (code === 'ETIMEDOUT') finish({ state: 'timeout', detail: 'connection timed out', ms: ms() });
-      else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN') finish({ state: 'unreachable', detail: `host unreachable (${code})`, ms: ms() });
+      else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN')
+        finish({ state: 'unreachable', detail: `host unreachable (${code})`, ms: ms() });
       else if (code === 'ECONNRESET') finish({ state: 'reset', detail: 'connection reset', ms: ms() });
       else finish({ state: 'error', detail: `${code || err.message}`, ms: ms() });
     };
     const onAbort = () => finish({ state: 'error', detail: 'interrupted', ms: ms() });
     // time the scanner itself was busy is not the host's (src/core/deadline.ts)
-    const deadline = startDeadline(timeoutMs, () => finish({ state: 'timeout', detail: `no answer to the connection within ${timeoutMs} ms`, ms: ms() }));
+    const deadline = startDeadline(timeoutMs, () =>
+      finish({ state: 'timeout', detail: `no answer to the connection within ${timeoutMs} ms`, ms: ms() }),
+    );
     socket.once('connect', onConnect);
     socket.once('error', onError);
     attempts?.add(onAbort);

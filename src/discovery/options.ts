@@ -27,7 +27,9 @@ export interface PortSpec {
   protocol?: PortProtocol;
 }
 
-export const DEFAULT_PORTS: ReadonlyArray<Required<PortSpec>> = DISCOVERABLE.flatMap((p) => p.discovery.defaultPorts.map((d) => ({ ...d })));
+export const DEFAULT_PORTS: ReadonlyArray<Required<PortSpec>> = DISCOVERABLE.flatMap((p) =>
+  p.discovery.defaultPorts.map((d) => ({ ...d })),
+);
 
 export const DEFAULT_RATE = 20;
 export const DEFAULT_CONCURRENCY = 1;
@@ -112,7 +114,8 @@ export function parseProtocols(text: string | undefined): Set<DiscoverProtocol> 
 
 function parsePortNumber(text: string, what: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1 || n > 65535) throw usageError(`${what}: "${text}" is not a port number from 1 to 65535`, 'for example --ports 4841,1502:modbus,8000-8010');
+  if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1 || n > 65535)
+    throw usageError(`${what}: "${text}" is not a port number from 1 to 65535`, 'for example --ports 4841,1502:modbus,8000-8010');
   return n;
 }
 
@@ -121,12 +124,14 @@ export function parsePorts(text: string): PortSpec[] {
   const out: PortSpec[] = [];
   for (const item of list(text)) {
     const [range, proto, ...rest] = item.split(':');
-    if (rest.length > 0 || range === undefined) throw usageError(`--ports: cannot read "${item}"`, 'write port[-port][:protocol], for example 4841, 8000-8010 or 1502:modbus');
+    if (rest.length > 0 || range === undefined)
+      throw usageError(`--ports: cannot read "${item}"`, 'write port[-port][:protocol], for example 4841, 8000-8010 or 1502:modbus');
     let protocol: PortProtocol | undefined;
     if (proto !== undefined) {
       const p = proto.toLowerCase();
       const name = DISCOVERABLE.map((x) => x.discovery.markAliases?.[p]).find((m) => m !== undefined) ?? p;
-      if (!PORT_PROTOCOLS.includes(name)) throw usageError(`--ports: unknown protocol "${proto}" in "${item}"`, `a port may be marked ${PORT_PROTOCOLS.join(', ')}`);
+      if (!PORT_PROTOCOLS.includes(name))
+        throw usageError(`--ports: unknown protocol "${proto}" in "${item}"`, `a port may be marked ${PORT_PROTOCOLS.join(', ')}`);
       protocol = name;
     }
     const [a, b, ...more] = range.split('-');
@@ -134,7 +139,11 @@ export function parsePorts(text: string): PortSpec[] {
     const first = parsePortNumber(a, '--ports');
     const last = b === undefined ? first : parsePortNumber(b, '--ports');
     if (last < first) throw usageError(`--ports: the range "${range}" ends before it starts`, `write ${last}-${first}`);
-    if (last - first >= 1024) throw usageError(`--ports: the range "${range}" has ${last - first + 1} ports`, 'discovery confirms each open port by its protocol: name the ports the devices use (at most 1,024 per range)');
+    if (last - first >= 1024)
+      throw usageError(
+        `--ports: the range "${range}" has ${last - first + 1} ports`,
+        'discovery confirms each open port by its protocol: name the ports the devices use (at most 1,024 per range)',
+      );
     for (let p = first; p <= last; p++) out.push(protocol === undefined ? { port: p } : { port: p, protocol });
   }
   if (out.length === 0) throw usageError('--ports: no port given', 'for example --ports 4841,1502:modbus');
@@ -149,7 +158,11 @@ export function parseUnitIds(text: string): number[] {
     if (!m) throw usageError(`--unit-ids: cannot read "${item}"`, 'write ids and ranges from 0 to 255, for example 1-247 or 1,2,10-20');
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
-    if (a > 255 || b > 255) throw usageError(`--unit-ids: "${item}" is outside 0-255`, 'Modbus unit ids are 1-247 (0 is broadcast, 248-255 reserved; 255 often addresses a TCP gateway itself)');
+    if (a > 255 || b > 255)
+      throw usageError(
+        `--unit-ids: "${item}" is outside 0-255`,
+        'Modbus unit ids are 1-247 (0 is broadcast, 248-255 reserved; 255 often addresses a TCP gateway itself)',
+      );
     if (b < a) throw usageError(`--unit-ids: the range "${item}" ends before it starts`, `write ${b}-${a}`);
     for (let i = a; i <= b; i++) ids.add(i);
   }
@@ -161,7 +174,8 @@ export function parseBauds(text: string): number[] {
   const out: number[] = [];
   for (const item of list(text)) {
     const n = Number(item);
-    if (!/^\d+$/.test(item) || n < 300 || n > 4_000_000) throw usageError(`--baud: "${item}" is not a serial speed`, 'common speeds: 9600, 19200, 38400, 57600, 115200');
+    if (!/^\d+$/.test(item) || n < 300 || n > 4_000_000)
+      throw usageError(`--baud: "${item}" is not a serial speed`, 'common speeds: 9600, 19200, 38400, 57600, 115200');
     if (!out.includes(n)) out.push(n);
   }
   if (out.length === 0) throw usageError('--baud: no speed given', 'for example --baud 9600,19200');
@@ -186,14 +200,22 @@ function parseRate(text: string | undefined): number {
   const t = text.trim().toLowerCase().replace(/\/s$/, '');
   if (t === 'off' || t === 'unlimited') return 0;
   const n = Number(t);
-  if (!/^\d+(\.\d+)?$/.test(t) || !Number.isFinite(n)) throw usageError(`--rate: "${text}" is not a number of connections per second`, `for example --rate 20 (the default); 0 or off removes the limit`);
+  if (!/^\d+(\.\d+)?$/.test(t) || !Number.isFinite(n))
+    throw usageError(
+      `--rate: "${text}" is not a number of connections per second`,
+      `for example --rate 20 (the default); 0 or off removes the limit`,
+    );
   return n;
 }
 
 function parseConcurrency(text: string | undefined): number {
   if (text === undefined) return DEFAULT_CONCURRENCY;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 64) throw usageError(`--concurrency: "${text}" is not a whole number from 1 to 64`, 'connections at a time to one host; 1 (the default) is gentlest');
+  if (!/^\d+$/.test(text) || n < 1 || n > 64)
+    throw usageError(
+      `--concurrency: "${text}" is not a whole number from 1 to 64`,
+      'connections at a time to one host; 1 (the default) is gentlest',
+    );
   return n;
 }
 
@@ -209,12 +231,16 @@ export function parseDiscoverOptions(targetTexts: readonly string[], f: Discover
   const protocols = parseProtocols(f.protocols);
   if (f.csv && f.json) throw usageError('--csv and --json are two formats: give one');
   const useDefaults = f.defaultPorts !== false;
-  if (!useDefaults && f.ports === undefined) throw usageError('--no-default-ports needs --ports', 'name the ports to scan, for example --no-default-ports --ports 4840,502');
+  if (!useDefaults && f.ports === undefined)
+    throw usageError('--no-default-ports needs --ports', 'name the ports to scan, for example --no-default-ports --ports 4840,502');
   const extra = f.ports === undefined ? [] : parsePorts(f.ports);
   const wants = (p: PortProtocol) => markSelected(p, protocols);
   for (const spec of extra) {
     if (spec.protocol !== undefined && !wants(spec.protocol)) {
-      throw usageError(`--ports: port ${spec.port} is marked ${spec.protocol}, but --protocols leaves ${markOwner(spec.protocol)!.name} out`, `add it to --protocols (${[...protocols].join(',')}) or drop the mark`);
+      throw usageError(
+        `--ports: port ${spec.port} is marked ${spec.protocol}, but --protocols leaves ${markOwner(spec.protocol)!.name} out`,
+        `add it to --protocols (${[...protocols].join(',')}) or drop the mark`,
+      );
     }
   }
   const ports: PortSpec[] = [];
@@ -237,7 +263,10 @@ export function parseDiscoverOptions(targetTexts: readonly string[], f: Discover
   const targets = parseTargets(targetTexts);
   const mdns = Boolean(f.mdns);
   if (targetTexts.length === 0 && !mdns) {
-    throw usageError('name what to scan: addresses, ranges, host names, device URLs or serial ports', 'for example: iiot discover 127.0.0.1, iiot discover 127.0.0.0/29, iiot discover /dev/ttyUSB0 --baud 9600,19200');
+    throw usageError(
+      'name what to scan: addresses, ranges, host names, device URLs or serial ports',
+      'for example: iiot discover 127.0.0.1, iiot discover 127.0.0.0/29, iiot discover /dev/ttyUSB0 --baud 9600,19200',
+    );
   }
   if (targets.addressCount > LARGE_RANGE && !f.yes) {
     throw usageError(
@@ -246,14 +275,22 @@ export function parseDiscoverOptions(targetTexts: readonly string[], f: Discover
     );
   }
   if (targets.serial.length > 0 && !protocols.has('modbus')) {
-    throw usageError(`serial port ${targets.serial[0]!.path} given, but --protocols leaves modbus out`, 'serial ports are scanned for Modbus RTU devices: add modbus to --protocols');
+    throw usageError(
+      `serial port ${targets.serial[0]!.path} given, but --protocols leaves modbus out`,
+      'serial ports are scanned for Modbus RTU devices: add modbus to --protocols',
+    );
   }
   const unitIds = f.unitIds === undefined ? undefined : parseUnitIds(f.unitIds);
   const timeoutMs = parseMs(f.timeout, '--timeout', DEFAULT_TIMEOUT_MS, 10);
   const unitTimeoutMs = f.unitTimeout === undefined ? undefined : parseMs(f.unitTimeout, '--unit-timeout', 0, 5);
   const listenMs = parseMs(f.listen, '--listen', DEFAULT_LISTEN_MS, 0);
-  if (f.rebirth && !protocols.has('sparkplug')) throw usageError('--rebirth asks Sparkplug edge nodes to rebirth, but --protocols leaves sparkplug out', 'add sparkplug to --protocols');
-  if (f.rebirth && listenMs === 0) throw usageError('--rebirth needs a listening time', 'give --listen 10s or more: births come back within it');
+  if (f.rebirth && !protocols.has('sparkplug'))
+    throw usageError(
+      '--rebirth asks Sparkplug edge nodes to rebirth, but --protocols leaves sparkplug out',
+      'add sparkplug to --protocols',
+    );
+  if (f.rebirth && listenMs === 0)
+    throw usageError('--rebirth needs a listening time', 'give --listen 10s or more: births come back within it');
   return {
     targetTexts: [...targetTexts],
     targets,

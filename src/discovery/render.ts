@@ -31,7 +31,10 @@ function rows(inv: Body): Row[] {
 
 /** "127.0.0.3-127.0.0.9, 127.0.0.12" */
 function hostRanges(hosts: string[]): string {
-  const v4 = hosts.map((h) => ipv4ToInt(h)).filter((n): n is number => n !== undefined).sort((a, b) => a - b);
+  const v4 = hosts
+    .map((h) => ipv4ToInt(h))
+    .filter((n): n is number => n !== undefined)
+    .sort((a, b) => a - b);
   const other = hosts.filter((h) => ipv4ToInt(h) === undefined);
   const parts: string[] = [];
   for (let i = 0; i < v4.length; ) {
@@ -83,7 +86,10 @@ export function renderInventoryTable(inv: Body, style: Styler, width?: number): 
   if (list.length > 0) {
     let detailsWidth = Number.POSITIVE_INFINITY;
     if (width !== undefined && width > 0) {
-      const used = (['url', 'protocol', 'name'] as const).reduce((n, k) => n + Math.max(k === 'url' ? 6 : 8, ...list.map((r) => r[k].length)) + 2, 0);
+      const used = (['url', 'protocol', 'name'] as const).reduce(
+        (n, k) => n + Math.max(k === 'url' ? 6 : 8, ...list.map((r) => r[k].length)) + 2,
+        0,
+      );
       detailsWidth = Math.max(30, width - used - 1);
     }
     const cut = (s: string) => (s.length > detailsWidth ? `${s.slice(0, detailsWidth - 1)}…` : s);
@@ -102,17 +108,24 @@ export function renderInventoryTable(inv: Body, style: Styler, width?: number): 
   if (!inv.scope.probe) {
     out.push(
       inv.openPorts.length
-        ? renderTable(inv.openPorts, [
-            { header: 'HOST', value: (p) => p.host },
-            { header: 'PORT', value: (p) => String(p.port), align: 'right' },
-            { header: 'CONNECT', value: (p) => `${p.connectMs} ms`, align: 'right' },
-          ], { headerStyle: style.bold })
+        ? renderTable(
+            inv.openPorts,
+            [
+              { header: 'HOST', value: (p) => p.host },
+              { header: 'PORT', value: (p) => String(p.port), align: 'right' },
+              { header: 'CONNECT', value: (p) => `${p.connectMs} ms`, align: 'right' },
+            ],
+            { headerStyle: style.bold },
+          )
         : 'No open port.',
     );
   }
   if (inv.mdns) {
     out.push('', style.bold(`mDNS (_opcua-tcp._tcp): ${inv.mdns.servers.length} announced`));
-    for (const s of inv.mdns.servers) out.push(`  ${s.url}  ${s.instance}${s.capabilities.length ? ` [${s.capabilities.join(',')}]` : ''}${s.contacted ? '' : '  (not a named target: not contacted)'}`);
+    for (const s of inv.mdns.servers)
+      out.push(
+        `  ${s.url}  ${s.instance}${s.capabilities.length ? ` [${s.capabilities.join(',')}]` : ''}${s.contacted ? '' : '  (not a named target: not contacted)'}`,
+      );
     if (inv.mdns.error) out.push(`  ${inv.mdns.error}`);
   }
   const na = noAnswerLines(inv.noAnswer);
@@ -126,13 +139,19 @@ export function renderInventoryTable(inv: Body, style: Styler, width?: number): 
 /** The line on stderr after the table. */
 export function summaryLine(inv: Body): string {
   const s = inv.summary;
-  const words: Record<string, string> = Object.fromEntries(DISCOVERABLE.flatMap((p) => Object.entries(p.discovery.kinds).map(([kind, w]) => [kind, w.summary])));
+  const words: Record<string, string> = Object.fromEntries(
+    DISCOVERABLE.flatMap((p) => Object.entries(p.discovery.kinds).map(([kind, w]) => [kind, w.summary])),
+  );
   const by = Object.entries(s.byProtocol)
     .map(([p, n]) => `${n} ${words[p] ?? p}`)
     .join(', ');
-  const sp = s.sparkplugNodes ? `, ${s.sparkplugNodes} Sparkplug node${s.sparkplugNodes === 1 ? '' : 's'} with ${s.sparkplugDevices} device${s.sparkplugDevices === 1 ? '' : 's'}` : '';
+  const sp = s.sparkplugNodes
+    ? `, ${s.sparkplugNodes} Sparkplug node${s.sparkplugNodes === 1 ? '' : 's'} with ${s.sparkplugDevices} device${s.sparkplugDevices === 1 ? '' : 's'}`
+    : '';
   const scanned = [
-    inv.scope.hosts ? `${inv.scope.hosts} host${inv.scope.hosts === 1 ? '' : 's'} × ${inv.scope.ports.length} port${inv.scope.ports.length === 1 ? '' : 's'}` : '',
+    inv.scope.hosts
+      ? `${inv.scope.hosts} host${inv.scope.hosts === 1 ? '' : 's'} × ${inv.scope.ports.length} port${inv.scope.ports.length === 1 ? '' : 's'}`
+      : '',
     inv.scope.serial.length ? `${inv.scope.serial.length} serial port${inv.scope.serial.length === 1 ? '' : 's'}` : '',
   ]
     .filter(Boolean)
@@ -147,7 +166,21 @@ function csvCell(v: string | number | undefined): string {
   return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export const CSV_COLUMNS = ['url', 'protocol', 'name', 'host', 'port', 'path', 'unit', 'vendor', 'product', 'revision', 'security', 'anonymous', 'details'] as const;
+export const CSV_COLUMNS = [
+  'url',
+  'protocol',
+  'name',
+  'host',
+  'port',
+  'path',
+  'unit',
+  'vendor',
+  'product',
+  'revision',
+  'security',
+  'anonymous',
+  'details',
+] as const;
 
 export function renderInventoryCsv(inv: Body): string {
   const lines = [CSV_COLUMNS.join(',')];

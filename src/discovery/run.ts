@@ -25,12 +25,17 @@ function planLine(o: DiscoverOptions): string {
   const parts: string[] = [];
   const t = o.targets;
   const addresses = t.hostSpecs.length + t.ranges.reduce((n, r) => n + r.last - r.first + 1, 0);
-  if (addresses) parts.push(`${addresses} address${addresses === 1 ? '' : 'es'} on port${o.ports.length === 1 ? '' : 's'} ${o.ports.map((p) => p.port).join(', ')}`);
+  if (addresses)
+    parts.push(
+      `${addresses} address${addresses === 1 ? '' : 'es'} on port${o.ports.length === 1 ? '' : 's'} ${o.ports.map((p) => p.port).join(', ')}`,
+    );
   if (t.urls.length) parts.push(`${t.urls.length} device URL${t.urls.length === 1 ? '' : 's'}`);
   if (t.serial.length) parts.push(`serial ${t.serial.map((s) => s.path).join(', ')}`);
   if (o.mdns) parts.push('mDNS');
   const network = addresses > 0 || t.urls.length > 0;
-  const politeness = network ? ` (${o.rate > 0 ? `at most ${o.rate} new connections/s` : 'no rate limit'}, ${o.concurrency} at a time per host, timeout ${formatDuration(o.timeoutMs)})` : '';
+  const politeness = network
+    ? ` (${o.rate > 0 ? `at most ${o.rate} new connections/s` : 'no rate limit'}, ${o.concurrency} at a time per host, timeout ${formatDuration(o.timeoutMs)})`
+    : '';
   return `Scanning ${parts.join(', ')}${politeness}${o.probe ? '' : ', TCP connect only'}.`;
 }
 
@@ -78,20 +83,36 @@ export async function runDiscover(io: IO, options: DiscoverOptions): Promise<num
   if (result.interrupted) return INTERRUPTED;
   if (!inv.scope.probe) {
     if (inv.openPorts.length > 0) return 0;
-    throw unreachableError('no open port on any target', 'check the addresses and --ports, and that no firewall is in between; the JSON inventory lists every target tried under "noAnswer"');
+    throw unreachableError(
+      'no open port on any target',
+      'check the addresses and --ports, and that no firewall is in between; the JSON inventory lists every target tried under "noAnswer"',
+    );
   }
   if (inv.devices.length === 0) {
     if (inv.mdns && inv.mdns.servers.length > 0) return 0; // announcements are a result
     const open = inv.openPorts.length;
     const what: string[] = [];
-    if (inv.scope.hosts > 0 || options.targets.urls.length > 0) what.push(open > 0 ? `${open} open port${open === 1 ? '' : 's'}, none answered as OPC UA, Modbus or MQTT` : 'no port open on any target');
+    if (inv.scope.hosts > 0 || options.targets.urls.length > 0)
+      what.push(
+        open > 0 ? `${open} open port${open === 1 ? '' : 's'}, none answered as OPC UA, Modbus or MQTT` : 'no port open on any target',
+      );
     if (inv.scope.serial.length > 0) what.push(`no unit id answered on ${inv.scope.serial.join(', ')}`);
     if (inv.mdns) what.push('no OPC UA server announced itself over mDNS');
     const hints: string[] = [];
-    if (inv.scope.hosts > 0 || options.targets.urls.length > 0) hints.push('check the addresses and --ports (a device on another port needs --ports PORT:PROTOCOL) and any firewall in between');
-    if (inv.mdns) hints.push('mDNS reaches the local segment only, and only servers that announce themselves (an LDS-ME, or servers with multicast announcements on)');
-    if (inv.scope.serial.length > 0) hints.push('on the serial line check the wiring (A and B swapped?), termination and settings: try more --baud and --parity values, and --unit-timeout 300ms for slow devices');
-    throw unreachableError(`no device answered: ${what.join('; ') || 'nothing answered'}`, [...hints, 'the JSON inventory lists every target tried under "noAnswer"'].join('; '));
+    if (inv.scope.hosts > 0 || options.targets.urls.length > 0)
+      hints.push('check the addresses and --ports (a device on another port needs --ports PORT:PROTOCOL) and any firewall in between');
+    if (inv.mdns)
+      hints.push(
+        'mDNS reaches the local segment only, and only servers that announce themselves (an LDS-ME, or servers with multicast announcements on)',
+      );
+    if (inv.scope.serial.length > 0)
+      hints.push(
+        'on the serial line check the wiring (A and B swapped?), termination and settings: try more --baud and --parity values, and --unit-timeout 300ms for slow devices',
+      );
+    throw unreachableError(
+      `no device answered: ${what.join('; ') || 'nothing answered'}`,
+      [...hints, 'the JSON inventory lists every target tried under "noAnswer"'].join('; '),
+    );
   }
   return 0;
 }

@@ -134,7 +134,11 @@ interface ScanPlan {
 async function planScan(options: DiscoverOptions): Promise<ScanPlan> {
   const hosts: HostTarget[] = await resolveHosts(options.targets);
   const serial = options.targets.serial.filter((s, i, all) => all.findIndex((x) => x.path === s.path) === i);
-  const namedHosts = new Set<string>([...hosts.map((h) => h.address.toLowerCase()), ...hosts.flatMap((h) => (h.name ? [h.name.toLowerCase()] : [])), ...options.targets.urls.map((u) => (u.target as { host: string }).host.toLowerCase())]);
+  const namedHosts = new Set<string>([
+    ...hosts.map((h) => h.address.toLowerCase()),
+    ...hosts.flatMap((h) => (h.name ? [h.name.toLowerCase()] : [])),
+    ...options.targets.urls.map((u) => (u.target as { host: string }).host.toLowerCase()),
+  ]);
   return { hosts, serial, namedHosts };
 }
 
@@ -190,7 +194,20 @@ class Scan {
   private context(): ScanContext {
     const o = this.options;
     return {
-      settings: { timeoutMs: o.timeoutMs, unitIds: o.unitIds, unitTimeoutMs: o.unitTimeoutMs, bauds: o.bauds, parities: o.parities, listenMs: o.listenMs, rebirth: o.rebirth, mdns: o.mdns, onNetwork: o.onNetwork, probe: o.probe, protocols: o.protocols, serial: this.plan.serial },
+      settings: {
+        timeoutMs: o.timeoutMs,
+        unitIds: o.unitIds,
+        unitTimeoutMs: o.unitTimeoutMs,
+        bauds: o.bauds,
+        parities: o.parities,
+        listenMs: o.listenMs,
+        rebirth: o.rebirth,
+        mdns: o.mdns,
+        onNetwork: o.onNetwork,
+        probe: o.probe,
+        protocols: o.protocols,
+        serial: this.plan.serial,
+      },
       signal: this.signal,
       push: (d) => this.push(d),
       devices: () => this.devices,
@@ -285,7 +302,14 @@ class Scan {
   }
 
   /** Tries the candidates in turn on an open port; records a device or a no-answer. */
-  private async confirm(host: string, port: number, socket: Socket | undefined, candidates: Candidate[], via: Via, connectMs: number | undefined): Promise<void> {
+  private async confirm(
+    host: string,
+    port: number,
+    socket: Socket | undefined,
+    candidates: Candidate[],
+    via: Via,
+    connectMs: number | undefined,
+  ): Promise<void> {
     const { signal } = this;
     const failures: Array<{ protocol: string; failure: ProbeFailure }> = [];
     const io = this.probeIO(host, port, socket);
@@ -330,9 +354,19 @@ class Scan {
     const tried = candidates.map((c) => markWords(c.ask.mark)).join(', ');
     const result = worst ? failureResult(worst.failure.kind) : 'silent';
     const detail = worst ? worst.failure.message : 'no answer';
-    this.noAnswer.push({ target: hostPort(host, port), host, port, ...(candidates.length === 1 ? { protocol: candidates[0]!.protocol } : {}), result, detail: `tried ${tried}: ${detail}` });
+    this.noAnswer.push({
+      target: hostPort(host, port),
+      host,
+      port,
+      ...(candidates.length === 1 ? { protocol: candidates[0]!.protocol } : {}),
+      result,
+      detail: `tried ${tried}: ${detail}`,
+    });
     if (result === 'garbage') this.warn(`${hostPort(host, port)} answered, but not in ${tried}: ${detail}`);
-    else if (result === 'reset') this.warn(`${hostPort(host, port)} accepts connections and resets them (tried ${tried}): a firewall, a connection limit, or a device that refuses this client`);
+    else if (result === 'reset')
+      this.warn(
+        `${hostPort(host, port)} accepts connections and resets them (tried ${tried}): a firewall, a connection limit, or a device that refuses this client`,
+      );
     else if (via !== 'scan') this.warn(`${hostPort(host, port)}: no ${tried} answer (${detail})`);
   }
 
@@ -365,8 +399,17 @@ class Scan {
           if (o.state === 'reset') {
             // accepted and reset before we could even write: the same as a reset on the first request
             const words = spec.protocol === undefined ? 'any protocol' : markWords(spec.protocol);
-            this.noAnswer.push({ target: hostPort(host, spec.port), host, port: spec.port, ...(spec.protocol ? { protocol: markOwner(spec.protocol)!.name } : {}), result: 'reset', detail: `${hostPort(host, spec.port)}: the connection was reset` });
-            this.warn(`${hostPort(host, spec.port)} accepts connections and resets them (tried ${words}): a firewall, a connection limit, or a device that refuses this client`);
+            this.noAnswer.push({
+              target: hostPort(host, spec.port),
+              host,
+              port: spec.port,
+              ...(spec.protocol ? { protocol: markOwner(spec.protocol)!.name } : {}),
+              result: 'reset',
+              detail: `${hostPort(host, spec.port)}: the connection was reset`,
+            });
+            this.warn(
+              `${hostPort(host, spec.port)} accepts connections and resets them (tried ${words}): a firewall, a connection limit, or a device that refuses this client`,
+            );
             this.hostsAnswering.add(host);
             return;
           }
@@ -419,29 +462,35 @@ class Scan {
     const candidate: Candidate = { protocol, scan: this.scans.get(protocol)!, ask };
     const { signal, options } = this;
     try {
-      await this.hostLock(t.host).use(
-        () =>
-          this.inFlight.use(async () => {
-            await this.rate.take(signal);
-            this.note(t.url);
-            const o = await tcpConnect(t.host, t.port, options.timeoutMs, this.attempts);
-            if (signal.aborted) {
-              if (o.state === 'open') o.socket.destroy();
-              return;
-            }
-            if (o.state !== 'open') {
-              this.noAnswer.push({ target: t.url, host: t.host, port: t.port, protocol: t.protocol, result: o.state === 'closed' ? 'closed' : o.state, detail: o.detail });
-              if (via === 'url') this.warn(`${t.url}: ${o.detail}`);
-              return;
-            }
-            this.hostsAnswering.add(t.host);
-            if (!options.probe) {
-              closeSocket(o.socket);
-              this.openPorts.push({ host: t.host, port: t.port, connectMs: Math.round(o.ms * 10) / 10 });
-              return;
-            }
-            await this.confirm(t.host, t.port, o.socket, [candidate], via, o.ms);
-          }),
+      await this.hostLock(t.host).use(() =>
+        this.inFlight.use(async () => {
+          await this.rate.take(signal);
+          this.note(t.url);
+          const o = await tcpConnect(t.host, t.port, options.timeoutMs, this.attempts);
+          if (signal.aborted) {
+            if (o.state === 'open') o.socket.destroy();
+            return;
+          }
+          if (o.state !== 'open') {
+            this.noAnswer.push({
+              target: t.url,
+              host: t.host,
+              port: t.port,
+              protocol: t.protocol,
+              result: o.state === 'closed' ? 'closed' : o.state,
+              detail: o.detail,
+            });
+            if (via === 'url') this.warn(`${t.url}: ${o.detail}`);
+            return;
+          }
+          this.hostsAnswering.add(t.host);
+          if (!options.probe) {
+            closeSocket(o.socket);
+            this.openPorts.push({ host: t.host, port: t.port, connectMs: Math.round(o.ms * 10) / 10 });
+            return;
+          }
+          await this.confirm(t.host, t.port, o.socket, [candidate], via, o.ms);
+        }),
       );
     } catch (err) {
       if (!(err instanceof AbortedError)) throw err;
@@ -483,7 +532,10 @@ class Scan {
     }
     const nodes = devices.flatMap((d) => ('sparkplug' in d && d.sparkplug ? d.sparkplug.groups.flatMap((g) => g.nodes) : []));
     // the sections a protocol adds of its own (the serial sweeps, the mDNS answers)
-    const sections: Partial<Pick<Inventory, 'serialScans' | 'mdns'>> = Object.assign({}, ...[...this.scans.values()].map((s) => s.sections?.() ?? {}));
+    const sections: Partial<Pick<Inventory, 'serialScans' | 'mdns'>> = Object.assign(
+      {},
+      ...[...this.scans.values()].map((s) => s.sections?.() ?? {}),
+    );
     const finishedAt = new Date();
     return {
       tool: `iiot ${toolVersion()}`,

@@ -109,7 +109,11 @@ export function cidrRange(text: string): { first: number; last: number } {
   const size = 2 ** (32 - bits);
   const network = bits === 0 ? 0 : Math.floor(addr / size) * size;
   if (network !== addr) {
-    badTarget(text, `${base} is not the start of a /${bits} block`, `write ${intToIpv4(network)}/${bits} (or name the one address ${base})`);
+    badTarget(
+      text,
+      `${base} is not the start of a /${bits} block`,
+      `write ${intToIpv4(network)}/${bits} (or name the one address ${base})`,
+    );
   }
   // A /31 and a /32 have no network or broadcast address (RFC 3021); larger blocks do.
   if (bits >= 31) return { first: network, last: network + size - 1 };
@@ -129,14 +133,17 @@ export function ipRange(text: string): { first: number; last: number } {
   } else {
     last = parseIpv4(m[2]!, text);
   }
-  if (last < first) badTarget(text, 'the range ends before it starts', `write the lower address first: ${intToIpv4(last)}-${intToIpv4(first)}`);
+  if (last < first)
+    badTarget(text, 'the range ends before it starts', `write the lower address first: ${intToIpv4(last)}-${intToIpv4(first)}`);
   return { first, last };
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 export function isSerialPath(text: string): boolean {
-  return text.startsWith('/') || text.startsWith('./') || text.startsWith('../') || /^COM\d+$/i.test(text) || /^\\\\\.\\COM\d+$/i.test(text);
+  return (
+    text.startsWith('/') || text.startsWith('./') || text.startsWith('../') || /^COM\d+$/i.test(text) || /^\\\\\.\\COM\d+$/i.test(text)
+  );
 }
 
 /** Device URLs and inventories name serial ports by absolute path (COM ports as they are). */
@@ -191,7 +198,11 @@ export function parseTargets(texts: readonly string[]): ParsedTargets {
       continue;
     }
     if (/^[^:/]+:\d+$/.test(text)) {
-      badTarget(text, 'a host with a port is ambiguous (which protocol?)', `write a device URL such as opc.tcp://${text} or modbus://${text}, or give the port with --ports`);
+      badTarget(
+        text,
+        'a host with a port is ambiguous (which protocol?)',
+        `write a device URL such as opc.tcp://${text} or modbus://${text}, or give the port with --ports`,
+      );
     }
     if (HOSTNAME.test(text)) {
       out.hostSpecs.push({ kind: 'name', name: text.replace(/\.$/, ''), source: text });
@@ -221,8 +232,19 @@ function addUrl(out: ParsedTargets, text: string): void {
     });
     return;
   }
-  if (!protocolFor(t).discovery || !('host' in t)) badTarget(text, 'tcp:// URLs are for latency checks; discovery needs to know the protocol', `write opc.tcp://, modbus://, mqtt:// or mqtts://, or give the address and --ports`);
-  out.urls.push({ kind: 'url', target: t as UrlTarget['target'], url: t.url, unitGiven: 'unit' in t && /[?&]unit=/i.test(text), source: text });
+  if (!protocolFor(t).discovery || !('host' in t))
+    badTarget(
+      text,
+      'tcp:// URLs are for latency checks; discovery needs to know the protocol',
+      `write opc.tcp://, modbus://, mqtt:// or mqtts://, or give the address and --ports`,
+    );
+  out.urls.push({
+    kind: 'url',
+    target: t as UrlTarget['target'],
+    url: t.url,
+    unitGiven: 'unit' in t && /[?&]unit=/i.test(text),
+    source: text,
+  });
   out.addressCount += 1;
 }
 

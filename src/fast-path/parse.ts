@@ -53,7 +53,8 @@ export function parseFast(table: ArgvTable, args: readonly string[], parserOf: P
     if (leaf === undefined) {
       // a command name, one level down
       const parent = path.length > 0 ? table.commands[path.join(' ')] : undefined;
-      if (token.startsWith('-') || (parent !== undefined && (!parent.subcommands.includes(token) || parent.options.length > 0))) return undefined;
+      if (token.startsWith('-') || (parent !== undefined && (!parent.subcommands.includes(token) || parent.options.length > 0)))
+        return undefined;
       const spec = table.commands[[...path, token].join(' ')];
       if (spec === undefined) return undefined;
       path.push(token);

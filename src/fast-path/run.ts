@@ -22,7 +22,12 @@ export async function runFast(argv: readonly string[], register: Register, table
   const own = recorded.get(parsed.path);
   if (own?.action === undefined || !matches(table.commands[parsed.path]!, own)) return false;
   // what the action gets from commander: the arguments, opts() and the command (for optsWithGlobals)
-  const command = { name: () => parsed.path.split(' ').at(-1), opts: () => parsed.opts, optsWithGlobals: () => parsed.globals, args: parsed.args };
+  const command = {
+    name: () => parsed.path.split(' ').at(-1),
+    opts: () => parsed.opts,
+    optsWithGlobals: () => parsed.globals,
+    args: parsed.args,
+  };
   try {
     await own.action(...parsed.args, parsed.opts, command);
   } catch (err) {

@@ -112,7 +112,12 @@ function describeCommand(cmd: Command): CommandSpec | undefined {
   const defaults = cmd.opts();
   // defaults travel as JSON: anything JSON would change (a function, a Date) is not for the fast path
   if (JSON.stringify(JSON.parse(JSON.stringify(defaults))) !== JSON.stringify(defaults)) return undefined;
-  return { options, args, defaults: JSON.parse(JSON.stringify(defaults)) as Record<string, unknown>, subcommands: cmd.commands.map((s) => s.name()) };
+  return {
+    options,
+    args,
+    defaults: JSON.parse(JSON.stringify(defaults)) as Record<string, unknown>,
+    subcommands: cmd.commands.map((s) => s.name()),
+  };
 }
 
 /**

@@ -62,7 +62,10 @@ async function bytes(file: string): Promise<Buffer> {
     try {
       return gunzipSync(b);
     } catch (err) {
-      throw usageError(`${file}: the gzip stream is damaged (${err instanceof Error ? err.message : String(err)})`, 'check the download, or give the unpacked file');
+      throw usageError(
+        `${file}: the gzip stream is damaged (${err instanceof Error ? err.message : String(err)})`,
+        'check the download, or give the unpacked file',
+      );
     }
   }
   return b;
@@ -72,14 +75,24 @@ async function detect(file: string, format: HistoryFormat): Promise<'cmapss' | '
   if (format !== 'auto') return format;
   if (/\.jsonl(\.gz)?$/i.test(file)) return 'capture';
   if (/\.txt(\.gz)?$/i.test(file)) return 'cmapss';
-  const head = (await bytes(file)).subarray(0, 256).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const head = (await bytes(file))
+    .subarray(0, 256)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (head.startsWith('{')) return 'capture';
   if (/^[-+\d.]/.test(head)) return 'cmapss';
-  throw usageError(`${file}: cannot tell what kind of history this is`, 'say it with --format cmapss (C-MAPSS text) or --format capture (an iiot capture)');
+  throw usageError(
+    `${file}: cannot tell what kind of history this is`,
+    'say it with --format cmapss (C-MAPSS text) or --format capture (an iiot capture)',
+  );
 }
 
 function cmapssColumns(sensors: number): { settings: string[]; sensors: string[] } {
-  return { settings: Array.from({ length: CMAPSS_SETTINGS }, (_, i) => `setting${i + 1}`), sensors: Array.from({ length: sensors }, (_, i) => `s${i + 1}`) };
+  return {
+    settings: Array.from({ length: CMAPSS_SETTINGS }, (_, i) => `setting${i + 1}`),
+    sensors: Array.from({ length: sensors }, (_, i) => `s${i + 1}`),
+  };
 }
 
 /** The units of one C-MAPSS text file. */
@@ -93,16 +106,33 @@ export function parseCmapss(text: string, file: string, qualify: boolean): Histo
     const cells = line.split(/\s+/);
     const f = cells.map(Number);
     const bad = f.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw usageError(`${file}:${i + 1}: column ${bad + 1} is "${cells[bad]}", not a number`, 'C-MAPSS rows are numbers separated by spaces: unit, cycle, 3 settings, then the sensors');
+    if (bad >= 0)
+      throw usageError(
+        `${file}:${i + 1}: column ${bad + 1} is "${cells[bad]}", not a number`,
+        'C-MAPSS rows are numbers separated by spaces: unit, cycle, 3 settings, then the sensors',
+      );
     if (columns === 0) {
       columns = f.length;
-      if (columns < CMAPSS_SETTINGS + 3) throw usageError(`${file}:${i + 1}: ${columns} columns; a C-MAPSS row has unit, cycle, ${CMAPSS_SETTINGS} settings and at least one sensor`, 'is this a C-MAPSS file? (--format)');
-    } else if (f.length !== columns) throw usageError(`${file}:${i + 1}: ${f.length} columns where the first row has ${columns}`, 'every row of a C-MAPSS file has the same columns');
+      if (columns < CMAPSS_SETTINGS + 3)
+        throw usageError(
+          `${file}:${i + 1}: ${columns} columns; a C-MAPSS row has unit, cycle, ${CMAPSS_SETTINGS} settings and at least one sensor`,
+          'is this a C-MAPSS file? (--format)',
+        );
+    } else if (f.length !== columns)
+      throw usageError(
+        `${file}:${i + 1}: ${f.length} columns where the first row has ${columns}`,
+        'every row of a C-MAPSS file has the same columns',
+      );
     const id = f[0]!;
     const cycle = f[1]!;
     let u = units.get(id);
-    if (!u) units.set(id, (u = { unit: { id: qualify ? `${basename(file)}#${id}` : id, settings: [], sensors: [] }, lastCycle: -Infinity }));
-    if (!(cycle > u.lastCycle)) throw usageError(`${file}:${i + 1}: unit ${id} cycle ${cycle} does not follow cycle ${u.lastCycle}`, 'the rows of a unit must be in cycle order');
+    if (!u)
+      units.set(id, (u = { unit: { id: qualify ? `${basename(file)}#${id}` : id, settings: [], sensors: [] }, lastCycle: -Infinity }));
+    if (!(cycle > u.lastCycle))
+      throw usageError(
+        `${file}:${i + 1}: unit ${id} cycle ${cycle} does not follow cycle ${u.lastCycle}`,
+        'the rows of a unit must be in cycle order',
+      );
     u.lastCycle = cycle;
     u.unit.settings.push(f.slice(2, 2 + CMAPSS_SETTINGS));
     u.unit.sensors.push(f.slice(2 + CMAPSS_SETTINGS));
@@ -116,7 +146,10 @@ interface TagValues {
   v: number[];
 }
 
-async function readCaptureValues(file: string, warn?: (text: string) => void): Promise<{ values: Map<string, TagValues>; declared: string[] }> {
+async function readCaptureValues(
+  file: string,
+  warn?: (text: string) => void,
+): Promise<{ values: Map<string, TagValues>; declared: string[] }> {
   let issues = 0;
   const cap = await openCaptureSet([file], {
     onIssue: (i) => {
@@ -152,7 +185,12 @@ function spacing(tv: TagValues): number {
 }
 
 /** One capture as rows on the step grid: settings and sensors per step. */
-function captureRows(values: Map<string, TagValues>, settings: string[], sensors: string[], stepMs: number): { settings: number[][]; sensors: number[][]; last: number } {
+function captureRows(
+  values: Map<string, TagValues>,
+  settings: string[],
+  sensors: string[],
+  stepMs: number,
+): { settings: number[][]; sensors: number[][]; last: number } {
   const cols = [...settings, ...sensors];
   let origin = Infinity;
   let end = -Infinity;
@@ -187,16 +225,24 @@ export async function readHistories(files: string[], req: HistoryRequest): Promi
   const formats = await Promise.all(files.map((f) => detect(f, req.format)));
   const format = formats[0]!;
   const other = formats.findIndex((f) => f !== format);
-  if (other >= 0) throw usageError(`${files[other]}: a ${formats[other]} file among ${format} files`, 'give histories of one format at a time');
+  if (other >= 0)
+    throw usageError(`${files[other]}: a ${formats[other]} file among ${format} files`, 'give histories of one format at a time');
   if (format === 'cmapss') {
     const histories: History[] = [];
     for (const file of files) histories.push(...parseCmapss((await bytes(file)).toString('utf8'), file, files.length > 1));
     const width = histories[0]!.unit.sensors[0]!.length;
     const odd = histories.find((h) => h.unit.sensors[0]!.length !== width);
-    if (odd) throw usageError(`${odd.file}: ${odd.unit.sensors[0]!.length} sensors where ${histories[0]!.file} has ${width}`, 'give files of the same C-MAPSS layout');
+    if (odd)
+      throw usageError(
+        `${odd.file}: ${odd.unit.sensors[0]!.length} sensors where ${histories[0]!.file} has ${width}`,
+        'give files of the same C-MAPSS layout',
+      );
     const cols = cmapssColumns(width);
     if (req.expect && (req.expect.sensors.length !== cols.sensors.length || req.expect.settings.length !== cols.settings.length)) {
-      throw usageError(`${files[0]}: ${cols.sensors.length} sensors and ${cols.settings.length} settings, but the model was trained on ${req.expect.sensors.length} and ${req.expect.settings.length}`, 'predict with histories of the same kind as the training histories');
+      throw usageError(
+        `${files[0]}: ${cols.sensors.length} sensors and ${cols.settings.length} settings, but the model was trained on ${req.expect.sensors.length} and ${req.expect.settings.length}`,
+        'predict with histories of the same kind as the training histories',
+      );
     }
     return { format, ...cols, unit: 'cycle', histories, notes };
   }
@@ -210,21 +256,35 @@ export async function readHistories(files: string[], req: HistoryRequest): Promi
     const missing = [...settings, ...sensors].filter((t) => !values.has(t));
     if (missing.length) {
       const what = missing.map((t) => (declared.includes(t) ? `${t} (no numeric samples)` : t)).join(', ');
-      throw usageError(`${file}: ${req.expect ? 'the model needs tags that are not in this capture' : 'no such tags in the capture'}: ${what}`, req.expect ? 'predict with captures of the same kind of asset, recorded with the same tag names' : 'list the tags with `iiot capture info FILE`');
+      throw usageError(
+        `${file}: ${req.expect ? 'the model needs tags that are not in this capture' : 'no such tags in the capture'}: ${what}`,
+        req.expect
+          ? 'predict with captures of the same kind of asset, recorded with the same tag names'
+          : 'list the tags with `iiot capture info FILE`',
+      );
     }
     if (sensors.length === 0) {
       sensors = [...values.keys()].filter((t) => !settings.includes(t)).sort();
       if (sensors.length === 0) throw usageError(`${file}: no numeric tag to learn from`, 'name the sensors with --sensor TAG');
-      notes.push(`sensors: ${sensors.join(', ')} (every numeric tag of ${basename(file)}${settings.length ? ' except the settings' : ''}; --sensor chooses)`);
+      notes.push(
+        `sensors: ${sensors.join(', ')} (every numeric tag of ${basename(file)}${settings.length ? ' except the settings' : ''}; --sensor chooses)`,
+      );
     }
     if (stepMs === undefined) {
       stepMs = median(sensors.map((s) => spacing(values.get(s)!)).filter(Number.isFinite));
-      if (!(stepMs > 0)) throw usageError(`${file}: cannot tell the sampling step (too few samples)`, 'give it with --step, for example --step 1h');
+      if (!(stepMs > 0))
+        throw usageError(`${file}: cannot tell the sampling step (too few samples)`, 'give it with --step, for example --step 1h');
       notes.push(`step: ${stepMs / 1000} s (the typical sample spacing of ${basename(file)}; --step chooses)`);
     }
     const rows = captureRows(values, settings, sensors, stepMs);
-    if (rows.sensors.length === 0) throw usageError(`${file}: no step where every tag has a value`, 'check the tags with `iiot capture info FILE`');
-    histories.push({ unit: { id: basename(file), settings: rows.settings, sensors: rows.sensors }, name: basename(file), file, last: rows.last });
+    if (rows.sensors.length === 0)
+      throw usageError(`${file}: no step where every tag has a value`, 'check the tags with `iiot capture info FILE`');
+    histories.push({
+      unit: { id: basename(file), settings: rows.settings, sensors: rows.sensors },
+      name: basename(file),
+      file,
+      last: rows.last,
+    });
   }
   settings = [...settings];
   return { format, settings, sensors, unit: 'hour', stepMs: stepMs!, histories, notes };

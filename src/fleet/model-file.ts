@@ -115,7 +115,16 @@ export const fleetModelSchema = common.extend({
 const fleetModelSchemaV1 = common.extend({
   version: z.literal(1),
   features: z.object({ names: z.array(z.string()).min(1) }),
-  model: z.discriminatedUnion('kind', [z.object({ kind: z.literal('gbdt'), base: finite, learningRate: z.number().positive(), features: int.min(1), trees: z.array(tree).min(1) }), ridgeModel]),
+  model: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('gbdt'),
+      base: finite,
+      learningRate: z.number().positive(),
+      features: int.min(1),
+      trees: z.array(tree).min(1),
+    }),
+    ridgeModel,
+  ]),
 });
 
 export type FleetModelFile = z.infer<typeof fleetModelSchema>;
@@ -152,7 +161,11 @@ export function toModelFile(p: FleetModelParts, tool: string, created = new Date
     target: { cap: m.cap },
     model:
       m.kind === 'gbdt'
-        ? { kind: 'gbdt', features: m.featureNames.length, members: m.gbdt!.map((g) => ({ base: g.base, learningRate: g.learningRate, trees: g.trees.map(treeJson) })) }
+        ? {
+            kind: 'gbdt',
+            features: m.featureNames.length,
+            members: m.gbdt!.map((g) => ({ base: g.base, learningRate: g.learningRate, trees: g.trees.map(treeJson) })),
+          }
         : { kind: 'ridge', coefficients: m.ridge! },
     hyperParameters: p.hyperParameters,
     intervals: p.intervals,
@@ -197,7 +210,11 @@ export function parseModelFile(text: string, file: string): FleetModelParts {
   const head = doc as { format?: unknown; version?: unknown };
   if (head.format !== FLEET_MODEL_FORMAT) fail(file, 'format', `${JSON.stringify(head.format ?? null)}, not "${FLEET_MODEL_FORMAT}"`);
   if (typeof head.version === 'number' && head.version > FLEET_MODEL_VERSION) {
-    throw new IiotError(ExitCode.Usage, `${file}: a fleet model of version ${head.version}; this iiot reads versions 1 and ${FLEET_MODEL_VERSION}`, { hint: 'upgrade iiot, or train the model again with this version' });
+    throw new IiotError(
+      ExitCode.Usage,
+      `${file}: a fleet model of version ${head.version}; this iiot reads versions 1 and ${FLEET_MODEL_VERSION}`,
+      { hint: 'upgrade iiot, or train the model again with this version' },
+    );
   }
   const v1 = head.version === 1;
   const parsed = v1 ? fleetModelSchemaV1.safeParse(doc) : fleetModelSchema.safeParse(doc);
@@ -208,25 +225,39 @@ export function parseModelFile(text: string, file: string): FleetModelParts {
   const d = parsed.data;
   const nSensors = d.input.sensors.length;
   d.normalisation.regimes.forEach((r, i) => {
-    if (r.mean.length !== nSensors || r.sd.length !== nSensors) fail(file, `normalisation.regimes[${i}]`, `${r.mean.length} means and ${r.sd.length} SDs for ${nSensors} sensors`);
-    if (r.settings.length !== d.input.settings.length) fail(file, `normalisation.regimes[${i}].settings`, `${r.settings.length} values for ${d.input.settings.length} settings`);
+    if (r.mean.length !== nSensors || r.sd.length !== nSensors)
+      fail(file, `normalisation.regimes[${i}]`, `${r.mean.length} means and ${r.sd.length} SDs for ${nSensors} sensors`);
+    if (r.settings.length !== d.input.settings.length)
+      fail(file, `normalisation.regimes[${i}].settings`, `${r.settings.length} values for ${d.input.settings.length} settings`);
   });
   d.normalisation.keep.forEach((j, i) => {
     if (j >= nSensors) fail(file, `normalisation.keep[${i}]`, `sensor index ${j}, but there are ${nSensors} sensors`);
   });
-  const spec: FeatureSpec = d.version === 1 ? FEATURES_V1 : { ewma: d.features.ewma, mean: d.features.mean, slope: d.features.slope, baseline: d.features.baseline };
+  const spec: FeatureSpec =
+    d.version === 1
+      ? FEATURES_V1
+      : { ewma: d.features.ewma, mean: d.features.mean, slope: d.features.slope, baseline: d.features.baseline };
   const nFeatures = featuresPerSensor(spec) * d.normalisation.keep.length + 1;
   if (d.features.names.length !== nFeatures) fail(file, 'features.names', `${d.features.names.length} names for ${nFeatures} features`);
-  const head2 = { cap: d.target.cap, settingDecimals: d.normalisation.settingDecimals, regimes: d.normalisation.regimes, keep: d.normalisation.keep, features: spec, featureNames: d.features.names };
+  const head2 = {
+    cap: d.target.cap,
+    settingDecimals: d.normalisation.settingDecimals,
+    regimes: d.normalisation.regimes,
+    keep: d.normalisation.keep,
+    features: spec,
+    featureNames: d.features.names,
+  };
   const readTrees = (trees: TreeJson[], where: string): GbdtNode[][] =>
     trees.map((t, k) => {
       const n = t.f.length;
-      if (t.t.length !== n || t.l.length !== n || t.r.length !== n || t.v.length !== n) fail(file, `${where}[${k}]`, 'f, t, l, r and v differ in length');
+      if (t.t.length !== n || t.l.length !== n || t.r.length !== n || t.v.length !== n)
+        fail(file, `${where}[${k}]`, 'f, t, l, r and v differ in length');
       const nodes: GbdtNode[] = [];
       for (let i = 0; i < n; i++) {
         const f = t.f[i]!;
         if (f >= nFeatures) fail(file, `${where}[${k}].f[${i}]`, `feature ${f}, but there are ${nFeatures}`);
-        if (f >= 0 && (t.l[i]! <= i || t.r[i]! <= i || t.l[i]! >= n || t.r[i]! >= n)) fail(file, `${where}[${k}].l[${i}]`, 'a child index out of range (children follow their parent)');
+        if (f >= 0 && (t.l[i]! <= i || t.r[i]! <= i || t.l[i]! >= n || t.r[i]! >= n))
+          fail(file, `${where}[${k}].l[${i}]`, 'a child index out of range (children follow their parent)');
         nodes.push({ f, threshold: f < 0 ? 0 : (t.t[i] ?? Infinity), left: t.l[i]!, right: t.r[i]!, value: t.v[i]! });
       }
       return nodes;
@@ -236,15 +267,29 @@ export function parseModelFile(text: string, file: string): FleetModelParts {
   if (m.kind === 'gbdt') {
     if (m.features !== nFeatures) fail(file, 'model.features', `${m.features}, but the features are ${nFeatures}`);
     let members: GbdtModel[];
-    if ('members' in m) members = m.members.map((g, i) => ({ base: g.base, learningRate: g.learningRate, features: nFeatures, trees: readTrees(g.trees, `model.members[${i}].trees`) }));
+    if ('members' in m)
+      members = m.members.map((g, i) => ({
+        base: g.base,
+        learningRate: g.learningRate,
+        features: nFeatures,
+        trees: readTrees(g.trees, `model.members[${i}].trees`),
+      }));
     else members = [{ base: m.base, learningRate: m.learningRate, features: nFeatures, trees: readTrees(m.trees, 'model.trees') }];
     model = { ...head2, kind: 'gbdt', gbdt: members };
   } else {
-    if (m.coefficients.length !== nFeatures + 1) fail(file, 'model.coefficients', `${m.coefficients.length} coefficients for ${nFeatures} features and an intercept`);
+    if (m.coefficients.length !== nFeatures + 1)
+      fail(file, 'model.coefficients', `${m.coefficients.length} coefficients for ${nFeatures} features and an intercept`);
     model = { ...head2, kind: 'ridge', ridge: m.coefficients };
   }
   for (const [i, b] of d.intervals.bins.entries()) {
     for (const l of d.intervals.levels) if (!b.q[String(l)]) fail(file, `intervals.bins[${i}].q`, `no quantiles at level ${l}`);
   }
-  return { model, intervals: d.intervals as IntervalTable, input: d.input, created: d.created, version: d.version, hyperParameters: d.hyperParameters as FleetModelFile['hyperParameters'] & { chosen: FleetCandidate } };
+  return {
+    model,
+    intervals: d.intervals as IntervalTable,
+    input: d.input,
+    created: d.created,
+    version: d.version,
+    hyperParameters: d.hyperParameters as FleetModelFile['hyperParameters'] & { chosen: FleetCandidate },
+  };
 }

@@ -88,14 +88,19 @@ export const FLEET_LEVELS = [0.5, 0.8, 0.9, 0.95] as const;
 
 function format(text: string | undefined): HistoryFormat {
   const f = (text ?? 'auto').toLowerCase();
-  if (f !== 'auto' && f !== 'cmapss' && f !== 'capture') throw usageError(`--format ${text}: write cmapss, capture or auto`, 'cmapss: NASA C-MAPSS text files (unit, cycle, 3 settings, sensors); capture: iiot capture files, one asset each');
+  if (f !== 'auto' && f !== 'cmapss' && f !== 'capture')
+    throw usageError(
+      `--format ${text}: write cmapss, capture or auto`,
+      'cmapss: NASA C-MAPSS text files (unit, cycle, 3 settings, sensors); capture: iiot capture files, one asset each',
+    );
   return f;
 }
 
 function int(text: string | undefined, def: number, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (text === undefined) return def;
   const x = Number(text);
-  if (!Number.isInteger(x) || x < min || x > max) throw usageError(`${what} ${text}: write a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
+  if (!Number.isInteger(x) || x < min || x > max)
+    throw usageError(`${what} ${text}: write a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
   return x;
 }
 
@@ -110,12 +115,19 @@ function list(text: string | undefined, def: number[], what: string, integer: bo
   if (text === undefined) return def;
   const xs = text.split(',').map((s) => Number(s.trim()));
   if (xs.length === 0 || xs.some((x) => !Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x)))) {
-    throw usageError(`${what} ${text}: write ${integer ? 'whole numbers' : 'numbers'} above zero separated by commas`, `for example ${what} ${def.join(',')}`);
+    throw usageError(
+      `${what} ${text}: write ${integer ? 'whole numbers' : 'numbers'} above zero separated by commas`,
+      `for example ${what} ${def.join(',')}`,
+    );
   }
   return [...new Set(xs)].sort((a, b) => a - b);
 }
 
-const tags = (xs: string[] | undefined) => (xs ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+const tags = (xs: string[] | undefined) =>
+  (xs ?? [])
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
 
 function capOption(text: string | undefined): { cap?: number; capMs?: number } {
   if (text === undefined) return {};
@@ -123,7 +135,9 @@ function capOption(text: string | undefined): { cap?: number; capMs?: number } {
     const x = Number(text);
     if (x > 0) return { cap: x };
   } else if (/[a-z]\s*$/i.test(text)) return { capMs: parseDuration(text, '--cap') };
-  throw usageError(`--cap ${text}: write the largest remaining life the model is taught: cycles (125) or, for captures, steps or a duration (30d)`);
+  throw usageError(
+    `--cap ${text}: write the largest remaining life the model is taught: cycles (125) or, for captures, steps or a duration (30d)`,
+  );
 }
 
 export function fleetTrainOptions(f: FleetTrainFlags, files: string[]): FleetTrainOptions {
@@ -161,13 +175,21 @@ export function fleetTrainOptions(f: FleetTrainFlags, files: string[]): FleetTra
 
 export function fleetPredictOptions(f: FleetPredictFlags, args: string[]): FleetPredictOptions {
   const [modelFile, ...files] = args;
-  if (!modelFile || files.length === 0) throw usageError('analyze fleet predict: give the model file, then the histories of the running units', 'for example iiot analyze fleet predict fleet-model.json pump7.jsonl.gz');
+  if (!modelFile || files.length === 0)
+    throw usageError(
+      'analyze fleet predict: give the model file, then the histories of the running units',
+      'for example iiot analyze fleet predict fleet-model.json pump7.jsonl.gz',
+    );
   let level = 0.8;
   if (f.level !== undefined) {
     const s = f.level.trim();
     const x = Number(s.endsWith('%') ? s.slice(0, -1) : s);
     level = s.endsWith('%') || x > 1 ? x / 100 : x;
-    if (!FLEET_LEVELS.includes(level as (typeof FLEET_LEVELS)[number])) throw usageError(`--level ${f.level}: a model keeps intervals at ${FLEET_LEVELS.map((l) => `${l * 100}%`).join(', ')}`, 'choose one of them');
+    if (!FLEET_LEVELS.includes(level as (typeof FLEET_LEVELS)[number]))
+      throw usageError(
+        `--level ${f.level}: a model keeps intervals at ${FLEET_LEVELS.map((l) => `${l * 100}%`).join(', ')}`,
+        'choose one of them',
+      );
   }
   return { modelFile, files, format: format(f.format), level };
 }

@@ -9,13 +9,35 @@ export const PREDICT_SCHEMA = 'iiot.analyze.fleet.predict/1';
 
 export interface TrainReport {
   model: string;
-  input: { format: string; files: string[]; units: number; rows: number; unit: 'cycle' | 'hour'; stepMs?: number; settings: string[]; sensors: string[] };
+  input: {
+    format: string;
+    files: string[];
+    units: number;
+    rows: number;
+    unit: 'cycle' | 'hour';
+    stepMs?: number;
+    settings: string[];
+    sensors: string[];
+  };
   /** sensors that vary within an operating condition (the others carry no information and are left out) */
   sensorsUsed: string[];
   cap: number;
   kind: 'gbdt' | 'ridge';
   regimes: number;
-  hyperParameters: { folds: number; seed: number; minHistory: number; stride: number; cuts: number; selection: string; candidates: FleetCandidate[]; chosen: FleetCandidate; learningRate?: number; subsample?: number; minLeaf?: number; final?: string };
+  hyperParameters: {
+    folds: number;
+    seed: number;
+    minHistory: number;
+    stride: number;
+    cuts: number;
+    selection: string;
+    candidates: FleetCandidate[];
+    chosen: FleetCandidate;
+    learningRate?: number;
+    subsample?: number;
+    minLeaf?: number;
+    final?: string;
+  };
   intervals: IntervalTable;
   seconds: number;
   notes: string[];
@@ -54,15 +76,28 @@ export function renderTrain(io: IO, r: TrainReport): void {
     return;
   }
   const unit = r.input.unit === 'cycle' ? 'cycles' : 'h';
-  const capText = r.input.unit === 'cycle' ? `${r.cap} cycles` : `${r.cap} steps (${((r.cap * (r.input.stepMs ?? 0)) / 3_600_000).toFixed(1)} h)`;
+  const capText =
+    r.input.unit === 'cycle' ? `${r.cap} cycles` : `${r.cap} steps (${((r.cap * (r.input.stepMs ?? 0)) / 3_600_000).toFixed(1)} h)`;
   out(io, `fleet model written to ${r.model}`);
   out(
     io,
     renderKeyValues([
-      ['trained on', `${r.input.units} run-to-failure histories (${r.input.rows.toLocaleString('en-US')} ${r.input.unit === 'cycle' ? 'cycles' : 'steps'}), ${r.input.sensors.length} sensors (${r.sensorsUsed.length} vary and are used), ${r.regimes} operating condition${r.regimes > 1 ? 's' : ''}`],
-      ['model', `${r.kind === 'gbdt' ? `gradient-boosted trees, ${cands(r.hyperParameters.chosen)}, learning rate ${r.hyperParameters.learningRate}, ${r.hyperParameters.final ?? ''}` : `ridge regression, ${cands(r.hyperParameters.chosen)}`}; remaining life capped at ${capText}`],
-      ['chosen by', `${r.hyperParameters.folds}-fold cross-validation by unit on the training histories (${r.hyperParameters.cuts.toLocaleString('en-US')} held-out cuts): RMSE ${r.hyperParameters.chosen.rmse.toFixed(2)} ${unit} against the capped truth`],
-      ['intervals', `${r.intervals.levels.map((l) => `${l * 100}%`).join(', ')} from the held-out residuals in ${r.intervals.bins.length} bins of the prediction`],
+      [
+        'trained on',
+        `${r.input.units} run-to-failure histories (${r.input.rows.toLocaleString('en-US')} ${r.input.unit === 'cycle' ? 'cycles' : 'steps'}), ${r.input.sensors.length} sensors (${r.sensorsUsed.length} vary and are used), ${r.regimes} operating condition${r.regimes > 1 ? 's' : ''}`,
+      ],
+      [
+        'model',
+        `${r.kind === 'gbdt' ? `gradient-boosted trees, ${cands(r.hyperParameters.chosen)}, learning rate ${r.hyperParameters.learningRate}, ${r.hyperParameters.final ?? ''}` : `ridge regression, ${cands(r.hyperParameters.chosen)}`}; remaining life capped at ${capText}`,
+      ],
+      [
+        'chosen by',
+        `${r.hyperParameters.folds}-fold cross-validation by unit on the training histories (${r.hyperParameters.cuts.toLocaleString('en-US')} held-out cuts): RMSE ${r.hyperParameters.chosen.rmse.toFixed(2)} ${unit} against the capped truth`,
+      ],
+      [
+        'intervals',
+        `${r.intervals.levels.map((l) => `${l * 100}%`).join(', ')} from the held-out residuals in ${r.intervals.bins.length} bins of the prediction`,
+      ],
     ]),
   );
   out(io, '');
@@ -74,7 +109,15 @@ export function renderTrain(io: IO, r: TrainReport): void {
         { header: 'candidate', value: cands },
         { header: 'CV RMSE', value: (c) => c.rmse.toFixed(2), align: 'right' },
         { header: 'CV MAE', value: (c) => c.mae.toFixed(2), align: 'right' },
-        { header: 'chosen', value: (c) => (c.depth === r.hyperParameters.chosen.depth && c.trees === r.hyperParameters.chosen.trees && c.ridge === r.hyperParameters.chosen.ridge ? '<-' : '') },
+        {
+          header: 'chosen',
+          value: (c) =>
+            c.depth === r.hyperParameters.chosen.depth &&
+            c.trees === r.hyperParameters.chosen.trees &&
+            c.ridge === r.hyperParameters.chosen.ridge
+              ? '<-'
+              : '',
+        },
       ],
       { indent: '  ' },
     ),
@@ -98,13 +141,24 @@ export function renderPredict(io: IO, r: PredictReport): void {
       [
         { header: 'unit', value: (p) => p.unit },
         { header: r.model.unit === 'cycle' ? 'cycles seen' : 'steps seen', value: (p) => String(p.seen), align: 'right' },
-        { header: `remaining life (${unit})`, value: (p) => (p.atCap ? `>= ${num(p.rul, r.model.unit)}` : num(p.rul, r.model.unit)), align: 'right' },
+        {
+          header: `remaining life (${unit})`,
+          value: (p) => (p.atCap ? `>= ${num(p.rul, r.model.unit)}` : num(p.rul, r.model.unit)),
+          align: 'right',
+        },
         { header: `${pct} interval`, value: (p) => `${num(p.lo, r.model.unit)} to ${num(p.hi, r.model.unit)}`, align: 'right' },
-        ...(r.model.unit === 'hour' ? [{ header: 'expected failure', value: (p: Prediction) => (p.failureAt ? p.failureAt.slice(0, 16).replace('T', ' ') : '-') }] : []),
+        ...(r.model.unit === 'hour'
+          ? [{ header: 'expected failure', value: (p: Prediction) => (p.failureAt ? p.failureAt.slice(0, 16).replace('T', ' ') : '-') }]
+          : []),
       ],
       { indent: '' },
     ),
   );
-  out(io, io.style.dim(`model: ${r.model.file} (${r.model.kind}, trained on ${r.model.trainedOn} histories, ${r.model.created.slice(0, 10)}); ">=": the history does not tell yet, the model's cap is ${r.model.cap} ${unit}`));
+  out(
+    io,
+    io.style.dim(
+      `model: ${r.model.file} (${r.model.kind}, trained on ${r.model.trainedOn} histories, ${r.model.created.slice(0, 10)}); ">=": the history does not tell yet, the model's cap is ${r.model.cap} ${unit}`,
+    ),
+  );
   for (const n of r.notes) out(io, io.style.dim(`note: ${n}`));
 }

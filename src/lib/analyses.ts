@@ -34,7 +34,9 @@ interface Common {
  */
 export type PeriodInput = [TimeInput, TimeInput];
 
-export interface EnergyAnalysisOptions extends Common, Omit<EnergyOptions, 'tz' | 'shifts' | 'workdays' | 'tariff' | 'periods' | 'from' | 'to'> {
+export interface EnergyAnalysisOptions
+  extends Common,
+    Omit<EnergyOptions, 'tz' | 'shifts' | 'workdays' | 'tariff' | 'periods' | 'from' | 'to'> {
   meter?: string;
   /** sub-meters: tags, 'auto' (default: every meter of another asset) or 'none' */
   subs?: string[] | 'auto' | 'none';
@@ -107,8 +109,30 @@ export async function energy(files: string | readonly string[], opts: EnergyAnal
     if (!workdays) throw new RangeError(`workdays: cannot read "${opts.workdays}" (write mon-fri, sat,sun)`);
   } else workdays = opts.workdays;
   const {
-    meter, subs, reactive, reactiveLeading, temperature, production, producing, units, kinds, maxGapMs, intervalMs, intervalEnd,
-    shifts, from, to, baselinePeriod, reportPeriod, allParts: _a, strict, onIssue, tz: _tz, tariff: _t, workdays: _w, ...analysis
+    meter,
+    subs,
+    reactive,
+    reactiveLeading,
+    temperature,
+    production,
+    producing,
+    units,
+    kinds,
+    maxGapMs,
+    intervalMs,
+    intervalEnd,
+    shifts,
+    from,
+    to,
+    baselinePeriod,
+    reportPeriod,
+    allParts: _a,
+    strict,
+    onIssue,
+    tz: _tz,
+    tariff: _t,
+    workdays: _w,
+    ...analysis
   } = opts;
   const set = await openCaptureSet(paths, { ...(strict ? { strict: true } : {}), ...(onIssue ? { onIssue } : {}) });
   let data: Awaited<ReturnType<typeof collectEnergy>>;
@@ -127,7 +151,11 @@ export async function energy(files: string | readonly string[], opts: EnergyAnal
         units: units ?? {},
         kinds: kinds ?? {},
       },
-      { ...(maxGapMs !== undefined ? { maxGapMs } : {}), ...(intervalMs !== undefined ? { intervalMs } : {}), ...(intervalEnd !== undefined ? { intervalEnd } : {}) },
+      {
+        ...(maxGapMs !== undefined ? { maxGapMs } : {}),
+        ...(intervalMs !== undefined ? { intervalMs } : {}),
+        ...(intervalEnd !== undefined ? { intervalEnd } : {}),
+      },
     );
   } finally {
     await set.close();
@@ -152,7 +180,9 @@ export async function energy(files: string | readonly string[], opts: EnergyAnal
       ...(workdays ? { workdays } : {}),
       ...(from !== undefined ? { from: timeIn(from, tz, 'from') } : {}),
       ...(to !== undefined ? { to: timeIn(to, tz, 'to') } : {}),
-      ...(baselinePeriod && reportPeriod ? { periods: { baseline: periodIn(baselinePeriod, tz, 'baselinePeriod'), report: periodIn(reportPeriod, tz, 'reportPeriod') } } : {}),
+      ...(baselinePeriod && reportPeriod
+        ? { periods: { baseline: periodIn(baselinePeriod, tz, 'baselinePeriod'), report: periodIn(reportPeriod, tz, 'reportPeriod') } }
+        : {}),
     },
   );
   result.notes.unshift(...data.plan.notes);
@@ -164,7 +194,10 @@ export interface DegradationAnalysisOptions extends Common, Omit<DegradationOpti
 }
 
 /** `iiot analyze degradation` as a function (one result per indicator; no fusing). */
-export async function degradation(files: string | readonly string[], opts: DegradationAnalysisOptions = {}): Promise<DegradationResult & { notes: string[] }> {
+export async function degradation(
+  files: string | readonly string[],
+  opts: DegradationAnalysisOptions = {},
+): Promise<DegradationResult & { notes: string[] }> {
   const paths = await expandParts(list(files), opts.allParts === true);
   const tz = await zoneOf(paths, opts.tz);
   const { tags, running, runningTag, blockMs, band, units, allParts: _a, strict, onIssue, tz: _tz, ...analysis } = opts;

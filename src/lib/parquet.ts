@@ -14,7 +14,11 @@ export interface ParquetOptions {
 }
 
 /** Writes the samples of the capture(s) to one Parquet file (columns in docs/capture-format.md, "Parquet export"). */
-export async function toParquet(files: string | readonly string[], output: string, opts: ParquetOptions = {}): Promise<ParquetExportResult> {
+export async function toParquet(
+  files: string | readonly string[],
+  output: string,
+  opts: ParquetOptions = {},
+): Promise<ParquetExportResult> {
   const paths = await expandParts(typeof files === 'string' ? [files] : [...files], opts.allParts === true);
   assertNotAnInput(output, paths);
   const { allParts: _a, ...rest } = opts;

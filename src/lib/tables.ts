@@ -33,11 +33,23 @@ function rows(objects: object[], columns: string[], extra: Record<string, string
 
 export function energyTables(r: EnergyResult, extra: Record<string, string | number> = {}): EnergyTables {
   return {
-    days: rows(r.totals.days, ['day', 'kwh', 'coverage', 'peakKw', 'units', 'workday', 'operatingHours', 'temperatureC', 'hdd', 'cdd'], extra),
+    days: rows(
+      r.totals.days,
+      ['day', 'kwh', 'coverage', 'peakKw', 'units', 'workday', 'operatingHours', 'temperatureC', 'hdd', 'cdd'],
+      extra,
+    ),
     weeks: rows(r.totals.weeks, ['week', 'kwh', 'coverage'], extra),
     months: rows(r.totals.months, ['month', 'kwh', 'coverage', 'peakKw', 'pf'], extra),
-    peaks: rows(r.demand.top.map((p) => ({ at: new Date(p.at), kw: p.kw })), ['at', 'kw'], extra),
-    opportunities: rows(r.opportunities.map((o) => ({ ...o, overlaps: o.overlaps?.join(',') ?? null })), ['rank', 'kind', 'title', 'kwhPerYear', 'costPerYear', 'overlaps', 'statement'], extra),
+    peaks: rows(
+      r.demand.top.map((p) => ({ at: new Date(p.at), kw: p.kw })),
+      ['at', 'kw'],
+      extra,
+    ),
+    opportunities: rows(
+      r.opportunities.map((o) => ({ ...o, overlaps: o.overlaps?.join(',') ?? null })),
+      ['rank', 'kind', 'title', 'kwhPerYear', 'costPerYear', 'overlaps', 'statement'],
+      extra,
+    ),
     cost: rows(r.cost?.monthly ?? [], ['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billedPeakKw'], extra),
   };
 }

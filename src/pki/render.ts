@@ -46,10 +46,20 @@ export function renderShow(own: OwnCertificate, root: string, fromEnv: boolean):
 /** The server certificates of the store; `now` decides which have expired. */
 export function renderList(certs: StoredCertificate[], now: number, style: Styler): string {
   return renderTable(certs, [
-    { header: 'status', value: (c: StoredCertificate) => (c.folder === 'trusted' ? style.green(c.folder) : c.folder === 'rejected' ? style.yellow(c.folder) : c.folder) },
+    {
+      header: 'status',
+      value: (c: StoredCertificate) =>
+        c.folder === 'trusted' ? style.green(c.folder) : c.folder === 'rejected' ? style.yellow(c.folder) : c.folder,
+    },
     { header: 'name', value: (c) => c.info.commonName },
     { header: 'application URI', value: (c) => c.info.applicationUri ?? '' },
     { header: 'SHA-1', value: (c) => shortFp(c.info.sha1) },
-    { header: 'expires', value: (c) => (c.info.notAfter.getTime() < now ? style.red(`${c.info.notAfter.toISOString().slice(0, 10)} (expired)`) : c.info.notAfter.toISOString().slice(0, 10)) },
+    {
+      header: 'expires',
+      value: (c) =>
+        c.info.notAfter.getTime() < now
+          ? style.red(`${c.info.notAfter.toISOString().slice(0, 10)} (expired)`)
+          : c.info.notAfter.toISOString().slice(0, 10),
+    },
   ]);
 }

@@ -29,11 +29,18 @@ async function runPkiShow(io: IO): Promise<number> {
     const own = await pki.ownCertificate();
     if (own.created) info(io, `created iiot's application certificate in ${pki.paths.root}`);
     if (io.json) {
-      emitJson(io, 'iiot.pki/1', { action: 'show', pki: pki.paths.root, certificate: { file: own.file, privateKeyFile: own.privateKeyFile, ...certJson(own.info) } });
+      emitJson(io, 'iiot.pki/1', {
+        action: 'show',
+        pki: pki.paths.root,
+        certificate: { file: own.file, privateKeyFile: own.privateKeyFile, ...certJson(own.info) },
+      });
       return ExitCode.Ok;
     }
     out(io, renderShow(own, pki.paths.root, Boolean(io.env[PKI_ENV])));
-    out(io, `\nA server that refuses iiot (BadSecurityChecksFailed) must trust this certificate: copy\n  ${own.file}\ninto the server's trusted certificates folder (or accept it in the server's "rejected" list).`);
+    out(
+      io,
+      `\nA server that refuses iiot (BadSecurityChecksFailed) must trust this certificate: copy\n  ${own.file}\ninto the server's trusted certificates folder (or accept it in the server's "rejected" list).`,
+    );
     return ExitCode.Ok;
   } finally {
     await pki.close();
@@ -44,7 +51,11 @@ async function runPkiList(io: IO): Promise<number> {
   const pki = new Pki(defaultPkiDir(io.env));
   const certs = pki.list();
   if (io.json) {
-    emitJson(io, 'iiot.pki/1', { action: 'list', pki: pki.paths.root, certificates: certs.map((c) => ({ status: c.folder, file: c.file, ...certJson(c.info) })) });
+    emitJson(io, 'iiot.pki/1', {
+      action: 'list',
+      pki: pki.paths.root,
+      certificates: certs.map((c) => ({ status: c.folder, file: c.file, ...certJson(c.info) })),
+    });
     return ExitCode.Ok;
   }
   if (certs.length === 0) {
@@ -63,7 +74,12 @@ async function runPkiMove(io: IO, action: 'trust' | 'reject', selector: string):
   const result = action === 'trust' ? pki.trust(selector) : pki.reject(selector);
   const wasAlready = before.some((c) => c.info.sha1 === result.info.sha1 && c.folder === result.folder);
   if (io.json) {
-    emitJson(io, 'iiot.pki/1', { action, pki: pki.paths.root, changed: !wasAlready, certificate: { status: result.folder, file: result.file, ...certJson(result.info) } });
+    emitJson(io, 'iiot.pki/1', {
+      action,
+      pki: pki.paths.root,
+      changed: !wasAlready,
+      certificate: { status: result.folder, file: result.file, ...certJson(result.info) },
+    });
     return ExitCode.Ok;
   }
   const name = `"${result.info.commonName}"${result.info.applicationUri ? ` (${result.info.applicationUri})` : ''}`;

@@ -28,7 +28,12 @@ export const certificate = z.object({
   daysLeft: z.number().optional(),
 });
 
-export const serialSetting = z.object({ baud: int, parity: z.enum(['none', 'even', 'odd', 'mark', 'space']), dataBits: z.union([z.literal(7), z.literal(8)]), stopBits: z.union([z.literal(1), z.literal(2)]) });
+export const serialSetting = z.object({
+  baud: int,
+  parity: z.enum(['none', 'even', 'odd', 'mark', 'space']),
+  dataBits: z.union([z.literal(7), z.literal(8)]),
+  stopBits: z.union([z.literal(1), z.literal(2)]),
+});
 
 /** Fields of every device. */
 export const deviceFields = {
@@ -47,7 +52,17 @@ export const deviceFields = {
 /** Where a device on the network is. */
 export const networkFields = { host: str, port: int.min(1).max(65535) };
 
-export const NO_ANSWER_RESULTS = ['closed', 'timeout', 'unreachable', 'reset', 'garbage', 'silent', 'no-device', 'not-probed', 'error'] as const;
+export const NO_ANSWER_RESULTS = [
+  'closed',
+  'timeout',
+  'unreachable',
+  'reset',
+  'garbage',
+  'silent',
+  'no-device',
+  'not-probed',
+  'error',
+] as const;
 
 export const noAnswerSchema = z.object({
   /** what was tried: "127.0.0.3", "127.0.0.2:1502", "modbus://127.0.0.2:502 units 4-247", "/dev/ttyUSB0 9600 8N1 units 1-247" */

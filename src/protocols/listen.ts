@@ -31,12 +31,20 @@ export function listenError(err: unknown, what: string, host: string, port: numb
   const code = (err as NodeJS.ErrnoException).code;
   const where = `${formatHost(host)}:${port}`;
   if (code === 'EADDRINUSE') {
-    return usageError(`${what}: port ${port} on ${host} is already in use`, `stop what listens there (ss -ltnp 'sport = :${port}'), or choose another port (0 picks a free one)`);
+    return usageError(
+      `${what}: port ${port} on ${host} is already in use`,
+      `stop what listens there (ss -ltnp 'sport = :${port}'), or choose another port (0 picks a free one)`,
+    );
   }
-  if (code === 'EACCES') return usageError(`${what}: not allowed to listen on ${where}`, 'ports below 1024 need privileges: choose a port above 1024');
+  if (code === 'EACCES')
+    return usageError(`${what}: not allowed to listen on ${where}`, 'ports below 1024 need privileges: choose a port above 1024');
   if (code === 'EADDRNOTAVAIL' || code === 'EINVAL') {
-    return usageError(`${what}: cannot listen on ${host}: not an address of this machine`, 'use an address of this machine: 127.0.0.1, another loopback address (127.0.0.2, ...) or a local interface');
+    return usageError(
+      `${what}: cannot listen on ${host}: not an address of this machine`,
+      'use an address of this machine: 127.0.0.1, another loopback address (127.0.0.2, ...) or a local interface',
+    );
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return usageError(`${what}: cannot resolve host "${host}"`, 'give an IP address such as 127.0.0.1');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return usageError(`${what}: cannot resolve host "${host}"`, 'give an IP address such as 127.0.0.1');
   return new IiotError(ExitCode.Usage, `${what}: cannot listen on ${where}: ${(err as Error).message}`, { cause: err });
 }

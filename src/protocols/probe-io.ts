@@ -53,7 +53,8 @@ export function socketFailure(err: unknown, what: string): ProbeFailure {
   if (code === 'ECONNREFUSED') return new ProbeFailure('refused', `${what}: connection refused`);
   if (code === 'ECONNRESET' || code === 'EPIPE') return new ProbeFailure('reset', `${what}: the connection was reset`);
   if (code === 'ETIMEDOUT') return new ProbeFailure('timeout', `${what}: timed out`);
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'EADDRNOTAVAIL') return new ProbeFailure('unreachable', `${what}: ${code}`);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'EADDRNOTAVAIL')
+    return new ProbeFailure('unreachable', `${what}: ${code}`);
   return new ProbeFailure('error', `${what}: ${text}`);
 }
 
@@ -94,7 +95,8 @@ export function exchange(
       } catch {
         verdict = 'garbage';
       }
-      if (verdict === 'garbage') finish(new ProbeFailure('garbage', `${what}: answered something that is not this protocol (${preview(buf)})`));
+      if (verdict === 'garbage')
+        finish(new ProbeFailure('garbage', `${what}: answered something that is not this protocol (${preview(buf)})`));
       else if (verdict !== undefined) {
         if (carry) carry.buf = Buffer.from(buf.subarray(verdict));
         finish(undefined, buf.subarray(0, verdict));
@@ -118,7 +120,15 @@ export function exchange(
     }
     if (request) socket.write(request, (err) => (err ? onError(err) : undefined));
     // from the write on; time iiot was busy is not the peer's (src/core/deadline.ts)
-    if (!settled) deadline = startDeadline(timeoutMs, () => finish(new ProbeFailure('timeout', buf.length ? `${what}: incomplete answer after ${timeoutMs} ms (${preview(buf)})` : `${what}: no answer within ${timeoutMs} ms`)));
+    if (!settled)
+      deadline = startDeadline(timeoutMs, () =>
+        finish(
+          new ProbeFailure(
+            'timeout',
+            buf.length ? `${what}: incomplete answer after ${timeoutMs} ms (${preview(buf)})` : `${what}: no answer within ${timeoutMs} ms`,
+          ),
+        ),
+      );
     // bytes carried over from the previous exchange may already hold the answer
     if (buf.length > 0) onData(Buffer.alloc(0));
   });
@@ -128,7 +138,7 @@ export function exchange(
 export function preview(buf: Buffer, max = 16): string {
   const head = buf.subarray(0, max);
   const hex = [...head].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  const printable = [...head].every((b) => b >= 0x20 && b < 0x7f || b === 0x0a || b === 0x0d);
+  const printable = [...head].every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d);
   const more = buf.length > max ? ' ...' : '';
   return printable ? `"${head.toString('latin1').replace(/[\r\n]+/g, ' ')}${more}"` : `${hex}${more}`;
 }

@@ -78,7 +78,9 @@ export function securityFactory(target: Target | TargetKind): SecurityFactory<Ta
 // --- discovery -----------------------------------------------------------------------------------
 
 /** The protocols `iiot discover` finds, in the registry's order, with their discovery part. */
-export const DISCOVERABLE: ReadonlyArray<{ name: string; discovery: DiscoveryFactory<DeviceBase> }> = PROTOCOLS.flatMap((p) => (p.discovery ? [{ name: p.name, discovery: p.discovery as DiscoveryFactory<DeviceBase> }] : []));
+export const DISCOVERABLE: ReadonlyArray<{ name: string; discovery: DiscoveryFactory<DeviceBase> }> = PROTOCOLS.flatMap((p) =>
+  p.discovery ? [{ name: p.name, discovery: p.discovery as DiscoveryFactory<DeviceBase> }] : [],
+);
 
 /** The discovery part of the protocol an inventory device (or a target kind) belongs to. */
 export function discoveryFor(kind: string): DiscoveryFactory<DeviceBase> {

@@ -45,45 +45,85 @@ export function judgeCertificate(prefix: 'opcua' | 'mqtt-tls', target: string, d
     return out;
   }
   const id = `"${info.commonName}" (SHA-256 ${info.sha256.slice(0, 23)}…)`;
-  const data = { subject: info.subject, sha256: info.sha256, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString() };
+  const data = {
+    subject: info.subject,
+    sha256: info.sha256,
+    notBefore: info.notBefore.toISOString(),
+    notAfter: info.notAfter.toISOString(),
+  };
   const left = info.notAfter.getTime() - o.now;
   if (left < 0) out.push(finding(`${prefix}-cert-expired`, target, `certificate ${id} expired on ${info.notAfter.toISOString()}`, data));
   else if (left < o.expiryWarningMs) {
     const days = left / DAY;
-    out.push(finding(`${prefix}-cert-expiring`, target, `certificate ${id} expires on ${info.notAfter.toISOString()}, in ${days < 2 ? `${Math.round(days * 24)} hours` : `${Math.floor(days)} days`}`, { ...data, daysLeft: Number(days.toFixed(2)) }));
+    out.push(
+      finding(
+        `${prefix}-cert-expiring`,
+        target,
+        `certificate ${id} expires on ${info.notAfter.toISOString()}, in ${days < 2 ? `${Math.round(days * 24)} hours` : `${Math.floor(days)} days`}`,
+        { ...data, daysLeft: Number(days.toFixed(2)) },
+      ),
+    );
   }
   // Five minutes of grace: a certificate issued a moment ago on a server whose clock is slightly ahead.
-  if (info.notBefore.getTime() > o.now + 5 * 60_000) out.push(finding(`${prefix}-cert-not-yet-valid`, target, `certificate ${id} is valid only from ${info.notBefore.toISOString()}`, data));
+  if (info.notBefore.getTime() > o.now + 5 * 60_000)
+    out.push(finding(`${prefix}-cert-not-yet-valid`, target, `certificate ${id} is valid only from ${info.notBefore.toISOString()}`, data));
   const kind = info.keyType.split(' ')[0];
-  const weakKey = kind === 'RSA' ? (info.keyBits ?? 0) < 2048 : kind === 'EC' ? /(192|224)/.test(info.keyType) || /secp160|secp112|secp128/.test(info.keyType) : false;
-  if (weakKey) out.push(finding(`${prefix}-cert-weak-key`, target, `certificate ${id} has a ${info.keyType}${kind === 'RSA' ? '-bit' : ''} key`, { ...data, key: info.keyType }));
+  const weakKey =
+    kind === 'RSA'
+      ? (info.keyBits ?? 0) < 2048
+      : kind === 'EC'
+        ? /(192|224)/.test(info.keyType) || /secp160|secp112|secp128/.test(info.keyType)
+        : false;
+  if (weakKey)
+    out.push(
+      finding(`${prefix}-cert-weak-key`, target, `certificate ${id} has a ${info.keyType}${kind === 'RSA' ? '-bit' : ''} key`, {
+        ...data,
+        key: info.keyType,
+      }),
+    );
   if (/^(md5|sha1|md2)/i.test(info.signatureAlgorithm) || /SHA1$/i.test(info.signatureAlgorithm)) {
-    out.push(finding(`${prefix}-cert-weak-signature`, target, `certificate ${id} is signed with ${info.signatureAlgorithm}`, { ...data, signatureAlgorithm: info.signatureAlgorithm }));
+    out.push(
+      finding(`${prefix}-cert-weak-signature`, target, `certificate ${id} is signed with ${info.signatureAlgorithm}`, {
+        ...data,
+        signatureAlgorithm: info.signatureAlgorithm,
+      }),
+    );
   }
   const host = o.host.replace(/^\[|\]$/g, '');
   const named = isIP(host) ? x.checkIP(host) !== undefined : x.checkHost(host) !== undefined;
   // "localhost" is a host name even on loopback; an IP is checked against IP addresses only.
   if (!named) {
     out.push(
-      finding(`${prefix}-cert-host-mismatch`, target, `certificate ${id} names ${[...info.dnsNames.map((d) => `DNS:${d}`), ...info.ipAddresses.map((i) => `IP:${i}`)].join(', ') || 'no host'}, not ${host}`, {
-        ...data,
-        dnsNames: info.dnsNames,
-        ipAddresses: info.ipAddresses,
-      }),
+      finding(
+        `${prefix}-cert-host-mismatch`,
+        target,
+        `certificate ${id} names ${[...info.dnsNames.map((d) => `DNS:${d}`), ...info.ipAddresses.map((i) => `IP:${i}`)].join(', ') || 'no host'}, not ${host}`,
+        {
+          ...data,
+          dnsNames: info.dnsNames,
+          ipAddresses: info.ipAddresses,
+        },
+      ),
     );
   }
   // Rules only some prefixes have (OPC UA: the ApplicationUri in the certificate, self-signed).
   if (RULES_BY_ID.has(`${prefix}-cert-uri-mismatch`)) {
     if (o.applicationUri !== undefined && o.applicationUri !== '' && info.applicationUri !== o.applicationUri) {
       out.push(
-        finding(`${prefix}-cert-uri-mismatch`, target, `certificate ${id} carries ${info.applicationUri === undefined ? 'no URI' : `URI ${info.applicationUri}`}; the server announces ApplicationUri ${o.applicationUri}`, {
-          ...data,
-          certificateUri: info.applicationUri ?? null,
-          applicationUri: o.applicationUri,
-        }),
+        finding(
+          `${prefix}-cert-uri-mismatch`,
+          target,
+          `certificate ${id} carries ${info.applicationUri === undefined ? 'no URI' : `URI ${info.applicationUri}`}; the server announces ApplicationUri ${o.applicationUri}`,
+          {
+            ...data,
+            certificateUri: info.applicationUri ?? null,
+            applicationUri: o.applicationUri,
+          },
+        ),
       );
     }
   }
-  if (RULES_BY_ID.has(`${prefix}-cert-self-signed`) && info.selfSigned) out.push(finding(`${prefix}-cert-self-signed`, target, `certificate ${id} is self-signed`, data));
+  if (RULES_BY_ID.has(`${prefix}-cert-self-signed`) && info.selfSigned)
+    out.push(finding(`${prefix}-cert-self-signed`, target, `certificate ${id} is self-signed`, data));
   return out;
 }

@@ -25,7 +25,8 @@ const TABLE_WORDS: Record<string, RegisterTable> = {
   holding: 'holding',
 };
 
-const ITEM_HINT = 'write 30001 or 3x0001 (as the manual prints it), 100 (a 1-based register number in --table), or 0x0063, hr:0x0063, hr:99 (the 0-based address on the wire)';
+const ITEM_HINT =
+  'write 30001 or 3x0001 (as the manual prints it), 100 (a 1-based register number in --table), or 0x0063, hr:0x0063, hr:99 (the 0-based address on the wire)';
 
 export function parseTable(text: string): RegisterTable {
   const t = TABLE_WORDS[text.trim().toLowerCase()];
@@ -47,13 +48,22 @@ function wholeNumber(text: string, what: string, min: number, max: number): numb
  *   0x0063                  the 0-based address on the wire, in --table
  *   hr:0x0063, hr:99        table prefix (co, di, ir, hr) and 0-based address, as iiot prints registers
  */
-export function parseRegisterItem(text: string, table: RegisterTable | undefined, zeroBased: boolean): { table: RegisterTable; address: number } {
+export function parseRegisterItem(
+  text: string,
+  table: RegisterTable | undefined,
+  zeroBased: boolean,
+): { table: RegisterTable; address: number } {
   const raw = text.trim();
   const prefixed = /^([a-z]+):(.*)$/i.exec(raw);
   if (prefixed) {
     const prefixTable = TABLE_WORDS[prefixed[1]!.toLowerCase()];
-    if (!prefixTable) throw usageError(`register "${text}": unknown table prefix "${prefixed[1]}:"`, 'co: coil, di: discrete input, ir: input register, hr: holding register');
-    if (table !== undefined && table !== prefixTable) throw usageError(`register "${text}" is in the ${prefixTable} table, but --table says ${table}`, 'give the table once');
+    if (!prefixTable)
+      throw usageError(
+        `register "${text}": unknown table prefix "${prefixed[1]}:"`,
+        'co: coil, di: discrete input, ir: input register, hr: holding register',
+      );
+    if (table !== undefined && table !== prefixTable)
+      throw usageError(`register "${text}" is in the ${prefixTable} table, but --table says ${table}`, 'give the table once');
     const rest = prefixed[2]!;
     if (!/^(0x[0-9a-f]{1,4}|\d{1,5})$/i.test(rest) || Number(rest) > 65535) {
       throw usageError(`register "${text}": after ${prefixed[1]}: comes the 0-based address, 0 to 65535 (0xFFFF)`, ITEM_HINT);
@@ -70,7 +80,10 @@ export function parseRegisterItem(text: string, table: RegisterTable | undefined
     const loc = parseRegisterNumber(raw);
     if (typeof loc === 'string') throw usageError(loc, ITEM_HINT);
     if (loc.table && table && loc.table !== table) {
-      throw usageError(`register ${raw} is Modicon notation for the ${loc.table} table, but --table says ${table}`, 'leave --table out, or give the 1-based number within the table');
+      throw usageError(
+        `register ${raw} is Modicon notation for the ${loc.table} table, but --table says ${table}`,
+        'leave --table out, or give the 1-based number within the table',
+      );
     }
     return { table: loc.table ?? table ?? 'holding', address: loc.address };
   }
@@ -87,7 +100,11 @@ function parseType(text: string): RegisterType {
 
 function parseOrder(text: string): ByteOrder {
   const o = text.trim().toUpperCase();
-  if (!(BYTE_ORDERS as readonly string[]).includes(o)) throw usageError(`--order: unknown byte order "${text}"`, `one of ${BYTE_ORDERS.join(', ')} (docs/register-maps.md#byte-and-word-order)`);
+  if (!(BYTE_ORDERS as readonly string[]).includes(o))
+    throw usageError(
+      `--order: unknown byte order "${text}"`,
+      `one of ${BYTE_ORDERS.join(', ')} (docs/register-maps.md#byte-and-word-order)`,
+    );
   return o as ByteOrder;
 }
 
@@ -99,41 +116,62 @@ export function parseModbusReadFlags(target: ModbusTcpTarget | ModbusRtuTarget, 
   const durationMs = f.duration !== undefined ? parseDuration(f.duration, '--duration') : undefined;
   const common = { protocol: 'modbus' as const, target, mode: (f.watch ? 'watch' : 'once') as ReadMode, intervalMs, durationMs, timeoutMs };
   if (f.map !== undefined) {
-    for (const [flag, v] of [['--table', f.table], ['--type', f.type], ['--order', f.order], ['--count', f.count], ['--length', f.length], ['--zero-based', f.zeroBased]] as const) {
-      if (v !== undefined) throw usageError(`${flag} goes with registers given by address, not with --map`, 'the map says where each entry is and how to decode it');
+    for (const [flag, v] of [
+      ['--table', f.table],
+      ['--type', f.type],
+      ['--order', f.order],
+      ['--count', f.count],
+      ['--length', f.length],
+      ['--zero-based', f.zeroBased],
+    ] as const) {
+      if (v !== undefined)
+        throw usageError(
+          `${flag} goes with registers given by address, not with --map`,
+          'the map says where each entry is and how to decode it',
+        );
     }
     return { ...common, select: { kind: 'map', map: f.map, names: items } };
   }
   if (items.length === 0) {
-    throw usageError('name the registers to read, or a register map with --map', 'for example: iiot read modbus://127.0.0.1:502?unit=1 30001 --type float32, or --map sdm630');
+    throw usageError(
+      'name the registers to read, or a register map with --map',
+      'for example: iiot read modbus://127.0.0.1:502?unit=1 30001 --type float32, or --map sdm630',
+    );
   }
   const table = f.table === undefined ? undefined : parseTable(f.table);
   const starts = items.map((item) => ({ item, ...parseRegisterItem(item, table, Boolean(f.zeroBased)) }));
   const bits = starts.filter((s) => s.table === 'coil' || s.table === 'discrete');
   const words = starts.filter((s) => s.table === 'input' || s.table === 'holding');
   if (bits.length > 0 && words.length > 0) {
-    throw usageError(`${bits[0]!.item} is a ${bits[0]!.table === 'coil' ? 'coil' : 'discrete input'} and ${words[0]!.item} a register: one read takes one kind`, 'read bits and registers with two commands');
+    throw usageError(
+      `${bits[0]!.item} is a ${bits[0]!.table === 'coil' ? 'coil' : 'discrete input'} and ${words[0]!.item} a register: one read takes one kind`,
+      'read bits and registers with two commands',
+    );
   }
   const isBits = bits.length > 0;
   let type: RegisterType = isBits ? 'bool' : 'uint16';
   if (f.type !== undefined) {
     type = parseType(f.type);
-    if (isBits && type !== 'bool') throw usageError(`--type ${f.type}: coils and discrete inputs hold single bits`, 'leave --type out for bits');
+    if (isBits && type !== 'bool')
+      throw usageError(`--type ${f.type}: coils and discrete inputs hold single bits`, 'leave --type out for bits');
   }
   if (isBits && f.order !== undefined) throw usageError('--order is for registers, not for coils and discrete inputs');
   const order = f.order === undefined ? 'ABCD' : parseOrder(f.order);
   let length: number | undefined;
   if (type === 'string') {
-    if (f.length === undefined) throw usageError('--type string needs --length', 'the number of registers of the string, two characters each');
+    if (f.length === undefined)
+      throw usageError('--type string needs --length', 'the number of registers of the string, two characters each');
     length = wholeNumber(f.length, '--length', 1, 125);
   } else if (f.length !== undefined) throw usageError('--length goes with --type string');
   const count = f.count === undefined ? 1 : wholeNumber(f.count, '--count', 1, isBits ? 2000 : 125);
   const width = length ?? typeWidth(type as Exclude<RegisterType, 'string'>);
   for (const s of starts) {
     if (s.address + width * count > 65536) {
-      throw usageError(`${s.item}: ${count} × ${type} from address ${s.address} runs past the last address (65535)`, 'read fewer values (--count) or start lower');
+      throw usageError(
+        `${s.item}: ${count} × ${type} from address ${s.address} runs past the last address (65535)`,
+        'read fewer values (--count) or start lower',
+      );
     }
   }
   return { ...common, select: { kind: 'address', starts, type, order, count, length } };
 }
-

@@ -50,7 +50,10 @@ export function selectEntries(o: ModbusReadOptions): Selected {
     if (unmatched.length > 0) {
       throw usageError(
         `map ${map.name} has no entry ${unmatched.map((u) => `"${u}"`).join(', ')}`,
-        `entries: ${map.entries.slice(0, 12).map((e) => e.name).join(', ')}${map.entries.length > 12 ? ', ...' : ''} (* matches any text, ? one character)`,
+        `entries: ${map.entries
+          .slice(0, 12)
+          .map((e) => e.name)
+          .join(', ')}${map.entries.length > 12 ? ', ...' : ''} (* matches any text, ? one character)`,
       );
     }
     entries = map.entries.filter((e) => matchers.some((m) => m(e.name)));
@@ -76,7 +79,10 @@ export async function readModbus(io: IO, o: ModbusReadOptions): Promise<number> 
 }
 
 function lostError(o: ModbusReadOptions, e: ModbusReadError): IiotError {
-  return unreachableError(`${o.target.url}: ${e.message.replace(`${o.target.url}: `, '')}`, 'check the device and the network (or the cable), then run again');
+  return unreachableError(
+    `${o.target.url}: ${e.message.replace(`${o.target.url}: `, '')}`,
+    'check the device and the network (or the cable), then run again',
+  );
 }
 
 async function once(io: IO, o: ModbusReadOptions, sel: Selected, reader: RegisterReader): Promise<number> {
@@ -100,7 +106,10 @@ async function once(io: IO, o: ModbusReadOptions, sel: Selected, reader: Registe
     out(io, modbusTable(readings, named, io.style));
   }
   const n = reader.counters.requests;
-  info(io, `${o.target.url}: ${readings.length} value${readings.length === 1 ? '' : 's'} in ${n} request${n === 1 ? '' : 's'} (${formatDuration(performance.now() - t0)})`);
+  info(
+    io,
+    `${o.target.url}: ${readings.length} value${readings.length === 1 ? '' : 's'} in ${n} request${n === 1 ? '' : 's'} (${formatDuration(performance.now() - t0)})`,
+  );
   warnNonsense(io, readings, new Set(), named);
   return verdict(o, readings);
 }
@@ -136,16 +145,26 @@ function verdict(o: ModbusReadOptions, readings: readonly EntryReading[]): numbe
   if (failed.every((r) => r.error!.kind === 'timeout')) {
     throw unreachableError(
       `no answer from ${where} (${unitText(o)}) within ${formatDuration(o.timeoutMs)}${failed.length < readings.length ? ` for ${names(failed.map((r) => r.entry.name))}` : ''}`,
-      o.target.protocol === 'modbus-rtu' ? 'check the unit id, baud rate, parity and the A/B wiring; give more time with --timeout' : 'check the unit id (a gateway forwards to the serial device behind it); give more time with --timeout',
+      o.target.protocol === 'modbus-rtu'
+        ? 'check the unit id, baud rate, parity and the A/B wiring; give more time with --timeout'
+        : 'check the unit id (a gateway forwards to the serial device behind it); give more time with --timeout',
     );
   }
-  const all = failed.length === readings.length ? 'no register could be read' : `${failed.length} of ${readings.length} registers could not be read`;
+  const all =
+    failed.length === readings.length ? 'no register could be read' : `${failed.length} of ${readings.length} registers could not be read`;
   const message = `${where}: ${all}: ${shown.join('; ')}`;
   if (device.length > 0) {
     const gateway = device.some((r) => r.error!.code === 10 || r.error!.code === 11);
-    throw unreachableError(message, gateway ? `the gateway has no answer from ${unitText(o)}: check the unit id and the serial side of the gateway` : 'the device answered with an error: check its state, and try again');
+    throw unreachableError(
+      message,
+      gateway
+        ? `the gateway has no answer from ${unitText(o)}: check the unit id and the serial side of the gateway`
+        : 'the device answered with an error: check its state, and try again',
+    );
   }
-  throw new IiotError(ExitCode.Usage, message, { hint: "the device does not have these registers (or this function): check the table, address and length in the device's manual; the other values above were read" });
+  throw new IiotError(ExitCode.Usage, message, {
+    hint: "the device does not have these registers (or this function): check the table, address and length in the device's manual; the other values above were read",
+  });
 }
 
 async function watch(io: IO, o: ModbusReadOptions, sel: Selected, reader: RegisterReader, link: ModbusLink): Promise<number> {
@@ -160,7 +179,10 @@ async function watch(io: IO, o: ModbusReadOptions, sel: Selected, reader: Regist
   const stop = stopOnSignals();
   let lost: string | undefined;
   link.onClose(() => (lost ??= `${o.target.url} closed the connection`));
-  info(io, `polling ${sel.entries.length} value${sel.entries.length === 1 ? '' : 's'} on ${o.target.url} every ${formatDuration(o.intervalMs)}${o.durationMs !== undefined ? ` for ${formatDuration(o.durationMs)}` : ''}; Ctrl-C to stop`);
+  info(
+    io,
+    `polling ${sel.entries.length} value${sel.entries.length === 1 ? '' : 's'} on ${o.target.url} every ${formatDuration(o.intervalMs)}${o.durationMs !== undefined ? ` for ${formatDuration(o.durationMs)}` : ''}; Ctrl-C to stop`,
+  );
   const started = performance.now();
   const end = o.durationMs === undefined ? undefined : started + o.durationMs;
   let next = started;
@@ -180,7 +202,10 @@ async function watch(io: IO, o: ModbusReadOptions, sel: Selected, reader: Regist
         if (last.get(r.entry) === key) continue;
         last.set(r.entry, key);
         changes++;
-        if (io.json) io.stdout.write(`${JSON.stringify({ schema: 'iiot.read.change/1', endpoint: o.target.url, ...modbusJson(r, sel.itemOf.get(r.entry)!, named) })}\n`);
+        if (io.json)
+          io.stdout.write(
+            `${JSON.stringify({ schema: 'iiot.read.change/1', endpoint: o.target.url, ...modbusJson(r, sel.itemOf.get(r.entry)!, named) })}\n`,
+          );
         else out(io, modbusChangeLine(r, label(r.entry), width, io.style));
       }
       warnNonsense(io, latest, warned, named);
@@ -199,7 +224,10 @@ async function watch(io: IO, o: ModbusReadOptions, sel: Selected, reader: Regist
   }
   info(io, `${polls} poll${polls === 1 ? '' : 's'}, ${changes} change${changes === 1 ? '' : 's'}`);
   if (lost !== undefined) {
-    throw unreachableError(`watch ended: ${o.target.url}: ${lost}`, 'the values printed above are all that arrived; run again when the device is back');
+    throw unreachableError(
+      `watch ended: ${o.target.url}: ${lost}`,
+      'the values printed above are all that arrived; run again when the device is back',
+    );
   }
   if (stop.signal.aborted) return INTERRUPTED;
   return verdict(o, latest);

@@ -22,7 +22,10 @@ export async function readMqtt(io: IO, o: MqttReadOptions): Promise<number> {
 }
 
 function lostError(url: string, ended: { lost: string }): IiotError {
-  return unreachableError(`${url}: ${ended.lost.replace(`${url} `, '')}`, 'the values printed above are all that arrived; run again when the broker is back');
+  return unreachableError(
+    `${url}: ${ended.lost.replace(`${url} `, '')}`,
+    'the values printed above are all that arrived; run again when the broker is back',
+  );
 }
 
 async function topics(io: IO, o: MqttReadOptions, sel: TopicSelection, signal: AbortSignal): Promise<number> {
@@ -31,7 +34,11 @@ async function topics(io: IO, o: MqttReadOptions, sel: TopicSelection, signal: A
   // once: the newest message of each topic (a live one that came while waiting replaces the
   // retained one), in the order topics first arrived
   const latest = new Map<string, TopicMessage>();
-  if (watch) info(io, `watching ${sel.filters.join(', ')} on ${url}${o.durationMs !== undefined ? ` for ${formatDuration(o.durationMs)}` : ''}; Ctrl-C to stop`);
+  if (watch)
+    info(
+      io,
+      `watching ${sel.filters.join(', ')} on ${url}${o.durationMs !== undefined ? ` for ${formatDuration(o.durationMs)}` : ''}; Ctrl-C to stop`,
+    );
   const result = await readTopics({
     connect: o.connect,
     filters: sel.filters,
@@ -54,7 +61,13 @@ async function topics(io: IO, o: MqttReadOptions, sel: TopicSelection, signal: A
   });
   const messages = [...latest.values()];
   if (!watch) {
-    if (io.json) emitJson(io, 'iiot.read/1', { endpoint: url, mode: 'once', values: messages.map((m) => topicJson(m, m.filters[0]!)), ...(result.silent.length ? { silent: result.silent } : {}) });
+    if (io.json)
+      emitJson(io, 'iiot.read/1', {
+        endpoint: url,
+        mode: 'once',
+        values: messages.map((m) => topicJson(m, m.filters[0]!)),
+        ...(result.silent.length ? { silent: result.silent } : {}),
+      });
     else if (messages.length > 0) out(io, topicTable(messages, io.style));
     const retained = messages.filter((m) => m.retained).length;
     info(io, `${url}: ${messages.length} topic${messages.length === 1 ? '' : 's'} (${retained} retained)`);
@@ -86,8 +99,13 @@ async function sparkplug(io: IO, o: MqttReadOptions, sel: SparkplugSelection, si
   const watch = o.mode === 'watch';
   const latest = new Map<string, SparkplugValue>();
   const width = Math.max(12, ...sel.metrics.map((m) => m.length));
-  if (sel.rebirth) info(io, `asking ${sel.groupId}/${sel.edgeNodeId} to publish its births again (NCMD Node Control/Rebirth: a write to the edge node)`);
-  if (watch) info(io, `watching ${sel.metrics.length ? sel.metrics.join(', ') : 'every metric'} of ${scope} on ${url}${o.durationMs !== undefined ? ` for ${formatDuration(o.durationMs)}` : ''}; Ctrl-C to stop`);
+  if (sel.rebirth)
+    info(io, `asking ${sel.groupId}/${sel.edgeNodeId} to publish its births again (NCMD Node Control/Rebirth: a write to the edge node)`);
+  if (watch)
+    info(
+      io,
+      `watching ${sel.metrics.length ? sel.metrics.join(', ') : 'every metric'} of ${scope} on ${url}${o.durationMs !== undefined ? ` for ${formatDuration(o.durationMs)}` : ''}; Ctrl-C to stop`,
+    );
   const result = await readSparkplug({
     connect: o.connect,
     groupId: sel.groupId,
@@ -106,7 +124,8 @@ async function sparkplug(io: IO, o: MqttReadOptions, sel: SparkplugSelection, si
         latest.set(v.metric, v);
         return;
       }
-      if (io.json) io.stdout.write(`${JSON.stringify({ schema: 'iiot.read.change/1', endpoint: url, sparkplug: scope, ...sparkplugJson(v) })}\n`);
+      if (io.json)
+        io.stdout.write(`${JSON.stringify({ schema: 'iiot.read.change/1', endpoint: url, sparkplug: scope, ...sparkplugJson(v) })}\n`);
       else out(io, sparkplugLine(v, width, io.style));
     },
   });
@@ -118,13 +137,22 @@ async function sparkplug(io: IO, o: MqttReadOptions, sel: SparkplugSelection, si
       emitJson(io, 'iiot.read/1', {
         endpoint: url,
         mode: 'once',
-        sparkplug: { groupId: sel.groupId, edgeNodeId: sel.edgeNodeId, ...(sel.deviceId === undefined ? {} : { deviceId: sel.deviceId }), birth: result.birth, rebirthRequested: result.rebirthSent },
+        sparkplug: {
+          groupId: sel.groupId,
+          edgeNodeId: sel.edgeNodeId,
+          ...(sel.deviceId === undefined ? {} : { deviceId: sel.deviceId }),
+          birth: result.birth,
+          rebirthRequested: result.rebirthSent,
+        },
         values: values.map(sparkplugJson),
         ...(result.missing.length ? { missing: result.missing } : {}),
         ...(result.unknown.length ? { unknown: result.unknown } : {}),
       });
     } else if (values.length > 0) out(io, sparkplugTable(values, io.style));
-    info(io, `${scope} on ${url}: ${values.length} metric${values.length === 1 ? '' : 's'}; birth ${result.birth === 'live' ? 'seen live' : result.birth === 'certificate' ? "retained by the broker (Sparkplug Aware)" : 'not seen'}`);
+    info(
+      io,
+      `${scope} on ${url}: ${values.length} metric${values.length === 1 ? '' : 's'}; birth ${result.birth === 'live' ? 'seen live' : result.birth === 'certificate' ? 'retained by the broker (Sparkplug Aware)' : 'not seen'}`,
+    );
   } else {
     info(io, `${result.messages} message${result.messages === 1 ? '' : 's'}`);
   }
@@ -150,7 +178,9 @@ async function sparkplug(io: IO, o: MqttReadOptions, sel: SparkplugSelection, si
   if (result.birth === 'none' && (result.missing.length > 0 || values.length === 0)) {
     throw unreachableError(
       `${scope} sends data, but no birth was seen within ${formatDuration(o.timeoutMs)}: its metric names are unknown`,
-      sel.rebirth ? 'the edge node did not answer the rebirth request; check that it is online (iiot discover)' : `${rebirthHint}; a Sparkplug Aware broker keeps births for late readers`,
+      sel.rebirth
+        ? 'the edge node did not answer the rebirth request; check that it is online (iiot discover)'
+        : `${rebirthHint}; a Sparkplug Aware broker keeps births for late readers`,
     );
   }
   if (result.missing.length > 0) {

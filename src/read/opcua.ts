@@ -9,7 +9,16 @@ import { emitJson, info, out, warn, type IO } from '../core/io.js';
 import { interruptible, pkiFor, sessionIO } from '../protocols/opcua/session-io.js';
 import { noHistoryWords } from '../protocols/opcua/explain.js';
 import { readOperationLimits, UNKNOWN_LIMITS } from '../protocols/opcua/operation-limits.js';
-import { NODE_UNKNOWN, parseReadItems, readHistory, readValues, resolveReadItems, watchValues, type HistorySummary, type ValueReading } from '../protocols/opcua/read.js';
+import {
+  NODE_UNKNOWN,
+  parseReadItems,
+  readHistory,
+  readValues,
+  resolveReadItems,
+  watchValues,
+  type HistorySummary,
+  type ValueReading,
+} from '../protocols/opcua/read.js';
 import { openSession, type OpcUaSession } from '../protocols/opcua/session.js';
 import type { OpcUaReadOptions } from './types.js';
 import { opcuaChangeLine, opcuaHistoryTable, opcuaValuesTable } from './render.js';
@@ -34,7 +43,10 @@ export async function readOpcUa(io: IO, o: OpcUaReadOptions): Promise<number> {
 function unknownNodes(s: OpcUaSession, bad: Array<{ item: string; status: string }>): number {
   if (bad.length === 0) return ExitCode.Ok;
   const list = bad.map((b) => `${b.item} (${b.status})`).join(', ');
-  throw usageError(`${s.url}: no such node${bad.length > 1 ? 's' : ''}: ${list}`, 'check the node ids; `iiot browse` shows the node ids that exist');
+  throw usageError(
+    `${s.url}: no such node${bad.length > 1 ? 's' : ''}: ${list}`,
+    'check the node ids; `iiot browse` shows the node ids that exist',
+  );
 }
 
 async function once(io: IO, s: OpcUaSession, nodes: Nodes, limits: typeof UNKNOWN_LIMITS): Promise<number> {
@@ -59,7 +71,10 @@ async function watch(io: IO, s: OpcUaSession, o: OpcUaReadOptions, nodes: Nodes,
   const label = new Map(nodes.map((n) => [n.nodeId, n.item]));
   const width = Math.max(...nodes.map((n) => n.item.length));
   let changes = 0;
-  info(io, `watching ${nodes.length} node${nodes.length === 1 ? '' : 's'} on ${s.url}${o.durationMs !== undefined ? ` for ${o.durationMs / 1000} s` : ''}; Ctrl-C to stop`);
+  info(
+    io,
+    `watching ${nodes.length} node${nodes.length === 1 ? '' : 's'} on ${s.url}${o.durationMs !== undefined ? ` for ${o.durationMs / 1000} s` : ''}; Ctrl-C to stop`,
+  );
   const lost = new Promise<string>((resolve) => s.onLost(resolve));
   const { value: ended } = await interruptible(async (signal) => {
     const until = () =>
@@ -83,7 +98,9 @@ async function watch(io: IO, s: OpcUaSession, o: OpcUaReadOptions, nodes: Nodes,
         onChange: (r) => {
           changes++;
           if (io.json) {
-            io.stdout.write(`${JSON.stringify({ schema: 'iiot.read.change/1', endpoint: s.url, item: label.get(r.nodeId) ?? r.nodeId, ...r })}\n`);
+            io.stdout.write(
+              `${JSON.stringify({ schema: 'iiot.read.change/1', endpoint: s.url, item: label.get(r.nodeId) ?? r.nodeId, ...r })}\n`,
+            );
           } else {
             out(io, opcuaChangeLine(r, label.get(r.nodeId) ?? r.nodeId, width, io.style));
           }
@@ -93,7 +110,9 @@ async function watch(io: IO, s: OpcUaSession, o: OpcUaReadOptions, nodes: Nodes,
   });
   info(io, `${changes} change${changes === 1 ? '' : 's'}`);
   if (typeof ended === 'object') {
-    throw new IiotError(ExitCode.Unreachable, `watch ended: ${ended.lost}`, { hint: 'the values printed above are all that arrived; run again when the server is back' });
+    throw new IiotError(ExitCode.Unreachable, `watch ended: ${ended.lost}`, {
+      hint: 'the values printed above are all that arrived; run again when the server is back',
+    });
   }
   return unknownNodes(s, bad);
 }
@@ -145,13 +164,18 @@ async function history(io: IO, s: OpcUaSession, o: OpcUaReadOptions, nodes: Node
   for (const sum of summaries) {
     const name = label.get(sum.nodeId) ?? sum.nodeId;
     if (sum.truncated) warn(io, `${name}: ${sum.truncated}`);
-    else if (!sum.status) info(io, `${name}: ${sum.values} value${sum.values === 1 ? '' : 's'} in ${sum.requests} request${sum.requests === 1 ? '' : 's'}`);
+    else if (!sum.status)
+      info(io, `${name}: ${sum.values} value${sum.values === 1 ? '' : 's'} in ${sum.requests} request${sum.requests === 1 ? '' : 's'}`);
   }
   if (interrupted) return 130;
   const failed = summaries.filter((x) => x.status);
   if (failed.length) {
     const unknown = failed.filter((x) => NODE_UNKNOWN.has(x.status!));
-    if (unknown.length) return unknownNodes(s, unknown.map((x) => ({ item: label.get(x.nodeId) ?? x.nodeId, status: x.status! })));
+    if (unknown.length)
+      return unknownNodes(
+        s,
+        unknown.map((x) => ({ item: label.get(x.nodeId) ?? x.nodeId, status: x.status! })),
+      );
     const f = failed[0]!;
     const names = failed.map((x) => label.get(x.nodeId) ?? x.nodeId).join(', ');
     if (noHistoryWords(f.status!)) {
@@ -159,7 +183,9 @@ async function history(io: IO, s: OpcUaSession, o: OpcUaReadOptions, nodes: Node
         hint: 'the node is not historized (its Historizing attribute is false), or the server has no history store: record the value live with `iiot record` instead',
       });
     }
-    throw new IiotError(ExitCode.Usage, `${s.url}: no history for ${names} (${f.status})`, { hint: 'check the node id and the time range' });
+    throw new IiotError(ExitCode.Usage, `${s.url}: no history for ${names} (${f.status})`, {
+      hint: 'check the node id and the time range',
+    });
   }
   return ExitCode.Ok;
 }

@@ -59,10 +59,20 @@ const kindName = (kind: Kind) => protocolNamed(kind)!.title;
  * Modbus and MQTT have theirs in a module loaded only for them. The registry gave the protocol,
  * so the target is one of its kinds.
  */
-const PARSERS: { [K in Kind]: (target: Target, endpoint: string, items: string[], flags: ReadFlags, now: number) => Promise<Extract<ReadOptions, { protocol: K }>> } = {
+const PARSERS: {
+  [K in Kind]: (
+    target: Target,
+    endpoint: string,
+    items: string[],
+    flags: ReadFlags,
+    now: number,
+  ) => Promise<Extract<ReadOptions, { protocol: K }>>;
+} = {
   opcua: async (_target, endpoint, items, flags, now) => parseOpcUaReadFlags(endpoint, items, flags, now),
-  modbus: async (target, _endpoint, items, flags) => (await import('./modbus-options.js')).parseModbusReadFlags(target as ModbusTcpTarget | ModbusRtuTarget, items, flags),
-  mqtt: async (target, _endpoint, items, flags) => (await import('./mqtt-options.js')).parseMqttReadFlags(target as MqttTarget, items, flags),
+  modbus: async (target, _endpoint, items, flags) =>
+    (await import('./modbus-options.js')).parseModbusReadFlags(target as ModbusTcpTarget | ModbusRtuTarget, items, flags),
+  mqtt: async (target, _endpoint, items, flags) =>
+    (await import('./mqtt-options.js')).parseMqttReadFlags(target as MqttTarget, items, flags),
 };
 
 function kindOf(target: Target): Kind | undefined {
@@ -75,7 +85,10 @@ export async function parseReadOptions(endpoint: string, items: string[], flags:
   const target = parseTarget(endpoint);
   const kind = kindOf(target);
   if (kind === undefined) {
-    throw usageError(`${target.url}: tcp:// targets are for latency checks; there is nothing to read`, 'read from opc.tcp://, modbus://, modbus-rtu://, mqtt:// or mqtts:// (docs/targets.md)');
+    throw usageError(
+      `${target.url}: tcp:// targets are for latency checks; there is nothing to read`,
+      'read from opc.tcp://, modbus://, modbus-rtu://, mqtt:// or mqtts:// (docs/targets.md)',
+    );
   }
   for (const [key, spec] of Object.entries(ONLY) as Array<[keyof ReadFlags, { kinds: readonly Kind[]; flag: string }]>) {
     if (flags[key] === undefined || spec.kinds.includes(kind)) continue;
@@ -91,16 +104,25 @@ export async function parseReadOptions(endpoint: string, items: string[], flags:
     );
   }
   if (kind !== 'opcua' && !flags.watch && (flags.duration !== undefined || flags.interval !== undefined)) {
-    throw usageError(`${flags.duration !== undefined ? '--duration' : '--interval'} goes with --watch`, 'without --watch, iiot reads once and exits');
+    throw usageError(
+      `${flags.duration !== undefined ? '--duration' : '--interval'} goes with --watch`,
+      'without --watch, iiot reads once and exits',
+    );
   }
   return PARSERS[kind](target, endpoint, items, flags, now);
 }
 
 export function parseOpcUaReadFlags(endpoint: string, items: string[], f: ReadFlags, now = Date.now()): OpcUaReadOptions {
   const connect = parseOpcUaConnectOptions(endpoint, f);
-  if (items.length === 0) throw usageError('name at least one node to read', 'a node id (ns=2;s=Plant.Pump1.Speed) or a browse path (/Objects/2:Plant/2:Pump1/2:Speed); `iiot browse` lists them');
-  if (f.watch && f.history) throw usageError('--watch and --history cannot go together', 'watch live changes, or read the history of a time range');
-  if (!f.history && (f.from !== undefined || f.to !== undefined || f.maxValues !== undefined)) throw usageError('--from, --to and --max-values go with --history');
+  if (items.length === 0)
+    throw usageError(
+      'name at least one node to read',
+      'a node id (ns=2;s=Plant.Pump1.Speed) or a browse path (/Objects/2:Plant/2:Pump1/2:Speed); `iiot browse` lists them',
+    );
+  if (f.watch && f.history)
+    throw usageError('--watch and --history cannot go together', 'watch live changes, or read the history of a time range');
+  if (!f.history && (f.from !== undefined || f.to !== undefined || f.maxValues !== undefined))
+    throw usageError('--from, --to and --max-values go with --history');
   if (!f.watch && (f.duration !== undefined || f.interval !== undefined)) throw usageError('--interval and --duration go with --watch');
   const intervalMs = parseDuration(f.interval ?? DEFAULT_INTERVAL, '--interval');
   const durationMs = f.duration !== undefined ? parseDuration(f.duration, '--duration') : undefined;
@@ -110,7 +132,18 @@ export function parseOpcUaReadFlags(endpoint: string, items: string[], f: ReadFl
   let maxValues: number | undefined;
   if (f.maxValues !== undefined) {
     maxValues = Number(f.maxValues);
-    if (!Number.isInteger(maxValues) || maxValues < 1) throw usageError(`--max-values: "${f.maxValues}" is not a whole number of at least 1`);
+    if (!Number.isInteger(maxValues) || maxValues < 1)
+      throw usageError(`--max-values: "${f.maxValues}" is not a whole number of at least 1`);
   }
-  return { protocol: 'opcua', connect, items, mode: f.watch ? 'watch' : f.history ? 'history' : 'once', intervalMs, durationMs, from, to, maxValues };
+  return {
+    protocol: 'opcua',
+    connect,
+    items,
+    mode: f.watch ? 'watch' : f.history ? 'history' : 'once',
+    intervalMs,
+    durationMs,
+    from,
+    to,
+    maxValues,
+  };
 }

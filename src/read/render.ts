@@ -105,7 +105,9 @@ export function modbusTable(readings: readonly EntryReading[], named: boolean, s
     ...(withUnit ? [{ header: 'unit', value: (r: EntryReading) => r.entry.unit ?? '' }] : []),
     { header: 'type', value: (r) => typeText(r.entry) },
     ...(withWords ? [{ header: 'registers', value: (r: EntryReading) => (r.words && !isBits(r.entry) ? hexWords(r.words) : '') }] : []),
-    ...(readings.some((r) => r.error) ? [{ header: 'status', value: (r: EntryReading) => (r.error ? style.yellow(r.error.message) : '') }] : []),
+    ...(readings.some((r) => r.error)
+      ? [{ header: 'status', value: (r: EntryReading) => (r.error ? style.yellow(r.error.message) : '') }]
+      : []),
   ]);
 }
 
@@ -151,9 +153,18 @@ export function topicJson(m: TopicMessage, item: string): Record<string, JsonVal
   if (d.ok) {
     const single = d.values.length === 1 && d.values[0]!.key === '' ? d.values[0]! : undefined;
     values = single
-      ? { value: jsonValue(single.value), ...(single.unit === undefined ? {} : { unit: single.unit }), ...(single.t === undefined ? {} : { sourceTimestamp: iso(single.t) }) }
+      ? {
+          value: jsonValue(single.value),
+          ...(single.unit === undefined ? {} : { unit: single.unit }),
+          ...(single.t === undefined ? {} : { sourceTimestamp: iso(single.t) }),
+        }
       : {
-          fields: d.values.map((v) => ({ key: v.key, value: jsonValue(v.value), ...(v.unit === undefined ? {} : { unit: v.unit }), ...(v.t === undefined ? {} : { sourceTimestamp: iso(v.t) }) })),
+          fields: d.values.map((v) => ({
+            key: v.key,
+            value: jsonValue(v.value),
+            ...(v.unit === undefined ? {} : { unit: v.unit }),
+            ...(v.t === undefined ? {} : { sourceTimestamp: iso(v.t) }),
+          })),
         };
   }
   return {
@@ -181,7 +192,14 @@ interface TopicRow {
 function topicRows(m: TopicMessage): TopicRow[] {
   const base = { topic: m.topic, retained: m.retained };
   if (!m.decoded.ok) return [{ ...base, key: '', value: '', unit: '', time: iso(m.receivedAt), status: topicStatus(m) }];
-  return m.decoded.values.map((v) => ({ ...base, key: v.key, value: valueText(jsonValue(v.value)), unit: v.unit ?? '', time: iso(v.t ?? m.receivedAt), status: '' }));
+  return m.decoded.values.map((v) => ({
+    ...base,
+    key: v.key,
+    value: valueText(jsonValue(v.value)),
+    unit: v.unit ?? '',
+    time: iso(v.t ?? m.receivedAt),
+    status: '',
+  }));
 }
 
 export function topicTable(messages: readonly TopicMessage[], style: Styler): string {

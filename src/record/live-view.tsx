@@ -44,13 +44,25 @@ export function LiveView({ stats, file, durationMs, count, rows, refreshMs = 250
   const nameW = Math.min(40, Math.max(3, ...shown.map((t) => t.name.length)));
   const gaps = stats.events.get('gap') ?? 0;
   const silent = tags.filter((t) => t.count === 0).length;
-  const limit = [durationMs !== undefined ? `of ${formatDuration(durationMs)}` : '', count !== undefined ? `(stops at ${count} samples)` : ''].filter(Boolean).join(' ');
+  const limit = [
+    durationMs !== undefined ? `of ${formatDuration(durationMs)}` : '',
+    count !== undefined ? `(stops at ${count} samples)` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return (
     <Box flexDirection="column">
       <Text>
         <Text bold>recording</Text> to {file} · {formatDuration(elapsed)} {limit} · {stats.samples} samples
         {stats.raw ? ` · ${stats.raw} raw` : ''}
-        {gaps ? <Text color="yellow"> · {gaps} gap{gaps === 1 ? '' : 's'}</Text> : ''}
+        {gaps ? (
+          <Text color="yellow">
+            {' '}
+            · {gaps} gap{gaps === 1 ? '' : 's'}
+          </Text>
+        ) : (
+          ''
+        )}
       </Text>
       {stats.sources.map((s) => (
         <Text key={s.id}>
@@ -66,14 +78,19 @@ export function LiveView({ stats, file, durationMs, count, rows, refreshMs = 250
       {shown.map((t) => (
         <TagRow key={t.name} t={t} nameW={nameW} rate={stats.rate(t)} />
       ))}
-      {tags.length > shown.length ? <Text dimColor>  … {tags.length - shown.length} more tags</Text> : null}
-      {silent > 0 && elapsed > 5000 ? <Text color="yellow">  {silent} tag{silent === 1 ? ' has' : 's have'} no value yet</Text> : null}
+      {tags.length > shown.length ? <Text dimColor> … {tags.length - shown.length} more tags</Text> : null}
+      {silent > 0 && elapsed > 5000 ? (
+        <Text color="yellow">
+          {' '}
+          {silent} tag{silent === 1 ? ' has' : 's have'} no value yet
+        </Text>
+      ) : null}
       {stats.notices.slice(-3).map((n, i) => (
         <Text key={i} color="yellow">
           {'  '}! {n}
         </Text>
       ))}
-      <Text dimColor>  Ctrl-C stops and closes the file</Text>
+      <Text dimColor> Ctrl-C stops and closes the file</Text>
     </Box>
   );
 }
@@ -83,8 +100,9 @@ function TagRow({ t, nameW, rate }: { t: TagStats; nameW: number; rate: number |
   return (
     <Text>
       {'  '}
-      {name} <Text {...(t.lastQ ? { color: 'yellow' } : {})}>{valueText(t.last).padStart(18)}</Text> {(rate === undefined ? '' : rate.toFixed(1)).padStart(7)}{' '}
-      {String(t.count).padStart(9)} <Text {...(t.errors ? { color: 'red' } : {})}>{String(t.errors || '').padStart(7)}</Text>
+      {name} <Text {...(t.lastQ ? { color: 'yellow' } : {})}>{valueText(t.last).padStart(18)}</Text>{' '}
+      {(rate === undefined ? '' : rate.toFixed(1)).padStart(7)} {String(t.count).padStart(9)}{' '}
+      <Text {...(t.errors ? { color: 'red' } : {})}>{String(t.errors || '').padStart(7)}</Text>
     </Text>
   );
 }

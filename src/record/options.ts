@@ -21,7 +21,11 @@ export function parseRecordProtocols(values: string[] | undefined): Set<RecordKi
   const out = new Set<RecordKind>();
   for (const p of list(values)) {
     const k = p.toLowerCase() === 'modbus-rtu' ? 'modbus' : (p.toLowerCase() as RecordKind);
-    if (!RECORD_KINDS.includes(k)) throw usageError(`--protocols: iiot cannot record "${p}"`, `choose from ${RECORD_KINDS.join(', ')} (all by default; modbus is TCP and RTU)`);
+    if (!RECORD_KINDS.includes(k))
+      throw usageError(
+        `--protocols: iiot cannot record "${p}"`,
+        `choose from ${RECORD_KINDS.join(', ')} (all by default; modbus is TCP and RTU)`,
+      );
     out.add(k);
   }
   if (out.size === 0) throw usageError('--protocols: no protocol given', `choose from ${RECORD_KINDS.join(', ')}`);
@@ -62,13 +66,26 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now(), 
   };
   const kinds = targets.map((t, i) => {
     const k = kindOf(t);
-    if (!k) throw usageError(`${label(i)}: iiot cannot record from ${t.protocol}:// targets`, 'record from opc.tcp://, modbus://, modbus-rtu:// or mqtt:// sources');
+    if (!k)
+      throw usageError(
+        `${label(i)}: iiot cannot record from ${t.protocol}:// targets`,
+        'record from opc.tcp://, modbus://, modbus-rtu:// or mqtt:// sources',
+      );
     return k;
   });
   checkScopes(scoped, kinds, targets);
   const used = userIds(scoped, targets);
   const sources: SourceSpec[] = targets.map((target, i) => {
-    const c: Omit<SourceContext, 'target'> = { own: owns[i]!, global: scoped.global, origin: origins[i], inventoryFile: inventory?.file, used, prefixed: prefixed(i), now, notes };
+    const c: Omit<SourceContext, 'target'> = {
+      own: owns[i]!,
+      global: scoped.global,
+      origin: origins[i],
+      inventoryFile: inventory?.file,
+      used,
+      prefixed: prefixed(i),
+      now,
+      notes,
+    };
     switch (target.protocol) {
       case 'opcua':
         return opcuaSource({ ...c, target });
@@ -83,7 +100,10 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now(), 
   });
   for (const k of ['opcua', 'mqtt'] as const) {
     const fedIds = sources.flatMap((src, i) => (src.protocol === k && prefixed(i) ? [src.options.id] : []));
-    if (fedIds.length) notes.push(`${inventory!.file}: ${fedIds.length} ${k === 'opcua' ? 'OPC UA servers' : 'MQTT brokers'}: their tags are named <source id>.<name> (${fedIds.map((x) => `${x}.`).join(', ')})`);
+    if (fedIds.length)
+      notes.push(
+        `${inventory!.file}: ${fedIds.length} ${k === 'opcua' ? 'OPC UA servers' : 'MQTT brokers'}: their tags are named <source id>.<name> (${fedIds.map((x) => `${x}.`).join(', ')})`,
+      );
   }
   return {
     output,
@@ -97,14 +117,25 @@ export function parseRecordArguments(scoped: ScopedArguments, now = Date.now(), 
 /** The capture file (-o), once the run has something to record. */
 function outputOf(scoped: ScopedArguments, inventory: FedInventory | undefined): string {
   const g = (key: string) => one(key, scoped.global.get(key));
-  if (g('protocols') !== undefined && g('inventory') === undefined) throw usageError('--protocols chooses which devices of --inventory to record', 'add --inventory FILE (from `iiot discover --json`), or leave --protocols out');
+  if (g('protocols') !== undefined && g('inventory') === undefined)
+    throw usageError(
+      '--protocols chooses which devices of --inventory to record',
+      'add --inventory FILE (from `iiot discover --json`), or leave --protocols out',
+    );
   if (g('inventory') !== undefined && inventory === undefined) throw new Error('parseRecordArguments: --inventory given but not read');
   if (scoped.sources.length === 0 && inventory === undefined) {
-    throw usageError('no source to record', 'give device URLs: opc.tcp://..., modbus://..., modbus-rtu:///dev/tty...?unit=N, mqtt://..., or --inventory FILE from `iiot discover --json`');
+    throw usageError(
+      'no source to record',
+      'give device URLs: opc.tcp://..., modbus://..., modbus-rtu:///dev/tty...?unit=N, mqtt://..., or --inventory FILE from `iiot discover --json`',
+    );
   }
   const output = g('output');
   if (output === undefined) throw usageError('no output file', 'add -o FILE (.jsonl, or .jsonl.gz to compress)');
-  if (!/\.jsonl(\.gz)?$/i.test(output)) throw usageError(`-o ${output}: a capture file ends in .jsonl or .jsonl.gz`, `for example -o ${output.replace(/\.[^./]*$/, '')}.jsonl.gz`);
+  if (!/\.jsonl(\.gz)?$/i.test(output))
+    throw usageError(
+      `-o ${output}: a capture file ends in .jsonl or .jsonl.gz`,
+      `for example -o ${output.replace(/\.[^./]*$/, '')}.jsonl.gz`,
+    );
   return output;
 }
 
@@ -126,7 +157,8 @@ function withInventory(scoped: ScopedArguments, inventory: FedInventory | undefi
       origins.push(d);
     }
     notes.push(...inventory.notes);
-    if (inventory.incomplete) warnings.push(`${inventory.file}: the inventory is partial (${inventory.incomplete.join('; ')}): devices may be missing from it`);
+    if (inventory.incomplete)
+      warnings.push(`${inventory.file}: the inventory is partial (${inventory.incomplete.join('; ')}): devices may be missing from it`);
   }
   return { targets, owns, origins, notes, warnings };
 }
@@ -141,7 +173,8 @@ function userIds(scoped: ScopedArguments, targets: readonly Target[]): Set<strin
     if (used.has(id)) throw usageError(`--id ${id} is used by two sources`, 'give each source its own id');
     used.add(id);
   });
-  if (scoped.global.has('id') && targets.length > 1) throw usageError('--id before the first source would name every source alike', 'write --id after the source it names');
+  if (scoped.global.has('id') && targets.length > 1)
+    throw usageError('--id before the first source would name every source alike', 'write --id after the source it names');
   return used;
 }
 

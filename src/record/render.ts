@@ -70,5 +70,12 @@ export function report(io: IO, r: RecordResult): void {
       ]),
     );
   }
-  if (silent.length > 0) warn(io, `${silent.length} tag${silent.length === 1 ? '' : 's'} recorded no value: ${silent.slice(0, 10).map((t) => t.name).join(', ')}${silent.length > 10 ? ', ...' : ''}`);
+  if (silent.length > 0)
+    warn(
+      io,
+      `${silent.length} tag${silent.length === 1 ? '' : 's'} recorded no value: ${silent
+        .slice(0, 10)
+        .map((t) => t.name)
+        .join(', ')}${silent.length > 10 ? ', ...' : ''}`,
+    );
 }

@@ -116,7 +116,12 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
       sources.map((s, i) => {
         const spec = specs[i]!;
         // a source whose tags carry a prefix already (several servers of an inventory) keeps it
-        return { id: s.info.id, protocol: s.info.protocol, tags: s.tags, prefixable: s.prefixTags !== undefined && !spec.options.tagPrefix };
+        return {
+          id: s.info.id,
+          protocol: s.info.protocol,
+          tags: s.tags,
+          prefixable: s.prefixTags !== undefined && !spec.options.tagPrefix,
+        };
       }),
     );
     for (const s of sources) {
@@ -137,7 +142,12 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     writer = await createCaptureWriter(
       o.output,
       { sources: sources.map((s) => s.info), tags, metadata: { ...o.metadata, recorder: { host: hostname(), pid: process.pid } } },
-      { flushIntervalMs: o.flushIntervalMs, exclusive: !o.force, ...(o.rotateBytes ? { rotateBytes: o.rotateBytes } : {}), ...(o.rotateMs ? { rotateMs: o.rotateMs } : {}) },
+      {
+        flushIntervalMs: o.flushIntervalMs,
+        exclusive: !o.force,
+        ...(o.rotateBytes ? { rotateBytes: o.rotateBytes } : {}),
+        ...(o.rotateMs ? { rotateMs: o.rotateMs } : {}),
+      },
     );
   } catch (err) {
     await Promise.allSettled(sources.map((s) => s.stop()));
@@ -198,7 +208,12 @@ export async function record(io: IO, o: RecordOptions, deps: RecordDeps = {}): P
     }
     deps.onStarted?.(writer.files);
     if (stopReason === undefined) {
-      const until = [o.durationMs !== undefined ? `for ${formatDuration(o.durationMs)}` : '', o.count !== undefined ? `until ${o.count} samples` : ''].filter(Boolean).join(' or ');
+      const until = [
+        o.durationMs !== undefined ? `for ${formatDuration(o.durationMs)}` : '',
+        o.count !== undefined ? `until ${o.count} samples` : '',
+      ]
+        .filter(Boolean)
+        .join(' or ');
       info(io, `recording ${tags.length ? `${tags.length} tags ` : ''}to ${o.output}${until ? ` ${until}` : ''}; Ctrl-C to stop`);
       if (animate) {
         live = await startLiveView(io, stats, o);

@@ -72,7 +72,11 @@ export interface ScopedArguments {
  * first source and after each one (options of the whole recording go to `global` wherever written). Options are recognised by the command's own definitions, so
  * "-o FILE" and "--node ns=2;s=x" take their values and flags do not.
  */
-export function scopeArguments(tokens: readonly string[], options: readonly Option[], perSource: (key: string) => boolean = (k) => k in SOURCE_OPTIONS): ScopedArguments {
+export function scopeArguments(
+  tokens: readonly string[],
+  options: readonly Option[],
+  perSource: (key: string) => boolean = (k) => k in SOURCE_OPTIONS,
+): ScopedArguments {
   const res: ScopedArguments = { sources: [], global: new Map(), own: [] };
   const put = (key: string, value: string) => {
     // options of the whole recording (-o, --duration...) may be written anywhere
@@ -112,7 +116,13 @@ export function scopeArguments(tokens: readonly string[], options: readonly Opti
 }
 
 export function kindOf(t: Target): Kind | undefined {
-  return t.protocol === 'opcua' ? 'opcua' : t.protocol === 'modbus' || t.protocol === 'modbus-rtu' ? 'modbus' : t.protocol === 'mqtt' ? 'mqtt' : undefined;
+  return t.protocol === 'opcua'
+    ? 'opcua'
+    : t.protocol === 'modbus' || t.protocol === 'modbus-rtu'
+      ? 'modbus'
+      : t.protocol === 'mqtt'
+        ? 'mqtt'
+        : undefined;
 }
 
 export function optionName(key: string): string {
@@ -129,13 +139,19 @@ export function effective(key: string, own: Values, global: Values): string[] | 
 export function one(key: string, v: string[] | undefined): string | undefined {
   if (v === undefined) return undefined;
   if (!REPEATABLE.has(key) && v.length > 1 && new Set(v).size > 1) {
-    throw usageError(`${optionName(key)} is given twice for one source (${v.map((x) => `"${x}"`).join(', ')})`, 'write it once, after the source it belongs to');
+    throw usageError(
+      `${optionName(key)} is given twice for one source (${v.map((x) => `"${x}"`).join(', ')})`,
+      'write it once, after the source it belongs to',
+    );
   }
   return v[v.length - 1];
 }
 
 export function list(v: string[] | undefined): string[] {
-  return (v ?? []).flatMap((x) => x.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return (v ?? [])
+    .flatMap((x) => x.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Options written after a source must fit it; options before the first source must fit one. */
@@ -144,12 +160,21 @@ export function checkScopes(scoped: ScopedArguments, kinds: readonly Kind[], tar
   scoped.own.forEach((own, i) => {
     for (const key of own.keys()) {
       const fits = SOURCE_OPTIONS[key];
-      if (!fits) throw usageError(`${optionName(key)} is not an option of one source; write it before the first source`, `for example: iiot record ${optionName(key)} ... ${scoped.sources[0]} ...`);
-      if (!fits.includes(kinds[i]!)) throw usageError(`${optionName(key)} is for ${fits.map((k) => KIND_WORDS[k]).join(' and ')} sources, not for ${KIND_WORDS[kinds[i]!]} source ${targets[i]!.url}`, 'write it after the source it belongs to');
+      if (!fits)
+        throw usageError(
+          `${optionName(key)} is not an option of one source; write it before the first source`,
+          `for example: iiot record ${optionName(key)} ... ${scoped.sources[0]} ...`,
+        );
+      if (!fits.includes(kinds[i]!))
+        throw usageError(
+          `${optionName(key)} is for ${fits.map((k) => KIND_WORDS[k]).join(' and ')} sources, not for ${KIND_WORDS[kinds[i]!]} source ${targets[i]!.url}`,
+          'write it after the source it belongs to',
+        );
     }
   });
   for (const key of global.keys()) {
     const fits = SOURCE_OPTIONS[key];
-    if (fits && !kinds.some((k) => fits.includes(k))) throw usageError(`${optionName(key)} is for ${fits.map((k) => KIND_WORDS[k]).join(' and ')} sources, and none is given`);
+    if (fits && !kinds.some((k) => fits.includes(k)))
+      throw usageError(`${optionName(key)} is for ${fits.map((k) => KIND_WORDS[k]).join(' and ')} sources, and none is given`);
   }
 }

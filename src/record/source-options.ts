@@ -88,8 +88,10 @@ export function opcuaSource(c: SourceContext<OpcUaTarget>): SourceSpec {
   const history = v('history') === 'true';
   const fromText = v('from');
   const toText = v('to');
-  if (!history && (fromText !== undefined || toText !== undefined)) throw usageError('--from and --to go with --history', 'add --history to backfill from the server\'s history');
-  if (history && fromText === undefined) throw usageError('--history needs --from', 'for example --history --from now-1h (then live), or --from ... --to ... (history only)');
+  if (!history && (fromText !== undefined || toText !== undefined))
+    throw usageError('--from and --to go with --history', "add --history to backfill from the server's history");
+  if (history && fromText === undefined)
+    throw usageError('--history needs --from', 'for example --history --from now-1h (then live), or --from ... --to ... (history only)');
   const from = fromText !== undefined ? parseTimeArg(fromText, '--from', 'UTC', c.now) : undefined;
   const to = toText !== undefined ? parseTimeArg(toText, '--to', 'UTC', c.now) : undefined;
   if (from !== undefined && to !== undefined && from >= to) throw usageError(`--from ${fromText} is not before --to ${toText}`);
@@ -143,7 +145,10 @@ export function modbusSource(c: SourceContext<ModbusTcpTarget | ModbusRtuTarget>
         : 'add --map NAME (built-in: sdm630, pm5000) or --map FILE.yaml (docs/register-maps.md), after the source',
     );
   }
-  if (origin?.map) c.notes.push(`${target.url}${from}: recorded with the built-in map ${origin.map.name} (the device identifies itself as ${origin.map.meter})`);
+  if (origin?.map)
+    c.notes.push(
+      `${target.url}${from}: recorded with the built-in map ${origin.map.name} (the device identifies itself as ${origin.map.meter})`,
+    );
   const mapName = /[\\/]/.test(map) || /\.ya?ml$/i.test(map) ? map.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '') : map;
   return {
     protocol: 'modbus',
@@ -167,9 +172,11 @@ export function mqttSource(c: SourceContext<MqttTarget>): SourceSpec {
   if (!/^[012]$/.test(qosText)) throw usageError(`--qos ${qosText}: give 0, 1 or 2`);
   const decoder = (v('decoder') ?? 'auto').toLowerCase();
   const decoders = ['auto', 'json', 'number', 'text', 'sparkplug', 'none'];
-  if (!decoders.includes(decoder)) throw usageError(`--decoder: unknown decoder "${v('decoder')}"`, `one of ${decoders.join(', ')} (docs/recording.md#mqtt)`);
+  if (!decoders.includes(decoder))
+    throw usageError(`--decoder: unknown decoder "${v('decoder')}"`, `one of ${decoders.join(', ')} (docs/recording.md#mqtt)`);
   const raw = v('raw') === 'true';
-  if (decoder === 'none' && !raw) throw usageError('--decoder none records nothing without --raw', 'add --raw to keep the payloads byte-exact');
+  if (decoder === 'none' && !raw)
+    throw usageError('--decoder none records nothing without --raw', 'add --raw to keep the payloads byte-exact');
   const topics = effective('topic', own, global) ?? ['#'];
   for (const t of topics) checkTopicFilter(t);
   const jsonPaths = (effective('jsonPath', own, global) ?? []).map((p) => {
@@ -184,11 +191,16 @@ export function mqttSource(c: SourceContext<MqttTarget>): SourceSpec {
   });
   const user = v('user');
   if (v('password') !== undefined) {
-    throw usageError('--password is refused: a password on the command line ends up in shell history and process lists', `put it in $${PASSWORD_ENV} (or --password-env VAR) or in a file given with --password-file`);
+    throw usageError(
+      '--password is refused: a password on the command line ends up in shell history and process lists',
+      `put it in $${PASSWORD_ENV} (or --password-env VAR) or in a file given with --password-file`,
+    );
   }
   const passwordEnv = v('passwordEnv') ?? PASSWORD_ENV;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw usageError(`--password-env: "${passwordEnv}" is not an environment variable name`, "give the variable's name, not the password");
-  if (user === undefined && (v('passwordEnv') !== undefined || v('passwordFile') !== undefined)) throw usageError('a password was given but no --user', 'add --user <name>');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv))
+    throw usageError(`--password-env: "${passwordEnv}" is not an environment variable name`, "give the variable's name, not the password");
+  if (user === undefined && (v('passwordEnv') !== undefined || v('passwordFile') !== undefined))
+    throw usageError('a password was given but no --user', 'add --user <name>');
   const sourceId = id ?? uniqueId('mqtt', c.used);
   return {
     protocol: 'mqtt',
@@ -222,7 +234,10 @@ function opt<K extends string>(key: K, value: string | undefined): Partial<Recor
 /** MQTT 3.1.1 topic filter rules (4.7.1); the same check as src/protocols/mqtt/decoders.ts, without importing it. */
 function checkTopicFilter(filter: string): void {
   const bad = (why: string): never => {
-    throw usageError(`--topic "${filter}": ${why}`, 'a filter is a topic with + for one level and # (last) for the rest: plant/+/temp, plant/#');
+    throw usageError(
+      `--topic "${filter}": ${why}`,
+      'a filter is a topic with + for one level and # (last) for the rest: plant/+/temp, plant/#',
+    );
   };
   if (filter === '') bad('empty');
   const levels = filter.split('/');

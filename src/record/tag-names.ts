@@ -55,9 +55,16 @@ export function prefixSeveralMqtt(specs: readonly SourceSpec[]): { specs: Source
     if (!factory || factory.tagsKnownAtStart) continue;
     const late = out.filter((s) => s.protocol === protocol.name);
     if (late.length < 2 || late.every((s) => s.options.tagPrefix)) continue;
-    out = out.map((s): SourceSpec => (s.protocol === protocol.name && !s.options.tagPrefix ? ({ ...s, options: { ...s.options, tagPrefix: `${s.options.id}.` } } as SourceSpec) : s));
+    out = out.map(
+      (s): SourceSpec =>
+        s.protocol === protocol.name && !s.options.tagPrefix
+          ? ({ ...s, options: { ...s.options, tagPrefix: `${s.options.id}.` } } as SourceSpec)
+          : s,
+    );
     const ids = out.flatMap((s) => (s.protocol === protocol.name ? [s.options.tagPrefix!] : []));
-    notes.push(`${late.length} ${protocol.title} sources: their tags are named <source id>.<${factory.lateTagWord ?? 'name'}> (${ids.join(', ')}); --id after a source chooses its prefix`);
+    notes.push(
+      `${late.length} ${protocol.title} sources: their tags are named <source id>.<${factory.lateTagWord ?? 'name'}> (${ids.join(', ')}); --id after a source chooses its prefix`,
+    );
   }
   return { specs: out, notes };
 }

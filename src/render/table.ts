@@ -21,7 +21,11 @@ function pad(s: string, w: number, align: Align): string {
 }
 
 /** A plain text table: header, rule, rows; columns sized to their content. */
-export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], opts: { indent?: string; headerStyle?: (s: string) => string } = {}): string {
+export function renderTable<Row>(
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  opts: { indent?: string; headerStyle?: (s: string) => string } = {},
+): string {
   const cells = rows.map((r) => columns.map((c) => c.value(r)));
   const widths = columns.map((c, i) => Math.max(width(c.header), ...cells.map((row) => width(row[i] ?? ''))));
   const indent = opts.indent ?? '';

@@ -54,7 +54,12 @@ export type OpenPass = () => AsyncIterable<CaptureRecord[]>;
 /** How far past --to records are still read: captures are nearly, not strictly, in time order. */
 const DISORDER_MS = 60_000;
 
-export async function play(open: OpenPass, sink: ReplaySink, span: { first?: number | undefined; last?: number | undefined; start?: number | undefined; step: number }, o: PlayOptions): Promise<PlayStats> {
+export async function play(
+  open: OpenPass,
+  sink: ReplaySink,
+  span: { first?: number | undefined; last?: number | undefined; start?: number | undefined; step: number },
+  o: PlayOptions,
+): Promise<PlayStats> {
   const stats: PlayStats = { records: 0, samples: 0, raw: 0, passes: 0, lateness: [], wallMs: 0, stopped: 'end' };
   if (span.first === undefined) return stats;
   const t0 = o.from ?? span.start ?? span.first;

@@ -79,9 +79,15 @@ export function parseReplayFlags(files: string[], f: ReplayFlags, now = Date.now
   const tos = f.to ?? [];
   const sinks = tos.filter((t) => SINKS.test(t.trim()));
   const times = tos.filter((t) => !SINKS.test(t.trim()));
-  if (sinks.length === 0) throw usageError('where to? give --to opcua, --to modbus, --to mqtt (an embedded broker) or --to mqtt://host:port', 'for example: iiot replay plant.jsonl --to opcua --port 4840');
-  if (sinks.length > 1) throw usageError(`--to names two sinks (${sinks.join(', ')}); replay to one at a time`, 'run iiot replay once per sink');
-  if (times.length > 1 || (times.length === 1 && f.until !== undefined)) throw usageError('the end of the range is given twice (--to TIME / --until)');
+  if (sinks.length === 0)
+    throw usageError(
+      'where to? give --to opcua, --to modbus, --to mqtt (an embedded broker) or --to mqtt://host:port',
+      'for example: iiot replay plant.jsonl --to opcua --port 4840',
+    );
+  if (sinks.length > 1)
+    throw usageError(`--to names two sinks (${sinks.join(', ')}); replay to one at a time`, 'run iiot replay once per sink');
+  if (times.length > 1 || (times.length === 1 && f.until !== undefined))
+    throw usageError('the end of the range is given twice (--to TIME / --until)');
   const endText = times[0] ?? f.until;
   const from = f.from !== undefined ? parseTimeArg(f.from, '--from', 'UTC', now) : undefined;
   const to = endText !== undefined ? parseTimeArg(endText, times[0] !== undefined ? '--to' : '--until', 'UTC', now) : undefined;
@@ -89,22 +95,36 @@ export function parseReplayFlags(files: string[], f: ReplayFlags, now = Date.now
   const sinkText = sinks[0]!.trim();
   const kind = /^mqtt/i.test(sinkText) ? 'mqtt' : /^modbus/i.test(sinkText) ? 'modbus' : 'opcua';
   const external = sinkText.includes('://');
-  if (external && kind !== 'mqtt') throw usageError(`--to ${sinkText}: iiot replay serves OPC UA and Modbus itself`, `write --to ${kind} and choose the address with --host and --port`);
+  if (external && kind !== 'mqtt')
+    throw usageError(
+      `--to ${sinkText}: iiot replay serves OPC UA and Modbus itself`,
+      `write --to ${kind} and choose the address with --host and --port`,
+    );
   const port = f.port !== undefined ? int(f.port, '--port', 0, 65535) : DEFAULT_PORTS[kind];
   if (external && f.port !== undefined) throw usageError('--port is for the embedded broker; the broker URL already names its port');
   const only = (names: Array<keyof ReplayFlags>, sink: string) => {
-    for (const n of names) if (f[n] !== undefined && f[n] !== false) throw usageError(`--${String(n).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --to ${sink}`);
+    for (const n of names)
+      if (f[n] !== undefined && f[n] !== false)
+        throw usageError(`--${String(n).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --to ${sink}`);
   };
   if (kind !== 'opcua') only(['pkiDir', 'acceptAnyClientCert', 'nodeset', 'profile'], 'opcua');
   if (kind !== 'opcua' && f.trustLocalClient === false) throw usageError('--no-trust-local-client is for --to opcua');
   if (kind !== 'modbus') only(['map', 'unit'], 'modbus');
   if (kind !== 'mqtt') only(['qos', 'retain', 'topicPrefix', 'clientId', 'ca', 'cert', 'key'], 'mqtt');
   if (kind === 'modbus') only(['user', 'passwordEnv', 'passwordFile'], 'mqtt:// or --to opcua');
-  if (f.password !== undefined) throw usageError('--password is refused: a password on the command line ends up in shell history and process lists', `put it in $${PASSWORD_ENV} (or --password-env VAR) or in a file given with --password-file`);
+  if (f.password !== undefined)
+    throw usageError(
+      '--password is refused: a password on the command line ends up in shell history and process lists',
+      `put it in $${PASSWORD_ENV} (or --password-env VAR) or in a file given with --password-file`,
+    );
   let sink: SinkSpec;
   switch (kind) {
     case 'opcua':
-      if ((f.passwordEnv !== undefined || f.passwordFile !== undefined) && f.user === undefined) throw usageError('--password-env and --password-file go with --user', 'iiot replay FILE --to opcua --user operator --password-file pw.txt');
+      if ((f.passwordEnv !== undefined || f.passwordFile !== undefined) && f.user === undefined)
+        throw usageError(
+          '--password-env and --password-file go with --user',
+          'iiot replay FILE --to opcua --user operator --password-file pw.txt',
+        );
       sink = {
         kind,
         host: f.host,
@@ -113,7 +133,15 @@ export function parseReplayFlags(files: string[], f: ReplayFlags, now = Date.now
         acceptAnyClientCert: Boolean(f.acceptAnyClientCert),
         ...(f.nodeset === undefined ? {} : { nodeset: f.nodeset }),
         profile: f.profile ?? 'default',
-        ...(f.user === undefined ? {} : { user: { name: f.user, passwordEnv: f.passwordEnv ?? PASSWORD_ENV, ...(f.passwordFile === undefined ? {} : { passwordFile: f.passwordFile }) } }),
+        ...(f.user === undefined
+          ? {}
+          : {
+              user: {
+                name: f.user,
+                passwordEnv: f.passwordEnv ?? PASSWORD_ENV,
+                ...(f.passwordFile === undefined ? {} : { passwordFile: f.passwordFile }),
+              },
+            }),
         trustLocalClient: f.trustLocalClient !== false,
       };
       break;
@@ -143,14 +171,24 @@ export function parseReplayFlags(files: string[], f: ReplayFlags, now = Date.now
       } else if (f.user !== undefined || f.ca !== undefined) {
         throw usageError('--user, --ca, --cert and --key are for an external broker', 'write --to mqtt://host:port');
       }
-      sink = { kind, broker, host: f.host, port, qos: Number(qos) as 0 | 1 | 2, retain: Boolean(f.retain), topicPrefix: f.topicPrefix ?? '', payload: f.payload };
+      sink = {
+        kind,
+        broker,
+        host: f.host,
+        port,
+        qos: Number(qos) as 0 | 1 | 2,
+        retain: Boolean(f.retain),
+        topicPrefix: f.topicPrefix ?? '',
+        payload: f.payload,
+      };
       break;
     }
   }
   let speed = 1;
   if (f.speed !== undefined) {
     speed = Number(f.speed.replace(/x$/i, ''));
-    if (!(speed > 0) || !Number.isFinite(speed)) throw usageError(`--speed ${f.speed}: give a positive number (2 = twice as fast, 0.5 = half speed)`);
+    if (!(speed > 0) || !Number.isFinite(speed))
+      throw usageError(`--speed ${f.speed}: give a positive number (2 = twice as fast, 0.5 = half speed)`);
   }
   if (f.maxSpeed && f.speed !== undefined) throw usageError('--speed and --max-speed cannot go together');
   const durationMs = f.duration !== undefined ? parseDuration(f.duration, '--duration') : undefined;
@@ -164,7 +202,10 @@ export function parseReplayFlags(files: string[], f: ReplayFlags, now = Date.now
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
     ...(durationMs !== undefined ? { durationMs } : {}),
-    tags: (f.tags ?? []).flatMap((t) => t.split(',')).map((s) => s.trim()).filter(Boolean),
+    tags: (f.tags ?? [])
+      .flatMap((t) => t.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean),
     ...(f.readyFile !== undefined ? { readyFile: f.readyFile } : {}),
     timestamps: f.timestamps,
   };

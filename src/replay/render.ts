@@ -23,7 +23,16 @@ export function printSummary(io: IO, o: ReplayOptions, r: { endpoint: string; ta
       wallMs: Math.round(r.stats.wallMs),
       speed: o.maxSpeed ? 'max' : o.speed,
       stopped: r.stats.stopped,
-      ...(p50 !== undefined ? { timing: { groups: r.stats.lateness.length, p50Ms: round3(p50), p99Ms: round3(p99!), maxMs: round3(r.stats.lateness.reduce((m, x) => (x > m ? x : m), -Infinity)) } } : {}),
+      ...(p50 !== undefined
+        ? {
+            timing: {
+              groups: r.stats.lateness.length,
+              p50Ms: round3(p50),
+              p99Ms: round3(p99!),
+              maxMs: round3(r.stats.lateness.reduce((m, x) => (x > m ? x : m), -Infinity)),
+            },
+          }
+        : {}),
     });
   } else {
     info(

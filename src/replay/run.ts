@@ -36,7 +36,12 @@ export interface ReplayResult {
   tags: number;
 }
 
-async function createSink(o: ReplayOptions, survey: CaptureSurvey, io: IO, say: (t: string) => void): Promise<{ sink: ReplaySink; holdsState: boolean }> {
+async function createSink(
+  o: ReplayOptions,
+  survey: CaptureSurvey,
+  io: IO,
+  say: (t: string) => void,
+): Promise<{ sink: ReplaySink; holdsState: boolean }> {
   return replayFactory(o.sink).create(o.sink, { io, warn: say, firstValue: survey.firstValue, rawSources: survey.rawSources });
 }
 
@@ -65,12 +70,24 @@ export async function replay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): P
   for (const name of survey.counts.keys()) if (match(name) && !tags.some((t) => t.name === name)) tags.push({ name });
   if (o.tags.length > 0) {
     const unknown = o.tags.filter((p) => !/[*?]/.test(p) && !tags.some((t) => t.name === p));
-    if (unknown.length) throw usageError(`--tags: the capture has no tag ${unknown.map((u) => `"${u}"`).join(', ')}`, `its tags: ${survey.tags.slice(0, 10).map((t) => t.name).join(', ')}${survey.tags.length > 10 ? ', ...' : ''}`);
+    if (unknown.length)
+      throw usageError(
+        `--tags: the capture has no tag ${unknown.map((u) => `"${u}"`).join(', ')}`,
+        `its tags: ${survey.tags
+          .slice(0, 10)
+          .map((t) => t.name)
+          .join(', ')}${survey.tags.length > 10 ? ', ...' : ''}`,
+      );
     if (tags.length === 0) throw usageError(`--tags ${o.tags.join(',')}: matches no tag of the capture`);
   }
-  if (survey.samples === 0 && survey.raw === 0) throw usageError(`${files.join(', ')}: the capture holds no samples to replay`, '`iiot capture info` shows what it holds');
-  if (o.from !== undefined && survey.last !== undefined && o.from > survey.last) throw usageError(`--from ${new Date(o.from).toISOString()} is after the capture's last record (${new Date(survey.last).toISOString()})`);
-  if (o.to !== undefined && survey.first !== undefined && o.to < survey.first) throw usageError(`--to ${new Date(o.to).toISOString()} is before the capture's first record (${new Date(survey.first).toISOString()})`);
+  if (survey.samples === 0 && survey.raw === 0)
+    throw usageError(`${files.join(', ')}: the capture holds no samples to replay`, '`iiot capture info` shows what it holds');
+  if (o.from !== undefined && survey.last !== undefined && o.from > survey.last)
+    throw usageError(
+      `--from ${new Date(o.from).toISOString()} is after the capture's last record (${new Date(survey.last).toISOString()})`,
+    );
+  if (o.to !== undefined && survey.first !== undefined && o.to < survey.first)
+    throw usageError(`--to ${new Date(o.to).toISOString()} is before the capture's first record (${new Date(survey.first).toISOString()})`);
   tags = tags.filter((t, i) => tags.findIndex((x) => x.name === t.name) === i);
   const wanted = new Set(tags.map((t) => t.name));
   const { sink, holdsState } = await createSink(o, survey, io, say);
@@ -87,7 +104,8 @@ export async function replay(io: IO, o: ReplayOptions, deps: ReplayDeps = {}): P
     const endpoint = sink.endpoint;
     // Ready: a server once it holds the values due at the start, a publisher before it publishes.
     const announce = async () => {
-      if (o.readyFile) writeReady(o.readyFile, { schema: 'iiot.replay.ready/1', endpoint, sink: o.sink.kind, pid: process.pid, files, tags: tags.length });
+      if (o.readyFile)
+        writeReady(o.readyFile, { schema: 'iiot.replay.ready/1', endpoint, sink: o.sink.kind, pid: process.pid, files, tags: tags.length });
       if (!io.json) out(io, endpoint);
       info(
         io,

@@ -56,27 +56,39 @@ export async function generateCapture(options: GenerateOptions): Promise<Generat
   const match = tagMatcher(patterns);
   const signals = model.signals.filter((s) => match(s.id));
   if (signals.length === 0) {
-    throw usageError(`--tags ${patterns.join(',')}: matches none of the plant's signals`, `the signals are: ${model.signals.map((s) => s.id).join(', ')}`);
+    throw usageError(
+      `--tags ${patterns.join(',')}: matches none of the plant's signals`,
+      `the signals are: ${model.signals.map((s) => s.id).join(', ')}`,
+    );
   }
   const truth = groundTruth(model, from, to);
-  const writer = await createCaptureWriter(options.output, {
-    sources: [
-      {
-        id: 'sim',
-        protocol: 'sim',
-        endpoint: options.plantFile,
-        options: { seed: model.seed, start: new Date(from).toISOString(), intervalMs: options.intervalMs, durationMs: options.durationMs },
+  const writer = await createCaptureWriter(
+    options.output,
+    {
+      sources: [
+        {
+          id: 'sim',
+          protocol: 'sim',
+          endpoint: options.plantFile,
+          options: {
+            seed: model.seed,
+            start: new Date(from).toISOString(),
+            intervalMs: options.intervalMs,
+            durationMs: options.durationMs,
+          },
+        },
+      ],
+      tags: signals.map(tagInfo),
+      metadata: {
+        site: options.plant.site,
+        plant: options.plant.name,
+        timezone: options.plant.timezone,
+        generator: 'iiot sim --generate',
+        groundTruth: truth,
       },
-    ],
-    tags: signals.map(tagInfo),
-    metadata: {
-      site: options.plant.site,
-      plant: options.plant.name,
-      timezone: options.plant.timezone,
-      generator: 'iiot sim --generate',
-      groundTruth: truth,
     },
-  }, { staged: { force: options.force } });
+    { staged: { force: options.force } },
+  );
   const scale = 10 ** (options.decimals ?? 4);
   const readers = signals.map((s) => ({ id: s.id, float: s.dataType === 'float64', read: model.reader(s.id) }));
   let samples = 0;
@@ -101,7 +113,14 @@ export async function generateCapture(options: GenerateOptions): Promise<Generat
     throw err;
   }
   await writer.close();
-  return { file: options.output, samples, tags: signals.length, from: new Date(from).toISOString(), to: new Date(to).toISOString(), groundTruth: truth };
+  return {
+    file: options.output,
+    samples,
+    tags: signals.length,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    groundTruth: truth,
+  };
 }
 
 export function tagInfo(s: SignalInfo): TagInfo {

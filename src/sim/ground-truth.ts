@@ -75,7 +75,8 @@ export function groundTruth(model: PlantModel, from: number, to: number): Ground
       thresholdMmS: c.thresholdMmS,
       amplitudeMmS: round(c.amplitudeMmS, 9),
       growthPerDay: c.growthPerDay,
-      curve: 'v(t) = baselineMmS + amplitudeMmS * (exp(growthPerDay * (t - onset) / 1 day) - 1) for t > onset, baselineMmS before; noise-free trend while running',
+      curve:
+        'v(t) = baselineMmS + amplitudeMmS * (exp(growthPerDay * (t - onset) / 1 day) - 1) for t > onset, baselineMmS before; noise-free trend while running',
       afterFailure: c.afterFailure,
       ...(asset.isoGroup === undefined ? {} : { isoGroup: asset.isoGroup }),
       ...(asset.foundation === undefined ? {} : { foundation: asset.foundation }),

@@ -43,7 +43,12 @@ function settingsWriter(settings: MeterSettings) {
   };
 }
 
-export function meterUnit(model: PlantModel, clock: PlantClock, unitId = METER_UNIT, map: RegisterMap = loadRegisterMap('sdm630')): ModbusUnit {
+export function meterUnit(
+  model: PlantModel,
+  clock: PlantClock,
+  unitId = METER_UNIT,
+  map: RegisterMap = loadRegisterMap('sdm630'),
+): ModbusUnit {
   const settings: MeterSettings = { ...SDM630_DEFAULTS, network_node: unitId };
   return {
     unitId,

@@ -433,7 +433,9 @@ export class PlantModel {
       const producing = this.calendar.isProducing(this.slotStart(s));
       b.producing[i] = producing ? 1 : 0;
       this.slotState(s, producing, slots);
-      const base = e.baseLoadKw * (1 + e.baseLoadVariation * 2 * (uniform(this.seed, PLANT_LOAD_STREAM, s) - 0.5)) + (producing ? e.productionAuxKw : 0);
+      const base =
+        e.baseLoadKw * (1 + e.baseLoadVariation * 2 * (uniform(this.seed, PLANT_LOAD_STREAM, s) - 0.5)) +
+        (producing ? e.productionAuxKw : 0);
       let plantP = base;
       let plantQ = base * basePf;
       for (let a = 0; a < n; a++) {

@@ -33,13 +33,30 @@ export interface PlantSpaceOptions {
   setpoints: Setpoints;
 }
 
-export function plantAddressSpace(model: PlantModel, options: PlantSpaceOptions): { objects: OpcUaObjectDef[]; variables: OpcUaVariableDef[] } {
+export function plantAddressSpace(
+  model: PlantModel,
+  options: PlantSpaceOptions,
+): { objects: OpcUaObjectDef[]; variables: OpcUaVariableDef[] } {
   const objects: OpcUaObjectDef[] = [
     { id: PLANT_FOLDER_ID, browseName: 'Plant', kind: 'folder', description: `${model.config.name}, ${model.config.site}` },
-    { id: PLANT_ASSET, parent: PLANT_FOLDER_ID, browseName: 'Incomer', displayName: 'Main incomer', kind: 'object', description: 'Main incomer of the plant: energy meter readings' },
+    {
+      id: PLANT_ASSET,
+      parent: PLANT_FOLDER_ID,
+      browseName: 'Incomer',
+      displayName: 'Main incomer',
+      kind: 'object',
+      description: 'Main incomer of the plant: energy meter readings',
+    },
   ];
   for (const a of model.config.assets) {
-    objects.push({ id: a.id, parent: PLANT_FOLDER_ID, browseName: pascal(a.id), displayName: a.name, kind: 'object', description: `${a.name} (${a.kind}, ${a.ratedKw} kW)` });
+    objects.push({
+      id: a.id,
+      parent: PLANT_FOLDER_ID,
+      browseName: pascal(a.id),
+      displayName: a.name,
+      kind: 'object',
+      description: `${a.name} (${a.kind}, ${a.ratedKw} kW)`,
+    });
   }
   const variables: OpcUaVariableDef[] = model.signals.map((s) => {
     const historizing = HISTORIZED.includes(s.id) && options.backfillMs > 0;

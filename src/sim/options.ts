@@ -69,9 +69,16 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
         force: Boolean(f.force),
       }
     : undefined;
-  if (f.generate && f.age !== undefined) throw usageError('--age is for live runs; with --generate use --start to place the capture', 'the capture starts at the epoch: --start 2026-01-05T00:00:00Z');
+  if (f.generate && f.age !== undefined)
+    throw usageError(
+      '--age is for live runs; with --generate use --start to place the capture',
+      'the capture starts at the epoch: --start 2026-01-05T00:00:00Z',
+    );
   if (!f.generate && (f.days !== undefined || f.span !== undefined || f.output !== undefined || f.force)) {
-    throw usageError(`--days, --span and -o${f.force ? ' (and --force)' : ''} belong to --generate`, 'add --generate to write a capture, or leave them out to serve the plant');
+    throw usageError(
+      `--days, --span and -o${f.force ? ' (and --force)' : ''} belong to --generate`,
+      'add --generate to write a capture, or leave them out to serve the plant',
+    );
   }
   const limits = {
     ...optionalInt(f.maxNodesPerBrowse, '--max-nodes-per-browse', 'maxNodesPerBrowse'),
@@ -80,10 +87,16 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
     ...optionalInt(f.maxMonitoredItemsPerCall, '--max-monitored-items-per-call', 'maxMonitoredItemsPerCall'),
     ...optionalInt(f.maxReferencesPerNode, '--max-references-per-node', 'maxReferencesPerNode'),
   };
-  if (f.nodeset !== undefined && f.extraNodes !== undefined) throw usageError('--extra-nodes adds to the plant\'s own address space; with --nodeset the twin serves the file\'s', 'leave one of them out');
-  if (f.nodeset !== undefined && (f.generate || f.opcua === false)) throw usageError(`--nodeset is for the OPC UA server${f.generate ? ', not --generate' : ', and --no-opcua leaves it out'}`);
+  if (f.nodeset !== undefined && f.extraNodes !== undefined)
+    throw usageError(
+      "--extra-nodes adds to the plant's own address space; with --nodeset the twin serves the file's",
+      'leave one of them out',
+    );
+  if (f.nodeset !== undefined && (f.generate || f.opcua === false))
+    throw usageError(`--nodeset is for the OPC UA server${f.generate ? ', not --generate' : ', and --no-opcua leaves it out'}`);
   const timeScale = Number(f.timeScale);
-  if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw usageError(`--time-scale ${f.timeScale}: give a positive number (1 = real time, 3600 = an hour per second)`);
+  if (!(timeScale > 0) || !Number.isFinite(timeScale))
+    throw usageError(`--time-scale ${f.timeScale}: give a positive number (1 = real time, 3600 = an hour per second)`);
   return {
     ...(f.plant === undefined ? {} : { plantFile: f.plant }),
     ...(f.seed === undefined ? {} : { seed: integer(f.seed, '--seed', 0, 2 ** 32 - 1) }),
@@ -125,7 +138,14 @@ export function parseSimFlags(f: SimFlags): SimRunOptions {
     user: f.user,
     ...(f.passwordFile === undefined ? {} : { passwordFile: f.passwordFile }),
     updateIntervalMs: positiveDuration(f.updateInterval, '--update-interval'),
-    ...(f.freeze === undefined ? {} : { frozen: f.freeze.split(',').map((t) => t.trim()).filter(Boolean) }),
+    ...(f.freeze === undefined
+      ? {}
+      : {
+          frozen: f.freeze
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+        }),
     ...(f.readyFile === undefined ? {} : { readyFile: f.readyFile }),
     ...(f.duration === undefined ? {} : { durationMs: positiveDuration(f.duration, '--duration') }),
     ...(generate ? { generate } : {}),

@@ -10,7 +10,9 @@ export function defaultPlantPath(): string {
 
 /** Reads and validates a plant model file; errors name file, line and field (exit 2). */
 export function loadPlantFile(path: string = defaultPlantPath()): PlantConfig {
-  return parsePlant(readYamlSource(path, 'plant model', `check the path; the default plant is ${defaultPlantPath()} (docs/sim.md describes the format)`));
+  return parsePlant(
+    readYamlSource(path, 'plant model', `check the path; the default plant is ${defaultPlantPath()} (docs/sim.md describes the format)`),
+  );
 }
 
 export function parsePlant(source: YamlSource): PlantConfig {

@@ -167,7 +167,12 @@ export const plantSchema = z
     timezone: z.string().default('UTC'),
     seed: z.number().int().nonnegative().default(1),
     /** the model's epoch for --generate (ISO 8601 UTC); live runs start now unless --start */
-    start: z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /[zZ]|[+-]\d\d:?\d\d$/.test(s), 'write an ISO 8601 time with a zone, e.g. 2026-01-05T00:00:00Z'),
+    start: z
+      .string()
+      .refine(
+        (s) => !Number.isNaN(Date.parse(s)) && /[zZ]|[+-]\d\d:?\d\d$/.test(s),
+        'write an ISO 8601 time with a zone, e.g. 2026-01-05T00:00:00Z',
+      ),
     shifts: shiftsSchema,
     energy: energySchema,
     assets: z.array(assetSchema).min(1),
@@ -178,18 +183,27 @@ export const plantSchema = z
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: plant.timezone });
       } catch {
-        ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown time zone "${plant.timezone}" (use an IANA name such as Europe/Madrid or UTC)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['timezone'],
+          message: `unknown time zone "${plant.timezone}" (use an IANA name such as Europe/Madrid or UTC)`,
+        });
       }
     }
     plant.assets.forEach((a, i) => {
-      if (a.id === 'plant') ctx.addIssue({ code: 'custom', path: ['assets', i, 'id'], message: '"plant" is reserved for the plant-level signals' });
+      if (a.id === 'plant')
+        ctx.addIssue({ code: 'custom', path: ['assets', i, 'id'], message: '"plant" is reserved for the plant-level signals' });
       if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'id'], message: `duplicate asset id "${a.id}"` });
       seen.add(a.id);
       if (a.bearing && a.bearing.failure <= a.bearing.onset) {
         ctx.addIssue({ code: 'custom', path: ['assets', i, 'bearing', 'failure'], message: 'failure must come after onset' });
       }
       if (a.bearing && a.bearing.thresholdMmS <= a.vibration.baselineMmS) {
-        ctx.addIssue({ code: 'custom', path: ['assets', i, 'bearing', 'thresholdMmS'], message: 'the failure threshold must be above the healthy baseline' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['assets', i, 'bearing', 'thresholdMmS'],
+          message: 'the failure threshold must be above the healthy baseline',
+        });
       }
       if (a.kind === 'compressor' && a.unloadedKw > a.loadedKw) {
         ctx.addIssue({ code: 'custom', path: ['assets', i, 'unloadedKw'], message: 'unloaded power must not exceed loaded power' });

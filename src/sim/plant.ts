@@ -335,7 +335,10 @@ async function startModbus(o: ModbusPlantOptions, p: PlantParts): Promise<{ endp
   const units = plantUnits(p.model, p.clock, p.setpoints, o.units ?? {});
   const server = await startModbusTcpServer({ host: p.host, port: o.port ?? 0, units, unknownUnit: o.unknownUnit ?? 'gateway-exception' });
   p.stops.push(() => server.stop());
-  return { endpoint: server.url, info: { units: units.map((u) => ({ unitId: u.unitId, map: u.map.name, description: u.map.description ?? u.map.name })) } };
+  return {
+    endpoint: server.url,
+    info: { units: units.map((u) => ({ unitId: u.unitId, map: u.map.name, description: u.map.description ?? u.map.name })) },
+  };
 }
 
 /** A Modbus RTU device (the meter or the PLC) on a serial line; returns its URL. */
@@ -362,7 +365,12 @@ async function startMqtt(o: MqttPlantOptions, p: PlantParts): Promise<{ endpoint
   let creds = o.brokerAuth;
   if (!url) {
     const { startBroker } = await import('../protocols/mqtt/broker.js');
-    const broker: RunningBroker = await startBroker({ host, port: o.port ?? 0, ...(o.auth ? { auth: o.auth } : {}), ...(o.nagle ? { nagle: true } : {}) });
+    const broker: RunningBroker = await startBroker({
+      host,
+      port: o.port ?? 0,
+      ...(o.auth ? { auth: o.auth } : {}),
+      ...(o.nagle ? { nagle: true } : {}),
+    });
     p.stops.push(() => broker.stop());
     url = broker.url;
     creds = o.auth;
@@ -394,7 +402,10 @@ async function startMqtt(o: MqttPlantOptions, p: PlantParts): Promise<{ endpoint
       ...(s.unit === undefined ? {} : { unit: s.unit }),
       read: () => model.value(s.id, clock.now()),
     });
-    const devices: SparkplugDeviceDef[] = model.config.assets.map((a) => ({ id: a.id, metrics: model.signals.filter((s) => s.asset === a.id).map(metric) }));
+    const devices: SparkplugDeviceDef[] = model.config.assets.map((a) => ({
+      id: a.id,
+      metrics: model.signals.filter((s) => s.asset === a.id).map(metric),
+    }));
     const node: RunningEdgeNode = await startEdgeNode({
       url,
       ...auth,
@@ -408,22 +419,27 @@ async function startMqtt(o: MqttPlantOptions, p: PlantParts): Promise<{ endpoint
     p.stops.push(() => node.stop());
     sparkplug = { groupId: node.groupId, edgeNodeId: node.edgeNodeId, devices: devices.map((d) => d.id) };
   }
-  return { endpoint: url, info: { ...(o.json === false ? {} : { topicPrefix: prefix }), ...(sparkplug ? { sparkplug } : {}), auth: creds !== undefined } };
+  return {
+    endpoint: url,
+    info: { ...(o.json === false ? {} : { topicPrefix: prefix }), ...(sparkplug ? { sparkplug } : {}), auth: creds !== undefined },
+  };
 }
 
 /** Every signal, and where each protocol serves it. */
 function plantTags(model: PlantModel, opcuaInfo: RunningPlant['opcua'], mqttInfo: RunningPlant['mqtt']): PlantTag[] {
-  return model.signals.map((s): PlantTag => ({
-    name: s.id,
-    asset: s.asset,
-    dataType: s.dataType,
-    ...(s.unit === undefined ? {} : { unit: s.unit }),
-    ...(s.range === undefined ? {} : { range: s.range }),
-    description: s.description,
-    ...(opcuaInfo && opcuaInfo.nodeId(s.id) !== '' ? { opcua: opcuaInfo.nodeId(s.id) } : {}),
-    ...(mqttInfo?.topicPrefix ? { mqtt: jsonTopic(mqttInfo.topicPrefix, s) } : {}),
-    ...(mqttInfo?.sparkplug ? { sparkplug: sparkplugMetricPath(mqttInfo.sparkplug.groupId, mqttInfo.sparkplug.edgeNodeId, s) } : {}),
-  }));
+  return model.signals.map(
+    (s): PlantTag => ({
+      name: s.id,
+      asset: s.asset,
+      dataType: s.dataType,
+      ...(s.unit === undefined ? {} : { unit: s.unit }),
+      ...(s.range === undefined ? {} : { range: s.range }),
+      description: s.description,
+      ...(opcuaInfo && opcuaInfo.nodeId(s.id) !== '' ? { opcua: opcuaInfo.nodeId(s.id) } : {}),
+      ...(mqttInfo?.topicPrefix ? { mqtt: jsonTopic(mqttInfo.topicPrefix, s) } : {}),
+      ...(mqttInfo?.sparkplug ? { sparkplug: sparkplugMetricPath(mqttInfo.sparkplug.groupId, mqttInfo.sparkplug.edgeNodeId, s) } : {}),
+    }),
+  );
 }
 
 /** `iiot sim --nodeset`: the twin of a NodeSet2 file, moved by the plant model and the simulation. */
@@ -453,7 +469,9 @@ async function startTwin(
     log,
   });
   // A twin of the plant itself: the model drives the variables with the plant's node ids.
-  const driven = model.signals.map((sig) => ({ id: sig.id, key: twinKey(PLANT_NAMESPACE_URI, `s=${sig.id}`) })).filter((d) => twin.variables.has(d.key));
+  const driven = model.signals
+    .map((sig) => ({ id: sig.id, key: twinKey(PLANT_NAMESPACE_URI, `s=${sig.id}`) }))
+    .filter((d) => twin.variables.has(d.key));
   const drivenKeys = new Set(driven.map((d) => d.key));
   const shapes = simulatedShapes([...twin.variables.entries()].filter(([k]) => !drivenKeys.has(k)).map(([key, v]) => ({ key, ...v })));
   const tick = () => {
@@ -503,7 +521,12 @@ export function defaultPkiDir(profile: string, host: string): string {
   return join(base, `pki-${profile}-${host}`);
 }
 
-function plantUnits(model: PlantModel, clock: PlantClock, setpoints: Setpoints, ids: { meter?: number; feeder?: number; plc?: number }): ModbusUnit[] {
+function plantUnits(
+  model: PlantModel,
+  clock: PlantClock,
+  setpoints: Setpoints,
+  ids: { meter?: number; feeder?: number; plc?: number },
+): ModbusUnit[] {
   const compressor = model.config.assets.find((a) => a.kind === 'compressor');
   return [
     meterUnit(model, clock, ids.meter ?? 1),

@@ -39,7 +39,9 @@ export function describe(plant: RunningPlant, plantFile: string, user: string | 
       : {}),
     ...(plant.modbus ? { modbus: { endpoint: plant.endpoints.modbus, units: plant.modbus.units } } : {}),
     ...(plant.endpoints.rtu ? { rtu: { endpoint: plant.endpoints.rtu } } : {}),
-    ...(plant.mqtt ? { mqtt: { endpoint: plant.endpoints.mqtt, ...plant.mqtt, ...(plant.mqtt.auth && user !== undefined ? { user } : {}) } } : {}),
+    ...(plant.mqtt
+      ? { mqtt: { endpoint: plant.endpoints.mqtt, ...plant.mqtt, ...(plant.mqtt.auth && user !== undefined ? { user } : {}) } }
+      : {}),
     tags: plant.tags,
     startupMs: Object.fromEntries(Object.entries(plant.startupMs).map(([k, v]) => [k, Math.round(v)])),
   };
@@ -60,9 +62,14 @@ export function renderPlant(plant: RunningPlant, style: Styler): string {
     });
   }
   if (plant.modbus && plant.endpoints.modbus) {
-    rows.push({ protocol: 'Modbus TCP', endpoint: plant.endpoints.modbus, details: plant.modbus.units.map((u) => `unit ${u.unitId} ${u.map}`).join(', ') });
+    rows.push({
+      protocol: 'Modbus TCP',
+      endpoint: plant.endpoints.modbus,
+      details: plant.modbus.units.map((u) => `unit ${u.unitId} ${u.map}`).join(', '),
+    });
   }
-  if (plant.endpoints.rtu) rows.push({ protocol: 'Modbus RTU', endpoint: plant.endpoints.rtu, details: 'the main incomer meter on a serial line' });
+  if (plant.endpoints.rtu)
+    rows.push({ protocol: 'Modbus RTU', endpoint: plant.endpoints.rtu, details: 'the main incomer meter on a serial line' });
   if (plant.mqtt && plant.endpoints.mqtt) {
     const parts: string[] = [];
     if (plant.mqtt.topicPrefix) parts.push(`JSON on ${plant.mqtt.topicPrefix}/<asset>/<signal>`);
@@ -99,7 +106,10 @@ export function renderGenerated(result: GenerateResult, seconds: number): string
   const lines = [
     `${result.file}: ${result.samples} samples of ${result.tags} tags, ${result.from} to ${result.to} (${seconds.toFixed(1)} s)`,
     `ground truth: ${gt.energy.totalKwh} kWh in total, idle mean ${gt.energy.idleMeanKw} kW, 15-min peak ${gt.energy.peakDemand15MinKw} kW`,
-    ...gt.bearings.map((b) => `ground truth: ${b.tag} degrades from ${b.onset} and reaches ${b.thresholdMmS} mm/s at ${b.failure}${b.failureInSpan ? '' : ' (after the end of the capture)'}`),
+    ...gt.bearings.map(
+      (b) =>
+        `ground truth: ${b.tag} degrades from ${b.onset} and reaches ${b.thresholdMmS} mm/s at ${b.failure}${b.failureInSpan ? '' : ' (after the end of the capture)'}`,
+    ),
   ];
   return lines.join('\n');
 }

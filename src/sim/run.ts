@@ -27,7 +27,18 @@ export interface SimRunOptions {
   ageMs?: number;
   timeScale: number;
   host: string;
-  opcua: false | { port: number; profile: SecurityProfileName; pkiDir?: string; acceptAnyClientCert: boolean; trustLocalClient: boolean; limits: OpcUaLimits; extraNodes?: number; nodeset?: string };
+  opcua:
+    | false
+    | {
+        port: number;
+        profile: SecurityProfileName;
+        pkiDir?: string;
+        acceptAnyClientCert: boolean;
+        trustLocalClient: boolean;
+        limits: OpcUaLimits;
+        extraNodes?: number;
+        nodeset?: string;
+      };
   modbus: false | { port: number; unknownUnit: 'gateway-exception' | 'ignore' };
   mqtt: false | { port: number; auth: boolean; json: boolean; sparkplug: boolean; brokerUrl?: string; nagle?: boolean };
   rtu?: { path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; unitId: number; dataBits: 7 | 8; stopBits: 1 | 2 };
@@ -51,16 +62,26 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
   if (opts.frozen?.length) {
     const ids = [...plantSignals(config), ...config.assets.flatMap(assetSignals)].map((s) => s.id);
     const unknown = opts.frozen.filter((id) => !ids.includes(id));
-    if (unknown.length) throw usageError(`--freeze ${unknown.join(',')}: no such signal in ${plantFile}`, `signal ids are <asset>.<signal>, for example ${ids.slice(8, 12).join(', ')}`);
+    if (unknown.length)
+      throw usageError(
+        `--freeze ${unknown.join(',')}: no such signal in ${plantFile}`,
+        `signal ids are <asset>.<signal>, for example ${ids.slice(8, 12).join(', ')}`,
+      );
   }
 
   const password = readPassword(opts, io);
   const users = password === undefined ? [] : [{ username: opts.user, password }];
   if (opts.opcua && opts.opcua.profile === 'hardened' && password === undefined) {
-    throw usageError(`--profile hardened offers no anonymous access and needs a user, but ${PASSWORD_ENV} is not set`, `export ${PASSWORD_ENV}=... (or --password-file FILE); the user name is --user (default operator)`);
+    throw usageError(
+      `--profile hardened offers no anonymous access and needs a user, but ${PASSWORD_ENV} is not set`,
+      `export ${PASSWORD_ENV}=... (or --password-file FILE); the user name is --user (default operator)`,
+    );
   }
   if (opts.mqtt && opts.mqtt.auth && password === undefined) {
-    throw usageError(`--mqtt-auth needs a password, but ${PASSWORD_ENV} is not set`, `export ${PASSWORD_ENV}=... (or --password-file FILE)`);
+    throw usageError(
+      `--mqtt-auth needs a password, but ${PASSWORD_ENV} is not set`,
+      `export ${PASSWORD_ENV}=... (or --password-file FILE)`,
+    );
   }
   if (opts.opcua && opts.opcua.acceptAnyClientCert) {
     warn(io, 'the OPC UA server accepts any client certificate (--accept-any-client-cert): for tests and demos only');
@@ -119,13 +140,19 @@ export async function runSim(io: IO, opts: SimRunOptions): Promise<number> {
     if (plant.opcua && opts.opcua && opts.opcua.trustLocalClient && !opts.opcua.acceptAnyClientCert) {
       const { trustLocalClient } = await import('./local-client-trust.js');
       const file = await trustLocalClient(plant.opcua.pkiDir, io.env);
-      info(io, `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${plant.opcua.pkiDir}/trusted/certs (--no-trust-local-client turns this off)`);
+      info(
+        io,
+        `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${plant.opcua.pkiDir}/trusted/certs (--no-trust-local-client turns this off)`,
+      );
     }
     if (io.json) emitJson(io, 'iiot.sim/1', body);
     else out(io, renderPlant(plant, io.style));
     if (opts.readyFile) writeReadyFile(opts.readyFile, body);
     if (!io.json) info(io, tryLines(plant));
-    info(io, `ready in ${formatDuration(plant.startupMs.total)}; ${opts.durationMs === undefined ? 'Ctrl-C to stop' : `stopping after ${formatDuration(opts.durationMs)}`}`);
+    info(
+      io,
+      `ready in ${formatDuration(plant.startupMs.total)}; ${opts.durationMs === undefined ? 'Ctrl-C to stop' : `stopping after ${formatDuration(opts.durationMs)}`}`,
+    );
     const reason = await stop.wait(opts.durationMs);
     info(io, `iiot sim: ${reason}, stopping...`);
   } finally {
@@ -181,10 +208,14 @@ function readPassword(opts: SimRunOptions, io: IO): string | undefined {
       text = readFileSync(opts.passwordFile, 'utf8');
       if ((statSync(opts.passwordFile).mode & 0o077) !== 0) warn(io, `${opts.passwordFile} can be read by other users; chmod 600 it`);
     } catch (err) {
-      throw usageError(`--password-file ${opts.passwordFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file holding the password on its first line');
+      throw usageError(
+        `--password-file ${opts.passwordFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        'give the path of a file holding the password on its first line',
+      );
     }
     const pw = text.split(/\r?\n/)[0] ?? '';
-    if (pw === '') throw usageError(`--password-file ${opts.passwordFile}: the first line is empty`, 'write the password on the first line');
+    if (pw === '')
+      throw usageError(`--password-file ${opts.passwordFile}: the first line is empty`, 'write the password on the first line');
     return pw;
   }
   const env = io.env[PASSWORD_ENV];
@@ -200,7 +231,10 @@ function writeReadyFile(path: string, body: object): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw usageError(`--ready-file ${path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give a path in a writable directory');
+    throw usageError(
+      `--ready-file ${path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'give a path in a writable directory',
+    );
   }
 }
 
@@ -209,7 +243,10 @@ async function generate(io: IO, opts: SimRunOptions, plantFile: string, config: 
   const { generateCapture } = await import('./generate.js');
   refuseToReplace(g.output, { force: g.force });
   const t0 = performance.now();
-  info(io, `iiot sim: generating ${formatDuration(g.durationMs)} of ${config.name} every ${formatDuration(g.intervalMs)} into ${g.output}...`);
+  info(
+    io,
+    `iiot sim: generating ${formatDuration(g.durationMs)} of ${config.name} every ${formatDuration(g.intervalMs)} into ${g.output}...`,
+  );
   const result = await generateCapture({
     plant: config,
     plantFile,

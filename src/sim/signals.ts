@@ -30,7 +30,14 @@ export interface SignalInfo {
 export const PLANT_ASSET = 'plant';
 
 export function assetSignals(a: AssetConfig): SignalInfo[] {
-  const s = (signal: AssetSignal, browseName: string, dataType: SignalDataType, description: string, unit?: string, range?: [number, number]): SignalInfo => ({
+  const s = (
+    signal: AssetSignal,
+    browseName: string,
+    dataType: SignalDataType,
+    description: string,
+    unit?: string,
+    range?: [number, number],
+  ): SignalInfo => ({
     id: `${a.id}.${signal}`,
     asset: a.id,
     signal,
@@ -50,7 +57,8 @@ export function assetSignals(a: AssetConfig): SignalInfo[] {
     s('vibration', 'VibrationVelocityRms', 'float64', 'drive-end bearing vibration velocity, RMS 10-1000 Hz', 'mm/s', [0, 25]),
     s('bearingTemp', 'BearingTemperature', 'float64', 'drive-end bearing temperature', '°C', [-20, 150]),
   ];
-  if (a.kind === 'conveyor') list.push(s('count', 'ProductionCount', 'uint32', 'pieces conveyed since the start of the model', 'pcs', [0, 4294967295]));
+  if (a.kind === 'conveyor')
+    list.push(s('count', 'ProductionCount', 'uint32', 'pieces conveyed since the start of the model', 'pcs', [0, 4294967295]));
   if (a.kind === 'compressor') list.push(s('loaded', 'Loaded', 'bool', 'compressor loaded (delivering air)'));
   return list;
 }
@@ -60,7 +68,14 @@ export function plantSignals(plant: PlantConfig): SignalInfo[] {
     plant.energy.baseLoadKw * 1.2 +
     plant.energy.productionAuxKw +
     plant.assets.reduce((sum, a) => sum + (a.kind === 'compressor' ? Math.max(a.loadedKw, a.ratedKw) : a.ratedKw), 0);
-  const s = (signal: PlantSignal, browseName: string, dataType: SignalDataType, description: string, unit?: string, range?: [number, number]): SignalInfo => ({
+  const s = (
+    signal: PlantSignal,
+    browseName: string,
+    dataType: SignalDataType,
+    description: string,
+    unit?: string,
+    range?: [number, number],
+  ): SignalInfo => ({
     id: `${PLANT_ASSET}.${signal}`,
     asset: PLANT_ASSET,
     signal,
@@ -78,7 +93,10 @@ export function plantSignals(plant: PlantConfig): SignalInfo[] {
     s('reactiveEnergy', 'ReactiveEnergyImport', 'float64', 'imported reactive energy (meter reading)', 'kvarh', [0, 1e9]),
     s('powerFactor', 'PowerFactor', 'float64', 'total power factor', undefined, [0, 1]),
     s('voltage', 'Voltage', 'float64', 'phase-to-neutral voltage, average of the three phases', 'V', [0, round(v * 1.3)]),
-    s('current', 'Current', 'float64', 'phase current, average of the three phases', 'A', [0, round((maxKw * 1.25 * 1000) / (3 * v * 0.7))]),
+    s('current', 'Current', 'float64', 'phase current, average of the three phases', 'A', [
+      0,
+      round((maxKw * 1.25 * 1000) / (3 * v * 0.7)),
+    ]),
     s('frequency', 'Frequency', 'float64', 'grid frequency', 'Hz', [45, 65]),
   ];
 }

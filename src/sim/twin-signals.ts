@@ -62,7 +62,10 @@ export function simulatedShapes(variables: readonly SimulatedVariable[]): Map<st
 }
 
 export function simulatedValue(shape: SignalShape, type: string, t: number, seed: number): number {
-  const x = shape.centre + shape.amplitude * Math.sin((2 * Math.PI * t) / shape.periodMs + shape.phase) + shape.amplitude * 0.02 * gaussian(seed, shape.stream, Math.floor(t / 1000));
+  const x =
+    shape.centre +
+    shape.amplitude * Math.sin((2 * Math.PI * t) / shape.periodMs + shape.phase) +
+    shape.amplitude * 0.02 * gaussian(seed, shape.stream, Math.floor(t / 1000));
   const r = INT_RANGE[type];
   if (!r) return x;
   return Math.min(r[1], Math.max(r[0], Math.round(x)));

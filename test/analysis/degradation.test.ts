@@ -92,7 +92,11 @@ describe('trends and remaining life', () => {
 describe('analyzeIndicator', () => {
   it('says where a degrading vibration is, since when, and when it reaches the zone boundary', () => {
     const s = series(420, (h) => (h < 300 ? 1.5 : 1.5 + 0.15 * (Math.exp((h - 300) / 48) - 1)), 6, 0.02);
-    const r = analyzeIndicator(input(s), { threshold: { kind: 'zone', boundary: 'C/D' }, iso: { group: 2, foundation: 'rigid' }, windowMs: H });
+    const r = analyzeIndicator(input(s), {
+      threshold: { kind: 'zone', boundary: 'C/D' },
+      iso: { group: 2, foundation: 'rigid' },
+      windowMs: H,
+    });
     expect(r.status).toBe('degrading');
     expect(r.onset).toBeDefined();
     expect(r.threshold!.value).toBe(4.5);
@@ -148,9 +152,24 @@ describe('fused health index', () => {
     const t = Float64Array.from({ length: n }, (_, i) => T0 + (i + 0.5) * H);
     const r = rng(11);
     const wear = (i: number) => (i < 150 ? 0 : ((i - 150) / 150) ** 2);
-    const up = { name: 'temp', tag: 'temp', quantity: 'value' as const, series: { t, v: Float64Array.from({ length: n }, (_, i) => 600 + 5 * wear(i) + r()) } };
-    const down = { name: 'speed', tag: 'speed', quantity: 'value' as const, series: { t, v: Float64Array.from({ length: n }, (_, i) => 9000 - 20 * wear(i) + 4 * r()) } };
-    const flat = { name: 'noise', tag: 'noise', quantity: 'value' as const, series: { t, v: Float64Array.from({ length: n }, () => 47 + r()) } };
+    const up = {
+      name: 'temp',
+      tag: 'temp',
+      quantity: 'value' as const,
+      series: { t, v: Float64Array.from({ length: n }, (_, i) => 600 + 5 * wear(i) + r()) },
+    };
+    const down = {
+      name: 'speed',
+      tag: 'speed',
+      quantity: 'value' as const,
+      series: { t, v: Float64Array.from({ length: n }, (_, i) => 9000 - 20 * wear(i) + 4 * r()) },
+    };
+    const flat = {
+      name: 'noise',
+      tag: 'noise',
+      quantity: 'value' as const,
+      series: { t, v: Float64Array.from({ length: n }, () => 47 + r()) },
+    };
     const f = fuseHealthIndex([up, down, flat], { windowMs: H })!;
     const w = Object.fromEntries(f.weights.map((x) => [x.name, x]));
     expect(w.speed!.direction).toBe(-1);
@@ -177,7 +196,10 @@ describe('time scales: windows and the detector follow the data', () => {
     const n = 8 * 360;
     const start = 2 * 360;
     const r = rng(21);
-    const v = Float64Array.from({ length: n }, (_, i) => (i < start ? 1 : Math.exp((Math.log(19) * (i - start)) / (n - start))) * (1 + 0.02 * (2 * r() - 1)));
+    const v = Float64Array.from(
+      { length: n },
+      (_, i) => (i < start ? 1 : Math.exp((Math.log(19) * (i - start)) / (n - start))) * (1 + 0.02 * (2 * r() - 1)),
+    );
     const fast = analyzeIndicator(input({ t: grid(n, 10_000), v }, 'g'), { threshold: { kind: 'baseline', factor: 25 } });
     expect(fast.windowMs).toBe(60_000);
     expect(fast.onset).toBeDefined();

@@ -35,7 +35,7 @@ describe('meters', () => {
     for (let s = 0; s < 3600; s += 10) pts.push([T0 + s * 1000, 100]);
     for (let s = 7200; s <= 10800; s += 10) pts.push([T0 + s * 1000, 100]);
     const m = meter({}, pts);
-    expect(sum(m.value)).toBeCloseTo(100 * (3590 + 3600) / 3600, 6);
+    expect(sum(m.value)).toBeCloseTo((100 * (3590 + 3600)) / 3600, 6);
     expect(m.counts.gap).toBe(1);
     expect(m.gapMs).toBe(3610_000);
   });
@@ -58,23 +58,46 @@ describe('meters', () => {
     expect(reset.counts.reset).toBe(1);
     expect(sum(reset.value)).toBeCloseTo(690 + 290, 9); // the minute of the reset counts as 0
 
-    const glitch = meter({ kind: 'counter' }, Array.from({ length: 100 }, (_, i): [number, number] => [T0 + i * MIN, i === 50 ? 0 : 1000 + 5 * i]));
+    const glitch = meter(
+      { kind: 'counter' },
+      Array.from({ length: 100 }, (_, i): [number, number] => [T0 + i * MIN, i === 50 ? 0 : 1000 + 5 * i]),
+    );
     expect(glitch.counts.glitch).toBe(1);
     expect(glitch.counts.reset).toBe(0);
     expect(sum(glitch.value)).toBeCloseTo(495, 9);
   });
 
   it('auto decides counter or interval energy from the readings', () => {
-    const counter = meter({ kind: 'auto' }, Array.from({ length: 100 }, (_, i): [number, number] => [T0 + i * 900_000, 123_456 + 20 * i]));
+    const counter = meter(
+      { kind: 'auto' },
+      Array.from({ length: 100 }, (_, i): [number, number] => [T0 + i * 900_000, 123_456 + 20 * i]),
+    );
     expect(counter.kind).toBe('counter');
-    const interval = meter({ kind: 'auto' }, Array.from({ length: 100 }, (_, i): [number, number] => [T0 + i * 900_000, 20 + (i % 7)]));
+    const interval = meter(
+      { kind: 'auto' },
+      Array.from({ length: 100 }, (_, i): [number, number] => [T0 + i * 900_000, 20 + (i % 7)]),
+    );
     expect(interval.kind).toBe('interval');
   });
 
   it('interval energy stamped at the end covers the interval before the stamp', () => {
-    const end = meter({ kind: 'interval' }, [[T0 + 900_000, 15], [T0 + 1_800_000, 30]], { intervalEnd: true, intervalMs: 900_000 });
+    const end = meter(
+      { kind: 'interval' },
+      [
+        [T0 + 900_000, 15],
+        [T0 + 1_800_000, 30],
+      ],
+      { intervalEnd: true, intervalMs: 900_000 },
+    );
     expect(end.origin).toBe(T0);
-    const start = meter({ kind: 'interval' }, [[T0 + 900_000, 15], [T0 + 1_800_000, 30]], { intervalMs: 900_000 });
+    const start = meter(
+      { kind: 'interval' },
+      [
+        [T0 + 900_000, 15],
+        [T0 + 1_800_000, 30],
+      ],
+      { intervalMs: 900_000 },
+    );
     expect(start.origin).toBe(T0 + 900_000);
     expect(sum(end.value)).toBe(45);
   });
@@ -189,7 +212,11 @@ describe('energy analysis', () => {
       sub.push([t, producing ? 30 : 15]);
     }
     const r = analyzeEnergy(
-      { main: meter({}, pts), producing: meter({ tag: 'p', kind: 'state', quantity: 'producing' }, flag), subs: [meter({ tag: 'compressor' }, sub)] },
+      {
+        main: meter({}, pts),
+        producing: meter({ tag: 'p', kind: 'state', quantity: 'producing' }, flag),
+        subs: [meter({ tag: 'compressor' }, sub)],
+      },
       { tz: 'UTC' },
     );
     expect(r.idle!.source).toBe('producing-tag');
@@ -247,7 +274,10 @@ describe('energy analysis', () => {
       pts.push([t, 100 + ((day * 7) % 5)]);
     }
     // the baseline period is given as whole days, from Sunday 00:00: the capture holds one hour of that Sunday
-    const r = analyzeEnergy({ main: meter({}, pts) }, { tz: 'UTC', periods: { baseline: [T0 - 24 * H, T0 + 28 * 24 * H], report: [T0 + 28 * 24 * H, T0 + 56 * 24 * H] } });
+    const r = analyzeEnergy(
+      { main: meter({}, pts) },
+      { tz: 'UTC', periods: { baseline: [T0 - 24 * H, T0 + 28 * 24 * H], report: [T0 + 28 * 24 * H, T0 + 56 * 24 * H] } },
+    );
     const b = r.baselines!;
     expect(b.periods[0]!.days).toBe(28);
     expect(r.notes.join('\n')).toMatch(/baseline period: 1 day measured less than 90% of the calendar day left out/);
@@ -265,7 +295,7 @@ describe('energy analysis', () => {
     };
     const tempOf = (d: number) => 8 + 7 * Math.sin(d / 4);
     for (let d = 0; d < 70; d++) {
-      const wd = (d % 7) < 5; // T0 is a Monday
+      const wd = d % 7 < 5; // T0 is a Monday
       const hdd = Math.max(0, 15.5 - tempOf(d));
       const saving = d >= 42 ? 150 : 0;
       const kwh = 1000 + (wd ? 600 : 0) + 40 * hdd - saving + 40 * noise();
@@ -316,7 +346,11 @@ describe('energy analysis', () => {
     }
     const r = analyzeEnergy(
       { main: meter({}, pts), production: meter({ tag: 'pcs', kind: 'counter', quantity: 'production' }, units) },
-      { tz: 'UTC', workdays: [0, 1, 2, 3, 4, 5, 6], periods: { baseline: [T0, T0 + 28 * 24 * H], report: [T0 + 28 * 24 * H, T0 + 41 * 24 * H] } },
+      {
+        tz: 'UTC',
+        workdays: [0, 1, 2, 3, 4, 5, 6],
+        periods: { baseline: [T0, T0 + 28 * 24 * H], report: [T0 + 28 * 24 * H, T0 + 41 * 24 * H] },
+      },
     );
     const g = r.baselines!.regression!;
     expect(g.drivers).toEqual([]);
@@ -337,7 +371,11 @@ describe('energy analysis', () => {
       lead.push([t, night ? 30 : 0]);
     }
     const r = analyzeEnergy(
-      { main: meter({}, p), reactive: meter({ tag: 'q.lagging', quantity: 'reactive' }, lag), reactiveLeading: meter({ tag: 'q.leading', quantity: 'reactive' }, lead) },
+      {
+        main: meter({}, p),
+        reactive: meter({ tag: 'q.lagging', quantity: 'reactive' }, lag),
+        reactiveLeading: meter({ tag: 'q.leading', quantity: 'reactive' }, lead),
+      },
       { tz: 'UTC' },
     );
     const pf = r.powerFactor!;
@@ -361,7 +399,14 @@ describe('energy analysis', () => {
       flag.push([T0 + m * MIN, producing]);
       sub.push([T0 + m * MIN, producing ? 30 : 15]);
     }
-    const r = analyzeEnergy({ main: meter({}, pts), producing: meter({ tag: 'p', kind: 'state', quantity: 'producing' }, flag), subs: [meter({ tag: 'compressor' }, sub)] }, { tz: 'UTC' });
+    const r = analyzeEnergy(
+      {
+        main: meter({}, pts),
+        producing: meter({ tag: 'p', kind: 'state', quantity: 'producing' }, flag),
+        subs: [meter({ tag: 'compressor' }, sub)],
+      },
+      { tz: 'UTC' },
+    );
     const base = r.opportunities.find((o) => o.kind === 'idle-base-load')!;
     const comp = r.opportunities.find((o) => o.kind === 'sub-meter-idle')!;
     expect(base.overlaps).toEqual([comp.rank]);
@@ -388,8 +433,12 @@ describe('tariff files', () => {
     expect(() => parseTariff(text, 'bad.yaml')).toThrow(/^bad\.yaml:4: tariff field energy\[0\]\.price: /);
   });
   it('names an unknown field, a bad time range and broken YAML', () => {
-    expect(() => parseTariff('energy:\n  - name: a\n    price: 1\n    hour: "08:00-10:00"\n', 'u.yaml')).toThrow(/u\.yaml:2: .*unknown field "hour"/);
-    expect(() => parseTariff('energy:\n  - name: a\n    price: 1\n    hours: "8-10"\n', 'h.yaml')).toThrow(/h\.yaml:4: .*"8-10" is not a time range/);
+    expect(() => parseTariff('energy:\n  - name: a\n    price: 1\n    hour: "08:00-10:00"\n', 'u.yaml')).toThrow(
+      /u\.yaml:2: .*unknown field "hour"/,
+    );
+    expect(() => parseTariff('energy:\n  - name: a\n    price: 1\n    hours: "8-10"\n', 'h.yaml')).toThrow(
+      /h\.yaml:4: .*"8-10" is not a time range/,
+    );
     expect(() => parseTariff('energy: [\n', 'y.yaml')).toThrow(/^y\.yaml:\d+: not valid YAML/);
   });
 });

@@ -15,7 +15,11 @@ const H = 3_600_000;
 
 describe('steel plant, 1-7 January 2018 (interval energy stamped at the interval end; 00:00 carries the previous date)', () => {
   const text = readFileSync('fixtures/analysis/steel-2018-01-01-to-07.csv', 'utf8');
-  const lines = text.replace(/^\uFEFF/, '').trim().split(/\r?\n/).slice(1);
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split(/\r?\n/)
+    .slice(1);
   const rows = lines.map((l) => {
     const [date, kwh] = l.split(',');
     const m = /^(\d\d)\/(\d\d)\/(\d{4}) (\d\d):(\d\d)$/.exec(date!)!;
@@ -30,14 +34,28 @@ describe('steel plant, 1-7 January 2018 (interval energy stamped at the interval
   });
 
   it('daily totals are the 96 intervals of each local day, peak is four times the largest interval', () => {
-    const acc = new MeterAccumulator({ tag: 'Usage_kWh', kind: 'interval', quantity: 'active', factor: 1, unit: 'kWh' }, { intervalEnd: true, intervalMs: 900_000 });
+    const acc = new MeterAccumulator(
+      { tag: 'Usage_kWh', kind: 'interval', quantity: 'active', factor: 1, unit: 'kWh' },
+      { intervalEnd: true, intervalMs: 900_000 },
+    );
     for (const r of rows.slice().sort((a, b) => a.end - b.end)) acc.add(r.end, r.kwh);
     const res = analyzeEnergy({ main: toMeterSeries(acc) }, { tz: 'Asia/Seoul' });
-    expect(res.totals.days.map((d) => d.day)).toEqual(['2018-01-01', '2018-01-02', '2018-01-03', '2018-01-04', '2018-01-05', '2018-01-06', '2018-01-07']);
+    expect(res.totals.days.map((d) => d.day)).toEqual([
+      '2018-01-01',
+      '2018-01-02',
+      '2018-01-03',
+      '2018-01-04',
+      '2018-01-05',
+      '2018-01-06',
+      '2018-01-07',
+    ]);
     // 1 January: the rows from "01/01/2018 00:15" to "01/01/2018 00:00" (the 96th, which ends the day)
     const jan1 = lines.slice(0, 96).reduce((s, l) => s + Number(l.split(',')[1]), 0);
     expect(res.totals.days[0]!.kwh).toBeCloseTo(jan1, 6);
-    expect(res.totals.kwh).toBeCloseTo(rows.reduce((s, r) => s + r.kwh, 0), 6);
+    expect(res.totals.kwh).toBeCloseTo(
+      rows.reduce((s, r) => s + r.kwh, 0),
+      6,
+    );
     const max = Math.max(...rows.map((r) => r.kwh));
     expect(res.demand.peak!.kw).toBeCloseTo(4 * max, 6);
     const at = rows.find((r) => r.kwh === max)!.end - 900_000;
@@ -75,7 +93,10 @@ describe('NASA/IMS test 2 (bearing 1 fails; bearing 3 healthy; two snapshots aft
   it('gives a finite remaining life with an interval to 3x the baseline 24 h before the failure', () => {
     const cut = t.slice(0, end).findIndex((x) => x > failure - 24 * H);
     const s = { t: Float64Array.from(t.slice(0, cut)), v: Float64Array.from(col(1).slice(0, cut)) };
-    const r = analyzeIndicator({ name: 'B1 rms', tag: 'b1', unit: 'g', quantity: 'rms', series: s }, { windowMs: H, threshold: { kind: 'baseline', factor: 3 } });
+    const r = analyzeIndicator(
+      { name: 'B1 rms', tag: 'b1', unit: 'g', quantity: 'rms', series: s },
+      { windowMs: H, threshold: { kind: 'baseline', factor: 3 } },
+    );
     expect(r.rul.status).toBe('estimated');
     expect(r.rul.lo!).toBeLessThan(r.rul.hours!);
     expect(r.statement).toMatch(/\(3 x baseline\) in about/);
@@ -98,7 +119,12 @@ describe('C-MAPSS FD001 training engines 1-4', () => {
   it('the fused health index is more monotonic than the typical single sensor', () => {
     for (const u of all) {
       const t = Float64Array.from(u.sensors, (_, c) => (c + 0.5) * H);
-      const inputs = SENSORS.map((j) => ({ name: `s${j + 1}`, tag: `s${j + 1}`, quantity: 'value' as const, series: { t, v: Float64Array.from(u.sensors, (r) => r[j]!) } }));
+      const inputs = SENSORS.map((j) => ({
+        name: `s${j + 1}`,
+        tag: `s${j + 1}`,
+        quantity: 'value' as const,
+        series: { t, v: Float64Array.from(u.sensors, (r) => r[j]!) },
+      }));
       const f = fuseHealthIndex(inputs, { windowMs: H })!;
       const fused = Math.abs(spearman(f.input.series.t, f.input.series.v));
       const singles = inputs.map((i) => Math.abs(spearman(t, i.series.v))).sort((a, b) => a - b);

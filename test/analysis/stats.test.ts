@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveN, linearFit, madSigma, median, normalQuantile, quantile, studentTCdf, studentTQuantile } from '../../src/analysis/stats.js';
+import {
+  effectiveN,
+  linearFit,
+  madSigma,
+  median,
+  normalQuantile,
+  quantile,
+  studentTCdf,
+  studentTQuantile,
+} from '../../src/analysis/stats.js';
 import { zoneOf, zoneTable } from '../../src/analysis/iso10816.js';
 
 describe('stats', () => {
@@ -24,7 +33,10 @@ describe('stats', () => {
 
   it('a least-squares line recovers slope and intercept; a flat noisy series is not significant', () => {
     const x = Array.from({ length: 50 }, (_, i) => i);
-    const f = linearFit(x, x.map((v) => 3 + 0.5 * v));
+    const f = linearFit(
+      x,
+      x.map((v) => 3 + 0.5 * v),
+    );
     expect(f.slope).toBeCloseTo(0.5, 12);
     expect(f.intercept).toBeCloseTo(3, 12);
     expect(f.r2).toBeCloseTo(1, 12);

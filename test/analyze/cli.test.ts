@@ -85,8 +85,12 @@ describe('iiot analyze energy: measurement and verification, interval-end CSV, s
     expect(r.stdout).toMatch(/^plant\.power \(power, kW\), 2026-03-02 00:00 to 2026-04-26 23:50 Europe\/Madrid/);
     expect(r.stdout).toMatch(/2026-03 .* \(96\.8% of the month measured\)/); // 2 to 31 March of 31 days
     expect(r.stdout).toMatch(/baseline comparison\n +period +days +kWh\/day/);
-    expect(r.stdout).toMatch(/model: daily kWh = .* fitted on 35 baseline days; drivers chosen by cross-validation \((workday \(1\) or not \(0\), heating degree days|heating degree days, workday \(1\) or not \(0\))\)/);
-    expect(r.stdout).toMatch(/ASHRAE Guideline 14 \(daily limits CV\(RMSE\) <= 30\.0%, \|NMBE\| <= 10\.0%\): MEETS; CV\(RMSE\) [\d.]+% and NMBE -?[\d.]+% out of sample \(leave-one-week-out, 5 folds\)/);
+    expect(r.stdout).toMatch(
+      /model: daily kWh = .* fitted on 35 baseline days; drivers chosen by cross-validation \((workday \(1\) or not \(0\), heating degree days|heating degree days, workday \(1\) or not \(0\))\)/,
+    );
+    expect(r.stdout).toMatch(
+      /ASHRAE Guideline 14 \(daily limits CV\(RMSE\) <= 30\.0%, \|NMBE\| <= 10\.0%\): MEETS; CV\(RMSE\) [\d.]+% and NMBE -?[\d.]+% out of sample \(leave-one-week-out, 5 folds\)/,
+    );
     expect(r.stdout).toMatch(/report period: .* over 21 days: savings/);
     expect(r.stdout).toMatch(/note: outdoor temperature: outdoor\.temperature \(by its name/);
     const j = JSON.parse((await runCli([...args, '--json'])).stdout);
@@ -101,7 +105,22 @@ describe('iiot analyze energy: measurement and verification, interval-end CSV, s
   it('capture import writes interval ends and the site zone into the header; analyze energy needs neither --interval-end nor --tz', async () => {
     const csv = 'fixtures/analysis/steel-2018-01-01-to-07.csv';
     const cap = join(dir, 'steel.jsonl');
-    const imp = await runCli(['capture', 'import', csv, '-o', cap, '--midnight-ends-day', '--tz', 'Asia/Seoul', '--unit', 'Usage_kWh=kWh', '--unit', 'Lagging_Current_Reactive_Power_kVarh=kvarh', '--unit', 'Leading_Current_Reactive_Power_kVarh=kvarh']);
+    const imp = await runCli([
+      'capture',
+      'import',
+      csv,
+      '-o',
+      cap,
+      '--midnight-ends-day',
+      '--tz',
+      'Asia/Seoul',
+      '--unit',
+      'Usage_kWh=kWh',
+      '--unit',
+      'Lagging_Current_Reactive_Power_kVarh=kvarh',
+      '--unit',
+      'Leading_Current_Reactive_Power_kVarh=kvarh',
+    ]);
     expect(imp.code).toBe(0);
     const header = JSON.parse(readFileSync(cap, 'utf8').split('\n')[0]!);
     expect(header.metadata.timezone).toBe('Asia/Seoul');
@@ -109,10 +128,23 @@ describe('iiot analyze energy: measurement and verification, interval-end CSV, s
     const j = JSON.parse((await runCli(['analyze', 'energy', cap, '--json'])).stdout);
     expect(j.tz).toBe('Asia/Seoul');
     expect(j.meter.kind).toBe('interval');
-    expect(j.totals.days.map((d: { day: string }) => d.day)).toEqual(['2018-01-01', '2018-01-02', '2018-01-03', '2018-01-04', '2018-01-05', '2018-01-06', '2018-01-07']);
+    expect(j.totals.days.map((d: { day: string }) => d.day)).toEqual([
+      '2018-01-01',
+      '2018-01-02',
+      '2018-01-03',
+      '2018-01-04',
+      '2018-01-05',
+      '2018-01-06',
+      '2018-01-07',
+    ]);
     expect(j.totals.months.map((m: { month: string }) => m.month)).toEqual(['2018-01']);
     // independent: the largest row, whose time (local, the interval END) is 15 minutes after the interval starts
-    const rows = readFileSync(csv, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/).slice(1).map((l) => l.split(','));
+    const rows = readFileSync(csv, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((l) => l.split(','));
     const max = rows.reduce((a, b) => (Number(b[1]) > Number(a[1]) ? b : a));
     const [dd, mm, yyyy, hh, mi] = /^(\d\d)\/(\d\d)\/(\d{4}) (\d\d):(\d\d)$/.exec(max[0]!)!.slice(1).map(Number) as number[];
     const endUtc = Date.UTC(yyyy!, mm! - 1, dd!, hh! - 9, mi!); // Seoul is UTC+9
@@ -132,7 +164,18 @@ describe('iiot analyze energy: measurement and verification, interval-end CSV, s
 
 describe('iiot analyze degradation', () => {
   it('--json: finds the degrading pump, leaves stopped periods out, gives the remaining life to zone C/D', async () => {
-    const r = await runCli(['analyze', 'degradation', vibFile, '--json', '--threshold', 'zone:C/D', '--group', '2', '--foundation', 'rigid']);
+    const r = await runCli([
+      'analyze',
+      'degradation',
+      vibFile,
+      '--json',
+      '--threshold',
+      'zone:C/D',
+      '--group',
+      '2',
+      '--foundation',
+      'rigid',
+    ]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.schema).toBe('iiot.analyze.degradation/1');
@@ -163,7 +206,19 @@ describe('iiot analyze degradation', () => {
 
   it('--fuse makes one health index; --report writes the charts', async () => {
     const html = join(dir, 'd.html');
-    const r = await runCli(['analyze', 'degradation', vibFile, '--tag', 'pump.vibration', '--tag', 'fan.vibration', '--fuse', '--json', '--report', html]);
+    const r = await runCli([
+      'analyze',
+      'degradation',
+      vibFile,
+      '--tag',
+      'pump.vibration',
+      '--tag',
+      'fan.vibration',
+      '--fuse',
+      '--json',
+      '--report',
+      html,
+    ]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.indicators).toHaveLength(1);
@@ -193,17 +248,39 @@ describe('iiot analyze degradation', () => {
     expect(lead(assets.Bearing1_ch1)).toBeGreaterThan(48); // the failing bearing, two days ahead
     expect(lead(assets.Bearing3_ch1)).toBeLessThan(24); // the healthy one: at most a sympathetic alarm at the very end
     // --kind says otherwise: the kurtosis is read as it is
-    const k = await runCli(['analyze', 'degradation', cap, '--to', '2004-02-19T06:12:40Z', '--tag', 'Bearing1_ch1_kurt', '--kind', 'Bearing1_ch1_kurt=kurtosis', '--json']);
+    const k = await runCli([
+      'analyze',
+      'degradation',
+      cap,
+      '--to',
+      '2004-02-19T06:12:40Z',
+      '--tag',
+      'Bearing1_ch1_kurt',
+      '--kind',
+      'Bearing1_ch1_kurt=kurtosis',
+      '--json',
+    ]);
     expect(JSON.parse(k.stdout).indicators[0].notes.join(' ')).not.toMatch(/excess/);
     const bad = await runCli(['analyze', 'degradation', cap, '--kind', 'Bearing1_ch1_kurt=wobble']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--kind Bearing1_ch1_kurt=wobble: write level, rms, peak, kurtosis, excess-kurtosis, crest-factor or skewness/);
+    expect(bad.stderr).toMatch(
+      /--kind Bearing1_ch1_kurt=wobble: write level, rms, peak, kurtosis, excess-kurtosis, crest-factor or skewness/,
+    );
   });
 
   it('a 40-minute rig run sampled every 10 s keeps its sampling, and its onset comes minutes after the growth starts', async () => {
     const file = join(dir, 'rig.jsonl');
     const T = Date.UTC(2026, 4, 1, 9);
-    const lines = [JSON.stringify({ type: 'header', format: 'iiot-capture', version: 1, created: new Date(T).toISOString(), tool: 'test', tags: [{ name: 'rig.vibration', unit: 'mm/s' }] })];
+    const lines = [
+      JSON.stringify({
+        type: 'header',
+        format: 'iiot-capture',
+        version: 1,
+        created: new Date(T).toISOString(),
+        tool: 'test',
+        tags: [{ name: 'rig.vibration', unit: 'mm/s' }],
+      }),
+    ];
     for (let i = 0; i <= 240; i++) {
       const v = (i < 150 ? 1.2 : 1.2 * Math.exp((i - 150) / 40)) * (1 + 0.02 * Math.sin(i * 2.7));
       lines.push(JSON.stringify({ t: new Date(T + i * 10_000).toISOString(), tag: 'rig.vibration', v: Number(v.toFixed(4)) }));

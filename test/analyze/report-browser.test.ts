@@ -22,12 +22,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`headless chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or point CHROMIUM at it; this test renders the HTML reports in a real browser`);
+    throw new Error(
+      `headless chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or point CHROMIUM at it; this test renders the HTML reports in a real browser`,
+    );
   }
 }
 
 async function dumpDom(file: string): Promise<string> {
-  const { stdout } = await run(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--dump-dom', `file://${file}`], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(
+    CHROMIUM,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--dump-dom', `file://${file}`],
+    { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+  );
   return stdout;
 }
 
@@ -83,7 +89,19 @@ async function overlapsInBrowser(html: string, name: string): Promise<{ texts: n
 }
 
 async function screenshot(file: string, png: string): Promise<void> {
-  await run(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--window-size=900,2000', `--screenshot=${png}`, `file://${file}`], { timeout: 60_000 });
+  await run(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--window-size=900,2000',
+      `--screenshot=${png}`,
+      `file://${file}`,
+    ],
+    { timeout: 60_000 },
+  );
 }
 
 const ctx = { file: 'test.jsonl', tz: 'Europe/Madrid', generated: '2026-03-01T00:00:00Z', tool: 'iiot test' };
@@ -95,7 +113,10 @@ function energyReport(): string {
     const hour = (m / 60) % 24;
     acc.add(T0 + m * 60_000, (hour >= 6 && hour < 22 ? 120 : 45) + (m % 97 === 0 ? 80 : 0));
   }
-  const r = analyzeEnergy({ main: toMeterSeries(acc) }, { tz: 'Europe/Madrid', shifts: [{ name: 'day', window: { from: 360, to: 1320 } }] });
+  const r = analyzeEnergy(
+    { main: toMeterSeries(acc) },
+    { tz: 'Europe/Madrid', shifts: [{ name: 'day', window: { from: 360, to: 1320 } }] },
+  );
   return energyHtml(r, ctx);
 }
 
@@ -116,7 +137,10 @@ function crowdedReport(): string {
 function degradationReport(): { html: string; md: string } {
   const n = 24 * 20;
   const t = Float64Array.from({ length: n }, (_, i) => T0 + (i + 0.5) * 3_600_000);
-  const v = Float64Array.from({ length: n }, (_, i) => (i < 300 ? 1.5 : 1.5 + 0.1 * (Math.exp((i - 300) / 60) - 1)) * (1 + 0.02 * Math.sin(i * 7.3)));
+  const v = Float64Array.from(
+    { length: n },
+    (_, i) => (i < 300 ? 1.5 : 1.5 + 0.1 * (Math.exp((i - 300) / 60) - 1)) * (1 + 0.02 * Math.sin(i * 7.3)),
+  );
   const r = analyzeDegradation([{ name: 'pump.vibration', tag: 'pump.vibration', unit: 'mm/s', quantity: 'value', series: { t, v } }], {
     threshold: { kind: 'zone', boundary: 'C/D' },
     iso: { group: 2, foundation: 'rigid' },

@@ -13,7 +13,16 @@ import { clientPki, connect, startOpcUaPlant, tempDir, waitFor, type TestPlant, 
 
 afterAll(removeTempDirs);
 
-const KEY = { up: '\u001B[A', down: '\u001B[B', right: '\u001B[C', left: '\u001B[D', end: '\u001B[F', enter: '\r', escape: '\u001B', backspace: '\u007F' };
+const KEY = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  right: '\u001B[C',
+  left: '\u001B[D',
+  end: '\u001B[F',
+  enter: '\r',
+  escape: '\u001B',
+  backspace: '\u007F',
+};
 
 describe('the interactive browser (ink), driven by keystrokes against the plant', () => {
   let t: TestPlant;
@@ -106,7 +115,14 @@ describe('the interactive browser (ink), driven by keystrokes against the plant'
     let exit: { id: string | undefined; how: string } | undefined;
     const written: string[] = [];
     const app = render(
-      <OpcUaBrowser source={source} root={root} rootPath="/Objects" {...props} onExit={(id, how) => (exit = { id, how })} writeTerminal={(text) => written.push(text)} />,
+      <OpcUaBrowser
+        source={source}
+        root={root}
+        rootPath="/Objects"
+        {...props}
+        onExit={(id, how) => (exit = { id, how })}
+        writeTerminal={(text) => written.push(text)}
+      />,
     );
     const frame = () => stripVTControlCharacters(app.lastFrame() ?? '');
     const until = async (text: string | RegExp) => {
@@ -173,7 +189,11 @@ describe('the interactive browser (ink), driven by keystrokes against the plant'
 
   it('the tree follows terminal resizes', async () => {
     const b = open();
-    const treeRows = () => b.frame().split('\n').filter((l) => /^ *[▸▾…] /.test(l) || /^ {2,}[▸▾… ] [ *][◆●ƒ◇○T→▣] /.test(l)).length;
+    const treeRows = () =>
+      b
+        .frame()
+        .split('\n')
+        .filter((l) => /^ *[▸▾…] /.test(l) || /^ {2,}[▸▾… ] [ *][◆●ƒ◇○T→▣] /.test(l)).length;
     const resize = (rows: number) => {
       Object.defineProperty(b.app.stdout, 'rows', { value: rows, configurable: true });
       b.app.stdout.emit('resize');

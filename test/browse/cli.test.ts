@@ -90,7 +90,9 @@ describe('iiot browse / read / pki against the embedded plant', () => {
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('node_id,browse_path,node_class,data_type,unit,access,display_name,eu_low,eu_high');
     const powerLine = lines.find((l) => l.startsWith(`${power},`));
-    expect(powerLine).toMatch(new RegExp(`^${power.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')},/Objects/\\d+:Plant/\\d+:Incomer/\\d+:\\w+,Variable,Double,kW,rh?,`));
+    expect(powerLine).toMatch(
+      new RegExp(`^${power.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')},/Objects/\\d+:Plant/\\d+:Incomer/\\d+:\\w+,Variable,Double,kW,rh?,`),
+    );
     expect(lines.some((l) => l.startsWith('#'))).toBe(false); // complete: no PARTIAL line
   });
 
@@ -98,7 +100,13 @@ describe('iiot browse / read / pki against the embedded plant', () => {
     const r = await runCli(['browse', t.url, plantNode, '--all', '--json', '--security-mode', 'None'], { env: env() });
     clean(r);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { schema: string; complete: boolean; root: { nodeId: string; path: string }; nodes: Array<{ nodeId: string; children?: unknown[] }>; stats: { requests: number } };
+    const doc = JSON.parse(r.stdout) as {
+      schema: string;
+      complete: boolean;
+      root: { nodeId: string; path: string };
+      nodes: Array<{ nodeId: string; children?: unknown[] }>;
+      stats: { requests: number };
+    };
     expect(doc.schema).toBe('iiot.browse/1');
     expect(doc.complete).toBe(true);
     expect(doc.root).toEqual({ nodeId: plantNode, path: `/Objects/${t.plant.opcua!.namespaceIndex}:Plant` });
@@ -110,7 +118,9 @@ describe('iiot browse / read / pki against the embedded plant', () => {
 
   it('writes a tag list that validates, with units and ranges', async () => {
     const file = join(tempDir('tags'), 'line3.tags');
-    const r = await runCli(['browse', t.url, '/Objects/Plant', '--all', '--class', 'Variable', '--tags', file, '--security-mode', 'None'], { env: env() });
+    const r = await runCli(['browse', t.url, '/Objects/Plant', '--all', '--class', 'Variable', '--tags', file, '--security-mode', 'None'], {
+      env: env(),
+    });
     clean(r);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(''); // a full crawl written as a tag list keeps the terminal quiet
@@ -129,7 +139,17 @@ describe('iiot browse / read / pki against the embedded plant', () => {
     const r = await runCli(['read', t.url, power, '/Objects/Server/ServerStatus/CurrentTime', '--json'], { env: env() });
     clean(r);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { schema: string; values: Array<{ nodeId: string; value: unknown; status: string; sourceTimestamp?: string; serverTimestamp?: string; dataType: string }> };
+    const doc = JSON.parse(r.stdout) as {
+      schema: string;
+      values: Array<{
+        nodeId: string;
+        value: unknown;
+        status: string;
+        sourceTimestamp?: string;
+        serverTimestamp?: string;
+        dataType: string;
+      }>;
+    };
     expect(doc.schema).toBe('iiot.read/1');
     expect(doc.values.map((v) => v.nodeId)).toEqual([power, 'i=2258']);
     expect(doc.values[0]).toMatchObject({ status: 'Good', dataType: 'Double' });
@@ -167,7 +187,9 @@ describe('iiot browse / read / pki against the embedded plant', () => {
   });
 
   it('logs on with a password from the environment; a wrong one is exit 3 with one line', async () => {
-    const ok = await runCli(['browse', t.url, '--depth', '0', '--user', USER.username], { env: env(main, { IIOT_PASSWORD: USER.password }) });
+    const ok = await runCli(['browse', t.url, '--depth', '0', '--user', USER.username], {
+      env: env(main, { IIOT_PASSWORD: USER.password }),
+    });
     clean(ok);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain(`user "${USER.username}"`);
@@ -216,7 +238,7 @@ describe('bad input and unreachable servers', () => {
     expect(r.stderr).toContain(`nothing is listening at 127.0.0.1:${port}`);
   });
 
-  it('shows and creates iiot\'s own certificate', async () => {
+  it("shows and creates iiot's own certificate", async () => {
     const r = await runCli(['pki', 'show', '--json'], { env });
     clean(r);
     expect(r.code).toBe(0);

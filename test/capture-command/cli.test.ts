@@ -112,23 +112,68 @@ describe('iiot capture (CLI)', () => {
     const body = json(differ.stdout);
     expect(body.schema).toBe('iiot.capture.diff/1');
     expect(body.totals).toEqual({ tags: 3, differingTags: 3, matched: 12, outOfTolerance: 1, qualityDiffers: 1, missing: 1, extra: 2 });
-    const loose = await runCli(['capture', 'diff', a, b, '--tolerance', '0.1%', '--time-tolerance', '50ms', '--tag-tolerance', 'temp=2%', '--tags', 'temp,state', '--ignore-quality']);
+    const loose = await runCli([
+      'capture',
+      'diff',
+      a,
+      b,
+      '--tolerance',
+      '0.1%',
+      '--time-tolerance',
+      '50ms',
+      '--tag-tolerance',
+      'temp=2%',
+      '--tags',
+      'temp,state',
+      '--ignore-quality',
+    ]);
     expect(loose.code).toBe(1);
     expect(loose.stdout).toMatch(/^different: 1 of 2 tags differ/);
   });
 
   it('import the steel slice, convert it to wide CSV, slice it: the numbers survive every step', async () => {
     const cap = file('steel.jsonl.gz');
-    const imp = await runCli(['capture', 'import', STEEL, '-o', cap, '--midnight-ends-day', '--unit', 'Usage_kWh=kWh', '--tz', 'Asia/Seoul', '--json']);
+    const imp = await runCli([
+      'capture',
+      'import',
+      STEEL,
+      '-o',
+      cap,
+      '--midnight-ends-day',
+      '--unit',
+      'Usage_kWh=kWh',
+      '--tz',
+      'Asia/Seoul',
+      '--json',
+    ]);
     expect(imp.code).toBe(0);
-    expect(json(imp.stdout)).toMatchObject({ schema: 'iiot.capture.import/1', rows: 200, samples: 2000, timeFormat: 'D/M/YYYY H:mm', tz: 'Asia/Seoul', midnightEndsDay: true });
+    expect(json(imp.stdout)).toMatchObject({
+      schema: 'iiot.capture.import/1',
+      rows: 200,
+      samples: 2000,
+      timeFormat: 'D/M/YYYY H:mm',
+      tz: 'Asia/Seoul',
+      midnightEndsDay: true,
+    });
     expect(imp.stderr).toMatch(/^warning: no day above 12 in column "date"/);
     const trap = await runCli(['capture', 'import', STEEL, '-o', file('trap.jsonl')]);
     expect(trap.code).toBe(2);
     expectCleanError(trap.stderr, /always at 00:00: this export labels midnight with the date of the day that ends$/);
 
     const csv = file('steel-wide.csv');
-    const conv = await runCli(['capture', 'convert', cap, '-o', csv, '--layout', 'wide', '--tags', 'Usage_kWh,CO2*', '--tz-out', 'Asia/Seoul']);
+    const conv = await runCli([
+      'capture',
+      'convert',
+      cap,
+      '-o',
+      csv,
+      '--layout',
+      'wide',
+      '--tags',
+      'Usage_kWh,CO2*',
+      '--tz-out',
+      'Asia/Seoul',
+    ]);
     expect(conv.code).toBe(0);
     expect(conv.stdout.trim()).toBe(`wrote ${csv}: 400 samples, 200 rows`);
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
@@ -137,7 +182,22 @@ describe('iiot capture (CLI)', () => {
     expect(lines[96]).toBe('2018-01-02T00:00:00.000+09:00,3.42,0');
 
     const day = file('jan2.jsonl');
-    const sl = await runCli(['capture', 'slice', cap, '-o', day, '--from', '2018-01-02 00:00', '--to', '2018-01-03 00:00', '--tz', 'Asia/Seoul', '--tags', 'Usage_kWh', '--json']);
+    const sl = await runCli([
+      'capture',
+      'slice',
+      cap,
+      '-o',
+      day,
+      '--from',
+      '2018-01-02 00:00',
+      '--to',
+      '2018-01-03 00:00',
+      '--tz',
+      'Asia/Seoul',
+      '--tags',
+      'Usage_kWh',
+      '--json',
+    ]);
     expect(sl.code).toBe(0);
     expect(json(sl.stdout)).toMatchObject({ schema: 'iiot.capture.slice/1', written: { samples: 96, events: 0, raw: 0 } });
     const back = await readAll(day, { strict: true });

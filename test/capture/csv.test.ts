@@ -37,31 +37,43 @@ describe('CSV parsing', () => {
       ['2', 'two\nlines', ''],
       ['3', '', ' '],
     ]);
-    expect(parseAll('a;b\n1,5;2', ';')).toEqual([['a', 'b'], ['1,5', '2']]);
+    expect(parseAll('a;b\n1,5;2', ';')).toEqual([
+      ['a', 'b'],
+      ['1,5', '2'],
+    ]);
   });
 
   it('gives the line each row starts on', () => {
     const p = new CsvParser(',');
     const rows = [...p.push('h\n"a\nb"\n\nc\r\nd'), ...p.end()];
-    expect(rows.map((r) => [r.fields[0], r.line])).toEqual([['h', 1], ['a\nb', 2], ['c', 5], ['d', 6]]);
+    expect(rows.map((r) => [r.fields[0], r.line])).toEqual([
+      ['h', 1],
+      ['a\nb', 2],
+      ['c', 5],
+      ['d', 6],
+    ]);
   });
 
   it('gives the same rows however the text is cut into chunks, and reads back what csvField writes', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r', ' ', ';', 'é') });
     fc.assert(
-      fc.property(fc.array(fc.array(cell, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 6 }), (table, cuts) => {
-        const text = table.map((row) => row.map((c) => csvField(c, ',') || '""').join(',')).join('\r\n') + '\n';
-        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-        const p = new CsvParser(',');
-        const rows: string[][] = [];
-        let last = 0;
-        for (const at of [...points, text.length]) {
-          rows.push(...p.push(text.slice(last, at)).map((r) => r.fields));
-          last = at;
-        }
-        rows.push(...p.end().map((r) => r.fields));
-        expect(rows).toEqual(table);
-      }),
+      fc.property(
+        fc.array(fc.array(cell, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (table, cuts) => {
+          const text = table.map((row) => row.map((c) => csvField(c, ',') || '""').join(',')).join('\r\n') + '\n';
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const p = new CsvParser(',');
+          const rows: string[][] = [];
+          let last = 0;
+          for (const at of [...points, text.length]) {
+            rows.push(...p.push(text.slice(last, at)).map((r) => r.fields));
+            last = at;
+          }
+          rows.push(...p.end().map((r) => r.fields));
+          expect(rows).toEqual(table);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -110,7 +122,10 @@ describe('time formats', () => {
   });
 
   it('proposes day-first and month-first for slashes, day-first only for dots', () => {
-    expect(candidateFormats('01/02/2018 00:15').map((f) => (f.kind === 'pattern' ? f.pattern : f.kind))).toEqual(['D/M/YYYY H:mm', 'M/D/YYYY H:mm']);
+    expect(candidateFormats('01/02/2018 00:15').map((f) => (f.kind === 'pattern' ? f.pattern : f.kind))).toEqual([
+      'D/M/YYYY H:mm',
+      'M/D/YYYY H:mm',
+    ]);
     expect(candidateFormats('28.03.2026 23:59:00').map((f) => (f.kind === 'pattern' ? f.pattern : f.kind))).toEqual(['D.M.YYYY H:mm:ss']);
     expect(candidateFormats('2026-11-25 10:00')).toEqual([{ kind: 'iso' }]);
     expect(candidateFormats('1764064800123')).toEqual([{ kind: 'epoch', unit: 'ms' }]);
@@ -123,14 +138,25 @@ describe('import: the steel plant (real data, UCI 851)', () => {
 
   it('stops on the midnight trap and says which flag fixes it', async () => {
     const err = await importError(steel, {});
-    expect(err.message).toBe(`${steel}: the time goes back 2 times, always at 00:00: this export labels midnight with the date of the day that ends`);
+    expect(err.message).toBe(
+      `${steel}: the time goes back 2 times, always at 00:00: this export labels midnight with the date of the day that ends`,
+    );
     expect(err.hint).toMatch(/--midnight-ends-day/);
   });
 
   it('with --midnight-ends-day: every row, in order, every 15 minutes, with its unit', async () => {
     const out = file('steel.jsonl.gz');
     const r = await importCsv(steel, { output: out, midnightEndsDay: true, tz: 'Asia/Seoul', units: { Usage_kWh: 'kWh' } });
-    expect(r).toMatchObject({ layout: 'wide', delimiter: ',', decimalComma: false, timeColumn: 'date', timeFormat: 'D/M/YYYY H:mm', rows: 200, samples: 2000, backwards: 0 });
+    expect(r).toMatchObject({
+      layout: 'wide',
+      delimiter: ',',
+      decimalComma: false,
+      timeColumn: 'date',
+      timeFormat: 'D/M/YYYY H:mm',
+      rows: 200,
+      samples: 2000,
+      backwards: 0,
+    });
     // three days of January have no day above 12: the continuous reading wins, and says so
     expect(r.warnings).toEqual([
       'no day above 12 in column "date": read as D/M/YYYY H:mm, which spans 2.1 days in time order, rather than M/D/YYYY H:mm (59.1 days); give --time-format if that is wrong',
@@ -177,7 +203,14 @@ describe('import: historian and SCADA exports', () => {
   it('a German long export: BOM, CRLF, ";", decimal comma, local time across the DST change, quality', async () => {
     const out = file('de.jsonl');
     const r = await importCsv(fixture('historian-long-de.csv'), { output: out, tz: 'Europe/Berlin' });
-    expect(r).toMatchObject({ layout: 'long', delimiter: ';', decimalComma: true, timeColumn: 'Zeitstempel', timeFormat: 'D.M.YYYY H:mm:ss', samples: 8 });
+    expect(r).toMatchObject({
+      layout: 'long',
+      delimiter: ';',
+      decimalComma: true,
+      timeColumn: 'Zeitstempel',
+      timeFormat: 'D.M.YYYY H:mm:ss',
+      samples: 8,
+    });
     const back = await readAll(out, { strict: true });
     expect(back.records).toEqual([
       { t: '2026-03-28T22:59:00.000Z', tag: 'Kessel.Temperatur', v: 71.5 },
@@ -247,7 +280,24 @@ describe('import: historian and SCADA exports', () => {
 describe('import: damaged or random CSV', () => {
   it('never crashes: it imports, or fails with one IiotError line', async () => {
     const cell = fc.oneof(
-      fc.constantFrom('2026-11-25T10:00:00Z', '25/11/2026 10:00', '1764064800', '1,5', '3.25', 'Bad', '', '"', '""', 'a;b', '\n', '\r\n', ',', ';', '\t', '\uFEFF'),
+      fc.constantFrom(
+        '2026-11-25T10:00:00Z',
+        '25/11/2026 10:00',
+        '1764064800',
+        '1,5',
+        '3.25',
+        'Bad',
+        '',
+        '"',
+        '""',
+        'a;b',
+        '\n',
+        '\r\n',
+        ',',
+        ';',
+        '\t',
+        '\uFEFF',
+      ),
       fc.string({ maxLength: 6 }),
     );
     let n = 0;
@@ -268,4 +318,3 @@ describe('import: damaged or random CSV', () => {
     );
   });
 });
-

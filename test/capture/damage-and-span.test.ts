@@ -40,7 +40,9 @@ describe('a damaged capture is said first and fails capture info and validate', 
 
     const lenient = await runCli(['capture', 'info', cut, '--lenient']);
     expect(lenient.code).toBe(0);
-    expect(lenient.stderr.split('\n')[0]).toBe(`iiot: warning: ${cut} is damaged: 1 bad line, the end is cut (a crash or a copy cut short)`);
+    expect(lenient.stderr.split('\n')[0]).toBe(
+      `iiot: warning: ${cut} is damaged: 1 bad line, the end is cut (a crash or a copy cut short)`,
+    );
 
     const validate = await runCli(['capture', 'validate', cut]);
     expect(validate.code).toBe(2);
@@ -90,7 +92,9 @@ describe('capture info: the span of the data and the span of the recording, apar
 
     const text = await runCli(['capture', 'info', path]);
     expect(text.stdout).toMatch(/^data {6}2026-11-25T09:51:00\.000Z \.\. 2026-11-25T09:51:30\.000Z \(30\.0 s\)$/m);
-    expect(text.stdout).toMatch(/^recorded {2}2026-11-25T10:00:00\.000Z \.\. 2026-11-25T10:00:30\.000Z \(30\.0 s, by the recorder's clock\)$/m);
+    expect(text.stdout).toMatch(
+      /^recorded {2}2026-11-25T10:00:00\.000Z \.\. 2026-11-25T10:00:30\.000Z \(30\.0 s, by the recorder's clock\)$/m,
+    );
   });
 
   it('a capture made in one go (no events after created) shows only the data span', async () => {

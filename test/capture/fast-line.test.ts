@@ -14,7 +14,9 @@ function viaJson(line: string): unknown {
 
 const numberText = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
-  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).chain((d) => fc.integer({ min: 0, max: 20 }).map((k) => d.toFixed(k))),
+  fc
+    .double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })
+    .chain((d) => fc.integer({ min: 0, max: 20 }).map((k) => d.toFixed(k))),
   fc.double({ noNaN: true, noDefaultInfinity: true }).chain((d) => fc.integer({ min: 0, max: 20 }).map((k) => d.toExponential(k))),
   fc.float().map((f) => String(f)),
   fc.stringMatching(/^-?(0|[1-9]\d{0,20})(\.\d{1,20})?([eE][+-]?\d{1,3})?$/),
@@ -38,7 +40,22 @@ describe('parseCommonSample', () => {
   });
 
   it('steps aside for anything but the common form, and never accepts what JSON.parse refuses', () => {
-    const piece = fc.constantFrom('{"t":"', '2026-11-25T10:00:00.000Z', '","tag":"', 'a', '\\"', '\\u0041', '\t', '","v":', '1.5', '}', '"', ',"q":"Bad"', ' ', 'x');
+    const piece = fc.constantFrom(
+      '{"t":"',
+      '2026-11-25T10:00:00.000Z',
+      '","tag":"',
+      'a',
+      '\\"',
+      '\\u0041',
+      '\t',
+      '","v":',
+      '1.5',
+      '}',
+      '"',
+      ',"q":"Bad"',
+      ' ',
+      'x',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
         const line = parts.join('');

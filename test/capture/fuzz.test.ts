@@ -63,7 +63,10 @@ let original: CaptureRecord[];
 
 beforeAll(async () => {
   for (const ext of ['jsonl', 'jsonl.gz']) {
-    const w = await createCaptureWriter(file(`source.${ext}`), { sources: [{ id: 'plc', protocol: 'opcua' }], tags: [{ name: 'a', unit: 'A' }] });
+    const w = await createCaptureWriter(file(`source.${ext}`), {
+      sources: [{ id: 'plc', protocol: 'opcua' }],
+      tags: [{ name: 'a', unit: 'A' }],
+    });
     for (let i = 0; i < 300; i++) {
       w.sample(i % 3 ? 'a' : 'b', Date.UTC(2026, 10, 25) + i * 100, i % 10 === 0 ? `text ${i}` : i * 1.5, i % 7 ? undefined : { q: 'Bad' });
       if (i % 40 === 39) {

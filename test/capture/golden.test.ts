@@ -52,7 +52,10 @@ describe('golden captures', () => {
   }
 
   it('diff: tolerances, a missing, an extra and a late sample, a quality change, a tag only in B', async () => {
-    const result = await diffCaptures([`${GOLDEN}diff-a.jsonl`], [`${GOLDEN}diff-b.jsonl`], { tolerance: { rel: 0.001 }, timeToleranceMs: 50 });
+    const result = await diffCaptures([`${GOLDEN}diff-a.jsonl`], [`${GOLDEN}diff-b.jsonl`], {
+      tolerance: { rel: 0.001 },
+      timeToleranceMs: 50,
+    });
     expect(normalise(result)).toEqual(expected('diff.json'));
   });
 });

@@ -27,34 +27,48 @@ function object(fields: Record<string, fc.Arbitrary<unknown>>, required: string[
     .tuple(fc.record(fields, { requiredKeys: required }), extras, drop)
     .map(([known, extra, dropped]) => Object.fromEntries(Object.entries({ ...known, ...extra }).filter(([k]) => k !== dropped)));
 }
-const mostly = <T>(usual: T, ...others: T[]) => fc.oneof({ weight: 6, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom(...others) });
+const mostly = <T>(usual: T, ...others: T[]) =>
+  fc.oneof({ weight: 6, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom(...others) });
 
 const tag = either(
-  object({
-    name: either(str),
-    source: either(str),
-    address: either(str),
-    dataType: either(str),
-    unit: either(str),
-    range: either(fc.oneof(fc.tuple(num, num), fc.array(num, { maxLength: 3 }))),
-    description: either(str),
-  }, ['name']),
+  object(
+    {
+      name: either(str),
+      source: either(str),
+      address: either(str),
+      dataType: either(str),
+      unit: either(str),
+      range: either(fc.oneof(fc.tuple(num, num), fc.array(num, { maxLength: 3 }))),
+      description: either(str),
+    },
+    ['name'],
+  ),
 );
 const source = either(
-  object({ id: either(str), protocol: either(str), endpoint: either(str), options: either(fc.dictionary(str, json, { maxKeys: 2 })) }, ['id', 'protocol']),
+  object({ id: either(str), protocol: either(str), endpoint: either(str), options: either(fc.dictionary(str, json, { maxKeys: 2 })) }, [
+    'id',
+    'protocol',
+  ]),
 );
-const header = object({
-  version: either(mostly(1, 0, -1, 0.5)),
-  created: either(mostly('2026-11-25T10:00:00.000Z', '2026-11-25T10:00:00+01:00', '2026-11-25', 'yesterday', '2026-02-30T00:00:00Z')),
-  tool: either(str),
-  sources: either(fc.array(source, { maxLength: 3 })),
-  tags: either(fc.array(tag, { maxLength: 3 })),
-  metadata: either(fc.dictionary(str, json, { maxKeys: 3 })),
-  part: either(object({ index: either(mostly(1, 2, 0, 1.5)), first: either(str) }, ['index', 'first'])),
-}, ['version', 'created', 'tool']).map((h) => ({ type: 'header', format: 'iiot-capture', ...h }));
+const header = object(
+  {
+    version: either(mostly(1, 0, -1, 0.5)),
+    created: either(mostly('2026-11-25T10:00:00.000Z', '2026-11-25T10:00:00+01:00', '2026-11-25', 'yesterday', '2026-02-30T00:00:00Z')),
+    tool: either(str),
+    sources: either(fc.array(source, { maxLength: 3 })),
+    tags: either(fc.array(tag, { maxLength: 3 })),
+    metadata: either(fc.dictionary(str, json, { maxKeys: 3 })),
+    part: either(object({ index: either(mostly(1, 2, 0, 1.5)), first: either(str) }, ['index', 'first'])),
+  },
+  ['version', 'created', 'tool'],
+).map((h) => ({ type: 'header', format: 'iiot-capture', ...h }));
 
 /** What a capture file holds: JSON text, parsed (so a "__proto__" field is an own field). */
-const asRead = (o: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(o, (k, v) => (k === '__proto__' ? undefined : v)).replace(/^\{/, '{"__proto__":{"x":1},')) as Record<string, unknown>;
+const asRead = (o: unknown): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(o, (k, v) => (k === '__proto__' ? undefined : v)).replace(/^\{/, '{"__proto__":{"x":1},')) as Record<
+    string,
+    unknown
+  >;
 const plain = (o: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(o)) as Record<string, unknown>;
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -75,7 +89,8 @@ async function outcome(o: Record<string, unknown>): Promise<string> {
 /** parseHeader before the hand check: refuse a newer version, then let zod judge and word it. */
 function expected(o: Record<string, unknown>): string {
   const v = o.version;
-  if (typeof v === 'number' && Number.isInteger(v) && v > 1) return `error f.jsonl:1: capture format version ${v} is newer than this iiot (${toolVersion()}) reads (version 1)`;
+  if (typeof v === 'number' && Number.isInteger(v) && v > 1)
+    return `error f.jsonl:1: capture format version ${v} is newer than this iiot (${toolVersion()}) reads (version 1)`;
   const parsed = headerSchema.safeParse(o);
   if (parsed.success) return `ok ${JSON.stringify(parsed.data)}`;
   return `error f.jsonl:1: header field ${fieldPath(parsed.error.issues[0]!.path)}: ${parsed.error.issues[0]!.message}`;

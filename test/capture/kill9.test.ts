@@ -18,8 +18,15 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-function start(path: string, mode: 'ack' | 'timer', intervalMs: number): { child: ChildProcess; lines: string[]; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, mode, String(intervalMs)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  path: string,
+  mode: 'ack' | 'timer',
+  intervalMs: number,
+): { child: ChildProcess; lines: string[]; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, mode, String(intervalMs)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const lines: string[] = [];
   const waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
@@ -62,7 +69,12 @@ describe('kill -9 of a writing process', () => {
       const { child, lines, waitFor } = start(path, 'ack', 1000);
       await waitFor(/^flushed (\d{4,})$/);
       await kill(child);
-      const acked = Math.max(...lines.map((l) => /^flushed (\d+)$/.exec(l)?.[1]).filter((x) => x !== undefined).map(Number));
+      const acked = Math.max(
+        ...lines
+          .map((l) => /^flushed (\d+)$/.exec(l)?.[1])
+          .filter((x) => x !== undefined)
+          .map(Number),
+      );
       const back = await readAll(path);
       expect(back.records.length).toBeGreaterThanOrEqual(acked);
       expect(back.records.map((r) => r.v)).toEqual(Array.from({ length: back.records.length }, (_, i) => i));

@@ -29,7 +29,10 @@ const header = {
   version: 1,
   created: '2026-11-25T10:00:00.000Z',
   tool: 'hand',
-  sources: [{ id: 'plc1', protocol: 'opcua' }, { id: 'mqtt', protocol: 'mqtt' }],
+  sources: [
+    { id: 'plc1', protocol: 'opcua' },
+    { id: 'mqtt', protocol: 'mqtt' },
+  ],
   tags: [
     { name: 'a', source: 'plc1', unit: 'kW', dataType: 'double' },
     { name: 'run', source: 'plc1', dataType: 'bool' },
@@ -61,35 +64,147 @@ describe('capture convert --to parquet', () => {
     const r = await runCli(['capture', 'convert', cap, '-o', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
-    expect(res).toMatchObject({ from: 'jsonl', to: 'parquet', samples: 9, rowGroups: 1, subMicrosecond: 1, leftOut: { events: 2, raw: 1 } });
+    expect(res).toMatchObject({
+      from: 'jsonl',
+      to: 'parquet',
+      samples: 9,
+      rowGroups: 1,
+      subMicrosecond: 1,
+      leftOut: { events: 2, raw: 1 },
+    });
 
     const types = Object.fromEntries((await rows(`DESCRIBE SELECT * FROM '${out}'`)).map((c) => [c.column_name, c.column_type]));
     expect(types).toEqual({
-      time: 'TIMESTAMP WITH TIME ZONE', tag: 'VARCHAR', value: 'DOUBLE', value_text: 'VARCHAR', quality: 'VARCHAR',
-      source: 'VARCHAR', source_time: 'TIMESTAMP WITH TIME ZONE', server_time: 'TIMESTAMP WITH TIME ZONE', extra: 'VARCHAR',
+      time: 'TIMESTAMP WITH TIME ZONE',
+      tag: 'VARCHAR',
+      value: 'DOUBLE',
+      value_text: 'VARCHAR',
+      quality: 'VARCHAR',
+      source: 'VARCHAR',
+      source_time: 'TIMESTAMP WITH TIME ZONE',
+      server_time: 'TIMESTAMP WITH TIME ZONE',
+      extra: 'VARCHAR',
     });
     // the Parquet logical types as Spark and Trino see them: microsecond timestamps adjusted to UTC, UTF-8 strings
-    const schema = await rows(`SELECT name, type, logical_type, repetition_type FROM parquet_schema('${out}') WHERE name IN ('time', 'tag', 'server_time')`);
+    const schema = await rows(
+      `SELECT name, type, logical_type, repetition_type FROM parquet_schema('${out}') WHERE name IN ('time', 'tag', 'server_time')`,
+    );
     expect(schema.find((s) => s.name === 'time')).toMatchObject({ type: 'INT64', repetition_type: 'REQUIRED' });
-    expect(String(schema.find((s) => s.name === 'time')!.logical_type)).toMatch(/TimestampType\(isAdjustedToUTC=1, unit=TimeUnit\(MILLIS=<null>, MICROS=MicroSeconds\(\), NANOS=<null>\)/);
+    expect(String(schema.find((s) => s.name === 'time')!.logical_type)).toMatch(
+      /TimestampType\(isAdjustedToUTC=1, unit=TimeUnit\(MILLIS=<null>, MICROS=MicroSeconds\(\), NANOS=<null>\)/,
+    );
     expect(String(schema.find((s) => s.name === 'tag')!.logical_type)).toMatch(/StringType/);
 
-    const got = await rows(`SELECT epoch_us(time)::VARCHAR AS us, tag, value, value_text, quality, source, epoch_us(source_time)::VARCHAR AS st, epoch_us(server_time)::VARCHAR AS svt, extra FROM '${out}'`);
+    const got = await rows(
+      `SELECT epoch_us(time)::VARCHAR AS us, tag, value, value_text, quality, source, epoch_us(source_time)::VARCHAR AS st, epoch_us(server_time)::VARCHAR AS svt, extra FROM '${out}'`,
+    );
     const us = (iso: string) => String(Date.parse(iso) * 1000);
     expect(got).toEqual([
-      { us: us('2026-11-25T10:00:00Z'), tag: 'a', value: 12.5, value_text: null, quality: null, source: 'plc1', st: null, svt: null, extra: null },
-      { us: us('2026-11-25T10:00:01Z'), tag: 'a', value: 12.75, value_text: null, quality: 'UncertainLastUsableValue', source: 'plc1', st: null, svt: null, extra: null },
-      { us: String(Date.parse('2026-11-25T10:00:01Z') * 1000 + 150), tag: 'a', value: -0.1, value_text: null, quality: null, source: 'plc1', st: us('2026-11-25T10:00:00.999Z'), svt: String(Date.parse('2026-11-25T10:00:01Z') * 1000 + 100), extra: null },
+      {
+        us: us('2026-11-25T10:00:00Z'),
+        tag: 'a',
+        value: 12.5,
+        value_text: null,
+        quality: null,
+        source: 'plc1',
+        st: null,
+        svt: null,
+        extra: null,
+      },
+      {
+        us: us('2026-11-25T10:00:01Z'),
+        tag: 'a',
+        value: 12.75,
+        value_text: null,
+        quality: 'UncertainLastUsableValue',
+        source: 'plc1',
+        st: null,
+        svt: null,
+        extra: null,
+      },
+      {
+        us: String(Date.parse('2026-11-25T10:00:01Z') * 1000 + 150),
+        tag: 'a',
+        value: -0.1,
+        value_text: null,
+        quality: null,
+        source: 'plc1',
+        st: us('2026-11-25T10:00:00.999Z'),
+        svt: String(Date.parse('2026-11-25T10:00:01Z') * 1000 + 100),
+        extra: null,
+      },
       // 100 ns past the second: rounded to the microsecond, and counted
-      { us: us('2026-11-25T10:00:01Z'), tag: 'a', value: 3, value_text: null, quality: null, source: 'plc1', st: null, svt: null, extra: null },
-      { us: us('2026-11-25T10:00:02Z'), tag: 'a', value: null, value_text: null, quality: 'NaN', source: 'plc1', st: null, svt: null, extra: null },
-      { us: us('2026-11-25T10:00:02Z'), tag: 'run', value: 1, value_text: null, quality: null, source: 'plc1', st: null, svt: null, extra: null },
-      { us: us('2026-11-25T10:00:03Z'), tag: 'run', value: 0, value_text: null, quality: null, source: 'plc1', st: null, svt: null, extra: null },
-      { us: us('2026-11-25T10:00:03Z'), tag: 'state', value: null, value_text: 'Running', quality: null, source: 'plc1', st: null, svt: null, extra: null },
+      {
+        us: us('2026-11-25T10:00:01Z'),
+        tag: 'a',
+        value: 3,
+        value_text: null,
+        quality: null,
+        source: 'plc1',
+        st: null,
+        svt: null,
+        extra: null,
+      },
+      {
+        us: us('2026-11-25T10:00:02Z'),
+        tag: 'a',
+        value: null,
+        value_text: null,
+        quality: 'NaN',
+        source: 'plc1',
+        st: null,
+        svt: null,
+        extra: null,
+      },
+      {
+        us: us('2026-11-25T10:00:02Z'),
+        tag: 'run',
+        value: 1,
+        value_text: null,
+        quality: null,
+        source: 'plc1',
+        st: null,
+        svt: null,
+        extra: null,
+      },
+      {
+        us: us('2026-11-25T10:00:03Z'),
+        tag: 'run',
+        value: 0,
+        value_text: null,
+        quality: null,
+        source: 'plc1',
+        st: null,
+        svt: null,
+        extra: null,
+      },
+      {
+        us: us('2026-11-25T10:00:03Z'),
+        tag: 'state',
+        value: null,
+        value_text: 'Running',
+        quality: null,
+        source: 'plc1',
+        st: null,
+        svt: null,
+        extra: null,
+      },
       // a tag first declared by a config event, with its source; an array value as JSON text; an unknown field kept
-      { us: us('2026-11-25T10:00:12Z'), tag: 'wave', value: null, value_text: '[0.1,-0.2,0.3]', quality: null, source: 'mqtt', st: null, svt: null, extra: '{"x-rate":1000}' },
+      {
+        us: us('2026-11-25T10:00:12Z'),
+        tag: 'wave',
+        value: null,
+        value_text: '[0.1,-0.2,0.3]',
+        quality: null,
+        source: 'mqtt',
+        st: null,
+        svt: null,
+        extra: '{"x-rate":1000}',
+      },
     ]);
-    const kv = Object.fromEntries((await rows(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${out}')`)).map((x) => [x.k, x.v]));
+    const kv = Object.fromEntries(
+      (await rows(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${out}')`)).map((x) => [x.k, x.v]),
+    );
     expect(kv['iiot.parquet']).toBe('iiot-capture-parquet/1');
     expect(kv['iiot.timezone']).toBe('Europe/Madrid');
     expect(JSON.parse(String(kv['iiot.header']))).toMatchObject({ format: 'iiot-capture', metadata: header.metadata, tags: header.tags });
@@ -104,14 +219,21 @@ describe('capture convert --to parquet', () => {
       `SELECT tag, count(*)::INT AS n, round(sum(TRY_CAST(v AS DOUBLE)), 6) AS s, min(t::TIMESTAMPTZ)::VARCHAR AS a, max(t::TIMESTAMPTZ)::VARCHAR AS b
        FROM read_json('${cap}', format = 'newline_delimited', columns = {t: 'VARCHAR', tag: 'VARCHAR', v: 'JSON'}) WHERE tag IS NOT NULL GROUP BY tag ORDER BY tag`,
     );
-    const fromParquet = await rows(`SELECT tag, count(*)::INT AS n, round(sum(coalesce(value, TRY_CAST(value_text AS DOUBLE))), 6) AS s, min(time)::VARCHAR AS a, max(time)::VARCHAR AS b FROM '${out}' GROUP BY tag ORDER BY tag`);
+    const fromParquet = await rows(
+      `SELECT tag, count(*)::INT AS n, round(sum(coalesce(value, TRY_CAST(value_text AS DOUBLE))), 6) AS s, min(time)::VARCHAR AS a, max(time)::VARCHAR AS b FROM '${out}' GROUP BY tag ORDER BY tag`,
+    );
     // DuckDB reads JSON booleans as 1/0 through TRY_CAST too; the one "n/a" power reading is null in both
     expect(fromParquet).toEqual(fromJson);
     expect(fromParquet).toHaveLength(6);
 
     const some = join(dir, 'some');
     expect((await runCli(['capture', 'convert', cap, '--to', 'parquet', '-o', some, '--tags', 'plant.*', '-q'])).code).toBe(0);
-    expect((await rows(`SELECT DISTINCT tag FROM read_parquet('${some}') ORDER BY tag`)).map((x) => x.tag)).toEqual(['plant.energy', 'plant.power', 'plant.producing', 'plant.reactiveEnergy']);
+    expect((await rows(`SELECT DISTINCT tag FROM read_parquet('${some}') ORDER BY tag`)).map((x) => x.tag)).toEqual([
+      'plant.energy',
+      'plant.power',
+      'plant.producing',
+      'plant.reactiveEnergy',
+    ]);
     const bad = await runCli(['capture', 'convert', cap, '--to', 'orc', '-o', join(dir, 'x.orc')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--to: "orc" is not jsonl, csv or parquet/);

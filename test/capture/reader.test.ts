@@ -8,7 +8,8 @@ import { tmpFolder } from '../helpers/tmp-folder.js';
 
 const file = tmpFolder('reader');
 
-const HEADER = '{"type":"header","format":"iiot-capture","version":1,"created":"2026-11-25T10:00:00.000Z","tool":"test","sources":[],"tags":[{"name":"a"}],"metadata":{}}';
+const HEADER =
+  '{"type":"header","format":"iiot-capture","version":1,"created":"2026-11-25T10:00:00.000Z","tool":"test","sources":[],"tags":[{"name":"a"}],"metadata":{}}';
 const S = (i: number, v: unknown = i) => JSON.stringify({ t: new Date(Date.UTC(2026, 10, 25, 10) + i * 1000).toISOString(), tag: 'a', v });
 
 function capture(name: string, lines: string[], end = '\n'): string {
@@ -58,7 +59,10 @@ describe('openCapture: the header', () => {
   });
 
   it('keeps unknown header fields and fills optional ones', async () => {
-    const path = capture('extra.jsonl', ['{"type":"header","format":"iiot-capture","version":1,"created":"2026-11-25T10:00:00Z","tool":"py","x-site":{"a":1}}', S(0)]);
+    const path = capture('extra.jsonl', [
+      '{"type":"header","format":"iiot-capture","version":1,"created":"2026-11-25T10:00:00Z","tool":"py","x-site":{"a":1}}',
+      S(0),
+    ]);
     const back = await readAll(path);
     expect(back.header['x-site']).toEqual({ a: 1 });
     expect(back.header.tags).toEqual([]);
@@ -83,7 +87,16 @@ describe('openCapture: the header', () => {
 
 describe('reading lines', () => {
   it('skips a bad line with an issue naming its line, and keeps reading', async () => {
-    const path = capture('bad.jsonl', [HEADER, S(0), '{"t":"2026-11-25T10:00:01Z","tag":"a"}', 'garbage', S(3), '[1,2]', '{"t":"2026-11-25T10:00:04Z","event":"note","tag":"a"}', S(5)]);
+    const path = capture('bad.jsonl', [
+      HEADER,
+      S(0),
+      '{"t":"2026-11-25T10:00:01Z","tag":"a"}',
+      'garbage',
+      S(3),
+      '[1,2]',
+      '{"t":"2026-11-25T10:00:04Z","event":"note","tag":"a"}',
+      S(5),
+    ]);
     const back = await readAll(path);
     expect(back.records.map((r) => r.v)).toEqual([0, 3, 5]);
     expect(back.issues.map((i) => [i.line, i.message])).toEqual([
@@ -129,7 +142,11 @@ describe('reading lines', () => {
 
   it('reports a second header (concatenated captures) and lines that are not UTF-8', async () => {
     const path = file('cat.jsonl');
-    const bad = Buffer.concat([Buffer.from(`${HEADER}\n${S(0)}\n${HEADER}\n`), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]), Buffer.from(`${S(1)}\n`)]);
+    const bad = Buffer.concat([
+      Buffer.from(`${HEADER}\n${S(0)}\n${HEADER}\n`),
+      Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]),
+      Buffer.from(`${S(1)}\n`),
+    ]);
     writeFileSync(path, bad);
     const back = await readAll(path);
     expect(back.records.map((r) => r.v)).toEqual([0, 1]);
@@ -181,7 +198,14 @@ describe('reading lines', () => {
     writeFileSync(path, whole.subarray(0, whole.length - 4));
     const cut = await readAll(path);
     expect(cut.records.map((r) => r.v)).toEqual([0, 1, 2, 3]);
-    expect(cut.issues).toEqual([{ file: path, line: 6, message: 'the gzip stream is cut short after line 5 (the writer was stopped mid-flush); what came before was read', torn: true }]);
+    expect(cut.issues).toEqual([
+      {
+        file: path,
+        line: 6,
+        message: 'the gzip stream is cut short after line 5 (the writer was stopped mid-flush); what came before was read',
+        torn: true,
+      },
+    ]);
   });
 
   it('reports damaged gzip data once and stops there', async () => {

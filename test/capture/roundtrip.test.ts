@@ -16,7 +16,9 @@ const timeArb = fc.oneof(
   timeMsArb.map((ms) => new Date(Math.floor(ms))),
   timeMsArb.map((ms) => isoFromMs(ms)!),
   // a UTC string with nanoseconds, kept verbatim
-  fc.tuple(fc.integer({ min: 0, max: 2 ** 41 }), fc.integer({ min: 0, max: 999_999 })).map(([ms, ns]) => `${new Date(ms).toISOString().slice(0, 23)}${String(ns).padStart(6, '0')}Z`),
+  fc
+    .tuple(fc.integer({ min: 0, max: 2 ** 41 }), fc.integer({ min: 0, max: 999_999 }))
+    .map(([ms, ns]) => `${new Date(ms).toISOString().slice(0, 23)}${String(ns).padStart(6, '0')}Z`),
 );
 const textArb = fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((s) => !/[\uD800-\uDFFF]/.test(s));
 const valueArb: fc.Arbitrary<SampleValue | bigint> = fc.oneof(
@@ -42,8 +44,24 @@ type Op =
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('sample' as const), tag: textArb, t: timeArb, v: valueArb, extra: extraArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('event' as const), event: fc.constantFrom('gap', 'note', 'reconnect'), t: timeArb, message: textArb }, { requiredKeys: ['kind', 'event', 't'] }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('raw' as const), t: timeMsArb, topic: textArb, payload: fc.string(), enc: fc.constantFrom('utf8' as const, 'base64' as const), qos: fc.constantFrom(0 as const, 1 as const, 2 as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { kind: fc.constant('event' as const), event: fc.constantFrom('gap', 'note', 'reconnect'), t: timeArb, message: textArb },
+      { requiredKeys: ['kind', 'event', 't'] },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('raw' as const),
+      t: timeMsArb,
+      topic: textArb,
+      payload: fc.string(),
+      enc: fc.constantFrom('utf8' as const, 'base64' as const),
+      qos: fc.constantFrom(0 as const, 1 as const, 2 as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('config' as const), t: timeMsArb, tag: textArb }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
 );
@@ -98,7 +116,8 @@ describe('write then read (property-based)', () => {
               };
               w.sample(op.tag, op.t, op.v, extra);
             } else if (op.kind === 'event') w.event(op.event, op.t, op.message !== undefined ? { message: op.message } : {});
-            else if (op.kind === 'raw') w.write({ t: isoFromMs(op.t)!, raw: 'mqtt', topic: op.topic, payload: op.payload, enc: op.enc, qos: op.qos });
+            else if (op.kind === 'raw')
+              w.write({ t: isoFromMs(op.t)!, raw: 'mqtt', topic: op.topic, payload: op.payload, enc: op.enc, qos: op.qos });
             else if (op.kind === 'config') w.addTags([{ name: op.tag, unit: 'kW' }], op.t);
             else await w.flush();
           }

@@ -20,7 +20,12 @@ const T0 = Date.UTC(2026, 10, 25, 10);
 describe('slice', () => {
   it('keeps the records of the range and tags, and says what was cut in the header', async () => {
     const out = file('slice.jsonl');
-    const r = await sliceCapture([BASIC], { output: out, from: Date.parse('2026-11-25T10:00:02Z'), to: Date.parse('2026-11-25T10:00:10Z'), tags: ['line3.*'] });
+    const r = await sliceCapture([BASIC], {
+      output: out,
+      from: Date.parse('2026-11-25T10:00:02Z'),
+      to: Date.parse('2026-11-25T10:00:10Z'),
+      tags: ['line3.*'],
+    });
     expect(r.written).toEqual({ samples: 3, events: 1, raw: 0 });
     const back = await readAll(out, { strict: true });
     expect(back.header.tags.map((t) => t.name)).toEqual(['line3.motor.current']);
@@ -49,7 +54,11 @@ describe('slice', () => {
     expect(back.records[0]).toEqual({ t: '2026-11-25T10:00:00.000Z', tag: 'pump.temp', v: 40.125, 'x-extra': 'unknown fields are kept' });
     expect(back.header['x-vendor']).toBeUndefined(); // a new header: the writer's, with the old metadata
     const b = file('messy-raw.jsonl');
-    expect((await sliceCapture([MESSY], { output: b, tags: ['pump.temp'], keepRaw: true })).written).toEqual({ samples: 5, events: 0, raw: 1 });
+    expect((await sliceCapture([MESSY], { output: b, tags: ['pump.temp'], keepRaw: true })).written).toEqual({
+      samples: 5,
+      events: 0,
+      raw: 1,
+    });
   });
 });
 
@@ -118,7 +127,18 @@ describe('diff', () => {
   });
 
   it('absolute, relative (to A) and per-tag tolerances decide what is out of tolerance', async () => {
-    const [a, b] = await pair([[0, 100], [1000, 0], [2000, -50]], [[0, 100.2], [1000, 0.0001], [2000, -50.2]]);
+    const [a, b] = await pair(
+      [
+        [0, 100],
+        [1000, 0],
+        [2000, -50],
+      ],
+      [
+        [0, 100.2],
+        [1000, 0.0001],
+        [2000, -50.2],
+      ],
+    );
     expect((await diffCaptures([a], [b])).totals.outOfTolerance).toBe(3);
     // 0 vs 0.0001: no relative room; -50.2 is 0.4 % off -50
     expect((await diffCaptures([a], [b], { tolerance: { rel: 0.002 } })).totals.outOfTolerance).toBe(2);
@@ -128,14 +148,34 @@ describe('diff', () => {
   });
 
   it('matches samples within the time tolerance; outside it they are missing and extra', async () => {
-    const [a, b] = await pair([[0, 1], [1000, 2]], [[30, 1], [1100, 2]]);
+    const [a, b] = await pair(
+      [
+        [0, 1],
+        [1000, 2],
+      ],
+      [
+        [30, 1],
+        [1100, 2],
+      ],
+    );
     const tight = await diffCaptures([a], [b], { timeToleranceMs: 50 });
     expect(tight.tags[0]).toMatchObject({ matched: 1, missing: 1, extra: 1, maxTimeDiffMs: 30 });
     expect((await diffCaptures([a], [b], { timeToleranceMs: 100 })).equal).toBe(true);
   });
 
   it('out-of-order samples are compared in time order; qualities count unless ignored', async () => {
-    const [a, b] = await pair([[2000, 3], [0, 1], [1000, 2, 'Bad']], [[0, 1], [1000, 2], [2000, 3]]);
+    const [a, b] = await pair(
+      [
+        [2000, 3],
+        [0, 1],
+        [1000, 2, 'Bad'],
+      ],
+      [
+        [0, 1],
+        [1000, 2],
+        [2000, 3],
+      ],
+    );
     const d = await diffCaptures([a], [b]);
     expect(d.tags[0]).toMatchObject({ matched: 3, qualityDiffers: 1, equal: false });
     expect((await diffCaptures([a], [b], { ignoreQuality: true })).equal).toBe(true);
@@ -147,7 +187,12 @@ describe('info details', () => {
     const info = await captureInfo([BASIC], { gapMs: 1500 });
     const motor = info.tags.find((t) => t.name === 'line3.motor.current')!;
     const meter = info.tags.find((t) => t.name === 'meter.kwh')!;
-    expect(motor.gaps).toEqual({ thresholdMs: 1500, count: 1, totalMs: 6000, largest: [{ from: '2026-11-25T10:00:04.000Z', to: '2026-11-25T10:00:10.000Z', ms: 6000 }] });
+    expect(motor.gaps).toEqual({
+      thresholdMs: 1500,
+      count: 1,
+      totalMs: 6000,
+      largest: [{ from: '2026-11-25T10:00:04.000Z', to: '2026-11-25T10:00:10.000Z', ms: 6000 }],
+    });
     expect(meter.gaps.count).toBe(5);
     expect(meter.gaps.largest).toHaveLength(3);
   });
@@ -165,7 +210,11 @@ describe('info details', () => {
 
   it('tag patterns: exact names, * and ?', () => {
     const m = tagMatcher(['line3.*', 'meter.k?h', 'exact']);
-    expect(['line3.motor', 'meter.kwh', 'exact', 'exactly', 'line4.x', 'meter.kvarh'].filter(m)).toEqual(['line3.motor', 'meter.kwh', 'exact']);
+    expect(['line3.motor', 'meter.kwh', 'exact', 'exactly', 'line4.x', 'meter.kvarh'].filter(m)).toEqual([
+      'line3.motor',
+      'meter.kwh',
+      'exact',
+    ]);
     expect(tagMatcher([])('anything')).toBe(true);
   });
 });

@@ -49,7 +49,11 @@ describe('the lines it writes', () => {
     w.sample('a', T0, Number.NEGATIVE_INFINITY);
     w.sample('a', T0, -0);
     w.sample('a', T0, 12345678901234567890n);
-    w.sample('a "quoted"\n', '2026-11-25T10:00:00.123456789Z', 'x\\y', { q: 'Bad', st: '2026-11-25T09:59:59.999Z', svt: '2026-11-25T11:00:00+01:00' });
+    w.sample('a "quoted"\n', '2026-11-25T10:00:00.123456789Z', 'x\\y', {
+      q: 'Bad',
+      st: '2026-11-25T09:59:59.999Z',
+      svt: '2026-11-25T11:00:00+01:00',
+    });
     w.event('gap', T0, { from: '2026-11-25T09:00:00.000Z', to: '2026-11-25T10:00:00.000Z', t: 'ignored', event: 'ignored' });
     w.addTags([{ name: 'b', unit: 'A' }], T0);
     await w.close();
@@ -74,7 +78,9 @@ describe('the lines it writes', () => {
     expect(() => w.sample('a', 'yesterday', 1)).toThrow('capture writer: "t" is not a time: yesterday');
     expect(() => w.sample('', T0, 1)).toThrow('tag must be a non-empty string');
     expect(() => w.write({ t: '2026-11-25T10:00:00Z', tag: 'a', event: 'x' } as unknown as CaptureRecord)).toThrow('more than one of');
-    expect(() => w.write({ t: '2026-11-25T10:00:00Z', raw: 'mqtt', topic: 't', payload: 'p' } as unknown as CaptureRecord)).toThrow('"enc" of a raw message');
+    expect(() => w.write({ t: '2026-11-25T10:00:00Z', raw: 'mqtt', topic: 't', payload: 'p' } as unknown as CaptureRecord)).toThrow(
+      '"enc" of a raw message',
+    );
     await w.close();
     expect(await readAll(file('refuse.jsonl'))).toMatchObject({ records: [], issues: [] });
   });
@@ -103,7 +109,9 @@ describe('life cycle', () => {
   it('with exclusive, refuses to replace a file', async () => {
     const path = file('exists.jsonl');
     writeFileSync(path, 'precious');
-    await expect(createCaptureWriter(path, init, { exclusive: true })).rejects.toThrow(`cannot create (exclusive) ${path}: the file already exists (EEXIST)`);
+    await expect(createCaptureWriter(path, init, { exclusive: true })).rejects.toThrow(
+      `cannot create (exclusive) ${path}: the file already exists (EEXIST)`,
+    );
     expect(readFileSync(path, 'utf8')).toBe('precious');
   });
 
@@ -150,7 +158,12 @@ describe('rotation', () => {
     const w = await createCaptureWriter(path, init, { rotateMs: 3_600_000 });
     for (let i = 0; i < 240; i++) w.sample('a', T0 + i * 60_000, i);
     await w.close();
-    expect(w.files.map((p) => basename(p))).toEqual(['hourly.jsonl.gz', 'hourly.0002.jsonl.gz', 'hourly.0003.jsonl.gz', 'hourly.0004.jsonl.gz']);
+    expect(w.files.map((p) => basename(p))).toEqual([
+      'hourly.jsonl.gz',
+      'hourly.0002.jsonl.gz',
+      'hourly.0003.jsonl.gz',
+      'hourly.0004.jsonl.gz',
+    ]);
     for (const [k, p] of w.files.entries()) {
       const back = await readAll(p, { strict: true });
       expect(back.records.map((r) => r.v)).toEqual(Array.from({ length: 60 }, (_, i) => k * 60 + i));
@@ -193,7 +206,9 @@ describe('a full disk', () => {
     const error = JSON.parse(/^error (.*)$/m.exec(stdout)![1]!) as { name: string; message: string; hint: string; exitCode: number };
     expect(error.name).toBe('IiotError');
     expect(error.message).toBe(`cannot write ${path}: file too large for this file system (EFBIG)`);
-    expect(error.hint).toBe(`the ${lastFlushed} records written before stay readable; rotate the capture (smaller parts) or use another file system`);
+    expect(error.hint).toBe(
+      `the ${lastFlushed} records written before stay readable; rotate the capture (smaller parts) or use another file system`,
+    );
     const back = await readAll(path, { strict: true });
     expect(back.records.map((r) => r.v)).toEqual(Array.from({ length: lastFlushed }, (_, i) => i));
   });

@@ -86,7 +86,9 @@ describe('opcua-anonymous-write judges the CurrentWrite bit', () => {
     expect(write!.evidence).toMatch(/variables? writable by the anonymous user: .*Setpoint/);
     expect(write!.evidence).not.toMatch(/StatusAndTime|InputArguments/);
     const history = t.findings.find((f) => f.ruleId === 'opcua-anonymous-history-write');
-    expect((history!.data as { nodes: Array<{ path: string }> }).nodes.map((n) => n.path)).toEqual([expect.stringMatching(/\/Objects\/\d+:Device\/\d+:Counter$/)]);
+    expect((history!.data as { nodes: Array<{ path: string }> }).nodes.map((n) => n.path)).toEqual([
+      expect.stringMatching(/\/Objects\/\d+:Device\/\d+:Counter$/),
+    ]);
     expect(history!.severity).toBe('high');
     expect((t.facts.session as { writable: number; historyWritable: number }).writable).toBe(nodes.length);
     expect((t.facts.session as { writable: number; historyWritable: number }).historyWritable).toBe(1);

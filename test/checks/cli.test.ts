@@ -37,7 +37,11 @@ describe('iiot check security (CLI)', () => {
     const junit = join(dir, 'out.xml');
     const r = await runCli(['check', 'security', broker.url, modbus, '--json', '--sarif', sarif, '--junit', junit, '--fail-on', 'high']);
     expect(r.code).toBe(1);
-    const doc = JSON.parse(r.stdout) as { schema: string; failed: boolean; targets: Array<{ target: string; status: string; findings: Array<{ ruleId: string; severity: string }> }> };
+    const doc = JSON.parse(r.stdout) as {
+      schema: string;
+      failed: boolean;
+      targets: Array<{ target: string; status: string; findings: Array<{ ruleId: string; severity: string }> }>;
+    };
     expect(doc.schema).toBe('iiot.check.security/1');
     expect(doc.failed).toBe(true);
     expect(doc.targets.map((t) => t.status)).toEqual(['assessed', 'assessed']);
@@ -74,8 +78,14 @@ describe('iiot check security (CLI)', () => {
     writeFileSync(inv, '{\n  "schema": "iiot.discover/1",\n  "devices": [\n    {"url": "mqtt://127.0.0.1:1883"},,\n  ]\n}\n');
     const cases: Array<[string[], RegExp]> = [
       [['check', 'security', broker.url, '--fail-on', 'severe'], /^iiot: error: --fail-on: unknown severity "severe"$/m],
-      [['check', 'security', '--inventory', inv], new RegExp(`^iiot: error: ${inv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: not valid JSON`, 'm')],
-      [['check', 'security', 'tcp://127.0.0.1:22'], /^iiot: error: tcp:\/\/127\.0\.0\.1:22: tcp:\/\/ targets are for `iiot check latency` only$/m],
+      [
+        ['check', 'security', '--inventory', inv],
+        new RegExp(`^iiot: error: ${inv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: not valid JSON`, 'm'),
+      ],
+      [
+        ['check', 'security', 'tcp://127.0.0.1:22'],
+        /^iiot: error: tcp:\/\/127\.0\.0\.1:22: tcp:\/\/ targets are for `iiot check latency` only$/m,
+      ],
       [['check', 'security'], /^iiot: error: no target given$/m],
       [['check', 'latency', broker.url, '--max-p99', 'soon'], /^iiot: error: --max-p99: cannot read "soon" as a duration$/m],
       [['check', 'security', broker.url, '--password', 'x'], /^iiot: error: --password is refused/m],
@@ -92,7 +102,19 @@ describe('iiot check security (CLI)', () => {
   it('help lists the options and examples', async () => {
     const sec = await runCli(['check', 'security', '--help']);
     expect(sec.code).toBe(0);
-    for (const opt of ['--fail-on', '--sarif', '--junit', '--session', '--mqtt-sys', '--mqtt-wildcard', '--unit-sweep', '--audit-log', '--inventory', '--rate']) expect(sec.stdout).toContain(opt);
+    for (const opt of [
+      '--fail-on',
+      '--sarif',
+      '--junit',
+      '--session',
+      '--mqtt-sys',
+      '--mqtt-wildcard',
+      '--unit-sweep',
+      '--audit-log',
+      '--inventory',
+      '--rate',
+    ])
+      expect(sec.stdout).toContain(opt);
     expect(sec.stdout).not.toContain('--password <password>');
     const lat = await runCli(['check', 'latency', '--help']);
     for (const opt of ['--count', '--interval', '--max-p99', '--max-loss', '--qos', '--register']) expect(lat.stdout).toContain(opt);
@@ -104,9 +126,27 @@ describe('iiot check latency (CLI)', () => {
     const fail = await runCli(['check', 'latency', modbus, '--count', '5', '--interval', '1ms', '--max-p99', '0ms']);
     expect(fail.code).toBe(1);
     expect(fail.stdout).toContain('FAIL  read: p99');
-    const pass = await runCli(['check', 'latency', modbus, broker.url, '--count', '5', '--interval', '1ms', '--max-p99', '10s', '--max-loss', '0', '--json']);
+    const pass = await runCli([
+      'check',
+      'latency',
+      modbus,
+      broker.url,
+      '--count',
+      '5',
+      '--interval',
+      '1ms',
+      '--max-p99',
+      '10s',
+      '--max-loss',
+      '0',
+      '--json',
+    ]);
     expect(pass.code).toBe(0);
-    const doc = JSON.parse(pass.stdout) as { schema: string; failed: boolean; targets: Array<{ target: string; series: Array<{ name: string; received: number; stats: { p99: number } | null }> }> };
+    const doc = JSON.parse(pass.stdout) as {
+      schema: string;
+      failed: boolean;
+      targets: Array<{ target: string; series: Array<{ name: string; received: number; stats: { p99: number } | null }> }>;
+    };
     expect(doc.schema).toBe('iiot.check.latency/1');
     expect(doc.failed).toBe(false);
     expect(doc.targets.map((t) => t.target)).toEqual([modbus, broker.url]);

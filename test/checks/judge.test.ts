@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { judgeCertificate, judgeModbus, judgeMqtt, judgeOpcUaEndpoints, judgeOpcUaSession, judgeSharedCertificates } from '../../src/checks/security/judge.js';
+import {
+  judgeCertificate,
+  judgeModbus,
+  judgeMqtt,
+  judgeOpcUaEndpoints,
+  judgeOpcUaSession,
+  judgeSharedCertificates,
+} from '../../src/checks/security/judge.js';
 import { RULES, RULES_BY_ID } from '../../src/checks/security/rules.js';
 import type { EndpointInfo } from '../../src/protocols/opcua/endpoints.js';
 import { opensslCert, windowCert, type MadeCert } from '../helpers/certs.js';
@@ -20,10 +27,26 @@ let otherHost: MadeCert;
 
 beforeAll(async () => {
   const dir = tempDir('judge-certs');
-  good = await windowCert(dir, 'good', { notBefore: new Date(now - DAY), notAfter: new Date(now + 400 * DAY), applicationUri: 'urn:test:server' });
-  expired = await windowCert(dir, 'expired', { notBefore: new Date(now - 400 * DAY), notAfter: new Date(now - 10 * DAY), applicationUri: 'urn:test:server' });
-  notYet = await windowCert(dir, 'future', { notBefore: new Date(now + 10 * DAY), notAfter: new Date(now + 400 * DAY), applicationUri: 'urn:test:server' });
-  expiring = await windowCert(dir, 'expiring', { notBefore: new Date(now - DAY), notAfter: new Date(now + 5 * DAY), applicationUri: 'urn:test:server' });
+  good = await windowCert(dir, 'good', {
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 400 * DAY),
+    applicationUri: 'urn:test:server',
+  });
+  expired = await windowCert(dir, 'expired', {
+    notBefore: new Date(now - 400 * DAY),
+    notAfter: new Date(now - 10 * DAY),
+    applicationUri: 'urn:test:server',
+  });
+  notYet = await windowCert(dir, 'future', {
+    notBefore: new Date(now + 10 * DAY),
+    notAfter: new Date(now + 400 * DAY),
+    applicationUri: 'urn:test:server',
+  });
+  expiring = await windowCert(dir, 'expiring', {
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 5 * DAY),
+    applicationUri: 'urn:test:server',
+  });
   weak1024 = opensslCert(dir, 'weak', { bits: 1024, san: 'URI:urn:test:server,IP:127.0.0.1' });
   sha1 = opensslCert(dir, 'sha1', { digest: 'sha1', san: 'URI:urn:test:server,IP:127.0.0.1' });
   otherHost = opensslCert(dir, 'other', { san: 'URI:urn:other:app,DNS:plc7.example' });
@@ -31,7 +54,13 @@ beforeAll(async () => {
 
 afterAll(removeTempDirs);
 
-function ep(mode: EndpointInfo['securityMode'], policy: string, tokens: Array<{ type: 'Anonymous' | 'UserName' | 'Certificate'; securityPolicy?: string }>, level: number, cert?: Buffer): EndpointInfo {
+function ep(
+  mode: EndpointInfo['securityMode'],
+  policy: string,
+  tokens: Array<{ type: 'Anonymous' | 'UserName' | 'Certificate'; securityPolicy?: string }>,
+  level: number,
+  cert?: Buffer,
+): EndpointInfo {
   return {
     endpointUrl: T,
     securityMode: mode,
@@ -41,7 +70,13 @@ function ep(mode: EndpointInfo['securityMode'], policy: string, tokens: Array<{ 
     transportProfileUri: 'http://opcfoundation.org/UA-Profile/Transport/uatcp-uasc-uabinary',
     userTokens: tokens.map((t, i) => ({ type: t.type, policyId: String(i), securityPolicy: t.securityPolicy })),
     serverCertificate: cert,
-    server: { applicationUri: 'urn:test:server', productUri: 'urn:test', applicationName: 'test', applicationType: 'Server', discoveryUrls: [] },
+    server: {
+      applicationUri: 'urn:test:server',
+      productUri: 'urn:test',
+      applicationName: 'test',
+      applicationType: 'Server',
+      discoveryUrls: [],
+    },
   };
 }
 
@@ -49,7 +84,14 @@ const ids = (fs: Array<{ ruleId: string }>) => fs.map((f) => f.ruleId).sort();
 
 describe('OPC UA endpoint rules', () => {
   it('a hardened server (SignAndEncrypt, current policies, users only, CA-less but valid certificate) gets no high or critical finding', () => {
-    const fs = judgeOpcUaEndpoints(T, [ep('SignAndEncrypt', 'Basic256Sha256', [{ type: 'UserName' }], 3, good.der), ep('SignAndEncrypt', 'Aes256_Sha256_RsaPss', [{ type: 'UserName' }], 4, good.der)], base);
+    const fs = judgeOpcUaEndpoints(
+      T,
+      [
+        ep('SignAndEncrypt', 'Basic256Sha256', [{ type: 'UserName' }], 3, good.der),
+        ep('SignAndEncrypt', 'Aes256_Sha256_RsaPss', [{ type: 'UserName' }], 4, good.der),
+      ],
+      base,
+    );
     expect(ids(fs)).toEqual(['opcua-cert-self-signed']);
   });
 
@@ -86,8 +128,21 @@ describe('OPC UA endpoint rules', () => {
   });
 
   it('a username token with its own security policy on a None endpoint is not a cleartext password; without one it is', () => {
-    expect(ids(judgeOpcUaEndpoints(T, [ep('None', 'None', [{ type: 'UserName', securityPolicy: 'Basic256Sha256' }], 0), ep('SignAndEncrypt', 'Basic256Sha256', [{ type: 'UserName' }], 3)], base))).not.toContain('opcua-cleartext-password');
-    expect(ids(judgeOpcUaEndpoints(T, [ep('Sign', 'Basic256Sha256', [{ type: 'UserName', securityPolicy: 'None' }], 1)], base))).toContain('opcua-cleartext-password');
+    expect(
+      ids(
+        judgeOpcUaEndpoints(
+          T,
+          [
+            ep('None', 'None', [{ type: 'UserName', securityPolicy: 'Basic256Sha256' }], 0),
+            ep('SignAndEncrypt', 'Basic256Sha256', [{ type: 'UserName' }], 3),
+          ],
+          base,
+        ),
+      ),
+    ).not.toContain('opcua-cleartext-password');
+    expect(ids(judgeOpcUaEndpoints(T, [ep('Sign', 'Basic256Sha256', [{ type: 'UserName', securityPolicy: 'None' }], 1)], base))).toContain(
+      'opcua-cleartext-password',
+    );
     expect(ids(judgeOpcUaEndpoints(T, [ep('None', 'None', [{ type: 'Anonymous' }], 0)], base))).toContain('opcua-no-strong-endpoint');
   });
 });
@@ -105,7 +160,9 @@ describe('certificate rules (certificates generated by the test)', () => {
   it('a 1024-bit RSA key and a SHA-1 signature', () => {
     const weak = judgeCertificate('opcua', T, weak1024.der, opts()).find((f) => f.ruleId === 'opcua-cert-weak-key')!;
     expect(weak.evidence).toContain('RSA 1024');
-    const s1 = judgeCertificate('mqtt-tls', 'mqtts://127.0.0.1:8883', sha1.der, opts()).find((f) => f.ruleId === 'mqtt-tls-cert-weak-signature')!;
+    const s1 = judgeCertificate('mqtt-tls', 'mqtts://127.0.0.1:8883', sha1.der, opts()).find(
+      (f) => f.ruleId === 'mqtt-tls-cert-weak-signature',
+    )!;
     expect(s1.evidence).toContain('sha1WithRSAEncryption');
     expect(ids(judgeCertificate('opcua', T, good.der, opts()))).not.toContain('opcua-cert-weak-key');
   });
@@ -144,9 +201,27 @@ describe('session, MQTT and Modbus rules', () => {
       auditing: false,
       buildInfo: { productName: 'PLC', softwareVersion: '1.2.3' },
     });
-    expect(ids(fs)).toEqual(['opcua-anonymous-execute', 'opcua-anonymous-history-write', 'opcua-anonymous-session', 'opcua-anonymous-write', 'opcua-auditing-off', 'opcua-build-info', 'opcua-unknown-client-accepted']);
+    expect(ids(fs)).toEqual([
+      'opcua-anonymous-execute',
+      'opcua-anonymous-history-write',
+      'opcua-anonymous-session',
+      'opcua-anonymous-write',
+      'opcua-auditing-off',
+      'opcua-build-info',
+      'opcua-unknown-client-accepted',
+    ]);
     expect(fs.find((f) => f.ruleId === 'opcua-anonymous-write')!.severity).toBe('critical');
-    expect(ids(judgeOpcUaSession(T, { attempts: [{ securityMode: 'None', securityPolicy: 'None', accepted: false, reason: 'BadIdentityTokenRejected' }], writable: [], historyWritable: [], executable: [], examined: { variables: 0, methods: 0, nodes: 0, complete: true } }))).toEqual([]);
+    expect(
+      ids(
+        judgeOpcUaSession(T, {
+          attempts: [{ securityMode: 'None', securityPolicy: 'None', accepted: false, reason: 'BadIdentityTokenRejected' }],
+          writable: [],
+          historyWritable: [],
+          executable: [],
+          examined: { variables: 0, methods: 0, nodes: 0, complete: true },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('MQTT: plaintext, no TLS sibling, anonymous, subscriptions by anonymous and by a user', () => {
@@ -154,15 +229,46 @@ describe('session, MQTT and Modbus rules', () => {
       connectMs: 1,
       anonymous: { accepted: true as const },
       subscriptions: [
-        { filter: '$SYS/#', granted: true, topics: 3, messages: 3, examples: ['$SYS/broker/version'], listenedMs: 1000, as: 'anonymous' as const },
-        { filter: '#', granted: true, topics: 40, messages: 90, examples: ['plant/pump1/vibration'], listenedMs: 1000, as: 'anonymous' as const },
+        {
+          filter: '$SYS/#',
+          granted: true,
+          topics: 3,
+          messages: 3,
+          examples: ['$SYS/broker/version'],
+          listenedMs: 1000,
+          as: 'anonymous' as const,
+        },
+        {
+          filter: '#',
+          granted: true,
+          topics: 40,
+          messages: 90,
+          examples: ['plant/pump1/vibration'],
+          listenedMs: 1000,
+          as: 'anonymous' as const,
+        },
       ],
     };
-    expect(ids(judgeMqtt('mqtt://127.0.0.1:1883', facts, { ...base, tls: false, tlsSiblingChecked: false }))).toEqual(['mqtt-anonymous', 'mqtt-no-tls', 'mqtt-plaintext', 'mqtt-sys-readable', 'mqtt-wildcard-subscribe']);
-    const user = { ...facts, anonymous: { accepted: false as const, returnCode: 5, reason: 'CONNACK 5' }, subscriptions: [{ ...facts.subscriptions[1]!, as: 'user' as const }] };
-    expect(ids(judgeMqtt('mqtt://127.0.0.1:1883', user, { ...base, tls: false, tlsSiblingChecked: true }))).toEqual(['mqtt-plaintext', 'mqtt-user-wildcard-subscribe']);
+    expect(ids(judgeMqtt('mqtt://127.0.0.1:1883', facts, { ...base, tls: false, tlsSiblingChecked: false }))).toEqual([
+      'mqtt-anonymous',
+      'mqtt-no-tls',
+      'mqtt-plaintext',
+      'mqtt-sys-readable',
+      'mqtt-wildcard-subscribe',
+    ]);
+    const user = {
+      ...facts,
+      anonymous: { accepted: false as const, returnCode: 5, reason: 'CONNACK 5' },
+      subscriptions: [{ ...facts.subscriptions[1]!, as: 'user' as const }],
+    };
+    expect(ids(judgeMqtt('mqtt://127.0.0.1:1883', user, { ...base, tls: false, tlsSiblingChecked: true }))).toEqual([
+      'mqtt-plaintext',
+      'mqtt-user-wildcard-subscribe',
+    ]);
     const refused = { ...facts, subscriptions: [{ ...facts.subscriptions[1]!, granted: false }] };
-    expect(ids(judgeMqtt('mqtt://127.0.0.1:1883', refused, { ...base, tls: false, tlsSiblingChecked: true }))).not.toContain('mqtt-wildcard-subscribe');
+    expect(ids(judgeMqtt('mqtt://127.0.0.1:1883', refused, { ...base, tls: false, tlsSiblingChecked: true }))).not.toContain(
+      'mqtt-wildcard-subscribe',
+    );
   });
 
   it('Modbus: answering means unauthenticated; identification and sweep results', () => {
@@ -174,8 +280,12 @@ describe('session, MQTT and Modbus rules', () => {
       sweep: { tried: 5, answering: [{ unit: 1, answer: 'data' }] },
     });
     expect(ids(fs)).toEqual(['modbus-device-id', 'modbus-unauthenticated', 'modbus-unit-ids']);
-    expect(fs.find((f) => f.ruleId === 'modbus-device-id')!.evidence).toBe('function 43/14 returned vendor "Eastron", product code "SDM630", revision "2.0"');
-    expect(ids(judgeModbus('modbus://127.0.0.1:502?unit=1', { connectMs: 1, unit: 1, read: { answered: false, reason: 'timeout' } }))).toEqual([]);
+    expect(fs.find((f) => f.ruleId === 'modbus-device-id')!.evidence).toBe(
+      'function 43/14 returned vendor "Eastron", product code "SDM630", revision "2.0"',
+    );
+    expect(
+      ids(judgeModbus('modbus://127.0.0.1:502?unit=1', { connectMs: 1, unit: 1, read: { answered: false, reason: 'timeout' } })),
+    ).toEqual([]);
   });
 
   it('every rule has an id, a severity, a rationale, a source and a remedy; ids are unique', () => {

@@ -136,7 +136,11 @@ describe('latency: OPC UA, TCP, unreachable', () => {
   });
 
   it('OPC UA with an untrusted server certificate: not measured, and the hint says how to trust it', async () => {
-    const r = await run([plant.endpoints.opcua!], { count: '2', connectCount: '1', securityMode: 'SignAndEncrypt' }, { IIOT_PKI_DIR: tempDir('fresh-pki') });
+    const r = await run(
+      [plant.endpoints.opcua!],
+      { count: '2', connectCount: '1', securityMode: 'SignAndEncrypt' },
+      { IIOT_PKI_DIR: tempDir('fresh-pki') },
+    );
     const t = r.targets[0]!;
     expect(t.status).toBe('partial');
     expect(t.reason).toContain("the server's certificate is not trusted");
@@ -162,7 +166,12 @@ describe('latency: Modbus RTU over a serial line', () => {
   it('measures one-register reads through a pseudo-terminal pair (no TCP connect)', async () => {
     const { ptyPair } = await import('../helpers/pty.js');
     const pair = await ptyPair(tempDir('pty'));
-    const rtu = await startPlant({ opcua: false, modbus: false, mqtt: false, rtu: { path: pair.b, baudRate: 19200, parity: 'even', unitId: 5 } });
+    const rtu = await startPlant({
+      opcua: false,
+      modbus: false,
+      mqtt: false,
+      rtu: { path: pair.b, baudRate: 19200, parity: 'even', unitId: 5 },
+    });
     try {
       const r = await run([`modbus-rtu://${pair.a}?baud=19200&parity=even&unit=5`], { count: '4', registerType: 'input', timeout: '1s' });
       const t = r.targets[0]!;

@@ -37,7 +37,13 @@ beforeAll(async () => {
   // SHA-1, self-signed, naming a host that is not the one we connect to
   mosqTls = await startMosquitto({ tls: opensslCert(dir, 'broker', { digest: 'sha1', san: 'DNS:broker.example', days: 365 }) });
   const now = Date.now();
-  mosqExpired = await startMosquitto({ tls: await windowCert(dir, 'expired', { notBefore: new Date(now - 400 * 86_400_000), notAfter: new Date(now - 86_400_000), ip: ['127.0.0.1'] }) });
+  mosqExpired = await startMosquitto({
+    tls: await windowCert(dir, 'expired', {
+      notBefore: new Date(now - 400 * 86_400_000),
+      notAfter: new Date(now - 86_400_000),
+      ip: ['127.0.0.1'],
+    }),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -54,14 +60,20 @@ describe('MQTT security', () => {
     try {
       const audit = join(tempDir('audit'), 'a.jsonl');
       const { io } = captureIO();
-      const r = await runSecurityCheck(io, parseSecurityOptions([open.url], { mqttWildcard: true, mqttSys: true, listen: '600ms', auditLog: audit }));
+      const r = await runSecurityCheck(
+        io,
+        parseSecurityOptions([open.url], { mqttWildcard: true, mqttSys: true, listen: '600ms', auditLog: audit }),
+      );
       const t = r.targets[0]!;
       expect(t.status).toBe('assessed');
       expect(ids(t.findings)).toEqual(['mqtt-anonymous', 'mqtt-no-tls', 'mqtt-plaintext', 'mqtt-sys-readable', 'mqtt-wildcard-subscribe']);
       const w = t.findings.find((f) => f.ruleId === 'mqtt-wildcard-subscribe')!;
       expect((w.data as { examples: string[] }).examples).toContain('plant/line3/speed');
       expect(r.exitCode).toBe(ExitCode.CheckFailed);
-      const sent = readFileSync(audit, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { request: string }).request);
+      const sent = readFileSync(audit, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { request: string }).request);
       expect(sent).not.toContain('PUBLISH');
       expect(sent.filter((s) => s === 'CONNECT')).toHaveLength(1);
       // the client id is random and says what it is
@@ -78,9 +90,15 @@ describe('MQTT security', () => {
     expect(anonymous.targets[0]!.status).toBe('assessed');
     expect(ids(anonymous.targets[0]!.findings)).toEqual(['mqtt-no-tls', 'mqtt-plaintext']);
     expect(anonymous.exitCode).toBe(ExitCode.Ok);
-    const user = await runSecurityCheck(io, parseSecurityOptions([authed.url], { mqttWildcard: true, listen: '200ms', user: USER.username }));
+    const user = await runSecurityCheck(
+      io,
+      parseSecurityOptions([authed.url], { mqttWildcard: true, listen: '200ms', user: USER.username }),
+    );
     expect(ids(user.targets[0]!.findings)).toEqual(['mqtt-no-tls', 'mqtt-plaintext', 'mqtt-user-wildcard-subscribe']);
-    const wrong = await runSecurityCheck(captureIO({}, { IIOT_PASSWORD: 'wrong' }).io, parseSecurityOptions([authed.url], { mqttWildcard: true, listen: '200ms', user: USER.username }));
+    const wrong = await runSecurityCheck(
+      captureIO({}, { IIOT_PASSWORD: 'wrong' }).io,
+      parseSecurityOptions([authed.url], { mqttWildcard: true, listen: '200ms', user: USER.username }),
+    );
     expect(wrong.targets[0]!.status).toBe('partial');
     expect(wrong.targets[0]!.reason).toContain('CONNACK 4 (bad user name or password)');
     expect(wrong.exitCode).toBe(ExitCode.Unreachable);
@@ -88,7 +106,10 @@ describe('MQTT security', () => {
 
   it('mosquitto both ways: allow_anonymous true, and a password file', async () => {
     const { io } = captureIO({}, ENV);
-    const r = await runSecurityCheck(io, parseSecurityOptions([mosqOpen.url, mosqAuth.url], { mqttSys: true, listen: '1200ms', user: USER.username }));
+    const r = await runSecurityCheck(
+      io,
+      parseSecurityOptions([mosqOpen.url, mosqAuth.url], { mqttSys: true, listen: '1200ms', user: USER.username }),
+    );
     expect(ids(r.targets[0]!.findings)).toEqual(['mqtt-anonymous', 'mqtt-no-tls', 'mqtt-plaintext', 'mqtt-sys-readable']);
     // mosquitto publishes its $SYS tree every sys_interval (10 s) and retains it: the version topic is there at once
     expect((r.targets[0]!.findings.find((f) => f.ruleId === 'mqtt-sys-readable')!.data as { topics: number }).topics).toBeGreaterThan(0);
@@ -101,7 +122,12 @@ describe('MQTT security', () => {
     const r = await runSecurityCheck(io, parseSecurityOptions([mosqTls.url, mosqExpired.url], { failOn: 'critical' }));
     const [tls, expired] = r.targets;
     expect(tls!.status).toBe('assessed');
-    expect(ids(tls!.findings)).toEqual(['mqtt-anonymous', 'mqtt-tls-cert-host-mismatch', 'mqtt-tls-cert-weak-signature', 'mqtt-tls-untrusted']);
+    expect(ids(tls!.findings)).toEqual([
+      'mqtt-anonymous',
+      'mqtt-tls-cert-host-mismatch',
+      'mqtt-tls-cert-weak-signature',
+      'mqtt-tls-untrusted',
+    ]);
     expect(tls!.facts.tls).toMatchObject({ trusted: false });
     expect(ids(expired!.findings)).toEqual(['mqtt-anonymous', 'mqtt-tls-cert-expired', 'mqtt-tls-untrusted']);
     // plaintext rules do not apply to mqtts:// targets
@@ -140,7 +166,10 @@ describe('MQTT latency', () => {
   });
 
   it('an authenticated mosquitto: measured with --user, refused without', async () => {
-    const withUser = await runLatencyCheck(captureIO({}, ENV).io, parseLatencyOptions([mosqAuth.url], { count: '3', interval: '5ms', qos: '1', user: USER.username }));
+    const withUser = await runLatencyCheck(
+      captureIO({}, ENV).io,
+      parseLatencyOptions([mosqAuth.url], { count: '3', interval: '5ms', qos: '1', user: USER.username }),
+    );
     expect(withUser.targets[0]!.status).toBe('measured');
     const without = await runLatencyCheck(captureIO().io, parseLatencyOptions([mosqAuth.url], { count: '3', interval: '5ms', qos: '1' }));
     expect(without.targets[0]!.status).toBe('partial');

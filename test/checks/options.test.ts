@@ -10,7 +10,13 @@ afterAll(removeTempDirs);
 
 describe('check options', () => {
   it('parses latency flags into typed options with defaults', () => {
-    const o = parseLatencyOptions(['tcp://127.0.0.1:502'], { count: '100', interval: '10ms', maxP99: ['20ms', 'modbus://127.0.0.1:5020?unit=1=5ms'], maxLoss: ['0', '1.5%'], qos: '1,2' });
+    const o = parseLatencyOptions(['tcp://127.0.0.1:502'], {
+      count: '100',
+      interval: '10ms',
+      maxP99: ['20ms', 'modbus://127.0.0.1:5020?unit=1=5ms'],
+      maxLoss: ['0', '1.5%'],
+      qos: '1,2',
+    });
     expect(o.count).toBe(100);
     expect(o.intervalMs).toBe(10);
     expect(o.timeoutMs).toBe(2000);
@@ -90,8 +96,31 @@ function inventoryText(o: { complete?: boolean; devices?: Array<Record<string, u
       durationMs: 1000,
       complete: o.complete ?? true,
       ...(o.complete === false ? { incomplete: ['interrupted'] } : {}),
-      scope: { targets: ['127.0.0.1'], protocols: ['opcua', 'modbus', 'mqtt'], ports: [], hosts: 1, serial: [], probe: true, rate: 20, concurrency: 1, timeoutMs: 2000, listenMs: 10000, rebirth: false, mdns: false, onNetwork: false },
-      summary: { devices: devices.length, byProtocol: {}, sparkplugNodes: 0, sparkplugDevices: 0, hostsScanned: 1, hostsAnswering: 1, connections: 3, noAnswer: 0 },
+      scope: {
+        targets: ['127.0.0.1'],
+        protocols: ['opcua', 'modbus', 'mqtt'],
+        ports: [],
+        hosts: 1,
+        serial: [],
+        probe: true,
+        rate: 20,
+        concurrency: 1,
+        timeoutMs: 2000,
+        listenMs: 10000,
+        rebirth: false,
+        mdns: false,
+        onNetwork: false,
+      },
+      summary: {
+        devices: devices.length,
+        byProtocol: {},
+        sparkplugNodes: 0,
+        sparkplugDevices: 0,
+        hostsScanned: 1,
+        hostsAnswering: 1,
+        connections: 3,
+        noAnswer: 0,
+      },
       devices,
       openPorts: [],
       noAnswer: [],
@@ -106,7 +135,11 @@ describe('inventory', () => {
     const text = inventoryText();
     const r = readInventory('inv.json', text);
     const lines = text.split('\n');
-    expect(r.targets.map((t) => t.target.url)).toEqual(['opc.tcp://127.0.0.1:4840', 'modbus://127.0.0.1:5020?unit=1', 'mqtt://127.0.0.1:1883']);
+    expect(r.targets.map((t) => t.target.url)).toEqual([
+      'opc.tcp://127.0.0.1:4840',
+      'modbus://127.0.0.1:5020?unit=1',
+      'mqtt://127.0.0.1:1883',
+    ]);
     for (const t of r.targets) {
       expect(t.origin.kind).toBe('inventory');
       if (t.origin.kind === 'inventory') expect(lines[t.origin.line - 1]).toContain(`"url": "${t.target.url}"`);
@@ -120,18 +153,53 @@ describe('inventory', () => {
     const file = join(dir, 'inventory.json');
     writeFileSync(file, inventoryText());
     const r = resolveTargets(['opc.tcp://127.0.0.1:4840/', 'tcp://127.0.0.1:22'], file);
-    expect(r.targets.map((t) => t.target.url)).toEqual(['opc.tcp://127.0.0.1:4840', 'tcp://127.0.0.1:22', 'modbus://127.0.0.1:5020?unit=1', 'mqtt://127.0.0.1:1883']);
+    expect(r.targets.map((t) => t.target.url)).toEqual([
+      'opc.tcp://127.0.0.1:4840',
+      'tcp://127.0.0.1:22',
+      'modbus://127.0.0.1:5020?unit=1',
+      'mqtt://127.0.0.1:1883',
+    ]);
     expect(r.targets[0]!.origin.kind).toBe('argument');
   });
 
   it('names file, line and field for malformed inventories', () => {
-    expect(usageErrorOf(() => readInventory('inv.json', '{\n  "schema": "iiot.discover/1",\n  "devices": [\n    { "url": "x" },,\n  ]\n}')).message).toMatch(/^inv\.json:4: not valid JSON/);
+    expect(
+      usageErrorOf(() => readInventory('inv.json', '{\n  "schema": "iiot.discover/1",\n  "devices": [\n    { "url": "x" },,\n  ]\n}'))
+        .message,
+    ).toMatch(/^inv\.json:4: not valid JSON/);
     expect(usageErrorOf(() => readInventory('inv.json', '')).message).toContain('empty');
-    expect(usageErrorOf(() => readInventory('inv.json', '{"schema":"iiot.capture.info/1","devices":[]}')).message).toContain('not an iiot discover inventory (schema "iiot.capture.info/1")');
-    const noUrl = inventoryText({ devices: [{ name: 'x', via: 'scan', host: '127.0.0.1', port: 1, protocol: 'mqtt', identity: { protocolVersion: '3.1.1', anonymous: 'accepted', connack: { code: 0, reason: 'ok' } } }] });
+    expect(usageErrorOf(() => readInventory('inv.json', '{"schema":"iiot.capture.info/1","devices":[]}')).message).toContain(
+      'not an iiot discover inventory (schema "iiot.capture.info/1")',
+    );
+    const noUrl = inventoryText({
+      devices: [
+        {
+          name: 'x',
+          via: 'scan',
+          host: '127.0.0.1',
+          port: 1,
+          protocol: 'mqtt',
+          identity: { protocolVersion: '3.1.1', anonymous: 'accepted', connack: { code: 0, reason: 'ok' } },
+        },
+      ],
+    });
     expect(usageErrorOf(() => readInventory('inv.json', noUrl)).message).toMatch(/^inv\.json:\d+: devices\[0\]\.url: /);
-    const badUrl = inventoryText({ devices: [{ url: 'ftp://127.0.0.1', name: 'x', via: 'scan', host: '127.0.0.1', port: 1, protocol: 'mqtt', identity: { protocolVersion: '3.1.1', anonymous: 'accepted', connack: { code: 0, reason: 'ok' } } }] });
-    expect(usageErrorOf(() => readInventory('inv.json', badUrl)).message).toMatch(/^inv\.json:\d+: devices\[0\]\.url: bad device URL "ftp:\/\/127\.0\.0\.1"/);
+    const badUrl = inventoryText({
+      devices: [
+        {
+          url: 'ftp://127.0.0.1',
+          name: 'x',
+          via: 'scan',
+          host: '127.0.0.1',
+          port: 1,
+          protocol: 'mqtt',
+          identity: { protocolVersion: '3.1.1', anonymous: 'accepted', connack: { code: 0, reason: 'ok' } },
+        },
+      ],
+    });
+    expect(usageErrorOf(() => readInventory('inv.json', badUrl)).message).toMatch(
+      /^inv\.json:\d+: devices\[0\]\.url: bad device URL "ftp:\/\/127\.0\.0\.1"/,
+    );
     expect(usageErrorOf(() => readInventory('/nonexistent/inv.json')).message).toContain('/nonexistent/inv.json: no such file');
     expect(usageErrorOf(() => resolveTargets([], undefined)).message).toBe('no target given');
   });

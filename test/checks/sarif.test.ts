@@ -32,7 +32,10 @@ function sample(evidenceSuffix = '', startedAt = '2026-11-25T10:00:00.000Z'): Se
         protocol: 'opcua',
         origin: { kind: 'inventory', file: 'site/inventory.json', index: 0, line: 7 },
         status: 'assessed',
-        findings: [finding('opcua-cleartext-password', OPC, `None/None${evidenceSuffix}`), finding('opcua-mode-none', OPC, `1 endpoint${evidenceSuffix}`)],
+        findings: [
+          finding('opcua-cleartext-password', OPC, `None/None${evidenceSuffix}`),
+          finding('opcua-mode-none', OPC, `1 endpoint${evidenceSuffix}`),
+        ],
         rulesEvaluated: rules('opcua'),
         rulesSkipped: RULES.filter((r) => r.protocol === 'opcua' && r.optIn).map((r) => ({ id: r.id, why: `opt-in: needs ${r.optIn}` })),
         facts: {},
@@ -93,18 +96,26 @@ describe('SARIF', () => {
     (badLevel.runs[0]!.results as Array<Record<string, unknown>>)[0]!.level = 'critical';
     expect(validate(schema, badLevel).join()).toContain('is not one of');
     const badLine = clone();
-    ((badLine.runs[0]!.results as Array<{ locations: Array<{ physicalLocation: { region: { startLine: number } } }> }>)[0]!.locations[0]!.physicalLocation.region.startLine = 0);
+    (badLine.runs[0]!.results as Array<{ locations: Array<{ physicalLocation: { region: { startLine: number } } }> }>)[0]!
+      .locations[0]!.physicalLocation.region.startLine = 0;
     expect(validate(schema, badLine).join()).toContain('minimum 1');
     const extra = clone();
     (extra.runs[0]! as Record<string, unknown>).surprise = true;
     expect(validate(schema, extra).join()).toContain('unexpected property "surprise"');
     const badUri = clone();
-    ((badUri.runs[0]!.results as Array<{ locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }>)[0]!.locations[0]!.physicalLocation.artifactLocation.uri = 'has spaces/in it');
+    (badUri.runs[0]!.results as Array<{ locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }>)[0]!
+      .locations[0]!.physicalLocation.artifactLocation.uri = 'has spaces/in it';
     expect(validate(schema, badUri).join()).toContain('not a URI reference');
   });
 
   it('carries every rule with security-severity, and locations GitHub code scanning accepts', () => {
-    const doc = toSarif(sample(), '/work') as { runs: Array<{ tool: { driver: { rules: Array<Record<string, unknown>> } }; results: Array<Record<string, unknown>>; invocations: Array<Record<string, unknown>> }> };
+    const doc = toSarif(sample(), '/work') as {
+      runs: Array<{
+        tool: { driver: { rules: Array<Record<string, unknown>> } };
+        results: Array<Record<string, unknown>>;
+        invocations: Array<Record<string, unknown>>;
+      }>;
+    };
     const run = doc.runs[0]!;
     const rules = run.tool.driver.rules;
     expect(rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
@@ -114,7 +125,15 @@ describe('SARIF', () => {
     expect((byId.get('modbus-unauthenticated')!.properties as Record<string, unknown>)['security-severity']).toBe('5.5');
     expect((byId.get('opcua-build-info')!.properties as Record<string, unknown>)['security-severity']).toBeUndefined();
     expect(run.results).toHaveLength(4);
-    const [r0, , r2] = run.results as Array<{ ruleId: string; ruleIndex: number; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } }; logicalLocations: Array<{ name: string; kind: string }> }> }>;
+    const [r0, , r2] = run.results as Array<{
+      ruleId: string;
+      ruleIndex: number;
+      level: string;
+      locations: Array<{
+        physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+        logicalLocations: Array<{ name: string; kind: string }>;
+      }>;
+    }>;
     // inventory origin: the file (relative) and the device's line
     expect(r0!.locations[0]!.physicalLocation.artifactLocation.uri).toBe('site/inventory.json');
     expect(r0!.locations[0]!.physicalLocation.region.startLine).toBe(7);
@@ -146,7 +165,9 @@ describe('SARIF', () => {
 describe('JUnit', () => {
   it('one test case per target and rule: failures at or above --fail-on, skipped opt-in rules, errors for what was not assessed', () => {
     const xml = toJunit(sample());
-    const suites = [...xml.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"/g)].map((m) => ({ name: m[1], tests: Number(m[2]), failures: Number(m[3]), errors: Number(m[4]), skipped: Number(m[5]) }));
+    const suites = [...xml.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"/g)].map(
+      (m) => ({ name: m[1], tests: Number(m[2]), failures: Number(m[3]), errors: Number(m[4]), skipped: Number(m[5]) }),
+    );
     const opcRules = RULES.filter((r) => r.protocol === 'opcua').length;
     const mqttPlainRules = RULES.filter((r) => r.protocol === 'mqtt' && r.transport !== 'tls').length;
     const mqttTlsRules = RULES.filter((r) => r.protocol === 'mqtt' && r.transport !== 'plain').length;
@@ -163,6 +184,8 @@ describe('JUnit', () => {
     expect(xml).toContain('CONNACK 0 &lt;&amp;&gt; &quot;quoted&quot;');
     expect(xml).toMatch(/<system-out>medium \(below --fail-on high\): unit 1 answered/);
     expect(xml).toContain('type="not-assessed"');
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="iiot check security" tests="\d+" failures="3" errors="\d+" skipped="\d+"/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="iiot check security" tests="\d+" failures="3" errors="\d+" skipped="\d+"/,
+    );
   });
 });

@@ -64,8 +64,16 @@ describe('security edges', () => {
     const r = await runSecurityCheck(captureIO().io, parseSecurityOptions([badServer.url], {}));
     const t = r.targets[0]!;
     expect(t.status).toBe('assessed');
-    expect(ids(t.findings)).toEqual(['opcua-cert-host-mismatch', 'opcua-cert-self-signed', 'opcua-cert-uri-mismatch', 'opcua-cert-weak-key', 'opcua-cert-weak-signature']);
-    expect(t.findings.find((f) => f.ruleId === 'opcua-cert-uri-mismatch')!.evidence).toContain('the server announces ApplicationUri urn:iiot:test:badcert');
+    expect(ids(t.findings)).toEqual([
+      'opcua-cert-host-mismatch',
+      'opcua-cert-self-signed',
+      'opcua-cert-uri-mismatch',
+      'opcua-cert-weak-key',
+      'opcua-cert-weak-signature',
+    ]);
+    expect(t.findings.find((f) => f.ruleId === 'opcua-cert-uri-mismatch')!.evidence).toContain(
+      'the server announces ApplicationUri urn:iiot:test:badcert',
+    );
     expect(r.exitCode).toBe(ExitCode.CheckFailed);
   });
 
@@ -73,7 +81,10 @@ describe('security edges', () => {
     const url = `${plant.endpoints.modbus!}?unit=3`;
     const plain = await runSecurityCheck(captureIO().io, parseSecurityOptions([url], {}));
     expect(plain.targets[0]!.rulesSkipped).toEqual([{ id: 'modbus-unit-ids', why: 'opt-in: needs --unit-sweep' }]);
-    const swept = await runSecurityCheck(captureIO().io, parseSecurityOptions([url], { unitSweep: '1-5', sweepTimeout: '1s', rate: '200' }));
+    const swept = await runSecurityCheck(
+      captureIO().io,
+      parseSecurityOptions([url], { unitSweep: '1-5', sweepTimeout: '1s', rate: '200' }),
+    );
     const f = swept.targets[0]!.findings.find((x) => x.ruleId === 'modbus-unit-ids')!;
     expect((f.data as { answering: Array<{ unit: number }> }).answering.map((a) => a.unit)).toEqual([1, 2, 3]);
     expect((f.data as { tried: number }).tried).toBe(5);
@@ -91,7 +102,13 @@ describe('security edges', () => {
   it('servers that drop the connection mid-check: one clear line each', async () => {
     const server = await tcpServer((s) => s.once('data', () => s.destroy()));
     try {
-      const r = await runSecurityCheck(captureIO().io, parseSecurityOptions([`modbus://127.0.0.1:${server.port}`, `opc.tcp://127.0.0.1:${server.port}`, `mqtt://127.0.0.1:${server.port}`], { timeout: '2s' }));
+      const r = await runSecurityCheck(
+        captureIO().io,
+        parseSecurityOptions(
+          [`modbus://127.0.0.1:${server.port}`, `opc.tcp://127.0.0.1:${server.port}`, `mqtt://127.0.0.1:${server.port}`],
+          { timeout: '2s' },
+        ),
+      );
       expect(r.targets.map((t) => t.status)).toEqual(['not-assessed', 'not-assessed', 'not-assessed']);
       expect(r.targets[0]!.reason).toContain('the device closed the connection');
       expect(r.targets[1]!.reason).toMatch(/closed the connection/);
@@ -104,6 +121,8 @@ describe('security edges', () => {
 
   it('targets a security check cannot judge are refused on the command line', async () => {
     await expect(runSecurityCheck(captureIO().io, parseSecurityOptions(['tcp://127.0.0.1:22'], {}))).rejects.toThrow(IiotError);
-    await expect(runSecurityCheck(captureIO().io, parseSecurityOptions(['modbus-rtu:///dev/ttyUSB0?unit=1'], {}))).rejects.toThrow(/serial line/);
+    await expect(runSecurityCheck(captureIO().io, parseSecurityOptions(['modbus-rtu:///dev/ttyUSB0?unit=1'], {}))).rejects.toThrow(
+      /serial line/,
+    );
   });
 });

@@ -27,7 +27,10 @@ async function plant(profile: 'hardened' | 'weak', mqttAuth: boolean): Promise<R
 }
 
 function ruleIds(r: SecurityResult, target: string): string[] {
-  return r.targets.find((t) => t.target === target)!.findings.map((f) => f.ruleId).sort();
+  return r.targets
+    .find((t) => t.target === target)!
+    .findings.map((f) => f.ruleId)
+    .sort();
 }
 
 function auditLines(file: string): Array<{ target: string; protocol: string; request: string; detail?: Record<string, unknown> }> {
@@ -55,7 +58,14 @@ describe('check security against the embedded plant', () => {
   it('the hardened profile produces no high or critical finding, even with every opt-in check', async () => {
     const e = hardened.endpoints;
     const audit = join(tempDir('audit'), 'audit.jsonl');
-    const o = parseSecurityOptions([e.opcua!, `${e.modbus!}?unit=3`, e.mqtt!], { session: true, mqttSys: true, mqttWildcard: true, listen: '300ms', auditLog: audit, failOn: 'high' });
+    const o = parseSecurityOptions([e.opcua!, `${e.modbus!}?unit=3`, e.mqtt!], {
+      session: true,
+      mqttSys: true,
+      mqttWildcard: true,
+      listen: '300ms',
+      auditLog: audit,
+      failOn: 'high',
+    });
     const { io } = captureIO();
     const r = await runSecurityCheck(io, o);
     expect(r.targets.map((t) => t.status)).toEqual(['assessed', 'assessed', 'assessed']);
@@ -77,7 +87,13 @@ describe('check security against the embedded plant', () => {
     const e = weak.endpoints;
     const setpointsBefore = new Map(weak.setpoints);
     const audit = join(tempDir('audit'), 'audit.jsonl');
-    const o = parseSecurityOptions([e.opcua!, e.modbus!, e.mqtt!], { session: true, mqttWildcard: true, listen: '1500ms', auditLog: audit, failOn: 'high' });
+    const o = parseSecurityOptions([e.opcua!, e.modbus!, e.mqtt!], {
+      session: true,
+      mqttWildcard: true,
+      listen: '1500ms',
+      auditLog: audit,
+      failOn: 'high',
+    });
     const { io } = captureIO();
     const r = await runSecurityCheck(io, o);
     expect(r.targets.map((t) => t.status)).toEqual(['assessed', 'assessed', 'assessed']);
@@ -119,7 +135,9 @@ describe('check security against the embedded plant', () => {
     const mqttRequests = lines.filter((l) => l.protocol === 'mqtt').map((l) => l.request);
     expect(mqttRequests).not.toContain('PUBLISH');
     expect(mqttRequests).toContain('SUBSCRIBE');
-    const functions = new Set(lines.filter((l) => l.protocol === 'modbus' && l.detail?.function !== undefined).map((l) => l.detail!.function));
+    const functions = new Set(
+      lines.filter((l) => l.protocol === 'modbus' && l.detail?.function !== undefined).map((l) => l.detail!.function),
+    );
     expect([...functions].sort()).toEqual([3, 43]);
     expect(new Map(weak.setpoints)).toEqual(setpointsBefore);
   });

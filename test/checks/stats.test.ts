@@ -19,7 +19,7 @@ describe('latency statistics', () => {
   });
 
   it('handles one sample and none', () => {
-    expect(computeStats([]) ).toBeUndefined();
+    expect(computeStats([])).toBeUndefined();
     const one = computeStats([7])!;
     expect([one.min, one.p50, one.p99, one.max, one.stddev, one.jitter]).toEqual([7, 7, 7, 7, 0, 0]);
     expect(quantile([], 0.5)).toBeNaN();
@@ -70,16 +70,21 @@ describe('politeness', () => {
     let maxTotal = 0;
     let total = 0;
     const items = ['a', 'b', 'a', 'c', 'a', 'b', 'd', 'c'].map((host, i) => ({ host, i }));
-    const results = await runPerHost(items, (x) => x.host, 3, async (x) => {
-      active.set(x.host, (active.get(x.host) ?? 0) + 1);
-      total++;
-      maxPerHost = Math.max(maxPerHost, active.get(x.host)!);
-      maxTotal = Math.max(maxTotal, total);
-      await new Promise((r) => setTimeout(r, 5));
-      active.set(x.host, active.get(x.host)! - 1);
-      total--;
-      return x.i;
-    });
+    const results = await runPerHost(
+      items,
+      (x) => x.host,
+      3,
+      async (x) => {
+        active.set(x.host, (active.get(x.host) ?? 0) + 1);
+        total++;
+        maxPerHost = Math.max(maxPerHost, active.get(x.host)!);
+        maxTotal = Math.max(maxTotal, total);
+        await new Promise((r) => setTimeout(r, 5));
+        active.set(x.host, active.get(x.host)! - 1);
+        total--;
+        return x.i;
+      },
+    );
     expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(maxPerHost).toBe(1);
     expect(maxTotal).toBeLessThanOrEqual(3);
@@ -88,7 +93,11 @@ describe('politeness', () => {
   it('spaces tokens 1/rate apart, reserving slots for concurrent callers', async () => {
     let now = 0;
     const waits: number[] = [];
-    const limiter = new RateLimiter(10, () => now, async (ms) => void waits.push(ms));
+    const limiter = new RateLimiter(
+      10,
+      () => now,
+      async (ms) => void waits.push(ms),
+    );
     expect(limiter.intervalMs).toBe(100);
     await Promise.all([limiter.take(), limiter.take(), limiter.take()]);
     expect(waits).toEqual([100, 200]);

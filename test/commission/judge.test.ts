@@ -60,22 +60,42 @@ waivers:
     const dup = planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x }\n  - { tag: a, device: plc, address: y }\n`);
     expect(dup.message).toBe('sat.yaml:12: signals[1].tag: duplicate tag "a" (also signals[0])');
     expect(dup.exitCode).toBe(2);
-    expect(planError(`${HEAD}signals:\n  - { tag: a, device: nope, address: x }\n`).message).toMatch(/^sat\.yaml:11: signals\[0\]\.device: no device "nope" in the plan \(devices: plc, meter\)$/);
-    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, maxInterval: soon }\n`).message).toMatch(/^sat\.yaml:11: signals\[0\]\.maxInterval: cannot read "soon" as a duration/);
-    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, maxIntervall: 5s }\n`).message).toMatch(/^sat\.yaml:11: signals\[0\]\.maxIntervall: unknown field "maxIntervall"/);
-    expect(planError(HEAD.replace('opc.tcp://127.0.0.1:4840', 'opc.tcp://127.0.0.1:99999')).message).toMatch(/^sat\.yaml:6: devices\[0\]\.url: bad device URL/);
-    expect(planError(HEAD.replace('    map: sdm630\n', '') + 'signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n').message).toMatch(/devices\[1\]\.url: device "meter" has Modbus signals but no map/);
-    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, range: [5, 1] }\n`).message).toMatch(/the range \[5, 1\] is empty/);
-    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, jsonPath: $.v }\n`).message).toMatch(/^sat\.yaml:11: signals\[0\]\.jsonPath: jsonPath names a value in a JSON payload of an MQTT topic/);
-    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, jsonPath: temp }\n`).message).toMatch(/signals\[0\]\.jsonPath: a JSON path starts with "\$\."/);
-    expect(planError(`${HEAD}waivers:\n  - { item: x, reason: "" , by: me }\n`).message).toMatch(/waivers\[0\]\.reason: a waiver needs a reason/);
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: nope, address: x }\n`).message).toMatch(
+      /^sat\.yaml:11: signals\[0\]\.device: no device "nope" in the plan \(devices: plc, meter\)$/,
+    );
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, maxInterval: soon }\n`).message).toMatch(
+      /^sat\.yaml:11: signals\[0\]\.maxInterval: cannot read "soon" as a duration/,
+    );
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, maxIntervall: 5s }\n`).message).toMatch(
+      /^sat\.yaml:11: signals\[0\]\.maxIntervall: unknown field "maxIntervall"/,
+    );
+    expect(planError(HEAD.replace('opc.tcp://127.0.0.1:4840', 'opc.tcp://127.0.0.1:99999')).message).toMatch(
+      /^sat\.yaml:6: devices\[0\]\.url: bad device URL/,
+    );
+    expect(
+      planError(HEAD.replace('    map: sdm630\n', '') + 'signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n').message,
+    ).toMatch(/devices\[1\]\.url: device "meter" has Modbus signals but no map/);
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, range: [5, 1] }\n`).message).toMatch(
+      /the range \[5, 1\] is empty/,
+    );
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, jsonPath: $.v }\n`).message).toMatch(
+      /^sat\.yaml:11: signals\[0\]\.jsonPath: jsonPath names a value in a JSON payload of an MQTT topic/,
+    );
+    expect(planError(`${HEAD}signals:\n  - { tag: a, device: plc, address: x, jsonPath: temp }\n`).message).toMatch(
+      /signals\[0\]\.jsonPath: a JSON path starts with "\$\."/,
+    );
+    expect(planError(`${HEAD}waivers:\n  - { item: x, reason: "" , by: me }\n`).message).toMatch(
+      /waivers\[0\]\.reason: a waiver needs a reason/,
+    );
     // a waiver is a deviation the owner accepts knowingly: one item, or one device's or signal's items of one group
     for (const broad of ['"*"', '"security/*"', '"signal/PT-1*"', '"security/*/mqtt-anonymous"', '"everything/plc/*"']) {
-      expect(planError(`${HEAD}waivers:\n  - { item: ${broad}, reason: r, by: me }\n`).message, broad).toMatch(/^sat\.yaml:11: waivers\[0\]\.item: ".*" waives too much: name one item/);
+      expect(planError(`${HEAD}waivers:\n  - { item: ${broad}, reason: r, by: me }\n`).message, broad).toMatch(
+        /^sat\.yaml:11: waivers\[0\]\.item: ".*" waives too much: name one item/,
+      );
     }
   });
 
-  it('names a Modbus signal its device\'s map does not have, and a map that is neither built in nor a file', () => {
+  it("names a Modbus signal its device's map does not have, and a map that is neither built in nor a file", () => {
     const dir = tempDir('commission-plan');
     const file = join(dir, 'sat.yaml');
     const fails = (text: string) => {
@@ -87,19 +107,31 @@ waivers:
       }
       throw new Error('the plan was accepted');
     };
-    expect(fails(`${HEAD}signals:\n  - { tag: v, device: meter, address: voltage_L1 }\n`)).toBe(`${file}:11: signals[0].address: the register map sdm630 of device "meter" has no entry "voltage_L1" (did you mean "voltage_l1"?)`);
+    expect(fails(`${HEAD}signals:\n  - { tag: v, device: meter, address: voltage_L1 }\n`)).toBe(
+      `${file}:11: signals[0].address: the register map sdm630 of device "meter" has no entry "voltage_L1" (did you mean "voltage_l1"?)`,
+    );
     expect(fails(`${HEAD}signals:\n  - { tag: v, device: meter, address: "voltage_*" }\n`)).toMatch(/has no entry "voltage_\*"$/);
-    expect(fails(HEAD.replace('map: sdm630', 'map: sdm360'))).toMatch(/^.*sat\.yaml:9: devices\[1\]\.map: no built-in register map and no map file "sdm360" \(built-in: .*sdm630/);
+    expect(fails(HEAD.replace('map: sdm630', 'map: sdm360'))).toMatch(
+      /^.*sat\.yaml:9: devices\[1\]\.map: no built-in register map and no map file "sdm360" \(built-in: .*sdm630/,
+    );
     writeFileSync(file, `${HEAD}signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n`);
     expect(loadPlan(file).plan.signals[0]!.address).toBe('voltage_l1');
   });
 });
 
 const T0 = Date.UTC(2026, 11, 7, 8);
-const signal = (over: Partial<PlanSignal> = {}): PlanSignal => ({ tag: 'pump1.vibration', device: 'plc', address: 'ns=5;s=pump1.vibration', ...over }) as PlanSignal;
+const signal = (over: Partial<PlanSignal> = {}): PlanSignal =>
+  ({ tag: 'pump1.vibration', device: 'plc', address: 'ns=5;s=pump1.vibration', ...over }) as PlanSignal;
 /** n samples one second apart from T0, values from f(i) */
 function observe(n: number, f: (i: number) => unknown, over: Partial<SignalObservation> = {}): SignalObservation {
-  return { tag: 'plc.pump1.vibration', unit: 'mm/s', samples: Array.from({ length: n }, (_, i) => ({ t: T0 + i * 1000, v: f(i) })), outages: [], window: { from: T0, to: T0 + n * 1000 }, ...over };
+  return {
+    tag: 'plc.pump1.vibration',
+    unit: 'mm/s',
+    samples: Array.from({ length: n }, (_, i) => ({ t: T0 + i * 1000, v: f(i) })),
+    outages: [],
+    window: { from: T0, to: T0 + n * 1000 },
+    ...over,
+  };
 }
 const byCheck = (items: Item[]) => Object.fromEntries(items.map((i) => [i.id.split('/').pop(), i.status]));
 
@@ -108,63 +140,163 @@ describe('judging a signal over the window', () => {
 
   it('passes a live signal in range, in its unit, updating, good, without gaps', () => {
     const { items, summary } = judgeSignal(signal({ unit: 'mm/s', range: [0, 25], maxInterval: 2000 }), observe(30, healthy));
-    expect(byCheck(items)).toEqual({ present: 'pass', updating: 'pass', range: 'pass', unit: 'pass', quality: 'pass', gaps: 'pass', 'not-stuck': 'pass', noise: 'pass' });
+    expect(byCheck(items)).toEqual({
+      present: 'pass',
+      updating: 'pass',
+      range: 'pass',
+      unit: 'pass',
+      quality: 'pass',
+      gaps: 'pass',
+      'not-stuck': 'pass',
+      noise: 'pass',
+    });
     expect(summary).toMatchObject({ samples: 30, bad: 0, distinct: 30 });
     expect(summary.min).toBeCloseTo(2.2 - 0.1 * Math.sin(Math.PI / 2), 1);
   });
 
   it('fails each check for its own fault', () => {
     const s = signal({ unit: 'mm/s', range: [0, 25], maxInterval: 2000, expect: { value: 2.2, tolerance: 0.05 } });
-    expect(byCheck(judgeSignal(s, observe(30, () => 7.1)).items)).toMatchObject({ 'not-stuck': 'fail', range: 'pass', expected: 'fail' });
-    expect(byCheck(judgeSignal(s, observe(30, (i) => (i === 10 ? 31 : healthy(i)))).items).range).toBe('fail');
+    expect(
+      byCheck(
+        judgeSignal(
+          s,
+          observe(30, () => 7.1),
+        ).items,
+      ),
+    ).toMatchObject({ 'not-stuck': 'fail', range: 'pass', expected: 'fail' });
+    expect(
+      byCheck(
+        judgeSignal(
+          s,
+          observe(30, (i) => (i === 10 ? 31 : healthy(i))),
+        ).items,
+      ).range,
+    ).toBe('fail');
     expect(byCheck(judgeSignal(s, observe(30, healthy, { unit: 'in/s' })).items).unit).toBe('fail');
     expect(byCheck(judgeSignal(s, observe(30, healthy, { unit: undefined })).items).unit).toBe('fail');
-    expect(byCheck(judgeSignal(s, observe(30, (i) => (i % 2 ? 1 : 24))).items).noise).toBe('fail');
+    expect(
+      byCheck(
+        judgeSignal(
+          s,
+          observe(30, (i) => (i % 2 ? 1 : 24)),
+        ).items,
+      ).noise,
+    ).toBe('fail');
     const gap = observe(30, healthy, { outages: [{ t: T0 + 5000, kind: 'disconnect', detail: 'ECONNRESET' }] });
-    expect(judgeSignal(s, gap).items.find((i) => i.id.endsWith('/gaps'))).toMatchObject({ status: 'fail', observed: expect.stringContaining('ECONNRESET') });
+    expect(judgeSignal(s, gap).items.find((i) => i.id.endsWith('/gaps'))).toMatchObject({
+      status: 'fail',
+      observed: expect.stringContaining('ECONNRESET'),
+    });
     const slow = observe(30, healthy);
     slow.samples = slow.samples.filter((_, i) => i < 10 || i > 20);
-    expect(judgeSignal(s, slow).items.find((i) => i.id.endsWith('/updating'))).toMatchObject({ status: 'fail', observed: 'longest silence 12.0 s' });
+    expect(judgeSignal(s, slow).items.find((i) => i.id.endsWith('/updating'))).toMatchObject({
+      status: 'fail',
+      observed: 'longest silence 12.0 s',
+    });
     const bad = observe(30, healthy);
     bad.samples = bad.samples.map((x, i) => (i === 3 ? { ...x, q: 'BadSensorFailure' } : x));
-    expect(judgeSignal(s, bad).items.find((i) => i.id.endsWith('/quality'))).toMatchObject({ status: 'fail', observed: '1 of 30 not good (BadSensorFailure)' });
+    expect(judgeSignal(s, bad).items.find((i) => i.id.endsWith('/quality'))).toMatchObject({
+      status: 'fail',
+      observed: '1 of 30 not good (BadSensorFailure)',
+    });
   });
 
   it('says why a signal is absent, and judges nothing else of it', () => {
-    const { items } = judgeSignal(signal({ range: [0, 25] }), { samples: [], outages: [], window: { from: T0, to: T0 + 5000 }, unavailable: 'device plc was not found at opc.tcp://127.0.0.1:4840' });
+    const { items } = judgeSignal(signal({ range: [0, 25] }), {
+      samples: [],
+      outages: [],
+      window: { from: T0, to: T0 + 5000 },
+      unavailable: 'device plc was not found at opc.tcp://127.0.0.1:4840',
+    });
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ id: 'signal/pump1.vibration/present', status: 'fail', mustPass: true, observed: 'device plc was not found at opc.tcp://127.0.0.1:4840' });
-    expect(judgeSignal(signal({ optional: true }), { samples: [], outages: [], window: { from: T0, to: T0 } }).items[0]!.mustPass).toBe(false);
+    expect(items[0]).toMatchObject({
+      id: 'signal/pump1.vibration/present',
+      status: 'fail',
+      mustPass: true,
+      observed: 'device plc was not found at opc.tcp://127.0.0.1:4840',
+    });
+    expect(judgeSignal(signal({ optional: true }), { samples: [], outages: [], window: { from: T0, to: T0 } }).items[0]!.mustPass).toBe(
+      false,
+    );
   });
 
   it('does not call a constant signal stuck when the plan says it is constant, nor judge a short window', () => {
-    expect(byCheck(judgeSignal(signal({ constant: true }), observe(30, () => 1500)).items)['not-stuck']).toBeUndefined();
-    expect(byCheck(judgeSignal(signal(), observe(10, () => 1500)).items)['not-stuck']).toBeUndefined();
-    expect(byCheck(judgeSignal(signal(), observe(25, () => 1500)).items)['not-stuck']).toBe('fail');
+    expect(
+      byCheck(
+        judgeSignal(
+          signal({ constant: true }),
+          observe(30, () => 1500),
+        ).items,
+      )['not-stuck'],
+    ).toBeUndefined();
+    expect(
+      byCheck(
+        judgeSignal(
+          signal(),
+          observe(10, () => 1500),
+        ).items,
+      )['not-stuck'],
+    ).toBeUndefined();
+    expect(
+      byCheck(
+        judgeSignal(
+          signal(),
+          observe(25, () => 1500),
+        ).items,
+      )['not-stuck'],
+    ).toBe('fail');
   });
 
   it('a signal reported by exception (OPC UA, Sparkplug) stays current while its connection holds, however long no change comes', () => {
-    const steady = { tag: 'plc.setpoint', unit: 'rpm', samples: [{ t: T0 - 3_600_000, v: 1500 }], outages: [], window: { from: T0, to: T0 + 60_000 } };
+    const steady = {
+      tag: 'plc.setpoint',
+      unit: 'rpm',
+      samples: [{ t: T0 - 3_600_000, v: 1500 }],
+      outages: [],
+      window: { from: T0, to: T0 + 60_000 },
+    };
     const s = signal({ maxInterval: 5000, constant: true });
     // polled or published, one sample in a minute is a silence
-    expect(judgeSignal(s, steady).items.find((i) => i.id.endsWith('/updating'))).toMatchObject({ status: 'fail', observed: 'longest silence 1m' });
+    expect(judgeSignal(s, steady).items.find((i) => i.id.endsWith('/updating'))).toMatchObject({
+      status: 'fail',
+      observed: 'longest silence 1m',
+    });
     // by exception, the subscription's first value (changed an hour ago) is current until the connection drops
     const held = judgeSignal(s, { ...steady, byException: true });
-    expect(held.items.find((i) => i.id.endsWith('/updating'))).toMatchObject({ status: 'pass', observed: 'reported on change; longest time without a change 1m, the connection held throughout, so the value stayed current' });
+    expect(held.items.find((i) => i.id.endsWith('/updating'))).toMatchObject({
+      status: 'pass',
+      observed: 'reported on change; longest time without a change 1m, the connection held throughout, so the value stayed current',
+    });
     expect(held.summary).toMatchObject({ longestSilenceMs: 60_000, longestUnconfirmedMs: 0, byException: true });
     // a disconnect 20 s in: unknown until the value is reported again after the reconnection, 12 s later
-    const cut = judgeSignal(s, { ...steady, byException: true, samples: [...steady.samples, { t: T0 + 32_000, v: 1500 }], outages: [{ t: T0 + 20_000, kind: 'disconnect' }] });
-    expect(cut.items.find((i) => i.id.endsWith('/updating'))).toMatchObject({ status: 'fail', observed: expect.stringMatching(/longest time without a current value 12\.0 s$/) });
+    const cut = judgeSignal(s, {
+      ...steady,
+      byException: true,
+      samples: [...steady.samples, { t: T0 + 32_000, v: 1500 }],
+      outages: [{ t: T0 + 20_000, kind: 'disconnect' }],
+    });
+    expect(cut.items.find((i) => i.id.endsWith('/updating'))).toMatchObject({
+      status: 'fail',
+      observed: expect.stringMatching(/longest time without a current value 12\.0 s$/),
+    });
     expect(cut.items.find((i) => i.id.endsWith('/gaps'))!.status).toBe('fail');
     // and never reported again: unknown to the end of the window
-    expect(judgeSignal(s, { ...steady, byException: true, outages: [{ t: T0 + 50_000, kind: 'sparkplug-death' }] }).summary.longestUnconfirmedMs).toBe(10_000);
+    expect(
+      judgeSignal(s, { ...steady, byException: true, outages: [{ t: T0 + 50_000, kind: 'sparkplug-death' }] }).summary.longestUnconfirmedMs,
+    ).toBe(10_000);
   });
 
   it('a signal of an optional device (a spare, a later phase) does not block the acceptance when the device is absent', () => {
-    const plan = parsePlan({ file: 'sat.yaml', text: `${HEAD.replace('    map: sdm630\n', '    map: sdm630\n    optional: true\n')}signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n  - { tag: p, device: plc, address: x }\n  - { tag: q, device: plc, address: y, optional: true }\n` });
+    const plan = parsePlan({
+      file: 'sat.yaml',
+      text: `${HEAD.replace('    map: sdm630\n', '    map: sdm630\n    optional: true\n')}signals:\n  - { tag: v, device: meter, address: voltage_l1 }\n  - { tag: p, device: plc, address: x }\n  - { tag: q, device: plc, address: y, optional: true }\n`,
+    });
     expect(plan.signals.map((s) => signalMustPass(plan, s))).toEqual([false, true, false]);
     const absent = { samples: [], outages: [], window: { from: T0, to: T0 + 5000 }, unavailable: 'device meter was not found' };
-    expect(judgeSignal(plan.signals[0]!, absent, signalMustPass(plan, plan.signals[0]!)).items[0]).toMatchObject({ status: 'fail', mustPass: false });
+    expect(judgeSignal(plan.signals[0]!, absent, signalMustPass(plan, plan.signals[0]!)).items[0]).toMatchObject({
+      status: 'fail',
+      mustPass: false,
+    });
   });
 
   it('compares units as units', () => {
@@ -184,7 +316,11 @@ describe('waivers and the verdict', () => {
   ];
 
   it('a failed must-pass item rejects the acceptance; an optional one does not', () => {
-    expect(verdict(items)).toEqual({ accepted: false, counts: { pass: 1, fail: 3, waived: 0, total: 4 }, blocking: ['security/broker/mqtt-anonymous', 'security/plc/opcua-mode-none'] });
+    expect(verdict(items)).toEqual({
+      accepted: false,
+      counts: { pass: 1, fail: 3, waived: 0, total: 4 },
+      blocking: ['security/broker/mqtt-anonymous', 'security/plc/opcua-mode-none'],
+    });
   });
 
   it('waives failed items by id or prefix, keeps who and why, and reports waivers that matched nothing', () => {
@@ -194,13 +330,18 @@ describe('waivers and the verdict', () => {
       { item: 'security/gateway/*', reason: 'typo', by: 'me' },
     ]);
     expect(after.map((i) => i.status)).toEqual(['waived', 'waived', 'fail', 'pass']);
-    expect(after[0]!.waiver).toEqual({ item: 'security/broker/mqtt-anonymous', reason: 'isolated test network', by: 'J. Owner', date: '2026-12-07' });
+    expect(after[0]!.waiver).toEqual({
+      item: 'security/broker/mqtt-anonymous',
+      reason: 'isolated test network',
+      by: 'J. Owner',
+      date: '2026-12-07',
+    });
     expect(unused.map((w) => w.item)).toEqual(['security/gateway/*']);
     expect(verdict(after)).toMatchObject({ accepted: true, counts: { pass: 1, fail: 1, waived: 2, total: 4 } });
   });
 });
 
-describe('the loop check: what counts as the engineer\'s change', () => {
+describe("the loop check: what counts as the engineer's change", () => {
   const watched = (values: SampleValue[]) => {
     const b: Baseline = { values: new Set() };
     for (const v of values) learn(b, v);
@@ -230,15 +371,22 @@ describe('the loop check: what counts as the engineer\'s change', () => {
 
 describe('security expectations', () => {
   const plc = parsePlan({ file: 'sat.yaml', text: HEAD }).devices[0]!;
-  const server = (endpoints: unknown[]) => ({ protocol: 'opcua', url: 'opc.tcp://127.0.0.1:4840', name: 'plc', identity: {}, endpoints }) as unknown as InventoryDevice;
+  const server = (endpoints: unknown[]) =>
+    ({ protocol: 'opcua', url: 'opc.tcp://127.0.0.1:4840', name: 'plc', identity: {}, endpoints }) as unknown as InventoryDevice;
   const want = { minMode: 'SignAndEncrypt', minPolicy: 'Basic256Sha256', anonymous: false } as const;
   const byId = (items: Item[]) => Object.fromEntries(items.map((i) => [i.id, [i.status, i.observed]]));
 
   it('judges every endpoint the server offers', () => {
-    const items = judgeSecurity(plc, want, server([
-      { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', userTokens: [{ type: 'UserName' }] },
-      { securityMode: 'None', securityPolicy: 'None', userTokens: [{ type: 'Anonymous' }] },
-    ]), undefined, T0);
+    const items = judgeSecurity(
+      plc,
+      want,
+      server([
+        { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', userTokens: [{ type: 'UserName' }] },
+        { securityMode: 'None', securityPolicy: 'None', userTokens: [{ type: 'Anonymous' }] },
+      ]),
+      undefined,
+      T0,
+    );
     expect(byId(items)).toEqual({
       'security/plc/min-mode': ['fail', 'offers None'],
       'security/plc/min-policy': ['fail', 'offers None'],

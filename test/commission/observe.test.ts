@@ -42,13 +42,29 @@ const lines = [
       { id: 'broker', protocol: 'mqtt' },
     ],
     tags: [
-      { name: 'plc.pump1.speedSetpoint', source: 'plc', address: 'ns=3;s=pump1.speedSetpoint', namespaceUri: 'urn:acme:line3', unit: 'rpm' },
+      {
+        name: 'plc.pump1.speedSetpoint',
+        source: 'plc',
+        address: 'ns=3;s=pump1.speedSetpoint',
+        namespaceUri: 'urn:acme:line3',
+        unit: 'rpm',
+      },
       { name: 'broker.IIoT.Edge1.pump1.vibration', source: 'broker', address: 'spBv1.0/IIoT/Edge1/pump1:vibration', unit: 'mm/s' },
       { name: 'broker.IIoT.Edge1.power', source: 'broker', address: 'spBv1.0/IIoT/Edge1:power', unit: 'kW' },
       { name: 'broker.plant.pump1.bearingTemp', source: 'broker', address: 'plant/pump1/bearingTemp', unit: '°C' },
       // one JSON payload, two values: {"temp": 21.5, "hum": 40}
-      { name: 'broker.plant.room1.env.temp', source: 'broker', address: 'plant/room1/env', mqtt: { topic: 'plant/room1/env', path: '$.temp', decoder: 'auto' } },
-      { name: 'broker.plant.room1.env.hum', source: 'broker', address: 'plant/room1/env', mqtt: { topic: 'plant/room1/env', path: '$.hum', decoder: 'auto' } },
+      {
+        name: 'broker.plant.room1.env.temp',
+        source: 'broker',
+        address: 'plant/room1/env',
+        mqtt: { topic: 'plant/room1/env', path: '$.temp', decoder: 'auto' },
+      },
+      {
+        name: 'broker.plant.room1.env.hum',
+        source: 'broker',
+        address: 'plant/room1/env',
+        mqtt: { topic: 'plant/room1/env', path: '$.hum', decoder: 'auto' },
+      },
     ],
     metadata: {},
   },
@@ -60,7 +76,15 @@ const lines = [
   { t: at(1), tag: 'broker.plant.room1.env.temp', v: 21.5 },
   { t: at(1), tag: 'broker.plant.room1.env.hum', v: 40 },
   // a late will of the session before this one: ignored by the host, and by the judge
-  { t: at(5), event: 'sparkplug-death', source: 'broker', node: 'IIoT/Edge1', bdSeq: 1, stale: true, message: 'NDEATH of an older session (bdSeq 1, current 2): ignored' },
+  {
+    t: at(5),
+    event: 'sparkplug-death',
+    source: 'broker',
+    node: 'IIoT/Edge1',
+    bdSeq: 1,
+    stale: true,
+    message: 'NDEATH of an older session (bdSeq 1, current 2): ignored',
+  },
   // pump1 (a device of the edge node) goes offline at 10 s and is born again at 22 s
   { t: at(10), event: 'sparkplug-death', source: 'broker', node: 'IIoT/Edge1', device: 'pump1', message: 'device offline' },
   { t: at(22), tag: 'broker.IIoT.Edge1.pump1.vibration', v: 2.2 },
@@ -76,16 +100,23 @@ describe('observing the signals of a capture', () => {
     const obs = await observeSignals(file, plan, window, () => undefined);
 
     expect(obs.get('setpoint')).toMatchObject({ tag: 'plc.pump1.speedSetpoint', unit: 'rpm', byException: true, outages: [] });
-    expect(obs.get('pump vibration')).toMatchObject({ byException: true, outages: [{ kind: 'sparkplug-death', detail: 'IIoT/Edge1/pump1 DDEATH' }] });
+    expect(obs.get('pump vibration')).toMatchObject({
+      byException: true,
+      outages: [{ kind: 'sparkplug-death', detail: 'IIoT/Edge1/pump1 DDEATH' }],
+    });
     // the node's other metrics and the plain topic are not touched by the device's death
     expect(obs.get('power')).toMatchObject({ byException: true, outages: [] });
     expect(obs.get('bearing temperature')).toMatchObject({ byException: false, outages: [] });
 
     // a payload with several values: the plan names one by its JSON path, and never gets one of them by guess
     expect(obs.get('room humidity')).toMatchObject({ tag: 'broker.plant.room1.env.hum', samples: [{ v: 40 }] });
-    expect(obs.get('room climate')).toMatchObject({ samples: [], unavailable: 'plant/room1/env carries 2 values ($.temp, $.hum): name one with jsonPath' });
+    expect(obs.get('room climate')).toMatchObject({
+      samples: [],
+      unavailable: 'plant/room1/env carries 2 values ($.temp, $.hum): name one with jsonPath',
+    });
 
-    const status = (tag: string, check: string) => judgeSignal(plan.signals.find((s) => s.tag === tag)!, obs.get(tag)!).items.find((i) => i.id.endsWith(`/${check}`))?.status;
+    const status = (tag: string, check: string) =>
+      judgeSignal(plan.signals.find((s) => s.tag === tag)!, obs.get(tag)!).items.find((i) => i.id.endsWith(`/${check}`))?.status;
     expect(status('setpoint', 'updating')).toBe('pass');
     expect(status('power', 'updating')).toBe('pass');
     expect(status('bearing temperature', 'updating')).toBe('pass');

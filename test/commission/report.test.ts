@@ -20,9 +20,14 @@ function report(over: Partial<CommissionReport> = {}): CommissionReport {
   const items = [
     item('device/plc/found', 'pass'),
     item('device/spare/found', 'fail', { mustPass: false }),
-    item('signal/PT-101/range', 'fail', { title: 'PT-101 <script>alert(1)</script> stays within 0…16 bar', observed: '17.2 > 16 & rising' }),
+    item('signal/PT-101/range', 'fail', {
+      title: 'PT-101 <script>alert(1)</script> stays within 0…16 bar',
+      observed: '17.2 > 16 & rising',
+    }),
     item('signal/PT-101/present', 'pass'),
-    item('security/plc/opcua-mode-none', 'waived', { waiver: { item: 'security/plc/*', reason: 'legacy HMI <until phase 2>', by: 'J. Owner "ACME"' } }),
+    item('security/plc/opcua-mode-none', 'waived', {
+      waiver: { item: 'security/plc/*', reason: 'legacy HMI <until phase 2>', by: 'J. Owner "ACME"' },
+    }),
   ];
   return {
     schema: 'iiot.commission/1',
@@ -38,8 +43,32 @@ function report(over: Partial<CommissionReport> = {}): CommissionReport {
     items,
     devices: [{ id: 'plc', url: 'opc.tcp://127.0.0.1:4840', protocol: 'opcua', found: true, name: 'PLC <1>' }],
     signals: [
-      { tag: 'PT-101', device: 'plc', samples: 1, bad: 0, min: 17.2, max: 17.2, last: 17.2, distinct: 1, longestSilenceMs: 300_000, longestUnconfirmedMs: 0, byException: true, increasing: false, unit: 'bar' },
-      { tag: 'spare', device: 'spare', samples: 0, bad: 0, distinct: 0, longestSilenceMs: 300_000, longestUnconfirmedMs: 300_000, byException: false, increasing: false },
+      {
+        tag: 'PT-101',
+        device: 'plc',
+        samples: 1,
+        bad: 0,
+        min: 17.2,
+        max: 17.2,
+        last: 17.2,
+        distinct: 1,
+        longestSilenceMs: 300_000,
+        longestUnconfirmedMs: 0,
+        byException: true,
+        increasing: false,
+        unit: 'bar',
+      },
+      {
+        tag: 'spare',
+        device: 'spare',
+        samples: 0,
+        bad: 0,
+        distinct: 0,
+        longestSilenceMs: 300_000,
+        longestUnconfirmedMs: 300_000,
+        byException: false,
+        increasing: false,
+      },
     ],
     latency: [],
     security: [],
@@ -76,13 +105,16 @@ describe('report.html', () => {
   });
 
   it('gives each signal its result; a steady value reported on change is marked so, an absent one shows no silence', () => {
-    const glance = html.slice(html.indexOf('<h2>Signals at a glance</h2>'), html.indexOf('</table>', html.indexOf('<h2>Signals at a glance</h2>')));
+    const glance = html.slice(
+      html.indexOf('<h2>Signals at a glance</h2>'),
+      html.indexOf('</table>', html.indexOf('<h2>Signals at a glance</h2>')),
+    );
     expect(glance).toMatch(/<td>PT-101<\/td><td>plc<\/td><td><span class="fail">FAIL<\/span> range<\/td>/);
     expect(glance).toContain('300.0 s <span class="opt">(on change)</span>');
     expect(glance).toMatch(/<td>spare<\/td>.*<td class="n"><\/td><\/tr><\/tbody>$/);
   });
 
-  it('prints the signing certificate\'s fingerprint and the verify command above the signature lines, for A4', () => {
+  it("prints the signing certificate's fingerprint and the verify command above the signature lines, for A4", () => {
     expect(html.indexOf(FP)).toBeLessThan(html.indexOf('Plant owner: ACME &amp; Sons'));
     expect(html).toContain(`iiot commission verify &lt;handover folder&gt; --signer ${FP}`);
     expect(html).toContain('@page{size:A4');
@@ -94,7 +126,9 @@ describe('the terminal summary', () => {
     const { io } = captureIO();
     const text = renderSummary(io, report(), '/site/handover');
     expect(text.split('\n')[0]).toMatch(/^NOT ACCEPTED {2}Line 3 <Hall 2>, job SAT-1: 2 passed, 2 failed, 1 waived of 5 items/);
-    expect(text).toMatch(/Blocking acceptance:\n {2}✘ PT-101 .* — 17\.2 > 16 & rising\n\nFailed, optional \(not blocking\):\n {2}✘ spare found/);
+    expect(text).toMatch(
+      /Blocking acceptance:\n {2}✘ PT-101 .* — 17\.2 > 16 & rising\n\nFailed, optional \(not blocking\):\n {2}✘ spare found/,
+    );
     expect(text).toContain(`iiot commission verify /site/handover --signer ${FP}`);
   });
 });

@@ -73,8 +73,18 @@ async function run(args: string[], timeoutMs = 180_000) {
 beforeAll(async () => {
   dir = tempDir('commission');
   env = { IIOT_PKI_DIR: join(dir, 'client-pki') };
-  plant = await startPlant({ opcua: { port: 0, pkiDir: join(dir, 'plant-pki') }, modbus: { port: 0 }, mqtt: { port: 0 }, updateIntervalMs: 250, frozen: ['conveyor1.vibration'] });
-  weak = await startPlant({ opcua: { port: 0, profile: 'weak', nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'weak-pki') }, modbus: false, mqtt: false });
+  plant = await startPlant({
+    opcua: { port: 0, pkiDir: join(dir, 'plant-pki') },
+    modbus: { port: 0 },
+    mqtt: { port: 0 },
+    updateIntervalMs: 250,
+    frozen: ['conveyor1.vibration'],
+  });
+  weak = await startPlant({
+    opcua: { port: 0, profile: 'weak', nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'weak-pki') },
+    modbus: false,
+    mqtt: false,
+  });
   nagle = await startPlant({ opcua: false, modbus: false, mqtt: { port: 0, nagle: true, sparkplug: false } });
   // the plant and this engineer's iiot trust each other explicitly, as `iiot sim` and `iiot pki trust` would
   const { trustLocalClient } = await import('../../src/sim/local-client-trust.js');
@@ -85,7 +95,12 @@ beforeAll(async () => {
   const r = await run(['run', join(dir, 'sat.yaml'), '-o', out]);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.code, r.stderr + r.stdout).toBe(0);
-  accepted = { dir: out, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CommissionReport, stdout: r.stdout, stderr: r.stderr };
+  accepted = {
+    dir: out,
+    report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CommissionReport,
+    stdout: r.stdout,
+    stderr: r.stderr,
+  };
 }, 300_000);
 
 afterAll(async () => {
@@ -96,7 +111,12 @@ afterAll(async () => {
 describe('a plan the plant meets', () => {
   it('is accepted: every device found and identified, every signal judged, the waived findings named', () => {
     const r = accepted.report;
-    expect(r).toMatchObject({ schema: 'iiot.commission/1', accepted: true, site: { name: 'Packaging line 3' }, job: { id: 'SAT-2026-114' } });
+    expect(r).toMatchObject({
+      schema: 'iiot.commission/1',
+      accepted: true,
+      site: { name: 'Packaging line 3' },
+      job: { id: 'SAT-2026-114' },
+    });
     const status = Object.fromEntries(r.items.map((i) => [i.id, i.status]));
     for (const d of ['plc', 'meter', 'broker']) {
       expect(status[`device/${d}/found`]).toBe('pass');
@@ -116,7 +136,10 @@ describe('a plan the plant meets', () => {
     expect(status['signal/VT-104 Sparkplug/updating']).toBe('pass');
     expect(status['signal/pump speed setpoint/not-stuck']).toBeUndefined();
     // it never changes, and the OPC UA subscription reports changes only: current all the same
-    expect(r.items.find((i) => i.id === 'signal/pump speed setpoint/updating')).toMatchObject({ status: 'pass', observed: expect.stringMatching(/^reported on change; .* the connection held throughout/) });
+    expect(r.items.find((i) => i.id === 'signal/pump speed setpoint/updating')).toMatchObject({
+      status: 'pass',
+      observed: expect.stringMatching(/^reported on change; .* the connection held throughout/),
+    });
     expect(status['security/plc/opcua-mode-none']).toBe('waived');
     expect(status['security/broker/mqtt-anonymous']).toBe('waived');
     expect(r.items.filter((i) => i.status === 'waived').every((i) => i.waiver?.by === 'J. Owner (ACME)')).toBe(true);
@@ -128,21 +151,51 @@ describe('a plan the plant meets', () => {
   it('prints each item as it is judged, and the verdict first in the summary', () => {
     expect(accepted.stderr).toMatch(/\[1\/7\] Plan sat\.yaml/);
     expect(accepted.stderr).toMatch(/✔ PT-101 pump vibration stays within 0…25 mm\/s/);
-    expect(accepted.stdout.split('\n')[0]).toMatch(/^ACCEPTED {2}Packaging line 3, job SAT-2026-114: \d+ passed, 0 failed, 3 waived of \d+ items/);
+    expect(accepted.stdout.split('\n')[0]).toMatch(
+      /^ACCEPTED {2}Packaging line 3, job SAT-2026-114: \d+ passed, 0 failed, 3 waived of \d+ items/,
+    );
   });
 
   it('writes the handover: report, JUnit, SARIF, evidence and a signed manifest that verify finds intact', async () => {
-    const files = ['report.html', 'report.json', 'junit.xml', 'security.sarif', 'manifest.json', 'evidence/plan.yaml', 'evidence/inventory.json', 'evidence/certificates.json', 'evidence/latency.json', 'evidence/plc.address-space.json', 'evidence/capture.jsonl.gz'];
+    const files = [
+      'report.html',
+      'report.json',
+      'junit.xml',
+      'security.sarif',
+      'manifest.json',
+      'evidence/plan.yaml',
+      'evidence/inventory.json',
+      'evidence/certificates.json',
+      'evidence/latency.json',
+      'evidence/plc.address-space.json',
+      'evidence/capture.jsonl.gz',
+    ];
     for (const f of files) expect(existsSync(join(accepted.dir, f)), f).toBe(true);
     expect(readFileSync(join(accepted.dir, 'evidence/plan.yaml'), 'utf8')).toBe(passingPlan());
     const junit = readFileSync(join(accepted.dir, 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testsuites name="iiot commission Packaging line 3 SAT-2026-114" tests="\d+" failures="0" errors="0" skipped="3"/);
+    expect(junit).toMatch(
+      /<testsuites name="iiot commission Packaging line 3 SAT-2026-114" tests="\d+" failures="0" errors="0" skipped="3"/,
+    );
     expect(junit).toContain('<skipped message="waived by J. Owner (ACME): isolated test network"/>');
-    const sarif = JSON.parse(readFileSync(join(accepted.dir, 'security.sarif'), 'utf8')) as { version: string; runs: Array<{ results: Array<{ ruleId: string }> }> };
+    const sarif = JSON.parse(readFileSync(join(accepted.dir, 'security.sarif'), 'utf8')) as {
+      version: string;
+      runs: Array<{ results: Array<{ ruleId: string }> }>;
+    };
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0]!.results.map((x) => x.ruleId)).toContain('mqtt-anonymous');
-    const manifest = JSON.parse(readFileSync(join(accepted.dir, 'manifest.json'), 'utf8')) as { steps: Array<{ step: string; prev: string; hash: string }>; signature: { certificateSha256: string } };
-    expect(manifest.steps.map((s) => s.step)).toEqual(['plan', 'discovery', 'security', 'latency', 'address-space', 'recording', 'handover']);
+    const manifest = JSON.parse(readFileSync(join(accepted.dir, 'manifest.json'), 'utf8')) as {
+      steps: Array<{ step: string; prev: string; hash: string }>;
+      signature: { certificateSha256: string };
+    };
+    expect(manifest.steps.map((s) => s.step)).toEqual([
+      'plan',
+      'discovery',
+      'security',
+      'latency',
+      'address-space',
+      'recording',
+      'handover',
+    ]);
     manifest.steps.forEach((s, i) => expect(s.prev).toBe(i === 0 ? '0'.repeat(64) : manifest.steps[i - 1]!.hash));
     // the signer's fingerprint is on the page the owner signs and in the summary's verify command
     const fp = manifest.signature.certificateSha256;
@@ -157,7 +210,8 @@ describe('a plan the plant meets', () => {
   it('verify names every file changed, missing or added, and a re-signed manifest by another key', async () => {
     const files: string[] = [];
     const walk = (d: string) => {
-      for (const n of readdirSync(d)) statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : files.push(join(d, n).slice(accepted.dir.length + 1));
+      for (const n of readdirSync(d))
+        statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : files.push(join(d, n).slice(accepted.dir.length + 1));
     };
     walk(accepted.dir);
     expect(files).toHaveLength(11);
@@ -168,7 +222,11 @@ describe('a plan the plant meets', () => {
       const r = await verifyHandover(copy);
       // the manifest is signed in canonical form: its layout may change, its content may not (below)
       if (f === 'manifest.json') expect(r.ok).toBe(true);
-      else expect(r.problems.map((p) => p.message), f).toEqual([`${f} was changed after the handover was signed`]);
+      else
+        expect(
+          r.problems.map((p) => p.message),
+          f,
+        ).toEqual([`${f} was changed after the handover was signed`]);
     }
     const gone = join(dir, 'tamper-missing');
     cpSync(accepted.dir, gone, { recursive: true });
@@ -177,7 +235,12 @@ describe('a plan the plant meets', () => {
     const cli = await runCli(['commission', 'verify', gone, '--json'], { env });
     expect(cli.code).toBe(1);
     const doc = JSON.parse(cli.stdout) as { ok: boolean; problems: Array<{ kind: string; file?: string }> };
-    expect(doc.problems).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'missing', file: 'evidence/capture.jsonl.gz' }), expect.objectContaining({ kind: 'added', file: 'evidence/extra.csv' })]));
+    expect(doc.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'missing', file: 'evidence/capture.jsonl.gz' }),
+        expect.objectContaining({ kind: 'added', file: 'evidence/extra.csv' }),
+      ]),
+    );
     // a verdict changed in the manifest itself breaks the signature
     const forged = join(dir, 'tamper-verdict');
     cpSync(accepted.dir, forged, { recursive: true });
@@ -190,13 +253,17 @@ describe('a plan the plant meets', () => {
     cpSync(accepted.dir, noted, { recursive: true });
     const n = JSON.parse(readFileSync(join(noted, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(noted, 'manifest.json'), JSON.stringify({ ...n, approvedBy: 'the plant manager' }, null, 2));
-    expect((await verifyHandover(noted)).problems.map((p) => p.message)).toEqual(['manifest.json has "approvedBy", which the signature does not cover: added after signing']);
+    expect((await verifyHandover(noted)).problems.map((p) => p.message)).toEqual([
+      'manifest.json has "approvedBy", which the signature does not cover: added after signing',
+    ]);
     // a file replaced by a link to the same bytes is not the file that was signed
     const linked = join(dir, 'tamper-link');
     cpSync(accepted.dir, linked, { recursive: true });
     rmSync(join(linked, 'evidence', 'plan.yaml'));
     symlinkSync(join(accepted.dir, 'evidence', 'plan.yaml'), join(linked, 'evidence', 'plan.yaml'));
-    expect((await verifyHandover(linked)).problems.map((p) => p.message)).toEqual(['evidence/plan.yaml is not a plain file any more (a link or a device): it was replaced after the handover was signed']);
+    expect((await verifyHandover(linked)).problems.map((p) => p.message)).toEqual([
+      'evidence/plan.yaml is not a plain file any more (a link or a device): it was replaced after the handover was signed',
+    ]);
     // and --signer refuses a handover signed by someone else
     const other = await runCli(['commission', 'verify', accepted.dir, '--signer', 'ab'.repeat(32)], { env });
     expect(other.code).toBe(1);
@@ -204,10 +271,23 @@ describe('a plan the plant meets', () => {
   });
 
   it('renders the report in headless chromium and prints it to PDF', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`headless chromium not found at ${CHROMIUM}: apt-get install -y chromium (this test prints the handover report)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`headless chromium not found at ${CHROMIUM}: apt-get install -y chromium (this test prints the handover report)`);
     const pdf = join(dir, 'report.pdf');
     const r = await new Promise<number | null>((resolve) => {
-      const c = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `file://${join(accepted.dir, 'report.html')}`], { stdio: 'ignore' });
+      const c = spawn(
+        CHROMIUM,
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--no-pdf-header-footer',
+          `--print-to-pdf=${pdf}`,
+          `file://${join(accepted.dir, 'report.html')}`,
+        ],
+        { stdio: 'ignore' },
+      );
       c.on('close', resolve);
     });
     expect(r).toBe(0);
@@ -244,7 +324,9 @@ describe('a plan the plant meets', () => {
 });
 
 describe('faults fail their own items', () => {
-  it('a missing device, a wrong unit, a stuck transmitter, a weak security profile and a missed latency budget', { timeout: 240_000 }, async () => {
+  it('a missing device, a wrong unit, a stuck transmitter, a weak security profile and a missed latency budget', {
+    timeout: 240_000,
+  }, async () => {
     const ghost = await closedPort();
     const plan = `format: iiot.commission-plan/1
 site: { name: faults }
@@ -278,14 +360,22 @@ signals:
     expect(failed).toContain('signal/frozen vibration/not-stuck');
     expect(failed).not.toContain('signal/live vibration/not-stuck');
     // a node the server does not have fails its own signal; the server's other signals are recorded
-    expect(report.items.find((i) => i.id === 'signal/not made yet/present')).toMatchObject({ status: 'fail', observed: 'no node nsu=urn:iiot:sim:plant;s=pump1.notThere on the server (BadNodeIdUnknown)' });
+    expect(report.items.find((i) => i.id === 'signal/not made yet/present')).toMatchObject({
+      status: 'fail',
+      observed: 'no node nsu=urn:iiot:sim:plant;s=pump1.notThere on the server (BadNodeIdUnknown)',
+    });
     expect(report.items.find((i) => i.id === 'signal/vibration in the wrong unit/present')!.status).toBe('pass');
     expect(failed).toContain('security/weak/min-mode');
     expect([...failed].filter((id) => id.startsWith('security/weak/opcua-'))).not.toHaveLength(0);
     expect([...failed].filter((id) => id.startsWith('latency/slow-broker/p99'))).not.toHaveLength(0);
     // and only those: the healthy parts of the plant pass
-    for (const id of failed) expect(id).toMatch(/^(device\/ghost|signal\/ghost|signal\/vibration in the wrong unit\/unit|signal\/frozen vibration\/not-stuck|signal\/not made yet\/present|security\/weak|latency\/slow-broker)/);
-    expect(report.items.find((i) => i.id === 'signal/frozen vibration/not-stuck')!.observed).toMatch(/^one value \(\d+(\.\d+)?\) for 7\.\d+ s$/);
+    for (const id of failed)
+      expect(id).toMatch(
+        /^(device\/ghost|signal\/ghost|signal\/vibration in the wrong unit\/unit|signal\/frozen vibration\/not-stuck|signal\/not made yet\/present|security\/weak|latency\/slow-broker)/,
+      );
+    expect(report.items.find((i) => i.id === 'signal/frozen vibration/not-stuck')!.observed).toMatch(
+      /^one value \(\d+(\.\d+)?\) for 7\.\d+ s$/,
+    );
     // the handover of a rejected acceptance is as complete and as verifiable as an accepted one
     expect((await verifyHandover(out)).ok).toBe(true);
   });
@@ -304,11 +394,15 @@ signals:
     writeFileSync(join(dir, 'typo.yaml'), passingPlan().replace('address: voltage_l1', 'address: voltage_L1'));
     const typo = await run(['run', join(dir, 'typo.yaml'), '-o', join(dir, 'never')]);
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toMatch(/typo\.yaml:\d+: signals\[2\]\.address: the register map sdm630 of device "meter" has no entry "voltage_L1" \(did you mean "voltage_l1"\?\)/);
+    expect(typo.stderr).toMatch(
+      /typo\.yaml:\d+: signals\[2\]\.address: the register map sdm630 of device "meter" has no entry "voltage_L1" \(did you mean "voltage_l1"\?\)/,
+    );
     writeFileSync(join(dir, 'bad.yaml'), passingPlan().replace('maxInterval: 2s }', 'maxInterval: often }'));
     const bad = await run(['run', join(dir, 'bad.yaml'), '-o', join(dir, 'never')]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr.trim().split('\n')[0]).toMatch(/^iiot: error: .*bad\.yaml:\d+: signals\[0\]\.maxInterval: cannot read "often" as a duration/);
+    expect(bad.stderr.trim().split('\n')[0]).toMatch(
+      /^iiot: error: .*bad\.yaml:\d+: signals\[0\]\.maxInterval: cannot read "often" as a duration/,
+    );
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });
 });
@@ -316,7 +410,11 @@ signals:
 describe('Ctrl-C', () => {
   it('stops the run with exit 130 and writes no handover: a cut-short window must not be signed as an acceptance', async () => {
     const out = join(dir, 'interrupted');
-    const child = spawn(process.execPath, [BIN, 'commission', 'run', join(dir, 'sat.yaml'), '-o', out, '--window', '10m', '--trust-on-first-use'], { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'commission', 'run', join(dir, 'sat.yaml'), '-o', out, '--window', '10m', '--trust-on-first-use'],
+      { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd: ROOT },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -335,18 +433,34 @@ describe('the guided loop check on a terminal', () => {
   it('asks the engineer to act at the field device and confirms the change it sees', async () => {
     const plan = passingPlan()
       .replace('recording: { window: 6s }', 'recording: { window: 2s }')
-      .replace('unit: rpm, constant: true, maxInterval: 2s }', 'unit: rpm, constant: true, maxInterval: 2s, loopCheck: "set the pump speed setpoint to 1200 rpm on the HMI" }');
+      .replace(
+        'unit: rpm, constant: true, maxInterval: 2s }',
+        'unit: rpm, constant: true, maxInterval: 2s, loopCheck: "set the pump speed setpoint to 1200 rpm on the HMI" }',
+      );
     writeFileSync(join(dir, 'loop.yaml'), plan);
     const out = join(dir, 'loop-handover');
     // socat gives the command a real terminal (stdin, stdout and stderr on one pty)
     const cmd = `${process.execPath} ${BIN} commission run ${join(dir, 'loop.yaml')} -o ${out} --loop-check --trust-on-first-use`;
-    const child = spawn('socat', ['-', `EXEC:${cmd},pty,setsid,ctty,stderr,rawer`], { env: { ...process.env, ...env, NO_COLOR: '1', CI: '' }, cwd: ROOT });
+    const child = spawn('socat', ['-', `EXEC:${cmd},pty,setsid,ctty,stderr,rawer`], {
+      env: { ...process.env, ...env, NO_COLOR: '1', CI: '' },
+      cwd: ROOT,
+    });
     let screen = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     await waitFor(() => screen.includes('ACT NOW: set the pump speed setpoint'), 50);
     // the field action: the HMI writes the setpoint through the line PLC (Modbus unit 3, hr 100)
-    const Client = (ModbusRTU as unknown as { default: new () => { connectTCP(h: string, o: { port: number }): Promise<void>; setID(n: number): void; setTimeout(ms: number): void; writeRegister(a: number, v: number): Promise<unknown>; close(cb: () => void): void } }).default;
+    const Client = (
+      ModbusRTU as unknown as {
+        default: new () => {
+          connectTCP(h: string, o: { port: number }): Promise<void>;
+          setID(n: number): void;
+          setTimeout(ms: number): void;
+          writeRegister(a: number, v: number): Promise<unknown>;
+          close(cb: () => void): void;
+        };
+      }
+    ).default;
     const client = new Client();
     await client.connectTCP('127.0.0.1', { port: Number(port(plant.endpoints.modbus)) });
     client.setID(3);
@@ -370,7 +484,22 @@ describe('the guided loop check on a terminal', () => {
 describe('commission init', () => {
   it('drafts a plan from what answers, which the run accepts as a plan', async () => {
     const file = join(dir, 'draft.yaml');
-    const r = await run(['init', plant.endpoints.opcua!, `${plant.endpoints.modbus}?unit=1`, plant.endpoints.mqtt!, '-o', file, '--window', '3s', '--listen', '1s', '--site', 'Line 3', '--job', 'SAT-9']);
+    const r = await run([
+      'init',
+      plant.endpoints.opcua!,
+      `${plant.endpoints.modbus}?unit=1`,
+      plant.endpoints.mqtt!,
+      '-o',
+      file,
+      '--window',
+      '3s',
+      '--listen',
+      '1s',
+      '--site',
+      'Line 3',
+      '--job',
+      'SAT-9',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^wrote .*draft\.yaml: 3 devices, \d+ signals, 3 findings to fix or waive/);
     const text = readFileSync(file, 'utf8');

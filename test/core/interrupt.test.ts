@@ -10,10 +10,17 @@ import { waitFor } from '../helpers/wait.js';
 afterAll(removeTempDirs);
 
 /** Starts iiot, waits for its ready file, sends a signal, and gives back the exit code. */
-async function stopWith(signal: 'SIGINT' | 'SIGTERM', args: (ready: string) => string[]): Promise<{ code: number | null; readyLeft: boolean; stderr: string }> {
+async function stopWith(
+  signal: 'SIGINT' | 'SIGTERM',
+  args: (ready: string) => string[],
+): Promise<{ code: number | null; readyLeft: boolean; stderr: string }> {
   const dir = tempDir('interrupt');
   const ready = join(dir, 'ready.json');
-  const child = spawn(process.execPath, [BIN, ...args(ready)], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', IIOT_PKI_DIR: join(dir, 'pki') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args(ready)], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', IIOT_PKI_DIR: join(dir, 'pki') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = once(child, 'exit');
@@ -38,7 +45,15 @@ describe('Ctrl-C is one behaviour everywhere: the servers stop cleanly and exit 
     const capture = join(tempDir('interrupt-capture'), 'c.jsonl');
     const t = Date.parse('2026-01-05T09:00:00Z');
     const lines = [
-      JSON.stringify({ type: 'header', format: 'iiot-capture', version: 1, created: new Date(t).toISOString(), tool: 'hand-written', sources: [{ id: 'b', protocol: 'mqtt' }], tags: [{ name: 'x', source: 'b', address: 'x' }] }),
+      JSON.stringify({
+        type: 'header',
+        format: 'iiot-capture',
+        version: 1,
+        created: new Date(t).toISOString(),
+        tool: 'hand-written',
+        sources: [{ id: 'b', protocol: 'mqtt' }],
+        tags: [{ name: 'x', source: 'b', address: 'x' }],
+      }),
       ...Array.from({ length: 5 }, (_, i) => JSON.stringify({ t: new Date(t + i * 1000).toISOString(), tag: 'x', v: i })),
     ];
     writeFileSync(capture, `${lines.join('\n')}\n`);

@@ -82,7 +82,10 @@ describe('every command that writes a file refuses an existing one unless --forc
     { what: 'capture slice -o', args: (o) => ['capture', 'slice', CAPTURE, '-o', o] },
     { what: 'capture convert -o (CSV)', args: (o) => ['capture', 'convert', CAPTURE, '-o', o] },
     { what: 'capture convert -o (capture)', args: (o) => ['capture', 'convert', CAPTURE, '-o', o] },
-    { what: 'capture import -o', args: (o) => ['capture', 'import', 'fixtures/csv/historian-long-de.csv', '--tz', 'Europe/Berlin', '-o', o] },
+    {
+      what: 'capture import -o',
+      args: (o) => ['capture', 'import', 'fixtures/csv/historian-long-de.csv', '--tz', 'Europe/Berlin', '-o', o],
+    },
     { what: 'analyze --report', args: (o) => ['analyze', 'energy', 'fixtures/captures/plant-7d-15min.jsonl.gz', '--report', o] },
   ];
   const ext: Record<string, string> = { 'capture convert -o (CSV)': '.csv', 'analyze --report': '.md' };
@@ -147,7 +150,9 @@ describe('a device, pipe or folder at the output name is never replaced, even wi
     execFileSync('mkfifo', [fifo]);
     const r = await runCli(['sim', '--generate', '--span', '1m', '--interval', '10s', '-o', fifo, '--force']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`iiot: error: ${fifo}: not a regular file (a device, pipe or socket)\n  hint: give the path of a file; to see the output, leave out -o or use --json\n`);
+    expect(r.stderr).toBe(
+      `iiot: error: ${fifo}: not a regular file (a device, pipe or socket)\n  hint: give the path of a file; to see the output, leave out -o or use --json\n`,
+    );
     expect(lstatSync(fifo).isFIFO()).toBe(true);
     expect(readdirSync(dir)).toEqual(['null']);
   });
@@ -158,7 +163,10 @@ describe('Ctrl-C during a command that writes a file in one go', () => {
     const dir = tempDir('ctrl-c');
     const out = join(dir, 'plant.jsonl.gz');
     writeFileSync(out, 'the capture from yesterday');
-    const child = spawn(process.execPath, [BIN, 'sim', '--generate', '--days', '60', '-o', out, '--force'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'sim', '--generate', '--days', '60', '-o', out, '--force'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = once(child, 'exit');

@@ -15,13 +15,26 @@ describe('device URLs', () => {
   });
 
   it('reads Modbus TCP with a unit id, defaulting to port 502 and unit 1', () => {
-    expect(parseTarget('modbus://127.0.0.1?unit=3')).toMatchObject({ protocol: 'modbus', port: 502, unit: 3, url: 'modbus://127.0.0.1:502?unit=3' });
+    expect(parseTarget('modbus://127.0.0.1?unit=3')).toMatchObject({
+      protocol: 'modbus',
+      port: 502,
+      unit: 3,
+      url: 'modbus://127.0.0.1:502?unit=3',
+    });
     expect(parseTarget('modbus://127.0.0.1:1502')).toMatchObject({ unit: 1, port: 1502 });
   });
 
   it('reads a Modbus RTU serial line with its settings', () => {
     const t = parseTarget('modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=5');
-    expect(t).toMatchObject({ protocol: 'modbus-rtu', path: '/dev/ttyUSB0', baud: 19200, parity: 'even', unit: 5, dataBits: 8, stopBits: 1 });
+    expect(t).toMatchObject({
+      protocol: 'modbus-rtu',
+      path: '/dev/ttyUSB0',
+      baud: 19200,
+      parity: 'even',
+      unit: 5,
+      dataBits: 8,
+      stopBits: 1,
+    });
     expect(t.url).toBe('modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=5');
   });
 

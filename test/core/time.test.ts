@@ -12,7 +12,9 @@ describe('time zones', () => {
     expect(zonedTimeToUtc({ year: 2026, month: 1, day: 15, hour: 12 }, 'Europe/Madrid')).toBe(Date.UTC(2026, 0, 15, 11));
     // 2026-10-25 02:30 happens twice in Madrid: 00:30Z (CEST) and 01:30Z (CET)
     expect(zonedTimeToUtc({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, 'Europe/Madrid')).toBe(Date.UTC(2026, 9, 25, 0, 30));
-    expect(zonedTimeToUtc({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, 'Europe/Madrid', true)).toBe(Date.UTC(2026, 9, 25, 1, 30));
+    expect(zonedTimeToUtc({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, 'Europe/Madrid', true)).toBe(
+      Date.UTC(2026, 9, 25, 1, 30),
+    );
   });
 
   it('reads a time in the skipped spring hour with the offset before the change', () => {

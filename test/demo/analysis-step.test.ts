@@ -16,7 +16,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('demo analysis step', () => {
   it('compares the metered idle load with the true idle load, and says what the 18 kW auxiliary load is', async () => {
     const capture = join(dir, 'history.jsonl.gz');
-    const g = await generateCapture({ plant: loadPlantFile(), plantFile: defaultPlantPath(), durationMs: 7 * 86_400_000, intervalMs: 60_000, output: capture });
+    const g = await generateCapture({
+      plant: loadPlantFile(),
+      plantFile: defaultPlantPath(),
+      durationMs: 7 * 86_400_000,
+      intervalMs: 60_000,
+      output: capture,
+    });
     const a = await analyse(capture, g.groundTruth);
     const truth = g.groundTruth.energy;
     const idle = a.energy.find((l) => /while nothing was produced/.test(l));
@@ -24,7 +30,11 @@ describe('demo analysis step', () => {
     const kw = Number(/at ([\d.]+) kW on average/.exec(idle!)![1]);
     expect(Math.abs(kw - truth.idleMeanKw)).toBeLessThan(0.5);
     // the auxiliary load is named as a part of the base load, and the truth states the comparable figure
-    expect(a.truth.join('\n')).toMatch(new RegExp(`while not producing it drew ${truth.idleMeanKw.toFixed(1)} kW on average \\(its base load: ${truth.baseLoadKw} kW of always-on auxiliaries plus the machines that run day and night\\)`));
+    expect(a.truth.join('\n')).toMatch(
+      new RegExp(
+        `while not producing it drew ${truth.idleMeanKw.toFixed(1)} kW on average \\(its base load: ${truth.baseLoadKw} kW of always-on auxiliaries plus the machines that run day and night\\)`,
+      ),
+    );
     expect(a.energy[0]).toMatch(/MWh over 7\.00 days/);
   });
 });

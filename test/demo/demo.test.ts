@@ -20,7 +20,10 @@ describe('iiot demo', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as DemoJson;
     expect(doc.schema).toBe('iiot.demo/1');
-    expect(doc.steps.every((s) => s.ok), JSON.stringify(doc.steps)).toBe(true);
+    expect(
+      doc.steps.every((s) => s.ok),
+      JSON.stringify(doc.steps),
+    ).toBe(true);
     // discovery found the three protocols (three Modbus units behind one port), on loopback only
     expect(doc.inventory.map((d) => d.protocol).sort()).toEqual(['MQTT', 'Modbus TCP', 'Modbus TCP', 'Modbus TCP', 'OPC UA']);
     for (const d of doc.inventory) expect(d.url).toMatch(/^[a-z.-]+:\/\/127\.0\.0\.1:\d+/);

@@ -45,15 +45,42 @@ beforeAll(async () => {
   const hosts = [A, B];
   ports = { opcua: await portFreeOn(hosts), modbus: await portFreeOn(hosts), mqtt: await portFreeOn(hosts) };
   [plantA, plantB] = await Promise.all([
-    startPlant({ host: A, opcua: { port: ports.opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-a') }, modbus: { port: ports.modbus }, mqtt: { port: ports.mqtt }, updateIntervalMs: 200 }),
-    startPlant({ host: B, opcua: { port: ports.opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-b') }, modbus: false, mqtt: false, updateIntervalMs: 200 }),
+    startPlant({
+      host: A,
+      opcua: { port: ports.opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-a') },
+      modbus: { port: ports.modbus },
+      mqtt: { port: ports.mqtt },
+      updateIntervalMs: 200,
+    }),
+    startPlant({
+      host: B,
+      opcua: { port: ports.opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-b') },
+      modbus: false,
+      mqtt: false,
+      updateIntervalMs: 200,
+    }),
   ]);
   inventory = join(dir, 'inventory.json');
   noOpcua = join(dir, 'no-opcua.json');
   const common = [block.cidr, '--no-default-ports', '--unit-ids', '1-3', '--timeout', '3s', '--json'];
-  const all = await runCli(['discover', ...common, '--protocols', 'opcua,modbus,mqtt', '--ports', `${ports.opcua}:opcua,${ports.modbus}:modbus,${ports.mqtt}:mqtt`, '-o', inventory], { env, timeoutMs: 120_000 });
+  const all = await runCli(
+    [
+      'discover',
+      ...common,
+      '--protocols',
+      'opcua,modbus,mqtt',
+      '--ports',
+      `${ports.opcua}:opcua,${ports.modbus}:modbus,${ports.mqtt}:mqtt`,
+      '-o',
+      inventory,
+    ],
+    { env, timeoutMs: 120_000 },
+  );
   expect(all.code, all.stderr).toBe(0);
-  const some = await runCli(['discover', ...common, '--protocols', 'modbus,mqtt', '--ports', `${ports.modbus}:modbus,${ports.mqtt}:mqtt`, '-o', noOpcua], { env, timeoutMs: 120_000 });
+  const some = await runCli(
+    ['discover', ...common, '--protocols', 'modbus,mqtt', '--ports', `${ports.modbus}:modbus,${ports.mqtt}:mqtt`, '-o', noOpcua],
+    { env, timeoutMs: 120_000 },
+  );
   expect(some.code, some.stderr).toBe(0);
 });
 afterEach(() => {
@@ -69,7 +96,12 @@ describe('what an inventory feeds', () => {
   it('the discovered inventory lists both OPC UA servers, the three Modbus units and the broker', () => {
     const inv = readInventory(inventory);
     expect(inv.devices.map((d) => d.device.url).sort()).toEqual(
-      [`opc.tcp://${A}:${ports.opcua}`, `opc.tcp://${B}:${ports.opcua}`, ...[1, 2, 3].map((u) => `modbus://${A}:${ports.modbus}?unit=${u}`), `mqtt://${A}:${ports.mqtt}`].sort(),
+      [
+        `opc.tcp://${A}:${ports.opcua}`,
+        `opc.tcp://${B}:${ports.opcua}`,
+        ...[1, 2, 3].map((u) => `modbus://${A}:${ports.modbus}?unit=${u}`),
+        `mqtt://${A}:${ports.mqtt}`,
+      ].sort(),
     );
     expect(inventoryCounts(inv.devices.map((d) => d.device))).toBe('2 OPC UA servers, 3 Modbus TCP devices and 1 MQTT broker');
   });
@@ -89,10 +121,24 @@ describe('what an inventory feeds', () => {
 
   it('record options: arguments first, inventory devices after (each once), tag prefixes for several servers, --protocols checked', () => {
     const cmd = buildProgram().commands.find((c) => c.name() === 'record')!;
-    const parse = (args: string[], inv = recordSourcesOf(inventory, parseRecordProtocols(scopeArguments(args, cmd.options).global.get('protocols')))) =>
-      parseRecordArguments(scopeArguments(args, cmd.options), Date.now(), inv);
+    const parse = (
+      args: string[],
+      inv = recordSourcesOf(inventory, parseRecordProtocols(scopeArguments(args, cmd.options).global.get('protocols'))),
+    ) => parseRecordArguments(scopeArguments(args, cmd.options), Date.now(), inv);
     const meter = `modbus://${A}:${ports.modbus}?unit=1`;
-    const o = parse(['--inventory', inventory, '--protocols', 'opcua,mqtt', '--subtree', '/Objects/Plant', `opc.tcp://${B}:${ports.opcua}`, '--id', 'line-b', '-o', 'x.jsonl']);
+    const o = parse([
+      '--inventory',
+      inventory,
+      '--protocols',
+      'opcua,mqtt',
+      '--subtree',
+      '/Objects/Plant',
+      `opc.tcp://${B}:${ports.opcua}`,
+      '--id',
+      'line-b',
+      '-o',
+      'x.jsonl',
+    ]);
     const summary = o.sources.map((src) => [src.protocol, src.options.id, 'tagPrefix' in src.options ? src.options.tagPrefix : undefined]);
     // named on the command line: first, its own id and names, and not again from the inventory
     expect(summary[0]).toEqual(['opcua', 'line-b', undefined]);
@@ -101,7 +147,12 @@ describe('what an inventory feeds', () => {
       ['mqtt', 'mqtt', undefined],
       ['opcua', 'opcua', undefined],
     ]);
-    expect(o.sources.some((src) => src.protocol === 'opcua' && src.options.id === 'opcua' && src.options.connect.target.url === `opc.tcp://${A}:${ports.opcua}`)).toBe(true);
+    expect(
+      o.sources.some(
+        (src) =>
+          src.protocol === 'opcua' && src.options.id === 'opcua' && src.options.connect.target.url === `opc.tcp://${A}:${ports.opcua}`,
+      ),
+    ).toBe(true);
     const both = parse(['--inventory', inventory, '--protocols', 'opcua', '--subtree', '/Objects/Plant', '-o', 'x.jsonl']);
     expect(both.sources.map((src) => src.protocol === 'opcua' && src.options.tagPrefix)).toEqual(['opcua.', 'opcua-2.']);
     expect(both.notes).toContain(`${inventory}: 2 OPC UA servers: their tags are named <source id>.<name> (opcua., opcua-2.)`);
@@ -120,9 +171,13 @@ describe('what an inventory feeds', () => {
       }
       throw new Error('expected a usage error');
     };
-    expect(usage(() => parseRecordArguments(scopeArguments(['--protocols', 'modbus', meter, '--map', 'sdm630', '-o', 'x.jsonl'], cmd.options)))).toBe('--protocols chooses which devices of --inventory to record');
+    expect(
+      usage(() => parseRecordArguments(scopeArguments(['--protocols', 'modbus', meter, '--map', 'sdm630', '-o', 'x.jsonl'], cmd.options))),
+    ).toBe('--protocols chooses which devices of --inventory to record');
     expect(usage(() => parseRecordProtocols(['opcua,profinet']))).toBe('--protocols: iiot cannot record "profinet"');
-    expect(usage(() => recordSourcesOf(noOpcua, new Set(['opcua'])))).toBe(`${noOpcua}: the inventory lists no opcua device to record (it lists 3 Modbus TCP devices and 1 MQTT broker)`);
+    expect(usage(() => recordSourcesOf(noOpcua, new Set(['opcua'])))).toBe(
+      `${noOpcua}: the inventory lists no opcua device to record (it lists 3 Modbus TCP devices and 1 MQTT broker)`,
+    );
   });
 
   it('suggests a built-in map only for a meter it knows, and only when the vendor agrees', () => {
@@ -142,7 +197,12 @@ describe('iiot browse --inventory', () => {
     clean(r);
     expect(r.code, r.stderr).toBe(0);
     for (const host of [A, B]) {
-      expect(r.stdout).toMatch(new RegExp(`^iiot simulated plant \\(${escape(host)}\\) {2}opc\\.tcp://${escape(host)}:${ports.opcua} {2}\\(${escape(inventory)}:\\d+\\)$`, 'm'));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^iiot simulated plant \\(${escape(host)}\\) {2}opc\\.tcp://${escape(host)}:${ports.opcua} {2}\\(${escape(inventory)}:\\d+\\)$`,
+          'm',
+        ),
+      );
     }
     expect(r.stdout.match(/SignAndEncrypt\s+Basic256Sha256/g)).toHaveLength(2);
     expect(r.stderr).toContain(`browsed 2 of 2 OPC UA servers of ${inventory}`);
@@ -163,7 +223,12 @@ describe('iiot browse --inventory', () => {
     clean(r);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
-    const doc = JSON.parse(readFileSync(out, 'utf8')) as { schema: string; inventory: string; complete: boolean; servers: Array<{ endpoint: string; inventory: string; result: { schema: string; endpoint: string; nodes: unknown[] } }> };
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+      schema: string;
+      inventory: string;
+      complete: boolean;
+      servers: Array<{ endpoint: string; inventory: string; result: { schema: string; endpoint: string; nodes: unknown[] } }>;
+    };
     expect(doc).toMatchObject({ schema: 'iiot.browse.inventory/1', inventory, complete: true });
     expect(doc.servers.map((s) => s.endpoint).sort()).toEqual([`opc.tcp://${A}:${ports.opcua}`, `opc.tcp://${B}:${ports.opcua}`]);
     for (const s of doc.servers) {
@@ -176,14 +241,21 @@ describe('iiot browse --inventory', () => {
   it('refuses what belongs to one server, an endpoint beside the inventory, and an inventory without OPC UA (exit 2)', async () => {
     const tags = await runCli(['browse', '--inventory', inventory, '--tags', join(dir, 'x.tags')], { env });
     expect(tags.code).toBe(2);
-    expect(tags.stderr).toMatch(new RegExp(`^iiot: error: --tags is for one server, and ${escape(inventory)} lists 2 OPC UA servers$`, 'm'));
+    expect(tags.stderr).toMatch(
+      new RegExp(`^iiot: error: --tags is for one server, and ${escape(inventory)} lists 2 OPC UA servers$`, 'm'),
+    );
     const both = await runCli(['browse', `opc.tcp://${A}:${ports.opcua}`, '--inventory', inventory], { env });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give an endpoint or --inventory, not both');
     const none = await runCli(['browse', '--inventory', noOpcua], { env });
     clean(none);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(new RegExp(`^iiot: error: ${escape(noOpcua)}: the inventory lists no OPC UA server to browse \\(it lists 3 Modbus TCP devices and 1 MQTT broker\\)$`, 'm'));
+    expect(none.stderr).toMatch(
+      new RegExp(
+        `^iiot: error: ${escape(noOpcua)}: the inventory lists no OPC UA server to browse \\(it lists 3 Modbus TCP devices and 1 MQTT broker\\)$`,
+        'm',
+      ),
+    );
     expect(none.stderr).toMatch(/^ {2}hint: run `iiot discover` where the OPC UA servers are/m);
     const neither = await runCli(['browse'], { env });
     expect(neither.code).toBe(2);
@@ -193,7 +265,11 @@ describe('iiot browse --inventory', () => {
 
 describe('iiot record --inventory', () => {
   function spawnRecord(args: string[]) {
-    const child = spawn(process.execPath, [BIN, 'record', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'record', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let err = '';
     let out = '';
@@ -208,7 +284,12 @@ describe('iiot record --inventory', () => {
     const r = await runCli(['record', '--inventory', inventory, '--protocols', 'modbus', '-o', out], { env });
     clean(r);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^iiot: error: modbus://${escape(A)}:${ports.modbus}\\?unit=3 \\(iiot simulated line PLC v1\\.0, ${escape(inventory)}:\\d+\\): which register map\\?$`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^iiot: error: modbus://${escape(A)}:${ports.modbus}\\?unit=3 \\(iiot simulated line PLC v1\\.0, ${escape(inventory)}:\\d+\\): which register map\\?$`,
+        'm',
+      ),
+    );
     expect(r.stderr).toMatch(/^ {2}hint: it names no meter iiot has a built-in map for \(sdm630, pm5000\): add --map/m);
     expect(existsSync(out)).toBe(false);
     const opcua = await runCli(['record', '--inventory', inventory, '--protocols', 'opcua', '-o', out], { env });
@@ -221,13 +302,26 @@ describe('iiot record --inventory', () => {
     const out = join(dir, 'site.jsonl');
     const plc = `modbus://${A}:${ports.modbus}?unit=3`;
     const rec = spawnRecord([
-      '--inventory', inventory,
-      '--subtree', '/Objects/Plant/Incomer',
-      '--security-mode', 'None',
-      '--topic', 'plant/#',
-      '--registers', 'frequency',
-      plc, '--map', 'fixtures/maps/plant-plc.yaml', '--registers', 'pump1.vibration',
-      '-o', out, '--flush-interval', '100ms', '--json',
+      '--inventory',
+      inventory,
+      '--subtree',
+      '/Objects/Plant/Incomer',
+      '--security-mode',
+      'None',
+      '--topic',
+      'plant/#',
+      '--registers',
+      'frequency',
+      plc,
+      '--map',
+      'fixtures/maps/plant-plc.yaml',
+      '--registers',
+      'pump1.vibration',
+      '-o',
+      out,
+      '--flush-interval',
+      '100ms',
+      '--json',
     ]);
     const ids = ['plant-plc', 'opcua', 'opcua-2', 'sdm630', 'pm5000', 'mqtt'];
     // until every source has written a sample (a condition, not a time), then Ctrl-C
@@ -247,8 +341,14 @@ describe('iiot record --inventory', () => {
     expect(summary.schema).toBe('iiot.record/1');
     expect(summary.sources.map((s) => s.id).sort()).toEqual([...ids].sort());
     expect(summary.sources[0]).toMatchObject({ id: 'plant-plc' }); // named on the command line: first, with its own map
-    expect(rec.stderr()).toMatch(new RegExp(`modbus://${escape(A)}:${ports.modbus}\\?unit=1 \\(Eastron SDM630 v2\\.0, ${escape(inventory)}:\\d+\\): recorded with the built-in map sdm630 \\(the device identifies itself as Eastron SDM630\\)`));
-    expect(rec.stderr()).toMatch(/\?unit=2 \(.*\): recorded with the built-in map pm5000 \(the device identifies itself as Schneider Electric PM5000\)/);
+    expect(rec.stderr()).toMatch(
+      new RegExp(
+        `modbus://${escape(A)}:${ports.modbus}\\?unit=1 \\(Eastron SDM630 v2\\.0, ${escape(inventory)}:\\d+\\): recorded with the built-in map sdm630 \\(the device identifies itself as Eastron SDM630\\)`,
+      ),
+    );
+    expect(rec.stderr()).toMatch(
+      /\?unit=2 \(.*\): recorded with the built-in map pm5000 \(the device identifies itself as Schneider Electric PM5000\)/,
+    );
     const back = await readCapture(out);
     expect(back.issues).toEqual([]);
     expect(back.header.sources.map((s) => s.protocol).sort()).toEqual(['modbus', 'modbus', 'modbus', 'mqtt', 'opcua', 'opcua']);

@@ -11,8 +11,31 @@ export function sampleInventory(): Record<string, unknown> {
     finishedAt: '2026-01-01T00:00:01.000Z',
     durationMs: 1000,
     complete: true,
-    scope: { targets: ['127.0.0.1'], protocols: ['opcua', 'modbus'], ports: [{ port: 4840, protocol: 'opcua' }], hosts: 1, serial: [], probe: true, rate: 20, concurrency: 1, timeoutMs: 2000, listenMs: 10000, rebirth: false, mdns: false, onNetwork: false },
-    summary: { devices: 2, byProtocol: { opcua: 1, modbus: 1 }, sparkplugNodes: 0, sparkplugDevices: 0, hostsScanned: 1, hostsAnswering: 1, connections: 3, noAnswer: 0 },
+    scope: {
+      targets: ['127.0.0.1'],
+      protocols: ['opcua', 'modbus'],
+      ports: [{ port: 4840, protocol: 'opcua' }],
+      hosts: 1,
+      serial: [],
+      probe: true,
+      rate: 20,
+      concurrency: 1,
+      timeoutMs: 2000,
+      listenMs: 10000,
+      rebirth: false,
+      mdns: false,
+      onNetwork: false,
+    },
+    summary: {
+      devices: 2,
+      byProtocol: { opcua: 1, modbus: 1 },
+      sparkplugNodes: 0,
+      sparkplugDevices: 0,
+      hostsScanned: 1,
+      hostsAnswering: 1,
+      connections: 3,
+      noAnswer: 0,
+    },
     devices: [
       {
         url: 'opc.tcp://127.0.0.1:4840',
@@ -22,7 +45,16 @@ export function sampleInventory(): Record<string, unknown> {
         port: 4840,
         protocol: 'opcua',
         identity: { applicationName: 'plant', applicationUri: 'urn:x', productUri: 'urn:p', applicationType: 'Server', discoveryUrls: [] },
-        endpoints: [{ endpointUrl: 'opc.tcp://127.0.0.1:4840', securityMode: 'None', securityPolicy: 'None', securityLevel: 0, transport: 'opc.tcp', userTokens: [{ type: 'Anonymous', policyId: 'a' }] }],
+        endpoints: [
+          {
+            endpointUrl: 'opc.tcp://127.0.0.1:4840',
+            securityMode: 'None',
+            securityPolicy: 'None',
+            securityLevel: 0,
+            transport: 'opc.tcp',
+            userTokens: [{ type: 'Anonymous', policyId: 'a' }],
+          },
+        ],
       },
       {
         url: 'modbus://127.0.0.1:502?unit=1',
@@ -64,8 +96,12 @@ describe('readInventory', () => {
   it('names the file, line and field of every problem', () => {
     expect(usageErrorOf(() => readInventory('missing.json')).message).toBe('inventory missing.json: no such file');
     expect(usageErrorOf(() => readInventory('e.json', '')).message).toContain('empty');
-    expect(usageErrorOf(() => readInventory('bad.json', '{\n  "schema": "iiot.discover/1",\n  "devices": [,]\n}')).message).toMatch(/^bad\.json:3: not valid JSON/);
-    expect(usageErrorOf(() => readInventory('c.json', JSON.stringify({ schema: 'iiot.capture.info/1' }))).message).toContain('not an iiot discover inventory (schema "iiot.capture.info/1")');
+    expect(usageErrorOf(() => readInventory('bad.json', '{\n  "schema": "iiot.discover/1",\n  "devices": [,]\n}')).message).toMatch(
+      /^bad\.json:3: not valid JSON/,
+    );
+    expect(usageErrorOf(() => readInventory('c.json', JSON.stringify({ schema: 'iiot.capture.info/1' }))).message).toContain(
+      'not an iiot discover inventory (schema "iiot.capture.info/1")',
+    );
     const future = usageErrorOf(() => readInventory('f.json', JSON.stringify({ schema: 'iiot.discover/2' })));
     expect(future.hint).toContain('upgrade');
 
@@ -78,6 +114,8 @@ describe('readInventory', () => {
 
     const inv2 = sampleInventory();
     (inv2.devices as Array<Record<string, unknown>>)[0]!.url = 'opc.tcp://127.0.0.1:99999';
-    expect(usageErrorOf(() => readInventory('u.json', JSON.stringify(inv2, null, 2))).message).toMatch(/^u\.json:\d+: devices\[0\]\.url: bad device URL/);
+    expect(usageErrorOf(() => readInventory('u.json', JSON.stringify(inv2, null, 2))).message).toMatch(
+      /^u\.json:\d+: devices\[0\]\.url: bad device URL/,
+    );
   });
 });

@@ -68,8 +68,16 @@ describe('OPC UA discovery through an LDS', () => {
     expect(ldsDevice.identity.applicationType).toBe('DiscoveryServer');
     expect(ldsDevice.name).toMatch(/\(discovery server\)$/);
     const regs = Object.fromEntries((ldsDevice.registeredServers ?? []).map((s) => [s.applicationUri, s]));
-    expect(regs['urn:test:line-plc']).toMatchObject({ applicationName: 'line-plc', contacted: true, discoveryUrls: [`opc.tcp://${H1}:${s1Port}`] });
-    expect(regs['urn:test:other-plc']).toMatchObject({ applicationName: 'other-plc', contacted: false, discoveryUrls: [`opc.tcp://${H2}:${s2Port}`] });
+    expect(regs['urn:test:line-plc']).toMatchObject({
+      applicationName: 'line-plc',
+      contacted: true,
+      discoveryUrls: [`opc.tcp://${H1}:${s1Port}`],
+    });
+    expect(regs['urn:test:other-plc']).toMatchObject({
+      applicationName: 'other-plc',
+      contacted: false,
+      discoveryUrls: [`opc.tcp://${H2}:${s2Port}`],
+    });
     // FindServersOnNetwork (asked with --on-network): the LDS knows both registrations too
     const onNetwork = Object.fromEntries((ldsDevice.serversOnNetwork ?? []).map((s) => [s.serverName, s]));
     expect(onNetwork['urn:test:line-plc']).toMatchObject({ discoveryUrl: `opc.tcp://${H1}:${s1Port}/`, contacted: true });

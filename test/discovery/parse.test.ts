@@ -23,7 +23,15 @@ describe('targets', () => {
   });
 
   it('sorts arguments into hosts, ranges, URLs and serial ports', async () => {
-    const p = parseTargets(['127.0.0.1', '127.0.0.0/30', 'opc.tcp://127.0.0.1:4841/UA', 'modbus://127.0.0.1:5020?unit=3', '/dev/ttyUSB0', 'COM3', 'localhost']);
+    const p = parseTargets([
+      '127.0.0.1',
+      '127.0.0.0/30',
+      'opc.tcp://127.0.0.1:4841/UA',
+      'modbus://127.0.0.1:5020?unit=3',
+      '/dev/ttyUSB0',
+      'COM3',
+      'localhost',
+    ]);
     expect(p.hostSpecs.map((h) => (h.kind === 'address' ? h.address : h.name))).toEqual(['127.0.0.1', 'localhost']);
     expect(p.ranges).toHaveLength(1);
     expect(p.urls.map((u) => u.url)).toEqual(['opc.tcp://127.0.0.1:4841/UA', 'modbus://127.0.0.1:5020?unit=3']);
@@ -55,7 +63,13 @@ describe('targets', () => {
 describe('options', () => {
   it('adds --ports to the default ports of the chosen protocols', () => {
     const o = parseDiscoverOptions(['127.0.0.1'], { ports: '4841,1502:modbus', protocols: 'opcua,modbus' });
-    expect(o.ports).toEqual([{ port: 502, protocol: 'modbus' }, { port: 1502, protocol: 'modbus' }, { port: 4840, protocol: 'opcua' }, { port: 4841 }, { port: 4843, protocol: 'opcua' }]);
+    expect(o.ports).toEqual([
+      { port: 502, protocol: 'modbus' },
+      { port: 1502, protocol: 'modbus' },
+      { port: 4840, protocol: 'opcua' },
+      { port: 4841 },
+      { port: 4843, protocol: 'opcua' },
+    ]);
     const only = parseDiscoverOptions(['127.0.0.1'], { ports: '8000-8002', defaultPorts: false });
     expect(only.ports.map((p) => p.port)).toEqual([8000, 8001, 8002]);
     expect(parseDiscoverOptions(['127.0.0.1'], {}).ports.map((p) => p.port)).toEqual([502, 1883, 4840, 4843, 8883]);
@@ -63,7 +77,16 @@ describe('options', () => {
 
   it('has gentle defaults', () => {
     const o = parseDiscoverOptions(['127.0.0.1'], {});
-    expect(o).toMatchObject({ rate: 20, concurrency: 1, timeoutMs: 2000, listenMs: 10_000, rebirth: false, mdns: false, probe: true, unitIds: undefined });
+    expect(o).toMatchObject({
+      rate: 20,
+      concurrency: 1,
+      timeoutMs: 2000,
+      listenMs: 10_000,
+      rebirth: false,
+      mdns: false,
+      probe: true,
+      unitIds: undefined,
+    });
     expect([...o.protocols]).toEqual(['opcua', 'modbus', 'mqtt', 'sparkplug']);
     expect(parseDiscoverOptions(['127.0.0.1'], { rate: 'off' }).rate).toBe(0);
   });
@@ -78,7 +101,9 @@ describe('options', () => {
     expect(usageErrorOf(() => parseDiscoverOptions([], {})).hint).toContain('iiot discover 127.0.0.1');
     expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.0/21'], {})).message).toContain('2,046 addresses');
     expect(parseDiscoverOptions(['127.0.0.0/21'], { yes: true }).targets.addressCount).toBe(2046);
-    expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { ports: '1502:modbus', protocols: 'opcua' })).message).toContain('marked modbus');
+    expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { ports: '1502:modbus', protocols: 'opcua' })).message).toContain(
+      'marked modbus',
+    );
     expect(usageErrorOf(() => parseDiscoverOptions(['/dev/ttyUSB0'], { protocols: 'opcua' })).hint).toContain('modbus');
     expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { rebirth: true, protocols: 'mqtt' })).message).toContain('--rebirth');
     expect(usageErrorOf(() => parseDiscoverOptions(['127.0.0.1'], { defaultPorts: false })).message).toContain('--no-default-ports');

@@ -20,7 +20,12 @@ let plant: RunningPlant;
 beforeAll(async () => {
   const dir = tempDir('rtu');
   line = await strictLine(dir, 19200);
-  plant = await startPlant({ opcua: false, modbus: false, mqtt: false, rtu: { path: line.device, baudRate: 19200, parity: 'even', unitId: 5 } });
+  plant = await startPlant({
+    opcua: false,
+    modbus: false,
+    mqtt: false,
+    rtu: { path: line.device, baudRate: 19200, parity: 'even', unitId: 5 },
+  });
 });
 
 afterAll(async () => {
@@ -32,7 +37,19 @@ afterAll(async () => {
 describe('iiot discover on a serial port', () => {
   it('finds the meter at its unit id and baud rate, and at no other speed', async () => {
     // a generous per-unit timeout: the relay runs stty for every frame, and the machine is shared
-    const r = await runCli(['discover', line.client, '--baud', '9600,19200', '--parity', 'even,none', '--unit-ids', '4-6', '--unit-timeout', '800ms', '--json']);
+    const r = await runCli([
+      'discover',
+      line.client,
+      '--baud',
+      '9600,19200',
+      '--parity',
+      'even,none',
+      '--unit-ids',
+      '4-6',
+      '--unit-timeout',
+      '800ms',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const inv = JSON.parse(r.stdout) as Inventory;
     expect(inv.complete).toBe(true);
@@ -46,14 +63,24 @@ describe('iiot discover on a serial port', () => {
     expect(d.modbus.identification).toBe('ok');
     // at 9600 nothing; at 19200 only unit 5
     const none = inv.noAnswer.filter((n) => n.result === 'no-device');
-    expect(none.map((n) => `${n.setting!.baud}/${n.setting!.parity}:${n.units}`).sort()).toEqual(['19200/even:4,6', '19200/none:4,6', '9600/even:4-6', '9600/none:4-6']);
+    expect(none.map((n) => `${n.setting!.baud}/${n.setting!.parity}:${n.units}`).sort()).toEqual([
+      '19200/even:4,6',
+      '19200/none:4,6',
+      '9600/even:4-6',
+      '9600/none:4-6',
+    ]);
     expect(line.dropped()).toBeGreaterThan(0);
   });
 
   it('takes fixed settings from a modbus-rtu URL and prints the table', async () => {
     const r = await runCli(['discover', `modbus-rtu://${line.client}?baud=19200&parity=even`, '--unit-ids', '5', '--unit-timeout', '1s']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^modbus-rtu://${line.client}\\?baud=19200&parity=even&unit=5\\s+modbus-rtu\\s+Eastron SDM630 v2.0\\s+19200 8E1; read`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^modbus-rtu://${line.client}\\?baud=19200&parity=even&unit=5\\s+modbus-rtu\\s+Eastron SDM630 v2.0\\s+19200 8E1; read`,
+        'm',
+      ),
+    );
     expect(r.stderr).toContain('Scanned 1 serial port');
   });
 

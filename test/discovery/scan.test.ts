@@ -9,7 +9,14 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readInventory, type Inventory, type ModbusDevice, type ModbusRtuDevice, type MqttDevice, type OpcUaDevice } from '../../src/discovery/inventory.js';
+import {
+  readInventory,
+  type Inventory,
+  type ModbusDevice,
+  type ModbusRtuDevice,
+  type MqttDevice,
+  type OpcUaDevice,
+} from '../../src/discovery/inventory.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { opensslCert } from '../helpers/certs.js';
@@ -46,14 +53,33 @@ beforeAll(async () => {
   line = await strictLine(dir, 19200);
   stops.push(() => line.stop());
   [plantA, plantB, mosquitto] = await Promise.all([
-    startPlant({ host: A, opcua: { port: opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-a') }, modbus: { port: modbus }, mqtt: { port: mqtt }, rtu: { path: line.device, baudRate: 19200, parity: 'even', unitId: 5 }, updateIntervalMs: 500 }),
-    startPlant({ host: B, opcua: { port: opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-b') }, modbus: { port: modbus, units: { meter: 7 } }, mqtt: false }),
+    startPlant({
+      host: A,
+      opcua: { port: opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-a') },
+      modbus: { port: modbus },
+      mqtt: { port: mqtt },
+      rtu: { path: line.device, baudRate: 19200, parity: 'even', unitId: 5 },
+      updateIntervalMs: 500,
+    }),
+    startPlant({
+      host: B,
+      opcua: { port: opcua, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(dir, 'pki-b') },
+      modbus: { port: modbus, units: { meter: 7 } },
+      mqtt: false,
+    }),
     startMosquitto({ host: M, port: mqtt, tls: { port: mqtts, ...cert } }),
   ]);
-  stops.push(() => plantA.stop(), () => plantB.stop(), () => mosquitto.stop());
+  stops.push(
+    () => plantA.stop(),
+    () => plantB.stop(),
+    () => mosquitto.stop(),
+  );
   const g = await garbageServer(X, mqtt);
   const r = await resetServer(X, modbus);
-  stops.push(() => g.stop(), () => r.stop());
+  stops.push(
+    () => g.stop(),
+    () => r.stop(),
+  );
 });
 
 afterAll(async () => {
@@ -70,7 +96,30 @@ describe('iiot discover on a loopback plant network', () => {
     file = join(dir, 'inventory.json');
     // the serial line: unit 5 only (a full 1-247 sweep is rtu.test.ts's and the benchmark's), both speeds
     const serial = `modbus-rtu://${line.client}?unit=5`;
-    const r = await runCli(['discover', block.cidr, serial, '--no-default-ports', '--ports', portsFlag, '--baud', '9600,19200', '--parity', 'even', '--unit-timeout', '1s', '--listen', '2s', '--timeout', '3s', '--json', '-o', file], { timeoutMs: 120_000 });
+    const r = await runCli(
+      [
+        'discover',
+        block.cidr,
+        serial,
+        '--no-default-ports',
+        '--ports',
+        portsFlag,
+        '--baud',
+        '9600,19200',
+        '--parity',
+        'even',
+        '--unit-timeout',
+        '1s',
+        '--listen',
+        '2s',
+        '--timeout',
+        '3s',
+        '--json',
+        '-o',
+        file,
+      ],
+      { timeoutMs: 120_000 },
+    );
     stderr = r.stderr;
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(r.code, r.stderr).toBe(0);
@@ -94,12 +143,19 @@ describe('iiot discover on a loopback plant network', () => {
   });
 
   it('lists every OPC UA server with its identity and every endpoint', () => {
-    for (const [host, plant] of [[A, plantA], [B, plantB]] as const) {
+    for (const [host, plant] of [
+      [A, plantA],
+      [B, plantB],
+    ] as const) {
       const d = device<OpcUaDevice>(`opc.tcp://${host}:${ports.opcua}`);
       expect(d.identity.applicationUri).toBe(`urn:iiot:sim:${host}`);
       expect(d.identity.applicationType).toBe('Server');
       expect(d.identity.productUri).toBeTruthy();
-      expect(d.endpoints.map((e) => `${e.securityMode}/${e.securityPolicy}`).sort()).toEqual(['None/None', 'Sign/Basic256Sha256', 'SignAndEncrypt/Basic256Sha256']);
+      expect(d.endpoints.map((e) => `${e.securityMode}/${e.securityPolicy}`).sort()).toEqual([
+        'None/None',
+        'Sign/Basic256Sha256',
+        'SignAndEncrypt/Basic256Sha256',
+      ]);
       for (const e of d.endpoints) expect(e.userTokens.map((t) => t.type)).toContain('Anonymous');
       expect(d.certificate?.applicationUri).toBe(`urn:iiot:sim:${host}`);
       expect(plant.opcua?.namespaceUri).toBeTruthy();
@@ -157,19 +213,33 @@ describe('iiot discover on a loopback plant network', () => {
     for (const host of [block.host(1), block.host(6)]) {
       const closed = inv.noAnswer.filter((n) => n.host === host);
       expect(closed).toHaveLength(1);
-      expect(closed[0]).toMatchObject({ result: 'closed', ports: [ports.opcua, ports.modbus, ports.mqtt, ports.mqtts].sort((a, b) => a - b) });
+      expect(closed[0]).toMatchObject({
+        result: 'closed',
+        ports: [ports.opcua, ports.modbus, ports.mqtt, ports.mqtts].sort((a, b) => a - b),
+      });
     }
     // every address of the block is somewhere: a device or a no-answer
     for (let i = 1; i <= 6; i++) {
       const h = block.host(i);
       expect(inv.devices.some((d) => 'host' in d && d.host === h) || inv.noAnswer.some((n) => n.host === h)).toBe(true);
     }
-    expect(stderr).toMatch(new RegExp(`warning: ${X.replace(/\./g, '\\.')}:${ports.mqtt} answered, but not in (Modbus|OPC UA|MQTT), (Modbus|OPC UA|MQTT), (Modbus|OPC UA|MQTT):`));
+    expect(stderr).toMatch(
+      new RegExp(
+        `warning: ${X.replace(/\./g, '\\.')}:${ports.mqtt} answered, but not in (Modbus|OPC UA|MQTT), (Modbus|OPC UA|MQTT), (Modbus|OPC UA|MQTT):`,
+      ),
+    );
     expect(stderr).toContain(`warning: ${X}:${ports.modbus} accepts connections and resets them`);
   });
 
   it('counts what it found', () => {
-    expect(inv.summary).toMatchObject({ devices: inv.devices.length, byProtocol: { opcua: 2, modbus: 2, 'modbus-rtu': 1, mqtt: 3 }, sparkplugNodes: 1, sparkplugDevices: plantA.mqtt!.sparkplug!.devices.length, hostsScanned: 6, hostsAnswering: 4 });
+    expect(inv.summary).toMatchObject({
+      devices: inv.devices.length,
+      byProtocol: { opcua: 2, modbus: 2, 'modbus-rtu': 1, mqtt: 3 },
+      sparkplugNodes: 1,
+      sparkplugDevices: plantA.mqtt!.sparkplug!.devices.length,
+      hostsScanned: 6,
+      hostsAnswering: 4,
+    });
     expect(inv.summary.connections).toBeGreaterThanOrEqual(6 * 4);
   });
 });
@@ -183,16 +253,32 @@ describe('other outputs and targets', () => {
     const broker = lines.findIndex((l) => l.startsWith(`mqtt://${A}:${ports.mqtt}`));
     expect(lines[broker + 1]).toMatch(/^ {2}IIoT\/SimPlant\s+sparkplug\s+edge node SimPlant\s+online/);
     expect(r.stdout).toContain(`opc.tcp://${A}:${ports.opcua}`);
-    expect(r.stderr).toMatch(/Scanned 1 host × 2 ports in .*: 2 devices \(1 OPC UA, 1 MQTT, 1 Sparkplug node with 4 devices\); \d+ connections opened; complete\./);
+    expect(r.stderr).toMatch(
+      /Scanned 1 host × 2 ports in .*: 2 devices \(1 OPC UA, 1 MQTT, 1 Sparkplug node with 4 devices\); \d+ connections opened; complete\./,
+    );
   });
 
   it('writes CSV, one row per device and per Sparkplug node', async () => {
-    const r = await runCli(['discover', A, '--no-default-ports', '--ports', `${ports.mqtt}:mqtt,${ports.modbus}:modbus`, '--listen', '1s', '--csv', '-q']);
+    const r = await runCli([
+      'discover',
+      A,
+      '--no-default-ports',
+      '--ports',
+      `${ports.mqtt}:mqtt,${ports.modbus}:modbus`,
+      '--listen',
+      '1s',
+      '--csv',
+      '-q',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.trim().split('\n');
     expect(rows[0]).toBe('url,protocol,name,host,port,path,unit,vendor,product,revision,security,anonymous,details');
     expect(rows.filter((x) => x.includes(',sparkplug,IIoT/SimPlant,'))).toHaveLength(1);
-    expect(rows.find((x) => x.startsWith(`modbus://${A}:${ports.modbus}?unit=1,modbus,Eastron SDM630 v2.0,${A},${ports.modbus},,1,Eastron,SDM630,2.0`))).toBeDefined();
+    expect(
+      rows.find((x) =>
+        x.startsWith(`modbus://${A}:${ports.modbus}?unit=1,modbus,Eastron SDM630 v2.0,${A},${ports.modbus},,1,Eastron,SDM630,2.0`),
+      ),
+    ).toBeDefined();
     expect(r.stderr).toBe('');
   });
 
@@ -207,18 +293,38 @@ describe('other outputs and targets', () => {
   });
 
   it('lists a device once when a range and a URL both name it', async () => {
-    const r = await runCli(['discover', A, `opc.tcp://${A}:${ports.opcua}`, '--no-default-ports', '--ports', `${ports.opcua}:opcua`, '--json']);
+    const r = await runCli([
+      'discover',
+      A,
+      `opc.tcp://${A}:${ports.opcua}`,
+      '--no-default-ports',
+      '--ports',
+      `${ports.opcua}:opcua`,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const inv = JSON.parse(r.stdout) as Inventory;
     expect(inv.devices.map((d) => d.url)).toEqual([`opc.tcp://${A}:${ports.opcua}`]);
   });
 
   it('lists open ports only with --no-probe', async () => {
-    const r = await runCli(['discover', `${A}-${block.host(3).split('.').pop()}`, '--no-default-ports', '--ports', `${ports.opcua},${ports.mqtt}`, '--no-probe', '--json']);
+    const r = await runCli([
+      'discover',
+      `${A}-${block.host(3).split('.').pop()}`,
+      '--no-default-ports',
+      '--ports',
+      `${ports.opcua},${ports.mqtt}`,
+      '--no-probe',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const inv = JSON.parse(r.stdout) as Inventory;
     expect(inv.devices).toEqual([]);
-    expect(inv.openPorts.map((p) => `${p.host}:${p.port}`)).toEqual([`${A}:${Math.min(ports.opcua, ports.mqtt)}`, `${A}:${Math.max(ports.opcua, ports.mqtt)}`, `${B}:${ports.opcua}`]);
+    expect(inv.openPorts.map((p) => `${p.host}:${p.port}`)).toEqual([
+      `${A}:${Math.min(ports.opcua, ports.mqtt)}`,
+      `${A}:${Math.max(ports.opcua, ports.mqtt)}`,
+      `${B}:${ports.opcua}`,
+    ]);
     expect(inv.openPorts.every((p) => p.protocol === undefined)).toBe(true);
   });
 
@@ -227,13 +333,18 @@ describe('other outputs and targets', () => {
     expect(r.code).toBe(3);
     const inv = JSON.parse(r.stdout) as Inventory;
     expect(inv.devices).toEqual([]);
-    expect(inv.noAnswer).toEqual([{ target: block.host(6), host: block.host(6), ports: [ports.opcua], result: 'closed', detail: 'connection refused' }]);
+    expect(inv.noAnswer).toEqual([
+      { target: block.host(6), host: block.host(6), ports: [ports.opcua], result: 'closed', detail: 'connection refused' },
+    ]);
     expect(r.stderr).toContain('iiot: error: no device answered: no port open on any target');
     expect(r.stderr).toContain('  hint: ');
   });
 
   it('stops on Ctrl-C with the inventory so far, marked incomplete (exit 130)', async () => {
-    const child = spawn(process.execPath, [BIN, 'discover', `mqtt://${A}:${ports.mqtt}`, '--listen', '10m', '--json', '--debug'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'discover', `mqtt://${A}:${ports.mqtt}`, '--listen', '10m', '--json', '--debug'], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -253,4 +364,3 @@ describe('other outputs and targets', () => {
     expect(stderr).toContain('INCOMPLETE');
   });
 });
-

@@ -23,7 +23,12 @@ let port: number;
 beforeAll(async () => {
   port = await portFreeOn([H]);
   broker = await startMosquitto({ host: H, port });
-  plant = await startPlant({ opcua: false, modbus: false, mqtt: { brokerUrl: broker.url, json: false, groupId: 'Line3', edgeNodeId: 'Gateway7' }, updateIntervalMs: 200 });
+  plant = await startPlant({
+    opcua: false,
+    modbus: false,
+    mqtt: { brokerUrl: broker.url, json: false, groupId: 'Line3', edgeNodeId: 'Gateway7' },
+    updateIntervalMs: 200,
+  });
 });
 
 afterAll(async () => {
@@ -89,7 +94,11 @@ describe('Sparkplug B discovery', () => {
 
 /** A stand-in edge node that publishes what it is given every 150 ms until stopped (and ignores commands). */
 async function publisher(messages: Array<{ topic: string; payload: Buffer }>): Promise<{ stop(): Promise<void> }> {
-  const client = await connectAsync(`mqtt://${H}:${port}`, { clientId: `fake-node-${messages.length}`, reconnectPeriod: 0, protocolVersion: 4 });
+  const client = await connectAsync(`mqtt://${H}:${port}`, {
+    clientId: `fake-node-${messages.length}`,
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
   const timer = setInterval(() => {
     for (const m of messages) client.publish(m.topic, m.payload, { qos: 0 });
   }, 150);
@@ -119,7 +128,9 @@ describe('Sparkplug B discovery says what it could not learn', () => {
       expect(line).toMatch(/births seen but not decodable \(.+\)/);
       expect(line).not.toMatch(/births not seen|rebirth asked/);
       expect(r.stdout.split('\n').find((l) => l.includes('Broken/Gw1/plc'))).toMatch(/births seen but not decodable/);
-      expect(r.stdout).toMatch(/Broken\/Gw1, Broken\/Gw1\/plc: births seen but not decodable as Sparkplug B \(.+\); a rebirth would bring the same/);
+      expect(r.stdout).toMatch(
+        /Broken\/Gw1, Broken\/Gw1\/plc: births seen but not decodable as Sparkplug B \(.+\); a rebirth would bring the same/,
+      );
 
       const j = await runCli(['discover', `mqtt://${H}:${port}`, '--listen', '1500ms', '--json']);
       const inv = JSON.parse(j.stdout) as Inventory;

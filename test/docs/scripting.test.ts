@@ -71,7 +71,12 @@ describe('docs/scripting.md', () => {
     it(`example ${i + 1} (${b.heading || 'imports'}) runs and prints what the page says`, async () => {
       const file = join(dir, `example-${i + 1}.mjs`);
       writeFileSync(file, b.code);
-      const r = await runProcess(process.execPath, [file], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, input: '', timeoutMs: 120_000 });
+      const r = await runProcess(process.execPath, [file], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1' },
+        input: '',
+        timeoutMs: 120_000,
+      });
       expect(r.code, r.stderr).toBe(0);
       if (b.expect) expect(r.stdout).toMatch(b.expect);
     });
@@ -85,7 +90,11 @@ describe('docs/fleet-sql.md', () => {
     mkdirSync(fleet);
     for (const site of ['north', 'south']) await toParquet(join(dir, `sites/${site}.jsonl.gz`), join(fleet, `${site}.parquet`));
     const db = await (await DuckDBInstance.create(':memory:')).connect();
-    const rows = (await db.runAndReadAll(sql.replaceAll("'parquet/*.parquet'", `'${fleet}/*.parquet'`))).getRowObjectsJson() as { site: string; day: string; kwh: number }[];
+    const rows = (await db.runAndReadAll(sql.replaceAll("'parquet/*.parquet'", `'${fleet}/*.parquet'`))).getRowObjectsJson() as {
+      site: string;
+      day: string;
+      kwh: number;
+    }[];
     expect(new Set(rows.map((r) => r.site))).toEqual(new Set(['north', 'south']));
     for (const site of ['north', 'south']) {
       const r = await energy(join(dir, `sites/${site}.jsonl.gz`), { meter: 'plant.energy', subs: 'none' });

@@ -33,7 +33,7 @@ function silence(cmd: Command): void {
 }
 
 /** What commander hands the action for this command line, or the code of the error it reports. */
-async function viaCommander(args: string[]): Promise<Omit<FastParse, 'opts'> & { opts: unknown } | string> {
+async function viaCommander(args: string[]): Promise<(Omit<FastParse, 'opts'> & { opts: unknown }) | string> {
   const program = createProgram([registerCapture]);
   silence(program);
   let seen: (Omit<FastParse, 'opts'> & { opts: unknown }) | undefined;
@@ -60,7 +60,15 @@ describe('the fast path table', () => {
   });
 
   it('describes every capture command, and the root flags', () => {
-    expect(Object.keys(table.commands)).toEqual(['capture', 'capture info', 'capture validate', 'capture convert', 'capture slice', 'capture diff', 'capture import']);
+    expect(Object.keys(table.commands)).toEqual([
+      'capture',
+      'capture info',
+      'capture validate',
+      'capture convert',
+      'capture slice',
+      'capture diff',
+      'capture import',
+    ]);
     expect(table.root.options.map((o) => o.flags)).toEqual(['--json', '-q, --quiet', '--no-color', '--debug']);
     expect(table.commands['capture validate']!.defaults).toEqual({ maxIssues: '100' });
   });
@@ -68,7 +76,10 @@ describe('the fast path table', () => {
   it('matches what commands/capture.ts registers, recorded without commander', () => {
     for (const [path, spec] of Object.entries(table.commands)) {
       const own = recorded.get(path)!;
-      expect(own.options.map((o) => o.flags), path).toEqual(spec.options.map((o) => o.flags));
+      expect(
+        own.options.map((o) => o.flags),
+        path,
+      ).toEqual(spec.options.map((o) => o.flags));
       expect(own.args, path).toEqual(spec.args.map((a) => a.usage));
       expect(own.action !== undefined, path).toBe(spec.subcommands.length === 0);
     }
@@ -124,27 +135,36 @@ describe('parsing a plain command line', () => {
   });
 
   it('agrees with commander on generated command lines', async () => {
-    const subs = Object.keys(table.commands).filter((p) => p !== 'capture').map((p) => p.split(' ')[1]!);
+    const subs = Object.keys(table.commands)
+      .filter((p) => p !== 'capture')
+      .map((p) => p.split(' ')[1]!);
     const value = fc.constantFrom('5', '0', 'x.jsonl', '', '-1', '--json', 'capture', 'help', 'a=b', '1%', '2026-11-25T10:00:00Z');
     const word = (sub: string) => {
       const spec = table.commands[`capture ${sub}`]!;
       const flags = spec.options.flatMap((o) => [o.long, o.short].filter((f) => f !== undefined).map((f) => ({ f: f!, value: o.value })));
       return fc.oneof(
         { weight: 4, arbitrary: fc.constantFrom('a.jsonl', 'b.jsonl', 'help', 'info', '-', 'x y') },
-        { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...flags), value, fc.boolean()).map(([o, v, eq]) => (!o.value ? [o.f] : eq && o.f.startsWith('--') ? [`${o.f}=${v}`] : [o.f, v])) },
+        {
+          weight: 6,
+          arbitrary: fc
+            .tuple(fc.constantFrom(...flags), value, fc.boolean())
+            .map(([o, v, eq]) => (!o.value ? [o.f] : eq && o.f.startsWith('--') ? [`${o.f}=${v}`] : [o.f, v])),
+        },
         { weight: 2, arbitrary: fc.constantFrom('--json', '-q', '--quiet', '--no-color', '--debug') },
         { weight: 1, arbitrary: fc.constantFrom('--', '-h', '--help', '-V', '-qj', '--bogus', '--strict=1', '--color') },
       );
     };
     const line = fc.constantFrom(...subs).chain((sub) =>
-      fc.tuple(fc.array(fc.constantFrom('--json', '-q', '--debug'), { maxLength: 1 }), fc.array(word(sub), { maxLength: 6 }), fc.nat(20)).map(([pre, words, shape]) => {
-        const rest = words.flat();
-        // now and then the command names out of place
-        if (shape === 0) return [...pre, 'capture', ...rest];
-        if (shape === 1) return [...pre, sub, 'capture', ...rest];
-        if (shape === 2) return ['capture', ...rest.slice(0, 1), sub, ...rest.slice(1)];
-        return [...pre, 'capture', sub, ...rest];
-      }),
+      fc
+        .tuple(fc.array(fc.constantFrom('--json', '-q', '--debug'), { maxLength: 1 }), fc.array(word(sub), { maxLength: 6 }), fc.nat(20))
+        .map(([pre, words, shape]) => {
+          const rest = words.flat();
+          // now and then the command names out of place
+          if (shape === 0) return [...pre, 'capture', ...rest];
+          if (shape === 1) return [...pre, sub, 'capture', ...rest];
+          if (shape === 2) return ['capture', ...rest.slice(0, 1), sub, ...rest.slice(1)];
+          return [...pre, 'capture', sub, ...rest];
+        }),
     );
     let taken = 0;
     await fc.assert(
@@ -179,7 +199,9 @@ describe('runFast', () => {
 
   it('runs the action as commander would call it', async () => {
     calls.length = 0;
-    expect(await runFast(['node', 'iiot', 'demo', 'a', '--tag', 'x', '--json', 'b', '--tag', 'y'], registerDemo, tableOf(registerDemo))).toBe(true);
+    expect(
+      await runFast(['node', 'iiot', 'demo', 'a', '--tag', 'x', '--json', 'b', '--tag', 'y'], registerDemo, tableOf(registerDemo)),
+    ).toBe(true);
     expect(calls).toHaveLength(1);
     const [files, opts, cmd] = calls[0] as [string[], Record<string, unknown>, { optsWithGlobals(): unknown; name(): string }];
     expect(files).toEqual(['a', 'b']);
@@ -194,10 +216,20 @@ describe('runFast', () => {
     expect(await runFast(['node', 'iiot', 'demo', 'a', '--level'], registerDemo, url)).toBe(false);
     expect(await runFast(['node', 'iiot', 'demo', 'a'], registerDemo, pathToFileURL(join(dir, 'missing.json')))).toBe(false);
     // the module registers something other than the table says (a stale table): commander
-    const changed: Register = (program) => void program.command('demo').argument('<file...>', 'files').option('--level <n>', 'a level', '4').option('--other').action(() => undefined);
+    const changed: Register = (program) =>
+      void program
+        .command('demo')
+        .argument('<file...>', 'files')
+        .option('--level <n>', 'a level', '4')
+        .option('--other')
+        .action(() => undefined);
     expect(await runFast(['node', 'iiot', 'demo', 'a'], changed, url)).toBe(false);
     // a module that declares options the recorder cannot follow
-    const unusual: Register = (program) => void program.command('demo').alias('d').action(() => undefined);
+    const unusual: Register = (program) =>
+      void program
+        .command('demo')
+        .alias('d')
+        .action(() => undefined);
     expect(await runFast(['node', 'iiot', 'demo', 'a'], unusual, url)).toBe(false);
     expect(calls).toHaveLength(0);
   });

@@ -30,13 +30,37 @@ function handModel(model: object): object {
     version: 1,
     created: '2026-01-01T00:00:00.000Z',
     tool: 'written by hand',
-    input: { format: 'cmapss', settings: ['setting1', 'setting2', 'setting3'], sensors: ['s1'], unit: 'cycle', files: ['x.txt'], units: 1, rows: 1 },
+    input: {
+      format: 'cmapss',
+      settings: ['setting1', 'setting2', 'setting3'],
+      sensors: ['s1'],
+      unit: 'cycle',
+      files: ['x.txt'],
+      units: 1,
+      rows: 1,
+    },
     normalisation: { settingDecimals: 0, regimes: [{ key: '0|0|100', settings: [0, 0, 100], n: 1, mean: [0], sd: [1] }], keep: [0] },
     features: { names: ['s1.ewma0.3', 's1.ewma0.05', 's1.mean10', 's1.slope20', 'cycle'] },
     target: { cap: 125 },
     model,
-    hyperParameters: { selection: 'by hand', folds: 2, seed: 1, minHistory: 1, stride: 1, cuts: 0, candidates: [{ rmse: 0, mae: 0, n: 0 }], chosen: { rmse: 0, mae: 0, n: 0 } },
-    intervals: { method: 'by hand', levels: [0.8], bins: [{ upTo: 50, n: 1, q: { '0.8': [-5, 7] } }, { upTo: 1e308, n: 1, q: { '0.8': [-10, 30] } }] },
+    hyperParameters: {
+      selection: 'by hand',
+      folds: 2,
+      seed: 1,
+      minHistory: 1,
+      stride: 1,
+      cuts: 0,
+      candidates: [{ rmse: 0, mae: 0, n: 0 }],
+      chosen: { rmse: 0, mae: 0, n: 0 },
+    },
+    intervals: {
+      method: 'by hand',
+      levels: [0.8],
+      bins: [
+        { upTo: 50, n: 1, q: { '0.8': [-5, 7] } },
+        { upTo: 1e308, n: 1, q: { '0.8': [-10, 30] } },
+      ],
+    },
   };
 }
 
@@ -112,7 +136,19 @@ describe('iiot analyze fleet predict with hand-written model files', () => {
     const leaf = { f: [-1], t: [null], l: [-1], r: [-1], v: [0] };
     const onDelta = { f: [2, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [2, -1, -1], v: [0, 0, 10] };
     const gbdt = join(dir, 'gbdt-v2.json');
-    writeFileSync(gbdt, JSON.stringify(handModelV2({ kind: 'gbdt', features: 4, members: [{ base: 10, learningRate: 1, trees: [leaf] }, { base: 30, learningRate: 1, trees: [onDelta] }] })));
+    writeFileSync(
+      gbdt,
+      JSON.stringify(
+        handModelV2({
+          kind: 'gbdt',
+          features: 4,
+          members: [
+            { base: 10, learningRate: 1, trees: [leaf] },
+            { base: 30, learningRate: 1, trees: [onDelta] },
+          ],
+        }),
+      ),
+    );
     const g = await runCli(['analyze', 'fleet', 'predict', gbdt, hist, '--json']);
     expect(g.code, g.stderr).toBe(0);
     // unit 1: (10 + (30 + 10)) / 2 = 25 (delta 2 > 1 goes right); unit 2: (10 + 30) / 2 = 20
@@ -125,13 +161,62 @@ describe('iiot analyze fleet predict with hand-written model files', () => {
     const cases: [string, string | object, RegExp][] = [
       ['notjson.json', '{"format": ', /notjson\.json: not valid JSON/],
       ['inventory.json', { schema: 'iiot.discover/1' }, /inventory\.json: format: null, not "iiot-fleet-model"/],
-      ['future.json', { ...handModel({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0, 0] }), version: 3 }, /future\.json: a fleet model of version 3; this iiot reads versions 1 and 2/],
-      ['v2names.json', { ...(handModelV2({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0] }) as object), features: { names: ['a', 'b'], ewma: [0.5], mean: [], slope: [3], baseline: 2 } }, /v2names\.json: features\.names: 2 names for 4 features/],
-      ['v2member.json', handModelV2({ kind: 'gbdt', features: 4, members: [{ base: 0, learningRate: 1, trees: [{ f: [7, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [2, -1, -1], v: [0, 1, 2] }] }] }), /v2member\.json: model\.members\[0\]\.trees\[0\]\.f\[0\]: feature 7, but there are 4/],
-      ['badtree.json', handModel({ kind: 'gbdt', base: 0, learningRate: 1, features: 5, trees: [{ f: [4, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [7, -1, -1], v: [0, 1, 2] }] }), /badtree\.json: model\.trees\[0\]\.l\[0\]: a child index out of range/],
-      ['badfeat.json', handModel({ kind: 'gbdt', base: 0, learningRate: 1, features: 5, trees: [{ f: [9, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [2, -1, -1], v: [0, 1, 2] }] }), /badfeat\.json: model\.trees\[0\]\.f\[0\]: feature 9, but there are 5/],
-      ['coef.json', handModel({ kind: 'ridge', coefficients: [1, 2] }), /coef\.json: model\.coefficients: 2 coefficients for 5 features and an intercept/],
-      ['type.json', { ...handModel({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0, 0] }), target: { cap: 'many' } }, /type\.json: target\.cap: /],
+      [
+        'future.json',
+        { ...handModel({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0, 0] }), version: 3 },
+        /future\.json: a fleet model of version 3; this iiot reads versions 1 and 2/,
+      ],
+      [
+        'v2names.json',
+        {
+          ...(handModelV2({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0] }) as object),
+          features: { names: ['a', 'b'], ewma: [0.5], mean: [], slope: [3], baseline: 2 },
+        },
+        /v2names\.json: features\.names: 2 names for 4 features/,
+      ],
+      [
+        'v2member.json',
+        handModelV2({
+          kind: 'gbdt',
+          features: 4,
+          members: [
+            { base: 0, learningRate: 1, trees: [{ f: [7, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [2, -1, -1], v: [0, 1, 2] }] },
+          ],
+        }),
+        /v2member\.json: model\.members\[0\]\.trees\[0\]\.f\[0\]: feature 7, but there are 4/,
+      ],
+      [
+        'badtree.json',
+        handModel({
+          kind: 'gbdt',
+          base: 0,
+          learningRate: 1,
+          features: 5,
+          trees: [{ f: [4, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [7, -1, -1], v: [0, 1, 2] }],
+        }),
+        /badtree\.json: model\.trees\[0\]\.l\[0\]: a child index out of range/,
+      ],
+      [
+        'badfeat.json',
+        handModel({
+          kind: 'gbdt',
+          base: 0,
+          learningRate: 1,
+          features: 5,
+          trees: [{ f: [9, -1, -1], t: [1, null, null], l: [1, -1, -1], r: [2, -1, -1], v: [0, 1, 2] }],
+        }),
+        /badfeat\.json: model\.trees\[0\]\.f\[0\]: feature 9, but there are 5/,
+      ],
+      [
+        'coef.json',
+        handModel({ kind: 'ridge', coefficients: [1, 2] }),
+        /coef\.json: model\.coefficients: 2 coefficients for 5 features and an intercept/,
+      ],
+      [
+        'type.json',
+        { ...handModel({ kind: 'ridge', coefficients: [1, 0, 0, 0, 0, 0] }), target: { cap: 'many' } },
+        /type\.json: target\.cap: /,
+      ],
     ];
     for (const [name, body, message] of cases) {
       const file = join(dir, name);
@@ -149,7 +234,25 @@ describe('iiot analyze fleet train', () => {
     const gz = join(dir, 'train.txt.gz');
     writeFileSync(gz, gzipSync(readFileSync(FIXTURE)));
     const model = join(dir, 'fd001-4.json');
-    const r = await runCli(['analyze', 'fleet', 'train', gz, '--format', 'cmapss', '-o', model, '--folds', '2', '--depth', '2,3', '--trees', '20,40', '--min-leaf', '5', '--json']);
+    const r = await runCli([
+      'analyze',
+      'fleet',
+      'train',
+      gz,
+      '--format',
+      'cmapss',
+      '-o',
+      model,
+      '--folds',
+      '2',
+      '--depth',
+      '2,3',
+      '--trees',
+      '20,40',
+      '--min-leaf',
+      '5',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.schema).toBe('iiot.analyze.fleet.train/1');
@@ -167,9 +270,17 @@ describe('iiot analyze fleet train', () => {
     expect(file.input.sensors).toHaveLength(21);
 
     // engine 4 (189 cycles) cut at 40 cycles and 10 cycles before its end
-    const lines = readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => l.trim().startsWith('4 '));
+    const lines = readFileSync(FIXTURE, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim().startsWith('4 '));
     const cut = join(dir, 'cut.txt');
-    writeFileSync(cut, [...lines.slice(0, 40).map((l) => l.replace(/^4 /, '1 ')), ...lines.slice(0, lines.length - 10).map((l) => l.replace(/^4 /, '2 '))].join('\n'));
+    writeFileSync(
+      cut,
+      [
+        ...lines.slice(0, 40).map((l) => l.replace(/^4 /, '1 ')),
+        ...lines.slice(0, lines.length - 10).map((l) => l.replace(/^4 /, '2 ')),
+      ].join('\n'),
+    );
     const p = await runCli(['analyze', 'fleet', 'predict', model, cut, '--json', '--level', '90%']);
     expect(p.code, p.stderr).toBe(0);
     const [early, late] = JSON.parse(p.stdout).predictions;
@@ -184,7 +295,16 @@ describe('iiot analyze fleet train', () => {
     // six pumps that fail after 60..110 hours: vibration rises as the end nears; the speed setting (1 or 2) shifts the level
     const T0 = Date.UTC(2026, 0, 1);
     const write = (name: string, hours: number, cut = hours) => {
-      const head = { type: 'header', format: 'iiot-capture', version: 1, created: new Date(T0).toISOString(), tool: 'test', sources: [], tags: [{ name: 'pump.speed' }, { name: 'pump.vibration', unit: 'mm/s' }], metadata: {} };
+      const head = {
+        type: 'header',
+        format: 'iiot-capture',
+        version: 1,
+        created: new Date(T0).toISOString(),
+        tool: 'test',
+        sources: [],
+        tags: [{ name: 'pump.speed' }, { name: 'pump.vibration', unit: 'mm/s' }],
+        metadata: {},
+      };
       const lines = [JSON.stringify(head)];
       for (let h = 0; h < cut; h++) {
         const t = new Date(T0 + h * 3_600_000).toISOString();
@@ -199,10 +319,38 @@ describe('iiot analyze fleet train', () => {
     };
     const train = [60, 70, 80, 90, 100, 110].map((h, i) => write(`pump${i}.jsonl`, h));
     const model = join(dir, 'pumps.json');
-    const r = await runCli(['analyze', 'fleet', 'train', ...train, '--setting', 'pump.speed', '--cap', '40h', '--folds', '3', '--depth', '2', '--trees', '30', '--min-leaf', '5', '--min-history', '10', '-o', model, '--json']);
+    const r = await runCli([
+      'analyze',
+      'fleet',
+      'train',
+      ...train,
+      '--setting',
+      'pump.speed',
+      '--cap',
+      '40h',
+      '--folds',
+      '3',
+      '--depth',
+      '2',
+      '--trees',
+      '30',
+      '--min-leaf',
+      '5',
+      '--min-history',
+      '10',
+      '-o',
+      model,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.input).toMatchObject({ format: 'capture', unit: 'hour', stepMs: 3_600_000, settings: ['pump.speed'], sensors: ['pump.vibration'] });
+    expect(j.input).toMatchObject({
+      format: 'capture',
+      unit: 'hour',
+      stepMs: 3_600_000,
+      settings: ['pump.speed'],
+      sensors: ['pump.vibration'],
+    });
     expect(j.cap).toBe(40);
     expect(j.regimes).toBe(2);
     const soon = write('soon.jsonl', 90, 85); // 5 h left
@@ -217,7 +365,10 @@ describe('iiot analyze fleet train', () => {
     expect(Date.parse(a.failureAt)).toBeCloseTo(T0 + (85 + a.rul) * 3_600_000, -3);
     // a capture without the model's tags
     const other = join(dir, 'other.jsonl');
-    writeFileSync(other, `${JSON.stringify({ type: 'header', format: 'iiot-capture', version: 1, created: new Date(T0).toISOString(), tool: 't', tags: [{ name: 'fan.vibration' }] })}\n${JSON.stringify({ t: new Date(T0).toISOString(), tag: 'fan.vibration', v: 1 })}\n`);
+    writeFileSync(
+      other,
+      `${JSON.stringify({ type: 'header', format: 'iiot-capture', version: 1, created: new Date(T0).toISOString(), tool: 't', tags: [{ name: 'fan.vibration' }] })}\n${JSON.stringify({ t: new Date(T0).toISOString(), tag: 'fan.vibration', v: 1 })}\n`,
+    );
     const e = await runCli(['analyze', 'fleet', 'predict', model, other]);
     expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/other\.jsonl: the model needs tags that are not in this capture: pump\.speed, pump\.vibration/);

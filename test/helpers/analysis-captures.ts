@@ -65,12 +65,15 @@ export function writeEnergyCapture(path: string): { kwh: number } {
 export function writeVibrationCapture(path: string): void {
   const lines: string[] = [
     JSON.stringify(
-      header([
-        { name: 'pump.vibration', unit: 'mm/s', dataType: 'float64' },
-        { name: 'pump.running', dataType: 'bool' },
-        { name: 'fan.vibration', unit: 'mm/s', dataType: 'float64' },
-        { name: 'fan.bearingTemp', unit: '°C', dataType: 'float64' },
-      ], { timezone: 'Europe/Madrid' }),
+      header(
+        [
+          { name: 'pump.vibration', unit: 'mm/s', dataType: 'float64' },
+          { name: 'pump.running', dataType: 'bool' },
+          { name: 'fan.vibration', unit: 'mm/s', dataType: 'float64' },
+          { name: 'fan.bearingTemp', unit: '°C', dataType: 'float64' },
+        ],
+        { timezone: 'Europe/Madrid' },
+      ),
     ),
   ];
   let seed = 7;
@@ -124,8 +127,10 @@ export function writeMvCapture(path: string): { saving: number } {
     const kwh = (1200 + (weekday ? 500 : 0) + 30 * Math.max(0, 15.5 - temp) + 60 * rnd()) * (d >= saveFrom ? 0.9 : 1);
     const dayStart = start + d * 86_400_000 - (d >= 28 ? 3_600_000 : 0);
     const dayLen = d === 27 ? 23 * 3_600_000 : 86_400_000;
-    for (let m = 0; m < dayLen; m += 600_000) lines.push(JSON.stringify({ t: iso(dayStart + m), tag: 'plant.power', v: Number(((kwh * 3_600_000) / dayLen).toFixed(3)) }));
-    for (let h = 0; h < dayLen; h += 3_600_000) lines.push(JSON.stringify({ t: iso(dayStart + h + 1_800_000), tag: 'outdoor.temperature', v: Number(temp.toFixed(2)) }));
+    for (let m = 0; m < dayLen; m += 600_000)
+      lines.push(JSON.stringify({ t: iso(dayStart + m), tag: 'plant.power', v: Number(((kwh * 3_600_000) / dayLen).toFixed(3)) }));
+    for (let h = 0; h < dayLen; h += 3_600_000)
+      lines.push(JSON.stringify({ t: iso(dayStart + h + 1_800_000), tag: 'outdoor.temperature', v: Number(temp.toFixed(2)) }));
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
   return { saving: 0.1 };

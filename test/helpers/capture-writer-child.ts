@@ -15,7 +15,11 @@ function fail(err: unknown): never {
   process.exit(0);
 }
 
-const w = await createCaptureWriter(path!, { sources: [{ id: 'child', protocol: 'sim' }], tags: [{ name: 'x' }] }, { flushIntervalMs: Number(interval) }).catch(fail);
+const w = await createCaptureWriter(
+  path!,
+  { sources: [{ id: 'child', protocol: 'sim' }], tags: [{ name: 'x' }] },
+  { flushIntervalMs: Number(interval) },
+).catch(fail);
 let i = 0;
 if (mode === 'ack') {
   for (;;) {

@@ -17,14 +17,30 @@ function derOf(pem: string): Buffer {
 }
 
 /** A self-signed certificate from openssl: key size, digest and subjectAltName as asked. */
-export function opensslCert(dir: string, name: string, o: { bits?: number; digest?: 'sha1' | 'sha256'; days?: number; san?: string; cn?: string } = {}): MadeCert {
+export function opensslCert(
+  dir: string,
+  name: string,
+  o: { bits?: number; digest?: 'sha1' | 'sha256'; days?: number; san?: string; cn?: string } = {},
+): MadeCert {
   const keyFile = join(dir, `${name}.key`);
   const certFile = join(dir, `${name}.pem`);
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', `rsa:${o.bits ?? 2048}`, '-nodes', '-keyout', keyFile, '-out', certFile,
-      `-${o.digest ?? 'sha256'}`, '-days', String(o.days ?? 365), '-subj', `/CN=${o.cn ?? name}`,
+      'req',
+      '-x509',
+      '-newkey',
+      `rsa:${o.bits ?? 2048}`,
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      `-${o.digest ?? 'sha256'}`,
+      '-days',
+      String(o.days ?? 365),
+      '-subj',
+      `/CN=${o.cn ?? name}`,
       ...(o.san ? ['-addext', `subjectAltName=${o.san}`] : []),
     ],
     { stdio: 'ignore' },
@@ -37,7 +53,11 @@ export function opensslCert(dir: string, name: string, o: { bits?: number; diges
  * A self-signed certificate with any validity window (expired, not yet valid), from node-opcua's
  * crypto utilities (openssl 3.0's `req` cannot backdate).
  */
-export async function windowCert(dir: string, name: string, o: { notBefore: Date; notAfter: Date; applicationUri?: string; dns?: string[]; ip?: string[]; bits?: 1024 | 2048 }): Promise<MadeCert> {
+export async function windowCert(
+  dir: string,
+  name: string,
+  o: { notBefore: Date; notAfter: Date; applicationUri?: string; dns?: string[]; ip?: string[]; bits?: 1024 | 2048 },
+): Promise<MadeCert> {
   const { crypto_utils: cu } = await import('node-opcua-client');
   const key = await cu.generatePrivateKey(o.bits ?? 2048);
   const { cert } = await cu.createSelfSignedCertificate({

@@ -59,21 +59,26 @@ export function validate(root: Schema, doc: unknown): string[] {
         return;
       }
     }
-    if (Array.isArray(schema.enum) && !schema.enum.some((e) => canonical(e) === canonical(v))) out.push(`${path}: ${JSON.stringify(v)} is not one of ${JSON.stringify(schema.enum)}`);
+    if (Array.isArray(schema.enum) && !schema.enum.some((e) => canonical(e) === canonical(v)))
+      out.push(`${path}: ${JSON.stringify(v)} is not one of ${JSON.stringify(schema.enum)}`);
     if (typeof v === 'number') {
       if (typeof schema.minimum === 'number' && v < schema.minimum) out.push(`${path}: ${v} < minimum ${schema.minimum}`);
       if (typeof schema.maximum === 'number' && v > schema.maximum) out.push(`${path}: ${v} > maximum ${schema.maximum}`);
     }
     if (typeof v === 'string') {
-      if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(v)) out.push(`${path}: "${v}" does not match ${schema.pattern}`);
-      if (schema.format === 'date-time' && !(DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)))) out.push(`${path}: "${v}" is not a date-time`);
+      if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(v))
+        out.push(`${path}: "${v}" does not match ${schema.pattern}`);
+      if (schema.format === 'date-time' && !(DATE_TIME.test(v) && !Number.isNaN(Date.parse(v))))
+        out.push(`${path}: "${v}" is not a date-time`);
       if (schema.format === 'uri' && !URI.test(v)) out.push(`${path}: "${v}" is not an absolute URI`);
       if (schema.format === 'uri-reference' && !URI_REFERENCE.test(v)) out.push(`${path}: "${v}" is not a URI reference`);
     }
     if (Array.isArray(v)) {
-      if (typeof schema.minItems === 'number' && v.length < schema.minItems) out.push(`${path}: ${v.length} items < minItems ${schema.minItems}`);
+      if (typeof schema.minItems === 'number' && v.length < schema.minItems)
+        out.push(`${path}: ${v.length} items < minItems ${schema.minItems}`);
       if (schema.uniqueItems === true && new Set(v.map(canonical)).size !== v.length) out.push(`${path}: items are not unique`);
-      if (schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items)) v.forEach((x, i) => check(schema.items as Schema, x, `${path}[${i}]`, out));
+      if (schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items))
+        v.forEach((x, i) => check(schema.items as Schema, x, `${path}[${i}]`, out));
     }
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const obj = v as Record<string, unknown>;
@@ -82,7 +87,8 @@ export function validate(root: Schema, doc: unknown): string[] {
       for (const [k, x] of Object.entries(obj)) {
         if (props[k]) check(props[k]!, x, `${path}.${k}`, out);
         else if (schema.additionalProperties === false) out.push(`${path}: unexpected property "${k}"`);
-        else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') check(schema.additionalProperties as Schema, x, `${path}.${k}`, out);
+        else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+          check(schema.additionalProperties as Schema, x, `${path}.${k}`, out);
       }
     }
     if (Array.isArray(schema.anyOf)) {

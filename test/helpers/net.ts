@@ -34,7 +34,10 @@ export function closedPort(): Promise<number> {
  * A TCP server whose behaviour per connection the test decides, on host:port (default
  * 127.0.0.1 and a free port); stop() destroys the open connections and closes it.
  */
-export async function tcpServer(onSocket: (s: Socket) => void, at: { host?: string; port?: number } = {}): Promise<{ port: number; server: Server; stop(): Promise<void> }> {
+export async function tcpServer(
+  onSocket: (s: Socket) => void,
+  at: { host?: string; port?: number } = {},
+): Promise<{ port: number; server: Server; stop(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
     sockets.add(s);

@@ -36,7 +36,14 @@ export interface PlainServer {
 export async function startPlainServer(files: string[]): Promise<PlainServer> {
   const cm = new OPCUACertificateManager({ rootFolder: tempDir('plain-server-pki'), automaticallyAcceptUnknownCertificate: true });
   await cm.initialize();
-  const server = new OPCUAServer({ port: 0, host: '127.0.0.1', hostname: '127.0.0.1', nodeset_filename: [nodesets.standard, ...files], serverCertificateManager: cm, isAuditing: false });
+  const server = new OPCUAServer({
+    port: 0,
+    host: '127.0.0.1',
+    hostname: '127.0.0.1',
+    nodeset_filename: [nodesets.standard, ...files],
+    serverCertificateManager: cm,
+    isAuditing: false,
+  });
   await server.initialize();
   await server.start();
   return {
@@ -72,7 +79,11 @@ const ATTRS: Array<[string, number]> = [
 ];
 
 /** Every node of the namespace URIs reachable from the Root, with its facts, keyed "uri|ident". */
-export async function factsOf(session: ClientSession, uris: string[], withValues: (browseName: string) => boolean): Promise<Map<string, NodeFacts>> {
+export async function factsOf(
+  session: ClientSession,
+  uris: string[],
+  withValues: (browseName: string) => boolean,
+): Promise<Map<string, NodeFacts>> {
   const nsArray = (await session.read({ nodeId: 'i=2255', attributeId: AttributeIds.Value })).value.value as string[];
   const wanted = new Set(uris.map((u) => nsArray.indexOf(u)).filter((i) => i > 0));
   const key = (id: string) => {
@@ -86,7 +97,13 @@ export async function factsOf(session: ClientSession, uris: string[], withValues
     const id = queue.shift()!;
     const own = wanted.has(Number(/^ns=(\d+);/.exec(id)?.[1] ?? 0));
     const refs: string[] = [];
-    let r = await session.browse({ nodeId: id, browseDirection: own ? BrowseDirection.Both : BrowseDirection.Forward, referenceTypeId: own ? 'i=31' : 'i=33', includeSubtypes: true, resultMask: 63 });
+    let r = await session.browse({
+      nodeId: id,
+      browseDirection: own ? BrowseDirection.Both : BrowseDirection.Forward,
+      referenceTypeId: own ? 'i=31' : 'i=33',
+      includeSubtypes: true,
+      resultMask: 63,
+    });
     for (;;) {
       for (const ref of r.references ?? []) {
         const target = ref.nodeId.toString();
@@ -102,7 +119,10 @@ export async function factsOf(session: ClientSession, uris: string[], withValues
     }
     if (!own) continue;
     // five attributes per Read: the servers under test may allow no more
-    const items = [AttributeIds.BrowseName, AttributeIds.NodeClass, ...ATTRS.map(([, a]) => a), AttributeIds.Value].map((attributeId) => ({ nodeId: id, attributeId }));
+    const items = [AttributeIds.BrowseName, AttributeIds.NodeClass, ...ATTRS.map(([, a]) => a), AttributeIds.Value].map((attributeId) => ({
+      nodeId: id,
+      attributeId,
+    }));
     const dvs: DataValue[] = [];
     for (let k = 0; k < items.length; k += 5) dvs.push(...(await session.read(items.slice(k, k + 5))));
     const qn = dvs[0]!.value.value as { namespaceIndex: number; name: string };
@@ -113,7 +133,12 @@ export async function factsOf(session: ClientSession, uris: string[], withValues
     });
     const value = dvs.at(-1)!;
     if (withValues(qn.name) && value.statusCode.isGood() && value.value.value !== null) attributes.Value = text(value.value.value, key);
-    out.set(key(id), { browseName: `${nsArray[qn.namespaceIndex]}|${qn.name}`, nodeClass: dvs[1]!.value.value as number, references: refs.sort(), attributes });
+    out.set(key(id), {
+      browseName: `${nsArray[qn.namespaceIndex]}|${qn.name}`,
+      nodeClass: dvs[1]!.value.value as number,
+      references: refs.sort(),
+      attributes,
+    });
   }
   return out;
 }
@@ -130,7 +155,13 @@ async function isHierarchical(session: ClientSession, refType: string): Promise<
       hierarchicalCache.set(refType, false);
       return false;
     }
-    const r = await session.browse({ nodeId: cur, browseDirection: BrowseDirection.Inverse, referenceTypeId: resolveNodeId('HasSubtype'), includeSubtypes: false, resultMask: 63 });
+    const r = await session.browse({
+      nodeId: cur,
+      browseDirection: BrowseDirection.Inverse,
+      referenceTypeId: resolveNodeId('HasSubtype'),
+      includeSubtypes: false,
+      resultMask: 63,
+    });
     const up = r.references?.[0]?.nodeId.toString();
     if (!up) break;
     cur = up;

@@ -134,13 +134,27 @@ function requestHandle(b: Buffer, bodyStart: number): { typeId: number; handle: 
 
 /** ResponseHeader (Part 4 §7.33): good, no diagnostics, no strings, no additional header. */
 function responseHeader(w: Writer, handle: number): Writer {
-  return w.dateTime(Date.now()).u32(handle).u32(0).u8(0).i32(0).raw(Buffer.from([0x00, 0x00, 0x00]));
+  return w
+    .dateTime(Date.now())
+    .u32(handle)
+    .u32(0)
+    .u8(0)
+    .i32(0)
+    .raw(Buffer.from([0x00, 0x00, 0x00]));
 }
 
 function endpoint(w: Writer, url: string, mode: 1 | 3, policy: string, cert: Buffer | null, level: number): Writer {
   w.string(url);
   // ApplicationDescription
-  w.string('urn:iiot:test:raw-peer').string('urn:iiot:test:raw-peer:product').u8(0x02).string('hand-made OPC UA peer').i32(0).string(null).string(null).i32(1).string(url);
+  w.string('urn:iiot:test:raw-peer')
+    .string('urn:iiot:test:raw-peer:product')
+    .u8(0x02)
+    .string('hand-made OPC UA peer')
+    .i32(0)
+    .string(null)
+    .string(null)
+    .i32(1)
+    .string(url);
   w.bytes(cert).i32(mode).string(policy);
   // one anonymous UserTokenPolicy
   w.i32(1).string('anonymous').i32(0).string(null).string(null).string(null);
@@ -152,7 +166,15 @@ function serve(socket: Socket, o: RawPeerOptions, url: () => string, log: string
   let seq = 1;
   const channelId = 7;
   const refuse = () => {
-    socket.end(message('ERR', new Writer().u32(o.status ?? BAD_SECURITY_CHECKS_FAILED).string(o.reason === undefined ? '' : o.reason).done()));
+    socket.end(
+      message(
+        'ERR',
+        new Writer()
+          .u32(o.status ?? BAD_SECURITY_CHECKS_FAILED)
+          .string(o.reason === undefined ? '' : o.reason)
+          .done(),
+      ),
+    );
   };
   socket.on('data', (chunk: Buffer) => {
     buf = Buffer.concat([buf, chunk]);
@@ -176,7 +198,14 @@ function serve(socket: Socket, o: RawPeerOptions, url: () => string, log: string
         for (let k = 0; k < 2; k++) at += 4 + Math.max(0, m.readInt32LE(at));
         const requestId = m.readUInt32LE(at + 4);
         const { handle } = requestHandle(m, at + 8);
-        const w = new Writer().u32(channelId).string(NONE).bytes(null).bytes(null).u32(seq++).u32(requestId).nodeId4(449 /* OpenSecureChannelResponse */);
+        const w = new Writer()
+          .u32(channelId)
+          .string(NONE)
+          .bytes(null)
+          .bytes(null)
+          .u32(seq++)
+          .u32(requestId)
+          .nodeId4(449 /* OpenSecureChannelResponse */);
         responseHeader(w, handle);
         // ServerProtocolVersion, SecurityToken (ChannelId, TokenId, CreatedAt, RevisedLifetime), ServerNonce
         w.u32(0).u32(channelId).u32(1).dateTime(Date.now()).u32(3_600_000).bytes(Buffer.alloc(0));

@@ -14,7 +14,7 @@ export type Bytes = number[];
 /** Base-128 varint, least significant group first, high bit set on every byte but the last. */
 export function varint(value: number | bigint): Bytes {
   let v = BigInt(value);
-  if (v < 0n) throw new RangeError('varint of a negative number: Sparkplug sends the unsigned two\'s complement');
+  if (v < 0n) throw new RangeError("varint of a negative number: Sparkplug sends the unsigned two's complement");
   const out: Bytes = [];
   do {
     let byte = Number(v & 0x7fn);
@@ -61,25 +61,91 @@ export function le(value: number | bigint, width: number): Bytes {
 // Sparkplug B field numbers (the specification's sparkplug_b.proto)
 export const PAYLOAD = { timestamp: 1, metrics: 2, seq: 3, uuid: 4, body: 5 } as const;
 export const METRIC = {
-  name: 1, alias: 2, timestamp: 3, datatype: 4, is_historical: 5, is_transient: 6, is_null: 7, metadata: 8, properties: 9,
-  int_value: 10, long_value: 11, float_value: 12, double_value: 13, boolean_value: 14, string_value: 15, bytes_value: 16, dataset_value: 17, template_value: 18,
+  name: 1,
+  alias: 2,
+  timestamp: 3,
+  datatype: 4,
+  is_historical: 5,
+  is_transient: 6,
+  is_null: 7,
+  metadata: 8,
+  properties: 9,
+  int_value: 10,
+  long_value: 11,
+  float_value: 12,
+  double_value: 13,
+  boolean_value: 14,
+  string_value: 15,
+  bytes_value: 16,
+  dataset_value: 17,
+  template_value: 18,
 } as const;
 export const METADATA = { is_multi_part: 1, content_type: 2, size: 3, seq: 4, file_name: 5, file_type: 6, md5: 7, description: 8 } as const;
 export const PROPERTY_SET = { keys: 1, values: 2 } as const;
-export const PROPERTY_VALUE = { type: 1, is_null: 2, int_value: 3, long_value: 4, float_value: 5, double_value: 6, boolean_value: 7, string_value: 8, propertyset_value: 9, propertysets_value: 10 } as const;
+export const PROPERTY_VALUE = {
+  type: 1,
+  is_null: 2,
+  int_value: 3,
+  long_value: 4,
+  float_value: 5,
+  double_value: 6,
+  boolean_value: 7,
+  string_value: 8,
+  propertyset_value: 9,
+  propertysets_value: 10,
+} as const;
 export const PROPERTY_SET_LIST = { propertyset: 1 } as const;
 export const DATASET = { num_of_columns: 1, columns: 2, types: 3, rows: 4 } as const;
 export const ROW = { elements: 1 } as const;
 export const DATASET_VALUE = { int_value: 1, long_value: 2, float_value: 3, double_value: 4, boolean_value: 5, string_value: 6 } as const;
 export const TEMPLATE = { version: 1, metrics: 2, parameters: 3, template_ref: 4, is_definition: 5 } as const;
-export const PARAMETER = { name: 1, type: 2, int_value: 3, long_value: 4, float_value: 5, double_value: 6, boolean_value: 7, string_value: 8 } as const;
+export const PARAMETER = {
+  name: 1,
+  type: 2,
+  int_value: 3,
+  long_value: 4,
+  float_value: 5,
+  double_value: 6,
+  boolean_value: 7,
+  string_value: 8,
+} as const;
 
 // the Sparkplug datatype numbers
 export const T = {
-  Int8: 1, Int16: 2, Int32: 3, Int64: 4, UInt8: 5, UInt16: 6, UInt32: 7, UInt64: 8, Float: 9, Double: 10, Boolean: 11, String: 12, DateTime: 13, Text: 14,
-  UUID: 15, DataSet: 16, Bytes: 17, File: 18, Template: 19, PropertySet: 20, PropertySetList: 21,
-  Int8Array: 22, Int16Array: 23, Int32Array: 24, Int64Array: 25, UInt8Array: 26, UInt16Array: 27, UInt32Array: 28, UInt64Array: 29,
-  FloatArray: 30, DoubleArray: 31, BooleanArray: 32, StringArray: 33, DateTimeArray: 34,
+  Int8: 1,
+  Int16: 2,
+  Int32: 3,
+  Int64: 4,
+  UInt8: 5,
+  UInt16: 6,
+  UInt32: 7,
+  UInt64: 8,
+  Float: 9,
+  Double: 10,
+  Boolean: 11,
+  String: 12,
+  DateTime: 13,
+  Text: 14,
+  UUID: 15,
+  DataSet: 16,
+  Bytes: 17,
+  File: 18,
+  Template: 19,
+  PropertySet: 20,
+  PropertySetList: 21,
+  Int8Array: 22,
+  Int16Array: 23,
+  Int32Array: 24,
+  Int64Array: 25,
+  UInt8Array: 26,
+  UInt16Array: 27,
+  UInt32Array: 28,
+  UInt64Array: 29,
+  FloatArray: 30,
+  DoubleArray: 31,
+  BooleanArray: 32,
+  StringArray: 33,
+  DateTimeArray: 34,
 } as const;
 
 /** A metric's fields (name, alias, timestamp, datatype, ...) in field-number order, then its value field. */
@@ -111,7 +177,11 @@ export function metric(m: MetricSpec): Bytes {
 
 /** A whole payload: timestamp, metrics (each already written with `metric`), seq. */
 export function payload(o: { timestamp?: number | bigint; seq?: number; metrics: Bytes[] }): Buffer {
-  return Buffer.from([...(o.timestamp === undefined ? [] : uint(PAYLOAD.timestamp, o.timestamp)), ...o.metrics.flat(), ...(o.seq === undefined ? [] : uint(PAYLOAD.seq, o.seq))]);
+  return Buffer.from([
+    ...(o.timestamp === undefined ? [] : uint(PAYLOAD.timestamp, o.timestamp)),
+    ...o.metrics.flat(),
+    ...(o.seq === undefined ? [] : uint(PAYLOAD.seq, o.seq)),
+  ]);
 }
 
 /** A PropertySet's keys and values: pairs of a key and its PropertyValue fields. */
@@ -120,5 +190,11 @@ export function propertySet(entries: Array<[string, Bytes[]]>): Bytes[] {
 }
 
 /** The Quality property (type Int32, int_value), as the specification defines it. */
-export const quality = (code: number): [string, Bytes[]] => ['Quality', [uint(PROPERTY_VALUE.type, T.Int32), uint(PROPERTY_VALUE.int_value, code)]];
-export const engUnit = (unit: string): [string, Bytes[]] => ['engUnit', [uint(PROPERTY_VALUE.type, T.String), str(PROPERTY_VALUE.string_value, unit)]];
+export const quality = (code: number): [string, Bytes[]] => [
+  'Quality',
+  [uint(PROPERTY_VALUE.type, T.Int32), uint(PROPERTY_VALUE.int_value, code)],
+];
+export const engUnit = (unit: string): [string, Bytes[]] => [
+  'engUnit',
+  [uint(PROPERTY_VALUE.type, T.String), str(PROPERTY_VALUE.string_value, unit)],
+];

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { waitFor } from './wait.js';
 
 /** A socat pseudo-terminal pair in `dir`: what one end writes, the other reads, like a serial line. */
-export async function ptyPair(dir: string, a = 'ttyA', b = 'ttyB'): Promise<{ a: string; b: string; process: ChildProcess; stop(): Promise<void> }> {
+export async function ptyPair(
+  dir: string,
+  a = 'ttyA',
+  b = 'ttyB',
+): Promise<{ a: string; b: string; process: ChildProcess; stop(): Promise<void> }> {
   const pa = join(dir, a);
   const pb = join(dir, b);
   const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${pa}`, `pty,raw,echo=0,link=${pb}`], { stdio: 'ignore' });

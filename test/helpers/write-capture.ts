@@ -4,7 +4,13 @@ import type { CaptureRecord, SourceInfo, TagInfo } from '../../src/capture/types
 import { waitFor } from './wait.js';
 
 /** A capture written with the capture writer (header first), records in the order given. */
-export async function writeCapture(path: string, sources: SourceInfo[], tags: TagInfo[], records: CaptureRecord[], created = new Date(records[0] ? Date.parse(records[0].t) : Date.now())): Promise<void> {
+export async function writeCapture(
+  path: string,
+  sources: SourceInfo[],
+  tags: TagInfo[],
+  records: CaptureRecord[],
+  created = new Date(records[0] ? Date.parse(records[0].t) : Date.now()),
+): Promise<void> {
   const w = await createCaptureWriter(path, { sources, tags, created }, { flushIntervalMs: 10 });
   for (const r of records) w.write(r);
   await w.close();

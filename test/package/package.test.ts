@@ -13,7 +13,11 @@ import { removeTempDirs, tempDir } from '../helpers/temp.js';
 // scripts/check-install.sh (run by .ci/run) installs that tarball for real; this test checks what is in it.
 let packed: Set<string>;
 beforeAll(() => {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   packed = new Set((JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
 });
 afterAll(removeTempDirs);
@@ -42,7 +46,10 @@ describe('the npm package', () => {
   it('carries no tests, benchmarks, data sets, sources or source maps', () => {
     const leaked = [...packed].filter(
       // (the library API's type declarations, dist/types/**/*.d.ts, are meant for scripts that import iiot)
-      (f) => /^(test|bench|datasets|scripts|commands|\.ci)\//.test(f) || (/\.(ts|tsx|map)$/.test(f) && !/^dist\/types\/.*\.d\.ts$/.test(f)) || (f.startsWith('src/') && !f.endsWith('.yaml')),
+      (f) =>
+        /^(test|bench|datasets|scripts|commands|\.ci)\//.test(f) ||
+        (/\.(ts|tsx|map)$/.test(f) && !/^dist\/types\/.*\.d\.ts$/.test(f)) ||
+        (f.startsWith('src/') && !f.endsWith('.yaml')),
     );
     expect(leaked).toEqual([]);
     expect(existsSync(join(ROOT, 'datasets'))).toBe(true); // they exist in the repository, only not in the package
@@ -105,7 +112,8 @@ describe('examples in --help and in the docs', () => {
       for (const line of lines.filter((l) => /^\s*(\$ )?iiot /.test(l))) {
         // the README is also the repository's front page: its fleet examples train on the evaluation
         // data sets of a checkout (datasets/, said there), which an installed copy does not carry
-        for (const m of line.matchAll(repoPath)) if (!packed.has(m[1]!) && !(file === 'README.md' && m[1]!.startsWith('datasets/'))) bad.push(`${file}: ${m[1]}`);
+        for (const m of line.matchAll(repoPath))
+          if (!packed.has(m[1]!) && !(file === 'README.md' && m[1]!.startsWith('datasets/'))) bad.push(`${file}: ${m[1]}`);
       }
     }
     expect(bad).toEqual([]);

@@ -41,7 +41,9 @@ describe('scripts/test-peers.sh', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/run `(sudo )?apt-get install -y --no-install-recommends mosquitto mosquitto-clients mbpoll socat chromium nmap libxml2-utils`/);
+    expect(lines[0]).toMatch(
+      /run `(sudo )?apt-get install -y --no-install-recommends mosquitto mosquitto-clients mbpoll socat chromium nmap libxml2-utils`/,
+    );
   });
 
   it('as root with apt-get, installs exactly the missing packages and checks again', async () => {
@@ -61,6 +63,8 @@ describe('scripts/test-peers.sh', () => {
     const r = await runProcess('/usr/bin/bash', [SCRIPT], { env: { PATH: `${path}:${bin}`, TMPDIR: bin } });
     expect(r.stderr).toBe('test peers: installing mosquitto mosquitto-clients mbpoll socat chromium nmap libxml2-utils (apt-get)\n');
     expect(r.code).toBe(0);
-    expect(readFileSync(calls, 'utf8')).toBe('install -y --no-install-recommends mosquitto mosquitto-clients mbpoll socat chromium nmap libxml2-utils\n');
+    expect(readFileSync(calls, 'utf8')).toBe(
+      'install -y --no-install-recommends mosquitto mosquitto-clients mbpoll socat chromium nmap libxml2-utils\n',
+    );
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { identificationFromObjects, identificationPdu, mbapFrame, mbapRequest, parseIdentificationPdu, parseMbap, readIdentificationData, readPdu } from '../../src/protocols/modbus/frames.js';
+import {
+  identificationFromObjects,
+  identificationPdu,
+  mbapFrame,
+  mbapRequest,
+  parseIdentificationPdu,
+  parseMbap,
+  readIdentificationData,
+  readPdu,
+} from '../../src/protocols/modbus/frames.js';
 import { identificationName } from '../../src/protocols/modbus/probe.js';
 import { charBits, rtuTiming } from '../../src/protocols/modbus/probe-rtu.js';
 import { connackFrame, connectPacket, parseConnack } from '../../src/protocols/mqtt/probe.js';
@@ -35,15 +44,20 @@ describe('Modbus TCP frames', () => {
   it('reads a cut-off identification as far as it goes for the checks, unchanged', () => {
     const r = readIdentificationData(Buffer.from([0x0e, 0x01, 0x01, 0x00, 0x00, 0x02, 0x00, 0x02, 0x41, 0x20, 0x01, 0x09, 0x42]));
     expect(r?.truncated).toBe('object');
-    expect([...r!.objects]).toEqual([[0, 'A '], [1, 'B']]);
+    expect([...r!.objects]).toEqual([
+      [0, 'A '],
+      [1, 'B'],
+    ]);
     expect(readIdentificationData(Buffer.from([0x0e, 0x01, 0x01, 0x00, 0x00, 0x03, 0x00, 0x01, 0x41]))?.truncated).toBe('object list');
     expect(readIdentificationData(Buffer.from([0x0d, 0x01, 0x01, 0x00, 0x00, 0x00]))).toBeUndefined();
   });
 
   it('encodes only read functions: a write or diagnostics is refused before a frame exists', () => {
-    for (const fc of [5, 6, 8, 15, 16, 22, 23]) expect(() => mbapRequest(1, 1, [fc, 0, 0, 0, 1])).toThrow(`refusing to send Modbus function ${fc}`);
+    for (const fc of [5, 6, 8, 15, 16, 22, 23])
+      expect(() => mbapRequest(1, 1, [fc, 0, 0, 0, 1])).toThrow(`refusing to send Modbus function ${fc}`);
     expect(() => mbapRequest(1, 1, [])).toThrow('refusing to send');
-    for (const fc of [1, 2, 3, 4] as const) expect([...mbapRequest(9, 2, readPdu(fc, 0x0102, 3))]).toEqual([0, 9, 0, 0, 0, 6, 2, fc, 1, 2, 0, 3]);
+    for (const fc of [1, 2, 3, 4] as const)
+      expect([...mbapRequest(9, 2, readPdu(fc, 0x0102, 3))]).toEqual([0, 9, 0, 0, 0, 6, 2, fc, 1, 2, 0, 3]);
     expect([...mbapRequest(9, 2, identificationPdu(1, 0))]).toEqual([0, 9, 0, 0, 0, 5, 2, 0x2b, 0x0e, 1, 0]);
   });
 });
@@ -119,7 +133,15 @@ describe('mDNS records', () => {
       { name: 'plc.local', type: 'A', data: '127.0.0.9' },
     ] as never);
     expect(servers).toEqual([
-      { instance: 'Line PLC', host: 'plc.local', port: 4840, address: '127.0.0.9', path: '/UA/Line', capabilities: ['DA', 'HD'], url: 'opc.tcp://127.0.0.9:4840/UA/Line' },
+      {
+        instance: 'Line PLC',
+        host: 'plc.local',
+        port: 4840,
+        address: '127.0.0.9',
+        path: '/UA/Line',
+        capabilities: ['DA', 'HD'],
+        url: 'opc.tcp://127.0.0.9:4840/UA/Line',
+      },
     ]);
   });
 });

@@ -15,7 +15,18 @@ import { parseTarget, type MqttTarget, type OpcUaTarget, type Target } from '../
 import { parseDiscoverOptions } from '../../src/discovery/options.js';
 import { runScan } from '../../src/discovery/scan.js';
 import type { CheckTargetContext, SecurityAssessment } from '../../src/protocols/protocol.js';
-import { DISCOVERABLE, discoveryFor, latencyFactory, PROTOCOLS, protocolFor, recordFactory, replayFactory, securityFactory, type RecordSpec, type ReplaySpec } from '../../src/protocols/registry.js';
+import {
+  DISCOVERABLE,
+  discoveryFor,
+  latencyFactory,
+  PROTOCOLS,
+  protocolFor,
+  recordFactory,
+  replayFactory,
+  securityFactory,
+  type RecordSpec,
+  type ReplaySpec,
+} from '../../src/protocols/registry.js';
 import type { SourceHooks } from '../../src/protocols/source-base.js';
 import type { SampleSink } from '../../src/protocols/types.js';
 import { startPlant, type RunningPlant } from '../../src/sim/plant.js';
@@ -48,7 +59,8 @@ describe('the registry lists every protocol', () => {
         const t = parseTarget(named);
         expect(t.protocol, named).toBe(s.kind);
         expect(protocolFor(t).name, named).toBe(p.name);
-        if (s.defaultPort !== undefined) expect((parseTarget(`${s.scheme}://127.0.0.1`) as { port: number }).port, `${s.scheme}:// default port`).toBe(s.defaultPort);
+        if (s.defaultPort !== undefined)
+          expect((parseTarget(`${s.scheme}://127.0.0.1`) as { port: number }).port, `${s.scheme}:// default port`).toBe(s.defaultPort);
       }
     }
     expect(() => parseTarget('s7://127.0.0.1')).toThrow(/unknown scheme/);
@@ -79,11 +91,19 @@ describe('the registry lists every protocol', () => {
       if (p.latency) expect(typeof p.latency.plans).toBe('function');
       if (p.security) {
         expect(typeof p.security.assess).toBe('function');
-        for (const k of p.security.kinds) expect(p.schemes.map((s) => s.kind), `${p.name} audits ${k}`).toContain(k);
+        for (const k of p.security.kinds)
+          expect(
+            p.schemes.map((s) => s.kind),
+            `${p.name} audits ${k}`,
+          ).toContain(k);
       }
       if (p.discovery) {
         expect(Object.keys(p.discovery.marks).length, p.name).toBeGreaterThan(0);
-        for (const k of Object.keys(p.discovery.kinds)) expect(p.schemes.map((s) => s.kind), `${p.name} discovers ${k}`).toContain(k);
+        for (const k of Object.keys(p.discovery.kinds))
+          expect(
+            p.schemes.map((s) => s.kind),
+            `${p.name} discovers ${k}`,
+          ).toContain(k);
       }
       // a target kind that cannot be audited says why
       for (const s of p.schemes) if (!securityFactory(s.kind)) expect(p.notAudited?.[s.kind], `why ${s.kind} is not audited`).toBeTruthy();
@@ -121,7 +141,13 @@ const SMOKE: Record<string, { url: () => string; record?: () => RecordSpec; repl
       protocol: 'opcua',
       options: {
         id: 'plc',
-        connect: { target: parseTarget(plant.endpoints.opcua!) as OpcUaTarget, securityMode: 'None', identity: { kind: 'anonymous' }, trustOnFirstUse: false, timeoutMs: 10_000 },
+        connect: {
+          target: parseTarget(plant.endpoints.opcua!) as OpcUaTarget,
+          securityMode: 'None',
+          identity: { kind: 'anonymous' },
+          trustOnFirstUse: false,
+          timeoutMs: 10_000,
+        },
         nodes: [plant.opcua!.nodeId('pump1.vibration')],
         subtrees: [],
         tagLists: [],
@@ -130,13 +156,30 @@ const SMOKE: Record<string, { url: () => string; record?: () => RecordSpec; repl
         queueSize: 10,
       },
     }),
-    replay: () => ({ kind: 'opcua', host: '127.0.0.1', port: 0, pkiDir: tempDir('registry-replay-pki'), acceptAnyClientCert: false, profile: 'default', trustLocalClient: false }),
+    replay: () => ({
+      kind: 'opcua',
+      host: '127.0.0.1',
+      port: 0,
+      pkiDir: tempDir('registry-replay-pki'),
+      acceptAnyClientCert: false,
+      profile: 'default',
+      trustLocalClient: false,
+    }),
   },
   modbus: {
     url: modbusUrl,
     record: () => ({
       protocol: 'modbus',
-      options: { id: 'meter', target: parseTarget(modbusUrl()) as Extract<Target, { protocol: 'modbus' }>, map: 'sdm630', registers: ['frequency'], intervalMs: 100, timeoutMs: 2000, maxGap: 10, maxRegisters: 125 },
+      options: {
+        id: 'meter',
+        target: parseTarget(modbusUrl()) as Extract<Target, { protocol: 'modbus' }>,
+        map: 'sdm630',
+        registers: ['frequency'],
+        intervalMs: 100,
+        timeoutMs: 2000,
+        maxGap: 10,
+        maxRegisters: 125,
+      },
     }),
     replay: () => ({ kind: 'modbus', host: '127.0.0.1', port: 0, map: 'sdm630', unit: 1 }),
   },
@@ -144,7 +187,15 @@ const SMOKE: Record<string, { url: () => string; record?: () => RecordSpec; repl
     url: () => plant.endpoints.mqtt!,
     record: () => ({
       protocol: 'mqtt',
-      options: { id: 'broker', connect: { target: parseTarget(plant.endpoints.mqtt!) as MqttTarget, passwordEnv: 'IIOT_PASSWORD', timeoutMs: 5000 }, topics: ['plant/#'], decoder: 'auto', jsonPaths: [], raw: false, qos: 0 },
+      options: {
+        id: 'broker',
+        connect: { target: parseTarget(plant.endpoints.mqtt!) as MqttTarget, passwordEnv: 'IIOT_PASSWORD', timeoutMs: 5000 },
+        topics: ['plant/#'],
+        decoder: 'auto',
+        jsonPaths: [],
+        raw: false,
+        qos: 0,
+      },
     }),
     replay: () => ({ kind: 'mqtt', host: '127.0.0.1', port: 0, qos: 0, retain: false, topicPrefix: 'replayed', payload: 'json' }),
   },
@@ -178,8 +229,20 @@ describe('each factory works against the embedded plant', () => {
       expect(spec, `a record smoke case for ${p.name}`).toBeDefined();
       expect(recordFactory(spec!).endpoint(spec!.options)).toBe(parseTarget(smokeOf(p.name).url()).url);
       const samples: string[] = [];
-      const hooks: SourceHooks = { info: () => undefined, warn: () => undefined, debug: () => undefined, tagError: () => undefined, state: () => undefined, tagName: (r) => r.name };
-      const sink: SampleSink = { sample: (tag) => void samples.push(tag), event: () => undefined, addTags: () => undefined, write: () => undefined };
+      const hooks: SourceHooks = {
+        info: () => undefined,
+        warn: () => undefined,
+        debug: () => undefined,
+        tagError: () => undefined,
+        state: () => undefined,
+        tagName: (r) => r.name,
+      };
+      const sink: SampleSink = {
+        sample: (tag) => void samples.push(tag),
+        event: () => undefined,
+        addTags: () => undefined,
+        write: () => undefined,
+      };
       const source = await recordFactory(spec!).create(spec!.options, { io: captureIO({}, env).io, reconnectMaxMs: 500, hooks });
       try {
         await source.prepare();
@@ -195,12 +258,26 @@ describe('each factory works against the embedded plant', () => {
   it('replay: a sink of each protocol serves a capture where a client can connect', async () => {
     const t = new Date().toISOString();
     const tags: TagInfo[] = [{ name: 'frequency', unit: 'Hz' }];
-    const header: CaptureHeader = { type: 'header', format: CAPTURE_FORMAT, version: 1, created: t, tool: 'iiot test', sources: [], tags, metadata: {} };
+    const header: CaptureHeader = {
+      type: 'header',
+      format: CAPTURE_FORMAT,
+      version: 1,
+      created: t,
+      tool: 'iiot test',
+      sources: [],
+      tags,
+      metadata: {},
+    };
     const records = [{ t, tag: 'frequency', v: 50 }] as CaptureRecord[];
     for (const p of PROTOCOLS.filter((x) => x.replay)) {
       const spec = smokeOf(p.name).replay?.();
       expect(spec, `a replay smoke case for ${p.name}`).toBeDefined();
-      const { sink } = await replayFactory(spec!).create(spec!, { io: captureIO({}, env).io, warn: () => undefined, firstValue: new Map([['frequency', 50]]), rawSources: new Set() });
+      const { sink } = await replayFactory(spec!).create(spec!, {
+        io: captureIO({}, env).io,
+        warn: () => undefined,
+        firstValue: new Map([['frequency', 50]]),
+        rawSources: new Set(),
+      });
       try {
         await sink.prepare(header, tags);
         await sink.apply(records);
@@ -238,7 +315,12 @@ describe('each factory works against the embedded plant', () => {
       const target = parseTarget(smokeOf(p.name).url());
       const factory = securityFactory(target)!;
       const result: SecurityAssessment = { status: 'assessed', findings: [], rulesEvaluated: [], facts: {} };
-      await factory.assess(target, parseSecurityOptions([target.url], {}), { ...checkContext(), now: Date.now(), tlsOnSameHost: false, certificate: () => undefined }, result);
+      await factory.assess(
+        target,
+        parseSecurityOptions([target.url], {}),
+        { ...checkContext(), now: Date.now(), tlsOnSameHost: false, certificate: () => undefined },
+        result,
+      );
       expect(result.status, `${p.name}: ${result.reason ?? ''}`).toBe('assessed');
       expect(Object.keys(result.facts).length, p.name).toBeGreaterThan(0);
       expect(result.findings.length, p.name).toBeGreaterThan(0);
@@ -264,5 +346,7 @@ describe('each factory works against the embedded plant', () => {
 
 it('the smoke cases name only registered protocols', () => {
   expect(Object.keys(SMOKE).sort()).toEqual(PROTOCOLS.map((p) => p.name).sort());
-  for (const p of PROTOCOLS) for (const f of FACTORIES) if (p[f] && (f === 'record' || f === 'replay')) expect(SMOKE[p.name]![f], `${f} smoke case for ${p.name}`).toBeDefined();
+  for (const p of PROTOCOLS)
+    for (const f of FACTORIES)
+      if (p[f] && (f === 'record' || f === 'replay')) expect(SMOKE[p.name]![f], `${f} smoke case for ${p.name}`).toBeDefined();
 });

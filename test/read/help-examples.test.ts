@@ -37,7 +37,13 @@ let examples: string[][];
 
 beforeAll(async () => {
   line = await ptyPair(tempDir('read-help'));
-  plant = await startPlant({ ...FROZEN, opcua: false, modbus: { port: 0 }, mqtt: { port: 0 }, rtu: { path: line.b, baudRate: 19200, parity: 'even', unitId: 5 } });
+  plant = await startPlant({
+    ...FROZEN,
+    opcua: false,
+    modbus: { port: 0 },
+    mqtt: { port: 0 },
+    rtu: { path: line.b, baudRate: 19200, parity: 'even', unitId: 5 },
+  });
   const help = await runCli(['read', '--help']);
   examples = [...help.stdout.matchAll(/^ {2}\$ (iiot read .*)$/gm)].map((m) => words(m[1]!));
 });
@@ -50,7 +56,11 @@ afterAll(async () => {
 describe('iiot read --help', () => {
   it('shows examples for every protocol', () => {
     const urls = examples.map((e) => e[2]!);
-    for (const scheme of ['opc.tcp://', 'modbus://', 'modbus-rtu://', 'mqtt://']) expect(urls.some((u) => u.startsWith(scheme)), scheme).toBe(true);
+    for (const scheme of ['opc.tcp://', 'modbus://', 'modbus-rtu://', 'mqtt://'])
+      expect(
+        urls.some((u) => u.startsWith(scheme)),
+        scheme,
+      ).toBe(true);
   });
 
   it('every Modbus and MQTT example runs against the plant', async () => {

@@ -37,7 +37,11 @@ interface Value {
 
 /** mbpoll's value lines: "[30]: \t230.075", "[36]: \t38042 (-27494)", "[34]: \t0x3845" */
 function mbpollLines(stdout: string): Array<{ ref: number; text: string; signed?: number }> {
-  return [...stdout.matchAll(/^\[(\d+)\]:\s+(\S+)(?: \((-?\d+)\))?\s*$/gm)].map((m) => ({ ref: Number(m[1]), text: m[2]!, ...(m[3] === undefined ? {} : { signed: Number(m[3]) }) }));
+  return [...stdout.matchAll(/^\[(\d+)\]:\s+(\S+)(?: \((-?\d+)\))?\s*$/gm)].map((m) => ({
+    ref: Number(m[1]),
+    text: m[2]!,
+    ...(m[3] === undefined ? {} : { signed: Number(m[3]) }),
+  }));
 }
 
 /** A float as mbpoll shows it (%g, six significant digits) matches ours when ours rounds to it. */
@@ -62,7 +66,9 @@ async function iiot(args: string[]): Promise<{ code: number | null; values: Valu
 }
 
 async function mbpoll(unit: number, args: string[]) {
-  const r = await runProcess('mbpoll', ['-m', 'tcp', '-p', String(port), '-a', String(unit), '-o', '5', ...args, '-1', '127.0.0.1'], { timeoutMs: 20_000 });
+  const r = await runProcess('mbpoll', ['-m', 'tcp', '-p', String(port), '-a', String(unit), '-o', '5', ...args, '-1', '127.0.0.1'], {
+    timeoutMs: 20_000,
+  });
   expect(r.code, r.stderr).toBe(0);
   const lines = mbpollLines(r.stdout);
   expect(lines.length, r.stdout).toBeGreaterThan(0);
@@ -98,7 +104,10 @@ describe('iiot read over Modbus TCP gives what mbpoll gives', () => {
   });
 
   it('a 1-based register number reads what mbpoll -r reads without -0', async () => {
-    const [ours, theirs] = await Promise.all([iiot([modbus(1), '30073', '--type', 'float32']), mbpoll(1, ['-t', '3:float', '-B', '-r', '73'])]);
+    const [ours, theirs] = await Promise.all([
+      iiot([modbus(1), '30073', '--type', 'float32']),
+      mbpoll(1, ['-t', '3:float', '-B', '-r', '73']),
+    ]);
     expect(ours.values[0]!.address).toBe('ir:0x0048');
     expect(theirs[0]!.ref).toBe(73);
     expect(sameAsG(ours.values[0]!.value as number, theirs[0]!.text)).toBe(true);
@@ -116,7 +125,9 @@ describe('iiot read over Modbus TCP gives what mbpoll gives', () => {
       [abcd, mAbcd],
     ] as const) {
       expect(ours.values).toHaveLength(4);
-      ours.values.forEach((v, i) => expect(sameAsG(v.value as number, theirs[i]!.text), `${v.address}: ${v.value} vs ${theirs[i]!.text}`).toBe(true));
+      ours.values.forEach((v, i) =>
+        expect(sameAsG(v.value as number, theirs[i]!.text), `${v.address}: ${v.value} vs ${theirs[i]!.text}`).toBe(true),
+      );
     }
     // conveyor2.speed is stored CDAB (fixtures/maps/plant-plc.yaml): a running motor's speed read right
     expect(cdab.values[1]!.value as number).toBeGreaterThan(100);
@@ -190,11 +201,15 @@ describe('iiot read over Modbus TCP', () => {
     expect(r.values.slice(6).every((v) => v.value === null && v.exception === 2)).toBe(true);
     const theirs = await mbpoll(3, ['-t', '4', '-0', '-r', '95', '-c', '6']);
     expect(r.values.slice(0, 6).map((v) => v.value)).toEqual(theirs.map((l) => Number(l.text)));
-    expect(r.stderr).toContain(`iiot: error: ${modbus(3)}: 4 of 10 registers could not be read: hr:0x0065, hr:0x0066, hr:0x0067, hr:0x0068: exception 2 (illegal data address)\n`);
-    expect(r.stderr).toContain("hint: the device does not have these registers (or this function): check the table, address and length in the device's manual");
+    expect(r.stderr).toContain(
+      `iiot: error: ${modbus(3)}: 4 of 10 registers could not be read: hr:0x0065, hr:0x0066, hr:0x0067, hr:0x0068: exception 2 (illegal data address)\n`,
+    );
+    expect(r.stderr).toContain(
+      "hint: the device does not have these registers (or this function): check the table, address and length in the device's manual",
+    );
   });
 
-  it('prints a table for people, with the manual\'s register number and the raw words', async () => {
+  it("prints a table for people, with the manual's register number and the raw words", async () => {
     const r = await runCli(['read', modbus(3), 'hr:0x50', '--type', 'string', '--length', '8', '--timeout', '5s']);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^address\s+value\s+type\s+registers$/);
@@ -231,9 +246,27 @@ describe('iiot read over Modbus TCP', () => {
   });
 
   it('--watch prints each value once while it does not change, and ends after --duration (exit 0)', async () => {
-    const r = await runCli(['read', modbus(1), '--map', 'sdm630', 'voltage_l1', 'frequency', '--watch', '--interval', '200ms', '--duration', '1500ms', '--timeout', '5s', '--json']);
+    const r = await runCli([
+      'read',
+      modbus(1),
+      '--map',
+      'sdm630',
+      'voltage_l1',
+      'frequency',
+      '--watch',
+      '--interval',
+      '200ms',
+      '--duration',
+      '1500ms',
+      '--timeout',
+      '5s',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Value & { schema: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Value & { schema: string });
     // frozen model time: the values never change, so each is printed once
     expect(lines.map((l) => [l.schema, l.name])).toEqual([
       ['iiot.read.change/1', 'voltage_l1'],
@@ -244,7 +277,10 @@ describe('iiot read over Modbus TCP', () => {
   });
 
   it('--watch ends cleanly on Ctrl-C with exit 130', async () => {
-    const child = spawn(process.execPath, [BIN, 'read', modbus(1), '30001', '--type', 'float32', '--watch', '--interval', '100ms'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'read', modbus(1), '30001', '--type', 'float32', '--watch', '--interval', '100ms'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -303,14 +339,22 @@ describe('iiot read over Modbus RTU gives what mbpoll gives', () => {
   let rtu: RunningPlant;
   const url = () => `modbus-rtu://${line.a}?baud=19200&parity=even&unit=5`;
   const mbpollRtu = async (args: string[]) => {
-    const r = await runProcess('mbpoll', ['-m', 'rtu', '-b', '19200', '-P', 'even', '-a', '5', '-o', '5', ...args, '-1', line.a], { timeoutMs: 20_000 });
+    const r = await runProcess('mbpoll', ['-m', 'rtu', '-b', '19200', '-P', 'even', '-a', '5', '-o', '5', ...args, '-1', line.a], {
+      timeoutMs: 20_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     return mbpollLines(r.stdout);
   };
 
   beforeAll(async () => {
     line = await ptyPair(tempDir('read-rtu'));
-    rtu = await startPlant({ ...FROZEN, opcua: false, modbus: false, mqtt: false, rtu: { path: line.b, baudRate: 19200, parity: 'even', unitId: 5, device: 'plc' } });
+    rtu = await startPlant({
+      ...FROZEN,
+      opcua: false,
+      modbus: false,
+      mqtt: false,
+      rtu: { path: line.b, baudRate: 19200, parity: 'even', unitId: 5, device: 'plc' },
+    });
   });
   afterAll(async () => {
     await rtu?.stop();

@@ -37,7 +37,9 @@ interface MetricValue {
   sourceTimestamp: string;
 }
 
-async function readJson<T>(args: string[]): Promise<{ code: number | null; doc: { schema: string; values: T[] } & Record<string, unknown>; stderr: string }> {
+async function readJson<T>(
+  args: string[],
+): Promise<{ code: number | null; doc: { schema: string; values: T[] } & Record<string, unknown>; stderr: string }> {
   const r = await runCli(['read', ...args, '--json']);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   const doc = JSON.parse(r.stdout) as { schema: string; values: T[] };
@@ -48,7 +50,11 @@ async function readJson<T>(args: string[]): Promise<{ code: number | null; doc: 
 /** mosquitto_sub -v: "topic payload" lines -> topic -> payload */
 async function mosquittoSub(port: number, filter: string, count: number): Promise<Map<string, string>> {
   // -W bounds a hang only (the machine may be busy); -C ends it as soon as every topic is in
-  const r = await runProcess('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', filter, '-v', '--retained-only', '-C', String(count), '-W', '40'], { timeoutMs: 50_000 });
+  const r = await runProcess(
+    'mosquitto_sub',
+    ['-h', '127.0.0.1', '-p', String(port), '-t', filter, '-v', '--retained-only', '-C', String(count), '-W', '40'],
+    { timeoutMs: 50_000 },
+  );
   const out = new Map<string, string>();
   for (const line of r.stdout.split('\n').filter(Boolean)) {
     const i = line.indexOf(' ');
@@ -58,7 +64,9 @@ async function mosquittoSub(port: number, filter: string, count: number): Promis
 }
 
 const pub = (port: number, topic: string, payload: string, retain: boolean) =>
-  runProcess('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-m', payload, ...(retain ? ['-r'] : [])], { timeoutMs: 10_000 });
+  runProcess('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-m', payload, ...(retain ? ['-r'] : [])], {
+    timeoutMs: 10_000,
+  });
 
 afterAll(removeTempDirs);
 
@@ -147,7 +155,10 @@ describe('iiot read of topics on mosquitto', () => {
     await pub(broker.port, 'site/line2/pressure', '{"v":2.5}', false);
     const r = await child;
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as TopicValue & { schema: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TopicValue & { schema: string });
     expect(lines[0]).toMatchObject({ schema: 'iiot.read.change/1', topic: 'site/line2/pressure', value: 1.5, retained: true });
     // the live message, if iiot was subscribed by then (the machine may be slow to start it)
     for (const l of lines.slice(1)) expect(l).toMatchObject({ topic: 'site/line2/pressure', value: 2.5, retained: false });
@@ -174,7 +185,7 @@ describe('iiot read of the simulated plant: JSON topics and Sparkplug B metrics'
     expect(new Map(ours.doc.values.map((v) => [v.topic, v.payload]))).toEqual(theirs);
   });
 
-  it('reads Sparkplug metrics by name: the node\'s and a device\'s, equal to the plain JSON topics', async () => {
+  it("reads Sparkplug metrics by name: the node's and a device's, equal to the plain JSON topics", async () => {
     const [node, device, plantTopics, pumpTopics] = await Promise.all([
       readJson<MetricValue>([url, '--sparkplug', 'IIoT/SimPlant', 'power', 'energy']),
       readJson<MetricValue>([url, '--sparkplug', 'IIoT/SimPlant/pump1', 'vibration', 'running']),
@@ -259,7 +270,10 @@ describe('Sparkplug B through a broker that keeps no births (mosquitto): --rebir
   });
 
   it('--watch ends cleanly on Ctrl-C with exit 130', async () => {
-    const child = spawn(process.execPath, [BIN, 'read', broker.url, '--sparkplug', 'IIoT/SimPlant', 'power', '--rebirth', '--watch'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'read', broker.url, '--sparkplug', 'IIoT/SimPlant', 'power', '--rebirth', '--watch'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     const code = await new Promise<number | null>((resolve) => {
       child.stdout.setEncoding('utf8').on('data', (d: string) => {

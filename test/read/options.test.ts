@@ -38,8 +38,12 @@ describe('a register as the engineer types it', () => {
   });
 
   it('refuses what it cannot read, and contradictions, with a hint', () => {
-    expect(usageErrorOf(() => parseRegisterItem('30001', 'holding', false)).message).toBe('register 30001 is Modicon notation for the input table, but --table says holding');
-    expect(usageErrorOf(() => parseRegisterItem('ir:0x10', 'holding', false)).message).toBe('register "ir:0x10" is in the input table, but --table says holding');
+    expect(usageErrorOf(() => parseRegisterItem('30001', 'holding', false)).message).toBe(
+      'register 30001 is Modicon notation for the input table, but --table says holding',
+    );
+    expect(usageErrorOf(() => parseRegisterItem('ir:0x10', 'holding', false)).message).toBe(
+      'register "ir:0x10" is in the input table, but --table says holding',
+    );
     expect(usageErrorOf(() => parseRegisterItem('xx:1', undefined, false)).message).toContain('unknown table prefix');
     expect(usageErrorOf(() => parseRegisterItem('hr:70000', undefined, false)).message).toContain('0 to 65535');
     expect(usageErrorOf(() => parseRegisterItem('0', undefined, false)).message).toContain('1-based register numbers run from 1 to 65536');
@@ -52,7 +56,14 @@ describe('Modbus options', () => {
 
   it('takes type, order, count and a 1 s timeout by default, like mbpoll', async () => {
     const o = await modbus(['30001'], { type: 'float', count: '3' });
-    expect(o.select).toEqual({ kind: 'address', starts: [{ item: '30001', table: 'input', address: 0 }], type: 'float32', order: 'ABCD', count: 3, length: undefined });
+    expect(o.select).toEqual({
+      kind: 'address',
+      starts: [{ item: '30001', table: 'input', address: 0 }],
+      type: 'float32',
+      order: 'ABCD',
+      count: 3,
+      length: undefined,
+    });
     expect(o.timeoutMs).toBe(1000);
     expect(o.mode).toBe('once');
     expect((await modbus(['hr:20'], { type: 'uint32', order: 'cdab' })).select).toMatchObject({ type: 'uint32', order: 'CDAB' });
@@ -60,14 +71,27 @@ describe('Modbus options', () => {
   });
 
   it('takes map entries by name, every entry when none is named', async () => {
-    expect((await modbus(['voltage_l1', 'import_*'], { map: 'sdm630' })).select).toEqual({ kind: 'map', map: 'sdm630', names: ['voltage_l1', 'import_*'] });
-    expect(await modbus([], { map: 'sdm630', watch: true, interval: '250ms', duration: '1m' })).toMatchObject({ mode: 'watch', intervalMs: 250, durationMs: 60_000, select: { names: [] } });
+    expect((await modbus(['voltage_l1', 'import_*'], { map: 'sdm630' })).select).toEqual({
+      kind: 'map',
+      map: 'sdm630',
+      names: ['voltage_l1', 'import_*'],
+    });
+    expect(await modbus([], { map: 'sdm630', watch: true, interval: '250ms', duration: '1m' })).toMatchObject({
+      mode: 'watch',
+      intervalMs: 250,
+      durationMs: 60_000,
+      select: { names: [] },
+    });
   });
 
   it('refuses options that do not fit, naming them', async () => {
-    expect((await usageErrorOfAsync(() => modbus(['voltage_l1'], { map: 'sdm630', type: 'float32' }))).message).toBe('--type goes with registers given by address, not with --map');
+    expect((await usageErrorOfAsync(() => modbus(['voltage_l1'], { map: 'sdm630', type: 'float32' }))).message).toBe(
+      '--type goes with registers given by address, not with --map',
+    );
     expect((await usageErrorOfAsync(() => modbus([]))).message).toBe('name the registers to read, or a register map with --map');
-    expect((await usageErrorOfAsync(() => modbus(['co:0'], { type: 'float32' }))).message).toContain('coils and discrete inputs hold single bits');
+    expect((await usageErrorOfAsync(() => modbus(['co:0'], { type: 'float32' }))).message).toContain(
+      'coils and discrete inputs hold single bits',
+    );
     expect((await usageErrorOfAsync(() => modbus(['co:0', 'hr:0']))).message).toContain('one read takes one kind');
     expect((await usageErrorOfAsync(() => modbus(['hr:0'], { type: 'string' }))).message).toBe('--type string needs --length');
     expect((await usageErrorOfAsync(() => modbus(['hr:0'], { type: 'float16' }))).hint).toContain('float32');
@@ -75,15 +99,19 @@ describe('Modbus options', () => {
     expect((await usageErrorOfAsync(() => modbus(['hr:0'], { count: '126' }))).message).toContain('from 1 to 125');
     expect((await usageErrorOfAsync(() => modbus(['hr:0xFFFF'], { type: 'float32' }))).message).toContain('runs past the last address');
     expect((await usageErrorOfAsync(() => modbus(['hr:0'], { duration: '1m' }))).message).toBe('--duration goes with --watch');
-    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { topic: 'x', decoder: 'json' }))).message).toBe(`--decoder is for MQTT endpoints; ${MB} is Modbus`);
-    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { history: true }))).message).toBe(`--history is for OPC UA endpoints; ${MB} is Modbus`);
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { topic: 'x', decoder: 'json' }))).message).toBe(
+      `--decoder is for MQTT endpoints; ${MB} is Modbus`,
+    );
+    expect((await usageErrorOfAsync(() => modbus(['hr:0'], { history: true }))).message).toBe(
+      `--history is for OPC UA endpoints; ${MB} is Modbus`,
+    );
   });
 });
 
 describe('MQTT options', () => {
   const mqtt = async (items: string[], flags: object = {}) => (await parseReadOptions(MQ, items, flags)) as MqttReadOptions;
 
-  it('takes topic filters with the recorder\'s decoders, and a 5 s timeout', async () => {
+  it("takes topic filters with the recorder's decoders, and a 5 s timeout", async () => {
     const o = await mqtt(['plant/+/vibration', 'plant/pump1/#'], { decoder: 'json', jsonPath: '$.v' });
     expect(o.select).toEqual({ kind: 'topics', filters: ['plant/+/vibration', 'plant/pump1/#'], decoder: 'json', jsonPath: '$.v' });
     expect(o.timeoutMs).toBe(5000);
@@ -94,8 +122,18 @@ describe('MQTT options', () => {
     expect(parseSparkplugScope('IIoT/SimPlant')).toEqual({ groupId: 'IIoT', edgeNodeId: 'SimPlant' });
     expect(parseSparkplugScope('IIoT/SimPlant/pump1')).toEqual({ groupId: 'IIoT', edgeNodeId: 'SimPlant', deviceId: 'pump1' });
     expect(parseSparkplugScope('spBv1.0/IIoT/NBIRTH/SimPlant')).toEqual({ groupId: 'IIoT', edgeNodeId: 'SimPlant' });
-    expect(parseSparkplugScope('spBv1.0/IIoT/DDATA/SimPlant/pump1')).toEqual({ groupId: 'IIoT', edgeNodeId: 'SimPlant', deviceId: 'pump1' });
-    expect((await mqtt(['power', 'energy'], { sparkplug: 'IIoT/SimPlant', rebirth: true })).select).toEqual({ kind: 'sparkplug', groupId: 'IIoT', edgeNodeId: 'SimPlant', metrics: ['power', 'energy'], rebirth: true });
+    expect(parseSparkplugScope('spBv1.0/IIoT/DDATA/SimPlant/pump1')).toEqual({
+      groupId: 'IIoT',
+      edgeNodeId: 'SimPlant',
+      deviceId: 'pump1',
+    });
+    expect((await mqtt(['power', 'energy'], { sparkplug: 'IIoT/SimPlant', rebirth: true })).select).toEqual({
+      kind: 'sparkplug',
+      groupId: 'IIoT',
+      edgeNodeId: 'SimPlant',
+      metrics: ['power', 'energy'],
+      rebirth: true,
+    });
     // asking for a rebirth is never implied
     expect((await mqtt([], { sparkplug: 'IIoT/SimPlant' })).select).toMatchObject({ rebirth: false });
   });
@@ -103,10 +141,14 @@ describe('MQTT options', () => {
   it('refuses what does not fit', async () => {
     expect((await usageErrorOfAsync(() => mqtt(['plant/#'], { rebirth: true }))).message).toBe('--rebirth goes with --sparkplug');
     expect((await usageErrorOfAsync(() => mqtt(['spBv1.0/#']))).hint).toContain('--sparkplug');
-    expect((await usageErrorOfAsync(() => mqtt(['plant/pump1/vib+']))).message).toBe('topic filter "plant/pump1/vib+": + must be a whole level');
+    expect((await usageErrorOfAsync(() => mqtt(['plant/pump1/vib+']))).message).toBe(
+      'topic filter "plant/pump1/vib+": + must be a whole level',
+    );
     expect((await usageErrorOfAsync(() => mqtt([]))).message).toContain('name the topics to read');
     expect(usageErrorOf(() => parseSparkplugScope('IIoT')).hint).toContain('--sparkplug IIoT/SimPlant');
-    expect((await usageErrorOfAsync(() => mqtt(['x'], { interval: '1s', watch: true }))).message).toBe(`--interval is for OPC UA and Modbus endpoints; ${MQ} is MQTT`);
+    expect((await usageErrorOfAsync(() => mqtt(['x'], { interval: '1s', watch: true }))).message).toBe(
+      `--interval is for OPC UA and Modbus endpoints; ${MQ} is MQTT`,
+    );
     expect((await usageErrorOfAsync(() => mqtt(['x'], { ca: 'ca.pem' }))).message).toContain('are for TLS');
     expect((await usageErrorOfAsync(() => mqtt(['x'], { password: 'secret' }))).message).toContain('--password is refused');
     expect((await usageErrorOfAsync(() => mqtt(['x'], { decoder: 'sparkplug' }))).hint).toContain('--sparkplug');
@@ -115,9 +157,15 @@ describe('MQTT options', () => {
 
 describe('any endpoint', () => {
   it('refuses tcp:// targets and OPC UA reads without a node', async () => {
-    expect((await usageErrorOfAsync(() => parseReadOptions('tcp://127.0.0.1:502', ['1'], {}))).message).toContain('tcp:// targets are for latency checks');
-    expect((await usageErrorOfAsync(() => parseReadOptions('opc.tcp://127.0.0.1:4840', [], {}))).message).toBe('name at least one node to read');
-    expect((await usageErrorOfAsync(() => parseReadOptions('opc.tcp://127.0.0.1:4840', ['i=2258'], { map: 'sdm630' }))).message).toBe('--map is for Modbus endpoints; opc.tcp://127.0.0.1:4840 is OPC UA');
+    expect((await usageErrorOfAsync(() => parseReadOptions('tcp://127.0.0.1:502', ['1'], {}))).message).toContain(
+      'tcp:// targets are for latency checks',
+    );
+    expect((await usageErrorOfAsync(() => parseReadOptions('opc.tcp://127.0.0.1:4840', [], {}))).message).toBe(
+      'name at least one node to read',
+    );
+    expect((await usageErrorOfAsync(() => parseReadOptions('opc.tcp://127.0.0.1:4840', ['i=2258'], { map: 'sdm630' }))).message).toBe(
+      '--map is for Modbus endpoints; opc.tcp://127.0.0.1:4840 is OPC UA',
+    );
   });
 
   it('keeps the OPC UA options as they were', async () => {

@@ -111,9 +111,18 @@ function start(argv: string[], extraEnv: Record<string, string>, longLived = fal
 
 /** The example as it is run here: README ports replaced by this run's. */
 function localise(ex: Example): string[] {
-  const argv = ex.argv.map((w) => w.replace(/(^|:)(4840|5020|1883|4841|4842|4843)(?=$|[/?:,])/g, (_, pre: string, port: string) => `${pre}${ports[README_PORTS[Number(port) as keyof typeof README_PORTS]]}`));
+  const argv = ex.argv.map((w) =>
+    w.replace(
+      /(^|:)(4840|5020|1883|4841|4842|4843)(?=$|[/?:,])/g,
+      (_, pre: string, port: string) => `${pre}${ports[README_PORTS[Number(port) as keyof typeof README_PORTS]]}`,
+    ),
+  );
   if (isServingSim(ex)) {
-    for (const [flag, role] of [['--opcua-port', 'opcua'], ['--modbus-port', 'modbus'], ['--mqtt-port', 'mqtt']] as const) {
+    for (const [flag, role] of [
+      ['--opcua-port', 'opcua'],
+      ['--modbus-port', 'modbus'],
+      ['--mqtt-port', 'mqtt'],
+    ] as const) {
       if (!argv.includes(flag)) argv.push(flag, String(ports[role]));
     }
   }
@@ -204,16 +213,23 @@ async function check(ex: Example, argv: string[], r: Awaited<ReturnType<typeof r
   } else if (r.interrupted) expect(r.code, why).toBe(130);
   else expect(r.code, why).toBe(0);
   expect(r.stdout.trim().length > 0 || (out !== undefined && existsSync(join(cwd, out))), `${why}\n(no output)`).toBe(true);
-  if (r.interrupted) expect(r.stdout + r.stderr, `${why}\n(stopped with Ctrl-C: it should say so)`).toMatch(/stopped by the user|interrupted/i);
+  if (r.interrupted)
+    expect(r.stdout + r.stderr, `${why}\n(stopped with Ctrl-C: it should say so)`).toMatch(/stopped by the user|interrupted/i);
 
   // What the examples of the README as it is now show, by the command's words.
   if (/^sim --generate/.test(words)) {
     expect(r.stdout, why).toMatch(/^ground truth: /m);
     const c = await readCapture(file(out));
     expect(c.samples.length, why).toBeGreaterThan(0);
-    if (!argv.includes('--tags')) expect(c.tags.map((t) => t.name), why).toContain('pump1.vibration');
+    if (!argv.includes('--tags'))
+      expect(
+        c.tags.map((t) => t.name),
+        why,
+      ).toContain('pump1.vibration');
   } else if (/^discover /.test(words)) {
-    const inventory = JSON.parse(out === undefined ? r.stdout : readFileSync(file(out), 'utf8')) as { devices: Array<{ url: string; name?: string }> };
+    const inventory = JSON.parse(out === undefined ? r.stdout : readFileSync(file(out), 'utf8')) as {
+      devices: Array<{ url: string; name?: string }>;
+    };
     expect(Array.isArray(inventory.devices), why).toBe(true);
     // the plant's meter when its Modbus port is named (the default ports also scanned may show other servers on this machine)
     if (argv.some((a) => a.startsWith(`${ports.modbus}:modbus`))) {
@@ -233,13 +249,21 @@ async function check(ex: Example, argv: string[], r: Awaited<ReturnType<typeof r
     const c = await readCapture(file(out));
     const sourceOf = new Map(c.tags.map((t) => [t.name, t.source]));
     const seen = new Set(c.samples.map((s) => sourceOf.get(s.tag)));
-    expect(c.header.sources.map((s) => s.id).filter((id) => !seen.has(id)), `${why}\n(sources without samples)`).toEqual([]);
-    if (has('--map', 'sdm630')) expect(c.samples.some((s) => /voltage_l1$/.test(s.tag) && (s.v as number) > 200), why).toBe(true);
+    expect(
+      c.header.sources.map((s) => s.id).filter((id) => !seen.has(id)),
+      `${why}\n(sources without samples)`,
+    ).toEqual([]);
+    if (has('--map', 'sdm630'))
+      expect(
+        c.samples.some((s) => /voltage_l1$/.test(s.tag) && (s.v as number) > 200),
+        why,
+      ).toBe(true);
   } else if (/^replay /.test(words)) {
     if (option(argv, '--ready-file') !== undefined) {
       expect(r.ready, `${why}\n(no ready file)`).toBeDefined();
       const doc = JSON.parse(r.ready!.doc) as { endpoint: string; tags: number };
-      if (option(argv, '--port') !== undefined) expect(doc.endpoint, why).toMatch(new RegExp(`^[a-z.]+://127\\.0\\.0\\.1:${option(argv, '--port')}`));
+      if (option(argv, '--port') !== undefined)
+        expect(doc.endpoint, why).toMatch(new RegExp(`^[a-z.]+://127\\.0\\.0\\.1:${option(argv, '--port')}`));
       expect(doc.tags, why).toBeGreaterThan(0);
       expect(r.ready!.accepting, `${why}\n(${doc.endpoint} did not accept a connection while serving)`).toBe(true);
     }
@@ -304,7 +328,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe('README.md examples, in order, against the README\'s own `iiot sim`', () => {
+describe("README.md examples, in order, against the README's own `iiot sim`", () => {
   it('README.md has command examples to run', () => {
     if (parseError !== undefined) throw parseError;
     expect(examples.filter((e) => e.argv[0] === 'iiot').length).toBeGreaterThan(10);
@@ -313,36 +337,44 @@ describe('README.md examples, in order, against the README\'s own `iiot sim`', (
   for (const ex of examples) {
     const title = `README.md:${ex.line}: ${ex.text}`;
     if (ex.argv[0] === 'npm') {
-      it(title, async () => {
-        const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-        const sub = ex.argv.slice(1).filter((w) => !w.startsWith('-'));
-        if (sub[0] === 'install' && ex.argv.includes('-g')) {
-          // not run here: .ci/run's scripts/check-install.sh installs both tarballs just so, into a temporary prefix
-          const script = readFileSync(join(ROOT, 'scripts', 'check-install.sh'), 'utf8');
-          expect(script).toMatch(/install_args=\(install -g --prefix/);
-          if (ex.argv.includes('--offline')) expect(script).toMatch(/--offline/);
-          const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
-          expect(ci).toContain('scripts/check-install.sh');
-          if (ex.argv.includes('--offline')) expect(ci).toContain('scripts/check-install.sh --offline');
-        } else if (sub[0] === 'ci') {
-          // not run (it would reinstall node_modules under the running suite): what it relies on
-          expect(existsSync(join(ROOT, 'package-lock.json'))).toBe(true);
-          expect(pkg.scripts.prepare, 'npm ci builds dist/ through the prepare script').toMatch(/build/);
-        } else if (sub[0] === 'test' || (sub[0] === 'run' && /vitest|test-busy\.sh|npm test/.test(pkg.scripts[sub[1] ?? ''] ?? ''))) {
-          // not run: it is this suite (npm test), or this suite on a busy CPU (npm run test:busy)
-          expect(pkg.scripts[sub[0] === 'test' ? 'test' : sub[1]!]).toMatch(/vitest|test-busy\.sh|npm test/);
-        } else if (sub[0] === 'run' && sub[1] === 'demo') {
-          // the script builds, then runs `iiot demo`; the suite's global setup has built dist/
-          expect(pkg.scripts.demo).toMatch(/^npm run -s build && node bin\/iiot\.js demo$/);
-          const argv = ['iiot', 'demo'];
-          await check(ex, argv, await run(ex, argv));
-        } else {
-          throw new Error(`README.md:${ex.line}: \`${ex.text}\`: this test does not know how to run this npm command; teach test/readme/examples.test.ts`);
-        }
-      }, HANG_MS);
+      it(
+        title,
+        async () => {
+          const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+          const sub = ex.argv.slice(1).filter((w) => !w.startsWith('-'));
+          if (sub[0] === 'install' && ex.argv.includes('-g')) {
+            // not run here: .ci/run's scripts/check-install.sh installs both tarballs just so, into a temporary prefix
+            const script = readFileSync(join(ROOT, 'scripts', 'check-install.sh'), 'utf8');
+            expect(script).toMatch(/install_args=\(install -g --prefix/);
+            if (ex.argv.includes('--offline')) expect(script).toMatch(/--offline/);
+            const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+            expect(ci).toContain('scripts/check-install.sh');
+            if (ex.argv.includes('--offline')) expect(ci).toContain('scripts/check-install.sh --offline');
+          } else if (sub[0] === 'ci') {
+            // not run (it would reinstall node_modules under the running suite): what it relies on
+            expect(existsSync(join(ROOT, 'package-lock.json'))).toBe(true);
+            expect(pkg.scripts.prepare, 'npm ci builds dist/ through the prepare script').toMatch(/build/);
+          } else if (sub[0] === 'test' || (sub[0] === 'run' && /vitest|test-busy\.sh|npm test/.test(pkg.scripts[sub[1] ?? ''] ?? ''))) {
+            // not run: it is this suite (npm test), or this suite on a busy CPU (npm run test:busy)
+            expect(pkg.scripts[sub[0] === 'test' ? 'test' : sub[1]!]).toMatch(/vitest|test-busy\.sh|npm test/);
+          } else if (sub[0] === 'run' && sub[1] === 'demo') {
+            // the script builds, then runs `iiot demo`; the suite's global setup has built dist/
+            expect(pkg.scripts.demo).toMatch(/^npm run -s build && node bin\/iiot\.js demo$/);
+            const argv = ['iiot', 'demo'];
+            await check(ex, argv, await run(ex, argv));
+          } else {
+            throw new Error(
+              `README.md:${ex.line}: \`${ex.text}\`: this test does not know how to run this npm command; teach test/readme/examples.test.ts`,
+            );
+          }
+        },
+        HANG_MS,
+      );
     } else if (ex.argv[0] !== 'iiot') {
       it(title, () => {
-        throw new Error(`README.md:${ex.line}: \`${ex.text}\` is not an iiot command; teach test/readme/examples.test.ts how to run it, or put it in prose`);
+        throw new Error(
+          `README.md:${ex.line}: \`${ex.text}\` is not an iiot command; teach test/readme/examples.test.ts how to run it, or put it in prose`,
+        );
       });
     } else if (ex === plantExample) {
       it(title, () => {
@@ -353,27 +385,40 @@ describe('README.md examples, in order, against the README\'s own `iiot sim`', (
         expect(out).toContain(`mqtt://127.0.0.1:${ports.mqtt}`);
       });
     } else if (isServingSim(ex)) {
-      it(title, async () => {
-        // another serving example: it runs beside the plant on its own free ports, until Ctrl-C
-        const argv = localise(ex);
-        for (const flag of ['--opcua-port', '--modbus-port', '--mqtt-port']) if (!argv.includes(flag)) argv.push(flag, String(await freePort('127.0.0.1')));
-        const p = start(argv, ex.env, true);
-        await waitFor(() => p.done() || /Ctrl-C to stop/.test(p.stderr()), 100);
-        const code = await p.interrupt();
-        expect(code, describeRun(ex, argv, { code, stdout: p.stdout(), stderr: p.stderr() })).toBe(130);
-      }, HANG_MS);
+      it(
+        title,
+        async () => {
+          // another serving example: it runs beside the plant on its own free ports, until Ctrl-C
+          const argv = localise(ex);
+          for (const flag of ['--opcua-port', '--modbus-port', '--mqtt-port'])
+            if (!argv.includes(flag)) argv.push(flag, String(await freePort('127.0.0.1')));
+          const p = start(argv, ex.env, true);
+          await waitFor(() => p.done() || /Ctrl-C to stop/.test(p.stderr()), 100);
+          const code = await p.interrupt();
+          expect(code, describeRun(ex, argv, { code, stdout: p.stdout(), stderr: p.stderr() })).toBe(130);
+        },
+        HANG_MS,
+      );
     } else {
-      it(title, async () => {
-        const argv = localise(ex);
-        await check(ex, argv, await run(ex, argv));
-      }, HANG_MS);
+      it(
+        title,
+        async () => {
+          const argv = localise(ex);
+          await check(ex, argv, await run(ex, argv));
+        },
+        HANG_MS,
+      );
     }
   }
 
-  it('the README\'s `iiot sim` stops cleanly on Ctrl-C (exit 130)', async () => {
-    const p = sim!.process;
-    const code = await p.interrupt();
-    expect(code, describeRun(plantExample!, sim!.argv, { code, stdout: p.stdout(), stderr: p.stderr() })).toBe(130);
-    expect(p.stderr()).toMatch(/stopped/);
-  }, HANG_MS);
+  it(
+    "the README's `iiot sim` stops cleanly on Ctrl-C (exit 130)",
+    async () => {
+      const p = sim!.process;
+      const code = await p.interrupt();
+      expect(code, describeRun(plantExample!, sim!.argv, { code, stdout: p.stdout(), stderr: p.stderr() })).toBe(130);
+      expect(p.stderr()).toMatch(/stopped/);
+    },
+    HANG_MS,
+  );
 });

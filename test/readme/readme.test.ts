@@ -12,7 +12,7 @@ describe('README example parsing', () => {
       '            mqtt://127.0.0.1:1883 --topic "plant/#" -o line3.jsonl.gz',
       '',
       '# a comment line',
-      'IIOT_PASSWORD=secret iiot read mqtt://127.0.0.1:1883 \'a b\' c\\ d',
+      "IIOT_PASSWORD=secret iiot read mqtt://127.0.0.1:1883 'a b' c\\ d",
       '```',
       '',
       '```json',
@@ -25,7 +25,16 @@ describe('README example parsing', () => {
     const ex = parseExamples(md);
     expect(ex.map((e) => e.line)).toEqual([4, 5, 9, 16]);
     expect(ex[0]!.argv).toEqual(['iiot', 'sim']);
-    expect(ex[1]!.argv).toEqual(['iiot', 'record', 'opc.tcp://127.0.0.1:4840', 'mqtt://127.0.0.1:1883', '--topic', 'plant/#', '-o', 'line3.jsonl.gz']);
+    expect(ex[1]!.argv).toEqual([
+      'iiot',
+      'record',
+      'opc.tcp://127.0.0.1:4840',
+      'mqtt://127.0.0.1:1883',
+      '--topic',
+      'plant/#',
+      '-o',
+      'line3.jsonl.gz',
+    ]);
     expect(ex[2]!.env).toEqual({ IIOT_PASSWORD: 'secret' });
     expect(ex[2]!.argv).toEqual(['iiot', 'read', 'mqtt://127.0.0.1:1883', 'a b', 'c d']);
     expect(ex[3]!.argv).toEqual(['npm', 'test']);

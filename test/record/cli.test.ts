@@ -15,7 +15,13 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   pty = await ptyPair(tempDir('rec-cli-pty'));
-  plant = await startPlant({ opcua: { port: 0, nodesets: ['standard'], historyBackfillMs: 0 }, modbus: { port: 0 }, mqtt: { port: 0 }, rtu: { path: pty.b, baudRate: 38400, unitId: 7 }, updateIntervalMs: 200 });
+  plant = await startPlant({
+    opcua: { port: 0, nodesets: ['standard'], historyBackfillMs: 0 },
+    modbus: { port: 0 },
+    mqtt: { port: 0 },
+    rtu: { path: pty.b, baudRate: 38400, unitId: 7 },
+    updateIntervalMs: 200,
+  });
 });
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -27,7 +33,11 @@ afterAll(async () => {
 });
 
 function spawnRecord(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; closed: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, 'record', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'record', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let err = '';
   let out = '';
@@ -39,7 +49,9 @@ function spawnRecord(args: string[]): { child: ChildProcess; stdout: () => strin
 
 function samplesIn(path: string): number {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('"tag":')).length;
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"tag":')).length;
   } catch {
     return 0;
   }
@@ -50,25 +62,45 @@ describe('iiot record (the command)', () => {
     const out = join(dir, 'all.jsonl.gz');
     const rec = spawnRecord([
       plant.endpoints.opcua!,
-      '--security-mode', 'None',
-      '--node', plant.opcua!.nodeId('pump1.vibration'),
-      '--node', '/Objects/Plant/Incomer/ActivePower',
+      '--security-mode',
+      'None',
+      '--node',
+      plant.opcua!.nodeId('pump1.vibration'),
+      '--node',
+      '/Objects/Plant/Incomer/ActivePower',
       `${plant.endpoints.modbus!}?unit=1`,
-      '--map', 'sdm630',
-      '--registers', 'frequency,power_total',
+      '--map',
+      'sdm630',
+      '--registers',
+      'frequency,power_total',
       `modbus-rtu://${pty.a}?baud=38400&unit=7`,
-      '--map', 'sdm630',
-      '--id', 'rtu-meter',
-      '--registers', 'voltage_l1',
+      '--map',
+      'sdm630',
+      '--id',
+      'rtu-meter',
+      '--registers',
+      'voltage_l1',
       plant.endpoints.mqtt!,
-      '--topic', 'plant/pump1/#',
-      '--topic', 'spBv1.0/#',
+      '--topic',
+      'plant/pump1/#',
+      '--topic',
+      'spBv1.0/#',
       '--raw',
-      '-o', out,
-      '--flush-interval', '100ms',
+      '-o',
+      out,
+      '--flush-interval',
+      '100ms',
       '--json',
     ]);
-    const expected = ['pump1.vibration', 'Plant.Incomer.ActivePower', 'sdm630.frequency', 'sdm630.power_total', 'rtu-meter.voltage_l1', 'vibration', 'IIoT.SimPlant.pump1.vibration'];
+    const expected = [
+      'pump1.vibration',
+      'Plant.Incomer.ActivePower',
+      'sdm630.frequency',
+      'sdm630.power_total',
+      'rtu-meter.voltage_l1',
+      'vibration',
+      'IIoT.SimPlant.pump1.vibration',
+    ];
     // until every tag of every source has a value (a condition, not a time), then Ctrl-C
     await waitFor(async () => {
       const back = existsSync(out) ? await readCapture(out).catch(() => undefined) : undefined;
@@ -93,7 +125,10 @@ describe('iiot record (the command)', () => {
 
   // Ctrl-C exits 130 as every command does (docs/exit-codes.md); SIGTERM is how a service manager
   // or a script stops a recorder on purpose: 0. Both keep what was recorded.
-  for (const [signal, exitCode] of [['SIGTERM', 0], ['SIGINT', 130]] as const) {
+  for (const [signal, exitCode] of [
+    ['SIGTERM', 0],
+    ['SIGINT', 130],
+  ] as const) {
     it(`${signal} finishes the file cleanly: exit ${exitCode}, a stop event, nothing torn`, async () => {
       const out = join(dir, `${signal}.jsonl`);
       const rec = spawnRecord([plant.endpoints.mqtt!, '--topic', 'plant/#', '-o', out, '--flush-interval', '100ms']);
@@ -138,7 +173,10 @@ describe('iiot record (the command)', () => {
       const r = mounted
         ? await runCli(args, { env })
         : await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-            const c = spawn('bash', ['-c', `ulimit -f 96; exec "${process.execPath}" "${BIN}" "$@"`, 'bash', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+            const c = spawn('bash', ['-c', `ulimit -f 96; exec "${process.execPath}" "${BIN}" "$@"`, 'bash', ...args], {
+              cwd: ROOT,
+              env: { ...process.env, NO_COLOR: '1', ...env },
+            });
             let stderr = '';
             c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
             c.on('close', (code) => resolve({ code, stderr }));
@@ -146,7 +184,9 @@ describe('iiot record (the command)', () => {
       expect(r.code).toBe(2);
       const lines = r.stderr.trim().split('\n');
       const err = lines.find((l) => l.startsWith('iiot: error:'))!;
-      expect(err).toMatch(mounted ? /cannot write .*full\.jsonl: no space left on the device \(ENOSPC\)/ : /cannot write .*full\.jsonl: file too large/);
+      expect(err).toMatch(
+        mounted ? /cannot write .*full\.jsonl: no space left on the device \(ENOSPC\)/ : /cannot write .*full\.jsonl: file too large/,
+      );
       expect(r.stderr).toMatch(/hint: the \d+ records written before stay readable/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       const back = await readCapture(out);
@@ -159,9 +199,16 @@ describe('iiot record (the command)', () => {
 
   it('bad input: one line and a hint, the right exit code, no stack trace, no file', async () => {
     const map = join(dir, 'overlap.yaml');
-    writeFileSync(map, 'name: overlap\ndefaults: { table: input, type: float32 }\nregisters:\n  - { name: a, address: 0 }\n  - { name: b, address: 1 }\n');
+    writeFileSync(
+      map,
+      'name: overlap\ndefaults: { table: input, type: float32 }\nregisters:\n  - { name: a, address: 0 }\n  - { name: b, address: 1 }\n',
+    );
     const cases: Array<[string[], number, RegExp]> = [
-      [[`${plant.endpoints.modbus!}?unit=1`, '--map', map], 2, /overlap\.yaml:5: registers\[1\]: b \(ir:0x0001\) overlaps a \(ir:0x0000, 2 registers\)/],
+      [
+        [`${plant.endpoints.modbus!}?unit=1`, '--map', map],
+        2,
+        /overlap\.yaml:5: registers\[1\]: b \(ir:0x0001\) overlaps a \(ir:0x0000, 2 registers\)/,
+      ],
       [[plant.endpoints.mqtt!, '--decoder', 'xml'], 2, /--decoder: unknown decoder "xml"/],
       [['modbus-rtu:///dev/ttyIIOT-MISSING?unit=1', '--map', 'sdm630'], 2, /serial port \/dev\/ttyIIOT-MISSING does not exist/],
       [[`${plant.endpoints.modbus!}?unit=1`, '--map', 'sdm999'], 2, /unknown register map "sdm999"/],
@@ -171,7 +218,10 @@ describe('iiot record (the command)', () => {
       const out = join(dir, `bad-${code}-${Math.random().toString(36).slice(2)}.jsonl`);
       const r = await runCli(['record', ...args, '-o', out, '--duration', '2s'], { env });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
-      const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('iiot:'));
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('iiot:'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(message);
       expect(r.stderr).toMatch(/\n {2}hint: /);

@@ -29,7 +29,18 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-function options(output: string, sources: Array<{ target: ModbusTcpTarget | ModbusRtuTarget; map: string; id?: string; intervalMs?: number; maxGap?: number; registers?: string[] }>, extra: Partial<RecordOptions> = {}): RecordOptions {
+function options(
+  output: string,
+  sources: Array<{
+    target: ModbusTcpTarget | ModbusRtuTarget;
+    map: string;
+    id?: string;
+    intervalMs?: number;
+    maxGap?: number;
+    registers?: string[];
+  }>,
+  extra: Partial<RecordOptions> = {},
+): RecordOptions {
   return {
     output,
     force: false,
@@ -39,7 +50,16 @@ function options(output: string, sources: Array<{ target: ModbusTcpTarget | Modb
     live: false,
     sources: sources.map((s) => ({
       protocol: 'modbus',
-      options: { id: s.id ?? s.map.replace(/^.*\//, '').replace(/\.yaml$/, ''), target: s.target, map: s.map, registers: s.registers ?? [], intervalMs: s.intervalMs ?? 100, timeoutMs: 1000, maxGap: s.maxGap ?? 10, maxRegisters: 125 },
+      options: {
+        id: s.id ?? s.map.replace(/^.*\//, '').replace(/\.yaml$/, ''),
+        target: s.target,
+        map: s.map,
+        registers: s.registers ?? [],
+        intervalMs: s.intervalMs ?? 100,
+        timeoutMs: 1000,
+        maxGap: s.maxGap ?? 10,
+        maxRegisters: 125,
+      },
     })),
     ...extra,
   };
@@ -52,7 +72,17 @@ describe('recording Modbus TCP', () => {
     const sdm = loadRegisterMap('sdm630');
     const out = join(dir, 'two-units.jsonl');
     const io = testIO();
-    const r = await record(io.io, options(out, [{ target: tcp(1), map: 'sdm630' }, { target: tcp(3), map: 'fixtures/maps/plant-plc.yaml', id: 'plc' }], { count: (sdm.entries.length + 40) * 3 }));
+    const r = await record(
+      io.io,
+      options(
+        out,
+        [
+          { target: tcp(1), map: 'sdm630' },
+          { target: tcp(3), map: 'fixtures/maps/plant-plc.yaml', id: 'plc' },
+        ],
+        { count: (sdm.entries.length + 40) * 3 },
+      ),
+    );
     expect(r.stopped).toBe('count');
     const back = await readCapture(out);
     expect(back.issues).toEqual([]);
@@ -65,7 +95,12 @@ describe('recording Modbus TCP', () => {
     expect(last('sdm630.import_kwh')).toBe(f32(plant.model.value('plant.energy', FROZEN.start) as number));
     // header: each tag with its register, so a replay can serve the same map
     const kwh = back.header.tags.find((t) => t.name === 'sdm630.import_kwh')!;
-    expect(kwh).toMatchObject({ address: 'ir:0x0048', unit: 'kWh', dataType: 'float32', modbus: { unit: 1, table: 'input', address: 0x48, type: 'float32', order: 'ABCD', length: 2 } });
+    expect(kwh).toMatchObject({
+      address: 'ir:0x0048',
+      unit: 'kWh',
+      dataType: 'float32',
+      modbus: { unit: 1, table: 'input', address: 0x48, type: 'float32', order: 'ABCD', length: 2 },
+    });
     // the PLC map has every type and order; strings and bools come through as such
     expect(last('plc.line_name')).toBe('LINE-3');
     expect(typeof last('plc.status.pump1_running')).toBe('boolean');
@@ -95,11 +130,17 @@ describe('recording Modbus TCP', () => {
 
   it('a wrong byte order is recorded as read, and reported once with the order that makes sense', async () => {
     const map = join(dir, 'swapped.yaml');
-    writeFileSync(map, 'name: swapped\ndefaults: { table: input, type: float32, order: CDAB }\nregisters:\n  - { name: voltage_l1, address: 0 }\n');
+    writeFileSync(
+      map,
+      'name: swapped\ndefaults: { table: input, type: float32, order: CDAB }\nregisters:\n  - { name: voltage_l1, address: 0 }\n',
+    );
     const out = join(dir, 'swapped.jsonl');
     const io = testIO();
     await record(io.io, options(out, [{ target: tcp(1), map }], { count: 3 }));
-    const warnings = io.stderr().split('\n').filter((l) => l.includes('swapped.voltage_l1'));
+    const warnings = io
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('swapped.voltage_l1'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/likely the wrong byte order: ABCD gives 22\d\.\d+/);
     expect((await readCapture(out)).samples).toHaveLength(3);
@@ -107,7 +148,13 @@ describe('recording Modbus TCP', () => {
 
   it('rotating files for long recordings: every part a complete capture, nothing lost between parts', async () => {
     const out = join(dir, 'rotate.jsonl');
-    const r = await record(testIO().io, options(out, [{ target: tcp(1), map: 'sdm630', registers: ['frequency', 'power_total'], intervalMs: 10 }], { count: 300, rotateBytes: 8192 }));
+    const r = await record(
+      testIO().io,
+      options(out, [{ target: tcp(1), map: 'sdm630', registers: ['frequency', 'power_total'], intervalMs: 10 }], {
+        count: 300,
+        rotateBytes: 8192,
+      }),
+    );
     expect(r.files.length).toBeGreaterThan(2);
     const back = await readCapture(...r.files);
     expect(back.issues).toEqual([]);
@@ -122,7 +169,10 @@ describe('recording Modbus TCP', () => {
   it('a device that is not there: exit 3 before any file exists', async () => {
     const port = await freePort('127.0.0.1');
     const out = join(dir, 'nothing.jsonl');
-    const err = (await record(testIO().io, options(out, [{ target: parseTarget(`modbus://127.0.0.1:${port}`) as ModbusTcpTarget, map: 'sdm630' }])).catch((e: unknown) => e)) as IiotError;
+    const err = (await record(
+      testIO().io,
+      options(out, [{ target: parseTarget(`modbus://127.0.0.1:${port}`) as ModbusTcpTarget, map: 'sdm630' }]),
+    ).catch((e: unknown) => e)) as IiotError;
     expect(err.exitCode).toBe(3);
     expect(err.message).toBe(`nothing is listening at 127.0.0.1:${port} (connection refused)`);
     expect(() => readFileSync(out)).toThrow();
@@ -140,9 +190,23 @@ describe('recording Modbus TCP', () => {
       } catch {
         return []; // not created yet
       }
-      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     };
-    const done = record(testIO().io, options(out, [{ target: parseTarget(`modbus://127.0.0.1:${port}?unit=1`) as ModbusTcpTarget, map: 'sdm630', registers: ['frequency'], intervalMs: 50 }]), { signal: ac.signal, handleSignals: false });
+    const done = record(
+      testIO().io,
+      options(out, [
+        {
+          target: parseTarget(`modbus://127.0.0.1:${port}?unit=1`) as ModbusTcpTarget,
+          map: 'sdm630',
+          registers: ['frequency'],
+          intervalMs: 50,
+        },
+      ]),
+      { signal: ac.signal, handleSignals: false },
+    );
     try {
       await waitFor(() => lines().filter((l) => l.tag).length >= 3);
       await local.stop();
@@ -172,16 +236,30 @@ describe('recording Modbus TCP', () => {
 });
 
 describe('recording Modbus RTU over a serial line (socat pseudo-terminals)', () => {
-  it('reads the plant\'s SDM630 on the line at its unit id, parity and speed', async () => {
+  it("reads the plant's SDM630 on the line at its unit id, parity and speed", async () => {
     const pty = await ptyPair(tempDir('rtu'));
-    const rtuPlant = await startPlant({ ...FROZEN, opcua: false, mqtt: false, modbus: false, rtu: { path: pty.b, baudRate: 19200, parity: 'even', unitId: 5 } });
+    const rtuPlant = await startPlant({
+      ...FROZEN,
+      opcua: false,
+      mqtt: false,
+      modbus: false,
+      rtu: { path: pty.b, baudRate: 19200, parity: 'even', unitId: 5 },
+    });
     try {
       const out = join(dir, 'rtu.jsonl');
       const target = parseTarget(`modbus-rtu://${pty.a}?baud=19200&parity=even&unit=5`) as ModbusRtuTarget;
-      const r = await record(testIO().io, options(out, [{ target, map: 'sdm630', registers: ['voltage_l1', 'voltage_l2', 'voltage_l3', 'frequency', 'import_kwh'] }], { count: 10 }));
+      const r = await record(
+        testIO().io,
+        options(out, [{ target, map: 'sdm630', registers: ['voltage_l1', 'voltage_l2', 'voltage_l3', 'frequency', 'import_kwh'] }], {
+          count: 10,
+        }),
+      );
       expect(r.stopped).toBe('count');
       const back = await readCapture(out);
-      expect(back.header.sources[0]).toMatchObject({ protocol: 'modbus-rtu', endpoint: `modbus-rtu://${pty.a}?baud=19200&parity=even&unit=5` });
+      expect(back.header.sources[0]).toMatchObject({
+        protocol: 'modbus-rtu',
+        endpoint: `modbus-rtu://${pty.a}?baud=19200&parity=even&unit=5`,
+      });
       const freq = back.samples.find((s: SampleLine) => s.tag === 'sdm630.frequency');
       expect(freq?.v).toBe(f32(rtuPlant.model.value('plant.frequency', FROZEN.start) as number));
       expect(new Set(back.samples.map((s) => s.tag)).size).toBe(5);
@@ -193,7 +271,9 @@ describe('recording Modbus RTU over a serial line (socat pseudo-terminals)', () 
 
   it('a serial port that does not exist: one line, exit 2', async () => {
     const target = parseTarget('modbus-rtu:///dev/ttyIIOT-NONE?baud=9600&unit=1') as ModbusRtuTarget;
-    const err = (await record(testIO().io, options(join(dir, 'none.jsonl'), [{ target, map: 'sdm630' }])).catch((e: unknown) => e)) as IiotError;
+    const err = (await record(testIO().io, options(join(dir, 'none.jsonl'), [{ target, map: 'sdm630' }])).catch(
+      (e: unknown) => e,
+    )) as IiotError;
     expect(err.exitCode).toBe(2);
     expect(err.message).toBe('serial port /dev/ttyIIOT-NONE does not exist');
     expect(err.hint).toMatch(/USB-RS485/);

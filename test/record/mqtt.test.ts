@@ -73,7 +73,10 @@ function packetSplitter(onPacket: (type: number, flags: number, body: Buffer) =>
 
 function fileLines(path: string): Array<Record<string, unknown>> {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   } catch {
     return [];
   }
@@ -84,15 +87,27 @@ describe('recording MQTT', () => {
     const plant = await startPlant({ opcua: false, modbus: false, mqtt: { port: 0 }, updateIntervalMs: 100 });
     try {
       const out = join(dir, 'plant.jsonl');
-      const r = await record(testIO().io, options(out, plant.endpoints.mqtt!, { topics: ['plant/#', 'spBv1.0/#'], raw: true }, { count: 1500 }));
+      const r = await record(
+        testIO().io,
+        options(out, plant.endpoints.mqtt!, { topics: ['plant/#', 'spBv1.0/#'], raw: true }, { count: 1500 }),
+      );
       const back = await readCapture(out);
       expect(back.issues).toEqual([]);
       const tags = new Map(back.tags.map((t) => [t.name, t]));
       // JSON: tag names below the filter's fixed level, unit from the payload
-      expect(tags.get('pump1.vibration')).toMatchObject({ address: 'plant/pump1/vibration', unit: 'mm/s', dataType: 'number', source: 'mqtt' });
+      expect(tags.get('pump1.vibration')).toMatchObject({
+        address: 'plant/pump1/vibration',
+        unit: 'mm/s',
+        dataType: 'number',
+        source: 'mqtt',
+      });
       expect(tags.get('plant.producing')).toMatchObject({ dataType: 'bool' });
       // Sparkplug: names and units from the births (the broker keeps them for late subscribers), data by alias
-      expect(tags.get('IIoT.SimPlant.pump1.vibration')).toMatchObject({ address: 'spBv1.0/IIoT/SimPlant/pump1:vibration', unit: 'mm/s', dataType: 'float64' });
+      expect(tags.get('IIoT.SimPlant.pump1.vibration')).toMatchObject({
+        address: 'spBv1.0/IIoT/SimPlant/pump1:vibration',
+        unit: 'mm/s',
+        dataType: 'float64',
+      });
       const spSamples = back.samples.filter((s) => s.tag === 'IIoT.SimPlant.pump1.vibration');
       expect(spSamples.length).toBeGreaterThan(0);
       expect(spSamples.every((s) => typeof s.v === 'number')).toBe(true);
@@ -117,7 +132,15 @@ describe('recording MQTT', () => {
     const plant = await startPlant({ opcua: false, modbus: false, mqtt: { port: 0, sparkplug: false }, updateIntervalMs: 100 });
     try {
       const out = join(dir, 'paths.jsonl');
-      await record(testIO().io, options(out, plant.endpoints.mqtt!, { topics: ['plant/pump1/+'], jsonPaths: [{ filter: 'plant/pump1/speed', path: '$.unit' }, { path: '$.v' }] }, { count: 30 }));
+      await record(
+        testIO().io,
+        options(
+          out,
+          plant.endpoints.mqtt!,
+          { topics: ['plant/pump1/+'], jsonPaths: [{ filter: 'plant/pump1/speed', path: '$.unit' }, { path: '$.v' }] },
+          { count: 30 },
+        ),
+      );
       const back = await readCapture(out);
       expect(back.samples.filter((s) => s.tag === 'speed').every((s) => s.v === 'rpm')).toBe(true);
       expect(back.samples.filter((s) => s.tag === 'vibration').every((s) => typeof s.v === 'number')).toBe(true);
@@ -180,7 +203,10 @@ describe('recording MQTT', () => {
     }, 10);
     const out = join(dir, 'restarts.jsonl');
     const ac = new AbortController();
-    const done = record(testIO().io, options(out, url, { topics: ['line/#'], decoder: 'number' }), { signal: ac.signal, handleSignals: false });
+    const done = record(testIO().io, options(out, url, { topics: ['line/#'], decoder: 'number' }), {
+      signal: ac.signal,
+      handleSignals: false,
+    });
     const samples = () => fileLines(out).filter((l) => l.tag).length;
     const count = (kind: string) => fileLines(out).filter((l) => l.event === kind).length;
     try {
@@ -211,7 +237,12 @@ describe('recording MQTT', () => {
 
   it('a user name with the password from the environment; the password reaches neither the header nor the output', async () => {
     const password = 'correct horse battery staple';
-    const plant = await startPlant({ opcua: false, modbus: false, mqtt: { port: 0, auth: { username: 'operator', password }, sparkplug: false }, updateIntervalMs: 100 });
+    const plant = await startPlant({
+      opcua: false,
+      modbus: false,
+      mqtt: { port: 0, auth: { username: 'operator', password }, sparkplug: false },
+      updateIntervalMs: 100,
+    });
     try {
       const out = join(dir, 'auth.jsonl');
       const opts = (env: string) => {
@@ -226,7 +257,10 @@ describe('recording MQTT', () => {
       expect(text).not.toContain(password);
       expect(JSON.parse(text.split('\n')[0]!).sources[0].options.user).toBe('operator');
       expect(io.stderr() + io.stdout()).not.toContain(password);
-      const wrong = (await record(testIO({}, { MQTT_PW: 'nope' }).io, opts('MQTT_PW')).catch((e: unknown) => e)) as { exitCode: number; message: string };
+      const wrong = (await record(testIO({}, { MQTT_PW: 'nope' }).io, opts('MQTT_PW')).catch((e: unknown) => e)) as {
+        exitCode: number;
+        message: string;
+      };
       expect(wrong.exitCode).toBe(3);
       expect(wrong.message).toMatch(/refused the user name or password of "operator" \(CONNACK 4\)/);
       const unset = (await record(testIO({}, {}).io, opts('MQTT_PW')).catch((e: unknown) => e)) as { exitCode: number; message: string };
@@ -237,34 +271,85 @@ describe('recording MQTT', () => {
     }
   });
 
-  it('TLS (mqtts://) to Debian\'s mosquitto with the CA from --ca; without it, one line about the certificate', async () => {
+  it("TLS (mqtts://) to Debian's mosquitto with the CA from --ca; without it, one line about the certificate", async () => {
     const tls = tempDir('rec-mqtt-tls');
     const ssl = (args: string[]) => expect(spawnSync('openssl', args, { cwd: tls, stdio: 'ignore' }).status).toBe(0);
-    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=iiot test CA', '-keyout', 'ca.key', '-out', 'ca.pem']);
+    ssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=iiot test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+    ]);
     ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr']);
     writeFileSync(join(tls, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-    ssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.pem']);
+    ssl([
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+      '-out',
+      'server.pem',
+    ]);
     const port = await freePort('127.0.0.1');
     // run as root, mosquitto would drop to its own user, which may not read the test's key (no effect otherwise)
-    writeFileSync(join(tls, 'm.conf'), `user root\nlistener ${port} 127.0.0.1\nallow_anonymous true\ncafile ${join(tls, 'ca.pem')}\ncertfile ${join(tls, 'server.pem')}\nkeyfile ${join(tls, 'server.key')}\n`);
+    writeFileSync(
+      join(tls, 'm.conf'),
+      `user root\nlistener ${port} 127.0.0.1\nallow_anonymous true\ncafile ${join(tls, 'ca.pem')}\ncertfile ${join(tls, 'server.pem')}\nkeyfile ${join(tls, 'server.key')}\n`,
+    );
     const broker = spawn('/usr/sbin/mosquitto', ['-c', join(tls, 'm.conf')], { stdio: 'ignore' });
     try {
-      await waitFor(() => new Promise<boolean>((resolve, reject) => {
-        if (broker.exitCode !== null) reject(new Error(`mosquitto exited (${broker.exitCode})`));
-        const s = tcpConnect(port, '127.0.0.1');
-        s.once('connect', () => (s.destroy(), resolve(true)));
-        s.once('error', () => resolve(false));
-      }));
+      await waitFor(
+        () =>
+          new Promise<boolean>((resolve, reject) => {
+            if (broker.exitCode !== null) reject(new Error(`mosquitto exited (${broker.exitCode})`));
+            const s = tcpConnect(port, '127.0.0.1');
+            s.once('connect', () => (s.destroy(), resolve(true)));
+            s.once('error', () => resolve(false));
+          }),
+      );
       const url = `mqtts://127.0.0.1:${port}`;
-      const pub = spawn('sh', ['-c', `while true; do mosquitto_pub --cafile ${join(tls, 'ca.pem')} -h 127.0.0.1 -p ${port} -t secure/temp -m 21.5; sleep 0.1; done`], { stdio: 'ignore' });
+      const pub = spawn(
+        'sh',
+        [
+          '-c',
+          `while true; do mosquitto_pub --cafile ${join(tls, 'ca.pem')} -h 127.0.0.1 -p ${port} -t secure/temp -m 21.5; sleep 0.1; done`,
+        ],
+        { stdio: 'ignore' },
+      );
       try {
         const out = join(dir, 'tls.jsonl');
         const o = options(out, url, { topics: ['secure/#'] }, { count: 3 });
         const src = o.sources[0]!;
         if (src.protocol === 'mqtt') src.options.connect = { ...src.options.connect, ca: join(tls, 'ca.pem') };
         await record(testIO().io, o);
-        expect((await readCapture(out)).samples.map((s) => [s.tag, s.v])).toEqual([['temp', 21.5], ['temp', 21.5], ['temp', 21.5]]);
-        const bad = (await record(testIO().io, options(join(dir, 'tls-bad.jsonl'), url, {})).catch((e: unknown) => e)) as { exitCode: number; message: string; hint: string };
+        expect((await readCapture(out)).samples.map((s) => [s.tag, s.v])).toEqual([
+          ['temp', 21.5],
+          ['temp', 21.5],
+          ['temp', 21.5],
+        ]);
+        const bad = (await record(testIO().io, options(join(dir, 'tls-bad.jsonl'), url, {})).catch((e: unknown) => e)) as {
+          exitCode: number;
+          message: string;
+          hint: string;
+        };
         expect(bad.exitCode).toBe(3);
         expect(bad.message).toMatch(new RegExp(`^${url.replace(/[.]/g, '\\.')}: TLS failed: `));
         expect(bad.hint).toMatch(/--ca/);
@@ -280,7 +365,10 @@ describe('recording MQTT', () => {
   it('a broker that is not there: exit 3, no file', async () => {
     const port = await freePort('127.0.0.1');
     const out = join(dir, 'none.jsonl');
-    const err = (await record(testIO().io, options(out, `mqtt://127.0.0.1:${port}`, {})).catch((e: unknown) => e)) as { exitCode: number; message: string };
+    const err = (await record(testIO().io, options(out, `mqtt://127.0.0.1:${port}`, {})).catch((e: unknown) => e)) as {
+      exitCode: number;
+      message: string;
+    };
     expect(err.exitCode).toBe(3);
     expect(err.message).toBe(`nothing is listening at mqtt://127.0.0.1:${port} (connection refused)`);
     expect(fileLines(out)).toEqual([]);

@@ -21,7 +21,14 @@ function startServer(): Promise<RunningPlant> {
     modbus: false,
     mqtt: false,
     updateIntervalMs: 100,
-    opcua: { port, nodesets: ['standard'], historyBackfillMs: 600_000, historyStepMs: 10_000, pkiDir: serverPki, limits: { maxMonitoredItemsPerCall: 7 } },
+    opcua: {
+      port,
+      nodesets: ['standard'],
+      historyBackfillMs: 600_000,
+      historyStepMs: 10_000,
+      pkiDir: serverPki,
+      limits: { maxMonitoredItemsPerCall: 7 },
+    },
   });
 }
 
@@ -69,16 +76,37 @@ describe('recording OPC UA', () => {
   it('node ids, browse paths and tag lists (found again by namespace URI), with source and server timestamps', async () => {
     const list = join(dir, 'line.tags');
     // a stale namespace index (9): the URI says where the node really is
-    writeFileSync(list, 'format: iiot-tags/1\ntags:\n  - name: Incomer.Power\n    nodeId: ns=9;s=plant.power\n    namespaceUri: urn:iiot:sim:plant\n    unit: kW\n');
+    writeFileSync(
+      list,
+      'format: iiot-tags/1\ntags:\n  - name: Incomer.Power\n    nodeId: ns=9;s=plant.power\n    namespaceUri: urn:iiot:sim:plant\n    unit: kW\n',
+    );
     const out = join(dir, 'nodes.jsonl');
-    const r = await record(testIO({}, env).io, options(out, { nodes: [plant.opcua!.nodeId('pump1.vibration'), '/Objects/Plant/Pump1/BearingTemperature'], tagLists: [list] }, { count: 12 }));
+    const r = await record(
+      testIO({}, env).io,
+      options(
+        out,
+        { nodes: [plant.opcua!.nodeId('pump1.vibration'), '/Objects/Plant/Pump1/BearingTemperature'], tagLists: [list] },
+        { count: 12 },
+      ),
+    );
     expect(r.stopped).toBe('count');
     const back = await readCapture(out);
     const tags = new Map(back.header.tags.map((t) => [t.name, t]));
     expect([...tags.keys()].sort()).toEqual(['Incomer.Power', 'Plant.Pump1.BearingTemperature', 'pump1.vibration']);
     const ns = plant.opcua!.namespaceIndex;
-    expect(tags.get('Incomer.Power')).toMatchObject({ address: `ns=${ns};s=plant.power`, namespaceUri: 'urn:iiot:sim:plant', unit: 'kW', source: 'plc' });
-    expect(tags.get('pump1.vibration')).toMatchObject({ address: `ns=${ns};s=pump1.vibration`, namespaceUri: 'urn:iiot:sim:plant', opcuaType: 'Double', dataType: 'float64', unit: 'mm/s' });
+    expect(tags.get('Incomer.Power')).toMatchObject({
+      address: `ns=${ns};s=plant.power`,
+      namespaceUri: 'urn:iiot:sim:plant',
+      unit: 'kW',
+      source: 'plc',
+    });
+    expect(tags.get('pump1.vibration')).toMatchObject({
+      address: `ns=${ns};s=pump1.vibration`,
+      namespaceUri: 'urn:iiot:sim:plant',
+      opcuaType: 'Double',
+      dataType: 'float64',
+      unit: 'mm/s',
+    });
     expect(tags.get('Plant.Pump1.BearingTemperature')).toMatchObject({ path: '/Objects/Plant/Pump1/BearingTemperature', unit: '°C' });
     for (const s of back.samples) {
       expect(typeof s.v).toBe('number');
@@ -88,7 +116,7 @@ describe('recording OPC UA', () => {
     expect(new Set(back.samples.map((s) => s.tag)).size).toBe(3);
   });
 
-  it('a subtree, its monitored items created in calls the server\'s MaxMonitoredItemsPerCall (7) allows', async () => {
+  it("a subtree, its monitored items created in calls the server's MaxMonitoredItemsPerCall (7) allows", async () => {
     const out = join(dir, 'subtree.jsonl');
     // until every variable has a value (a condition, not a time)
     const ac = new AbortController();
@@ -115,7 +143,14 @@ describe('recording OPC UA', () => {
   it('a percent deadband needs an EURange: variables without one are reported per tag, the others recorded', async () => {
     const out = join(dir, 'deadband.jsonl');
     const io = testIO({}, env);
-    const r = await record(io.io, options(out, { nodes: [plant.opcua!.nodeId('pump1.running'), plant.opcua!.nodeId('pump1.speed')], deadband: { kind: 'percent', value: 0.001 } }, { count: 3 }));
+    const r = await record(
+      io.io,
+      options(
+        out,
+        { nodes: [plant.opcua!.nodeId('pump1.running'), plant.opcua!.nodeId('pump1.speed')], deadband: { kind: 'percent', value: 0.001 } },
+        { count: 3 },
+      ),
+    );
     expect(r.stats.tags.get('pump1.running')!.errors).toBe(1);
     expect(r.stats.tags.get('pump1.running')!.lastError).toMatch(/percent deadband needs an EURange/);
     expect(io.stderr()).toMatch(/pump1\.running \(ns=\d+;s=pump1\.running\): the server refused to monitor it/);
@@ -131,11 +166,14 @@ describe('recording OPC UA', () => {
     expect((await readCapture(out)).samples).toHaveLength(5);
   });
 
-  it('--history --from --to backfills from the server\'s history and stops when it is read', async () => {
+  it("--history --from --to backfills from the server's history and stops when it is read", async () => {
     const out = join(dir, 'history.jsonl');
     const to = Date.now() - 60_000;
     const from = to - 5 * 60_000;
-    const r = await record(testIO({}, env).io, options(out, { nodes: [plant.opcua!.nodeId('pump1.vibration'), plant.opcua!.nodeId('plant.energy')], history: { from, to } }));
+    const r = await record(
+      testIO({}, env).io,
+      options(out, { nodes: [plant.opcua!.nodeId('pump1.vibration'), plant.opcua!.nodeId('plant.energy')], history: { from, to } }),
+    );
     expect(r.stopped).toBe('done');
     const back = await readCapture(out);
     // one value every 10 s of history for each node
@@ -153,12 +191,18 @@ describe('recording OPC UA', () => {
     const ac = new AbortController();
     const lines = () => {
       try {
-        return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        return readFileSync(out, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
       } catch {
         return [];
       }
     };
-    const done = record(testIO({}, env).io, options(out, { nodes: [plant.opcua!.nodeId('plant.power')] }), { signal: ac.signal, handleSignals: false });
+    const done = record(testIO({}, env).io, options(out, { nodes: [plant.opcua!.nodeId('plant.power')] }), {
+      signal: ac.signal,
+      handleSignals: false,
+    });
     try {
       await waitFor(() => lines().filter((l) => l.tag).length >= 3);
       await plant.stop();

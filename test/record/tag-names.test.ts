@@ -31,7 +31,11 @@ const recordCmd = buildProgram().commands.find((c) => c.name() === 'record')!;
 const parse = (line: string[]) => parseRecordArguments(scopeArguments(line, recordCmd.options));
 
 /** Records a command line until `until` holds for what was written (or a count ends it). */
-async function recordUntil(line: string[], act: () => Promise<void>, until: (back: ReadBack) => boolean): Promise<{ back: ReadBack; stderr: string }> {
+async function recordUntil(
+  line: string[],
+  act: () => Promise<void>,
+  until: (back: ReadBack) => boolean,
+): Promise<{ back: ReadBack; stderr: string }> {
   const o = parse(line);
   const io = testIO({}, env);
   const ac = new AbortController();
@@ -56,7 +60,7 @@ async function recordUntil(line: string[], act: () => Promise<void>, until: (bac
 const values = (back: ReadBack, tag: string) => back.samples.filter((s: SampleLine) => s.tag === tag).map((s) => s.v);
 
 describe('the rules, as functions', () => {
-  it('MQTT: the filters\' common literal levels are stripped, decided before any topic is seen', () => {
+  it("MQTT: the filters' common literal levels are stripped, decided before any topic is seen", () => {
     const name = (filters: string[], topic: string) => topicTagName(topicRoot(filters), topic);
     expect(name(['plant/#'], 'plant/pump1/vibration')).toBe('pump1.vibration');
     expect(name(['plant/pump1/#', 'plant/conveyor1/#'], 'plant/pump1/vibration')).toBe('pump1.vibration');
@@ -83,14 +87,16 @@ describe('the rules, as functions', () => {
       holder: { source: 'opcua', signal: 'ns=2;s=pump1.vibration' },
     });
     // asked again (a topic seen again): the same answer, no second warning
-    expect(r.claim('mqtt', { name: 'pump1.vibration', signal: 'plant/pump1/vibration', fallback: 'plant/pump1/vibration' })).toEqual({ name: 'plant/pump1/vibration' });
+    expect(r.claim('mqtt', { name: 'pump1.vibration', signal: 'plant/pump1/vibration', fallback: 'plant/pump1/vibration' })).toEqual({
+      name: 'plant/pump1/vibration',
+    });
     expect(r.claim('mqtt', { name: 'a.b.c', signal: 'x/a.b/c', fallback: 'x/a.b/c' }).name).toBe('a.b.c');
     expect(r.claim('mqtt', { name: 'a.b.c', signal: 'x/a/b.c', fallback: 'x/a/b.c' }).name).toBe('x/a/b.c');
     // even the fallback taken: ~2
     expect(r.claim('mqtt-2', { name: 'a.b.c', signal: 'x/a/b.c', fallback: 'x/a/b.c' }).name).toBe('x/a/b.c~2');
   });
 
-  it('OPC UA: a tag list\'s name stays; names from the server get their browse path, then their node id', async () => {
+  it("OPC UA: a tag list's name stays; names from the server get their browse path, then their node id", async () => {
     const paths: Record<string, string> = { 'ns=2;i=5': '/Objects/2:Plant/2:Line1/2:Temp', 'ns=2;i=6': '/Objects/2:Plant/2:Line2/2:Temp' };
     const { nodes, renamed } = await uniqueNodeNames(
       [
@@ -102,9 +108,20 @@ describe('the rules, as functions', () => {
       async (id) => paths[id],
     );
     expect(nodes.map((n) => n.name)).toEqual(['Plant.Line1.Temp~ns=2;i=5', 'Plant.Line2.Temp', 'Temp', 'Plant.Line1.Temp~ns=3;i=5']);
-    expect(renamed.map((r) => `${r.from} -> ${r.to}`)).toEqual(['Temp -> Plant.Line1.Temp', 'Temp -> Plant.Line2.Temp', 'Plant.Line1.Temp -> Plant.Line1.Temp~ns=2;i=5', 'Plant.Line1.Temp -> Plant.Line1.Temp~ns=3;i=5']);
+    expect(renamed.map((r) => `${r.from} -> ${r.to}`)).toEqual([
+      'Temp -> Plant.Line1.Temp',
+      'Temp -> Plant.Line2.Temp',
+      'Plant.Line1.Temp -> Plant.Line1.Temp~ns=2;i=5',
+      'Plant.Line1.Temp -> Plant.Line1.Temp~ns=3;i=5',
+    ]);
     // what `iiot browse --tags` writes: the same second step
-    expect(withNodeIds([{ name: 'A.T', nodeId: 'ns=2;i=1' }, { name: 'A.T', nodeId: 'ns=3;i=1' }, { name: 'A.U', nodeId: 'ns=2;i=2' }]).map((t) => t.name)).toEqual(['A.T~ns=2;i=1', 'A.T~ns=3;i=1', 'A.U']);
+    expect(
+      withNodeIds([
+        { name: 'A.T', nodeId: 'ns=2;i=1' },
+        { name: 'A.T', nodeId: 'ns=3;i=1' },
+        { name: 'A.U', nodeId: 'ns=2;i=2' },
+      ]).map((t) => t.name),
+    ).toEqual(['A.T~ns=2;i=1', 'A.T~ns=3;i=1', 'A.U']);
   });
 
   it('tags known before the start: OPC UA sources that collide get <id>.; what cannot be told apart is refused', () => {
@@ -118,7 +135,9 @@ describe('the rules, as functions', () => {
       ['opcua', 'opcua.'],
       ['opcua-2', 'opcua-2.'],
     ]);
-    expect(plan.notes).toEqual(['tag "Plant.T" would name two signals (opcua ns=2;i=1 and opcua-2 ns=2;i=1): the tags of opcua and opcua-2 are named <source id>.<name> (opcua.Plant.T, opcua-2.Plant.T); --id after a source chooses its prefix']);
+    expect(plan.notes).toEqual([
+      'tag "Plant.T" would name two signals (opcua ns=2;i=1 and opcua-2 ns=2;i=1): the tags of opcua and opcua-2 are named <source id>.<name> (opcua.Plant.T, opcua-2.Plant.T); --id after a source chooses its prefix',
+    ]);
     // Modbus ids and entries with dots: a.b + c and a + b.c
     let err: IiotError | undefined;
     try {
@@ -179,7 +198,11 @@ function sparkplugPayload(seq: number, metrics: Array<{ name: string; value: num
     return Buffer.concat([ld(1, Buffer.from(m.name)), Buffer.from([(4 << 3) | 0, 10, (13 << 3) | 1]), d]);
   };
   // timestamp (1, uint64), metrics (2, repeated Metric), seq (3, uint64)
-  return Buffer.concat([Buffer.from([(1 << 3) | 0, ...varint(Date.now())]), ...metrics.map((m) => ld(2, metric(m))), Buffer.from([(3 << 3) | 0, ...varint(seq)])]);
+  return Buffer.concat([
+    Buffer.from([(1 << 3) | 0, ...varint(Date.now())]),
+    ...metrics.map((m) => ld(2, metric(m))),
+    Buffer.from([(3 << 3) | 0, ...varint(seq)]),
+  ]);
 }
 
 describe('MQTT topics', () => {
@@ -244,15 +267,24 @@ describe('MQTT topics', () => {
     );
     expect(values(back, 'line.speed')).toEqual([5]);
     expect(values(back, 'site/line#speed')).toEqual([6]);
-    expect(back.tags.find((t) => t.name === 'site/line#speed')).toMatchObject({ address: 'site/line', mqtt: { topic: 'site/line', path: '$.speed' } });
+    expect(back.tags.find((t) => t.name === 'site/line#speed')).toMatchObject({
+      address: 'site/line',
+      mqtt: { topic: 'site/line', path: '$.speed' },
+    });
     expect(values(back, '10.0.0.5.temp')).toEqual([21.5]);
     expect(values(back, 'site/10/0.0.5/temp')).toEqual([99, 98]);
     expect(values(back, 'pump1.vibration')).toEqual([1.5]);
     expect(values(back, 'pump1.temp')).toEqual([40]);
     expect(values(back, 'site/pump1/vibration')).toEqual([2.5]);
     expect(back.tags.find((t) => t.name === 'site/10/0.0.5/temp')).toMatchObject({ address: 'site/10/0.0.5/temp' });
-    expect(stderr.match(/site\/10\/0\.0\.5\/temp is recorded as tag "site\/10\/0\.0\.5\/temp": "10\.0\.0\.5\.temp" is already mqtt site\/10\.0\.0\.5\/temp/g)).toHaveLength(1);
-    expect(stderr).toContain('site/pump1/vibration is recorded as tag "site/pump1/vibration": "pump1.vibration" is already mqtt site/pump1#vibration');
+    expect(
+      stderr.match(
+        /site\/10\/0\.0\.5\/temp is recorded as tag "site\/10\/0\.0\.5\/temp": "10\.0\.0\.5\.temp" is already mqtt site\/10\.0\.0\.5\/temp/g,
+      ),
+    ).toHaveLength(1);
+    expect(stderr).toContain(
+      'site/pump1/vibration is recorded as tag "site/pump1/vibration": "pump1.vibration" is already mqtt site/pump1#vibration',
+    );
     expect(back.events.filter((e) => e.event === 'note').map((e) => e.message)).toHaveLength(3);
   });
 
@@ -284,7 +316,9 @@ describe('MQTT topics', () => {
     );
     expect(values(back, 'Line.edge1.d1.temp')).toEqual([11.5]);
     expect(values(back, 'spBv1.0/Line/edge1/d1:temp')).toEqual([22.5, 23.5]);
-    expect(stderr).toContain('spBv1.0/Line/edge1/d1:temp is recorded as tag "spBv1.0/Line/edge1/d1:temp": "Line.edge1.d1.temp" is already mqtt spBv1.0/Line/edge1:d1.temp');
+    expect(stderr).toContain(
+      'spBv1.0/Line/edge1/d1:temp is recorded as tag "spBv1.0/Line/edge1/d1:temp": "Line.edge1.d1.temp" is already mqtt spBv1.0/Line/edge1:d1.temp',
+    );
   });
 });
 
@@ -305,7 +339,10 @@ interface NamesServer {
  */
 async function startNamesServer(): Promise<NamesServer> {
   const opc = await import('node-opcua');
-  const cm = new opc.OPCUACertificateManager({ rootFolder: join(tempDir('names-server'), 'pki'), automaticallyAcceptUnknownCertificate: false });
+  const cm = new opc.OPCUACertificateManager({
+    rootFolder: join(tempDir('names-server'), 'pki'),
+    automaticallyAcceptUnknownCertificate: false,
+  });
   await cm.initialize();
   const s = new opc.OPCUAServer({
     port: 0,
@@ -321,8 +358,21 @@ async function startNamesServer(): Promise<NamesServer> {
   const space = s.engine.addressSpace!;
   const a = space.registerNamespace('urn:iiot:test:names:a');
   const b = space.registerNamespace('urn:iiot:test:names:b');
-  const double = (ns: typeof a, parent: NonNullable<Parameters<typeof a.addVariable>[0]['organizedBy']>, browseName: string, nodeId: string, value: number) =>
-    ns.addVariable({ organizedBy: parent, browseName, nodeId, dataType: 'Double', minimumSamplingInterval: 100, value: { dataType: opc.DataType.Double, value } });
+  const double = (
+    ns: typeof a,
+    parent: NonNullable<Parameters<typeof a.addVariable>[0]['organizedBy']>,
+    browseName: string,
+    nodeId: string,
+    value: number,
+  ) =>
+    ns.addVariable({
+      organizedBy: parent,
+      browseName,
+      nodeId,
+      dataType: 'Double',
+      minimumSamplingInterval: 100,
+      value: { dataType: opc.DataType.Double, value },
+    });
   const plant = a.addFolder(space.rootFolder.objects, { browseName: 'Plant', nodeId: 'i=100' });
   const line1 = a.addFolder(plant, { browseName: 'Line1', nodeId: 'i=101' });
   const line2 = a.addFolder(plant, { browseName: 'Line2', nodeId: 'i=102' });
@@ -350,7 +400,12 @@ describe('OPC UA nodes', () => {
   let plant: RunningPlant;
   let broker: { url: string; stop(): Promise<void> };
   beforeAll(async () => {
-    [one, two, plant, broker] = await Promise.all([startNamesServer(), startNamesServer(), startPlant({ opcua: false, mqtt: false, modbus: { port: 0 } }), startBroker()]);
+    [one, two, plant, broker] = await Promise.all([
+      startNamesServer(),
+      startNamesServer(),
+      startPlant({ opcua: false, mqtt: false, modbus: { port: 0 } }),
+      startBroker(),
+    ]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([one?.stop(), two?.stop(), plant?.stop(), broker?.stop()]);
@@ -360,16 +415,29 @@ describe('OPC UA nodes', () => {
 
   it('two nodes with one browse name in different folders (--node by numeric id): named by their browse paths', async () => {
     const out = join(dir, 'browse-names.jsonl');
-    const { back, stderr } = await recordUntil([...opcua(one), '--node', `ns=${one.ns};i=1001`, '--node', `ns=${one.ns};i=1002`, '-o', out], async () => undefined, (b) => b.samples.length >= 2);
+    const { back, stderr } = await recordUntil(
+      [...opcua(one), '--node', `ns=${one.ns};i=1001`, '--node', `ns=${one.ns};i=1002`, '-o', out],
+      async () => undefined,
+      (b) => b.samples.length >= 2,
+    );
     expect(values(back, 'Plant.Line1.Temperature')[0]).toBe(21);
     expect(values(back, 'Plant.Line2.Temperature')[0]).toBe(22);
-    expect(back.tags.find((t) => t.name === 'Plant.Line1.Temperature')).toMatchObject({ address: `ns=${one.ns};i=1001`, path: expect.stringMatching(/Line1\/\d+:Temperature$/) });
-    expect(stderr).toContain(`opcua: ns=${one.ns};i=1001 is recorded as "Plant.Line1.Temperature": another node of this source is also called "Temperature"`);
+    expect(back.tags.find((t) => t.name === 'Plant.Line1.Temperature')).toMatchObject({
+      address: `ns=${one.ns};i=1001`,
+      path: expect.stringMatching(/Line1\/\d+:Temperature$/),
+    });
+    expect(stderr).toContain(
+      `opcua: ns=${one.ns};i=1001 is recorded as "Plant.Line1.Temperature": another node of this source is also called "Temperature"`,
+    );
   });
 
   it('--subtree with the same path in two namespaces: the node id after the name, printed', async () => {
     const out = join(dir, 'subtree.jsonl');
-    const { back, stderr } = await recordUntil([...opcua(one), '--subtree', `/Objects/${one.ns}:Plant`, '-o', out], async () => undefined, (b) => b.samples.length >= 3);
+    const { back, stderr } = await recordUntil(
+      [...opcua(one), '--subtree', `/Objects/${one.ns}:Plant`, '-o', out],
+      async () => undefined,
+      (b) => b.samples.length >= 3,
+    );
     const a = `Plant.Line1.Temperature~ns=${one.ns};i=1001`;
     const b = `Plant.Line1.Temperature~ns=${one.ns2};i=2001`;
     expect(values(back, a)[0]).toBe(21);
@@ -386,7 +454,11 @@ describe('OPC UA nodes', () => {
     writeFileSync(l2, `format: iiot-tags/1\ntags:\n  - name: Temp\n    nodeId: ns=${one.ns};i=1002\n`);
     const out = join(dir, 'lists.jsonl');
     let err: IiotError | undefined;
-    await record(testIO({}, env).io, { ...parse([...opcua(one), '--tags', l1, '--tags', l2, '-o', out]), live: false }, { handleSignals: false }).catch((e: unknown) => (err = e as IiotError));
+    await record(
+      testIO({}, env).io,
+      { ...parse([...opcua(one), '--tags', l1, '--tags', l2, '-o', out]), live: false },
+      { handleSignals: false },
+    ).catch((e: unknown) => (err = e as IiotError));
     expect(err?.exitCode).toBe(2);
     expect(err?.message).toBe(`tag "Temp" names two nodes: ns=${one.ns};i=1001 (${l1}) and ns=${one.ns};i=1002 (${l2})`);
     expect(err?.hint).toMatch(/edit its `name:` in the tag list/);
@@ -395,20 +467,46 @@ describe('OPC UA nodes', () => {
   it('two servers naming their nodes alike: both get <source id>., said before recording', async () => {
     const out = join(dir, 'two-servers.jsonl');
     const { back, stderr } = await recordUntil(
-      [...opcua(one), '--node', `ns=${one.ns};s=pump1.vibration`, ...opcua(two), '--node', `ns=${two.ns};s=pump1.vibration`, '--id', 'press2', '-o', out],
+      [
+        ...opcua(one),
+        '--node',
+        `ns=${one.ns};s=pump1.vibration`,
+        ...opcua(two),
+        '--node',
+        `ns=${two.ns};s=pump1.vibration`,
+        '--id',
+        'press2',
+        '-o',
+        out,
+      ],
       async () => undefined,
       (b) => b.samples.length >= 2,
     );
     expect(back.tags.map((t) => t.name).sort()).toEqual(['opcua.pump1.vibration', 'press2.pump1.vibration']);
     expect(values(back, 'opcua.pump1.vibration')[0]).toBe(4.5);
     expect(values(back, 'press2.pump1.vibration')[0]).toBe(4.5);
-    expect(stderr).toContain(`tag "pump1.vibration" would name two signals (opcua ns=${one.ns};s=pump1.vibration and press2 ns=${two.ns};s=pump1.vibration): the tags of opcua and press2 are named <source id>.<name>`);
+    expect(stderr).toContain(
+      `tag "pump1.vibration" would name two signals (opcua ns=${one.ns};s=pump1.vibration and press2 ns=${two.ns};s=pump1.vibration): the tags of opcua and press2 are named <source id>.<name>`,
+    );
   });
 
   it('an OPC UA node named like a Modbus map entry: the OPC UA source gets its id, the meter keeps sdm630.frequency', async () => {
     const out = join(dir, 'opcua-modbus.jsonl');
     const { back } = await recordUntil(
-      [...opcua(one), '--node', `ns=${one.ns};s=sdm630.frequency`, `${plant.endpoints.modbus!}?unit=1`, '--map', 'sdm630', '--registers', 'frequency', '--interval', '100ms', '-o', out],
+      [
+        ...opcua(one),
+        '--node',
+        `ns=${one.ns};s=sdm630.frequency`,
+        `${plant.endpoints.modbus!}?unit=1`,
+        '--map',
+        'sdm630',
+        '--registers',
+        'frequency',
+        '--interval',
+        '100ms',
+        '-o',
+        out,
+      ],
       async () => undefined,
       (b) => b.samples.length >= 3,
     );
@@ -431,7 +529,9 @@ describe('OPC UA nodes', () => {
       );
       expect(values(back, 'pump1.vibration').every((v) => v === 4.5)).toBe(true);
       expect(values(back, 'plant/pump1/vibration')).toEqual([3.25]);
-      expect(stderr).toContain(`mqtt: plant/pump1/vibration is recorded as tag "plant/pump1/vibration": "pump1.vibration" is already opcua ns=${one.ns};s=pump1.vibration`);
+      expect(stderr).toContain(
+        `mqtt: plant/pump1/vibration is recorded as tag "plant/pump1/vibration": "pump1.vibration" is already opcua ns=${one.ns};s=pump1.vibration`,
+      );
     } finally {
       await pub.endAsync();
     }
@@ -440,11 +540,25 @@ describe('OPC UA nodes', () => {
 
 describe('Modbus units', () => {
   it('two meters with the same map: sdm630 and sdm630-2, each tag with its own device', async () => {
-    const [a, b] = await Promise.all([startPlant({ opcua: false, mqtt: false, modbus: { port: 0 } }), startPlant({ opcua: false, mqtt: false, modbus: { port: 0 } })]);
+    const [a, b] = await Promise.all([
+      startPlant({ opcua: false, mqtt: false, modbus: { port: 0 } }),
+      startPlant({ opcua: false, mqtt: false, modbus: { port: 0 } }),
+    ]);
     try {
       const out = join(dir, 'two-meters.jsonl');
       const { back } = await recordUntil(
-        ['--map', 'sdm630', '--registers', 'frequency', '--interval', '100ms', `${a.endpoints.modbus!}?unit=1`, `${b.endpoints.modbus!}?unit=1`, '-o', out],
+        [
+          '--map',
+          'sdm630',
+          '--registers',
+          'frequency',
+          '--interval',
+          '100ms',
+          `${a.endpoints.modbus!}?unit=1`,
+          `${b.endpoints.modbus!}?unit=1`,
+          '-o',
+          out,
+        ],
         async () => undefined,
         (r) => values(r, 'sdm630.frequency').length > 0 && values(r, 'sdm630-2.frequency').length > 0,
       );

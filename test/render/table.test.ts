@@ -21,10 +21,17 @@ describe('formatNumber', () => {
 describe('renderTable', () => {
   it('sizes columns by what is visible, not by colour codes', () => {
     expect(width('\u001b[31mred\u001b[39m')).toBe(3);
-    const text = renderTable([{ a: '\u001b[1mx\u001b[22m', b: 'long value' }], [
-      { header: 'name', value: (r) => r.a },
-      { header: 'v', value: (r) => r.b, align: 'right' },
+    const text = renderTable(
+      [{ a: '\u001b[1mx\u001b[22m', b: 'long value' }],
+      [
+        { header: 'name', value: (r) => r.a },
+        { header: 'v', value: (r) => r.b, align: 'right' },
+      ],
+    );
+    expect(text.split('\n').map((l) => l.replace(/\u001b\[\d+m/g, ''))).toEqual([
+      'name           v',
+      '----  ----------',
+      'x     long value',
     ]);
-    expect(text.split('\n').map((l) => l.replace(/\u001b\[\d+m/g, ''))).toEqual(['name           v', '----  ----------', 'x     long value']);
   });
 });

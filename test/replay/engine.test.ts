@@ -14,7 +14,12 @@ const s = (ms: number, tag: string, v: number): SampleLine => ({ t: iso(T0 + ms)
 /** A sink that notes when (virtual wall time) each record arrives. */
 function recorder(clock: { now(): number }) {
   const got: Array<{ at: number; r: CaptureRecord }> = [];
-  const sink: ReplaySink = { endpoint: 'test://', prepare: async () => undefined, apply: (rs) => void rs.forEach((r) => got.push({ at: clock.now(), r })), close: async () => undefined };
+  const sink: ReplaySink = {
+    endpoint: 'test://',
+    prepare: async () => undefined,
+    apply: (rs) => void rs.forEach((r) => got.push({ at: clock.now(), r })),
+    close: async () => undefined,
+  };
   return { sink, got };
 }
 
@@ -29,7 +34,15 @@ const open = (records: CaptureRecord[] = capture) =>
 function run(o: Partial<PlayOptions>, records?: CaptureRecord[]) {
   const clock = virtualClock(0);
   const { sink, got } = recorder(clock);
-  return play(open(records), sink, span, { speed: 1, maxSpeed: false, loop: false, timestamps: 'recorded', seedState: true, clock, ...o }).then((stats) => ({ stats, got, clock }));
+  return play(open(records), sink, span, {
+    speed: 1,
+    maxSpeed: false,
+    loop: false,
+    timestamps: 'recorded',
+    seedState: true,
+    clock,
+    ...o,
+  }).then((stats) => ({ stats, got, clock }));
 }
 
 describe('replay timing (virtual clock)', () => {
@@ -95,7 +108,12 @@ describe('replay timing (virtual clock)', () => {
   it('records older than the start of the recording (OPC UA initial values) come at once', async () => {
     const clock = virtualClock(0);
     const { sink, got } = recorder(clock);
-    await play(open([s(-86_400_000, 'old', 1), s(0, 'a', 1), s(1000, 'a', 2)]), sink, { first: T0 - 86_400_000, last: T0 + 1000, start: T0, step: 1000 }, { speed: 1, maxSpeed: false, loop: false, timestamps: 'recorded', seedState: true, clock });
+    await play(
+      open([s(-86_400_000, 'old', 1), s(0, 'a', 1), s(1000, 'a', 2)]),
+      sink,
+      { first: T0 - 86_400_000, last: T0 + 1000, start: T0, step: 1000 },
+      { speed: 1, maxSpeed: false, loop: false, timestamps: 'recorded', seedState: true, clock },
+    );
     expect(got.map((g) => g.at)).toEqual([0, 0, 1000]);
   });
 
@@ -103,15 +121,33 @@ describe('replay timing (virtual clock)', () => {
     const ac = new AbortController();
     const clock = virtualClock(0);
     const got: number[] = [];
-    const sink: ReplaySink = { endpoint: '', prepare: async () => undefined, apply: (rs) => void (got.push(rs.length), got.length === 2 && ac.abort()), close: async () => undefined };
-    const stats = await play(open(), sink, span, { speed: 1, maxSpeed: false, loop: true, timestamps: 'recorded', seedState: true, clock, signal: ac.signal });
+    const sink: ReplaySink = {
+      endpoint: '',
+      prepare: async () => undefined,
+      apply: (rs) => void (got.push(rs.length), got.length === 2 && ac.abort()),
+      close: async () => undefined,
+    };
+    const stats = await play(open(), sink, span, {
+      speed: 1,
+      maxSpeed: false,
+      loop: true,
+      timestamps: 'recorded',
+      seedState: true,
+      clock,
+      signal: ac.signal,
+    });
     expect(stats.stopped).toBe('signal');
     expect(got).toEqual([2, 1]);
   });
 
   it('percentiles', () => {
     expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99)).toBe(99);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+    ).toBe(99);
     expect(percentile([], 50)).toBeUndefined();
   });
 });
@@ -120,7 +156,15 @@ describe('where each sink serves a tag', () => {
   it('OPC UA: recorded node ids at their recorded namespace indexes, placeholders between, the rest in the replay namespace', () => {
     const plan = planAddressSpace(
       [
-        { name: 'power', address: 'ns=5;s=plant.power', namespaceUri: 'urn:iiot:sim:plant', opcuaType: 'Double', unit: 'kW', range: [0, 125], path: '/Objects/5:Plant/5:Incomer/5:ActivePower' },
+        {
+          name: 'power',
+          address: 'ns=5;s=plant.power',
+          namespaceUri: 'urn:iiot:sim:plant',
+          opcuaType: 'Double',
+          unit: 'kW',
+          range: [0, 125],
+          path: '/Objects/5:Plant/5:Incomer/5:ActivePower',
+        },
         { name: 'count', address: 'ns=5;i=1234', namespaceUri: 'urn:iiot:sim:plant', dataType: 'uint32' },
         { name: 'gen', address: 'nsu=urn:other;s=x' },
         { name: 'meter.v', address: 'ir:0x0000', source: 'sdm630', dataType: 'float32', modbus: { unit: 1 } },
@@ -131,11 +175,23 @@ describe('where each sink serves a tag', () => {
       '127.0.0.1',
     );
     expect(plan.applicationUri).toBe('urn:iiot:replay:127.0.0.1');
-    expect(plan.namespaces.slice(0, 4)).toEqual(['urn:iiot:replay:unused:2', 'urn:iiot:replay:unused:3', 'urn:iiot:replay:unused:4', 'urn:iiot:sim:plant']);
+    expect(plan.namespaces.slice(0, 4)).toEqual([
+      'urn:iiot:replay:unused:2',
+      'urn:iiot:replay:unused:3',
+      'urn:iiot:replay:unused:4',
+      'urn:iiot:sim:plant',
+    ]);
     expect(plan.namespaces).toContain('urn:other');
     expect(plan.namespaces).toContain(REPLAY_NAMESPACE);
     const v = new Map(plan.variables.map((x) => [x.key, x]));
-    expect(v.get('power')).toMatchObject({ uri: 'urn:iiot:sim:plant', ident: 's=plant.power', dataType: 'Double', browseName: 'ActivePower', unit: 'kW', range: [0, 125] });
+    expect(v.get('power')).toMatchObject({
+      uri: 'urn:iiot:sim:plant',
+      ident: 's=plant.power',
+      dataType: 'Double',
+      browseName: 'ActivePower',
+      unit: 'kW',
+      range: [0, 125],
+    });
     expect(v.get('power')!.folders.map((f) => f.name)).toEqual(['Plant', 'Incomer']);
     expect(v.get('count')).toMatchObject({ ident: 'i=1234', dataType: 'UInt32' });
     expect(v.get('gen')).toMatchObject({ uri: 'urn:other', ident: 's=x' });
@@ -146,7 +202,7 @@ describe('where each sink serves a tag', () => {
     expect(plan.moved.map((m) => m.tag)).toEqual(['std']);
   });
 
-  it('a tag recorded from namespace 1 makes its URI the server\'s own namespace', () => {
+  it("a tag recorded from namespace 1 makes its URI the server's own namespace", () => {
     const plan = planAddressSpace([{ name: 'a', address: 'ns=1;s=a', namespaceUri: 'urn:plc:app' }], new Map(), '127.0.0.1');
     expect(plan.applicationUri).toBe('urn:plc:app');
   });
@@ -158,7 +214,12 @@ describe('where each sink serves a tag', () => {
   });
 
   it('Modbus: the register a tag was recorded from', () => {
-    expect(recordedRegister({ name: 'm.v', modbus: { unit: 3, table: 'input', address: 342, type: 'float32', order: 'CDAB', length: 2, scale: 1, offset: 0 } })).toEqual({ unit: 3, table: 'input', address: 342, type: 'float32', order: 'CDAB', length: 2, scale: 1, offset: 0 });
+    expect(
+      recordedRegister({
+        name: 'm.v',
+        modbus: { unit: 3, table: 'input', address: 342, type: 'float32', order: 'CDAB', length: 2, scale: 1, offset: 0 },
+      }),
+    ).toEqual({ unit: 3, table: 'input', address: 342, type: 'float32', order: 'CDAB', length: 2, scale: 1, offset: 0 });
     expect(recordedRegister({ name: 'x', address: 'ns=2;s=x' })).toBeUndefined();
   });
 });

@@ -12,7 +12,11 @@ afterAll(removeTempDirs);
 async function startSim(dir: string, extra: string[]): Promise<{ url: string; stop: () => Promise<void>; stderr: () => string }> {
   const ready = join(dir, 'ready.json');
   const env = { ...process.env, NO_COLOR: '1', IIOT_PKI_DIR: join(dir, 'client-pki') };
-  const child = spawn(process.execPath, [BIN, 'sim', '--opcua-port', '0', '--no-modbus', '--no-mqtt', '--pki-dir', join(dir, 'server-pki'), '--ready-file', ready, ...extra], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'sim', '--opcua-port', '0', '--no-modbus', '--no-mqtt', '--pki-dir', join(dir, 'server-pki'), '--ready-file', ready, ...extra],
+    { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   await waitFor(() => existsSync(ready) || child.exitCode !== null);
@@ -29,13 +33,15 @@ async function startSim(dir: string, extra: string[]): Promise<{ url: string; st
   };
 }
 
-describe('iiot sim and this machine\'s iiot client', () => {
+describe("iiot sim and this machine's iiot client", () => {
   it('trusts the local iiot client certificate, so browse over SignAndEncrypt works out of the box', async () => {
     const dir = tempDir('sim-trust');
     const sim = await startSim(dir, []);
     try {
       expect(sim.stderr()).toMatch(/trusts this machine's iiot client certificate/);
-      const r = await runCli(['browse', sim.url, '/Objects/Plant', '--depth', '1', '--trust-on-first-use', '--json'], { env: { IIOT_PKI_DIR: join(dir, 'client-pki') } });
+      const r = await runCli(['browse', sim.url, '/Objects/Plant', '--depth', '1', '--trust-on-first-use', '--json'], {
+        env: { IIOT_PKI_DIR: join(dir, 'client-pki') },
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('SignAndEncrypt');
     } finally {

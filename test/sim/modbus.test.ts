@@ -62,7 +62,22 @@ describe('Modbus TCP: the SDM630 on unit 1, read by mbpoll', () => {
   });
 
   it('serves total power equal to the plant.power tag (W)', async () => {
-    const r = await runTool('mbpoll', ['-m', 'tcp', '-p', String(port), '-a', '1', '-t', '3:float', '-B', '-0', '-1', '-r', String(0x0034), '127.0.0.1']);
+    const r = await runTool('mbpoll', [
+      '-m',
+      'tcp',
+      '-p',
+      String(port),
+      '-a',
+      '1',
+      '-t',
+      '3:float',
+      '-B',
+      '-0',
+      '-1',
+      '-r',
+      String(0x0034),
+      '127.0.0.1',
+    ]);
     expectSixDigits(mbpollValues(r.stdout).get(0x0034), f32((plant.model.value('plant.power', at()) as number) * 1000));
   });
 });
@@ -96,7 +111,8 @@ describe('Modbus TCP: every register of every unit, read with modbus-serial', ()
       const read = async (e: RegisterEntry) => {
         if (e.table === 'coil') return (await c.readCoils(e.address, 1)).data[0];
         if (e.table === 'discrete') return (await c.readDiscreteInputs(e.address, 1)).data[0];
-        const words = e.table === 'holding' ? await c.readHoldingRegisters(e.address, e.length) : await c.readInputRegisters(e.address, e.length);
+        const words =
+          e.table === 'holding' ? await c.readHoldingRegisters(e.address, e.length) : await c.readInputRegisters(e.address, e.length);
         return decodeValue(e, words.data);
       };
       for (const e of map.entries) {
@@ -165,7 +181,9 @@ describe('Modbus TCP: every register of every unit, read with modbus-serial', ()
       const words = await c.readHoldingRegisters(3203, 4);
       expect(decodeValue(e, words.data)).toBeCloseTo(plant.model.feeder('compressor1', at()).energyKwh, 3);
       const kw = map.entries.find((x) => x.name === 'active_power_total')!;
-      expect(decodeValue(kw, (await c.readHoldingRegisters(3059, 2)).data)).toBe(f32(plant.model.value('compressor1.power', at()) as number));
+      expect(decodeValue(kw, (await c.readHoldingRegisters(3059, 2)).data)).toBe(
+        f32(plant.model.value('compressor1.power', at()) as number),
+      );
     } finally {
       c.close(() => {});
     }
@@ -176,7 +194,13 @@ describe('Modbus RTU over a socat pseudo-terminal pair', () => {
   it('serves the meter at its unit id, baud rate and parity to mbpoll, and ignores other ids', async () => {
     const dir = tempDir('rtu');
     const pty = await ptyPair(dir);
-    const rtu = await startPlant({ ...FROZEN, opcua: false, mqtt: false, modbus: false, rtu: { path: pty.b, baudRate: 19200, parity: 'even', unitId: 5 } });
+    const rtu = await startPlant({
+      ...FROZEN,
+      opcua: false,
+      mqtt: false,
+      modbus: false,
+      rtu: { path: pty.b, baudRate: 19200, parity: 'even', unitId: 5 },
+    });
     try {
       expect(rtu.endpoints.rtu).toBe(`modbus-rtu://${pty.b}?baud=19200&parity=even&unit=5`);
       const args = ['-m', 'rtu', '-b', '19200', '-P', 'even', '-t', '3:float', '-B', '-0', '-1', '-o', '1', '-r', String(0x0156)];

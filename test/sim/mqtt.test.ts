@@ -29,8 +29,15 @@ interface Received {
   qos: number;
 }
 
-async function subscriber(url: string, filter: string, opts: { qos?: 0 | 1; username?: string; password?: string } = {}): Promise<{ client: MqttClient; messages: Received[] }> {
-  const client = await connectAsync(url, { reconnectPeriod: 0, ...(opts.username ? { username: opts.username, password: opts.password } : {}) });
+async function subscriber(
+  url: string,
+  filter: string,
+  opts: { qos?: 0 | 1; username?: string; password?: string } = {},
+): Promise<{ client: MqttClient; messages: Received[] }> {
+  const client = await connectAsync(url, {
+    reconnectPeriod: 0,
+    ...(opts.username ? { username: opts.username, password: opts.password } : {}),
+  });
   const messages: Received[] = [];
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload, qos: packet.qos }));
   await client.subscribeAsync(filter, { qos: opts.qos ?? 0 });
@@ -39,10 +46,26 @@ async function subscriber(url: string, filter: string, opts: { qos?: 0 | 1; user
 
 describe('MQTT: plain JSON topics', () => {
   it('reach mosquitto_sub as retained JSON with time, value and unit', async () => {
-    const r = await runTool('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-t', 'plant/pump1/vibration', '-t', 'plant/conveyor1/running', '-v', '-C', '2', '-W', '15']);
+    const r = await runTool('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-t',
+      'plant/pump1/vibration',
+      '-t',
+      'plant/conveyor1/running',
+      '-v',
+      '-C',
+      '2',
+      '-W',
+      '15',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    const byTopic = new Map(lines.map((l) => [l.slice(0, l.indexOf(' ')), JSON.parse(l.slice(l.indexOf(' ') + 1)) as { t: string; v: unknown; unit?: string }]));
+    const byTopic = new Map(
+      lines.map((l) => [l.slice(0, l.indexOf(' ')), JSON.parse(l.slice(l.indexOf(' ') + 1)) as { t: string; v: unknown; unit?: string }]),
+    );
     const vib = byTopic.get('plant/pump1/vibration')!;
     expect(vib.unit).toBe('mm/s');
     expect(typeof vib.v).toBe('number');
@@ -83,12 +106,15 @@ describe('MQTT: the Sparkplug B edge node', () => {
       const bdSeq = nbirth.metrics.find((m) => m.name === 'bdSeq');
       expect(bdSeq).toMatchObject({ type: 'UInt64', value: 0 });
       expect(nbirth.metrics.find((m) => m.name === 'Node Control/Rebirth')?.value).toBe(false);
-      expect(seq.slice(1, 5).map((x) => x.topic)).toEqual(['conveyor1', 'conveyor2', 'pump1', 'compressor1'].map((d) => `spBv1.0/IIoT/DBIRTH/SimPlant/${d}`));
+      expect(seq.slice(1, 5).map((x) => x.topic)).toEqual(
+        ['conveyor1', 'conveyor2', 'pump1', 'compressor1'].map((d) => `spBv1.0/IIoT/DBIRTH/SimPlant/${d}`),
+      );
       // seq counts every message of the node, 0..255 then 0 again
       for (let i = 1; i < seq.length; i++) expect(seq[i]!.p.seq, `message ${i}`).toBe(i % 256);
       // births name every metric with an alias and a unit; data messages carry aliases only
       const aliases = new Map<number | string, string>();
-      for (const x of seq.slice(0, 5)) for (const m of x.p.metrics) if (m.alias !== undefined) aliases.set(m.alias, `${x.topic.split('/').pop()}:${m.name}`);
+      for (const x of seq.slice(0, 5))
+        for (const m of x.p.metrics) if (m.alias !== undefined) aliases.set(m.alias, `${x.topic.split('/').pop()}:${m.name}`);
       expect(aliases.size).toBe(plant.model.signals.length);
       expect(seq[3]!.p.metrics.find((m) => m.name === 'vibration')?.properties?.engUnit?.value).toBe('mm/s');
       const ddata = seq.find((x) => x.topic === 'spBv1.0/IIoT/DDATA/SimPlant/pump1')!.p;
@@ -180,7 +206,9 @@ describe('MQTT: broker authentication', () => {
     const broker = await startBroker({ host: '127.0.0.1', port: 0, auth: { username: 'operator', password: 's3cret' } });
     try {
       await expect(connectAsync(broker.url, { reconnectPeriod: 0 })).rejects.toMatchObject({ code: 5 });
-      await expect(connectAsync(broker.url, { reconnectPeriod: 0, username: 'operator', password: 'nope' })).rejects.toMatchObject({ code: 4 });
+      await expect(connectAsync(broker.url, { reconnectPeriod: 0, username: 'operator', password: 'nope' })).rejects.toMatchObject({
+        code: 4,
+      });
       const ok = await connectAsync(broker.url, { reconnectPeriod: 0, username: 'operator', password: 's3cret' });
       expect(ok.connected).toBe(true);
       await ok.endAsync();
@@ -193,9 +221,28 @@ describe('MQTT: broker authentication', () => {
   });
 
   it('lets the plant publish to a broker that requires a password', async () => {
-    const authed = await startPlant({ opcua: false, modbus: false, mqtt: { port: 0, auth: { username: 'operator', password: 's3cret' }, sparkplug: false } });
+    const authed = await startPlant({
+      opcua: false,
+      modbus: false,
+      mqtt: { port: 0, auth: { username: 'operator', password: 's3cret' }, sparkplug: false },
+    });
     try {
-      const r = await runTool('mosquitto_sub', ['-h', '127.0.0.1', '-p', new URL(authed.endpoints.mqtt!).port, '-u', 'operator', '-P', 's3cret', '-t', 'plant/plant/power', '-C', '1', '-W', '10']);
+      const r = await runTool('mosquitto_sub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        new URL(authed.endpoints.mqtt!).port,
+        '-u',
+        'operator',
+        '-P',
+        's3cret',
+        '-t',
+        'plant/plant/power',
+        '-C',
+        '1',
+        '-W',
+        '10',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ unit: 'kW' });
       expect(authed.mqtt?.auth).toBe(true);
@@ -206,7 +253,7 @@ describe('MQTT: broker authentication', () => {
 });
 
 describe('MQTT: publishing to another broker', () => {
-  it('publishes JSON and Sparkplug B to Debian\'s mosquitto with --mqtt-broker', async () => {
+  it("publishes JSON and Sparkplug B to Debian's mosquitto with --mqtt-broker", async () => {
     const port = await freePort('127.0.0.1');
     const mosquitto = spawn('mosquitto', ['-p', String(port)], { stdio: 'ignore' });
     const exited = once(mosquitto, 'exit');
@@ -223,7 +270,18 @@ describe('MQTT: publishing to another broker', () => {
       const external = await startPlant({ opcua: false, modbus: false, mqtt: { brokerUrl: `mqtt://127.0.0.1:${port}` } });
       try {
         expect(external.endpoints.mqtt).toBe(`mqtt://127.0.0.1:${port}`);
-        const json = await runTool('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'plant/pump1/speed', '-C', '1', '-W', '10']);
+        const json = await runTool('mosquitto_sub', [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-t',
+          'plant/pump1/speed',
+          '-C',
+          '1',
+          '-W',
+          '10',
+        ]);
         expect(json.code, json.stderr).toBe(0);
         expect(JSON.parse(json.stdout)).toMatchObject({ unit: 'rpm' });
         const { client, messages } = await subscriber(`mqtt://127.0.0.1:${port}`, 'spBv1.0/IIoT/DDATA/SimPlant/pump1');

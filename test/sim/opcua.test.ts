@@ -84,7 +84,14 @@ describe('OPC UA: the default profile with the full address space', () => {
     await withSession(url, async (session) => {
       const dv = await session.read({ nodeId: 'ns=0;i=2255', attributeId: AttributeIds.Value });
       const uris = dv.value.value as string[];
-      expect(uris).toEqual(expect.arrayContaining(['http://opcfoundation.org/UA/DI/', 'http://opcfoundation.org/UA/IA/', 'http://opcfoundation.org/UA/Machinery/', 'urn:iiot:sim:plant']));
+      expect(uris).toEqual(
+        expect.arrayContaining([
+          'http://opcfoundation.org/UA/DI/',
+          'http://opcfoundation.org/UA/IA/',
+          'http://opcfoundation.org/UA/Machinery/',
+          'urn:iiot:sim:plant',
+        ]),
+      );
       expect(uris.indexOf('urn:iiot:sim:plant')).toBe(ns());
     });
   });
@@ -92,7 +99,9 @@ describe('OPC UA: the default profile with the full address space', () => {
   it('has a Plant folder with the incomer and every asset', async () => {
     await withSession(url, async (session) => {
       const objects = await session.browse({ nodeId: 'ns=0;i=85', browseDirection: BrowseDirection.Forward, resultMask: 63 });
-      expect(objects.references!.map((r) => r.browseName.name)).toEqual(expect.arrayContaining(['Plant', 'DeviceSet', 'Machines', 'Synthetic']));
+      expect(objects.references!.map((r) => r.browseName.name)).toEqual(
+        expect.arrayContaining(['Plant', 'DeviceSet', 'Machines', 'Synthetic']),
+      );
       const plantFolder = await session.browse({ nodeId: `ns=${ns()};s=Plant`, browseDirection: BrowseDirection.Forward, resultMask: 63 });
       const children = plantFolder.references!.filter((r) => r.nodeClass === NodeClass.Object).map((r) => r.browseName.name);
       expect(children).toEqual(['Incomer', 'Conveyor1', 'Conveyor2', 'Pump1', 'Compressor1']);
@@ -168,7 +177,8 @@ describe('OPC UA: the default profile with the full address space', () => {
       const end = new Date(plant.clock.now());
       const h = await session.readHistoryValue({ nodeId: `ns=${ns()};s=pump1.vibration` }, new Date(end.getTime() - 3_600_000), end);
       expect(h.statusCode.isGood()).toBe(true);
-      const values = (h.historyData as unknown as { dataValues: Array<{ value: { value: unknown }; sourceTimestamp: Date | null }> }).dataValues;
+      const values = (h.historyData as unknown as { dataValues: Array<{ value: { value: unknown }; sourceTimestamp: Date | null }> })
+        .dataValues;
       expect(values.length).toBeGreaterThanOrEqual(360);
       const v = values[10]!;
       expect(v.value.value).toBe(plant.model.value('pump1.vibration', v.sourceTimestamp!.getTime()));
@@ -178,12 +188,24 @@ describe('OPC UA: the default profile with the full address space', () => {
   it('has one writable setpoint, shared with the Modbus PLC', async () => {
     await withSession(url, async (session) => {
       const nodeId = `ns=${ns()};s=pump1.speedSetpoint`;
-      const status = await session.write({ nodeId, attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value: 2800 } } });
+      const status = await session.write({
+        nodeId,
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Double, value: 2800 } },
+      });
       expect(status).toBe(StatusCodes.Good);
       expect(plant.setpoints.get('pump1.speed_setpoint')).toBe(2800);
-      const refused = await session.write({ nodeId, attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value: 99999 } } });
+      const refused = await session.write({
+        nodeId,
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Double, value: 99999 } },
+      });
       expect(refused).toBe(StatusCodes.BadOutOfRange);
-      const readOnly = await session.write({ nodeId: `ns=${ns()};s=pump1.speed`, attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value: 1 } } });
+      const readOnly = await session.write({
+        nodeId: `ns=${ns()};s=pump1.speed`,
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Double, value: 1 } },
+      });
       expect(readOnly.isGood()).toBe(false);
     });
   });
@@ -191,11 +213,14 @@ describe('OPC UA: the default profile with the full address space', () => {
   it('accepts Basic256Sha256 SignAndEncrypt with username and password, and refuses a wrong password', async () => {
     const who = await withSession(
       url,
-      async (session) => (await session.read({ nodeId: `ns=${ns()};s=plant.energy`, attributeId: AttributeIds.Value })).value.value as number,
+      async (session) =>
+        (await session.read({ nodeId: `ns=${ns()};s=plant.energy`, attributeId: AttributeIds.Value })).value.value as number,
       { mode: MessageSecurityMode.SignAndEncrypt, policy: SecurityPolicy.Basic256Sha256, user: userToken() },
     );
     expect(who).toBeGreaterThan(182340);
-    await expect(withSession(url, async () => 0, { user: userToken('wrong') })).rejects.toThrow(/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid/);
+    await expect(withSession(url, async () => 0, { user: userToken('wrong') })).rejects.toThrow(
+      /BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid/,
+    );
   });
 
   it('offers None and Basic256Sha256 (Sign, SignAndEncrypt), anonymous and username', async () => {
@@ -204,15 +229,27 @@ describe('OPC UA: the default profile with the full address space', () => {
       const pairs = eps.map((e) => `${MessageSecurityMode[e.securityMode]}/${e.securityPolicyUri!.split('#')[1]}`).sort();
       expect(pairs).toEqual(['None/None', 'Sign/Basic256Sha256', 'SignAndEncrypt/Basic256Sha256']);
       const none = eps.find((e) => e.securityMode === MessageSecurityMode.None)!;
-      expect(none.userIdentityTokens!.map((t) => t.tokenType)).toEqual(expect.arrayContaining([UserTokenType.Anonymous, UserTokenType.UserName]));
+      expect(none.userIdentityTokens!.map((t) => t.tokenType)).toEqual(
+        expect.arrayContaining([UserTokenType.Anonymous, UserTokenType.UserName]),
+      );
     });
   });
 
   it('adds the synthetic address space in groups of 1000', async () => {
     await withSession(url, async (session) => {
-      const groups = await session.browse({ nodeId: `ns=${ns()};s=synthetic`, browseDirection: BrowseDirection.Forward, nodeClassMask: NodeClass.Object, resultMask: 63 });
+      const groups = await session.browse({
+        nodeId: `ns=${ns()};s=synthetic`,
+        browseDirection: BrowseDirection.Forward,
+        nodeClassMask: NodeClass.Object,
+        resultMask: 63,
+      });
       expect(groups.references!.map((r) => r.browseName.name)).toEqual(['Group0001', 'Group0002', 'Group0003']);
-      const last = await session.browse({ nodeId: `ns=${ns()};s=synthetic.g0003`, browseDirection: BrowseDirection.Forward, nodeClassMask: NodeClass.Variable, resultMask: 63 });
+      const last = await session.browse({
+        nodeId: `ns=${ns()};s=synthetic.g0003`,
+        browseDirection: BrowseDirection.Forward,
+        nodeClassMask: NodeClass.Variable,
+        resultMask: 63,
+      });
       expect(last.references).toHaveLength(500);
     });
   });
@@ -235,7 +272,13 @@ describe('OPC UA: a plant at a time scale serves model time as source timestamp,
       age: 25 * 86_400_000,
       modbus: false,
       mqtt: false,
-      opcua: { port: 0, nodesets: ['standard'], historyBackfillMs: 0, pkiDir: join(tmp, 'server-scaled'), autoAcceptClientCertificates: true },
+      opcua: {
+        port: 0,
+        nodesets: ['standard'],
+        historyBackfillMs: 0,
+        pkiDir: join(tmp, 'server-scaled'),
+        autoAcceptClientCertificates: true,
+      },
       updateIntervalMs: 50,
     });
   });
@@ -246,11 +289,21 @@ describe('OPC UA: a plant at a time scale serves model time as source timestamp,
   it('in subscriptions: the initial value and every update', async () => {
     const got: DataValue[] = [];
     await withSession(plant.endpoints.opcua!, async (session) => {
-      const sub = await session.createSubscription2({ requestedPublishingInterval: 50, requestedLifetimeCount: 100, requestedMaxKeepAliveCount: 10, publishingEnabled: true });
+      const sub = await session.createSubscription2({
+        requestedPublishingInterval: 50,
+        requestedLifetimeCount: 100,
+        requestedMaxKeepAliveCount: 10,
+        publishingEnabled: true,
+      });
       const item = await sub.monitor(
         { nodeId: plant.opcua!.nodeId('plant.power'), attributeId: AttributeIds.Value },
         // every new source timestamp is a notification, whether the value changed or not
-        { samplingInterval: 0, queueSize: 100, discardOldest: true, filter: new DataChangeFilter({ trigger: DataChangeTrigger.StatusValueTimestamp }) },
+        {
+          samplingInterval: 0,
+          queueSize: 100,
+          discardOldest: true,
+          filter: new DataChangeFilter({ trigger: DataChangeTrigger.StatusValueTimestamp }),
+        },
         TimestampsToReturn.Both,
       );
       item.on('changed', (dv: DataValue) => void got.push(dv));
@@ -288,7 +341,13 @@ describe('OPC UA: the weak profile, with tiny operation limits', () => {
         pkiDir: join(tmp, 'server-weak'),
         autoAcceptClientCertificates: true,
         historyBackfillMs: 0,
-        limits: { maxNodesPerBrowse: 5, maxNodesPerRead: 7, maxBrowseContinuationPoints: 2, maxReferencesPerNode: 3, maxMonitoredItemsPerCall: 4 },
+        limits: {
+          maxNodesPerBrowse: 5,
+          maxNodesPerRead: 7,
+          maxBrowseContinuationPoints: 2,
+          maxReferencesPerNode: 3,
+          maxMonitoredItemsPerCall: 4,
+        },
       },
     });
     url = plant.endpoints.opcua!;
@@ -302,7 +361,11 @@ describe('OPC UA: the weak profile, with tiny operation limits', () => {
       const eps = await client.getEndpoints();
       const policies = new Set(eps.map((e) => e.securityPolicyUri!.split('#')[1]));
       expect([...policies].sort()).toEqual(['Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'None']);
-      expect(eps.some((e) => e.securityMode === MessageSecurityMode.None && e.userIdentityTokens!.some((t) => t.tokenType === UserTokenType.Anonymous))).toBe(true);
+      expect(
+        eps.some(
+          (e) => e.securityMode === MessageSecurityMode.None && e.userIdentityTokens!.some((t) => t.tokenType === UserTokenType.Anonymous),
+        ),
+      ).toBe(true);
       const cert = new X509Certificate(eps[0]!.serverCertificate!);
       const left = Date.parse(cert.validTo) - Date.now();
       expect(left).toBeGreaterThan(0);
@@ -317,7 +380,11 @@ describe('OPC UA: the weak profile, with tiny operation limits', () => {
       expect(userTokens.map((t) => [t.policyId, t.securityPolicyUri ?? null])).toEqual([['username_cleartext', null]]);
     });
     // the client has no choice but to send the password unencrypted; the server accepts it
-    const state = await withSession(url, async (s) => (await s.read({ nodeId: 'ns=0;i=2259', attributeId: AttributeIds.Value })).value.value, { user: userToken() });
+    const state = await withSession(
+      url,
+      async (s) => (await s.read({ nodeId: 'ns=0;i=2259', attributeId: AttributeIds.Value })).value.value,
+      { user: userToken() },
+    );
     expect(state).toBe(0);
   });
 
@@ -350,7 +417,9 @@ describe('OPC UA: the weak profile, with tiny operation limits', () => {
 
   it('runs out of browse continuation points at MaxBrowseContinuationPoints', async () => {
     await withSession(url, async (session) => {
-      const results = await session.browse(['conveyor1', 'conveyor2', 'pump1', 'compressor1'].map((id) => ({ nodeId: `ns=${ns()};s=${id}`, resultMask: 63 })));
+      const results = await session.browse(
+        ['conveyor1', 'conveyor2', 'pump1', 'compressor1'].map((id) => ({ nodeId: `ns=${ns()};s=${id}`, resultMask: 63 })),
+      );
       expect(results.slice(0, 2).every((r) => r.statusCode === StatusCodes.Good && r.continuationPoint)).toBe(true);
       expect(results.slice(2).map((r) => r.statusCode)).toEqual([StatusCodes.BadNoContinuationPoints, StatusCodes.BadNoContinuationPoints]);
     });
@@ -359,8 +428,11 @@ describe('OPC UA: the weak profile, with tiny operation limits', () => {
   it('enforces MaxMonitoredItemsPerCall', async () => {
     await withSession(url, async (session) => {
       const sub = await session.createSubscription2({ requestedPublishingInterval: 100, publishingEnabled: true });
-      const items = (n: number) => plant.model.signals.slice(0, n).map((s) => ({ nodeId: `ns=${ns()};s=${s.id}`, attributeId: AttributeIds.Value }));
-      await expect(sub.monitorItems(items(5), { samplingInterval: 100, queueSize: 1 }, TimestampsToReturn.Both)).rejects.toThrow(/BadTooManyOperations/);
+      const items = (n: number) =>
+        plant.model.signals.slice(0, n).map((s) => ({ nodeId: `ns=${ns()};s=${s.id}`, attributeId: AttributeIds.Value }));
+      await expect(sub.monitorItems(items(5), { samplingInterval: 100, queueSize: 1 }, TimestampsToReturn.Both)).rejects.toThrow(
+        /BadTooManyOperations/,
+      );
       const ok = await sub.monitorItems(items(4), { samplingInterval: 100, queueSize: 1 }, TimestampsToReturn.Both);
       expect(ok.monitoredItems).toHaveLength(4);
       await sub.terminate();
@@ -374,7 +446,11 @@ describe('OPC UA: the hardened profile and explicit client certificate trust', (
   const pkiDir = join(tmp, 'server-hardened');
 
   beforeAll(async () => {
-    plant = await startPlant({ modbus: false, mqtt: false, opcua: { port: 0, profile: 'hardened', nodesets: ['standard'], pkiDir, users: [USER], historyBackfillMs: 0 } });
+    plant = await startPlant({
+      modbus: false,
+      mqtt: false,
+      opcua: { port: 0, profile: 'hardened', nodesets: ['standard'], pkiDir, users: [USER], historyBackfillMs: 0 },
+    });
     url = plant.endpoints.opcua!;
   });
   afterAll(async () => {
@@ -389,7 +465,9 @@ describe('OPC UA: the hardened profile and explicit client certificate trust', (
       await client.connect(url);
       const eps = (await client.getEndpoints()).filter((e) => e.userIdentityTokens && e.userIdentityTokens.length > 0);
       expect(new Set(eps.map((e) => MessageSecurityMode[e.securityMode]))).toEqual(new Set(['SignAndEncrypt']));
-      expect(new Set(eps.map((e) => e.securityPolicyUri!.split('#')[1]))).toEqual(new Set(['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']));
+      expect(new Set(eps.map((e) => e.securityPolicyUri!.split('#')[1]))).toEqual(
+        new Set(['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']),
+      );
       expect(eps.flatMap((e) => e.userIdentityTokens!).some((t) => t.tokenType === UserTokenType.Anonymous)).toBe(false);
     } finally {
       await client.disconnect();
@@ -397,27 +475,37 @@ describe('OPC UA: the hardened profile and explicit client certificate trust', (
     }
   });
 
-  it('rejects an unknown client certificate until it is moved to trusted/', async () => {
-    const clientPki = join(tmp, 'client-untrusted');
-    const secure = { mode: MessageSecurityMode.SignAndEncrypt, policy: SecurityPolicy.Basic256Sha256, user: userToken(), pki: clientPki };
-    await expect(withSession(url, async () => 0, secure)).rejects.toThrow();
-    const rejected = join(pkiDir, 'rejected');
-    expect(readdirSync(rejected).length).toBeGreaterThan(0);
-    // trust it the way an operator would: move the file
-    for (const f of readdirSync(rejected)) renameSync(join(rejected, f), join(pkiDir, 'trusted', 'certs', f));
-    // the server notices the move through its folder watcher: on a busy machine that can take a while
-    let value: unknown;
-    const until = Date.now() + scaled(90_000);
-    while (value === undefined && Date.now() < until) {
-      value = await withSession(url, async (s) => (await s.read({ nodeId: 'ns=0;i=2259', attributeId: AttributeIds.Value })).value.value, secure).catch(() => undefined);
-      if (value === undefined) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(value).toBe(0); // ServerState Running
-    expect(existsSync(join(pkiDir, 'own', 'certs', 'certificate.pem'))).toBe(true);
-  }, scaled(180_000));
+  it(
+    'rejects an unknown client certificate until it is moved to trusted/',
+    async () => {
+      const clientPki = join(tmp, 'client-untrusted');
+      const secure = { mode: MessageSecurityMode.SignAndEncrypt, policy: SecurityPolicy.Basic256Sha256, user: userToken(), pki: clientPki };
+      await expect(withSession(url, async () => 0, secure)).rejects.toThrow();
+      const rejected = join(pkiDir, 'rejected');
+      expect(readdirSync(rejected).length).toBeGreaterThan(0);
+      // trust it the way an operator would: move the file
+      for (const f of readdirSync(rejected)) renameSync(join(rejected, f), join(pkiDir, 'trusted', 'certs', f));
+      // the server notices the move through its folder watcher: on a busy machine that can take a while
+      let value: unknown;
+      const until = Date.now() + scaled(90_000);
+      while (value === undefined && Date.now() < until) {
+        value = await withSession(
+          url,
+          async (s) => (await s.read({ nodeId: 'ns=0;i=2259', attributeId: AttributeIds.Value })).value.value,
+          secure,
+        ).catch(() => undefined);
+        if (value === undefined) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(value).toBe(0); // ServerState Running
+      expect(existsSync(join(pkiDir, 'own', 'certs', 'certificate.pem'))).toBe(true);
+    },
+    scaled(180_000),
+  );
 
   it('refuses an anonymous session', async () => {
     const secure = { mode: MessageSecurityMode.SignAndEncrypt, policy: SecurityPolicy.Basic256Sha256, pki: join(tmp, 'client-untrusted') };
-    await expect(withSession(url, async () => 0, secure)).rejects.toThrow(/BadIdentityTokenInvalid|BadIdentityTokenRejected|BadUserAccessDenied|anonymous/i);
+    await expect(withSession(url, async () => 0, secure)).rejects.toThrow(
+      /BadIdentityTokenInvalid|BadIdentityTokenRejected|BadUserAccessDenied|anonymous/i,
+    );
   });
 });

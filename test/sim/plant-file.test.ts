@@ -38,12 +38,16 @@ describe('plant model file', () => {
   it('names an unknown field', () => {
     const text = good.replace('    loadFactor: 0.82\n', '    loadFactor: 0.82\n    loadfactr: 0.8\n');
     const e = errorOf(text);
-    expect(e.message).toBe(`bad.yaml:${lineOf(text, 'loadfactr')}: assets[2].loadfactr: unknown field "loadfactr" (misspelt, or not valid here)`);
+    expect(e.message).toBe(
+      `bad.yaml:${lineOf(text, 'loadfactr')}: assets[2].loadfactr: unknown field "loadfactr" (misspelt, or not valid here)`,
+    );
   });
 
   it('names a bad duration and a failure before the onset', () => {
     const t1 = good.replace('onset: 8d', 'onset: eight days');
-    expect(errorOf(t1).message).toBe(`bad.yaml:${lineOf(t1, 'onset: eight')}: assets[2].bearing.onset: cannot read "eight days" as a duration (write 6d, 12h, 90m)`);
+    expect(errorOf(t1).message).toBe(
+      `bad.yaml:${lineOf(t1, 'onset: eight')}: assets[2].bearing.onset: cannot read "eight days" as a duration (write 6d, 12h, 90m)`,
+    );
     const t2 = good.replace('failure: 26d', 'failure: 4d');
     expect(errorOf(t2).message).toBe(`bad.yaml:${lineOf(t2, 'failure: 4d')}: assets[2].bearing.failure: failure must come after onset`);
   });
@@ -52,7 +56,9 @@ describe('plant model file', () => {
     const t1 = good.replace('id: conveyor2', 'id: conveyor1');
     expect(errorOf(t1).message).toBe(`bad.yaml:${lineOf(t1, 'name: Conveyor 2') - 1}: assets[1].id: duplicate asset id "conveyor1"`);
     const t2 = good.replace('timezone: Europe/Madrid', 'timezone: Europe/Atlantis');
-    expect(errorOf(t2).message).toBe(`bad.yaml:${lineOf(t2, 'Atlantis')}: timezone: unknown time zone "Europe/Atlantis" (use an IANA name such as Europe/Madrid or UTC)`);
+    expect(errorOf(t2).message).toBe(
+      `bad.yaml:${lineOf(t2, 'Atlantis')}: timezone: unknown time zone "Europe/Atlantis" (use an IANA name such as Europe/Madrid or UTC)`,
+    );
   });
 
   it('reports YAML syntax errors with their line', () => {

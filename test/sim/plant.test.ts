@@ -56,7 +56,12 @@ describe('startPlant', () => {
   });
 
   it('binds another loopback address for discovery scans', async () => {
-    const plant = await startPlant({ host: '127.0.0.2', opcua: false, modbus: { port: 0 }, mqtt: { port: 0, sparkplug: false, json: false } });
+    const plant = await startPlant({
+      host: '127.0.0.2',
+      opcua: false,
+      modbus: { port: 0 },
+      mqtt: { port: 0, sparkplug: false, json: false },
+    });
     try {
       expect(plant.endpoints.modbus).toMatch(/^modbus:\/\/127\.0\.0\.2:\d+$/);
       expect(plant.endpoints.mqtt).toMatch(/^mqtt:\/\/127\.0\.0\.2:\d+$/);
@@ -102,13 +107,25 @@ describe('generateCapture', () => {
     const dir = tempDir('gen');
     const plant = loadPlantFile();
     const file = join(dir, 'g.jsonl');
-    const result = await generateCapture({ plant, plantFile: 'default.yaml', durationMs: 6 * 3_600_000, intervalMs: 300_000, output: file, tags: ['pump1.vibration', 'conveyor1.*'] });
+    const result = await generateCapture({
+      plant,
+      plantFile: 'default.yaml',
+      durationMs: 6 * 3_600_000,
+      intervalMs: 300_000,
+      output: file,
+      tags: ['pump1.vibration', 'conveyor1.*'],
+    });
     expect(result.tags).toBe(9);
     expect(result.samples).toBe(73 * 9);
     const model = new PlantModel(plant);
     const capture = await openCapture(file);
     expect(capture.header.sources[0]).toMatchObject({ id: 'sim', protocol: 'sim', options: { seed: 42, intervalMs: 300_000 } });
-    expect(capture.header.tags.find((t) => t.name === 'pump1.vibration')).toMatchObject({ unit: 'mm/s', dataType: 'float64', address: 'nsu=urn:iiot:sim:plant;s=pump1.vibration', range: [0, 25] });
+    expect(capture.header.tags.find((t) => t.name === 'pump1.vibration')).toMatchObject({
+      unit: 'mm/s',
+      dataType: 'float64',
+      address: 'nsu=urn:iiot:sim:plant;s=pump1.vibration',
+      range: [0, 25],
+    });
     let checked = 0;
     for await (const rec of capture) {
       if (!isSample(rec)) continue;

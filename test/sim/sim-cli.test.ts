@@ -18,9 +18,17 @@ const FREE_PORTS = ['--opcua-port', '0', '--modbus-port', '0', '--mqtt-port', '0
 describe('iiot sim', () => {
   it('prints its endpoints as one JSON document and stops after --duration', async () => {
     const secret = 'pw-never-printed';
-    const r = await runCli(['sim', '--json', ...FREE_PORTS, '--no-opcua', '--mqtt-auth', '--duration', '1s'], { env: { IIOT_SIM_PASSWORD: secret } });
+    const r = await runCli(['sim', '--json', ...FREE_PORTS, '--no-opcua', '--mqtt-auth', '--duration', '1s'], {
+      env: { IIOT_SIM_PASSWORD: secret },
+    });
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { schema: string; endpoints: Record<string, string>; modbus: { units: Array<{ unitId: number; map: string }> }; mqtt: { auth: boolean; user: string }; tags: unknown[] };
+    const doc = JSON.parse(r.stdout) as {
+      schema: string;
+      endpoints: Record<string, string>;
+      modbus: { units: Array<{ unitId: number; map: string }> };
+      mqtt: { auth: boolean; user: string };
+      tags: unknown[];
+    };
     expect(doc.schema).toBe('iiot.sim/1');
     expect(doc.endpoints.modbus).toMatch(/^modbus:\/\/127\.0\.0\.1:\d+$/);
     expect(doc.endpoints.mqtt).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
@@ -35,11 +43,15 @@ describe('iiot sim', () => {
   it('writes the ready file once serving, and on SIGTERM stops every server, removes it and exits 0', async () => {
     const dir = tempDir('sim-cli');
     const ready = join(dir, 'ready.json');
-    const child = spawn(process.execPath, [BIN, 'sim', ...FREE_PORTS, '--ready-file', ready, '--accept-any-client-cert', '--pki-dir', join(dir, 'pki')], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'sim', ...FREE_PORTS, '--ready-file', ready, '--accept-any-client-cert', '--pki-dir', join(dir, 'pki')],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -91,7 +103,9 @@ describe('iiot sim', () => {
   it('needs a password for the hardened profile, and says where it comes from', async () => {
     const r = await runCli(['sim', '--profile', 'hardened', ...FREE_PORTS], { env: { IIOT_SIM_PASSWORD: undefined } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/iiot: error: --profile hardened offers no anonymous access and needs a user, but IIOT_SIM_PASSWORD is not set/);
+    expect(r.stderr).toMatch(
+      /iiot: error: --profile hardened offers no anonymous access and needs a user, but IIOT_SIM_PASSWORD is not set/,
+    );
   });
 
   it('generates a capture with the ground truth in its header', async () => {
@@ -101,9 +115,21 @@ describe('iiot sim', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pump\.jsonl\.gz: 2312 samples of 8 tags/);
     const capture = await openCapture(file);
-    const gt = capture.header.metadata.groundTruth as { bearings: Array<{ failure: string }>; energy: { perDay: Array<{ kwh: number }>; totalKwh: number } };
+    const gt = capture.header.metadata.groundTruth as {
+      bearings: Array<{ failure: string }>;
+      energy: { perDay: Array<{ kwh: number }>; totalKwh: number };
+    };
     expect(gt.bearings[0]!.failure).toBe('2026-01-30T23:00:00.000Z');
-    expect(capture.header.tags.map((t) => t.name)).toEqual(['plant.energy', 'pump1.running', 'pump1.speed', 'pump1.current', 'pump1.power', 'pump1.energy', 'pump1.vibration', 'pump1.bearingTemp']);
+    expect(capture.header.tags.map((t) => t.name)).toEqual([
+      'plant.energy',
+      'pump1.running',
+      'pump1.speed',
+      'pump1.current',
+      'pump1.power',
+      'pump1.energy',
+      'pump1.vibration',
+      'pump1.bearingTemp',
+    ]);
     const energy: SampleLine[] = [];
     for await (const rec of capture) if (isSample(rec) && rec.tag === 'plant.energy') energy.push(rec);
     await capture.close();

@@ -30,8 +30,25 @@ const parse = (f: Partial<Flags>) => parseSimFlags({ ...defaults, ...f });
 
 describe('iiot sim flags', () => {
   it('turn into typed options', () => {
-    const o = parse({ opcuaPort: '0', maxNodesPerBrowse: '5', maxReferencesPerNode: '3', extraNodes: '100000', age: '25d', duration: '90s', rtu: '/tmp/ttyB', rtuBaud: '19200', rtuParity: 'even', rtuUnit: '5' });
-    expect(o.opcua).toMatchObject({ port: 0, profile: 'default', limits: { maxNodesPerBrowse: 5, maxReferencesPerNode: 3 }, extraNodes: 100000, acceptAnyClientCert: false });
+    const o = parse({
+      opcuaPort: '0',
+      maxNodesPerBrowse: '5',
+      maxReferencesPerNode: '3',
+      extraNodes: '100000',
+      age: '25d',
+      duration: '90s',
+      rtu: '/tmp/ttyB',
+      rtuBaud: '19200',
+      rtuParity: 'even',
+      rtuUnit: '5',
+    });
+    expect(o.opcua).toMatchObject({
+      port: 0,
+      profile: 'default',
+      limits: { maxNodesPerBrowse: 5, maxReferencesPerNode: 3 },
+      extraNodes: 100000,
+      acceptAnyClientCert: false,
+    });
     expect(o.modbus).toEqual({ port: 5020, unknownUnit: 'gateway-exception' });
     expect(o.mqtt).toEqual({ port: 1883, auth: false, json: true, sparkplug: true });
     expect(o.ageMs).toBe(25 * 86_400_000);
@@ -41,7 +58,11 @@ describe('iiot sim flags', () => {
   });
 
   it('serve a NodeSet2 file as the OPC UA server (a twin)', () => {
-    expect(parse({ opcuaPort: '0', nodeset: 'plc.NodeSet2.xml', maxNodesPerBrowse: '5' }).opcua).toMatchObject({ port: 0, nodeset: 'plc.NodeSet2.xml', limits: { maxNodesPerBrowse: 5 } });
+    expect(parse({ opcuaPort: '0', nodeset: 'plc.NodeSet2.xml', maxNodesPerBrowse: '5' }).opcua).toMatchObject({
+      port: 0,
+      nodeset: 'plc.NodeSet2.xml',
+      limits: { maxNodesPerBrowse: 5 },
+    });
   });
 
   it('leave out the servers turned off', () => {
@@ -54,7 +75,10 @@ describe('iiot sim flags', () => {
   it('describe a --generate run', () => {
     const o = parse({ generate: true, days: '30', output: 'p.jsonl.gz', tags: ['pump1.*'] });
     expect(o.generate).toEqual({ durationMs: 30 * 86_400_000, intervalMs: 60_000, output: 'p.jsonl.gz', tags: ['pump1.*'], force: false });
-    expect(parse({ generate: true, span: '12h', interval: '5s', output: 'x.jsonl' }).generate).toMatchObject({ durationMs: 43_200_000, intervalMs: 5000 });
+    expect(parse({ generate: true, span: '12h', interval: '5s', output: 'x.jsonl' }).generate).toMatchObject({
+      durationMs: 43_200_000,
+      intervalMs: 5000,
+    });
   });
 
   it('refuse bad values with the option named', () => {

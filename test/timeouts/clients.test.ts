@@ -71,14 +71,18 @@ describe('clients whose event loop was blocked past their timeout', () => {
     const link = await sendThenBlock(() => openModbusLink(target, { timeoutMs: 300, connectTimeoutMs: 300 }), 1200);
     try {
       // SDM630 input registers 0-1: phase 1 voltage, float32
-      const volts = float32(await sendThenBlock(() => link.read({ table: 'input', functionCode: 4, address: 0, length: 2, entries: [] }), 1200));
+      const volts = float32(
+        await sendThenBlock(() => link.read({ table: 'input', functionCode: 4, address: 0, length: 2, entries: [] }), 1200),
+      );
       expect(volts).toBeGreaterThan(200);
       expect(volts).toBeLessThan(260);
     } finally {
       await link.close();
     }
     // a unit nobody answers for still times out
-    const silent = await openModbusLink(parseTarget(`modbus://127.0.0.1:${sim.ports.modbus}?unit=77`) as ModbusTcpTarget, { timeoutMs: 300 });
+    const silent = await openModbusLink(parseTarget(`modbus://127.0.0.1:${sim.ports.modbus}?unit=77`) as ModbusTcpTarget, {
+      timeoutMs: 300,
+    });
     try {
       const err = await silent.read({ table: 'holding', functionCode: 3, address: 0, length: 1, entries: [] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModbusReadError);
@@ -88,7 +92,7 @@ describe('clients whose event loop was blocked past their timeout', () => {
     }
   });
 
-  it('Modbus TCP through the checks\' probe client: a read', async () => {
+  it("Modbus TCP through the checks' probe client: a read", async () => {
     const c = await sendThenBlock(() => ModbusProbeClient.connect('127.0.0.1', sim.ports.modbus!, 300), 1000);
     try {
       const a = await sendThenBlock(() => c.readRegisters(1, 'input', 0, 2, 300), 1000);
@@ -100,7 +104,11 @@ describe('clients whose event loop was blocked past their timeout', () => {
   });
 
   it('MQTT through mqtt.js (record, replay, discover): the CONNACK, and a reconnect', async () => {
-    const client = await sendThenBlock(() => connectMqttClient(mosquitto.url, { clientId: 'iiot-test-busy', reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 300 }, 300), 1200);
+    const client = await sendThenBlock(
+      () =>
+        connectMqttClient(mosquitto.url, { clientId: 'iiot-test-busy', reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 300 }, 300),
+      1200,
+    );
     try {
       expect(client.connected).toBe(true);
       // the connection drops; the reconnect's CONNACK also comes while iiot is busy
@@ -118,7 +126,7 @@ describe('clients whose event loop was blocked past their timeout', () => {
     }
   });
 
-  it('MQTT through the checks\' probe client: TCP connect and CONNACK', async () => {
+  it("MQTT through the checks' probe client: TCP connect and CONNACK", async () => {
     const conn = await sendThenBlock(() => connectMqtt(parseTarget(mosquitto.url) as MqttTarget, { timeoutMs: 300 }), 1200);
     expect(conn.client.connected).toBe(true);
     await conn.close();
@@ -134,7 +142,10 @@ describe('clients whose event loop was blocked past their timeout', () => {
     // the store whose certificate `iiot sim` trusts (it trusts this machine's iiot client)
     const pki = new Pki(process.env.IIOT_PKI_DIR!);
     const io = { env: {}, stdin: process.stdin as never, stderr: process.stderr, info: () => undefined, warn: () => undefined };
-    const s = await sendThenBlock(() => openSession({ connect: parseOpcUaConnectOptions(url, { timeout: '1s', trustOnFirstUse: true }), pki, io }), 2500);
+    const s = await sendThenBlock(
+      () => openSession({ connect: parseOpcUaConnectOptions(url, { timeout: '1s', trustOnFirstUse: true }), pki, io }),
+      2500,
+    );
     try {
       expect(s.endpoint.securityMode).toBe('SignAndEncrypt');
       const dv = await sendThenBlock(() => s.session.read({ nodeId: 'ns=5;s=plant.voltage', attributeId: 13 }), 2500);

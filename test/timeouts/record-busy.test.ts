@@ -42,10 +42,20 @@ afterAll(async () => {
 /** The README's example (ports and file name aside; --duration 5s instead of 2h), optionally under a wrapper. */
 function recordArgs(output: string): string[] {
   return [
-    'record', `opc.tcp://127.0.0.1:${sim.ports.opcua}`, '--subtree', '/Objects/5:Plant/5:Pump1',
-    `modbus://127.0.0.1:${sim.ports.modbus}?unit=1`, '--map', 'sdm630',
-    `mqtt://127.0.0.1:${sim.ports.mqtt}`, '--topic', 'plant/#',
-    '-o', output, '--duration', '5s',
+    'record',
+    `opc.tcp://127.0.0.1:${sim.ports.opcua}`,
+    '--subtree',
+    '/Objects/5:Plant/5:Pump1',
+    `modbus://127.0.0.1:${sim.ports.modbus}?unit=1`,
+    '--map',
+    'sdm630',
+    `mqtt://127.0.0.1:${sim.ports.mqtt}`,
+    '--topic',
+    'plant/#',
+    '-o',
+    output,
+    '--duration',
+    '5s',
   ];
 }
 
@@ -66,29 +76,44 @@ async function expectAllThreeRecorded(r: { code: number | null; stdout: string; 
 }
 
 describe('the three-protocol recording of the README on a slow or cold machine', () => {
-  it('succeeds on one core shared with two busy loops (taskset -c 0 for iiot and both loops)', async () => {
-    const output = join(tempDir('busy-record'), 'line3.jsonl.gz');
-    const loops = busyLoops(2, 0);
-    let r;
-    try {
-      r = await runProcess('taskset', ['-c', '0', process.execPath, BIN, ...recordArgs(output)], {
+  it(
+    'succeeds on one core shared with two busy loops (taskset -c 0 for iiot and both loops)',
+    async () => {
+      const output = join(tempDir('busy-record'), 'line3.jsonl.gz');
+      const loops = busyLoops(2, 0);
+      let r;
+      try {
+        r = await runProcess('taskset', ['-c', '0', process.execPath, BIN, ...recordArgs(output)], {
+          cwd: ROOT,
+          env: { ...process.env, NO_COLOR: '1' },
+          timeoutMs: 280_000,
+        });
+      } finally {
+        loops.stop();
+      }
+      await expectAllThreeRecorded(r, output);
+    },
+    scaled(300_000),
+  );
+
+  it(
+    "succeeds right after the page cache was dropped (a laptop's first run of the day; needs root)",
+    async () => {
+      // Not skipped when not root: this case is part of the issue's proof, so it says why it cannot run.
+      expect(
+        process.getuid?.(),
+        'dropping the page cache needs root (sync; echo 3 > /proc/sys/vm/drop_caches): run the suite as root, as .ci/run does',
+      ).toBe(0);
+      const output = join(tempDir('cold-record'), 'line3.jsonl.gz');
+      await runProcess('sync', []);
+      writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+      const r = await runProcess(process.execPath, [BIN, ...recordArgs(output)], {
         cwd: ROOT,
         env: { ...process.env, NO_COLOR: '1' },
         timeoutMs: 280_000,
       });
-    } finally {
-      loops.stop();
-    }
-    await expectAllThreeRecorded(r, output);
-  }, scaled(300_000));
-
-  it('succeeds right after the page cache was dropped (a laptop\'s first run of the day; needs root)', async () => {
-    // Not skipped when not root: this case is part of the issue's proof, so it says why it cannot run.
-    expect(process.getuid?.(), 'dropping the page cache needs root (sync; echo 3 > /proc/sys/vm/drop_caches): run the suite as root, as .ci/run does').toBe(0);
-    const output = join(tempDir('cold-record'), 'line3.jsonl.gz');
-    await runProcess('sync', []);
-    writeFileSync('/proc/sys/vm/drop_caches', '3\n');
-    const r = await runProcess(process.execPath, [BIN, ...recordArgs(output)], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 280_000 });
-    await expectAllThreeRecorded(r, output);
-  }, scaled(300_000));
+      await expectAllThreeRecorded(r, output);
+    },
+    scaled(300_000),
+  );
 });

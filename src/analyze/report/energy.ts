@@ -16,23 +16,47 @@ function keyFacts(r: EnergyResult, tz: string): string[][] {
   const rows: string[][] = [];
   rows.push(['energy', `${kwhText(r.totals.kwh)} over ${sig(r.period.days)} days (${pct(r.meter.coverage)} of the time measured)`]);
   rows.push(['average power', `${sig(r.demand.averageKw)} kW`]);
-  if (r.demand.peak) rows.push([`peak demand (${r.demand.intervalMinutes} min, ${r.demand.method})`, `${sig(r.demand.peak.kw)} kW at ${localTime(r.demand.peak.at, tz)}`]);
+  if (r.demand.peak)
+    rows.push([
+      `peak demand (${r.demand.intervalMinutes} min, ${r.demand.method})`,
+      `${sig(r.demand.peak.kw)} kW at ${localTime(r.demand.peak.at, tz)}`,
+    ]);
   if (r.demand.loadFactor !== undefined) rows.push(['load factor', r.demand.loadFactor.toFixed(2)]);
   rows.push(['base load', `${sig(r.baseLoad.primaryKw)} kW (${r.baseLoad.estimators[0]?.description ?? ''})`]);
-  if (r.idle) rows.push(['while nothing is produced', `${kwhText(r.idle.kwh)} (${pct(r.idle.share)}), ${sig(r.idle.meanKw)} kW on average over ${grouped(r.idle.hours)} h`]);
-  if (r.offShift) rows.push(['outside the shifts', `${kwhText(r.offShift.kwh)} (${pct(r.offShift.share)}), ${sig(r.offShift.meanKw)} kW on average`]);
+  if (r.idle)
+    rows.push([
+      'while nothing is produced',
+      `${kwhText(r.idle.kwh)} (${pct(r.idle.share)}), ${sig(r.idle.meanKw)} kW on average over ${grouped(r.idle.hours)} h`,
+    ]);
+  if (r.offShift)
+    rows.push(['outside the shifts', `${kwhText(r.offShift.kwh)} (${pct(r.offShift.share)}), ${sig(r.offShift.meanKw)} kW on average`]);
   const pf = r.powerFactor;
   if (pf) {
     if (pf.leading) {
-      rows.push(['power factor', `${pf.overall.toFixed(3)} lagging (${grouped(pf.kvarh, 0)} kvarh), ${pf.leading.overall.toFixed(3)} leading (${grouped(pf.leading.kvarh, 0)} kvarh)${pf.net !== undefined ? `, ${pf.net.toFixed(3)} net` : ''}`]);
+      rows.push([
+        'power factor',
+        `${pf.overall.toFixed(3)} lagging (${grouped(pf.kvarh, 0)} kvarh), ${pf.leading.overall.toFixed(3)} leading (${grouped(pf.leading.kvarh, 0)} kvarh)${pf.net !== undefined ? `, ${pf.net.toFixed(3)} net` : ''}`,
+      ]);
     } else rows.push(['power factor', `${pf.overall.toFixed(3)} (${kwhText(r.totals.kwh)} and ${grouped(pf.kvarh, 0)} kvarh)`]);
   }
-  if (r.cost) rows.push(['cost', `${grouped(r.cost.total, 0)} ${r.cost.currency} (energy ${grouped(r.cost.energy, 0)}, demand ${grouped(r.cost.demand, 0)}, fixed ${grouped(r.cost.fixed, 0)}, reactive ${grouped(r.cost.reactive, 0)})`]);
+  if (r.cost)
+    rows.push([
+      'cost',
+      `${grouped(r.cost.total, 0)} ${r.cost.currency} (energy ${grouped(r.cost.energy, 0)}, demand ${grouped(r.cost.demand, 0)}, fixed ${grouped(r.cost.fixed, 0)}, reactive ${grouped(r.cost.reactive, 0)})`,
+    ]);
   if (r.co2e) rows.push(['CO2e', `${grouped(r.co2e.kg / 1000, 1)} t at ${r.co2e.kgPerKwh} kg/kWh`]);
-  for (const c of r.reconciliation ?? []) rows.push([`cross-check ${c.tag}`, `${c.kind}: ${kwhText(c.kwh)} against ${kwhText(c.mainKwh)} over the minutes both measured (${c.difference >= 0 ? '+' : ''}${(c.difference * 100).toFixed(2)}%)`]);
+  for (const c of r.reconciliation ?? [])
+    rows.push([
+      `cross-check ${c.tag}`,
+      `${c.kind}: ${kwhText(c.kwh)} against ${kwhText(c.mainKwh)} over the minutes both measured (${c.difference >= 0 ? '+' : ''}${(c.difference * 100).toFixed(2)}%)`,
+    ]);
   if (r.production) {
     rows.push(['production', `${grouped(r.production.units)} units (${r.production.tag}), ${sig(r.production.kwhPerUnit)} kWh per unit`]);
-    if (r.production.model) rows.push(['daily model', `${grouped(r.production.model.fixedKwhPerDay, 0)} kWh/day fixed + ${sig(r.production.model.kwhPerUnit)} kWh per unit (R² ${r.production.model.r2.toFixed(2)}, ${r.production.model.days} days)`]);
+    if (r.production.model)
+      rows.push([
+        'daily model',
+        `${grouped(r.production.model.fixedKwhPerDay, 0)} kWh/day fixed + ${sig(r.production.model.kwhPerUnit)} kWh per unit (R² ${r.production.model.r2.toFixed(2)}, ${r.production.model.days} days)`,
+      ]);
   }
   return rows;
 }
@@ -54,8 +78,22 @@ const DRIVER_WORDS: Record<string, string> = {
 function baselineParts(r: EnergyResult): { header: string[]; rows: string[][]; lines: string[] } {
   const b = r.baselines!;
   const header = ['period', 'days', 'kWh/day', 'kWh/unit', 'base kW', 'peak kW'];
-  const rows = b.periods.map((p) => [p.name, String(p.days), grouped(p.kwhPerDay, 0), p.kwhPerUnit !== undefined ? sig(p.kwhPerUnit) : '-', sig(p.baseLoadKw), sig(p.peakKw)]);
-  rows.push(['change', '', signed(b.change.kwhPerDay), b.change.kwhPerUnit !== undefined ? signed(b.change.kwhPerUnit) : '-', signed(b.change.baseLoadKw), signed(b.change.peakKw)]);
+  const rows = b.periods.map((p) => [
+    p.name,
+    String(p.days),
+    grouped(p.kwhPerDay, 0),
+    p.kwhPerUnit !== undefined ? sig(p.kwhPerUnit) : '-',
+    sig(p.baseLoadKw),
+    sig(p.peakKw),
+  ]);
+  rows.push([
+    'change',
+    '',
+    signed(b.change.kwhPerDay),
+    b.change.kwhPerUnit !== undefined ? signed(b.change.kwhPerUnit) : '-',
+    signed(b.change.baseLoadKw),
+    signed(b.change.peakKw),
+  ]);
   const lines: string[] = [];
   const g = b.regression;
   if (g) {
@@ -81,27 +119,52 @@ function baselineParts(r: EnergyResult): { header: string[]; rows: string[][]; l
 
 const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : '-');
 
-export function energyTerminal(r: EnergyResult, ctx: ReportContext, style: { bold: (s: string) => string; dim: (s: string) => string }): string {
+export function energyTerminal(
+  r: EnergyResult,
+  ctx: ReportContext,
+  style: { bold: (s: string) => string; dim: (s: string) => string },
+): string {
   const tz = ctx.tz;
   const lines: string[] = [];
-  lines.push(style.bold(`${r.meter.tag} (${r.meter.kind}${r.meter.unit ? `, ${r.meter.unit}` : ''}), ${localTime(r.period.from, tz)} to ${localTime(r.period.to, tz)} ${tz}`));
+  lines.push(
+    style.bold(
+      `${r.meter.tag} (${r.meter.kind}${r.meter.unit ? `, ${r.meter.unit}` : ''}), ${localTime(r.period.from, tz)} to ${localTime(r.period.to, tz)} ${tz}`,
+    ),
+  );
   const facts = keyFacts(r, tz);
   const w = Math.max(...facts.map((x) => x[0]!.length));
   for (const f of facts) lines.push(`  ${f[0]!.padEnd(w)}  ${f[1]}`);
   const days = r.totals.days;
   if (days.length > 1) {
-    lines.push('', `  daily kWh  ${sparkline(days.map((d) => d.kwh), 64)}  ${days[0]!.day}..${days[days.length - 1]!.day}`);
+    lines.push(
+      '',
+      `  daily kWh  ${sparkline(
+        days.map((d) => d.kwh),
+        64,
+      )}  ${days[0]!.day}..${days[days.length - 1]!.day}`,
+    );
   }
   if (r.totals.months.length > 1) {
     const max = Math.max(...r.totals.months.map((m) => m.kwh));
     lines.push('');
-    for (const m of r.totals.months) lines.push(`  ${m.month}  ${hbar(m.kwh, max, 30).padEnd(30)}  ${kwhText(m.kwh)}${m.peakKw !== undefined ? `, peak ${sig(m.peakKw)} kW` : ''}${m.coverage < 0.99 ? style.dim(` (${pct(m.coverage)} of the month measured)`) : ''}`);
+    for (const m of r.totals.months)
+      lines.push(
+        `  ${m.month}  ${hbar(m.kwh, max, 30).padEnd(30)}  ${kwhText(m.kwh)}${m.peakKw !== undefined ? `, peak ${sig(m.peakKw)} kW` : ''}${m.coverage < 0.99 ? style.dim(` (${pct(m.coverage)} of the month measured)`) : ''}`,
+      );
   }
   const prof = r.profile.kw;
   lines.push('', '  load profile (mean kW, hour of day 0..23)');
   const flat = prof.flat().filter((x): x is number => x !== null);
   const range: [number, number] = [Math.min(...flat), Math.max(...flat)];
-  r.profile.weekdays.forEach((d, i) => lines.push(`  ${d}  ${sparkline(prof[i]!.map((x) => x ?? Number.NaN), 24, range)}`));
+  r.profile.weekdays.forEach((d, i) =>
+    lines.push(
+      `  ${d}  ${sparkline(
+        prof[i]!.map((x) => x ?? Number.NaN),
+        24,
+        range,
+      )}`,
+    ),
+  );
   if (r.baselines) {
     const b = baselineParts(r);
     lines.push('', style.bold('baseline comparison'));
@@ -128,14 +191,105 @@ export function energyMarkdown(r: EnergyResult, ctx: ReportContext): string {
     for (const o of r.opportunities) out.push(`${o.rank}. ${opportunityText(o)}.`);
     out.push('');
   }
-  out.push('## Months', '', mdTable(['month', 'kWh', 'peak kW', 'PF', 'measured'], r.totals.months.map((m) => [m.month, grouped(m.kwh, 0), m.peakKw !== undefined ? sig(m.peakKw) : '-', m.pf !== undefined ? m.pf.toFixed(3) : '-', pct(m.coverage)]), ['l', 'r', 'r', 'r', 'r']), '');
-  if (r.totals.days.length) out.push('## Days', '', '```', sparkline(r.totals.days.map((d) => d.kwh), 72), `${r.totals.days[0]!.day} .. ${r.totals.days[r.totals.days.length - 1]!.day}, ${grouped(Math.min(...r.totals.days.map((d) => d.kwh)), 0)} to ${grouped(Math.max(...r.totals.days.map((d) => d.kwh)), 0)} kWh/day`, '```', '');
-  if (r.totals.shifts) out.push('## Shifts', '', mdTable(['shift', 'kWh', 'share'], r.totals.shifts.map((s) => [s.name, grouped(s.kwh, 0), pct(s.share)]), ['l', 'r', 'r']), '');
-  out.push('## Peak demand', '', mdTable(['kW', 'interval start'], r.demand.top.map((p) => [sig(p.kw), localTime(p.at, tz)]), ['r', 'l']), '');
-  out.push('## Base load', '', mdTable(['estimator', 'kW', 'how'], r.baseLoad.estimators.map((e) => [e.name, sig(e.kw), e.description]), ['l', 'r', 'l']), '');
-  out.push('## Load profile (mean kW)', '', mdTable(['', ...Array.from({ length: 24 }, (_, h) => String(h))], r.profile.weekdays.map((d, i) => [d, ...r.profile.kw[i]!.map((x) => (x === null ? '' : sig(x, 2)))])), '');
-  if (r.cost) out.push('## Cost', '', mdTable(['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billed peak kW'], r.cost.monthly.map((m) => [m.month, grouped(m.energy, 0), grouped(m.demand, 0), grouped(m.fixed, 0), grouped(m.reactive, 0), grouped(m.total, 0), sig(m.billedPeakKw)]), ['l', 'r', 'r', 'r', 'r', 'r', 'r']), '');
-  if (r.subMeters?.length) out.push('## Sub-meters', '', mdTable(['meter', 'kWh', 'share', 'kW while idle'], r.subMeters.map((s) => [s.tag, grouped(s.kwh, 0), pct(s.share), s.idleMeanKw !== undefined ? sig(s.idleMeanKw) : '-']), ['l', 'r', 'r', 'r']), '');
+  out.push(
+    '## Months',
+    '',
+    mdTable(
+      ['month', 'kWh', 'peak kW', 'PF', 'measured'],
+      r.totals.months.map((m) => [
+        m.month,
+        grouped(m.kwh, 0),
+        m.peakKw !== undefined ? sig(m.peakKw) : '-',
+        m.pf !== undefined ? m.pf.toFixed(3) : '-',
+        pct(m.coverage),
+      ]),
+      ['l', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+  );
+  if (r.totals.days.length)
+    out.push(
+      '## Days',
+      '',
+      '```',
+      sparkline(
+        r.totals.days.map((d) => d.kwh),
+        72,
+      ),
+      `${r.totals.days[0]!.day} .. ${r.totals.days[r.totals.days.length - 1]!.day}, ${grouped(Math.min(...r.totals.days.map((d) => d.kwh)), 0)} to ${grouped(Math.max(...r.totals.days.map((d) => d.kwh)), 0)} kWh/day`,
+      '```',
+      '',
+    );
+  if (r.totals.shifts)
+    out.push(
+      '## Shifts',
+      '',
+      mdTable(
+        ['shift', 'kWh', 'share'],
+        r.totals.shifts.map((s) => [s.name, grouped(s.kwh, 0), pct(s.share)]),
+        ['l', 'r', 'r'],
+      ),
+      '',
+    );
+  out.push(
+    '## Peak demand',
+    '',
+    mdTable(
+      ['kW', 'interval start'],
+      r.demand.top.map((p) => [sig(p.kw), localTime(p.at, tz)]),
+      ['r', 'l'],
+    ),
+    '',
+  );
+  out.push(
+    '## Base load',
+    '',
+    mdTable(
+      ['estimator', 'kW', 'how'],
+      r.baseLoad.estimators.map((e) => [e.name, sig(e.kw), e.description]),
+      ['l', 'r', 'l'],
+    ),
+    '',
+  );
+  out.push(
+    '## Load profile (mean kW)',
+    '',
+    mdTable(
+      ['', ...Array.from({ length: 24 }, (_, h) => String(h))],
+      r.profile.weekdays.map((d, i) => [d, ...r.profile.kw[i]!.map((x) => (x === null ? '' : sig(x, 2)))]),
+    ),
+    '',
+  );
+  if (r.cost)
+    out.push(
+      '## Cost',
+      '',
+      mdTable(
+        ['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billed peak kW'],
+        r.cost.monthly.map((m) => [
+          m.month,
+          grouped(m.energy, 0),
+          grouped(m.demand, 0),
+          grouped(m.fixed, 0),
+          grouped(m.reactive, 0),
+          grouped(m.total, 0),
+          sig(m.billedPeakKw),
+        ]),
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ),
+      '',
+    );
+  if (r.subMeters?.length)
+    out.push(
+      '## Sub-meters',
+      '',
+      mdTable(
+        ['meter', 'kWh', 'share', 'kW while idle'],
+        r.subMeters.map((s) => [s.tag, grouped(s.kwh, 0), pct(s.share), s.idleMeanKw !== undefined ? sig(s.idleMeanKw) : '-']),
+        ['l', 'r', 'r', 'r'],
+      ),
+      '',
+    );
   if (r.baselines) out.push(...baselineMd(r), '');
   if (r.notes.length) out.push('## Notes on the data', '', ...r.notes.map((n) => `- ${n}`), '');
   return out.join('\n');
@@ -144,7 +298,13 @@ export function energyMarkdown(r: EnergyResult, ctx: ReportContext): string {
 function baselineMd(r: EnergyResult): string[] {
   const b = baselineParts(r);
   const cap = (x: string) => x.charAt(0).toUpperCase() + x.slice(1);
-  return ['## Baseline comparison', '', mdTable(b.header, b.rows, ['l', 'r', 'r', 'r', 'r', 'r']), '', ...b.lines.flatMap((l) => [`${cap(l)}.`, ''])];
+  return [
+    '## Baseline comparison',
+    '',
+    mdTable(b.header, b.rows, ['l', 'r', 'r', 'r', 'r', 'r']),
+    '',
+    ...b.lines.flatMap((l) => [`${cap(l)}.`, '']),
+  ];
 }
 
 export function energyHtml(r: EnergyResult, ctx: ReportContext): string {
@@ -152,13 +312,30 @@ export function energyHtml(r: EnergyResult, ctx: ReportContext): string {
   const tzOffset = (ms: number) => offsetMinutes(ms, tz) * 60_000;
   const p: string[] = [];
   p.push(htmlTable(['', ''], keyFacts(r, tz)));
-  if (r.opportunities.length) p.push(`<h2>Opportunities</h2><ol>${r.opportunities.map((o) => `<li class="opp">${esc(opportunityText(o))}.</li>`).join('')}</ol>`);
+  if (r.opportunities.length)
+    p.push(`<h2>Opportunities</h2><ol>${r.opportunities.map((o) => `<li class="opp">${esc(opportunityText(o))}.</li>`).join('')}</ol>`);
   const days = r.totals.days;
   p.push('<h2>Daily energy</h2>');
-  p.push(barChart({ title: 'daily energy (kWh)', yLabel: 'kWh', labels: days.map((d) => d.day), values: days.map((d) => d.kwh), highlight: days.map((d) => d.coverage < 0.9) }));
+  p.push(
+    barChart({
+      title: 'daily energy (kWh)',
+      yLabel: 'kWh',
+      labels: days.map((d) => d.day),
+      values: days.map((d) => d.kwh),
+      highlight: days.map((d) => d.coverage < 0.9),
+    }),
+  );
   p.push('<p class="meta">Lighter bars: days with less than 90% of their time measured.</p>');
   p.push('<h2>Load profile</h2>');
-  p.push(heatMap({ title: 'mean power by weekday and hour (kW)', rows: r.profile.weekdays, cols: Array.from({ length: 24 }, (_, h) => String(h)), values: r.profile.kw, unit: 'kW' }));
+  p.push(
+    heatMap({
+      title: 'mean power by weekday and hour (kW)',
+      rows: r.profile.weekdays,
+      cols: Array.from({ length: 24 }, (_, h) => String(h)),
+      values: r.profile.kw,
+      unit: 'kW',
+    }),
+  );
   p.push(`<h2>Demand (${r.demand.intervalMinutes}-minute, ${r.demand.method})</h2>`);
   const s = r.demand.series;
   // Long series are thinned to the max of each group of intervals: peaks must survive the thinning.
@@ -168,7 +345,7 @@ export function energyHtml(r: EnergyResult, ctx: ReportContext): string {
   for (let i = 0; i < s.kw.length; i += k) {
     let m = -Infinity;
     let at = s.t[i]!;
-    for (let j = i; j < Math.min(s.kw.length, i + k); j++) if (s.kw[j]! > m) (m = s.kw[j]!, at = s.t[j]!);
+    for (let j = i; j < Math.min(s.kw.length, i + k); j++) if (s.kw[j]! > m) (m = s.kw[j]!), (at = s.t[j]!);
     tt.push(at);
     vv.push(m);
   }
@@ -182,12 +359,70 @@ export function energyHtml(r: EnergyResult, ctx: ReportContext): string {
       tzOffset,
     }),
   );
-  p.push(htmlTable(['peak kW', 'interval start'], r.demand.top.map((x) => [sig(x.kw), localTime(x.at, tz)]), [true, false]));
-  p.push('<h2>Months</h2>', htmlTable(['month', 'kWh', 'peak kW', 'PF', 'measured'], r.totals.months.map((m) => [m.month, grouped(m.kwh, 0), m.peakKw !== undefined ? sig(m.peakKw) : '-', m.pf !== undefined ? m.pf.toFixed(3) : '-', pct(m.coverage)]), [false, true, true, true, true]));
-  p.push('<h2>Base load</h2>', htmlTable(['estimator', 'kW', 'how'], r.baseLoad.estimators.map((e) => [e.name, sig(e.kw), e.description]), [false, true, false]));
-  if (r.totals.shifts) p.push('<h2>Shifts</h2>', htmlTable(['shift', 'kWh', 'share'], r.totals.shifts.map((x) => [x.name, grouped(x.kwh, 0), pct(x.share)]), [false, true, true]));
-  if (r.cost) p.push('<h2>Cost</h2>', htmlTable(['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billed peak kW'], r.cost.monthly.map((m) => [m.month, grouped(m.energy, 0), grouped(m.demand, 0), grouped(m.fixed, 0), grouped(m.reactive, 0), grouped(m.total, 0), sig(m.billedPeakKw)]), [false, true, true, true, true, true, true]));
-  if (r.subMeters?.length) p.push('<h2>Sub-meters</h2>', htmlTable(['meter', 'kWh', 'share', 'kW while idle'], r.subMeters.map((x) => [x.tag, grouped(x.kwh, 0), pct(x.share), x.idleMeanKw !== undefined ? sig(x.idleMeanKw) : '-']), [false, true, true, true]));
+  p.push(
+    htmlTable(
+      ['peak kW', 'interval start'],
+      r.demand.top.map((x) => [sig(x.kw), localTime(x.at, tz)]),
+      [true, false],
+    ),
+  );
+  p.push(
+    '<h2>Months</h2>',
+    htmlTable(
+      ['month', 'kWh', 'peak kW', 'PF', 'measured'],
+      r.totals.months.map((m) => [
+        m.month,
+        grouped(m.kwh, 0),
+        m.peakKw !== undefined ? sig(m.peakKw) : '-',
+        m.pf !== undefined ? m.pf.toFixed(3) : '-',
+        pct(m.coverage),
+      ]),
+      [false, true, true, true, true],
+    ),
+  );
+  p.push(
+    '<h2>Base load</h2>',
+    htmlTable(
+      ['estimator', 'kW', 'how'],
+      r.baseLoad.estimators.map((e) => [e.name, sig(e.kw), e.description]),
+      [false, true, false],
+    ),
+  );
+  if (r.totals.shifts)
+    p.push(
+      '<h2>Shifts</h2>',
+      htmlTable(
+        ['shift', 'kWh', 'share'],
+        r.totals.shifts.map((x) => [x.name, grouped(x.kwh, 0), pct(x.share)]),
+        [false, true, true],
+      ),
+    );
+  if (r.cost)
+    p.push(
+      '<h2>Cost</h2>',
+      htmlTable(
+        ['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billed peak kW'],
+        r.cost.monthly.map((m) => [
+          m.month,
+          grouped(m.energy, 0),
+          grouped(m.demand, 0),
+          grouped(m.fixed, 0),
+          grouped(m.reactive, 0),
+          grouped(m.total, 0),
+          sig(m.billedPeakKw),
+        ]),
+        [false, true, true, true, true, true, true],
+      ),
+    );
+  if (r.subMeters?.length)
+    p.push(
+      '<h2>Sub-meters</h2>',
+      htmlTable(
+        ['meter', 'kWh', 'share', 'kW while idle'],
+        r.subMeters.map((x) => [x.tag, grouped(x.kwh, 0), pct(x.share), x.idleMeanKw !== undefined ? sig(x.idleMeanKw) : '-']),
+        [false, true, true, true],
+      ),
+    );
   if (r.baselines) {
     const b = baselineParts(r);
     p.push('<h2>Baseline comparison</h2>', htmlTable(b.header, b.rows, [false, true, true, true, true, true]));

@@ -42,7 +42,8 @@ function fmt(v: number): string {
 function dateTick(ms: number, spanMs: number, tzOffsetMs: (ms: number) => number): string {
   const d = new Date(ms + tzOffsetMs(ms));
   const pad = (n: number) => String(n).padStart(2, '0');
-  if (spanMs <= 3 * 86_400_000) return `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  if (spanMs <= 3 * 86_400_000)
+    return `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
@@ -93,7 +94,13 @@ const LABEL_H = 13;
  * leader to their line).
  */
 export function timeChart(c: TimeChart): string {
-  const allT = [...c.series.flatMap((s) => s.t), ...(c.band?.t ?? []), ...(c.forecast?.t ?? []), ...(c.vlines ?? []).map((v) => v.t), ...(c.spans ?? []).flatMap((s) => [s.from, s.to])]
+  const allT = [
+    ...c.series.flatMap((s) => s.t),
+    ...(c.band?.t ?? []),
+    ...(c.forecast?.t ?? []),
+    ...(c.vlines ?? []).map((v) => v.t),
+    ...(c.spans ?? []).flatMap((s) => [s.from, s.to]),
+  ]
     .filter(Number.isFinite)
     .filter((t) => c.maxT === undefined || t <= c.maxT);
   const allV = [
@@ -104,7 +111,8 @@ export function timeChart(c: TimeChart): string {
     ...(c.markers ?? []).map((m) => m.v),
   ].filter(Number.isFinite);
   const W = F.w;
-  if (allT.length === 0 || allV.length === 0) return `<svg class="chart" viewBox="0 0 ${W} 40" role="img"><title>${esc(c.title)}: no data</title><text x="8" y="24">${esc(c.title)}: no data</text></svg>`;
+  if (allT.length === 0 || allV.length === 0)
+    return `<svg class="chart" viewBox="0 0 ${W} 40" role="img"><title>${esc(c.title)}: no data</title><text x="8" y="24">${esc(c.title)}: no data</text></svg>`;
   let t0 = Math.min(...allT);
   let t1 = Math.max(...allT);
   if (c.maxT !== undefined && c.spans?.some((s) => s.to > c.maxT!)) t1 = Math.max(t1, c.maxT);
@@ -140,7 +148,7 @@ export function timeChart(c: TimeChart): string {
     if (x + w > W - 2) x = item.x - 3 - w;
     if (x < 2) x = 2;
     let row = 0;
-    for (;; row++) {
+    for (; ; row++) {
       rows[row] ??= [];
       const box = { x: x - 1, y: row * LABEL_H, w: w + 2, h: LABEL_H };
       if (!rows[row]!.some((b) => overlaps(b, box))) {
@@ -156,49 +164,73 @@ export function timeChart(c: TimeChart): string {
   const Y = (v: number) => fr.top + (1 - (Math.max(v0, Math.min(v1, v)) - v0) / (v1 - v0)) * (plotBottom - fr.top);
   const off = c.tzOffset ?? (() => 0);
   const parts: string[] = [];
-  parts.push(`<svg class="chart" viewBox="0 0 ${fr.w} ${fr.h}" role="img" xmlns="http://www.w3.org/2000/svg"><title>${esc(c.title)}</title>`);
+  parts.push(
+    `<svg class="chart" viewBox="0 0 ${fr.w} ${fr.h}" role="img" xmlns="http://www.w3.org/2000/svg"><title>${esc(c.title)}</title>`,
+  );
   // zone bands under everything
   for (const z of c.zones ?? []) {
     if (z.to <= v0 || z.from >= v1) continue;
     const ya = Y(Math.min(z.to, v1));
     const yb = Y(Math.max(z.from, v0));
-    parts.push(`<rect class="zone ${z.cls}" x="${left}" y="${ya.toFixed(1)}" width="${plotW.toFixed(1)}" height="${Math.max(0, yb - ya).toFixed(1)}"><title>${esc(z.label)}</title></rect>`);
+    parts.push(
+      `<rect class="zone ${z.cls}" x="${left}" y="${ya.toFixed(1)}" width="${plotW.toFixed(1)}" height="${Math.max(0, yb - ya).toFixed(1)}"><title>${esc(z.label)}</title></rect>`,
+    );
   }
   for (const sp of c.spans ?? []) {
     const xa = X(Math.max(sp.from, t0));
     const xb = X(Math.min(sp.to, t1));
-    parts.push(`<rect class="${sp.cls ?? 'span'}" x="${xa.toFixed(1)}" y="${fr.top}" width="${Math.max(1, xb - xa).toFixed(1)}" height="${(plotBottom - fr.top).toFixed(1)}"><title>${esc(sp.label)}</title></rect>`);
+    parts.push(
+      `<rect class="${sp.cls ?? 'span'}" x="${xa.toFixed(1)}" y="${fr.top}" width="${Math.max(1, xb - xa).toFixed(1)}" height="${(plotBottom - fr.top).toFixed(1)}"><title>${esc(sp.label)}</title></rect>`,
+    );
   }
   for (const v of niceTicks(v0, v1)) {
-    parts.push(`<line class="grid" x1="${left}" x2="${left + plotW}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}"/><text class="tick" x="${left - 6}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end">${fmt(v)}</text>`);
+    parts.push(
+      `<line class="grid" x1="${left}" x2="${left + plotW}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}"/><text class="tick" x="${left - 6}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end">${fmt(v)}</text>`,
+    );
   }
   const nx = 5;
   for (let k = 0; k <= nx; k++) {
     const t = t0 + ((t1 - t0) * k) / nx;
-    parts.push(`<text class="tick" x="${X(t).toFixed(1)}" y="${fr.h - 12}" text-anchor="${k === 0 ? 'start' : k === nx ? 'end' : 'middle'}">${esc(dateTick(t, t1 - t0, off))}</text>`);
+    parts.push(
+      `<text class="tick" x="${X(t).toFixed(1)}" y="${fr.h - 12}" text-anchor="${k === 0 ? 'start' : k === nx ? 'end' : 'middle'}">${esc(dateTick(t, t1 - t0, off))}</text>`,
+    );
   }
-  parts.push(`<text class="axis" x="14" y="${fr.top + 4}" transform="rotate(-90 14 ${fr.top + 4})" text-anchor="end">${esc(c.yLabel)}</text>`);
+  parts.push(
+    `<text class="axis" x="14" y="${fr.top + 4}" transform="rotate(-90 14 ${fr.top + 4})" text-anchor="end">${esc(c.yLabel)}</text>`,
+  );
   if (c.band && c.band.t.length > 1) {
     const up = c.band.t.map((t, i) => `${X(t).toFixed(1)},${Y(c.band!.hi[i]!).toFixed(1)}`);
     const dn = c.band.t.map((t, i) => `${X(t).toFixed(1)},${Y(c.band!.lo[i]!).toFixed(1)}`).reverse();
-    parts.push(`<polygon class="${c.band.cls ?? 'band'}" points="${[...up, ...dn].join(' ')}"><title>${esc(c.band.label ?? 'interval')}</title></polygon>`);
+    parts.push(
+      `<polygon class="${c.band.cls ?? 'band'}" points="${[...up, ...dn].join(' ')}"><title>${esc(c.band.label ?? 'interval')}</title></polygon>`,
+    );
   }
   for (const s of c.series) {
-    const pts = s.t.map((t, i) => (Number.isFinite(s.v[i]!) && t <= t1 ? `${X(t).toFixed(1)},${Y(s.v[i]!).toFixed(1)}` : '')).filter(Boolean);
-    if (pts.length) parts.push(`<polyline class="${s.cls ?? 'line'}" fill="none" points="${pts.join(' ')}"><title>${esc(s.name)}</title></polyline>`);
+    const pts = s.t
+      .map((t, i) => (Number.isFinite(s.v[i]!) && t <= t1 ? `${X(t).toFixed(1)},${Y(s.v[i]!).toFixed(1)}` : ''))
+      .filter(Boolean);
+    if (pts.length)
+      parts.push(`<polyline class="${s.cls ?? 'line'}" fill="none" points="${pts.join(' ')}"><title>${esc(s.name)}</title></polyline>`);
   }
   if (c.forecast && c.forecast.t.length > 1) {
-    parts.push(`<polyline class="forecast" fill="none" points="${c.forecast.t.map((t, i) => `${X(t).toFixed(1)},${Y(c.forecast!.v[i]!).toFixed(1)}`).join(' ')}"><title>forecast</title></polyline>`);
+    parts.push(
+      `<polyline class="forecast" fill="none" points="${c.forecast.t.map((t, i) => `${X(t).toFixed(1)},${Y(c.forecast!.v[i]!).toFixed(1)}`).join(' ')}"><title>forecast</title></polyline>`,
+    );
   }
   for (const v of c.vlines ?? []) {
     if (v.t < t0 || v.t > t1) continue;
-    parts.push(`<line class="${v.cls ?? 'event'}" x1="${X(v.t).toFixed(1)}" x2="${X(v.t).toFixed(1)}" y1="${fr.top}" y2="${plotBottom}"><title>${esc(v.label)}</title></line>`);
+    parts.push(
+      `<line class="${v.cls ?? 'event'}" x1="${X(v.t).toFixed(1)}" x2="${X(v.t).toFixed(1)}" y1="${fr.top}" y2="${plotBottom}"><title>${esc(v.label)}</title></line>`,
+    );
   }
-  for (const p of placedTop) parts.push(`<text class="label" x="${p.anchorX.toFixed(1)}" y="${(p.row * LABEL_H + 11).toFixed(1)}">${esc(p.text)}</text>`);
+  for (const p of placedTop)
+    parts.push(`<text class="label" x="${p.anchorX.toFixed(1)}" y="${(p.row * LABEL_H + 11).toFixed(1)}">${esc(p.text)}</text>`);
   // right margin: lines, then labels pushed apart (top to bottom), each with a short leader
   const rightItems: { y: number; text: string }[] = [];
   for (const h of c.hlines ?? []) {
-    parts.push(`<line class="${h.cls ?? 'threshold'}" x1="${left}" x2="${left + plotW}" y1="${Y(h.y).toFixed(1)}" y2="${Y(h.y).toFixed(1)}"><title>${esc(h.label)}</title></line>`);
+    parts.push(
+      `<line class="${h.cls ?? 'threshold'}" x1="${left}" x2="${left + plotW}" y1="${Y(h.y).toFixed(1)}" y2="${Y(h.y).toFixed(1)}"><title>${esc(h.label)}</title></line>`,
+    );
     rightItems.push({ y: Y(h.y), text: h.label });
   }
   for (const z of c.zones ?? []) {
@@ -212,11 +244,15 @@ export function timeChart(c: TimeChart): string {
   for (const it of rightItems) ys.push(Math.max(it.y, (ys[ys.length - 1] ?? -Infinity) + LABEL_H));
   // pushed past the bottom: shift the stack up
   const overflow = (ys[ys.length - 1] ?? 0) - (plotBottom - LABEL_H / 2);
-  if (overflow > 0) for (let i = ys.length - 1; i >= 0; i--) ys[i] = Math.min(ys[i]!, (i === ys.length - 1 ? plotBottom - LABEL_H / 2 : ys[i + 1]! - LABEL_H));
+  if (overflow > 0)
+    for (let i = ys.length - 1; i >= 0; i--)
+      ys[i] = Math.min(ys[i]!, i === ys.length - 1 ? plotBottom - LABEL_H / 2 : ys[i + 1]! - LABEL_H);
   rightItems.forEach((it, i) => {
     const y = ys[i]!;
     const x = left + plotW;
-    parts.push(`<path class="leader" d="M${x.toFixed(1)} ${it.y.toFixed(1)} L${(x + 6).toFixed(1)} ${y.toFixed(1)}"/><text class="label" x="${(x + 9).toFixed(1)}" y="${(y + 3.5).toFixed(1)}">${esc(it.text)}</text>`);
+    parts.push(
+      `<path class="leader" d="M${x.toFixed(1)} ${it.y.toFixed(1)} L${(x + 6).toFixed(1)} ${y.toFixed(1)}"/><text class="label" x="${(x + 9).toFixed(1)}" y="${(y + 3.5).toFixed(1)}">${esc(it.text)}</text>`,
+    );
   });
   for (const m of c.markers ?? []) {
     if (m.t > t1) continue;
@@ -234,16 +270,28 @@ export function barChart(c: { title: string; yLabel: string; labels: string[]; v
   const vmax = Math.max(...c.values.filter(Number.isFinite), 1e-9) * 1.05;
   const bw = (fr.w - fr.left - fr.right) / n;
   const Y = (v: number) => fr.top + (1 - v / vmax) * (fr.h - fr.top - fr.bottom);
-  const parts = [`<svg class="chart" viewBox="0 0 ${fr.w} ${fr.h}" role="img" xmlns="http://www.w3.org/2000/svg"><title>${esc(c.title)}</title>`];
-  for (const v of niceTicks(0, vmax)) parts.push(`<line class="grid" x1="${fr.left}" x2="${fr.w - fr.right}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}"/><text class="tick" x="${fr.left - 6}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end">${fmt(v)}</text>`);
+  const parts = [
+    `<svg class="chart" viewBox="0 0 ${fr.w} ${fr.h}" role="img" xmlns="http://www.w3.org/2000/svg"><title>${esc(c.title)}</title>`,
+  ];
+  for (const v of niceTicks(0, vmax))
+    parts.push(
+      `<line class="grid" x1="${fr.left}" x2="${fr.w - fr.right}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}"/><text class="tick" x="${fr.left - 6}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end">${fmt(v)}</text>`,
+    );
   const every = Math.max(1, Math.ceil(n / 12));
   for (let i = 0; i < n; i++) {
     const x = fr.left + i * bw;
     const v = Number.isFinite(c.values[i]!) ? c.values[i]! : 0;
-    parts.push(`<rect class="${c.highlight?.[i] ? 'bar alt' : 'bar'}" x="${(x + bw * 0.1).toFixed(1)}" y="${Y(v).toFixed(1)}" width="${Math.max(0.5, bw * 0.8).toFixed(1)}" height="${(fr.h - fr.bottom - Y(v)).toFixed(1)}"><title>${esc(`${c.labels[i]}: ${fmt(v)} ${c.yLabel}`)}</title></rect>`);
-    if (i % every === 0) parts.push(`<text class="tick" x="${(x + bw / 2).toFixed(1)}" y="${fr.h - 12}" text-anchor="middle">${esc(c.labels[i]!.slice(5))}</text>`);
+    parts.push(
+      `<rect class="${c.highlight?.[i] ? 'bar alt' : 'bar'}" x="${(x + bw * 0.1).toFixed(1)}" y="${Y(v).toFixed(1)}" width="${Math.max(0.5, bw * 0.8).toFixed(1)}" height="${(fr.h - fr.bottom - Y(v)).toFixed(1)}"><title>${esc(`${c.labels[i]}: ${fmt(v)} ${c.yLabel}`)}</title></rect>`,
+    );
+    if (i % every === 0)
+      parts.push(
+        `<text class="tick" x="${(x + bw / 2).toFixed(1)}" y="${fr.h - 12}" text-anchor="middle">${esc(c.labels[i]!.slice(5))}</text>`,
+      );
   }
-  parts.push(`<text class="axis" x="14" y="${fr.top + 4}" transform="rotate(-90 14 ${fr.top + 4})" text-anchor="end">${esc(c.yLabel)}</text></svg>`);
+  parts.push(
+    `<text class="axis" x="14" y="${fr.top + 4}" transform="rotate(-90 14 ${fr.top + 4})" text-anchor="end">${esc(c.yLabel)}</text></svg>`,
+  );
   return parts.join('');
 }
 
@@ -265,23 +313,30 @@ export function heatMap(c: { title: string; rows: string[]; cols: string[]; valu
     const b = Math.round(200 - 170 * f);
     return `rgb(${r},${g},${b})`;
   };
-  const parts = [`<svg class="chart heat" viewBox="0 0 ${w} ${h}" role="img" xmlns="http://www.w3.org/2000/svg"><title>${esc(c.title)}</title>`];
+  const parts = [
+    `<svg class="chart heat" viewBox="0 0 ${w} ${h}" role="img" xmlns="http://www.w3.org/2000/svg"><title>${esc(c.title)}</title>`,
+  ];
   c.cols.forEach((col, j) => {
-    if (j % 3 === 0) parts.push(`<text class="tick" x="${left + j * cell + cell / 2}" y="${top - 6}" text-anchor="middle">${esc(col)}</text>`);
+    if (j % 3 === 0)
+      parts.push(`<text class="tick" x="${left + j * cell + cell / 2}" y="${top - 6}" text-anchor="middle">${esc(col)}</text>`);
   });
   c.rows.forEach((row, i) => {
     parts.push(`<text class="tick" x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${esc(row)}</text>`);
     c.cols.forEach((col, j) => {
       const v = c.values[i]?.[j] ?? null;
       const fill = v === null ? '#ddd' : colour(v);
-      parts.push(`<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"><title>${esc(`${row} ${col}:00 ${v === null ? 'no data' : `${fmt(v)} ${c.unit}`}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"><title>${esc(`${row} ${col}:00 ${v === null ? 'no data' : `${fmt(v)} ${c.unit}`}`)}</title></rect>`,
+      );
     });
   });
   // legend
   const lx = left + c.cols.length * cell + 14;
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4;
-    parts.push(`<rect x="${lx}" y="${top + k * 22}" width="16" height="16" fill="${colour(v)}"/><text class="tick" x="${lx + 22}" y="${top + k * 22 + 13}">${fmt(v)} ${esc(c.unit)}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${top + k * 22}" width="16" height="16" fill="${colour(v)}"/><text class="tick" x="${lx + 22}" y="${top + k * 22 + 13}">${fmt(v)} ${esc(c.unit)}</text>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('');

@@ -47,7 +47,16 @@ const FRAME_ROWS = 5;
 
 type Mode = { kind: 'tree' } | { kind: 'search'; input: string } | { kind: 'save'; input: string };
 
-const ICON: Record<string, string> = { Object: '◆', Variable: '●', Method: 'ƒ', ObjectType: '◇', VariableType: '○', DataType: 'T', ReferenceType: '→', View: '▣' };
+const ICON: Record<string, string> = {
+  Object: '◆',
+  Variable: '●',
+  Method: 'ƒ',
+  ObjectType: '◇',
+  VariableType: '○',
+  DataType: 'T',
+  ReferenceType: '→',
+  View: '▣',
+};
 
 function errorText(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'error';
@@ -176,7 +185,10 @@ export function OpcUaBrowser(props: BrowserAppProps) {
           return;
         }
         setHits({ list: local, index: 0 });
-        setStatus({ text: `the server's search failed (${errorText(err)}): ${local.length} match${local.length === 1 ? '' : 'es'} among the nodes loaded (n: next)`, error: true });
+        setStatus({
+          text: `the server's search failed (${errorText(err)}): ${local.length} match${local.length === 1 ? '' : 'es'} among the nodes loaded (n: next)`,
+          error: true,
+        });
         await goToHit(local[0]!);
       }
     },
@@ -313,7 +325,13 @@ export function OpcUaBrowser(props: BrowserAppProps) {
       <Box flexDirection="row">
         <Box flexDirection="column" width="55%">
           {windowRows.map((r, i) => (
-            <TreeRow key={r.key} node={r} expanded={tree.expanded.has(r.key)} selected={start + i === tree.cursor} marked={tree.marked.has(r.ref.nodeId)} />
+            <TreeRow
+              key={r.key}
+              node={r}
+              expanded={tree.expanded.has(r.key)}
+              selected={start + i === tree.cursor}
+              marked={tree.marked.has(r.ref.nodeId)}
+            />
           ))}
         </Box>
         <Box flexDirection="column" width="45%" paddingLeft={1}>
@@ -346,9 +364,10 @@ function AttributePanel(props: { node: TreeNode; path: string; attrs: NodeAttrib
   ];
   if (attrs?.description) lines.push(['Description', attrs.description]);
   if (node.ref.nodeClass === 'Variable') {
-    const value = live ?? (attrs ? { value: attrs.value ?? null, status: attrs.status ?? '', sourceTimestamp: attrs.sourceTimestamp } : undefined);
+    const value =
+      live ?? (attrs ? { value: attrs.value ?? null, status: attrs.status ?? '', sourceTimestamp: attrs.sourceTimestamp } : undefined);
     lines.push(['DataType', attrs?.dataType ?? '…']);
-    lines.push(['Value', value ? (value.status.startsWith('Bad') ? '' : JSON.stringify(value.value) ?? '') : '…']);
+    lines.push(['Value', value ? (value.status.startsWith('Bad') ? '' : (JSON.stringify(value.value) ?? '')) : '…']);
     lines.push(['Status', value?.status ?? '…']);
     if (value?.sourceTimestamp) lines.push(['Source time', value.sourceTimestamp]);
     if (attrs?.unit) lines.push(['Unit', attrs.unit]);
@@ -372,7 +391,8 @@ function AttributePanel(props: { node: TreeNode; path: string; attrs: NodeAttrib
 
 function StatusLine(props: { mode: Mode; status: { text: string; error?: boolean } | undefined; marked: number }) {
   if (props.mode.kind === 'search') return <Text>{`/${props.mode.input}▏  (Enter search, Esc cancel)`}</Text>;
-  if (props.mode.kind === 'save') return <Text>{`save ${props.marked} marked tag(s) to: ${props.mode.input}▏  (Enter save, Esc cancel)`}</Text>;
+  if (props.mode.kind === 'save')
+    return <Text>{`save ${props.marked} marked tag(s) to: ${props.mode.input}▏  (Enter save, Esc cancel)`}</Text>;
   return (
     <Box flexDirection="column">
       {props.status ? <Text {...(props.status.error ? { color: 'red' } : { color: 'green' })}>{props.status.text}</Text> : <Text> </Text>}

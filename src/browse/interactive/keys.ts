@@ -19,4 +19,3 @@ export const BROWSER_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['q, Esc', 'quit and print the node id under the cursor on stdout (exit 0)'],
   ['Ctrl-C', 'quit at once, printing nothing (exit 130)'],
 ];
-

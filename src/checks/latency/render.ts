@@ -41,7 +41,10 @@ export function renderHistogram(bins: readonly HistogramBin[], width: number, st
 function thresholdLines(t: LatencyTargetResult, style: Styler): string[] {
   return t.thresholds.map((th) => {
     if (th.value === null) return style.yellow(`  n/a   ${th.series}: ${th.kind} not judged: nothing was measured`);
-    const what = th.kind === 'p99' ? `p99 ${ms(th.value)} ms ≤ ${ms(th.limit)} ms` : `loss ${th.value === null ? '-' : th.value.toFixed(1)} % ≤ ${th.limit} %`;
+    const what =
+      th.kind === 'p99'
+        ? `p99 ${ms(th.value)} ms ≤ ${ms(th.limit)} ms`
+        : `loss ${th.value === null ? '-' : th.value.toFixed(1)} % ≤ ${th.limit} %`;
     return th.ok ? style.green(`  ok    ${th.series}: ${what}`) : style.bold(style.red(`  FAIL  ${th.series}: ${what.replace('≤', '>')}`));
   });
 }
@@ -53,7 +56,12 @@ export function renderLatency(r: LatencyResult, style: Styler, withHistogram: bo
     { header: 'TARGET', value: (x) => x.target },
     { header: 'SERIES', value: (x) => x.s.label },
     { header: 'SENT', value: (x) => String(x.s.sent), align: 'right' },
-    { header: 'LOST', value: (x) => (x.s.sent - x.s.received === 0 ? '0' : style.red(`${x.s.sent - x.s.received}${x.s.timeouts ? ` (${x.s.timeouts} t/o)` : ''}`)), align: 'right' },
+    {
+      header: 'LOST',
+      value: (x) =>
+        x.s.sent - x.s.received === 0 ? '0' : style.red(`${x.s.sent - x.s.received}${x.s.timeouts ? ` (${x.s.timeouts} t/o)` : ''}`),
+      align: 'right',
+    },
     { header: 'MIN', value: (x) => ms(x.s.stats?.min), align: 'right' },
     { header: 'P50', value: (x) => ms(x.s.stats?.p50), align: 'right' },
     { header: 'P95', value: (x) => ms(x.s.stats?.p95), align: 'right' },
@@ -67,18 +75,34 @@ export function renderLatency(r: LatencyResult, style: Styler, withHistogram: bo
   if (rows.length) lines.push(renderTable(rows, cols, { headerStyle: style.bold }), style.dim('  (milliseconds)'));
   for (const t of r.targets) {
     const extra: string[] = [];
-    if (t.status !== 'measured') extra.push(style.red(`  ${t.status === 'unreachable' ? 'NOT MEASURED' : 'MEASURED IN PART'}: ${t.reason ?? ''}`), ...(t.hint ? [style.dim(`  hint: ${t.hint}`)] : []));
+    if (t.status !== 'measured')
+      extra.push(
+        style.red(`  ${t.status === 'unreachable' ? 'NOT MEASURED' : 'MEASURED IN PART'}: ${t.reason ?? ''}`),
+        ...(t.hint ? [style.dim(`  hint: ${t.hint}`)] : []),
+      );
     if (t.setup.length) extra.push(`  set-up: ${t.setup.map((s) => `${s.name} ${ms(s.ms)} ms`).join(', ')}`);
-    const opc = t.details['read-current-time'] as { endpointsMs?: number; channelMs?: number; sessionMs?: number; securityMode?: string; securityPolicy?: string } | undefined;
-    if (opc) extra.push(`  OPC UA session: GetEndpoints ${ms(opc.endpointsMs)} ms, secure channel ${ms(opc.channelMs)} ms, CreateSession+ActivateSession ${ms(opc.sessionMs)} ms (${opc.securityMode}/${opc.securityPolicy})`);
+    const opc = t.details['read-current-time'] as
+      | { endpointsMs?: number; channelMs?: number; sessionMs?: number; securityMode?: string; securityPolicy?: string }
+      | undefined;
+    if (opc)
+      extra.push(
+        `  OPC UA session: GetEndpoints ${ms(opc.endpointsMs)} ms, secure channel ${ms(opc.channelMs)} ms, CreateSession+ActivateSession ${ms(opc.sessionMs)} ms (${opc.securityMode}/${opc.securityPolicy})`,
+      );
     if (t.clockOffset) {
       const o = t.clockOffset;
-      extra.push(`  clock offset: server ${o.medianMs >= 0 ? 'ahead' : 'behind'} by ${ms(Math.abs(o.medianMs))} ms ± ${ms(o.uncertaintyMs)} ms (median of ${o.samples})`);
+      extra.push(
+        `  clock offset: server ${o.medianMs >= 0 ? 'ahead' : 'behind'} by ${ms(Math.abs(o.medianMs))} ms ± ${ms(o.uncertaintyMs)} ms (median of ${o.samples})`,
+      );
     }
     for (const s of t.series) {
-      for (const n of s.notes) if (!(t.reason ?? '').includes(n.replace(/^could not open: /, ''))) extra.push(style.dim(`  ${s.label}: ${n}`));
+      for (const n of s.notes)
+        if (!(t.reason ?? '').includes(n.replace(/^could not open: /, ''))) extra.push(style.dim(`  ${s.label}: ${n}`));
       if (s.delayedAck) {
-        extra.push(style.yellow(`  ${s.label}: ${Math.round(s.delayedAck.share * 100)} % near ${ms(s.delayedAck.modeMs)} ms: Nagle + delayed ACK signature (docs/latency.md)`));
+        extra.push(
+          style.yellow(
+            `  ${s.label}: ${Math.round(s.delayedAck.share * 100)} % near ${ms(s.delayedAck.modeMs)} ms: Nagle + delayed ACK signature (docs/latency.md)`,
+          ),
+        );
       }
     }
     extra.push(...thresholdLines(t, style));
@@ -134,11 +158,28 @@ export function latencyJson(r: LatencyResult): Record<string, unknown> {
         lossPercent: round3(s.lossPercent),
         stats: s.stats ? Object.fromEntries(Object.entries(s.stats).map(([k, v]) => [k, k === 'count' ? v : round3(v)])) : null,
         histogram: (s.histogram ?? []).map((b) => ({ fromMs: round3(b.from), toMs: round3(b.to), count: b.count })),
-        ...(s.delayedAck ? { delayedAck: { share: round3(s.delayedAck.share), count: s.delayedAck.count, modeMs: round3(s.delayedAck.modeMs), otherMedianMs: s.delayedAck.otherMedianMs === undefined ? null : round3(s.delayedAck.otherMedianMs) } } : {}),
+        ...(s.delayedAck
+          ? {
+              delayedAck: {
+                share: round3(s.delayedAck.share),
+                count: s.delayedAck.count,
+                modeMs: round3(s.delayedAck.modeMs),
+                otherMedianMs: s.delayedAck.otherMedianMs === undefined ? null : round3(s.delayedAck.otherMedianMs),
+              },
+            }
+          : {}),
         notes: s.notes,
         samplesMs: s.samples.map(round3),
       })),
-      ...(t.clockOffset ? { clockOffset: { medianMs: round3(t.clockOffset.medianMs), uncertaintyMs: round3(t.clockOffset.uncertaintyMs), samples: t.clockOffset.samples } } : {}),
+      ...(t.clockOffset
+        ? {
+            clockOffset: {
+              medianMs: round3(t.clockOffset.medianMs),
+              uncertaintyMs: round3(t.clockOffset.uncertaintyMs),
+              samples: t.clockOffset.samples,
+            },
+          }
+        : {}),
       thresholds: t.thresholds.map((th) => ({ ...th, value: th.value === null ? null : round3(th.value) })),
       durationMs: Math.round(t.durationMs),
     })),

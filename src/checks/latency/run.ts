@@ -26,12 +26,22 @@ const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, m
 
 function isTimeout(err: unknown): boolean {
   const name = (err as Error)?.name;
-  return name === 'DeadlineError' || name === 'ModbusTimeout' || name === 'MqttSampleTimeout' || /ETIMEDOUT|did not answer|no answer within|BadTimeout|BadRequestTimeout/.test(String((err as Error)?.message ?? err));
+  return (
+    name === 'DeadlineError' ||
+    name === 'ModbusTimeout' ||
+    name === 'MqttSampleTimeout' ||
+    /ETIMEDOUT|did not answer|no answer within|BadTimeout|BadRequestTimeout/.test(String((err as Error)?.message ?? err))
+  );
 }
 
 function isConnectionGone(err: unknown): boolean {
   const name = (err as Error)?.name;
-  return name === 'ModbusConnectionLost' || /closed the (connection|session)|ECONNRESET|EPIPE|BadConnectionClosed|BadSessionClosed|BadSecureChannelClosed|aborted the connection|not connected|Port Not Open/i.test(String((err as Error)?.message ?? err));
+  return (
+    name === 'ModbusConnectionLost' ||
+    /closed the (connection|session)|ECONNRESET|EPIPE|BadConnectionClosed|BadSessionClosed|BadSecureChannelClosed|aborted the connection|not connected|Port Not Open/i.test(
+      String((err as Error)?.message ?? err),
+    )
+  );
 }
 
 function emptySeries(name: string, label: string, kind: SeriesKind): SeriesResult {
@@ -56,7 +66,13 @@ async function probesFor(ctx: CheckContext, t: Target, o: LatencyOptions): Promi
   return factory.plans(t, o, { io: ctx.io, audit: ctx.auditFor(t), pace: ctx.pace, credentials: ctx.credentials, ca: ctx.ca });
 }
 
-async function measureConnects(ctx: CheckContext, t: Target & { host: string; port: number }, count: number, o: LatencyOptions, series: SeriesResult): Promise<void> {
+async function measureConnects(
+  ctx: CheckContext,
+  t: Target & { host: string; port: number },
+  count: number,
+  o: LatencyOptions,
+  series: SeriesResult,
+): Promise<void> {
   const { tcpConnectTime } = await import('../../protocols/tcp/connect.js');
   const audit = ctx.auditFor(t);
   let next = performance.now();
@@ -122,7 +138,11 @@ async function measureProbe(ctx: CheckContext, spec: ProbeSpec, o: LatencyOption
           ack.received++;
         }
         if (typeof d.offsetMs === 'number') offsets.push(d.offsetMs);
-        if (typeof d.exception === 'string') noteOnce(main, `the device answered with ${d.exception}: the round trip is measured, but choose --register of a register that exists`);
+        if (typeof d.exception === 'string')
+          noteOnce(
+            main,
+            `the device answered with ${d.exception}: the round trip is measured, but choose --register of a register that exists`,
+          );
         if (typeof d.status === 'string') noteOnce(main, `the server answered ${d.status}`);
       } catch (err) {
         if (isTimeout(err)) main.timeouts++;
@@ -174,7 +194,13 @@ function applyThresholds(r: LatencyTargetResult, o: LatencyOptions): void {
     // measured (exit 3), not a measured loss rate.
     if (loss !== undefined) {
       const measured = s.received > 0 || s.notes.every((n) => !n.startsWith('could not open'));
-      r.thresholds.push({ kind: 'loss', series: s.name, limit: loss, value: measured ? s.lossPercent : null, ok: !measured || s.lossPercent <= loss });
+      r.thresholds.push({
+        kind: 'loss',
+        series: s.name,
+        limit: loss,
+        value: measured ? s.lossPercent : null,
+        ok: !measured || s.lossPercent <= loss,
+      });
     }
   }
 }
@@ -182,7 +208,17 @@ function applyThresholds(r: LatencyTargetResult, o: LatencyOptions): void {
 async function measureTarget(ctx: CheckContext, t: CheckTarget, o: LatencyOptions): Promise<LatencyTargetResult> {
   const target = t.target;
   const started = performance.now();
-  const r: LatencyTargetResult = { target: target.url, protocol: target.protocol, origin: t.origin, status: 'measured', setup: [], details: {}, series: [], thresholds: [], durationMs: 0 };
+  const r: LatencyTargetResult = {
+    target: target.url,
+    protocol: target.protocol,
+    origin: t.origin,
+    status: 'measured',
+    setup: [],
+    details: {},
+    series: [],
+    thresholds: [],
+    durationMs: 0,
+  };
   try {
     // a serial line has no TCP connection to time
     if ('host' in target) {
@@ -196,7 +232,10 @@ async function measureTarget(ctx: CheckContext, t: CheckTarget, o: LatencyOption
         } finally {
           finish(s);
         }
-        if (s.received === 0) throw new IiotError(ExitCode.Unreachable, s.notes[0] ?? `${target.url}: no TCP connection`, { hint: 'check the address and port, and any firewall between' });
+        if (s.received === 0)
+          throw new IiotError(ExitCode.Unreachable, s.notes[0] ?? `${target.url}: no TCP connection`, {
+            hint: 'check the address and port, and any firewall between',
+          });
       }
     }
     for (const spec of await probesFor(ctx, target, o)) {
@@ -226,25 +265,38 @@ export async function runLatencyCheck(io: IO, o: LatencyOptions): Promise<Latenc
   const resolved = resolveTargets(o.args, o.inventory);
   const urls = new Set(resolved.targets.map((t) => t.target.url));
   for (const th of [...o.maxP99, ...o.maxLoss]) {
-    if (th.target !== undefined && !urls.has(th.target)) throw usageError(`threshold for ${th.target}: not one of the targets`, `targets: ${[...urls].join(', ')}`);
+    if (th.target !== undefined && !urls.has(th.target))
+      throw usageError(`threshold for ${th.target}: not one of the targets`, `targets: ${[...urls].join(', ')}`);
   }
   for (const s of resolved.skipped) info(io, `skipped ${s.url} (inventory line ${s.line}): ${s.reason}`);
-  if (resolved.incomplete) warn(io, `${o.inventory}: the discovery that wrote this inventory did not finish (${resolved.incomplete.join('; ')}): devices it missed are not checked`);
+  if (resolved.incomplete)
+    warn(
+      io,
+      `${o.inventory}: the discovery that wrote this inventory did not finish (${resolved.incomplete.join('; ')}): devices it missed are not checked`,
+    );
   const ctx = await makeContext(io, o);
   // libraries first: a sample taken while node-opcua loads would measure iiot, not the device
   const { preloadProtocols } = await import('../../protocols/preload.js');
-  await preloadProtocols(resolved.targets.map((t) => t.target.protocol), io.debug ? (line) => debug(io, line) : undefined);
+  await preloadProtocols(
+    resolved.targets.map((t) => t.target.protocol),
+    io.debug ? (line) => debug(io, line) : undefined,
+  );
   const progress = progressLine(io);
   let done = 0;
   let targets: LatencyTargetResult[];
   try {
-    targets = await runPerHost(resolved.targets, (t) => hostKey(t.target), o.politeness.concurrency, async (t) => {
-      progress.update(`measuring ${done}/${resolved.targets.length}: ${t.target.url}`);
-      const r = await measureTarget(ctx, t, o);
-      done++;
-      progress.update(`measuring ${done}/${resolved.targets.length}`);
-      return r;
-    });
+    targets = await runPerHost(
+      resolved.targets,
+      (t) => hostKey(t.target),
+      o.politeness.concurrency,
+      async (t) => {
+        progress.update(`measuring ${done}/${resolved.targets.length}: ${t.target.url}`);
+        const r = await measureTarget(ctx, t, o);
+        done++;
+        progress.update(`measuring ${done}/${resolved.targets.length}`);
+        return r;
+      },
+    );
   } finally {
     progress.done();
     ctx.close();

@@ -56,15 +56,27 @@ export function toJunit(r: SecurityResult): string {
       } else if (f) {
         const text = `${f.evidence}\nfix: ${f.remedy}`;
         if (r.failOn !== 'none' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[r.failOn]) {
-          cases.push({ name, kind: 'failure', body: `<failure message="${xmlEscape(`${f.severity}: ${f.evidence}`)}" type="${f.severity}">${xmlEscape(text)}</failure>` });
+          cases.push({
+            name,
+            kind: 'failure',
+            body: `<failure message="${xmlEscape(`${f.severity}: ${f.evidence}`)}" type="${f.severity}">${xmlEscape(text)}</failure>`,
+          });
         } else {
-          cases.push({ name, kind: 'pass', body: `<system-out>${xmlEscape(`${f.severity} (below --fail-on ${r.failOn}): ${text}`)}</system-out>` });
+          cases.push({
+            name,
+            kind: 'pass',
+            body: `<system-out>${xmlEscape(`${f.severity} (below --fail-on ${r.failOn}): ${text}`)}</system-out>`,
+          });
         }
       } else if (evaluated.has(id)) {
         cases.push({ name, kind: 'pass', body: '' });
       } else {
         const why = `${t.status === 'partial' ? 'not assessed' : 'target not assessed'}: ${t.reason ?? 'unknown'}`;
-        cases.push({ name, kind: 'error', body: `<error message="${xmlEscape(why)}" type="not-assessed">${xmlEscape(`${why}${t.hint ? `\nhint: ${t.hint}` : ''}`)}</error>` });
+        cases.push({
+          name,
+          kind: 'error',
+          body: `<error message="${xmlEscape(why)}" type="not-assessed">${xmlEscape(`${why}${t.hint ? `\nhint: ${t.hint}` : ''}`)}</error>`,
+        });
       }
     }
     const count = (k: Case['kind']) => cases.filter((c) => c.kind === k).length;
@@ -74,7 +86,10 @@ export function toJunit(r: SecurityResult): string {
     skippedTotal += count('skipped');
     const secs = (t.durationMs / 1000).toFixed(3);
     const body = cases
-      .map((c) => `    <testcase classname="${xmlEscape(t.target)}" name="${xmlEscape(c.name)}" time="0">${c.body ? `\n      ${c.body}\n    ` : ''}</testcase>`)
+      .map(
+        (c) =>
+          `    <testcase classname="${xmlEscape(t.target)}" name="${xmlEscape(c.name)}" time="0">${c.body ? `\n      ${c.body}\n    ` : ''}</testcase>`,
+      )
       .join('\n');
     suites.push(
       `  <testsuite name="${xmlEscape(t.target)}" tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${secs}" timestamp="${r.startedAt.replace(/\.\d+Z$/, '')}">\n${body}\n  </testsuite>`,

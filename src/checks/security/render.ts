@@ -9,7 +9,13 @@ import { targetJsonHead } from '../targets.js';
 import { RULES_BY_ID, SEVERITIES } from './rules.js';
 import type { SecurityResult } from './result.js';
 
-const PROTOCOL_NAMES: Record<string, string> = { opcua: 'OPC UA', mqtt: 'MQTT', modbus: 'Modbus/TCP', 'modbus-rtu': 'Modbus RTU', tcp: 'TCP' };
+const PROTOCOL_NAMES: Record<string, string> = {
+  opcua: 'OPC UA',
+  mqtt: 'MQTT',
+  modbus: 'Modbus/TCP',
+  'modbus-rtu': 'Modbus RTU',
+  tcp: 'TCP',
+};
 
 function sevStyle(style: Styler, s: Severity): (t: string) => string {
   switch (s) {
@@ -63,10 +69,22 @@ export function renderSecurityTable(r: SecurityResult, style: Styler): string {
   const assessed = r.targets.filter((t) => t.status === 'assessed').length;
   const partial = r.targets.filter((t) => t.status === 'partial').length;
   const notAssessed = r.targets.length - assessed - partial;
-  const summary = [`${r.targets.length} target${r.targets.length === 1 ? '' : 's'}: ${assessed} assessed`, partial ? `${partial} partly assessed` : '', notAssessed ? `${notAssessed} NOT assessed` : ''].filter(Boolean).join(', ');
+  const summary = [
+    `${r.targets.length} target${r.targets.length === 1 ? '' : 's'}: ${assessed} assessed`,
+    partial ? `${partial} partly assessed` : '',
+    notAssessed ? `${notAssessed} NOT assessed` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   lines.push(`${summary}; ${countsText(r.counts)}; ${formatDuration(r.durationMs)}`);
   if (r.failOn !== 'none') {
-    lines.push(r.failed ? style.bold(style.red(`FAILED: findings at or above ${r.failOn}`)) : notAssessed || partial ? style.yellow(`no findings at or above ${r.failOn} among what was assessed`) : style.green(`passed: no findings at or above ${r.failOn}`));
+    lines.push(
+      r.failed
+        ? style.bold(style.red(`FAILED: findings at or above ${r.failOn}`))
+        : notAssessed || partial
+          ? style.yellow(`no findings at or above ${r.failOn} among what was assessed`)
+          : style.green(`passed: no findings at or above ${r.failOn}`),
+    );
   }
   return lines.join('\n');
 }
@@ -83,7 +101,14 @@ export function securityJson(r: SecurityResult): Record<string, unknown> {
     targets: r.targets.map((t) => ({
       ...targetJsonHead(t),
       durationMs: Math.round(t.durationMs),
-      findings: t.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, title: f.title, evidence: f.evidence, remedy: f.remedy, ...(f.data === undefined ? {} : { data: f.data }) })),
+      findings: t.findings.map((f) => ({
+        ruleId: f.ruleId,
+        severity: f.severity,
+        title: f.title,
+        evidence: f.evidence,
+        remedy: f.remedy,
+        ...(f.data === undefined ? {} : { data: f.data }),
+      })),
       rulesEvaluated: t.rulesEvaluated,
       rulesSkipped: t.rulesSkipped,
       facts: t.facts,
@@ -91,7 +116,14 @@ export function securityJson(r: SecurityResult): Record<string, unknown> {
     skipped: r.skipped,
     rules: [...used].sort().map((id) => {
       const rule = RULES_BY_ID.get(id)!;
-      return { id, severity: rule.severity, protocol: rule.protocol, title: rule.title, source: rule.source, ...(rule.optIn ? { optIn: rule.optIn } : {}) };
+      return {
+        id,
+        severity: rule.severity,
+        protocol: rule.protocol,
+        title: rule.title,
+        source: rule.source,
+        ...(rule.optIn ? { optIn: rule.optIn } : {}),
+      };
     }),
   };
 }

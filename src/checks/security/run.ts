@@ -23,7 +23,12 @@ import type { SecurityResult, SecurityTargetResult } from './result.js';
 function rulesFor(t: Target, o: SecurityOptions): { evaluated: Rule[]; skipped: Array<{ id: string; why: string }> } {
   const evaluated: Rule[] = [];
   const skipped: Array<{ id: string; why: string }> = [];
-  const enabled = { '--session': o.session, '--mqtt-sys': o.mqttSys, '--mqtt-wildcard': o.mqttWildcard, '--unit-sweep': o.unitSweep !== undefined };
+  const enabled = {
+    '--session': o.session,
+    '--mqtt-sys': o.mqttSys,
+    '--mqtt-wildcard': o.mqttWildcard,
+    '--unit-sweep': o.unitSweep !== undefined,
+  };
   for (const r of rulesApplying(t)) {
     if (r.optIn !== undefined && !enabled[r.optIn]) {
       skipped.push({ id: r.id, why: `opt-in: needs ${r.optIn}` });
@@ -46,17 +51,30 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
       continue;
     }
     const why = protocolFor(t.target).notAudited?.[t.target.protocol] ?? `${t.target.url}: not audited`;
-    if (t.origin.kind === 'argument') throw new IiotError(ExitCode.Usage, `${t.target.url}: ${why}`, { hint: 'security checks speak OPC UA (opc.tcp://), MQTT (mqtt://, mqtts://) and Modbus/TCP (modbus://)' });
+    if (t.origin.kind === 'argument')
+      throw new IiotError(ExitCode.Usage, `${t.target.url}: ${why}`, {
+        hint: 'security checks speak OPC UA (opc.tcp://), MQTT (mqtt://, mqtts://) and Modbus/TCP (modbus://)',
+      });
     skipped.push({ url: t.target.url, line: t.origin.line, reason: why });
   }
-  if (targets.length === 0) throw new IiotError(ExitCode.Usage, 'nothing to check: no OPC UA, MQTT or Modbus/TCP target', { hint: 'name device URLs or an inventory that lists some' });
+  if (targets.length === 0)
+    throw new IiotError(ExitCode.Usage, 'nothing to check: no OPC UA, MQTT or Modbus/TCP target', {
+      hint: 'name device URLs or an inventory that lists some',
+    });
   for (const s of skipped) info(io, `skipped ${s.url}${s.line ? ` (inventory line ${s.line})` : ''}: ${s.reason}`);
-  if (resolved.incomplete) warn(io, `${o.inventory}: the discovery that wrote this inventory did not finish (${resolved.incomplete.join('; ')}): devices it missed are not checked`);
+  if (resolved.incomplete)
+    warn(
+      io,
+      `${o.inventory}: the discovery that wrote this inventory did not finish (${resolved.incomplete.join('; ')}): devices it missed are not checked`,
+    );
 
   const ctx = await makeContext(io, o);
   // libraries first, so that no device waits on iiot while node-opcua loads (src/protocols/preload.ts)
   const { preloadProtocols } = await import('../../protocols/preload.js');
-  await preloadProtocols(targets.map((t) => t.target.protocol), io.debug ? (line) => debug(io, line) : undefined);
+  await preloadProtocols(
+    targets.map((t) => t.target.protocol),
+    io.debug ? (line) => debug(io, line) : undefined,
+  );
   const progress = progressLine(io);
   let done = 0;
   const tlsHosts = new Set(targets.filter((t) => usesTls(t.target)).map((t) => hostKey(t.target)));
@@ -64,13 +82,18 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
   const certBy = new Map<string, Map<string, string | undefined>>();
   let results: SecurityTargetResult[];
   try {
-    results = await runPerHost(targets, (t) => hostKey(t.target), o.politeness.concurrency, async (t) => {
-      progress.update(`checking ${done}/${targets.length}: ${t.target.url}`);
-      const r = await checkOne(ctx, t, o, tlsHosts, certBy);
-      done++;
-      progress.update(`checking ${done}/${targets.length}`);
-      return r;
-    });
+    results = await runPerHost(
+      targets,
+      (t) => hostKey(t.target),
+      o.politeness.concurrency,
+      async (t) => {
+        progress.update(`checking ${done}/${targets.length}: ${t.target.url}`);
+        const r = await checkOne(ctx, t, o, tlsHosts, certBy);
+        done++;
+        progress.update(`checking ${done}/${targets.length}`);
+        return r;
+      },
+    );
   } finally {
     progress.done();
     ctx.close();
@@ -80,11 +103,14 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
     const shared = (await protocolNamed(name)?.security?.judgeAcross?.([...certs].map(([target, sha256]) => ({ target, sha256 })))) ?? [];
     for (const f of shared) results.find((r) => r.target === f.target)?.findings.push(f);
   }
-  for (const r of results) r.findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId));
+  for (const r of results)
+    r.findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId));
 
   const counts: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
   for (const r of results) for (const f of r.findings) counts[f.severity]!++;
-  const failed = o.failOn !== 'none' && results.some((r) => r.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[o.failOn as keyof typeof SEVERITY_RANK]));
+  const failed =
+    o.failOn !== 'none' &&
+    results.some((r) => r.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[o.failOn as keyof typeof SEVERITY_RANK]));
   const incomplete = results.some((r) => r.status !== 'assessed');
   const exitCode = failed ? ExitCode.CheckFailed : incomplete ? ExitCode.Unreachable : ExitCode.Ok;
   return {
@@ -100,7 +126,13 @@ export async function runSecurityCheck(io: IO, o: SecurityOptions): Promise<Secu
   };
 }
 
-async function checkOne(ctx: CheckContext, t: CheckTarget, o: SecurityOptions, tlsHosts: ReadonlySet<string>, certBy: Map<string, Map<string, string | undefined>>): Promise<SecurityTargetResult> {
+async function checkOne(
+  ctx: CheckContext,
+  t: CheckTarget,
+  o: SecurityOptions,
+  tlsHosts: ReadonlySet<string>,
+  certBy: Map<string, Map<string, string | undefined>>,
+): Promise<SecurityTargetResult> {
   const target = t.target;
   const started = performance.now();
   const { evaluated, skipped } = rulesFor(target, o);
@@ -164,7 +196,8 @@ export async function runSecurityCommand(io: IO, o: SecurityOptions): Promise<nu
   } else {
     out(io, renderSecurityTable(result, io.style));
   }
-  for (const r of result.targets) if (r.status !== 'assessed') warn(io, `${r.target}: ${r.status === 'partial' ? 'partly assessed' : 'not assessed'}: ${r.reason ?? ''}`);
+  for (const r of result.targets)
+    if (r.status !== 'assessed') warn(io, `${r.target}: ${r.status === 'partial' ? 'partly assessed' : 'not assessed'}: ${r.reason ?? ''}`);
   if (written.length) info(io, `wrote ${written.join(', ')}`);
   if (o.auditLog !== undefined) info(io, `${result.requests} request${result.requests === 1 ? '' : 's'} recorded in ${o.auditLog}`);
   return result.exitCode;

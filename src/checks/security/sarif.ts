@@ -23,8 +23,20 @@ import type { SecurityResult, SecurityTargetResult } from './result.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-const SECURITY_SEVERITY: Record<Severity, string | undefined> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: undefined };
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+const SECURITY_SEVERITY: Record<Severity, string | undefined> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '3.0',
+  info: undefined,
+};
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
 
 function pascal(id: string): string {
   return id.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
@@ -77,7 +89,13 @@ function locationOf(t: SecurityTargetResult, cwd: string): Record<string, unknow
   const physical =
     t.origin.kind === 'inventory'
       ? { artifactLocation: { uri: repoPath(t.origin.file, cwd) }, region: { startLine: Math.max(1, t.origin.line) } }
-      : { artifactLocation: { uri: syntheticPath(t.target), description: { text: 'synthetic path: the device was named on the command line' } }, region: { startLine: 1 } };
+      : {
+          artifactLocation: {
+            uri: syntheticPath(t.target),
+            description: { text: 'synthetic path: the device was named on the command line' },
+          },
+          region: { startLine: 1 },
+        };
   return {
     physicalLocation: physical,
     logicalLocations: [{ name: t.target, fullyQualifiedName: t.target, kind: 'resource' }],
@@ -104,7 +122,9 @@ export function toSarif(r: SecurityResult, cwd = process.cwd()): Record<string, 
     .filter((t) => t.status !== 'assessed')
     .map((t) => ({
       level: t.status === 'partial' ? 'warning' : 'error',
-      message: { text: `${t.target}: ${t.status === 'partial' ? 'partly assessed' : 'not assessed'}: ${t.reason ?? ''}${t.hint ? ` (${t.hint})` : ''}` },
+      message: {
+        text: `${t.target}: ${t.status === 'partial' ? 'partly assessed' : 'not assessed'}: ${t.reason ?? ''}${t.hint ? ` (${t.hint})` : ''}`,
+      },
       locations: [locationOf(t, cwd)],
       properties: { target: t.target, status: t.status },
     }));

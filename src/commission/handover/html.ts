@@ -49,16 +49,27 @@ function itemRows(items: readonly Item[]): string {
     .join('');
 }
 
-const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(5)).toString()) : v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const fmt = (v: unknown) =>
+  typeof v === 'number'
+    ? Number.isInteger(v)
+      ? String(v)
+      : Number(v.toPrecision(5)).toString()
+    : v === undefined
+      ? ''
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
 
-const itemList = (items: readonly Item[]) => `<ul>${items.map((i) => `<li>${esc(i.title)} <span class="small mono">${esc(i.id)}</span> — ${esc(i.observed ?? '')}</li>`).join('')}</ul>`;
+const itemList = (items: readonly Item[]) =>
+  `<ul>${items.map((i) => `<li>${esc(i.title)} <span class="small mono">${esc(i.id)}</span> — ${esc(i.observed ?? '')}</li>`).join('')}</ul>`;
 
 /** One signal's checks in a word: what failed or was waived, by check name. */
 function signalResult(items: readonly Item[]): string {
   const check = (i: Item) => i.id.slice(i.id.lastIndexOf('/') + 1);
   const failed = items.filter((i) => i.status === 'fail');
   const waived = items.filter((i) => i.status === 'waived');
-  if (failed.length) return `<span class="fail">FAIL</span> ${esc(failed.map(check).join(', '))}${failed.every((i) => !i.mustPass) ? ' <span class="opt">(optional)</span>' : ''}`;
+  if (failed.length)
+    return `<span class="fail">FAIL</span> ${esc(failed.map(check).join(', '))}${failed.every((i) => !i.mustPass) ? ' <span class="opt">(optional)</span>' : ''}`;
   if (waived.length) return `<span class="waived">WAIVED</span> ${esc(waived.map(check).join(', '))}`;
   return items.length ? '<span class="pass">PASS</span>' : '';
 }
@@ -73,33 +84,61 @@ ${blocking.length ? `<p><b>Items that block acceptance:</b></p>${itemList(blocki
 ${optional.length ? `<p><b>Failed optional items</b> (reported, not blocking):</p>${itemList(optional)}` : ''}
 ${r.counts.waived ? `<p>${r.counts.waived} failed item${r.counts.waived === 1 ? ' was' : 's were'} waived: each is listed under Waivers with who accepted it and why.</p>` : ''}
 ${r.notes.length ? `<p class="small">${r.notes.map(esc).join('<br>')}</p>` : ''}`;
-  const sections = groups.map((g) => `<h2>${GROUP_TITLES[g]}: every item</h2><table><thead><tr><th>result</th><th>item</th><th>expected</th><th>observed</th></tr></thead><tbody>${itemRows(r.items.filter((i) => i.group === g))}</tbody></table>`).join('\n');
+  const sections = groups
+    .map(
+      (g) =>
+        `<h2>${GROUP_TITLES[g]}: every item</h2><table><thead><tr><th>result</th><th>item</th><th>expected</th><th>observed</th></tr></thead><tbody>${itemRows(r.items.filter((i) => i.group === g))}</tbody></table>`,
+    )
+    .join('\n');
   const signalItems = (tag: string) => r.items.filter((i) => i.group === 'signal' && i.subject === tag);
-  const silence = (s: CommissionReport['signals'][number]) => (s.samples === 0 ? '' : `${(s.longestSilenceMs / 1000).toFixed(1)} s${s.byException ? ' <span class="opt">(on change)</span>' : ''}`);
+  const silence = (s: CommissionReport['signals'][number]) =>
+    s.samples === 0 ? '' : `${(s.longestSilenceMs / 1000).toFixed(1)} s${s.byException ? ' <span class="opt">(on change)</span>' : ''}`;
   const signals = r.signals.length
     ? `<h2>Signals at a glance</h2><table><thead><tr><th>tag</th><th>device</th><th>result</th><th class="n">samples</th><th class="n">min</th><th class="n">max</th><th class="n">last</th><th>unit</th><th class="n">longest silence</th></tr></thead><tbody>${r.signals
-        .map((s) => `<tr><td>${esc(s.tag)}</td><td>${esc(s.device)}</td><td>${signalResult(signalItems(s.tag))}</td><td class="n">${s.samples}</td><td class="n">${fmt(s.min)}</td><td class="n">${fmt(s.max)}</td><td class="n">${esc(fmt(s.last))}</td><td>${esc(s.unit ?? '')}</td><td class="n">${silence(s)}</td></tr>`)
-        .join('')}</tbody></table><p class="small">${r.window ? `Recording window ${esc(r.window.from)} to ${esc(r.window.to)} (${(r.window.ms / 1000).toFixed(0)} s), capture in evidence/capture.jsonl.gz. ` : ''}"On change": OPC UA and Sparkplug report a value when it changes, so a long silence there is a steady value, current while the connection held.</p>`
+        .map(
+          (s) =>
+            `<tr><td>${esc(s.tag)}</td><td>${esc(s.device)}</td><td>${signalResult(signalItems(s.tag))}</td><td class="n">${s.samples}</td><td class="n">${fmt(s.min)}</td><td class="n">${fmt(s.max)}</td><td class="n">${esc(fmt(s.last))}</td><td>${esc(s.unit ?? '')}</td><td class="n">${silence(s)}</td></tr>`,
+        )
+        .join(
+          '',
+        )}</tbody></table><p class="small">${r.window ? `Recording window ${esc(r.window.from)} to ${esc(r.window.to)} (${(r.window.ms / 1000).toFixed(0)} s), capture in evidence/capture.jsonl.gz. ` : ''}"On change": OPC UA and Sparkplug report a value when it changes, so a long silence there is a steady value, current while the connection held.</p>`
     : '';
   const devices = `<h2>Devices as found</h2><table><thead><tr><th>device</th><th>URL</th><th>found as</th><th>certificate (SHA-256, valid until)</th></tr></thead><tbody>${r.devices
-    .map((d) => `<tr><td>${esc(d.id)}</td><td class="mono">${esc(d.url)}</td><td>${d.found ? esc(d.name ?? '') : '<span class="fail">not found</span>'}</td><td class="mono">${d.certificate ? `${esc(d.certificate.sha256)}<br>${esc(d.certificate.notAfter)}` : ''}</td></tr>`)
+    .map(
+      (d) =>
+        `<tr><td>${esc(d.id)}</td><td class="mono">${esc(d.url)}</td><td>${d.found ? esc(d.name ?? '') : '<span class="fail">not found</span>'}</td><td class="mono">${d.certificate ? `${esc(d.certificate.sha256)}<br>${esc(d.certificate.notAfter)}` : ''}</td></tr>`,
+    )
     .join('')}</tbody></table>`;
   const loops = r.loopChecks.length
     ? `<h2>Loop check log</h2><table><thead><tr><th>tag</th><th>action at the field device</th><th>result</th><th>seen at</th><th>from → to</th></tr></thead><tbody>${r.loopChecks
-        .map((l) => `<tr><td>${esc(l.tag)}</td><td>${esc(l.action)}</td><td>${esc(l.result)}</td><td>${esc(l.at ?? '')}</td><td>${l.result === 'confirmed' ? `${esc(fmt(l.before))} → ${esc(fmt(l.after))}` : ''}</td></tr>`)
+        .map(
+          (l) =>
+            `<tr><td>${esc(l.tag)}</td><td>${esc(l.action)}</td><td>${esc(l.result)}</td><td>${esc(l.at ?? '')}</td><td>${l.result === 'confirmed' ? `${esc(fmt(l.before))} → ${esc(fmt(l.after))}` : ''}</td></tr>`,
+        )
         .join('')}</tbody></table>`
     : '';
   const waivers = r.items.filter((i) => i.status === 'waived');
-  const waiverSection = waivers.length || r.unusedWaivers.length
-    ? `<h2>Waivers</h2>${waivers.length ? `<table><thead><tr><th>item</th><th>accepted by</th><th>reason</th></tr></thead><tbody>${waivers.map((i) => `<tr><td class="mono">${esc(i.id)}</td><td>${esc(i.waiver!.by)}${i.waiver!.date ? `, ${esc(i.waiver!.date)}` : ''}</td><td>${esc(i.waiver!.reason)}</td></tr>`).join('')}</tbody></table>` : ''}${r.unusedWaivers.length ? `<p class="small">Waivers in the plan that matched no item of this run (misspelt, or for something not judged): ${r.unusedWaivers.map((w) => esc(w.item)).join(', ')}</p>` : ''}`
-    : '';
+  const waiverSection =
+    waivers.length || r.unusedWaivers.length
+      ? `<h2>Waivers</h2>${waivers.length ? `<table><thead><tr><th>item</th><th>accepted by</th><th>reason</th></tr></thead><tbody>${waivers.map((i) => `<tr><td class="mono">${esc(i.id)}</td><td>${esc(i.waiver!.by)}${i.waiver!.date ? `, ${esc(i.waiver!.date)}` : ''}</td><td>${esc(i.waiver!.reason)}</td></tr>`).join('')}</tbody></table>` : ''}${r.unusedWaivers.length ? `<p class="small">Waivers in the plan that matched no item of this run (misspelt, or for something not judged): ${r.unusedWaivers.map((w) => esc(w.item)).join(', ')}</p>` : ''}`
+      : '';
   const evidenceSection = `<h2>Evidence</h2><p class="small">Every file of the handover is listed with its SHA-256 in manifest.json, which is signed with the key of the iiot installation that ran the test (its certificate is named below).</p><table><thead><tr><th>file</th><th class="n">bytes</th><th>SHA-256</th></tr></thead><tbody>${evidence.map((e) => `<tr><td class="mono">${esc(e.file)}</td><td class="n">${e.bytes}</td><td class="mono">${esc(e.sha256)}</td></tr>`).join('')}</tbody></table>`;
   // The fingerprint on the page the owner signs is what ties the files to this test later: anyone
   // can sign a changed copy with a key of their own, no one else's with this one.
   const seal = `<p class="seal">The handover files (report.json, the evidence, this page) are sealed by manifest.json, signed by the iiot certificate <span class="mono">${esc(r.signer.subject)}</span>, SHA-256 fingerprint<br><span class="mono">${esc(r.signer.certificateSha256)}</span>.<br>To check later that nothing was changed: <span class="mono">iiot commission verify &lt;handover folder&gt; --signer ${esc(r.signer.certificateSha256)}</span></p>`;
   const sign = `<div class="closing">${seal}<div class="sign"><div>Commissioning engineer${r.job.engineer ? `: ${esc(r.job.engineer)}` : ''}<br>date, signature</div><div>Plant owner${r.site.owner ? `: ${esc(r.site.owner)}` : ''}<br>date, signature</div></div></div>`;
   const title = `Site acceptance test: ${r.site.name}`;
-  const subtitle = [`job ${r.job.id}`, r.site.location, r.site.owner ? `for ${r.site.owner}` : undefined, r.job.integrator ? `integrator ${r.job.integrator}` : undefined, r.job.engineer ? `engineer ${r.job.engineer}` : undefined, `run ${r.startedAt} to ${r.finishedAt}`, r.tool].filter(Boolean).join(' · ');
+  const subtitle = [
+    `job ${r.job.id}`,
+    r.site.location,
+    r.site.owner ? `for ${r.site.owner}` : undefined,
+    r.job.integrator ? `integrator ${r.job.integrator}` : undefined,
+    r.job.engineer ? `engineer ${r.job.engineer}` : undefined,
+    `run ${r.startedAt} to ${r.finishedAt}`,
+    r.tool,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>${CSS}</style></head>

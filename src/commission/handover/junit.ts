@@ -19,9 +19,17 @@ const GROUP_NAMES: Record<ItemGroup, string> = {
 
 function testCase(it: Item): string {
   const attrs = `classname="${xmlEscape(`${it.group}.${it.subject}`)}" name="${xmlEscape(it.id)}"`;
-  const detail = [it.expected !== undefined ? `expected: ${it.expected}` : '', it.observed !== undefined ? `observed: ${it.observed}` : '', it.evidence ? `evidence: ${it.evidence}` : ''].filter(Boolean).join('\n');
-  if (it.status === 'fail') return `    <testcase ${attrs}><failure type="${it.mustPass ? 'must-pass' : 'optional'}" message="${xmlEscape(it.title)}">${xmlEscape(detail)}</failure></testcase>`;
-  if (it.status === 'waived') return `    <testcase ${attrs}><skipped message="${xmlEscape(`waived by ${it.waiver!.by}: ${it.waiver!.reason}`)}"/><system-out>${xmlEscape(detail)}</system-out></testcase>`;
+  const detail = [
+    it.expected !== undefined ? `expected: ${it.expected}` : '',
+    it.observed !== undefined ? `observed: ${it.observed}` : '',
+    it.evidence ? `evidence: ${it.evidence}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  if (it.status === 'fail')
+    return `    <testcase ${attrs}><failure type="${it.mustPass ? 'must-pass' : 'optional'}" message="${xmlEscape(it.title)}">${xmlEscape(detail)}</failure></testcase>`;
+  if (it.status === 'waived')
+    return `    <testcase ${attrs}><skipped message="${xmlEscape(`waived by ${it.waiver!.by}: ${it.waiver!.reason}`)}"/><system-out>${xmlEscape(detail)}</system-out></testcase>`;
   return `    <testcase ${attrs}><system-out>${xmlEscape(detail)}</system-out></testcase>`;
 }
 

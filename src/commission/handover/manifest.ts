@@ -117,20 +117,47 @@ export interface Signer {
 
 /** Who signs: the certificate's subject and SHA-256 fingerprint (what `verify --signer` takes). */
 export function signerIdentity(signer: Signer): { subject: string; certificateSha256: string } {
-  return { subject: new X509Certificate(signer.certificateDer).subject.replace(/\n/g, ', '), certificateSha256: sha256Hex(signer.certificateDer) };
+  return {
+    subject: new X509Certificate(signer.certificateDer).subject.replace(/\n/g, ', '),
+    certificateSha256: sha256Hex(signer.certificateDer),
+  };
 }
 
 function signedBody(m: Omit<Manifest, 'signature'>): string {
-  return canonicalJson({ schema: m.schema, tool: m.tool, createdAt: m.createdAt, job: m.job, accepted: m.accepted, steps: m.steps, files: m.files });
+  return canonicalJson({
+    schema: m.schema,
+    tool: m.tool,
+    createdAt: m.createdAt,
+    job: m.job,
+    accepted: m.accepted,
+    steps: m.steps,
+    files: m.files,
+  });
 }
 
-export async function buildManifest(dir: string, parts: { tool: string; job: Record<string, unknown>; accepted: boolean; steps: StepRecord[] }, signer: Signer): Promise<Manifest> {
+export async function buildManifest(
+  dir: string,
+  parts: { tool: string; job: Record<string, unknown>; accepted: boolean; steps: StepRecord[] },
+  signer: Signer,
+): Promise<Manifest> {
   const files: Record<string, string> = {};
   for (const f of listFiles(dir)) files[f] = await fileSha256(join(dir, f));
-  const body = { schema: MANIFEST_SCHEMA, tool: parts.tool, createdAt: new Date().toISOString(), job: parts.job, accepted: parts.accepted, steps: parts.steps, files } as const;
+  const body = {
+    schema: MANIFEST_SCHEMA,
+    tool: parts.tool,
+    createdAt: new Date().toISOString(),
+    job: parts.job,
+    accepted: parts.accepted,
+    steps: parts.steps,
+    files,
+  } as const;
   const key = createPrivateKey(signer.privateKeyPem);
   const cert = new X509Certificate(signer.certificateDer);
-  const value = sign(key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'ec' ? 'sha256' : null, Buffer.from(signedBody(body)), key).toString('base64');
+  const value = sign(
+    key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'ec' ? 'sha256' : null,
+    Buffer.from(signedBody(body)),
+    key,
+  ).toString('base64');
   return {
     ...body,
     signature: {
@@ -164,12 +191,23 @@ export interface VerifyResult {
  */
 export async function verifyHandover(dir: string, expectSigner?: string): Promise<VerifyResult> {
   const path = join(dir, MANIFEST_FILE);
-  if (!existsSync(path)) return { ok: false, problems: [{ kind: 'manifest', file: MANIFEST_FILE, message: `${MANIFEST_FILE} is missing: this folder is not a signed handover` }], filesChecked: 0 };
+  if (!existsSync(path))
+    return {
+      ok: false,
+      problems: [{ kind: 'manifest', file: MANIFEST_FILE, message: `${MANIFEST_FILE} is missing: this folder is not a signed handover` }],
+      filesChecked: 0,
+    };
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    return { ok: false, problems: [{ kind: 'manifest', file: MANIFEST_FILE, message: `${MANIFEST_FILE} cannot be read: ${(err as Error).message.split('\n')[0]}` }], filesChecked: 0 };
+    return {
+      ok: false,
+      problems: [
+        { kind: 'manifest', file: MANIFEST_FILE, message: `${MANIFEST_FILE} cannot be read: ${(err as Error).message.split('\n')[0]}` },
+      ],
+      filesChecked: 0,
+    };
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
@@ -187,18 +225,32 @@ export async function verifyHandover(dir: string, expectSigner?: string): Promis
   const present = new Set(listFiles(dir));
   for (const [f, want] of Object.entries(manifest.files)) {
     if (!present.has(f)) problems.push({ kind: 'missing', file: f, message: `${f} is missing` });
-    else if (!lstatSync(join(dir, f)).isFile()) problems.push({ kind: 'changed', file: f, message: `${f} is not a plain file any more (a link or a device): it was replaced after the handover was signed` });
-    else if ((await fileSha256(join(dir, f))) !== want) problems.push({ kind: 'changed', file: f, message: `${f} was changed after the handover was signed` });
+    else if (!lstatSync(join(dir, f)).isFile())
+      problems.push({
+        kind: 'changed',
+        file: f,
+        message: `${f} is not a plain file any more (a link or a device): it was replaced after the handover was signed`,
+      });
+    else if ((await fileSha256(join(dir, f))) !== want)
+      problems.push({ kind: 'changed', file: f, message: `${f} was changed after the handover was signed` });
   }
-  for (const f of present) if (!(f in manifest.files)) problems.push({ kind: 'added', file: f, message: `${f} was added after the handover was signed` });
+  for (const f of present)
+    if (!(f in manifest.files)) problems.push({ kind: 'added', file: f, message: `${f} was added after the handover was signed` });
   // the chain
   let prev = GENESIS;
   for (const s of manifest.steps) {
     const { hash, ...body } = s;
-    if (s.prev !== prev) problems.push({ kind: 'chain-broken', step: s.step, message: `step "${s.step}" does not follow the step before it (a step was removed, added or reordered)` });
-    if (sha256Hex(canonicalJson(body)) !== hash) problems.push({ kind: 'step-altered', step: s.step, message: `the record of step "${s.step}" was altered` });
+    if (s.prev !== prev)
+      problems.push({
+        kind: 'chain-broken',
+        step: s.step,
+        message: `step "${s.step}" does not follow the step before it (a step was removed, added or reordered)`,
+      });
+    if (sha256Hex(canonicalJson(body)) !== hash)
+      problems.push({ kind: 'step-altered', step: s.step, message: `the record of step "${s.step}" was altered` });
     for (const [f, h] of Object.entries(s.files)) {
-      if (manifest.files[f] !== undefined && manifest.files[f] !== h) problems.push({ kind: 'step-altered', step: s.step, file: f, message: `${f} differs from what step "${s.step}" wrote` });
+      if (manifest.files[f] !== undefined && manifest.files[f] !== h)
+        problems.push({ kind: 'step-altered', step: s.step, file: f, message: `${f} differs from what step "${s.step}" wrote` });
     }
     prev = hash;
   }
@@ -208,12 +260,35 @@ export async function verifyHandover(dir: string, expectSigner?: string): Promis
     const cert = new X509Certificate(manifest.signature.certificate);
     const fp = sha256Hex(cert.raw);
     signer = { subject: cert.subject.replace(/\n/g, ', '), certificateSha256: fp };
-    const ok = verify(cert.publicKey.asymmetricKeyType === 'rsa' || cert.publicKey.asymmetricKeyType === 'ec' ? 'sha256' : null, Buffer.from(signedBody(manifest)), createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' })), Buffer.from(manifest.signature.value, 'base64'));
-    if (!ok) problems.push({ kind: 'signature', file: MANIFEST_FILE, message: 'the signature does not match the manifest: the manifest was altered after signing' });
-    if (fp !== manifest.signature.certificateSha256) problems.push({ kind: 'signature', file: MANIFEST_FILE, message: 'the certificate fingerprint in the manifest is not the certificate’s' });
-    if (expectSigner !== undefined && normFingerprint(expectSigner) !== fp) problems.push({ kind: 'signer', message: `signed by ${fp.slice(0, 16)}…, not by the expected ${normFingerprint(expectSigner).slice(0, 16)}…` });
+    const ok = verify(
+      cert.publicKey.asymmetricKeyType === 'rsa' || cert.publicKey.asymmetricKeyType === 'ec' ? 'sha256' : null,
+      Buffer.from(signedBody(manifest)),
+      createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' })),
+      Buffer.from(manifest.signature.value, 'base64'),
+    );
+    if (!ok)
+      problems.push({
+        kind: 'signature',
+        file: MANIFEST_FILE,
+        message: 'the signature does not match the manifest: the manifest was altered after signing',
+      });
+    if (fp !== manifest.signature.certificateSha256)
+      problems.push({
+        kind: 'signature',
+        file: MANIFEST_FILE,
+        message: 'the certificate fingerprint in the manifest is not the certificate’s',
+      });
+    if (expectSigner !== undefined && normFingerprint(expectSigner) !== fp)
+      problems.push({
+        kind: 'signer',
+        message: `signed by ${fp.slice(0, 16)}…, not by the expected ${normFingerprint(expectSigner).slice(0, 16)}…`,
+      });
   } catch (err) {
-    problems.push({ kind: 'signature', file: MANIFEST_FILE, message: `the signature cannot be checked: ${(err as Error).message.split('\n')[0]}` });
+    problems.push({
+      kind: 'signature',
+      file: MANIFEST_FILE,
+      message: `the signature cannot be checked: ${(err as Error).message.split('\n')[0]}`,
+    });
   }
   return { ok: problems.length === 0, manifest, problems, filesChecked: Object.keys(manifest.files).length, signer };
 }

@@ -147,7 +147,7 @@ function classify(err: unknown, url: string): ModbusReadError {
   if (typeof e.modbusCode === 'number') {
     return new ModbusReadError('exception', `exception ${e.modbusCode} (${exceptionName(e.modbusCode)})`, e.modbusCode);
   }
-  if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT' ) {
+  if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT') {
     return new ModbusReadError('timeout', 'no answer (timed out)');
   }
   return new ModbusReadError('connection', `${url}: ${e.message ?? String(err)}`);
@@ -159,13 +159,22 @@ function connectError(target: ModbusTcpTarget | ModbusRtuTarget, err: unknown): 
   const text = `${e.message ?? ''} ${e.code ?? ''} ${e.errno ?? ''}`;
   if (target.protocol === 'modbus-rtu') {
     if (/ENOENT|No such file/i.test(text)) {
-      return usageError(`serial port ${target.path} does not exist`, 'check the path (ls /dev/ttyUSB* /dev/ttyACM* /dev/serial/by-id/); is the USB-RS485 adapter plugged in?');
+      return usageError(
+        `serial port ${target.path} does not exist`,
+        'check the path (ls /dev/ttyUSB* /dev/ttyACM* /dev/serial/by-id/); is the USB-RS485 adapter plugged in?',
+      );
     }
     if (/EACCES|Permission denied/i.test(text)) {
-      return usageError(`not allowed to open serial port ${target.path}`, 'add your user to the dialout group (sudo usermod -aG dialout $USER, then log in again)');
+      return usageError(
+        `not allowed to open serial port ${target.path}`,
+        'add your user to the dialout group (sudo usermod -aG dialout $USER, then log in again)',
+      );
     }
     if (/EBUSY|Resource busy|lock/i.test(text)) {
-      return usageError(`serial port ${target.path} is in use by another program`, 'close the other program (another iiot, a terminal, ModemManager) and try again');
+      return usageError(
+        `serial port ${target.path} is in use by another program`,
+        'close the other program (another iiot, a terminal, ModemManager) and try again',
+      );
     }
     return new IiotError(ExitCode.Usage, `cannot open serial port ${target.path}: ${(e.message ?? String(err)).split('\n')[0]}`, {
       hint: 'check the path and that no other program holds the port',
@@ -173,11 +182,27 @@ function connectError(target: ModbusTcpTarget | ModbusRtuTarget, err: unknown): 
     });
   }
   const where = `${target.host}:${target.port}`;
-  if (/ECONNREFUSED/.test(text)) return unreachableError(`nothing is listening at ${where} (connection refused)`, 'is the device on, and is this its Modbus TCP port? (the standard port is 502)', err);
-  if (/EHOSTUNREACH|ENETUNREACH/.test(text)) return unreachableError(`no route to ${where}`, 'check the network cable, VLAN and IP settings of this computer', err);
-  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return unreachableError(`cannot resolve ${target.host}`, 'check the spelling, or use the IP address', err);
-  if (/timed out|ETIMEDOUT/i.test(text)) return unreachableError(`no answer from ${where} (connection timed out)`, 'the device is off or a firewall drops the traffic; check the address', err);
-  return unreachableError(`cannot connect to ${target.url}: ${(e.message ?? String(err)).split('\n')[0]}`, 'check the address and port', err);
+  if (/ECONNREFUSED/.test(text))
+    return unreachableError(
+      `nothing is listening at ${where} (connection refused)`,
+      'is the device on, and is this its Modbus TCP port? (the standard port is 502)',
+      err,
+    );
+  if (/EHOSTUNREACH|ENETUNREACH/.test(text))
+    return unreachableError(`no route to ${where}`, 'check the network cable, VLAN and IP settings of this computer', err);
+  if (/ENOTFOUND|EAI_AGAIN/.test(text))
+    return unreachableError(`cannot resolve ${target.host}`, 'check the spelling, or use the IP address', err);
+  if (/timed out|ETIMEDOUT/i.test(text))
+    return unreachableError(
+      `no answer from ${where} (connection timed out)`,
+      'the device is off or a firewall drops the traffic; check the address',
+      err,
+    );
+  return unreachableError(
+    `cannot connect to ${target.url}: ${(e.message ?? String(err)).split('\n')[0]}`,
+    'check the address and port',
+    err,
+  );
 }
 
 function closeQuietly(client: Client): Promise<void> {

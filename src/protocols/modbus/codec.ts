@@ -14,7 +14,18 @@
 export type RegisterType = 'bool' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64' | 'string';
 export type ByteOrder = 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
 
-export const REGISTER_TYPES: readonly RegisterType[] = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'string'];
+export const REGISTER_TYPES: readonly RegisterType[] = [
+  'bool',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'float32',
+  'float64',
+  'string',
+];
 export const BYTE_ORDERS: readonly ByteOrder[] = ['ABCD', 'CDAB', 'BADC', 'DCBA'];
 
 /** What a decoded register holds before scaling: 64-bit integers come back as bigint. */
@@ -132,7 +143,10 @@ export function encodeRaw(layout: RegisterLayout, raw: RawValue): number[] {
 export function decodeRaw(layout: RegisterLayout, words: ArrayLike<number>): RawValue {
   const { type, order } = layout;
   if (type === 'string') {
-    const bytes = wordsToBytes(Array.from({ length: layout.length }, (_, i) => words[i] ?? 0), order === 'BADC' || order === 'DCBA' ? 'BADC' : 'ABCD');
+    const bytes = wordsToBytes(
+      Array.from({ length: layout.length }, (_, i) => words[i] ?? 0),
+      order === 'BADC' || order === 'DCBA' ? 'BADC' : 'ABCD',
+    );
     const end = bytes.indexOf(0);
     return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end)).replace(/\s+$/, '');
   }
@@ -142,7 +156,10 @@ export function decodeRaw(layout: RegisterLayout, words: ArrayLike<number>): Raw
   }
   const width = typeWidth(type);
   if (words.length < width) throw new RangeError(`a ${type} needs ${width} registers, got ${words.length}`);
-  const bytes = wordsToBytes(Array.from({ length: width }, (_, i) => words[i]!), order);
+  const bytes = wordsToBytes(
+    Array.from({ length: width }, (_, i) => words[i]!),
+    order,
+  );
   const view = new DataView(bytes.buffer);
   switch (type) {
     case 'int16':

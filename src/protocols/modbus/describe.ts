@@ -24,6 +24,20 @@ export function modbusDetails(d: ModbusDevice | ModbusRtuDevice): string {
 
 export function modbusCsv(d: ModbusDevice | ModbusRtuDevice, details: string): CsvCells[] {
   return [
-    [d.url, d.protocol, d.name, d.protocol === 'modbus' ? d.host : undefined, d.protocol === 'modbus' ? d.port : undefined, d.protocol === 'modbus-rtu' ? d.path : undefined, d.unit, d.identity.vendor, d.identity.productName ?? d.identity.modelName ?? d.identity.productCode, d.identity.revision, 'none', 'yes', details],
+    [
+      d.url,
+      d.protocol,
+      d.name,
+      d.protocol === 'modbus' ? d.host : undefined,
+      d.protocol === 'modbus' ? d.port : undefined,
+      d.protocol === 'modbus-rtu' ? d.path : undefined,
+      d.unit,
+      d.identity.vendor,
+      d.identity.productName ?? d.identity.modelName ?? d.identity.productCode,
+      d.identity.revision,
+      'none',
+      'yes',
+      details,
+    ],
   ];
 }

@@ -38,10 +38,12 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
     const bauds = s.baud !== undefined ? [s.baud] : options.bauds;
     const parities = s.parity !== undefined ? [s.parity] : options.parities;
     const out: RtuSetting[] = [];
-    for (const baud of bauds) for (const parity of parities) out.push({ baud, parity, dataBits: s.dataBits ?? 8, stopBits: s.stopBits ?? 1 });
+    for (const baud of bauds)
+      for (const parity of parities) out.push({ baud, parity, dataBits: s.dataBits ?? 8, stopBits: s.stopBits ?? 1 });
     return out;
   };
-  const serialUnits = (s: SerialPortTarget): number[] => options.unitIds ?? (s.unit !== undefined ? [s.unit] : Array.from({ length: 247 }, (_, i) => i + 1));
+  const serialUnits = (s: SerialPortTarget): number[] =>
+    options.unitIds ?? (s.unit !== undefined ? [s.unit] : Array.from({ length: 247 }, (_, i) => i + 1));
 
   const scanSerial = async (s: SerialPortTarget): Promise<void> => {
     const { scanRtu } = await import('./probe-rtu.js');
@@ -69,7 +71,16 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
     }
     if (!result.complete) ctx.incomplete(`${s.path}: interrupted`);
     for (const x of result.settings) {
-      serialScans.push({ path: s.path, setting: { ...x.setting }, unitIds: x.unitIds, answered: [...x.answered], ms: Math.round(x.ms), unitTimeoutMs: x.timing.unitTimeoutMs, interFrameMs: Math.round(x.timing.interFrameMs * 1000) / 1000, charMs: Math.round(x.timing.charMs * 10000) / 10000 });
+      serialScans.push({
+        path: s.path,
+        setting: { ...x.setting },
+        unitIds: x.unitIds,
+        answered: [...x.answered],
+        ms: Math.round(x.ms),
+        unitTimeoutMs: x.timing.unitTimeoutMs,
+        interFrameMs: Math.round(x.timing.interFrameMs * 1000) / 1000,
+        charMs: Math.round(x.timing.charMs * 10000) / 10000,
+      });
     }
     const byUnit = new Map<number, typeof result.found>();
     for (const f of result.found) byUnit.set(f.unit, [...(byUnit.get(f.unit) ?? []), f]);
@@ -77,7 +88,9 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
       const first = list[0]!;
       const id = list.find((f) => f.identification)?.identification;
       const setting = first.setting;
-      const url = canonical(`modbus-rtu://${s.path}?baud=${setting.baud}&parity=${setting.parity}&databits=${setting.dataBits}&stopbits=${setting.stopBits}&unit=${unit}`);
+      const url = canonical(
+        `modbus-rtu://${s.path}?baud=${setting.baud}&parity=${setting.parity}&databits=${setting.dataBits}&stopbits=${setting.stopBits}&unit=${unit}`,
+      );
       const device: ModbusRtuDevice = {
         url,
         name: identificationName(id) ?? `Modbus RTU device, unit ${unit}`,
@@ -88,9 +101,24 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
         serial: { ...setting },
         ...(list.length > 1 ? { alsoAnswersAt: list.slice(1).map((f) => ({ ...f.setting })) } : {}),
         identity: id ?? {},
-        modbus: { read: first.read, identification: first.identificationResult, ...(first.identificationDetail ? { identificationDetail: first.identificationDetail } : {}) },
+        modbus: {
+          read: first.read,
+          identification: first.identificationResult,
+          ...(first.identificationDetail ? { identificationDetail: first.identificationDetail } : {}),
+        },
         responseMs: Math.round(first.read.ms * 10) / 10,
-        ...(list.length > 1 ? { notes: [`also answers at ${list.slice(1).map((f) => settingText(f.setting)).join(', ')}: on a real line only one setting should work (a pseudo-terminal ignores settings; some devices ignore parity)`] } : {}),
+        ...(list.length > 1
+          ? {
+              notes: [
+                `also answers at ${list
+                  .slice(1)
+                  .map((f) => settingText(f.setting))
+                  .join(
+                    ', ',
+                  )}: on a real line only one setting should work (a pseudo-terminal ignores settings; some devices ignore parity)`,
+              ],
+            }
+          : {}),
       };
       ctx.push(device);
     }
@@ -98,12 +126,30 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
       const tried = unitIds.slice(0, summary.unitIds);
       const silent = tried.filter((u) => !summary.answered.includes(u) && !summary.garbage.includes(u));
       if (silent.length > 0) {
-        ctx.noAnswer({ target: `${s.path} ${settingText(summary.setting)} units ${compressIds(silent)}`, path: s.path, protocol: 'modbus-rtu', setting: { ...summary.setting }, units: compressIds(silent), result: 'no-device', detail: `no answer within ${summary.timing.unitTimeoutMs} ms` });
+        ctx.noAnswer({
+          target: `${s.path} ${settingText(summary.setting)} units ${compressIds(silent)}`,
+          path: s.path,
+          protocol: 'modbus-rtu',
+          setting: { ...summary.setting },
+          units: compressIds(silent),
+          result: 'no-device',
+          detail: `no answer within ${summary.timing.unitTimeoutMs} ms`,
+        });
       }
     }
     for (const g of result.garbage) {
-      ctx.noAnswer({ target: `${s.path} ${settingText(g.setting)} unit ${g.unit}`, path: s.path, protocol: 'modbus-rtu', setting: { ...g.setting }, units: String(g.unit), result: 'garbage', detail: g.detail });
-      ctx.warn(`${s.path} at ${settingText(g.setting)}: unit ${g.unit} answered with a corrupt frame (${g.detail}): a device at other settings, or noise on the line`);
+      ctx.noAnswer({
+        target: `${s.path} ${settingText(g.setting)} unit ${g.unit}`,
+        path: s.path,
+        protocol: 'modbus-rtu',
+        setting: { ...g.setting },
+        units: String(g.unit),
+        result: 'garbage',
+        detail: g.detail,
+      });
+      ctx.warn(
+        `${s.path} at ${settingText(g.setting)}: unit ${g.unit} answered with a corrupt frame (${g.detail}): a device at other settings, or noise on the line`,
+      );
     }
   };
 
@@ -113,7 +159,9 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
       const { checkSerialPath } = await import('./probe-rtu.js');
       for (const s of options.serial) await checkSerialPath(s.path);
       if (options.unitIds?.includes(0) || options.serial.some((s) => s.unit === 0)) {
-        throw new IiotError(ExitCode.Usage, 'unit id 0 is the broadcast address on a serial line: no device answers it', { hint: 'sweep 1-247 (the default on a serial port)' });
+        throw new IiotError(ExitCode.Usage, 'unit id 0 is the broadcast address on a serial line: no device answers it', {
+          hint: 'sweep 1-247 (the default on a serial port)',
+        });
       }
     },
     plannedWork: () => options.serial.reduce((n, s) => n + serialSettings(s).length * serialUnits(s).length, 0),
@@ -122,7 +170,10 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
     },
     ask: (mark: string, _host: string, _port: number, fingerprint: boolean): ModbusAsk => ({ mark, unitIds: options.unitIds, fingerprint }),
     // a modbus-rtu:// URL is a serial port to sweep (above), not a port to ask
-    askUrl: (t: Target, unitGiven: boolean): ModbusAsk | undefined => (t.protocol === 'modbus' ? { mark: 'modbus', unitIds: options.unitIds ?? (unitGiven ? [t.unit] : undefined), fingerprint: false } : undefined),
+    askUrl: (t: Target, unitGiven: boolean): ModbusAsk | undefined =>
+      t.protocol === 'modbus'
+        ? { mark: 'modbus', unitIds: options.unitIds ?? (unitGiven ? [t.unit] : undefined), fingerprint: false }
+        : undefined,
     async probe(io: ProbeIO, ask: Ask): Promise<ModbusTcpProbeResult> {
       const { unitIds, fingerprint } = ask as ModbusAsk;
       const { probeModbusTcp } = await import('./probe.js');
@@ -145,7 +196,12 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
           protocol: 'modbus',
           unit: u.unit,
           identity: u.identification ?? {},
-          modbus: { read: u.read, identification: u.identificationResult, ...(u.identificationDetail ? { identificationDetail: u.identificationDetail } : {}), ...(gateway ? { gateway } : {}) },
+          modbus: {
+            read: u.read,
+            identification: u.identificationResult,
+            ...(u.identificationDetail ? { identificationDetail: u.identificationDetail } : {}),
+            ...(gateway ? { gateway } : {}),
+          },
           responseMs: Math.round(u.read.ms * 10) / 10,
         };
         ctx.push(device);
@@ -162,18 +218,50 @@ export function createModbusScan(ctx: ScanContext): ProtocolScan {
           protocol: 'modbus',
           unit: first.unit,
           identity: {},
-          modbus: { read: { function: 3, address: 0, answer: 'exception', exception: first.exception, ms: 0 }, identification: 'no-answer', identificationDetail: 'not asked: the gateway has no device at this unit id', gateway: true },
-          notes: [`a gateway answers, but nothing behind it at unit ${ids}: sweep its unit ids with \`iiot discover ${base} --unit-ids 1-247\``],
+          modbus: {
+            read: { function: 3, address: 0, answer: 'exception', exception: first.exception, ms: 0 },
+            identification: 'no-answer',
+            identificationDetail: 'not asked: the gateway has no device at this unit id',
+            gateway: true,
+          },
+          notes: [
+            `a gateway answers, but nothing behind it at unit ${ids}: sweep its unit ids with \`iiot discover ${base} --unit-ids 1-247\``,
+          ],
         };
         ctx.push(device);
       }
       const swept = options.unitIds !== undefined;
-      if (swept && r.silent.length > 0) ctx.noAnswer({ target: `${base} units ${compressIds(r.silent)}`, host, port, protocol: 'modbus', units: compressIds(r.silent), result: 'no-device', detail: 'no answer within the unit timeout' });
+      if (swept && r.silent.length > 0)
+        ctx.noAnswer({
+          target: `${base} units ${compressIds(r.silent)}`,
+          host,
+          port,
+          protocol: 'modbus',
+          units: compressIds(r.silent),
+          result: 'no-device',
+          detail: 'no answer within the unit timeout',
+        });
       if (swept && r.gatewayExceptions.length > 0 && r.units.length > 0) {
-        ctx.noAnswer({ target: `${base} units ${compressIds(r.gatewayExceptions.map((g) => g.unit))}`, host, port, protocol: 'modbus', units: compressIds(r.gatewayExceptions.map((g) => g.unit)), result: 'no-device', detail: gatewayDetail(r.gatewayExceptions) });
+        ctx.noAnswer({
+          target: `${base} units ${compressIds(r.gatewayExceptions.map((g) => g.unit))}`,
+          host,
+          port,
+          protocol: 'modbus',
+          units: compressIds(r.gatewayExceptions.map((g) => g.unit)),
+          result: 'no-device',
+          detail: gatewayDetail(r.gatewayExceptions),
+        });
       }
       for (const g of r.garbage) {
-        ctx.noAnswer({ target: `${base}?unit=${g.unit}`, host, port, protocol: 'modbus', units: String(g.unit), result: 'garbage', detail: g.detail });
+        ctx.noAnswer({
+          target: `${base}?unit=${g.unit}`,
+          host,
+          port,
+          protocol: 'modbus',
+          units: String(g.unit),
+          result: 'garbage',
+          detail: g.detail,
+        });
         ctx.warn(g.detail);
       }
     },

@@ -55,7 +55,10 @@ export function exceptionTextHex(code: number): string {
 export function mbapRequest(transaction: number, unit: number, pdu: readonly number[]): Buffer {
   const fc = pdu[0];
   if (fc === undefined || !READ_ONLY_FUNCTIONS.has(fc)) {
-    throw new IiotError(ExitCode.Internal, `refusing to send Modbus function ${fc}: iiot only reads raw Modbus/TCP (functions 1, 2, 3, 4, 43)`);
+    throw new IiotError(
+      ExitCode.Internal,
+      `refusing to send Modbus function ${fc}: iiot only reads raw Modbus/TCP (functions 1, 2, 3, 4, 43)`,
+    );
   }
   const b = Buffer.alloc(7 + pdu.length);
   b.writeUInt16BE(transaction & 0xffff, 0);
@@ -119,7 +122,7 @@ export type MbapAnswer = {
   functionCode: number;
   /** function code first */
   pdu: Buffer;
-}
+};
 
 /** Reads a whole frame (as delimited by mbapFrame). */
 export function parseMbap(frame: Buffer): MbapAnswer {
@@ -140,7 +143,7 @@ export type IdentificationAnswer = {
   objects: Map<number, string>;
   /** set when the answer ends inside its object list: the object list itself, or an object's value */
   truncated?: 'object list' | 'object';
-}
+};
 
 /**
  * Reads the data of an FC43/14 answer (what follows the function code: MEI type, read device id
@@ -173,7 +176,12 @@ export function readIdentificationData(d: Buffer): IdentificationAnswer | undefi
  * Parses one FC43/14 answer PDU (function code first) for discovery: anything but a whole answer
  * throws; values lose trailing NULs and spaces (devices pad fixed-size fields).
  */
-export function parseIdentificationPdu(pdu: Buffer): { conformity: number; moreFollows: boolean; nextObjectId: number; objects: Map<number, string> } {
+export function parseIdentificationPdu(pdu: Buffer): {
+  conformity: number;
+  moreFollows: boolean;
+  nextObjectId: number;
+  objects: Map<number, string>;
+} {
   const r = pdu[0] === 0x2b ? readIdentificationData(pdu.subarray(1)) : undefined;
   if (!r) throw new Error('not a Read Device Identification answer');
   if (r.truncated) throw new Error(`truncated ${r.truncated}`);
@@ -205,11 +213,15 @@ export type ModbusIdentification = {
   conformityLevel?: number;
   /** private objects (0x80-0xFF) by id */
   other?: Record<string, string>;
-}
+};
 
 /** Objects by id -> named fields (TCP answers parsed here, RTU answers from modbus-serial). */
-export function identificationFromObjects(objects: ReadonlyMap<number, string> | Record<number | string, string>, conformity?: number): ModbusIdentification {
-  const entries: Array<[number, string]> = objects instanceof Map ? [...objects.entries()] : Object.entries(objects).map(([k, v]) => [Number(k), String(v)]);
+export function identificationFromObjects(
+  objects: ReadonlyMap<number, string> | Record<number | string, string>,
+  conformity?: number,
+): ModbusIdentification {
+  const entries: Array<[number, string]> =
+    objects instanceof Map ? [...objects.entries()] : Object.entries(objects).map(([k, v]) => [Number(k), String(v)]);
   const id: ModbusIdentification = {};
   for (const [k, v] of entries) {
     const name = IDENTIFICATION_OBJECTS[k];

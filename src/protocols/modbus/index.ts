@@ -45,7 +45,13 @@ const latency: LatencyFactory<ModbusTcpTarget | ModbusRtuTarget> = {
   async plans(t, o, { audit }) {
     const m = await import('./latency.js');
     const fc = o.modbus.table === 'holding' ? 3 : 4;
-    const spec = { unit: o.modbus.unit, table: o.modbus.table, address: o.modbus.address, timeoutMs: o.timeoutMs, onRequest: (r: { name: string; detail: Record<string, unknown> }) => audit(r.name, r.detail) };
+    const spec = {
+      unit: o.modbus.unit,
+      table: o.modbus.table,
+      address: o.modbus.address,
+      timeoutMs: o.timeoutMs,
+      onRequest: (r: { name: string; detail: Record<string, unknown> }) => audit(r.name, r.detail),
+    };
     return [
       {
         name: 'read',

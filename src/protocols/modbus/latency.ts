@@ -66,21 +66,38 @@ export function modbusRtuLatencyProbe(target: ModbusRtuTarget, o: ModbusLatencyO
       const c = new ModbusRTU();
       const t0 = performance.now();
       try {
-        await c.connectRTUBuffered(target.path, { baudRate: target.baud, parity: target.parity, dataBits: target.dataBits, stopBits: target.stopBits });
-      } catch (err) {
-        throw new IiotError(ExitCode.Unreachable, `cannot open serial port ${target.path}: ${(err as Error).message.split('\n')[0]!.replace(/^Error: /, '')}`, {
-          hint: 'check the path (ls /dev/tty*), that no other program holds it, and that you may open it (dialout group)',
+        await c.connectRTUBuffered(target.path, {
+          baudRate: target.baud,
+          parity: target.parity,
+          dataBits: target.dataBits,
+          stopBits: target.stopBits,
         });
+      } catch (err) {
+        throw new IiotError(
+          ExitCode.Unreachable,
+          `cannot open serial port ${target.path}: ${(err as Error).message.split('\n')[0]!.replace(/^Error: /, '')}`,
+          {
+            hint: 'check the path (ls /dev/tty*), that no other program holds it, and that you may open it (dialout group)',
+          },
+        );
       }
       c.setID(unit);
       // bounded by answerWithin instead (./request-deadline.ts)
       libraryTimerOff(c);
       client = c;
-      return { setupMs: performance.now() - t0, details: { unit, function: o.table === 'holding' ? 3 : 4, address: o.address, baud: target.baud } };
+      return {
+        setupMs: performance.now() - t0,
+        details: { unit, function: o.table === 'holding' ? 3 : 4, address: o.address, baud: target.baud },
+      };
     },
     async roundTrip() {
       const c = client!;
-      o.onRequest?.({ unit, function: o.table === 'holding' ? 3 : 4, name: o.table === 'holding' ? 'read holding registers' : 'read input registers', detail: { unit, address: o.address, quantity: 1 } });
+      o.onRequest?.({
+        unit,
+        function: o.table === 'holding' ? 3 : 4,
+        name: o.table === 'holding' ? 'read holding registers' : 'read input registers',
+        detail: { unit, address: o.address, quantity: 1 },
+      });
       const t0 = performance.now();
       try {
         await answerWithin(o.table === 'holding' ? c.readHoldingRegisters(o.address, 1) : c.readInputRegisters(o.address, 1), o.timeoutMs);

@@ -15,18 +15,31 @@ import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { formatDuration } from '../../core/units.js';
 import { openTcp } from '../tcp/connect.js';
-import { exceptionOf, identificationPdu, mbapFrame, mbapRequest, parseMbap, READ_FUNCTION_NAMES, readIdentificationData, readPdu } from './frames.js';
+import {
+  exceptionOf,
+  identificationPdu,
+  mbapFrame,
+  mbapRequest,
+  parseMbap,
+  READ_FUNCTION_NAMES,
+  readIdentificationData,
+  readPdu,
+} from './frames.js';
 
 export class ModbusTimeout extends IiotError {
   constructor(what: string, ms: number) {
-    super(ExitCode.Unreachable, `${what}: no answer within ${formatDuration(ms)}`, { hint: 'check the unit id (a gateway drops requests for ids it does not serve) or give more time with --timeout' });
+    super(ExitCode.Unreachable, `${what}: no answer within ${formatDuration(ms)}`, {
+      hint: 'check the unit id (a gateway drops requests for ids it does not serve) or give more time with --timeout',
+    });
     this.name = 'ModbusTimeout';
   }
 }
 
 export class ModbusConnectionLost extends IiotError {
   constructor(what: string) {
-    super(ExitCode.Unreachable, `${what}: the device closed the connection`, { hint: 'the device may allow fewer connections than are open, or restarted' });
+    super(ExitCode.Unreachable, `${what}: the device closed the connection`, {
+      hint: 'the device may allow fewer connections than are open, or restarted',
+    });
     this.name = 'ModbusConnectionLost';
   }
 }
@@ -98,7 +111,11 @@ export class ModbusProbeClient {
       if (size === 'garbage') {
         // Not Modbus/TCP: drop everything rather than guess.
         this.#socket.destroy();
-        this.#fail(new IiotError(ExitCode.Unreachable, `${this.where} answered with something that is not Modbus/TCP`, { hint: 'is this the Modbus port (502)?' }));
+        this.#fail(
+          new IiotError(ExitCode.Unreachable, `${this.where} answered with something that is not Modbus/TCP`, {
+            hint: 'is this the Modbus port (502)?',
+          }),
+        );
         return;
       }
       const a = parseMbap(this.#buffer.subarray(0, size));
@@ -152,12 +169,20 @@ export class ModbusProbeClient {
    * FC 43 / MEI 14, basic category (objects 0-2: vendor, product code, revision) and onwards as
    * long as the device says "more follows". Returns the objects, or the exception code.
    */
-  async readDeviceIdentification(unit: number, timeoutMs: number, category: 1 | 2 = 2): Promise<{ objects: Record<number, string>; conformity?: number; exception?: number }> {
+  async readDeviceIdentification(
+    unit: number,
+    timeoutMs: number,
+    category: 1 | 2 = 2,
+  ): Promise<{ objects: Record<number, string>; conformity?: number; exception?: number }> {
     const objects: Record<number, string> = {};
     let objectId = 0;
     let conformity: number | undefined;
     for (let guard = 0; guard < 8; guard++) {
-      const answer = await this.request(unit, identificationPdu(category, objectId), timeoutMs, { mei: 14, readDeviceIdCode: category, objectId });
+      const answer = await this.request(unit, identificationPdu(category, objectId), timeoutMs, {
+        mei: 14,
+        readDeviceIdCode: category,
+        objectId,
+      });
       if (answer.exception !== undefined) return { objects, exception: answer.exception };
       // read as it came: a cut-off answer still shows what the device disclosed
       const r = readIdentificationData(answer.data);

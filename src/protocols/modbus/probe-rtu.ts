@@ -21,7 +21,7 @@ export type RtuSetting = {
   parity: Parity;
   dataBits: 7 | 8;
   stopBits: 1 | 2;
-}
+};
 
 export type RtuTiming = {
   /** one character on the wire, ms */
@@ -33,7 +33,7 @@ export type RtuTiming = {
   responseMs: number;
   /** how long the master waits for an answer to one unit id, ms */
   unitTimeoutMs: number;
-}
+};
 
 /** Bits per character: start + data + parity + stop. */
 export function charBits(s: Pick<RtuSetting, 'dataBits' | 'parity' | 'stopBits'>): number {
@@ -65,7 +65,7 @@ export type RtuUnitFound = {
   identification?: ModbusIdentification;
   identificationResult: IdentificationResult;
   identificationDetail?: string;
-}
+};
 
 export type RtuSettingSummary = {
   setting: RtuSetting;
@@ -74,7 +74,7 @@ export type RtuSettingSummary = {
   answered: number[];
   garbage: number[];
   ms: number;
-}
+};
 
 export type RtuScanResult = {
   path: string;
@@ -84,7 +84,7 @@ export type RtuScanResult = {
   garbage: Array<{ unit: number; setting: RtuSetting; detail: string }>;
   /** false when interrupted */
   complete: boolean;
-}
+};
 
 export interface RtuScanOptions {
   path: string;
@@ -122,15 +122,27 @@ function settingText(s: RtuSetting): string {
 export function serialOpenError(path: string, err: unknown): IiotError {
   const text = err instanceof Error ? err.message : String(err);
   if (/ENOENT|No such file/i.test(text)) {
-    return new IiotError(ExitCode.Usage, `serial port ${path} does not exist`, { hint: 'check the path: ls /dev/ttyUSB* /dev/ttyACM* /dev/serial/by-id/ (is the adapter plugged in?)', cause: err });
+    return new IiotError(ExitCode.Usage, `serial port ${path} does not exist`, {
+      hint: 'check the path: ls /dev/ttyUSB* /dev/ttyACM* /dev/serial/by-id/ (is the adapter plugged in?)',
+      cause: err,
+    });
   }
   if (/lock|EBUSY|Resource temporarily unavailable|EAGAIN/i.test(text)) {
-    return new IiotError(ExitCode.Usage, `serial port ${path} is busy: another program holds it`, { hint: `find it with \`fuser ${path}\` (or lsof), stop it, and run again`, cause: err });
+    return new IiotError(ExitCode.Usage, `serial port ${path} is busy: another program holds it`, {
+      hint: `find it with \`fuser ${path}\` (or lsof), stop it, and run again`,
+      cause: err,
+    });
   }
   if (/EACCES|Permission denied/i.test(text)) {
-    return new IiotError(ExitCode.Usage, `not allowed to open serial port ${path}`, { hint: 'add your user to the dialout group (sudo usermod -aG dialout $USER, then log in again)', cause: err });
+    return new IiotError(ExitCode.Usage, `not allowed to open serial port ${path}`, {
+      hint: 'add your user to the dialout group (sudo usermod -aG dialout $USER, then log in again)',
+      cause: err,
+    });
   }
-  return new IiotError(ExitCode.Usage, `cannot open serial port ${path}: ${text.split('\n')[0]}`, { hint: 'check the path and the settings (--baud, --parity)', cause: err });
+  return new IiotError(ExitCode.Usage, `cannot open serial port ${path}: ${text.split('\n')[0]}`, {
+    hint: 'check the path and the settings (--baud, --parity)',
+    cause: err,
+  });
 }
 
 /** Fails early, before any scan starts, when the path is missing or not a character device. */
@@ -143,7 +155,9 @@ export async function checkSerialPath(path: string): Promise<void> {
     throw serialOpenError(path, err);
   }
   if (!st.isCharacterDevice()) {
-    throw new IiotError(ExitCode.Usage, `${path} is not a serial port (not a character device)`, { hint: 'serial ports look like /dev/ttyUSB0, /dev/ttyACM0 or /dev/serial/by-id/...' });
+    throw new IiotError(ExitCode.Usage, `${path} is not a serial port (not a character device)`, {
+      hint: 'serial ports look like /dev/ttyUSB0, /dev/ttyACM0 or /dev/serial/by-id/...',
+    });
   }
 }
 
@@ -172,7 +186,9 @@ function close(client: RtuClient): Promise<void> {
 
 type Answer = { kind: 'found'; read: RtuUnitFound['read'] } | { kind: 'silent' } | { kind: 'garbage'; detail: string };
 
-function classify(err: unknown): { kind: 'exception'; code: number } | { kind: 'silent' } | { kind: 'garbage'; detail: string } | { kind: 'fatal'; err: unknown } {
+function classify(
+  err: unknown,
+): { kind: 'exception'; code: number } | { kind: 'silent' } | { kind: 'garbage'; detail: string } | { kind: 'fatal'; err: unknown } {
   const e = err as { modbusCode?: number; message?: string; errno?: string };
   if (typeof e.modbusCode === 'number') return { kind: 'exception', code: e.modbusCode };
   const text = e.message ?? String(err);
@@ -189,14 +205,22 @@ async function readOne(client: RtuClient, unit: number, timeoutMs: number): Prom
     return { kind: 'found', read: { function: 3, address: 0, answer: 'data', ms: Math.round((performance.now() - t0) * 100) / 100 } };
   } catch (err) {
     const c = classify(err);
-    if (c.kind === 'exception') return { kind: 'found', read: { function: 3, address: 0, answer: 'exception', exception: c.code, ms: Math.round((performance.now() - t0) * 100) / 100 } };
+    if (c.kind === 'exception')
+      return {
+        kind: 'found',
+        read: { function: 3, address: 0, answer: 'exception', exception: c.code, ms: Math.round((performance.now() - t0) * 100) / 100 },
+      };
     if (c.kind === 'silent') return { kind: 'silent' };
     if (c.kind === 'garbage') return { kind: 'garbage', detail: c.detail };
     throw c.err;
   }
 }
 
-async function identify(client: RtuClient, unit: number, timeoutMs: number): Promise<Pick<RtuUnitFound, 'identification' | 'identificationResult' | 'identificationDetail'>> {
+async function identify(
+  client: RtuClient,
+  unit: number,
+  timeoutMs: number,
+): Promise<Pick<RtuUnitFound, 'identification' | 'identificationResult' | 'identificationDetail'>> {
   client.setID(unit);
   try {
     // the answer is longer than the probe read's: the caller allows for up to 64 more characters
@@ -228,7 +252,9 @@ export async function scanRtu(options: RtuScanOptions): Promise<RtuScanResult> {
     const summary: RtuSettingSummary = { setting, timing, unitIds: 0, answered: [], garbage: [], ms: 0 };
     const t0 = performance.now();
     const client = await open(options.path, setting);
-    options.debug?.(`${options.path} at ${settingText(setting)}: ${timing.unitTimeoutMs} ms per unit id, ${timing.interFrameMs.toFixed(2)} ms between frames`);
+    options.debug?.(
+      `${options.path} at ${settingText(setting)}: ${timing.unitTimeoutMs} ms per unit id, ${timing.interFrameMs.toFixed(2)} ms between frames`,
+    );
     try {
       // the line may carry a partial frame from before the port was opened: let it end
       await sleep(gap);
@@ -242,10 +268,14 @@ export async function scanRtu(options: RtuScanOptions): Promise<RtuScanResult> {
         try {
           a = await readOne(client, unit, timing.unitTimeoutMs);
         } catch (err) {
-          throw new IiotError(ExitCode.Unreachable, `serial port ${options.path} failed during the scan at ${settingText(setting)}: ${(err as Error).message}`, {
-            hint: 'was the adapter unplugged? check the cable and run again',
-            cause: err,
-          });
+          throw new IiotError(
+            ExitCode.Unreachable,
+            `serial port ${options.path} failed during the scan at ${settingText(setting)}: ${(err as Error).message}`,
+            {
+              hint: 'was the adapter unplugged? check the cable and run again',
+              cause: err,
+            },
+          );
         }
         await sleep(gap);
         if (a.kind === 'found') {

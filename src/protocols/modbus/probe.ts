@@ -8,7 +8,20 @@
  */
 import type { Socket } from 'node:net';
 import { closeSocket, exchange, ProbeFailure, type FailureKind, type ProbeIO } from '../probe-io.js';
-import { exceptionOf, exceptionText, identificationFromObjects, identificationPdu, mbapFrame, mbapRequest, NO_DEVICE_EXCEPTIONS, parseIdentificationPdu, parseMbap, readPdu, type MbapAnswer, type ModbusIdentification } from './frames.js';
+import {
+  exceptionOf,
+  exceptionText,
+  identificationFromObjects,
+  identificationPdu,
+  mbapFrame,
+  mbapRequest,
+  NO_DEVICE_EXCEPTIONS,
+  parseIdentificationPdu,
+  parseMbap,
+  readPdu,
+  type MbapAnswer,
+  type ModbusIdentification,
+} from './frames.js';
 
 /** How the harmless read was answered. */
 export type ReadAnswer = {
@@ -19,7 +32,7 @@ export type ReadAnswer = {
   exception?: number;
   /** round trip, ms */
   ms: number;
-}
+};
 
 export type IdentificationResult = 'ok' | 'not-supported' | 'exception' | 'no-answer' | 'garbage';
 
@@ -29,7 +42,7 @@ export type ModbusUnitFound = {
   identification?: ModbusIdentification;
   identificationResult: IdentificationResult;
   identificationDetail?: string;
-}
+};
 
 export type ModbusTcpProbeResult = {
   units: ModbusUnitFound[];
@@ -41,7 +54,7 @@ export type ModbusTcpProbeResult = {
   garbage: Array<{ unit: number; detail: string }>;
   /** connections used */
   connections: number;
-}
+};
 
 export interface ModbusTcpProbeOptions {
   /** ids to sweep; undefined: 1, then 255 if 1 has no device */
@@ -59,7 +72,9 @@ export interface ModbusTcpProbeOptions {
 export function identificationName(id: ModbusIdentification | undefined): string | undefined {
   if (!id) return undefined;
   const product = id.productName ?? id.modelName ?? id.productCode;
-  const parts = [id.vendor, product, id.revision ? (/^v/i.test(id.revision) ? id.revision : `v${id.revision}`) : undefined].filter((s): s is string => Boolean(s));
+  const parts = [id.vendor, product, id.revision ? (/^v/i.test(id.revision) ? id.revision : `v${id.revision}`) : undefined].filter(
+    (s): s is string => Boolean(s),
+  );
   return parts.length ? parts.join(' ') : undefined;
 }
 
@@ -128,7 +143,8 @@ async function readOne(conn: Connection, unit: number, timeoutMs: number, where:
   }
   const ms = performance.now() - t0;
   if (a.unit !== unit) return { kind: 'garbage', detail: `${where}: asked unit ${unit}, the answer came from unit ${a.unit}` };
-  if (a.functionCode === 0x03 && a.pdu.length >= 2 && a.pdu[1] === a.pdu.length - 2) return { kind: 'found', read: { function: 3, address: 0, answer: 'data', ms: round(ms) } };
+  if (a.functionCode === 0x03 && a.pdu.length >= 2 && a.pdu[1] === a.pdu.length - 2)
+    return { kind: 'found', read: { function: 3, address: 0, answer: 'data', ms: round(ms) } };
   const ex = exceptionOf(a);
   if (ex?.function === 0x03 && ex.code !== undefined) {
     const code = ex.code;
@@ -138,7 +154,12 @@ async function readOne(conn: Connection, unit: number, timeoutMs: number, where:
   return { kind: 'garbage', detail: `${where} unit ${unit}: answered function ${a.functionCode} to function 3` };
 }
 
-async function identify(conn: Connection, unit: number, timeoutMs: number, where: string): Promise<Pick<ModbusUnitFound, 'identification' | 'identificationResult' | 'identificationDetail'>> {
+async function identify(
+  conn: Connection,
+  unit: number,
+  timeoutMs: number,
+  where: string,
+): Promise<Pick<ModbusUnitFound, 'identification' | 'identificationResult' | 'identificationDetail'>> {
   const objects = new Map<number, string>();
   let conformity: number | undefined;
   // basic (objects 0-2), then regular (3-6) when the device says it has them
@@ -159,7 +180,8 @@ async function identify(conn: Connection, unit: number, timeoutMs: number, where
             ? { identificationResult: 'not-supported', identificationDetail: 'function 43/14 not supported (exception 1)' }
             : { identificationResult: 'exception', identificationDetail: exceptionText(code) };
         }
-        if (a.functionCode !== 0x2b) return { identificationResult: 'garbage', identificationDetail: `answered function ${a.functionCode} to function 43` };
+        if (a.functionCode !== 0x2b)
+          return { identificationResult: 'garbage', identificationDetail: `answered function ${a.functionCode} to function 43` };
         const r = parseIdentificationPdu(a.pdu);
         conformity = r.conformity;
         for (const [k, v] of r.objects) objects.set(k, v);
@@ -175,7 +197,8 @@ async function identify(conn: Connection, unit: number, timeoutMs: number, where
     if (!(err instanceof ProbeFailure) && !parseError) throw err;
     const garbage = parseError || (err instanceof ProbeFailure && err.kind === 'garbage');
     if (garbage || (err instanceof ProbeFailure && err.kind !== 'timeout')) conn.drop();
-    if (objects.size === 0) return { identificationResult: garbage ? 'garbage' : 'no-answer', identificationDetail: (err as Error).message };
+    if (objects.size === 0)
+      return { identificationResult: garbage ? 'garbage' : 'no-answer', identificationDetail: (err as Error).message };
   }
   return { identification: identificationFromObjects(objects, conformity), identificationResult: 'ok' };
 }
@@ -209,7 +232,8 @@ export async function probeModbusTcp(io: ProbeIO, options: ModbusTcpProbeOptions
         throw err;
       }
       if (a.kind === 'garbage') {
-        if (!spoke && i === 0) throw new ProbeFailure('garbage', a.detail.includes('not this protocol') ? a.detail : `${where}: ${a.detail}`);
+        if (!spoke && i === 0)
+          throw new ProbeFailure('garbage', a.detail.includes('not this protocol') ? a.detail : `${where}: ${a.detail}`);
         result.garbage.push({ unit, detail: a.detail });
         continue;
       }

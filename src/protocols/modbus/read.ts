@@ -30,12 +30,29 @@ export interface EntryReading {
  * Entries for `count` values of one type from a start address, each named by its address
  * ("hr:0x0014"), as a register map would declare them: no scaling, not writable.
  */
-export function addressEntries(table: RegisterTable, address: number, type: RegisterType, order: ByteOrder, count: number, length?: number): RegisterEntry[] {
+export function addressEntries(
+  table: RegisterTable,
+  address: number,
+  type: RegisterType,
+  order: ByteOrder,
+  count: number,
+  length?: number,
+): RegisterEntry[] {
   const bits = table === 'coil' || table === 'discrete';
   const width = bits ? 1 : type === 'string' ? (length ?? 1) : typeWidth(type);
   return Array.from({ length: count }, (_, i) => {
     const a = address + i * width;
-    return { name: formatRegisterAddress(table, a), table, address: a, type: bits ? 'bool' : type, order, length: width, scale: 1, offset: 0, writable: false };
+    return {
+      name: formatRegisterAddress(table, a),
+      table,
+      address: a,
+      type: bits ? 'bool' : type,
+      order,
+      length: width,
+      scale: 1,
+      offset: 0,
+      writable: false,
+    };
   });
 }
 
@@ -101,15 +118,25 @@ export class RegisterReader {
           i--;
           continue;
         }
-        const error = e.kind === 'exception' && e.code !== undefined ? { kind: 'exception' as const, message: exceptionMessage(e.code), code: e.code } : { kind: 'timeout' as const, message: 'no answer (timed out)' };
+        const error =
+          e.kind === 'exception' && e.code !== undefined
+            ? { kind: 'exception' as const, message: exceptionMessage(e.code), code: e.code }
+            : { kind: 'timeout' as const, message: 'no answer (timed out)' };
         const t = Date.now();
-        for (const entry of req.entries) out[this.order.get(entry)!] = { entry, address: formatRegisterAddress(entry.table, entry.address), error, t };
+        for (const entry of req.entries)
+          out[this.order.get(entry)!] = { entry, address: formatRegisterAddress(entry.table, entry.address), error, t };
         continue;
       }
       const t = Date.now();
       for (const entry of req.entries) {
         const words = sliceFor(req, entry, data);
-        out[this.order.get(entry)!] = { entry, address: formatRegisterAddress(entry.table, entry.address), words, value: decodeEntry(entry, words), t };
+        out[this.order.get(entry)!] = {
+          entry,
+          address: formatRegisterAddress(entry.table, entry.address),
+          words,
+          value: decodeEntry(entry, words),
+          t,
+        };
       }
     }
     return out.filter((r) => r !== undefined);

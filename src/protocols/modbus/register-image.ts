@@ -1,5 +1,12 @@
 import { decodeValue, encodeValue } from './codec.js';
-import { entriesOf, REGISTER_TABLES, type DeviceIdentification, type RegisterEntry, type RegisterMap, type RegisterTable } from './register-map.js';
+import {
+  entriesOf,
+  REGISTER_TABLES,
+  type DeviceIdentification,
+  type RegisterEntry,
+  type RegisterMap,
+  type RegisterTable,
+} from './register-map.js';
 
 /**
  * One Modbus device as a server sees it: a register map whose values come from somewhere else

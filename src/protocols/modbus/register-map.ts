@@ -109,7 +109,10 @@ const entrySchema = z
     length: z.number().int().min(1).max(125).optional(),
     /** for a bool in a register: which bit (0 = least significant) */
     bit: z.number().int().min(0).max(15).optional(),
-    scale: z.number().refine((x) => x !== 0, 'scale must not be 0').optional(),
+    scale: z
+      .number()
+      .refine((x) => x !== 0, 'scale must not be 0')
+      .optional(),
     offset: z.number().optional(),
     unit: z.string().optional(),
     description: z.string().optional(),
@@ -165,7 +168,9 @@ export function builtinMapNames(): string[] {
 export function loadRegisterMap(nameOrPath: string): RegisterMap {
   const looksLikePath = /[\\/]/.test(nameOrPath) || /\.ya?ml$/i.test(nameOrPath);
   if (looksLikePath) {
-    return parseRegisterMap(readYamlSource(nameOrPath, 'register map', `check the path, or name a built-in map: ${builtinMapNames().join(', ')}`));
+    return parseRegisterMap(
+      readYamlSource(nameOrPath, 'register map', `check the path, or name a built-in map: ${builtinMapNames().join(', ')}`),
+    );
   }
   const file = join(builtinMapDir(), `${nameOrPath}.yaml`);
   if (!existsSync(file)) {
@@ -203,16 +208,18 @@ export function parseRegisterMap(source: YamlSource): RegisterMap {
     if ((table === 'coil' || table === 'discrete') && type !== 'bool') {
       throw fail(i, 'type', `${r.name}: ${table}s hold single bits; the type must be bool`);
     }
-    if (type === 'string' && r.length === undefined) throw fail(i, 'length', `${r.name}: a string needs length (registers, two characters each)`);
+    if (type === 'string' && r.length === undefined)
+      throw fail(i, 'length', `${r.name}: a string needs length (registers, two characters each)`);
     if (r.bit !== undefined && (type !== 'bool' || table === 'coil' || table === 'discrete')) {
       throw fail(i, 'bit', `${r.name}: bit applies to a bool in an input or holding register`);
     }
-    const writable = r.writable ?? (d.writable ?? false);
+    const writable = r.writable ?? d.writable ?? false;
     if (writable && (table === 'input' || table === 'discrete')) {
       throw fail(i, 'writable', `${r.name}: ${table === 'input' ? 'input registers' : 'discrete inputs'} are read-only by protocol`);
     }
     const length = type === 'string' ? r.length! : typeWidth(type);
-    if (address + length > 65536) throw fail(i, r.register !== undefined ? 'register' : 'address', `${r.name}: runs past the last address (0xFFFF)`);
+    if (address + length > 65536)
+      throw fail(i, r.register !== undefined ? 'register' : 'address', `${r.name}: runs past the last address (0xFFFF)`);
     entries.push({
       name: r.name,
       table,
@@ -245,14 +252,20 @@ function checkOverlaps(entries: RegisterEntry[], fail: (i: number, message: stri
     names.set(e.name, i);
   });
   for (const table of REGISTER_TABLES) {
-    const inTable = entries.map((e, i) => ({ e, i })).filter((x) => x.e.table === table).sort((a, b) => a.e.address - b.e.address);
+    const inTable = entries
+      .map((e, i) => ({ e, i }))
+      .filter((x) => x.e.table === table)
+      .sort((a, b) => a.e.address - b.e.address);
     for (let k = 1; k < inTable.length; k++) {
       const a = inTable[k - 1]!;
       const b = inTable[k]!;
       // Two bools on different bits of one register share it legitimately.
       const sameRegisterBits = a.e.bit !== undefined && b.e.bit !== undefined && a.e.address === b.e.address && a.e.bit !== b.e.bit;
       if (!sameRegisterBits && b.e.address < a.e.address + a.e.length) {
-        throw fail(b.i, `${b.e.name} (${formatRegisterAddress(b.e.table, b.e.address)}) overlaps ${a.e.name} (${formatRegisterAddress(a.e.table, a.e.address)}, ${a.e.length} register${a.e.length > 1 ? 's' : ''})`);
+        throw fail(
+          b.i,
+          `${b.e.name} (${formatRegisterAddress(b.e.table, b.e.address)}) overlaps ${a.e.name} (${formatRegisterAddress(a.e.table, a.e.address)}, ${a.e.length} register${a.e.length > 1 ? 's' : ''})`,
+        );
       }
     }
   }

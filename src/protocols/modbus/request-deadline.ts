@@ -25,5 +25,10 @@ export function libraryTimerOff(client: { setTimeout(ms: number): void }): void 
 
 /** The request's answer, or a RequestTimedOut once the device has had `ms`. */
 export function answerWithin<T>(request: Promise<T>, ms: number): Promise<T> {
-  return withDeadline(request, ms, () => undefined, () => new RequestTimedOut(ms));
+  return withDeadline(
+    request,
+    ms,
+    () => undefined,
+    () => new RequestTimedOut(ms),
+  );
 }

@@ -27,10 +27,7 @@ export interface ModbusAuditFacts {
   unit: number;
   /** the read's outcome: data, an exception, or nothing */
   read: { answered: true; exception?: string | undefined } | { answered: false; reason: string };
-  identification?:
-    | { objects: Record<number, string>; conformity?: number | undefined }
-    | { exception: string }
-    | { unanswered: string };
+  identification?: { objects: Record<number, string>; conformity?: number | undefined } | { exception: string } | { unanswered: string };
   sweep?: { tried: number; answering: Array<{ unit: number; answer: string }>; lostConnection?: string | undefined };
 }
 
@@ -51,7 +48,8 @@ export async function auditModbus(target: ModbusTcpTarget, o: ModbusAuditOptions
     await o.pace();
     try {
       const id = await client.readDeviceIdentification(unit, o.timeoutMs);
-      facts.identification = id.exception !== undefined ? { exception: exceptionTextHex(id.exception) } : { objects: id.objects, conformity: id.conformity };
+      facts.identification =
+        id.exception !== undefined ? { exception: exceptionTextHex(id.exception) } : { objects: id.objects, conformity: id.conformity };
     } catch (err) {
       if (!(err instanceof ModbusTimeout)) throw err;
       facts.identification = { unanswered: err.message };

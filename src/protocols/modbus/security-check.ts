@@ -8,7 +8,12 @@ import type { SecurityAssessment, SecurityContext, SecuritySettings } from '../p
 import { auditModbus } from './security-audit.js';
 import { judgeModbus } from './security-judge.js';
 
-export async function assessModbus(target: ModbusTcpTarget, o: SecuritySettings, ctx: SecurityContext, base: SecurityAssessment): Promise<void> {
+export async function assessModbus(
+  target: ModbusTcpTarget,
+  o: SecuritySettings,
+  ctx: SecurityContext,
+  base: SecurityAssessment,
+): Promise<void> {
   const f = await auditModbus(target, {
     unit: o.modbus.unit,
     table: o.modbus.table,

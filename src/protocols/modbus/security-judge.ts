@@ -9,15 +9,28 @@ export function judgeModbus(target: string, f: ModbusAuditFacts): CheckFinding[]
   const out: CheckFinding[] = [];
   if (f.read.answered) {
     out.push(
-      finding('modbus-unauthenticated', target, `unit ${f.unit} answered a one-register read ${f.read.exception ? `with ${f.read.exception}` : 'with data'}, without any authentication`, {
-        unit: f.unit,
-        ...(f.read.exception ? { exception: f.read.exception } : {}),
-      }),
+      finding(
+        'modbus-unauthenticated',
+        target,
+        `unit ${f.unit} answered a one-register read ${f.read.exception ? `with ${f.read.exception}` : 'with data'}, without any authentication`,
+        {
+          unit: f.unit,
+          ...(f.read.exception ? { exception: f.read.exception } : {}),
+        },
+      ),
     );
   }
   const id = f.identification;
   if (id && 'objects' in id && Object.keys(id.objects).length > 0) {
-    const names: Record<number, string> = { 0: 'vendor', 1: 'product code', 2: 'revision', 3: 'URL', 4: 'product name', 5: 'model name', 6: 'application name' };
+    const names: Record<number, string> = {
+      0: 'vendor',
+      1: 'product code',
+      2: 'revision',
+      3: 'URL',
+      4: 'product name',
+      5: 'model name',
+      6: 'application name',
+    };
     const text = Object.entries(id.objects)
       .map(([k, v]) => `${names[Number(k)] ?? `object ${k}`} "${v}"`)
       .join(', ');
@@ -25,10 +38,15 @@ export function judgeModbus(target: string, f: ModbusAuditFacts): CheckFinding[]
   }
   if (f.sweep) {
     out.push(
-      finding('modbus-unit-ids', target, `${f.sweep.answering.length} of ${f.sweep.tried} unit ids answered${f.sweep.answering.length ? `: ${f.sweep.answering.map((a) => `${a.unit}${a.answer === 'data' ? '' : ` (${a.answer})`}`).join(', ')}` : ''}${f.sweep.lostConnection ? `; the sweep stopped: ${f.sweep.lostConnection}` : ''}`, {
-        tried: f.sweep.tried,
-        answering: f.sweep.answering,
-      }),
+      finding(
+        'modbus-unit-ids',
+        target,
+        `${f.sweep.answering.length} of ${f.sweep.tried} unit ids answered${f.sweep.answering.length ? `: ${f.sweep.answering.map((a) => `${a.unit}${a.answer === 'data' ? '' : ` (${a.answer})`}`).join(', ')}` : ''}${f.sweep.lostConnection ? `; the sweep stopped: ${f.sweep.lostConnection}` : ''}`,
+        {
+          tried: f.sweep.tried,
+          answering: f.sweep.answering,
+        },
+      ),
     );
   }
   return out;

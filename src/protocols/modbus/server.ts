@@ -76,14 +76,18 @@ function makeVector(units: ModbusUnit[], unknownUnit: 'gateway-exception' | 'ign
   return {
     getCoil: (addr: number, unitID: number, cb: Callback<boolean>) => run(cb, () => image(unitID).readBit('coil', addr)),
     getDiscreteInput: (addr: number, unitID: number, cb: Callback<boolean>) => run(cb, () => image(unitID).readBit('discrete', addr)),
-    getInputRegister: (addr: number, unitID: number, cb: Callback<number>) => run(cb, () => image(unitID).readRegisters('input', addr, 1)[0]!),
-    getHoldingRegister: (addr: number, unitID: number, cb: Callback<number>) => run(cb, () => image(unitID).readRegisters('holding', addr, 1)[0]!),
+    getInputRegister: (addr: number, unitID: number, cb: Callback<number>) =>
+      run(cb, () => image(unitID).readRegisters('input', addr, 1)[0]!),
+    getHoldingRegister: (addr: number, unitID: number, cb: Callback<number>) =>
+      run(cb, () => image(unitID).readRegisters('holding', addr, 1)[0]!),
     getMultipleInputRegisters: (addr: number, length: number, unitID: number, cb: Callback<number[]>) =>
       run(cb, () => image(unitID).readRegisters('input', addr, length), []),
     getMultipleHoldingRegisters: (addr: number, length: number, unitID: number, cb: Callback<number[]>) =>
       run(cb, () => image(unitID).readRegisters('holding', addr, length), []),
-    setRegister: (addr: number, value: number, unitID: number, cb: Callback<void>) => run(cb, () => image(unitID).writeRegisters(addr, [value])),
-    setRegisterArray: (addr: number, values: number[], unitID: number, cb: Callback<void>) => run(cb, () => image(unitID).writeRegisters(addr, values)),
+    setRegister: (addr: number, value: number, unitID: number, cb: Callback<void>) =>
+      run(cb, () => image(unitID).writeRegisters(addr, [value])),
+    setRegisterArray: (addr: number, values: number[], unitID: number, cb: Callback<void>) =>
+      run(cb, () => image(unitID).writeRegisters(addr, values)),
     setCoil: (addr: number, value: boolean, unitID: number, cb: Callback<void>) => run(cb, () => image(unitID).writeCoil(addr, value)),
     // FC43/14 has no callback form: a promise that never settles is the silent answer.
     readDeviceIdentification: (unitID: number) => {

@@ -10,7 +10,14 @@ import { usageError } from '../../core/errors.js';
 import type { ReplaySink } from '../types.js';
 import { BYTE_ORDERS, REGISTER_TYPES, typeWidth, type ByteOrder, type RegisterType } from './codec.js';
 import type { ModbusUnit } from './register-image.js';
-import { formatRegisterAddress, loadRegisterMap, REGISTER_TABLES, type RegisterEntry, type RegisterMap, type RegisterTable } from './register-map.js';
+import {
+  formatRegisterAddress,
+  loadRegisterMap,
+  REGISTER_TABLES,
+  type RegisterEntry,
+  type RegisterMap,
+  type RegisterTable,
+} from './register-map.js';
 import { startModbusTcpServer, type RunningModbusTcpServer } from './server.js';
 
 export interface ModbusSinkOptions {
@@ -50,7 +57,11 @@ export function recordedRegister(tag: TagInfo): RecordedRegister | undefined {
   const m = tag.modbus as Partial<RecordedRegister> | undefined;
   if (!m || typeof m !== 'object') return undefined;
   if (typeof m.unit !== 'number' || typeof m.address !== 'number' || !REGISTER_TABLES.includes(m.table as RegisterTable)) return undefined;
-  const type = (REGISTER_TYPES as readonly string[]).includes(m.type ?? '') ? (m.type as RegisterType) : m.table === 'coil' || m.table === 'discrete' ? 'bool' : 'uint16';
+  const type = (REGISTER_TYPES as readonly string[]).includes(m.type ?? '')
+    ? (m.type as RegisterType)
+    : m.table === 'coil' || m.table === 'discrete'
+      ? 'bool'
+      : 'uint16';
   const order = (BYTE_ORDERS as readonly string[]).includes(m.order ?? '') ? (m.order as ByteOrder) : 'ABCD';
   const length = typeof m.length === 'number' ? m.length : type === 'string' ? 1 : typeWidth(type);
   return {
@@ -79,9 +90,17 @@ class ModbusSink implements ModbusReplaySink {
     const byName = new Map(tags.map((t) => [t.name, t]));
     const add = (unit: number, e: RegisterEntry) => {
       const list = this.units.get(unit) ?? [];
-      const clash = list.find((x) => x.table === e.table && e.address < x.address + x.length && x.address < e.address + e.length && !(x.bit !== undefined && e.bit !== undefined && x.bit !== e.bit));
+      const clash = list.find(
+        (x) =>
+          x.table === e.table &&
+          e.address < x.address + x.length &&
+          x.address < e.address + e.length &&
+          !(x.bit !== undefined && e.bit !== undefined && x.bit !== e.bit),
+      );
       if (clash) {
-        o.warn?.(`${e.name} (${formatRegisterAddress(e.table, e.address)}, unit ${unit}) overlaps ${clash.name}; it is left out (replay the two devices separately with --tags)`);
+        o.warn?.(
+          `${e.name} (${formatRegisterAddress(e.table, e.address)}, unit ${unit}) overlaps ${clash.name}; it is left out (replay the two devices separately with --tags)`,
+        );
         return;
       }
       list.push(e);
@@ -97,7 +116,13 @@ class ModbusSink implements ModbusReplaySink {
         add(o.unit, e);
       }
       if (mapped.size === 0) {
-        throw usageError(`--map ${o.map}: none of its entries is named like a tag of the capture`, `name the entries after the tags (${tags.slice(0, 5).map((t) => t.name).join(', ')}...)`);
+        throw usageError(
+          `--map ${o.map}: none of its entries is named like a tag of the capture`,
+          `name the entries after the tags (${tags
+            .slice(0, 5)
+            .map((t) => t.name)
+            .join(', ')}...)`,
+        );
       }
     }
     const unserved: string[] = [];
@@ -108,7 +133,18 @@ class ModbusSink implements ModbusReplaySink {
         unserved.push(t.name);
         continue;
       }
-      add(r.unit, { name: t.name, table: r.table, address: r.address, type: r.type, order: r.order, length: r.length, ...(r.bit === undefined ? {} : { bit: r.bit }), scale: r.scale, offset: r.offset, writable: false });
+      add(r.unit, {
+        name: t.name,
+        table: r.table,
+        address: r.address,
+        type: r.type,
+        order: r.order,
+        length: r.length,
+        ...(r.bit === undefined ? {} : { bit: r.bit }),
+        scale: r.scale,
+        offset: r.offset,
+        writable: false,
+      });
     }
     if (this.units.size === 0) {
       const sources = [...new Set(tags.map((t) => t.source).filter((s): s is string => s !== undefined))];
@@ -117,7 +153,10 @@ class ModbusSink implements ModbusReplaySink {
         'replay a capture recorded from a Modbus device (iiot record modbus://... --map ...), give registers to its tags with --map FILE (entries named like the tags), or replay --to opcua or --to mqtt',
       );
     }
-    if (unserved.length) o.warn?.(`${unserved.length} tag${unserved.length === 1 ? ' has' : 's have'} no Modbus register and ${unserved.length === 1 ? 'is' : 'are'} not served: ${unserved.slice(0, 8).join(', ')}${unserved.length > 8 ? ', ...' : ''} (choose tags with --tags, or give them registers with --map)`);
+    if (unserved.length)
+      o.warn?.(
+        `${unserved.length} tag${unserved.length === 1 ? ' has' : 's have'} no Modbus register and ${unserved.length === 1 ? 'is' : 'are'} not served: ${unserved.slice(0, 8).join(', ')}${unserved.length > 8 ? ', ...' : ''} (choose tags with --tags, or give them registers with --map)`,
+      );
     const units: ModbusUnit[] = [...this.units.entries()].map(([unitId, entries]) => ({
       unitId,
       map: { name: `replay-unit-${unitId}`, entries },

@@ -81,7 +81,10 @@ class ModbusSource implements RecorderSource {
       if (unmatched.length > 0) {
         throw usageError(
           `--registers: no entry of map ${this.map.name} is called ${unmatched.map((u) => `"${u}"`).join(', ')}`,
-          `entries: ${this.map.entries.slice(0, 12).map((e) => e.name).join(', ')}${this.map.entries.length > 12 ? ', ...' : ''}`,
+          `entries: ${this.map.entries
+            .slice(0, 12)
+            .map((e) => e.name)
+            .join(', ')}${this.map.entries.length > 12 ? ', ...' : ''}`,
         );
       }
     }
@@ -244,7 +247,9 @@ class ModbusSource implements RecorderSource {
       const why = nonsense(entry, value);
       if (why !== undefined && !this.warnedNonsense.has(tag)) {
         this.warnedNonsense.add(tag);
-        this.hooks.warn(`${tag} (${formatRegisterAddress(entry.table, entry.address)}) ${nonsenseMessage(entry, value as number, why, words)}`);
+        this.hooks.warn(
+          `${tag} (${formatRegisterAddress(entry.table, entry.address)}) ${nonsenseMessage(entry, value as number, why, words)}`,
+        );
       }
       sink.sample(tag, t, value);
     }
@@ -255,7 +260,11 @@ class ModbusSource implements RecorderSource {
     this.hooks.tagError(tag, message);
     if (this.tagState.get(tag) === message) return;
     this.tagState.set(tag, message);
-    this.sink?.event('tag-error', Date.now(), { source: this.o.id, tagName: tag, message: `${formatRegisterAddress(entry.table, entry.address)}: ${message}` });
+    this.sink?.event('tag-error', Date.now(), {
+      source: this.o.id,
+      tagName: tag,
+      message: `${formatRegisterAddress(entry.table, entry.address)}: ${message}`,
+    });
     this.hooks.warn(`${tag} (${formatRegisterAddress(entry.table, entry.address)}, unit ${this.o.target.unit}): ${message}`);
   }
 

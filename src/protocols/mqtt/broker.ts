@@ -58,7 +58,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     broker.on('publish', (packet, client) => {
       // client is null for what the broker publishes itself (the copies below): no loop
       if (!client || !SPARKPLUG_CERTIFICATE.test(packet.topic)) return;
-      broker.publish({ cmd: 'publish', topic: `$sparkplug/certificates/${packet.topic}`, payload: packet.payload, qos: 1, retain: true, dup: false }, () => {});
+      broker.publish(
+        { cmd: 'publish', topic: `$sparkplug/certificates/${packet.topic}`, payload: packet.payload, qos: 1, retain: true, dup: false },
+        () => {},
+      );
     });
   }
   try {
@@ -95,7 +98,11 @@ function authenticator(auth: { username: string; password: string }) {
     password: Readonly<Buffer | undefined>,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
-    const ok = username !== undefined && password !== undefined && safeEqual(Buffer.from(username), expectedUser) && safeEqual(password, expectedPass);
+    const ok =
+      username !== undefined &&
+      password !== undefined &&
+      safeEqual(Buffer.from(username), expectedUser) &&
+      safeEqual(password, expectedPass);
     if (ok) return done(null, true);
     // MQTT 3.1.1 CONNACK 4 "bad user name or password", 5 "not authorized" when none was given
     const err = new Error(username === undefined ? 'not authorized' : 'bad user name or password') as AuthenticateError;

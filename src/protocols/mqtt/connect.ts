@@ -40,7 +40,10 @@ function readPem(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw usageError(`${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'give the path of a PEM file');
+    throw usageError(
+      `${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'give the path of a PEM file',
+    );
   }
 }
 
@@ -56,7 +59,10 @@ function readPassword(o: MqttConnectOptions, env: NodeJS.ProcessEnv): string {
   }
   const v = env[o.passwordEnv];
   if (v === undefined) {
-    throw usageError(`--user ${o.user}: no password: $${o.passwordEnv} is not set`, `export ${o.passwordEnv}=... (or --password-env VAR, or --password-file FILE); passwords never go on the command line`);
+    throw usageError(
+      `--user ${o.user}: no password: $${o.passwordEnv} is not set`,
+      `export ${o.passwordEnv}=... (or --password-env VAR, or --password-file FILE); passwords never go on the command line`,
+    );
   }
   return v;
 }
@@ -170,22 +176,52 @@ export function explainMqttError(err: unknown, url: string, user?: string): Iiot
   if (err instanceof IiotError) return err;
   const e = err as { message?: string; code?: string | number };
   const text = `${e.message ?? String(err)} ${e.code ?? ''}`;
-  if (/ECONNREFUSED/.test(text)) return unreachableError(`nothing is listening at ${url} (connection refused)`, 'is the broker running, and is this its port? (MQTT 1883, MQTT over TLS 8883)', err);
+  if (/ECONNREFUSED/.test(text))
+    return unreachableError(
+      `nothing is listening at ${url} (connection refused)`,
+      'is the broker running, and is this its port? (MQTT 1883, MQTT over TLS 8883)',
+      err,
+    );
   if (/Bad username or password|bad user name or password|code 4\b/i.test(text) || e.code === 4) {
-    return new IiotError(ExitCode.Unreachable, `${url} refused the user name or password${user ? ` of "${user}"` : ''} (CONNACK 4)`, { hint: 'check the user and the password ($IIOT_PASSWORD, --password-env or --password-file)', cause: err });
-  }
-  if (/Not authorized|code 5\b/i.test(text) || e.code === 5) {
-    return new IiotError(ExitCode.Unreachable, `${url} refused the connection: not authorized (CONNACK 5)`, {
-      hint: user ? 'this user may not connect; check the broker\'s access control' : 'the broker wants a user name and password: give --user, and the password in $IIOT_PASSWORD',
+    return new IiotError(ExitCode.Unreachable, `${url} refused the user name or password${user ? ` of "${user}"` : ''} (CONNACK 4)`, {
+      hint: 'check the user and the password ($IIOT_PASSWORD, --password-env or --password-file)',
       cause: err,
     });
   }
-  if (/Identifier rejected|code 2\b/i.test(text)) return unreachableError(`${url} rejected the client id (CONNACK 2)`, 'leave --client-id out for a random one, or choose another', err);
-  if (/unacceptable protocol version/i.test(text)) return unreachableError(`${url} does not speak MQTT 3.1.1 (CONNACK 1)`, 'iiot speaks MQTT 3.1.1, which every broker accepts; check the port', err);
-  if (/certificate|self.signed|CERT_|SSL|TLS|wrong version number/i.test(text)) {
-    return unreachableError(`${url}: TLS failed: ${(e.message ?? '').split('\n')[0]}`, 'give the broker\'s CA with --ca (or $IIOT_MQTT_CA); check the host name matches the certificate', err);
+  if (/Not authorized|code 5\b/i.test(text) || e.code === 5) {
+    return new IiotError(ExitCode.Unreachable, `${url} refused the connection: not authorized (CONNACK 5)`, {
+      hint: user
+        ? "this user may not connect; check the broker's access control"
+        : 'the broker wants a user name and password: give --user, and the password in $IIOT_PASSWORD',
+      cause: err,
+    });
   }
-  if (/connack timeout|timed? ?out/i.test(text)) return unreachableError(`${url} did not answer the MQTT connect in time`, 'is this an MQTT port? a firewall may drop the traffic; give more time with --timeout', err);
-  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return unreachableError(`cannot resolve the host of ${url}`, 'check the spelling, or use the IP address', err);
-  return unreachableError(`cannot connect to ${url}: ${(e.message ?? String(err)).split('\n')[0]}`, 'run again with --debug for details', err);
+  if (/Identifier rejected|code 2\b/i.test(text))
+    return unreachableError(`${url} rejected the client id (CONNACK 2)`, 'leave --client-id out for a random one, or choose another', err);
+  if (/unacceptable protocol version/i.test(text))
+    return unreachableError(
+      `${url} does not speak MQTT 3.1.1 (CONNACK 1)`,
+      'iiot speaks MQTT 3.1.1, which every broker accepts; check the port',
+      err,
+    );
+  if (/certificate|self.signed|CERT_|SSL|TLS|wrong version number/i.test(text)) {
+    return unreachableError(
+      `${url}: TLS failed: ${(e.message ?? '').split('\n')[0]}`,
+      "give the broker's CA with --ca (or $IIOT_MQTT_CA); check the host name matches the certificate",
+      err,
+    );
+  }
+  if (/connack timeout|timed? ?out/i.test(text))
+    return unreachableError(
+      `${url} did not answer the MQTT connect in time`,
+      'is this an MQTT port? a firewall may drop the traffic; give more time with --timeout',
+      err,
+    );
+  if (/ENOTFOUND|EAI_AGAIN/.test(text))
+    return unreachableError(`cannot resolve the host of ${url}`, 'check the spelling, or use the IP address', err);
+  return unreachableError(
+    `cannot connect to ${url}: ${(e.message ?? String(err)).split('\n')[0]}`,
+    'run again with --debug for details',
+    err,
+  );
 }

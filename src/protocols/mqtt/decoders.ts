@@ -40,9 +40,12 @@ export function parseJsonPath(text: string, what = '--json-path'): JsonPath {
   let i = 0;
   const steps: PathStep[] = [];
   const fail = (why: string): never => {
-    throw usageError(`${what}: cannot read "${text}" as a JSON path (${why})`, 'write $.v, $.data.temp, data.temp, $.values[0] or $["a b"]');
+    throw usageError(
+      `${what}: cannot read "${text}" as a JSON path (${why})`,
+      'write $.v, $.data.temp, data.temp, $.values[0] or $["a b"]',
+    );
   };
-  if (s === '' ) fail('empty');
+  if (s === '') fail('empty');
   if (s[0] === '$') i = 1;
   else {
     // a bare first key: "data.temp"
@@ -148,7 +151,10 @@ export function decodeJson(payload: Buffer, path?: JsonPath): DecodeResult {
   const unit = typeof o.unit === 'string' ? o.unit : undefined;
   const vk = VALUE_KEYS.find((k) => Object.hasOwn(o, k));
   if (vk !== undefined) {
-    return { ok: true, values: [{ key: '', value: toSample(o[vk]), ...(t === undefined ? {} : { t }), ...(unit === undefined ? {} : { unit }) }] };
+    return {
+      ok: true,
+      values: [{ key: '', value: toSample(o[vk]), ...(t === undefined ? {} : { t }), ...(unit === undefined ? {} : { unit }) }],
+    };
   }
   // An object of readings: each scalar field (and nested object field, dotted) is a tag.
   const values: Decoded[] = [];
@@ -172,7 +178,8 @@ function timeOf(o: Record<string, unknown>): number | undefined {
 
 export function decodeNumber(payload: Buffer): DecodeResult {
   const s = payload.toString('utf8').trim();
-  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(s) && !/^[-+]?(Infinity|NaN)$/.test(s)) return { ok: false, error: `the payload "${s.slice(0, 40)}" is not a number` };
+  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(s) && !/^[-+]?(Infinity|NaN)$/.test(s))
+    return { ok: false, error: `the payload "${s.slice(0, 40)}" is not a number` };
   return { ok: true, values: [{ key: '', value: Number(s) }] };
 }
 
@@ -206,7 +213,10 @@ export function topicMatches(filter: string, topic: string): boolean {
 
 export function checkTopicFilter(filter: string): void {
   const bad = (why: string): never => {
-    throw usageError(`--topic "${filter}": ${why}`, 'a filter is a topic with + for one level and # (last) for the rest: plant/+/temp, plant/#');
+    throw usageError(
+      `--topic "${filter}": ${why}`,
+      'a filter is a topic with + for one level and # (last) for the rest: plant/+/temp, plant/#',
+    );
   };
   if (filter === '') bad('empty');
   const levels = filter.split('/');

@@ -44,11 +44,22 @@ export function createMqttScan(ctx: ScanContext): ProtocolScan {
             // A listen is seconds of silence: the progress line counts them down, so the scan
             // never looks hung (it was one unchanging line for the whole --listen).
             const started = Date.now();
-            const countdown = () => ctx.note(`listening for Sparkplug births on ${b.url}: ${Math.max(0, Math.ceil((options.listenMs - (Date.now() - started)) / 1000))} s left`);
+            const countdown = () =>
+              ctx.note(
+                `listening for Sparkplug births on ${b.url}: ${Math.max(0, Math.ceil((options.listenMs - (Date.now() - started)) / 1000))} s left`,
+              );
             countdown();
             const ticker = ctx.showsProgress ? setInterval(countdown, 1000) : undefined;
             ctx.debug(`listening for Sparkplug births on ${b.url} for ${options.listenMs} ms`);
-            const r = await listenSparkplug({ url: b.url, listenMs: options.listenMs, rebirth: options.rebirth, timeoutMs: options.timeoutMs, signal, slot: () => ctx.slot(), debug: (line) => ctx.debug(line) }).finally(() => clearInterval(ticker));
+            const r = await listenSparkplug({
+              url: b.url,
+              listenMs: options.listenMs,
+              rebirth: options.rebirth,
+              timeoutMs: options.timeoutMs,
+              signal,
+              slot: () => ctx.slot(),
+              debug: (line) => ctx.debug(line),
+            }).finally(() => clearInterval(ticker));
             const { brokerVersion, ...rest } = r;
             b.sparkplug = rest;
             if (brokerVersion) {
@@ -60,18 +71,28 @@ export function createMqttScan(ctx: ScanContext): ProtocolScan {
             // births that came but did not decode: a rebirth would bring the same bytes again
             const garbled = [
               ...nodes.filter((n) => n.birth === 'not-seen' && n.undecodableBirths).map((n) => ({ who: id(n), error: n.birthError })),
-              ...nodes.flatMap((n) => n.devices.filter((d) => d.birth === 'not-seen' && d.undecodableBirths).map((d) => ({ who: `${id(n)}/${d.deviceId}`, error: d.birthError }))),
+              ...nodes.flatMap((n) =>
+                n.devices
+                  .filter((d) => d.birth === 'not-seen' && d.undecodableBirths)
+                  .map((d) => ({ who: `${id(n)}/${d.deviceId}`, error: d.birthError })),
+              ),
             ];
             if (garbled.length > 0) {
-              (b.notes ??= []).push(`${garbled.map((g) => g.who).join(', ')}: births seen but not decodable as Sparkplug B (${garbled[0]!.error ?? 'damaged payload'}); a rebirth would bring the same; iiot record --raw keeps such payloads byte-exact for the vendor`);
+              (b.notes ??= []).push(
+                `${garbled.map((g) => g.who).join(', ')}: births seen but not decodable as Sparkplug B (${garbled[0]!.error ?? 'damaged payload'}); a rebirth would bring the same; iiot record --raw keeps such payloads byte-exact for the vendor`,
+              );
             }
             const quiet = nodes.filter((n) => n.birth === 'not-seen' && !n.undecodableBirths);
             if (quiet.length > 0 && !options.rebirth) {
-              (b.notes ??= []).push(`${quiet.map(id).join(', ')}: seen in data only, births not seen; --rebirth asks the node to publish them again (a write: NCMD Node Control/Rebirth)`);
+              (b.notes ??= []).push(
+                `${quiet.map(id).join(', ')}: seen in data only, births not seen; --rebirth asks the node to publish them again (a write: NCMD Node Control/Rebirth)`,
+              );
             }
             const unanswered = quiet.filter((n) => n.rebirthRequested);
             if (unanswered.length > 0) {
-              (b.notes ??= []).push(`${unanswered.map(id).join(', ')}: asked to rebirth, but no birth came back within the ${formatDuration(r.listenedMs)} listen: the node may not act on Node Control/Rebirth, or needs longer (--listen)`);
+              (b.notes ??= []).push(
+                `${unanswered.map(id).join(', ')}: asked to rebirth, but no birth came back within the ${formatDuration(r.listenedMs)} listen: the node may not act on Node Control/Rebirth, or needs longer (--listen)`,
+              );
             }
           });
         } catch (err) {
@@ -105,7 +126,12 @@ export function createMqttScan(ctx: ScanContext): ProtocolScan {
         host,
         port,
         protocol: 'mqtt',
-        identity: { protocolVersion: r.protocolVersion, anonymous: r.anonymous, connack: r.connack, ...(r.capabilities ? { capabilities: r.capabilities } : {}) },
+        identity: {
+          protocolVersion: r.protocolVersion,
+          anonymous: r.anonymous,
+          connack: r.connack,
+          ...(r.capabilities ? { capabilities: r.capabilities } : {}),
+        },
         ...(r.tls ? { tls: { ...r.tls } } : {}),
       };
       ctx.push(device);

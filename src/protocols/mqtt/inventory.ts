@@ -50,7 +50,13 @@ export const mqttDeviceSchema = z.object({
     version: str.optional(),
   }),
   tls: z
-    .looseObject({ protocol: str, cipher: str, authorized: z.boolean(), authorizationError: str.optional(), certificate: certificate.optional() })
+    .looseObject({
+      protocol: str,
+      cipher: str,
+      authorized: z.boolean(),
+      authorizationError: str.optional(),
+      certificate: certificate.optional(),
+    })
     .optional(),
   sparkplug: sparkplug.optional(),
 });

@@ -37,12 +37,16 @@ export interface RunningPublisher {
 
 export async function startJsonPublisher(options: JsonPublisherOptions): Promise<RunningPublisher> {
   // mqtt.js reconnects by itself here (reconnectPeriod); every attempt bounded by iiot's deadline
-  const client = await connectMqttClient(options.url, {
-    clientId: options.clientId ?? `iiot-sim-json-${randomBytes(4).toString('hex')}`,
-    ...(options.username === undefined ? {} : { username: options.username }),
-    ...(options.password === undefined ? {} : { password: options.password }),
-    reconnectPeriod: 1000,
-  }, 5000);
+  const client = await connectMqttClient(
+    options.url,
+    {
+      clientId: options.clientId ?? `iiot-sim-json-${randomBytes(4).toString('hex')}`,
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+      reconnectPeriod: 1000,
+    },
+    5000,
+  );
   // Reconnects are mqtt.js's job; an error event without a listener would crash the process.
   client.on('error', () => {});
   let count = 0;

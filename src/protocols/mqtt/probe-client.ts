@@ -32,7 +32,10 @@ export class ConnackRefused extends IiotError {
     where: string,
   ) {
     super(ExitCode.Unreachable, `${where} refused the connection: CONNACK ${returnCode} (${CONNACK_CODES[returnCode] ?? 'unknown'})`, {
-      hint: returnCode === 4 || returnCode === 5 ? 'give a user with --user and the password in $IIOT_PASSWORD or --password-file' : 'run again with --debug',
+      hint:
+        returnCode === 4 || returnCode === 5
+          ? 'give a user with --user and the password in $IIOT_PASSWORD or --password-file'
+          : 'run again with --debug',
     });
     this.name = 'ConnackRefused';
   }
@@ -70,9 +73,21 @@ export function randomClientId(prefix = 'iiot-check'): string {
 function describePacket(p: Packet): Record<string, unknown> {
   switch (p.cmd) {
     case 'connect':
-      return { clientId: p.clientId, protocolVersion: p.protocolVersion, clean: p.clean, keepalive: p.keepalive, username: p.username !== undefined, password: p.password !== undefined };
+      return {
+        clientId: p.clientId,
+        protocolVersion: p.protocolVersion,
+        clean: p.clean,
+        keepalive: p.keepalive,
+        username: p.username !== undefined,
+        password: p.password !== undefined,
+      };
     case 'publish':
-      return { topic: p.topic, qos: p.qos, retain: p.retain, bytes: typeof p.payload === 'string' ? Buffer.byteLength(p.payload) : p.payload.length };
+      return {
+        topic: p.topic,
+        qos: p.qos,
+        retain: p.retain,
+        bytes: typeof p.payload === 'string' ? Buffer.byteLength(p.payload) : p.payload.length,
+      };
     case 'subscribe':
       return { topics: p.subscriptions.map((s) => ({ topic: s.topic, qos: s.qos })) };
     case 'unsubscribe':
@@ -144,7 +159,13 @@ export async function connectMqtt(target: MqttTarget, o: MqttProbeOptions): Prom
       cleanup();
       client.end(true);
       socket.destroy();
-      reject(new IiotError(ExitCode.Unreachable, `${where} accepted the TCP connection but sent no CONNACK within ${formatDuration(o.timeoutMs)}`, { hint: 'is this an MQTT port? (plain MQTT is usually 1883, MQTT over TLS 8883)' }));
+      reject(
+        new IiotError(
+          ExitCode.Unreachable,
+          `${where} accepted the TCP connection but sent no CONNACK within ${formatDuration(o.timeoutMs)}`,
+          { hint: 'is this an MQTT port? (plain MQTT is usually 1883, MQTT over TLS 8883)' },
+        ),
+      );
     });
     const onConnect = () => {
       cleanup();
@@ -155,11 +176,18 @@ export async function connectMqtt(target: MqttTarget, o: MqttProbeOptions): Prom
       client.end(true);
       socket.destroy();
       if (typeof err.code === 'number') reject(new ConnackRefused(err.code, where));
-      else reject(new IiotError(ExitCode.Unreachable, `${where}: ${err.message.split('\n')[0]}`, { hint: 'is this an MQTT broker?', cause: err }));
+      else
+        reject(
+          new IiotError(ExitCode.Unreachable, `${where}: ${err.message.split('\n')[0]}`, { hint: 'is this an MQTT broker?', cause: err }),
+        );
     };
     const onClose = () => {
       cleanup();
-      reject(new IiotError(ExitCode.Unreachable, `${where} closed the connection before CONNACK`, { hint: 'the broker refused this client (some brokers just close the connection), or this is not an MQTT port' }));
+      reject(
+        new IiotError(ExitCode.Unreachable, `${where} closed the connection before CONNACK`, {
+          hint: 'the broker refused this client (some brokers just close the connection), or this is not an MQTT port',
+        }),
+      );
     };
     const cleanup = () => {
       deadline.cancel();
@@ -188,11 +216,14 @@ export async function connectMqtt(target: MqttTarget, o: MqttProbeOptions): Prom
         return;
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          client.end(true);
-          socket.destroy();
-          resolve();
-        }, Math.min(o.timeoutMs, 2000));
+        const timer = setTimeout(
+          () => {
+            client.end(true);
+            socket.destroy();
+            resolve();
+          },
+          Math.min(o.timeoutMs, 2000),
+        );
         client.end(false, {}, () => {
           clearTimeout(timer);
           resolve();

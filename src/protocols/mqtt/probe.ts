@@ -25,7 +25,7 @@ export type TlsCertificateInfo = {
   sha256: string;
   keyType: string;
   dnsNames: string[];
-}
+};
 
 export type TlsInfo = {
   /** "TLSv1.3" */
@@ -35,7 +35,7 @@ export type TlsInfo = {
   authorized: boolean;
   authorizationError?: string;
   certificate?: TlsCertificateInfo;
-}
+};
 
 export type MqttVersion = '5.0' | '3.1.1';
 
@@ -48,7 +48,7 @@ export type MqttProbeResult = {
   capabilities?: Record<string, string | number | boolean>;
   tls?: TlsInfo;
   connections: number;
-}
+};
 
 const V311_CODES: Record<number, string> = {
   0: 'accepted',
@@ -101,7 +101,12 @@ const V5_PROPS: Record<number, [string, 'byte' | 'u16' | 'u32' | 'varint' | 'str
   0x2a: ['sharedSubscriptionAvailable', 'byte'],
 };
 
-const BOOLEAN_PROPS = new Set(['retainAvailable', 'wildcardSubscriptionAvailable', 'subscriptionIdentifiersAvailable', 'sharedSubscriptionAvailable']);
+const BOOLEAN_PROPS = new Set([
+  'retainAvailable',
+  'wildcardSubscriptionAvailable',
+  'subscriptionIdentifiersAvailable',
+  'sharedSubscriptionAvailable',
+]);
 
 function varint(n: number): number[] {
   const out: number[] = [];
@@ -134,7 +139,14 @@ function mqttString(s: string): number[] {
 
 /** A CONNECT with a clean session, no user name, no will. */
 export function connectPacket(version: MqttVersion, clientId: string, keepAliveS = 10): Buffer {
-  const variable = [...mqttString('MQTT'), version === '5.0' ? 5 : 4, 0x02, keepAliveS >> 8, keepAliveS & 0xff, ...(version === '5.0' ? [0] : [])];
+  const variable = [
+    ...mqttString('MQTT'),
+    version === '5.0' ? 5 : 4,
+    0x02,
+    keepAliveS >> 8,
+    keepAliveS & 0xff,
+    ...(version === '5.0' ? [0] : []),
+  ];
   const payload = mqttString(clientId);
   const rest = [...variable, ...payload];
   return Buffer.from([0x10, ...varint(rest.length), ...rest]);
@@ -157,7 +169,7 @@ export type Connack = {
   sessionPresent: boolean;
   code: number;
   properties: Record<string, string | number | boolean>;
-}
+};
 
 export function parseConnack(frame: Buffer): Connack {
   const rl = readVarint(frame, 1)!;
@@ -213,7 +225,8 @@ export function parseConnack(frame: Buffer): Connack {
         }
       }
       if (BOOLEAN_PROPS.has(name)) value = value === 1;
-      out.properties[name] = name === 'userProperty' && out.properties[name] !== undefined ? `${String(out.properties[name])}; ${String(value)}` : value;
+      out.properties[name] =
+        name === 'userProperty' && out.properties[name] !== undefined ? `${String(out.properties[name])}; ${String(value)}` : value;
     }
   }
   return out;
@@ -252,7 +265,12 @@ export function describeCertificate(x: X509Certificate, now = Date.now()): TlsCe
     expired: notAfter.getTime() < now,
     daysLeft: Math.floor((notAfter.getTime() - now) / 86_400_000),
     sha256: x.fingerprint256,
-    keyType: key.asymmetricKeyType === 'rsa' ? `RSA ${details?.modulusLength ?? '?'}` : key.asymmetricKeyType === 'ec' ? `EC ${details?.namedCurve ?? ''}`.trim() : String(key.asymmetricKeyType),
+    keyType:
+      key.asymmetricKeyType === 'rsa'
+        ? `RSA ${details?.modulusLength ?? '?'}`
+        : key.asymmetricKeyType === 'ec'
+          ? `EC ${details?.namedCurve ?? ''}`.trim()
+          : String(key.asymmetricKeyType),
     dnsNames: [...san.matchAll(/DNS:([^,\s]+)/g)].map((m) => m[1]!),
   };
 }
@@ -325,7 +343,10 @@ export async function probeMqtt(io: ProbeIO, options: { tls: boolean }): Promise
     if (!(err instanceof ProbeFailure)) throw err;
     // a TLS alert or handshake record in answer to a plain CONNECT: a TLS port
     if (err.kind === 'garbage' && !options.tls && /\((15|16) 03 0[0-4]/.test(err.message)) {
-      throw new ProbeFailure('garbage', `${what}: answers in TLS, not plain MQTT: mark the port mqtts (--ports ${io.port}:mqtts) or name it mqtts://`);
+      throw new ProbeFailure(
+        'garbage',
+        `${what}: answers in TLS, not plain MQTT: mark the port mqtts (--ports ${io.port}:mqtts) or name it mqtts://`,
+      );
     }
     // garbage, a failed TLS handshake or a timeout: not an MQTT broker (or not one we can talk to)
     if (err.kind !== 'closed') throw err;
@@ -335,7 +356,8 @@ export async function probeMqtt(io: ProbeIO, options: { tls: boolean }): Promise
     return result('5.0', first.connack, V5_CODES, first.tls, connections);
   }
   // A 3.1.1 broker refuses MQTT 5 with return code 1, or hangs up: ask again in 3.1.1.
-  if (first && first.connack.remainingLength === 2 && first.connack.code !== 1) return result('3.1.1', first.connack, V311_CODES, first.tls, connections);
+  if (first && first.connack.remainingLength === 2 && first.connack.code !== 1)
+    return result('3.1.1', first.connack, V311_CODES, first.tls, connections);
   connections++;
   try {
     const second = await attempt(io, '3.1.1', options.tls, what);
@@ -343,13 +365,22 @@ export async function probeMqtt(io: ProbeIO, options: { tls: boolean }): Promise
     return result('3.1.1', second.connack, V311_CODES, second.tls ?? first?.tls, connections);
   } catch (err) {
     if (err instanceof ProbeFailure && err.kind === 'closed' && firstFailure) {
-      throw new ProbeFailure('closed', `${what}: closed the connection on an MQTT CONNECT (5 and 3.1.1): not an MQTT broker, or one that refuses this client`);
+      throw new ProbeFailure(
+        'closed',
+        `${what}: closed the connection on an MQTT CONNECT (5 and 3.1.1): not an MQTT broker, or one that refuses this client`,
+      );
     }
     throw err;
   }
 }
 
-function result(version: MqttVersion, c: Connack, codes: Record<number, string>, tls: TlsInfo | undefined, connections: number): MqttProbeResult {
+function result(
+  version: MqttVersion,
+  c: Connack,
+  codes: Record<number, string>,
+  tls: TlsInfo | undefined,
+  connections: number,
+): MqttProbeResult {
   const refused = version === '5.0' ? c.code === 0x86 || c.code === 0x87 : c.code === 4 || c.code === 5;
   return {
     protocolVersion: version,

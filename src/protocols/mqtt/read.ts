@@ -12,7 +12,18 @@ import type { SampleValue } from '../../capture/types.js';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { brokerUrl, connectMqttClient, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
-import { decodeAuto, decodeJson, decodeNumber, decodeText, parseJsonPath, parseSparkplugTopic, SparkplugHost, topicMatches, type DecodeResult, type DecoderName } from './decoders.js';
+import {
+  decodeAuto,
+  decodeJson,
+  decodeNumber,
+  decodeText,
+  parseJsonPath,
+  parseSparkplugTopic,
+  SparkplugHost,
+  topicMatches,
+  type DecodeResult,
+  type DecoderName,
+} from './decoders.js';
 import { withDeadline } from '../opcua/deadline.js';
 import { endClient } from './json-publisher.js';
 import { decodeSparkplug } from './sparkplug-codec.js';
@@ -108,9 +119,13 @@ async function subscribe(
     );
     const refused = (granted as ISubscriptionGrant[]).filter((g) => g.qos === 128 && !optional(g.topic));
     if (refused.length > 0) {
-      throw new IiotError(ExitCode.Unreachable, `${connect.target.url} refused the subscription to ${refused.map((g) => g.topic).join(', ')}`, {
-        hint: "the broker's access control does not allow this user to read these topics",
-      });
+      throw new IiotError(
+        ExitCode.Unreachable,
+        `${connect.target.url} refused the subscription to ${refused.map((g) => g.topic).join(', ')}`,
+        {
+          hint: "the broker's access control does not allow this user to read these topics",
+        },
+      );
     }
   } catch (err) {
     await close();
@@ -165,8 +180,14 @@ export interface TopicReadResult {
 
 export const SETTLE_MS = 500;
 
-function decodeTopic(decoder: TopicReadOptions['decoder'], topic: string, payload: Buffer, path: ReturnType<typeof parseJsonPath> | undefined): DecodeResult {
-  if (parseSparkplugTopic(topic)) return { ok: false, error: 'a Sparkplug B payload: read its metrics with --sparkplug <group>/<edge node>' };
+function decodeTopic(
+  decoder: TopicReadOptions['decoder'],
+  topic: string,
+  payload: Buffer,
+  path: ReturnType<typeof parseJsonPath> | undefined,
+): DecodeResult {
+  if (parseSparkplugTopic(topic))
+    return { ok: false, error: 'a Sparkplug B payload: read its metrics with --sparkplug <group>/<edge node>' };
   switch (decoder) {
     case 'json':
       return decodeJson(payload, path);
@@ -192,14 +213,27 @@ export async function readTopics(o: TopicReadOptions): Promise<TopicReadResult> 
   const wildcard = (f: string) => f.includes('+') || f.includes('#');
   let lastRetained = 0;
   let messages = 0;
-  const sub = await subscribe(o.connect, o.filters, () => false, o.env ?? process.env, (topic, payload, retain) => {
-    const filters = o.filters.filter((f) => topicMatches(f, topic));
-    if (filters.length === 0) return;
-    messages++;
-    for (const f of filters) counts.set(f, counts.get(f)! + 1);
-    if (retain) lastRetained = performance.now();
-    o.onMessage({ topic, filters, payload, retained: retain, receivedAt: Date.now(), decoded: decodeTopic(o.decoder, topic, payload, path) });
-  });
+  const sub = await subscribe(
+    o.connect,
+    o.filters,
+    () => false,
+    o.env ?? process.env,
+    (topic, payload, retain) => {
+      const filters = o.filters.filter((f) => topicMatches(f, topic));
+      if (filters.length === 0) return;
+      messages++;
+      for (const f of filters) counts.set(f, counts.get(f)! + 1);
+      if (retain) lastRetained = performance.now();
+      o.onMessage({
+        topic,
+        filters,
+        payload,
+        retained: retain,
+        receivedAt: Date.now(),
+        decoded: decodeTopic(o.decoder, topic, payload, path),
+      });
+    },
+  );
   try {
     // A broker that is slow to grant is slow to stream what it holds, too.
     const settleMs = Math.max(o.settleMs, 4 * sub.subackMs);
@@ -344,19 +378,26 @@ export async function readSparkplug(o: SparkplugReadOptions): Promise<SparkplugR
   const wanted = (name: string) => matchers.length === 0 || matchers.some((m) => m.match(name));
   const unknown = () => (declared === undefined ? [] : matchers.filter((m) => !declared!.some(m.match)).map((m) => m.pattern));
   const missing = () => {
-    if (declared === undefined) return matchers.length ? matchers.filter((m) => isPattern(m.pattern) || !values.has(m.pattern)).map((m) => m.pattern) : [];
+    if (declared === undefined)
+      return matchers.length ? matchers.filter((m) => isPattern(m.pattern) || !values.has(m.pattern)).map((m) => m.pattern) : [];
     return declared.filter((n) => wanted(n) && !values.has(n));
   };
   // Without a birth, plain names are answered by data messages that carry names; patterns need the birth's list.
   const complete = () => (declared !== undefined || (matchers.length > 0 && !o.metrics.some(isPattern))) && missing().length === 0;
 
-  const sub = await subscribe(o.connect, [...live, ...certificates], (f) => f.startsWith('$sparkplug/'), o.env ?? process.env, (topic, payload) => {
-    try {
-      onMessage(topic, payload);
-    } catch (err) {
-      warnOnce(`${topic}: ${(err as Error).message}`);
-    }
-  });
+  const sub = await subscribe(
+    o.connect,
+    [...live, ...certificates],
+    (f) => f.startsWith('$sparkplug/'),
+    o.env ?? process.env,
+    (topic, payload) => {
+      try {
+        onMessage(topic, payload);
+      } catch (err) {
+        warnOnce(`${topic}: ${(err as Error).message}`);
+      }
+    },
+  );
   let rebirthSent = false;
   try {
     if (o.rebirth) {
@@ -370,7 +411,15 @@ export async function readSparkplug(o: SparkplugReadOptions): Promise<SparkplugR
         ? { deadline: o.durationMs === undefined ? undefined : sub.subscribedAt + o.durationMs, deadlineIs: 'duration' as const }
         : { deadline: sub.subscribedAt + o.timeoutMs, deadlineIs: 'timeout' as const, done: complete }),
     });
-    return { ended, birth, declared: declared ?? [], unknown: unknown(), missing: missing().filter((m) => !unknown().includes(m)), rebirthSent, messages };
+    return {
+      ended,
+      birth,
+      declared: declared ?? [],
+      unknown: unknown(),
+      missing: missing().filter((m) => !unknown().includes(m)),
+      rebirthSent,
+      messages,
+    };
   } finally {
     await sub.close();
   }

@@ -67,7 +67,15 @@ async function listen(conn: MqttProbeConnection, filter: string, ms: number, as:
   if (granted) await listenWindow(ms);
   conn.client.removeListener('message', onMessage);
   if (granted && conn.lost() === undefined) await conn.client.unsubscribeAsync(filter).catch(() => undefined);
-  return { filter, granted, topics: topics.size, messages, examples: [...topics].sort().slice(0, 5), listenedMs: performance.now() - t0, as };
+  return {
+    filter,
+    granted,
+    topics: topics.size,
+    messages,
+    examples: [...topics].sort().slice(0, 5),
+    listenedMs: performance.now() - t0,
+    as,
+  };
 }
 
 export async function auditMqtt(target: MqttTarget, o: MqttAuditOptions): Promise<MqttAuditFacts> {
@@ -97,7 +105,11 @@ export async function auditMqtt(target: MqttTarget, o: MqttAuditOptions): Promis
     };
     if (target.tls) {
       await o.pace();
-      o.onPacket?.('TCP connect + TLS handshake', { host: target.host, port: target.port, note: 'TLS only, no MQTT: to inspect the certificate' });
+      o.onPacket?.('TCP connect + TLS handshake', {
+        host: target.host,
+        port: target.port,
+        note: 'TLS only, no MQTT: to inspect the certificate',
+      });
       const t = await openTls(target.host, target.port, o.timeoutMs, o.ca ? { ca: o.ca } : {});
       facts.tls = describeTls(t.socket, target.host, t.authorizationError, t.handshakeMs);
       facts.connectMs = t.connectMs;

@@ -20,18 +20,37 @@ export async function assessMqtt(target: MqttTarget, o: SecuritySettings, ctx: S
     pace: ctx.pace,
     onPacket: (name, detail) => ctx.audit(name, detail),
   });
-  base.findings.push(...judgeMqtt(target.url, f, { now: ctx.now, expiryWarningMs: o.certExpiryMs, host: target.host, tls: target.tls, tlsSiblingChecked: ctx.tlsOnSameHost }));
+  base.findings.push(
+    ...judgeMqtt(target.url, f, {
+      now: ctx.now,
+      expiryWarningMs: o.certExpiryMs,
+      host: target.host,
+      tls: target.tls,
+      tlsSiblingChecked: ctx.tlsOnSameHost,
+    }),
+  );
   base.facts = {
     anonymous: f.anonymous.accepted ? 'accepted' : `refused (${f.anonymous.reason})`,
     ...(f.user ? { user: f.user.accepted ? 'accepted' : `refused (${f.user.reason})` } : {}),
-    ...(f.tls ? { tls: { protocol: f.tls.protocol, cipher: f.tls.cipher, trusted: f.tls.authorizationError === undefined, authorizationError: f.tls.authorizationError ?? null } } : {}),
+    ...(f.tls
+      ? {
+          tls: {
+            protocol: f.tls.protocol,
+            cipher: f.tls.cipher,
+            trusted: f.tls.authorizationError === undefined,
+            authorizationError: f.tls.authorizationError ?? null,
+          },
+        }
+      : {}),
     subscriptions: f.subscriptions.map((s) => ({ filter: s.filter, granted: s.granted, topics: s.topics, as: s.as })),
   };
   if ((o.mqttSys || o.mqttWildcard) && f.subscriptions.length === 0) {
     if (f.user && !f.user.accepted) {
       base.status = 'partial';
       base.reason = `--mqtt-sys/--mqtt-wildcard: not tried, the broker refused anonymous access and ${ctx.credentials?.describe ?? 'the given user'} (${f.user.reason ?? 'refused'})`;
-      base.rulesEvaluated = base.rulesEvaluated.filter((id) => id !== 'mqtt-sys-readable' && id !== 'mqtt-wildcard-subscribe' && id !== 'mqtt-user-wildcard-subscribe');
+      base.rulesEvaluated = base.rulesEvaluated.filter(
+        (id) => id !== 'mqtt-sys-readable' && id !== 'mqtt-wildcard-subscribe' && id !== 'mqtt-user-wildcard-subscribe',
+      );
     } else {
       // An anonymous client cannot subscribe at all: that is the answer for an outsider.
       base.facts.subscriptionsNote = 'not tried: anonymous access is refused; give --user to check what a user may subscribe to';

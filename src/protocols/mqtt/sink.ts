@@ -70,7 +70,11 @@ class MqttSink implements MqttReplaySink {
       this.broker = await startBroker({ host: o.host, port: o.port });
       this.endpoint = this.broker.url;
       // our own broker, in this process: 10 s is only against a bug
-      this.client = await connectMqttClient(this.broker.url, { clientId: `iiot-replay-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 }, 10_000);
+      this.client = await connectMqttClient(
+        this.broker.url,
+        { clientId: `iiot-replay-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 },
+        10_000,
+      );
     }
     this.client.on('error', () => undefined);
   }
@@ -98,7 +102,12 @@ class MqttSink implements MqttReplaySink {
       if ('raw' in r) {
         const raw = r as RawLine;
         if (raw.raw !== 'mqtt') continue;
-        publish(raw.topic, raw.enc === 'base64' ? Buffer.from(raw.payload, 'base64') : Buffer.from(raw.payload, 'utf8'), raw.qos ?? 0, raw.retain ?? false);
+        publish(
+          raw.topic,
+          raw.enc === 'base64' ? Buffer.from(raw.payload, 'base64') : Buffer.from(raw.payload, 'utf8'),
+          raw.qos ?? 0,
+          raw.retain ?? false,
+        );
       } else if ('tag' in r) {
         const s = r as SampleLine;
         if (this.skip.has(s.tag)) continue;

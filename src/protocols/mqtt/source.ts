@@ -13,7 +13,18 @@ import { Backoff } from '../reconnect.js';
 import { Outages, type RecorderSource, type SourceHooks } from '../source-base.js';
 import type { SampleSink } from '../types.js';
 import { brokerUrl, connectMqttClient, explainMqttError, mqttClientOptions, type MqttConnectOptions } from './connect.js';
-import { decodeAuto, decodeJson, decodeNumber, decodeText, parseJsonPath, SparkplugHost, topicMatches, type DecodeResult, type DecoderName, type JsonPath } from './decoders.js';
+import {
+  decodeAuto,
+  decodeJson,
+  decodeNumber,
+  decodeText,
+  parseJsonPath,
+  SparkplugHost,
+  topicMatches,
+  type DecodeResult,
+  type DecoderName,
+  type JsonPath,
+} from './decoders.js';
 import { describeTopicNaming, topicRoot, topicTagName } from './tag-names.js';
 
 export interface MqttSourceOptions {
@@ -110,7 +121,10 @@ class MqttSource implements RecorderSource {
   private filters(): string[] {
     const topics = this.o.topics.length ? this.o.topics : ['#'];
     // Births retained by a Sparkplug Aware broker teach the aliases of nodes born before we came.
-    const certificates = this.o.decoder === 'auto' || this.o.decoder === 'sparkplug' ? topics.filter((f) => SPARKPLUG.test(f) || f === '#').map((f) => `$sparkplug/certificates/${f === '#' ? 'spBv1.0/#' : f}`) : [];
+    const certificates =
+      this.o.decoder === 'auto' || this.o.decoder === 'sparkplug'
+        ? topics.filter((f) => SPARKPLUG.test(f) || f === '#').map((f) => `$sparkplug/certificates/${f === '#' ? 'spBv1.0/#' : f}`)
+        : [];
     return [...topics, ...certificates];
   }
 
@@ -121,7 +135,7 @@ class MqttSource implements RecorderSource {
     const refused = granted.filter((g) => g.qos === 128 && !g.topic.startsWith('$sparkplug/'));
     if (refused.length > 0) {
       throw new IiotError(ExitCode.Unreachable, `${this.url} refused the subscription to ${refused.map((g) => g.topic).join(', ')}`, {
-        hint: 'the broker\'s access control does not allow this user to read these topics',
+        hint: "the broker's access control does not allow this user to read these topics",
       });
     }
   }
@@ -135,7 +149,10 @@ class MqttSource implements RecorderSource {
       throw explainMqttError(err, this.url, this.o.connect.user);
     }
     // after the broker granted the subscription: messages may come before this line (retained ones)
-    sink.event('start', Date.now(), { source: this.o.id, message: `subscribed to ${this.o.topics.join(', ') || '#'} at QoS ${this.o.qos}; ${describeTopicNaming(this.root)}${this.o.tagPrefix ? `, after ${this.o.tagPrefix}` : ''}` });
+    sink.event('start', Date.now(), {
+      source: this.o.id,
+      message: `subscribed to ${this.o.topics.join(', ') || '#'} at QoS ${this.o.qos}; ${describeTopicNaming(this.root)}${this.o.tagPrefix ? `, after ${this.o.tagPrefix}` : ''}`,
+    });
   }
 
   private onClose(): void {
@@ -204,7 +221,11 @@ class MqttSource implements RecorderSource {
     }
     let route = this.routes.get(topic);
     if (!route) {
-      route = { base: `${this.o.tagPrefix ?? ''}${topicTagName(this.root, topic)}`, path: this.paths.find((p) => p.filter === undefined || topicMatches(p.filter, topic))?.path, names: new Map() };
+      route = {
+        base: `${this.o.tagPrefix ?? ''}${topicTagName(this.root, topic)}`,
+        path: this.paths.find((p) => p.filter === undefined || topicMatches(p.filter, topic))?.path,
+        names: new Map(),
+      };
       if (this.routes.size < 100_000) this.routes.set(topic, route);
     }
     const { base, path } = route;
@@ -225,7 +246,10 @@ class MqttSource implements RecorderSource {
     if (!r.ok) {
       this.counters.decodeErrors++;
       this.hooks.tagError(route.names.get('') ?? base, r.error);
-      this.warnOnce(`dec:${topic}`, `${topic}: ${r.error} (decoder ${this.o.decoder}${path ? `, path ${path.text}` : ''})${this.o.raw ? '' : '; add --raw to keep such payloads byte-exact'}`);
+      this.warnOnce(
+        `dec:${topic}`,
+        `${topic}: ${r.error} (decoder ${this.o.decoder}${path ? `, path ${path.text}` : ''})${this.o.raw ? '' : '; add --raw to keep such payloads byte-exact'}`,
+      );
       return;
     }
     const fresh: TagInfo[] = [];
@@ -237,7 +261,11 @@ class MqttSource implements RecorderSource {
         const signal = d.key === '' ? topic : `${topic}#${d.key}`;
         name = this.granted.get(signal);
         if (name === undefined) {
-          name = this.hooks.tagName({ name: d.key === '' ? base : `${base}.${d.key}`, signal, fallback: `${this.o.tagPrefix ?? ''}${signal}` });
+          name = this.hooks.tagName({
+            name: d.key === '' ? base : `${base}.${d.key}`,
+            signal,
+            fallback: `${this.o.tagPrefix ?? ''}${signal}`,
+          });
           this.granted.set(signal, name);
           const tag: TagInfo = {
             name,

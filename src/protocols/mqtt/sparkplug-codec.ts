@@ -148,7 +148,20 @@ function toLong(v: bigint): { low: number; high: number; unsigned: boolean } {
   return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0, unsigned: true };
 }
 
-const VALUE_FIELDS = ['int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value', 'bytes_value', 'dataset_value', 'template_value', 'propertyset_value', 'propertysets_value', 'extension_value'];
+const VALUE_FIELDS = [
+  'int_value',
+  'long_value',
+  'float_value',
+  'double_value',
+  'boolean_value',
+  'string_value',
+  'bytes_value',
+  'dataset_value',
+  'template_value',
+  'propertyset_value',
+  'propertysets_value',
+  'extension_value',
+];
 
 function wireOf(m: Msg): WireValue {
   // protobufjs keeps one field of a oneof (the last on the wire, as protobuf says)
@@ -177,7 +190,7 @@ function wireOf(m: Msg): WireValue {
     case 'propertyset_value':
       return { kind: 'propertyset', v: wirePropertySet(v as Msg) };
     case 'propertysets_value':
-      return { kind: 'propertysets', v: ((v as Msg).propertyset as Msg[] | undefined ?? []).map(wirePropertySet) };
+      return { kind: 'propertysets', v: (((v as Msg).propertyset as Msg[] | undefined) ?? []).map(wirePropertySet) };
     default:
       return { kind: 'extension' };
   }
@@ -195,7 +208,11 @@ function wireDataSet(d: Msg): WireDataSet {
 function wirePropertySet(p: Msg): WirePropertySet {
   return {
     keys: (p.keys as string[] | undefined) ?? [],
-    values: ((p.values as Msg[] | undefined) ?? []).map((v) => ({ type: has(v, 'type') ? (v.type as number) >>> 0 : undefined, isNull: v.is_null === true, wire: wireOf(v) })),
+    values: ((p.values as Msg[] | undefined) ?? []).map((v) => ({
+      type: has(v, 'type') ? (v.type as number) >>> 0 : undefined,
+      isNull: v.is_null === true,
+      wire: wireOf(v),
+    })),
   };
 }
 
@@ -209,7 +226,11 @@ function properties(p: Msg): Record<string, SparkplugProperty> {
     const pv = ps.values[i];
     if (!pv) return;
     const name = pv.type === undefined ? 'Unknown' : sparkplugTypeName(pv.type);
-    const d = pv.isNull ? { value: null } : name === undefined ? { value: null, bad: `unknown datatype ${pv.type}` } : decodeValue(name, pv.wire);
+    const d = pv.isNull
+      ? { value: null }
+      : name === undefined
+        ? { value: null, bad: `unknown datatype ${pv.type}` }
+        : decodeValue(name, pv.wire);
     out[k] = { type: name ?? pv.type!, value: d.value, ...(d.bad === undefined ? {} : { bad: d.bad }) };
   });
   return out;
@@ -235,7 +256,12 @@ function template(t: Msg): SparkplugTemplate {
       const n = has(p, 'type') ? (p.type as number) >>> 0 : 0;
       const name = sparkplugTypeName(n);
       const d = name === undefined ? { value: null, bad: `unknown datatype ${n}` } : decodeValue(name, wireOf(p));
-      return { name: (p.name as string | undefined) ?? '', type: name ?? n, value: d.value, ...(d.bad === undefined ? {} : { bad: d.bad }) };
+      return {
+        name: (p.name as string | undefined) ?? '',
+        type: name ?? n,
+        value: d.value,
+        ...(d.bad === undefined ? {} : { bad: d.bad }),
+      };
     }),
     metrics: ((t.metrics as Msg[] | undefined) ?? []).map(metric),
   };
@@ -316,11 +342,18 @@ function applyValue(out: SparkplugMetric, type: SparkplugType | undefined): Spar
  * The same metric decoded with a datatype learnt elsewhere (the birth), for metrics whose message
  * gave none. Template members are decoded again by name with `memberType`.
  */
-export function redecodeMetric(m: SparkplugMetric, type: SparkplugType, memberType?: (name: string) => SparkplugType | undefined): SparkplugMetric {
+export function redecodeMetric(
+  m: SparkplugMetric,
+  type: SparkplugType,
+  memberType?: (name: string) => SparkplugType | undefined,
+): SparkplugMetric {
   if (m.type !== 'Unknown' || m.datatype !== undefined) return m;
   const out: SparkplugMetric = withWire({ ...m, type }, metricWire(m));
   if (out.template && memberType) {
-    out.template = { ...out.template, metrics: out.template.metrics.map((x) => (x.name !== undefined && memberType(x.name) ? redecodeMetric(x, memberType(x.name)!) : x)) };
+    out.template = {
+      ...out.template,
+      metrics: out.template.metrics.map((x) => (x.name !== undefined && memberType(x.name) ? redecodeMetric(x, memberType(x.name)!) : x)),
+    };
   }
   return applyValue(out, type);
 }
@@ -333,7 +366,9 @@ export function decodeSparkplug(bytes: Uint8Array): SparkplugPayload {
   } catch (err) {
     const why = (err as Error).message;
     // protobufjs says "index out of range" when a field runs past the end of the bytes
-    throw new Error(`not a Sparkplug B payload: ${/index out of range/.test(why) ? `the protobuf ends in the middle of a field (${bytes.length} bytes)` : why}`);
+    throw new Error(
+      `not a Sparkplug B payload: ${/index out of range/.test(why) ? `the protobuf ends in the middle of a field (${bytes.length} bytes)` : why}`,
+    );
   }
   const out: SparkplugPayload = { metrics: ((raw.metrics as Msg[] | undefined) ?? []).map(metric) };
   if (has(raw, 'timestamp')) {
@@ -395,7 +430,13 @@ export function encodeSparkplug(payload: SparkplugPayloadInput): Buffer {
       if (m.timestamp !== undefined) out.timestamp = toLong(BigInt(m.timestamp));
       if (m.properties) {
         const keys = Object.keys(m.properties);
-        out.properties = { keys, values: keys.map((k) => ({ type: SPARKPLUG_DATATYPES[m.properties![k]!.type], ...encodeWire(m.properties![k]!.type, m.properties![k]!.value) })) };
+        out.properties = {
+          keys,
+          values: keys.map((k) => ({
+            type: SPARKPLUG_DATATYPES[m.properties![k]!.type],
+            ...encodeWire(m.properties![k]!.type, m.properties![k]!.value),
+          })),
+        };
       }
       return out;
     }),
@@ -406,6 +447,11 @@ export function encodeSparkplug(payload: SparkplugPayloadInput): Buffer {
 }
 
 /** spBv1.0/<group>/<type>/<edge node>[/<device>] */
-export function sparkplugTopic(group: string, type: 'NBIRTH' | 'NDEATH' | 'NDATA' | 'NCMD' | 'DBIRTH' | 'DDEATH' | 'DDATA' | 'DCMD', node: string, device?: string): string {
+export function sparkplugTopic(
+  group: string,
+  type: 'NBIRTH' | 'NDEATH' | 'NDATA' | 'NCMD' | 'DBIRTH' | 'DDEATH' | 'DDATA' | 'DCMD',
+  node: string,
+  device?: string,
+): string {
   return `spBv1.0/${group}/${type}/${node}${device === undefined ? '' : `/${device}`}`;
 }

@@ -100,7 +100,14 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<RunningEd
       metrics: [
         { name: 'bdSeq', type: 'UInt64', value: bdSeq, timestamp: t },
         { name: REBIRTH, type: 'Boolean', value: false, timestamp: t },
-        ...options.nodeMetrics.map((m, i) => ({ name: m.name, alias: nodeAliases[i]!, type: m.type, value: m.read(), timestamp: t, ...withUnit(m) })),
+        ...options.nodeMetrics.map((m, i) => ({
+          name: m.name,
+          alias: nodeAliases[i]!,
+          type: m.type,
+          value: m.read(),
+          timestamp: t,
+          ...withUnit(m),
+        })),
       ],
     });
     client.publish(sparkplugTopic(groupId, 'NBIRTH', edgeNodeId), nbirth, { qos: 0, retain: false });
@@ -108,7 +115,14 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<RunningEd
       const dbirth = encodeSparkplug({
         timestamp: t,
         seq: nextSeq(),
-        metrics: d.metrics.map((m, i) => ({ name: m.name, alias: deviceAliases[di]![i]!, type: m.type, value: m.read(), timestamp: t, ...withUnit(m) })),
+        metrics: d.metrics.map((m, i) => ({
+          name: m.name,
+          alias: deviceAliases[di]![i]!,
+          type: m.type,
+          value: m.read(),
+          timestamp: t,
+          ...withUnit(m),
+        })),
       });
       client.publish(sparkplugTopic(groupId, 'DBIRTH', edgeNodeId, d.id), dbirth, { qos: 0, retain: false });
     });

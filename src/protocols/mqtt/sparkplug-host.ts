@@ -15,7 +15,14 @@
  * names and aliases only: their values are old.
  */
 import type { SampleValue } from '../../capture/types.js';
-import { decodeSparkplug, redecodeMetric, type SparkplugMetric, type SparkplugPayload, type SparkplugTemplate, type SparkplugType } from './sparkplug-codec.js';
+import {
+  decodeSparkplug,
+  redecodeMetric,
+  type SparkplugMetric,
+  type SparkplugPayload,
+  type SparkplugTemplate,
+  type SparkplugType,
+} from './sparkplug-codec.js';
 
 /** The capture dataType of each Sparkplug datatype (arrays, DataSets: json; docs/capture-format.md). */
 const DATA_TYPES: Partial<Record<SparkplugType, string>> = {
@@ -117,7 +124,15 @@ export class SparkplugHost {
     const key = `${group}/${node}`;
     let s = this.nodes.get(key);
     if (!s) {
-      s = { aliases: new Map(), byName: new Map(), templates: new Map(), seq: undefined, bdSeq: undefined, unknownAliasWarned: false, warnedBad: new Set() };
+      s = {
+        aliases: new Map(),
+        byName: new Map(),
+        templates: new Map(),
+        seq: undefined,
+        bdSeq: undefined,
+        unknownAliasWarned: false,
+        warnedBad: new Set(),
+      };
       this.nodes.set(key, s);
     }
     return s;
@@ -157,7 +172,10 @@ export class SparkplugHost {
     };
     const emit = (tag: SparkplugTag, m: SparkplugMetric, time: number) => {
       if (SKIP_METRIC.test(tag.metric)) return;
-      const metric = m.type === 'Unknown' && tag.sparkplugType !== 'Unknown' ? redecodeMetric(m, tag.sparkplugType, (n) => tag.members?.get(n)?.sparkplugType) : m;
+      const metric =
+        m.type === 'Unknown' && tag.sparkplugType !== 'Unknown'
+          ? redecodeMetric(m, tag.sparkplugType, (n) => tag.members?.get(n)?.sparkplugType)
+          : m;
       if (tag.members && metric.template) {
         for (const member of metric.template.metrics) {
           if (member.name === undefined) continue;
@@ -173,7 +191,9 @@ export class SparkplugHost {
       const q = sparkplugQuality(metric);
       if (metric.bad !== undefined && !s.warnedBad.has(tag.name)) {
         s.warnedBad.add(tag.name);
-        out.warnings.push(`Sparkplug ${node}: ${tag.metric} (${metric.type === 'Unknown' ? tag.sparkplugType : metric.type}): ${metric.bad}; recorded as bad (q "BadDecodingError")`);
+        out.warnings.push(
+          `Sparkplug ${node}: ${tag.metric} (${metric.type === 'Unknown' ? tag.sparkplugType : metric.type}): ${metric.bad}; recorded as bad (q "BadDecodingError")`,
+        );
       }
       out.samples.push({ tag, value: metric.value, t: time, ...(q === undefined ? {} : { q }) });
     };
@@ -191,7 +211,15 @@ export class SparkplugHost {
         const expected = (s.seq + 1) % 256;
         if (p.seq !== expected) {
           this.seqErrors++;
-          out.events.push({ kind: 'sparkplug-seq', fields: { ...where, expected, got: p.seq, message: `${t.type} seq ${p.seq}, expected ${expected}: messages lost or out of order` } });
+          out.events.push({
+            kind: 'sparkplug-seq',
+            fields: {
+              ...where,
+              expected,
+              got: p.seq,
+              message: `${t.type} seq ${p.seq}, expected ${expected}: messages lost or out of order`,
+            },
+          });
           out.warnings.push(`Sparkplug ${node}: seq ${p.seq} where ${expected} was expected (messages lost or reordered)`);
         }
       }
@@ -200,7 +228,15 @@ export class SparkplugHost {
     const birthEvent = () => {
       const defs = p.metrics.filter((m) => m.template?.isDefinition && m.name !== undefined);
       const templates = Object.fromEntries(defs.map((m) => [m.name!, definitionJson(m.template!)]));
-      out.events.push({ kind: 'sparkplug-birth', fields: { ...where, ...(t.type === 'NBIRTH' && s.bdSeq !== undefined ? { bdSeq: s.bdSeq } : {}), metrics: p.metrics.length, ...(defs.length ? { templates } : {}) } });
+      out.events.push({
+        kind: 'sparkplug-birth',
+        fields: {
+          ...where,
+          ...(t.type === 'NBIRTH' && s.bdSeq !== undefined ? { bdSeq: s.bdSeq } : {}),
+          metrics: p.metrics.length,
+          ...(defs.length ? { templates } : {}),
+        },
+      });
     };
     switch (t.type) {
       case 'NBIRTH': {
@@ -256,7 +292,12 @@ export class SparkplugHost {
         out.events.push({
           kind: 'sparkplug-death',
           // `stale` lets a reader of the capture tell a late will of a finished session from the node going offline
-          fields: { ...where, ...(bdSeq === undefined ? {} : { bdSeq }), ...(stale ? { stale: true } : {}), message: stale ? `NDEATH of an older session (bdSeq ${bdSeq}, current ${s.bdSeq}): ignored` : 'edge node offline' },
+          fields: {
+            ...where,
+            ...(bdSeq === undefined ? {} : { bdSeq }),
+            ...(stale ? { stale: true } : {}),
+            message: stale ? `NDEATH of an older session (bdSeq ${bdSeq}, current ${s.bdSeq}): ignored` : 'edge node offline',
+          },
         });
         if (!stale) s.seq = undefined;
         break;
@@ -278,7 +319,11 @@ function definitionJson(t: SparkplugTemplate): Record<string, unknown> {
   return {
     ...(t.version === undefined ? {} : { version: t.version }),
     parameters: Object.fromEntries(t.parameters.map((p) => [p.name, { type: p.type, value: p.value }])),
-    metrics: Object.fromEntries(t.metrics.filter((m) => m.name !== undefined).map((m) => [m.name!, m.template ? `Template ${m.template.templateRef ?? ''}`.trim() : m.type])),
+    metrics: Object.fromEntries(
+      t.metrics
+        .filter((m) => m.name !== undefined)
+        .map((m) => [m.name!, m.template ? `Template ${m.template.templateRef ?? ''}`.trim() : m.type]),
+    ),
   };
 }
 
@@ -287,7 +332,11 @@ function metricInfo(m: SparkplugMetric): Pick<SparkplugTag, 'unit' | 'range' | '
   const unit = props.engUnit?.value;
   const low = props.engLow?.value;
   const high = props.engHigh?.value;
-  const rest = Object.fromEntries(Object.entries(props).filter(([k]) => k !== 'engUnit' && k !== 'Quality').map(([k, p]) => [k, p.value]));
+  const rest = Object.fromEntries(
+    Object.entries(props)
+      .filter(([k]) => k !== 'engUnit' && k !== 'Quality')
+      .map(([k, p]) => [k, p.value]),
+  );
   const info: Record<string, unknown> = {
     ...(Object.keys(rest).length ? { properties: rest } : {}),
     ...(m.metadata && Object.keys(m.metadata).length ? { metadata: m.metadata } : {}),
@@ -306,10 +355,20 @@ function templateInfo(m: SparkplugMetric, templates: Map<string, SparkplugTempla
   const parameters: Record<string, unknown> = {};
   for (const p of def?.parameters ?? []) parameters[p.name] = p.value;
   for (const p of t.parameters) parameters[p.name] = p.value;
-  return { ...(t.templateRef === undefined ? {} : { templateRef: t.templateRef }), ...(t.version === undefined ? {} : { version: t.version }), ...(Object.keys(parameters).length ? { parameters } : {}) };
+  return {
+    ...(t.templateRef === undefined ? {} : { templateRef: t.templateRef }),
+    ...(t.version === undefined ? {} : { version: t.version }),
+    ...(Object.keys(parameters).length ? { parameters } : {}),
+  };
 }
 
-function makeTag(group: string, node: string, device: string | undefined, m: SparkplugMetric, templates: Map<string, SparkplugTemplate>): SparkplugTag {
+function makeTag(
+  group: string,
+  node: string,
+  device: string | undefined,
+  m: SparkplugMetric,
+  templates: Map<string, SparkplugTemplate>,
+): SparkplugTag {
   const name = [group, node, ...(device === undefined ? [] : [device]), m.name!].join('.');
   const address = `spBv1.0/${group}/${node}${device === undefined ? '' : `/${device}`}:${m.name}`;
   const type = m.template && m.type === 'Unknown' ? 'Template' : m.type;
@@ -328,17 +387,28 @@ function fill(tag: SparkplugTag, m: SparkplugMetric, templates: Map<string, Spar
     tag.members = new Map();
     // the birth names every member: their tags (and datatypes, for data messages without them) now
     const def = m.template.templateRef === undefined ? undefined : templates.get(m.template.templateRef);
-    for (const member of m.template.metrics) if (member.name !== undefined) tag.members.set(member.name, memberTag(tag, member, templates, def));
+    for (const member of m.template.metrics)
+      if (member.name !== undefined) tag.members.set(member.name, memberTag(tag, member, templates, def));
   } else if (info.info) tag.info = info.info;
   return tag;
 }
 
-function memberTag(parent: SparkplugTag, member: SparkplugMetric, templates: Map<string, SparkplugTemplate>, def?: SparkplugTemplate): SparkplugTag {
+function memberTag(
+  parent: SparkplugTag,
+  member: SparkplugMetric,
+  templates: Map<string, SparkplugTemplate>,
+  def?: SparkplugTemplate,
+): SparkplugTag {
   const name = member.name!;
   // a member without a datatype takes the definition's
   const declared = def?.metrics.find((x) => x.name === name)?.type;
   const type = member.type !== 'Unknown' ? member.type : member.template ? 'Template' : (declared ?? 'Unknown');
-  const tag: SparkplugTag = { name: `${parent.name}/${name}`, metric: `${parent.metric}/${name}`, address: `${parent.address}/${name}`, sparkplugType: type };
+  const tag: SparkplugTag = {
+    name: `${parent.name}/${name}`,
+    metric: `${parent.metric}/${name}`,
+    address: `${parent.address}/${name}`,
+    sparkplugType: type,
+  };
   fill(tag, member, templates);
   const template = (parent.info as { template?: Record<string, unknown> } | undefined)?.template;
   if (template) tag.info = { ...tag.info, member: { of: parent.metric, ...template } };

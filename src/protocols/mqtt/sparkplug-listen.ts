@@ -26,7 +26,7 @@ export type SparkplugDeviceSeen = {
   undecodableBirths?: number;
   /** why the first of them did not decode */
   birthError?: string;
-}
+};
 
 /** Where the birth came from: live during the listen, the broker's retained certificates, or not seen. */
 export type BirthSource = 'live' | 'certificate' | 'not-seen';
@@ -46,14 +46,14 @@ export type SparkplugNodeSeen = {
   /** why the first of them did not decode */
   birthError?: string;
   devices: SparkplugDeviceSeen[];
-}
+};
 
 export type SparkplugHostSeen = {
   hostId: string;
   online: boolean | null;
   /** "3.0" (spBv1.0/STATE/<id>) or "2.2" (STATE/<id>) */
   spec: '3.0' | '2.2';
-}
+};
 
 export type SparkplugListenResult = {
   listenedMs: number;
@@ -67,7 +67,7 @@ export type SparkplugListenResult = {
   /** from $SYS/broker/version, when the broker publishes it */
   brokerVersion?: string;
   rebirthsSent: number;
-}
+};
 
 export interface SparkplugListenOptions {
   /** mqtt://host:port or mqtts://host:port */
@@ -107,14 +107,35 @@ export async function listenSparkplug(options: SparkplugListenOptions): Promise<
   const t0 = performance.now();
   const nodes = new Map<string, NodeState>();
   const hosts = new Map<string, SparkplugHostSeen>();
-  const out: SparkplugListenResult = { listenedMs: 0, messages: 0, undecodable: 0, certificates: false, groups: [], hosts: [], rebirthsSent: 0 };
+  const out: SparkplugListenResult = {
+    listenedMs: 0,
+    messages: 0,
+    undecodable: 0,
+    certificates: false,
+    groups: [],
+    hosts: [],
+    rebirthsSent: 0,
+  };
   let endAt = t0 + options.listenMs;
 
   const nodeOf = (groupId: string, edgeNodeId: string): NodeState => {
     const key = `${groupId}/${edgeNodeId}`;
     let n = nodes.get(key);
     if (!n) {
-      n = { groupId, edgeNodeId, online: null, bdSeq: null, metrics: null, birth: 'not-seen', dataMessages: 0, rebirthRequested: false, devices: [], birthTime: undefined, deathTime: undefined, deviceMap: new Map() };
+      n = {
+        groupId,
+        edgeNodeId,
+        online: null,
+        bdSeq: null,
+        metrics: null,
+        birth: 'not-seen',
+        dataMessages: 0,
+        rebirthRequested: false,
+        devices: [],
+        birthTime: undefined,
+        deathTime: undefined,
+        deviceMap: new Map(),
+      };
       nodes.set(key, n);
     }
     return n;
@@ -134,7 +155,10 @@ export async function listenSparkplug(options: SparkplugListenOptions): Promise<
       out.undecodable++;
       if (birthOf) {
         birthOf.undecodableBirths = (birthOf.undecodableBirths ?? 0) + 1;
-        birthOf.birthError ??= (err as Error).message.replace(/^not a Sparkplug B payload: /, '').split('\n')[0]!.slice(0, 200);
+        birthOf.birthError ??= (err as Error).message
+          .replace(/^not a Sparkplug B payload: /, '')
+          .split('\n')[0]!
+          .slice(0, 200);
       }
       return undefined;
     }
@@ -255,9 +279,12 @@ export async function listenSparkplug(options: SparkplugListenOptions): Promise<
   });
 
   try {
-    await client.subscribeAsync(
-      { 'spBv1.0/#': { qos: 0 }, '$sparkplug/certificates/#': { qos: 0 }, 'STATE/#': { qos: 0 }, '$SYS/broker/version': { qos: 0 } },
-    );
+    await client.subscribeAsync({
+      'spBv1.0/#': { qos: 0 },
+      '$sparkplug/certificates/#': { qos: 0 },
+      'STATE/#': { qos: 0 },
+      '$SYS/broker/version': { qos: 0 },
+    });
     options.debug(`sparkplug: subscribed on ${options.url}`);
     // listen until the time is up (it moves when a rebirth is asked late), or until interrupted
     while (!options.signal.aborted) {

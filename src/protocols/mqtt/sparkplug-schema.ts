@@ -91,7 +91,19 @@ export const SPARKPLUG_SCHEMA = {
                           extensions: [[6, MAX]],
                           nested: {
                             Parameter: {
-                              oneofs: { value: { oneof: ['int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value', 'extension_value'] } },
+                              oneofs: {
+                                value: {
+                                  oneof: [
+                                    'int_value',
+                                    'long_value',
+                                    'float_value',
+                                    'double_value',
+                                    'boolean_value',
+                                    'string_value',
+                                    'extension_value',
+                                  ],
+                                },
+                              },
                               fields: {
                                 name: opt('string', 1),
                                 type: opt('uint32', 2),
@@ -117,7 +129,19 @@ export const SPARKPLUG_SCHEMA = {
                           extensions: [[5, MAX]],
                           nested: {
                             DataSetValue: {
-                              oneofs: { value: { oneof: ['int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value', 'extension_value'] } },
+                              oneofs: {
+                                value: {
+                                  oneof: [
+                                    'int_value',
+                                    'long_value',
+                                    'float_value',
+                                    'double_value',
+                                    'boolean_value',
+                                    'string_value',
+                                    'extension_value',
+                                  ],
+                                },
+                              },
                               fields: {
                                 int_value: opt('uint32', 1),
                                 long_value: opt('uint64', 2),
@@ -134,7 +158,19 @@ export const SPARKPLUG_SCHEMA = {
                         },
                         PropertyValue: {
                           oneofs: {
-                            value: { oneof: ['int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value', 'propertyset_value', 'propertysets_value', 'extension_value'] },
+                            value: {
+                              oneof: [
+                                'int_value',
+                                'long_value',
+                                'float_value',
+                                'double_value',
+                                'boolean_value',
+                                'string_value',
+                                'propertyset_value',
+                                'propertysets_value',
+                                'extension_value',
+                              ],
+                            },
                           },
                           fields: {
                             type: opt('uint32', 1),
@@ -169,7 +205,18 @@ export const SPARKPLUG_SCHEMA = {
                         Metric: {
                           oneofs: {
                             value: {
-                              oneof: ['int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value', 'bytes_value', 'dataset_value', 'template_value', 'extension_value'],
+                              oneof: [
+                                'int_value',
+                                'long_value',
+                                'float_value',
+                                'double_value',
+                                'boolean_value',
+                                'string_value',
+                                'bytes_value',
+                                'dataset_value',
+                                'template_value',
+                                'extension_value',
+                              ],
                             },
                           },
                           fields: {

@@ -246,7 +246,8 @@ function array(type: SparkplugType, bytes: Uint8Array): Decoded {
     if (bytes.length < 4) return bad(`BooleanArray of ${bytes.length} bytes: the 4-byte count is missing`);
     const count = view.getUint32(0, true);
     const need = Math.ceil(count / 8);
-    if (bytes.length - 4 !== need) return bad(`BooleanArray of ${count} values needs ${need} bytes after the count, not ${bytes.length - 4}`);
+    if (bytes.length - 4 !== need)
+      return bad(`BooleanArray of ${count} values needs ${need} bytes after the count, not ${bytes.length - 4}`);
     const out: boolean[] = [];
     for (let i = 0; i < count; i++) out.push((bytes[4 + (i >> 3)]! & (0x80 >> (i & 7))) !== 0);
     return { value: out };
@@ -317,7 +318,9 @@ function array(type: SparkplugType, bytes: Uint8Array): Decoded {
       }
     }
   }
-  return nonFinite ? { value: out, bad: `${type} holds ${nonFinite} NaN or infinite value${nonFinite === 1 ? '' : 's'}, written as null` } : { value: out };
+  return nonFinite
+    ? { value: out, bad: `${type} holds ${nonFinite} NaN or infinite value${nonFinite === 1 ? '' : 's'}, written as null` }
+    : { value: out };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,7 +331,8 @@ export function dataSet(ds: WireDataSet): Decoded {
   const types = ds.types.map((t) => sparkplugTypeName(t));
   const problems: string[] = [];
   if (ds.types.length !== ds.columns.length) problems.push(`${ds.columns.length} column names but ${ds.types.length} types`);
-  if (ds.numOfColumns !== undefined && ds.numOfColumns !== BigInt(ds.columns.length)) problems.push(`num_of_columns ${ds.numOfColumns} but ${ds.columns.length} columns`);
+  if (ds.numOfColumns !== undefined && ds.numOfColumns !== BigInt(ds.columns.length))
+    problems.push(`num_of_columns ${ds.numOfColumns} but ${ds.columns.length} columns`);
   const rows = ds.rows.map((row, r) => {
     if (row.length !== ds.types.length) problems.push(`row ${r + 1} has ${row.length} values for ${ds.types.length} columns`);
     return row.map((cell, c) => {
@@ -348,12 +352,17 @@ export function dataSet(ds: WireDataSet): Decoded {
     });
   });
   const out: Decoded = { value: { columns: ds.columns, types: ds.types.map((t, i) => types[i] ?? t), rows } };
-  if (problems.length) out.bad = `DataSet: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
+  if (problems.length)
+    out.bad = `DataSet: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`;
   return out;
 }
 
 /** A PropertySet as an object of its keys; with `bad` naming the first key that could not be decoded. */
-export function propertySet(ps: WirePropertySet): { value: { [key: string]: SparkplugValue }; types: Record<string, SparkplugType | number>; bad?: string } {
+export function propertySet(ps: WirePropertySet): {
+  value: { [key: string]: SparkplugValue };
+  types: Record<string, SparkplugType | number>;
+  bad?: string;
+} {
   const value: { [key: string]: SparkplugValue } = {};
   const types: Record<string, SparkplugType | number> = {};
   const problems: string[] = [];

@@ -32,9 +32,22 @@ export interface NodeAttributes {
   range?: [number, number] | undefined;
 }
 
-const CLASS: Record<number, string> = { 1: 'Object', 2: 'Variable', 4: 'Method', 8: 'ObjectType', 16: 'VariableType', 32: 'ReferenceType', 64: 'DataType', 128: 'View' };
+const CLASS: Record<number, string> = {
+  1: 'Object',
+  2: 'Variable',
+  4: 'Method',
+  8: 'ObjectType',
+  16: 'VariableType',
+  32: 'ReferenceType',
+  64: 'DataType',
+  128: 'View',
+};
 
-export async function readAttributes(session: ClientSession, nodeIds: readonly string[], limits?: Partial<OperationLimits>): Promise<NodeAttributes[]> {
+export async function readAttributes(
+  session: ClientSession,
+  nodeIds: readonly string[],
+  limits?: Partial<OperationLimits>,
+): Promise<NodeAttributes[]> {
   const m = await loadClient();
   const A = m.AttributeIds;
   const perBrowse = effective(limits?.maxNodesPerBrowse ?? 0, DEFAULT_CAPS.nodesPerBrowse);
@@ -45,7 +58,14 @@ export async function readAttributes(session: ClientSession, nodeIds: readonly s
   for (let i = 0; i < nodeIds.length; i += perBrowse) {
     const chunk = nodeIds.slice(i, i + perBrowse);
     const results = await session.browse(
-      chunk.map((nodeId) => ({ nodeId, browseDirection: m.BrowseDirection.Forward, referenceTypeId: m.ReferenceTypeIds.HasProperty, includeSubtypes: true, nodeClassMask: 2, resultMask: 0x3f })),
+      chunk.map((nodeId) => ({
+        nodeId,
+        browseDirection: m.BrowseDirection.Forward,
+        referenceTypeId: m.ReferenceTypeIds.HasProperty,
+        includeSubtypes: true,
+        nodeClassMask: 2,
+        resultMask: 0x3f,
+      })),
     );
     chunk.forEach((id, k) => {
       const r = results[k];
@@ -63,7 +83,19 @@ export async function readAttributes(session: ClientSession, nodeIds: readonly s
   }
 
   // 2. One Read for everything.
-  const attrs = [A.NodeClass, A.BrowseName, A.DisplayName, A.Description, A.DataType, A.Value, A.ValueRank, A.AccessLevel, A.UserAccessLevel, A.MinimumSamplingInterval, A.Historizing];
+  const attrs = [
+    A.NodeClass,
+    A.BrowseName,
+    A.DisplayName,
+    A.Description,
+    A.DataType,
+    A.Value,
+    A.ValueRank,
+    A.AccessLevel,
+    A.UserAccessLevel,
+    A.MinimumSamplingInterval,
+    A.Historizing,
+  ];
   const items: Array<{ node: number; attr: number | 'eu' | 'range'; nodeId: string; attributeId: number }> = [];
   nodeIds.forEach((nodeId, node) => {
     for (const a of attrs) items.push({ node, attr: a, nodeId, attributeId: a });
@@ -75,7 +107,10 @@ export async function readAttributes(session: ClientSession, nodeIds: readonly s
   const dataTypeIds = new Map<number, string>();
   for (let i = 0; i < items.length; i += perRead) {
     const chunk = items.slice(i, i + perRead);
-    const dvs = await session.read(chunk.map((it) => ({ nodeId: it.nodeId, attributeId: it.attributeId })), 0);
+    const dvs = await session.read(
+      chunk.map((it) => ({ nodeId: it.nodeId, attributeId: it.attributeId })),
+      0,
+    );
     chunk.forEach((it, k) => {
       const dv = dvs[k];
       if (!dv) return;

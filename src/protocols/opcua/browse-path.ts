@@ -20,10 +20,24 @@ export interface ChildRef {
   typeDefinition?: string | undefined;
 }
 
-const NODE_CLASS_BY_VALUE: Record<number, NodeClassName> = { 1: 'Object', 2: 'Variable', 4: 'Method', 8: 'ObjectType', 16: 'VariableType', 32: 'ReferenceType', 64: 'DataType', 128: 'View' };
+const NODE_CLASS_BY_VALUE: Record<number, NodeClassName> = {
+  1: 'Object',
+  2: 'Variable',
+  4: 'Method',
+  8: 'ObjectType',
+  16: 'VariableType',
+  32: 'ReferenceType',
+  64: 'DataType',
+  128: 'View',
+};
 
 /** Hierarchical references of one node, forward (children) or inverse (parents), all of them. */
-export async function listReferences(session: ClientSession, nodeId: string, direction: 'forward' | 'inverse' = 'forward', maxPages = 10_000): Promise<ChildRef[]> {
+export async function listReferences(
+  session: ClientSession,
+  nodeId: string,
+  direction: 'forward' | 'inverse' = 'forward',
+  maxPages = 10_000,
+): Promise<ChildRef[]> {
   const m = await loadClient();
   const refNames = new Map<string, string>();
   for (const [name, id] of Object.entries(m.ReferenceTypeIds)) if (typeof id === 'number') refNames.set(`i=${id}`, name);
@@ -46,7 +60,8 @@ export async function listReferences(session: ClientSession, nodeId: string, dir
       if (!next.statusCode.isGood()) throw Object.assign(new Error(`${nodeId}: ${next.statusCode.name}`), { status: next.statusCode.name });
       const got = next.references ?? [];
       // Same point back with nothing in it: the server makes no progress; stop rather than loop.
-      if (got.length === 0 && next.continuationPoint && next.continuationPoint.equals(cp)) throw new Error(`${nodeId}: the server returned the same continuation point without references (NoProgress)`);
+      if (got.length === 0 && next.continuationPoint && next.continuationPoint.equals(cp))
+        throw new Error(`${nodeId}: the server returned the same continuation point without references (NoProgress)`);
       refs.push(...got);
       cp = next.continuationPoint;
     }
@@ -96,7 +111,11 @@ function segmentMatches(seg: PathSegment, c: ChildRef): boolean {
 }
 
 /** The node a user meant: checked to exist on the server. */
-export async function resolveNode(session: ClientSession, input: string | NodeRef, what = 'node'): Promise<{ nodeId: string; ref: NodeRef }> {
+export async function resolveNode(
+  session: ClientSession,
+  input: string | NodeRef,
+  what = 'node',
+): Promise<{ nodeId: string; ref: NodeRef }> {
   const m = await loadClient();
   const ref = typeof input === 'string' ? parseNodeRef(input, what) : input;
   if (ref.kind === 'id') {
@@ -111,7 +130,10 @@ export async function resolveNode(session: ClientSession, input: string | NodeRe
     const nodeId = nodeIdText(m.coerceNodeId(text));
     const dv = await session.read({ nodeId, attributeId: m.AttributeIds.NodeClass });
     if (!dv.statusCode.isGood()) {
-      throw usageError(`${what}: no node ${typeof input === 'string' ? input.trim() : ref.text} on the server (${dv.statusCode.name})`, 'check the node id; `iiot browse <endpoint>` shows the node ids that exist');
+      throw usageError(
+        `${what}: no node ${typeof input === 'string' ? input.trim() : ref.text} on the server (${dv.statusCode.name})`,
+        'check the node id; `iiot browse <endpoint>` shows the node ids that exist',
+      );
     }
     return { nodeId, ref };
   }
@@ -121,14 +143,24 @@ export async function resolveNode(session: ClientSession, input: string | NodeRe
     const children = await listChildren(session, cur);
     let matches = children.filter((c) => segmentMatches(seg, c));
     // Forgiving on case when it is unambiguous: "/objects/plant" works.
-    if (matches.length === 0) matches = children.filter((c) => (seg.ns === undefined || seg.ns === c.ns) && c.browseName.toLowerCase() === seg.name.toLowerCase());
+    if (matches.length === 0)
+      matches = children.filter((c) => (seg.ns === undefined || seg.ns === c.ns) && c.browseName.toLowerCase() === seg.name.toLowerCase());
     const unique = [...new Map(matches.map((c) => [c.nodeId, c])).values()];
     if (unique.length === 0) {
-      const names = children.slice(0, 12).map((c) => formatSegment(c.ns, c.browseName)).join(', ');
-      throw usageError(`${what}: no "${seg.ns !== undefined ? `${seg.ns}:` : ''}${seg.name}" under ${walked || '/'} in ${ref.text}`, children.length ? `there: ${names}${children.length > 12 ? ', ...' : ''}` : 'that node has no children');
+      const names = children
+        .slice(0, 12)
+        .map((c) => formatSegment(c.ns, c.browseName))
+        .join(', ');
+      throw usageError(
+        `${what}: no "${seg.ns !== undefined ? `${seg.ns}:` : ''}${seg.name}" under ${walked || '/'} in ${ref.text}`,
+        children.length ? `there: ${names}${children.length > 12 ? ', ...' : ''}` : 'that node has no children',
+      );
     }
     if (unique.length > 1) {
-      throw usageError(`${what}: "${seg.name}" under ${walked || '/'} is ambiguous (${unique.map((c) => formatSegment(c.ns, c.browseName)).join(', ')})`, 'add the namespace index: /Objects/2:Plant');
+      throw usageError(
+        `${what}: "${seg.name}" under ${walked || '/'} is ambiguous (${unique.map((c) => formatSegment(c.ns, c.browseName)).join(', ')})`,
+        'add the namespace index: /Objects/2:Plant',
+      );
     }
     cur = unique[0]!.nodeId;
     walked += `/${formatSegment(unique[0]!.ns, unique[0]!.browseName)}`;

@@ -98,7 +98,12 @@ export async function sessionSource(s: OpcUaSession, rootNodeId = 'i=85'): Promi
           if (current) await current.terminate().catch(() => undefined);
           current = undefined;
           if (stopped) return;
-          const item = m.ClientMonitoredItem.create(sub, { nodeId, attributeId: m.AttributeIds.Value }, { samplingInterval: 250, discardOldest: true, queueSize: 1 }, m.TimestampsToReturn.Both);
+          const item = m.ClientMonitoredItem.create(
+            sub,
+            { nodeId, attributeId: m.AttributeIds.Value },
+            { samplingInterval: 250, discardOldest: true, queueSize: 1 },
+            m.TimestampsToReturn.Both,
+          );
           current = item;
           item.on('changed', (dv) => {
             if (!stopped) onValue(toReading(nodeId, dv));
@@ -123,15 +128,29 @@ export async function sessionSource(s: OpcUaSession, rootNodeId = 'i=85'): Promi
         const chain: ChildRef[] = [];
         for (let cur: number | undefined = i; cur !== undefined && cur !== 0; cur = result.nodes[cur]!.parent) {
           const c = result.nodes[cur]!;
-          chain.unshift({ nodeId: c.nodeId, ns: c.ns, browseName: c.browseName, displayName: c.displayName, nodeClass: c.nodeClass, referenceType: c.referenceType ?? '', typeDefinition: c.typeDefinition });
+          chain.unshift({
+            nodeId: c.nodeId,
+            ns: c.ns,
+            browseName: c.browseName,
+            displayName: c.displayName,
+            nodeClass: c.nodeClass,
+            referenceType: c.referenceType ?? '',
+            typeDefinition: c.typeDefinition,
+          });
         }
         hits.push({ chain });
       });
       return hits;
     },
     async saveTags(file, nodes, replace = false) {
-      const attrs = await readAttributes(s.session, nodes.map((n) => n.nodeId));
-      const nsArray = await s.session.read({ nodeId: m.makeNodeId(m.VariableIds.Server_NamespaceArray, 0), attributeId: m.AttributeIds.Value });
+      const attrs = await readAttributes(
+        s.session,
+        nodes.map((n) => n.nodeId),
+      );
+      const nsArray = await s.session.read({
+        nodeId: m.makeNodeId(m.VariableIds.Server_NamespaceArray, 0),
+        attributeId: m.AttributeIds.Value,
+      });
       const uris = (nsArray.value.value as string[] | null) ?? [];
       const tags: TagListEntry[] = nodes.map((n, i) => {
         const a = attrs[i]!;
@@ -147,7 +166,11 @@ export async function sessionSource(s: OpcUaSession, rootNodeId = 'i=85'): Promi
           path: n.path,
         };
       });
-      writeFileSafely(file, formatTagList({ format: TAG_LIST_FORMAT, endpoint: s.url, created: new Date().toISOString(), tags: withNodeIds(tags) }), { force: replace });
+      writeFileSafely(
+        file,
+        formatTagList({ format: TAG_LIST_FORMAT, endpoint: s.url, created: new Date().toISOString(), tags: withNodeIds(tags) }),
+        { force: replace },
+      );
       return tags.length;
     },
     async close() {

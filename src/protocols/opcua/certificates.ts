@@ -70,7 +70,10 @@ export function toDer(data: Buffer | string): Buffer {
 }
 
 export function toPem(der: Buffer): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
@@ -183,6 +186,11 @@ function splitSan(san: string): string[] {
 
 /** A file name for a certificate in a PKI folder, the way node-opcua names them: "<CN>[<sha1 hex>].pem". */
 export function certificateFileName(info: CertificateInfo): string {
-  const cn = info.commonName.normalize('NFKC').replace(/[^A-Za-z0-9._ -]/g, '_').replace(/[^\x20-\x7E]/g, '').slice(0, 64) || 'certificate';
+  const cn =
+    info.commonName
+      .normalize('NFKC')
+      .replace(/[^A-Za-z0-9._ -]/g, '_')
+      .replace(/[^\x20-\x7E]/g, '')
+      .slice(0, 64) || 'certificate';
   return `${cn}[${info.sha1.replace(/:/g, '').toLowerCase()}].pem`;
 }

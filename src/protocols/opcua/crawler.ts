@@ -31,7 +31,16 @@ import type { NodeClassName } from './flags.js';
 
 export type { NodeClassName };
 
-const NODE_CLASS_BY_VALUE: Record<number, NodeClassName> = { 1: 'Object', 2: 'Variable', 4: 'Method', 8: 'ObjectType', 16: 'VariableType', 32: 'ReferenceType', 64: 'DataType', 128: 'View' };
+const NODE_CLASS_BY_VALUE: Record<number, NodeClassName> = {
+  1: 'Object',
+  2: 'Variable',
+  4: 'Method',
+  8: 'ObjectType',
+  16: 'VariableType',
+  32: 'ReferenceType',
+  64: 'DataType',
+  128: 'View',
+};
 
 export interface CrawledNode {
   nodeId: string;
@@ -261,7 +270,8 @@ export async function crawl(session: ClientSession, options: CrawlOptions): Prom
   counters.other++;
   await crawler.readRoots();
   const stopReason = await crawler.walk();
-  if (crawler.wantAttributes) await nameDataTypes(m, session, crawler.nodes, crawler.index, reverseIds(m.DataTypeIds), counters).catch(() => undefined);
+  if (crawler.wantAttributes)
+    await nameDataTypes(m, session, crawler.nodes, crawler.index, reverseIds(m.DataTypeIds), counters).catch(() => undefined);
   return crawler.result(stopReason, performance.now() - t0);
 }
 
@@ -341,7 +351,9 @@ class Crawler {
     const { m, options, nodes, index } = this;
     const rootIds = options.roots.map((r) => nodeIdText(m.coerceNodeId(r)));
     // (in batches: an export may start from many roots, and a server may allow 5 nodes per Read)
-    const rootItems = rootIds.flatMap((id) => [m.AttributeIds.BrowseName, m.AttributeIds.DisplayName, m.AttributeIds.NodeClass].map((attributeId) => ({ nodeId: id, attributeId })));
+    const rootItems = rootIds.flatMap((id) =>
+      [m.AttributeIds.BrowseName, m.AttributeIds.DisplayName, m.AttributeIds.NodeClass].map((attributeId) => ({ nodeId: id, attributeId })),
+    );
     const rootInfo: DataValue[] = [];
     const rootBatch = Math.max(1, this.nodesPerRead);
     for (let k = 0; k < rootItems.length; k += rootBatch) {
@@ -353,14 +365,26 @@ class Crawler {
       const bn = rootInfo[i * 3];
       if (!bn || !bn.statusCode.isGood()) {
         const status = bn?.statusCode.name ?? 'BadNodeIdUnknown';
-        throw usageError(`no node ${options.roots[i]} on the server (${status})`, 'check the node id; `iiot browse <endpoint>` shows the node ids that exist');
+        throw usageError(
+          `no node ${options.roots[i]} on the server (${status})`,
+          'check the node id; `iiot browse <endpoint>` shows the node ids that exist',
+        );
       }
       const qn = bn.value.value as { namespaceIndex: number; name: string };
       const dn = rootInfo[i * 3 + 1]?.value.value as { text?: string } | null;
       const nc = rootInfo[i * 3 + 2]?.value.value as number;
       index.set(id, nodes.length);
       this.roots.push(nodes.length);
-      nodes.push({ nodeId: id, ns: qn.namespaceIndex, browseName: qn.name, displayName: dn?.text ?? qn.name, nodeClass: NODE_CLASS_BY_VALUE[nc] ?? 'Unspecified', depth: 0, children: [], browsed: false });
+      nodes.push({
+        nodeId: id,
+        ns: qn.namespaceIndex,
+        browseName: qn.name,
+        displayName: dn?.text ?? qn.name,
+        nodeClass: NODE_CLASS_BY_VALUE[nc] ?? 'Unspecified',
+        depth: 0,
+        children: [],
+        browsed: false,
+      });
     });
     this.rootLevels = this.roots.map((r) => this.decideDetail(r));
     this.roots.forEach((r, k) => this.queueReads(r, this.rootLevels[k]));
@@ -383,9 +407,11 @@ class Crawler {
     const n = nodes[i]!;
     const wanted = new Set<number>();
     if (this.wantAttributes && n.nodeClass === 'Variable') {
-      for (const a of [m.AttributeIds.DataType, m.AttributeIds.ValueRank, m.AttributeIds.AccessLevel, m.AttributeIds.UserAccessLevel]) wanted.add(a);
+      for (const a of [m.AttributeIds.DataType, m.AttributeIds.ValueRank, m.AttributeIds.AccessLevel, m.AttributeIds.UserAccessLevel])
+        wanted.add(a);
       const parent = n.parent !== undefined ? nodes[n.parent] : undefined;
-      if (n.ns === 0 && (n.browseName === 'EngineeringUnits' || n.browseName === 'EURange') && parent?.nodeClass === 'Variable') wanted.add(VALUE_ATTRIBUTE);
+      if (n.ns === 0 && (n.browseName === 'EngineeringUnits' || n.browseName === 'EURange') && parent?.nodeClass === 'Variable')
+        wanted.add(VALUE_ATTRIBUTE);
     }
     if (level !== undefined) {
       for (const a of CLASS_ATTRIBUTES[n.nodeClass] ?? []) wanted.add(a);
@@ -435,19 +461,17 @@ class Crawler {
     if (this.readQueue.length === 0) return undefined;
     const items = this.readQueue.take(this.nodesPerRead);
     this.counters.read++;
-    return this.session
-      .read(items.map((it) => ({ nodeId: this.nodes[it.node]!.nodeId, attributeId: it.attributeId })))
-      .then(
-        (dvs) => items.forEach((it, k) => this.applyRead(it, dvs[k])),
-        (err: unknown) => {
-          if (statusNameIn(String(err)) === 'BadTooManyOperations' && this.nodesPerRead > 1) {
-            this.nodesPerRead = Math.max(1, Math.floor(this.nodesPerRead / 2));
-            this.readQueue.unshift(...items);
-            return;
-          }
-          this.stopIfLost(err);
-        },
-      );
+    return this.session.read(items.map((it) => ({ nodeId: this.nodes[it.node]!.nodeId, attributeId: it.attributeId }))).then(
+      (dvs) => items.forEach((it, k) => this.applyRead(it, dvs[k])),
+      (err: unknown) => {
+        if (statusNameIn(String(err)) === 'BadTooManyOperations' && this.nodesPerRead > 1) {
+          this.nodesPerRead = Math.max(1, Math.floor(this.nodesPerRead / 2));
+          this.readQueue.unshift(...items);
+          return;
+        }
+        this.stopIfLost(err);
+      },
+    );
   }
 
   // --- stopping -----------------------------------------------------------------------------------
@@ -455,7 +479,13 @@ class Crawler {
   private stopIfLost(err: unknown): never {
     const text = err instanceof Error ? err.message : String(err);
     // node-opcua words a request that got no answer in time "Transaction has timed out", without BadTimeout
-    if (CONNECTION_GONE.test(text) || statusNameIn(text) === 'BadTimeout' || /Transaction has timed out/.test(text) || this.options.connectionLost?.()) throw new CrawlStopped(text.split('\n')[0] ?? text);
+    if (
+      CONNECTION_GONE.test(text) ||
+      statusNameIn(text) === 'BadTimeout' ||
+      /Transaction has timed out/.test(text) ||
+      this.options.connectionLost?.()
+    )
+      throw new CrawlStopped(text.split('\n')[0] ?? text);
     throw err;
   }
 
@@ -483,17 +513,25 @@ class Crawler {
 
   /** Browses every level, then the attributes still queued; returns why it stopped early, if it did. */
   async walk(): Promise<string | undefined> {
-    let level: number[] = this.roots.flatMap((r, k) => [...(this.maxDepth > 0 ? [treeKey(r)] : []), ...(this.rootLevels[k] !== undefined ? [detailKey(r)] : [])]);
+    let level: number[] = this.roots.flatMap((r, k) => [
+      ...(this.maxDepth > 0 ? [treeKey(r)] : []),
+      ...(this.rootLevels[k] !== undefined ? [detailKey(r)] : []),
+    ]);
     try {
       while (level.length > 0) {
         this.checkAbort();
         await this.browseLevel(level);
         level = this.addChildren(level);
         this.depth++;
-        if (this.options.maxNodes !== undefined && this.nodes.length >= this.options.maxNodes && level.length > 0) throw new CrawlStopped(`stopped at ${this.options.maxNodes} nodes (maxNodes)`);
+        if (this.options.maxNodes !== undefined && this.nodes.length >= this.options.maxNodes && level.length > 0)
+          throw new CrawlStopped(`stopped at ${this.options.maxNodes} nodes (maxNodes)`);
       }
       // Attributes still queued after the last level.
-      await pump(this.maxInFlight, () => (this.checkAbort(), this.readBatch()), () => undefined);
+      await pump(
+        this.maxInFlight,
+        () => (this.checkAbort(), this.readBatch()),
+        () => undefined,
+      );
     } catch (err) {
       if (!(err instanceof CrawlStopped)) {
         await releaseAll(this.session, this.heldCps);
@@ -514,18 +552,26 @@ class Crawler {
       () => {
         this.checkAbort();
         if (this.noCpStreak > this.maxRetries * 2) {
-          for (const i of lv.toBrowse.take(lv.toBrowse.length)) this.giveUp(i, 'BadNoContinuationPoints: the server refused continuation points while iiot held none');
+          for (const i of lv.toBrowse.take(lv.toBrowse.length))
+            this.giveUp(i, 'BadNoContinuationPoints: the server refused continuation points while iiot held none');
         }
         return this.browseBatch(lv) ?? this.readBatch();
       },
-      () => this.options.onProgress?.({ nodes: this.nodes.length, browsed: this.browsedCount, depth: this.depth, requests: this.counters.browse + this.counters.browseNext + this.counters.read + this.counters.other }),
+      () =>
+        this.options.onProgress?.({
+          nodes: this.nodes.length,
+          browsed: this.browsedCount,
+          depth: this.depth,
+          requests: this.counters.browse + this.counters.browseNext + this.counters.read + this.counters.other,
+        }),
     );
     if (lv.releaseLater.length > 0) {
       await this.session.browseNext(lv.releaseLater, true).catch(() => undefined);
       this.counters.browseNext++;
       this.stats.cpReleased += lv.releaseLater.length;
     }
-    for (const key of levelSet) if (!lv.finished.has(key) && this.refs.has(key)) this.giveUp(key, 'BadUnexpectedError: browse did not finish');
+    for (const key of levelSet)
+      if (!lv.finished.has(key) && this.refs.has(key)) this.giveUp(key, 'BadUnexpectedError: browse did not finish');
   }
 
   private finish(lv: Level, key: number): void {
@@ -726,7 +772,13 @@ class Crawler {
       partialReason: stopReason,
       problems: this.problems,
       limits: this.limits,
-      batch: { nodesPerBrowse: this.nodesPerBrowse, nodesPerRead: this.nodesPerRead, continuationPoints: this.maxCps, maxReferencesPerNode: this.maxRefs, inFlight: this.maxInFlight },
+      batch: {
+        nodesPerBrowse: this.nodesPerBrowse,
+        nodesPerRead: this.nodesPerRead,
+        continuationPoints: this.maxCps,
+        maxReferencesPerNode: this.maxRefs,
+        inFlight: this.maxInFlight,
+      },
       namespaces: this.namespaces,
       stats: {
         browseRequests: counters.browse,
@@ -780,7 +832,14 @@ function localId(m: ClientModule, x: ReferenceDescription['nodeId'], namespaces:
 }
 
 /** DataType ids to names: namespace 0 from node-opcua's table, the rest from their BrowseName. */
-async function nameDataTypes(m: ClientModule, session: ClientSession, nodes: CrawledNode[], index: Map<string, number>, ns0: Map<string, string>, counters: Counters): Promise<void> {
+async function nameDataTypes(
+  m: ClientModule,
+  session: ClientSession,
+  nodes: CrawledNode[],
+  index: Map<string, number>,
+  ns0: Map<string, string>,
+  counters: Counters,
+): Promise<void> {
   const unknown = new Set<string>();
   for (const n of nodes) {
     if (!n.dataTypeId) continue;

@@ -113,10 +113,21 @@ export async function getEndpoints(url: string, options: GetEndpointsOptions): P
   const client = await createBareClient(options);
   try {
     await withDeadline(client.connect(url), options.timeoutMs, () => client.disconnect(), `${url} did not answer within`);
-    const eps = await withDeadline(client.getEndpoints({ endpointUrl: url }), options.timeoutMs, () => client.disconnect(), `${url} did not answer GetEndpoints within`);
+    const eps = await withDeadline(
+      client.getEndpoints({ endpointUrl: url }),
+      options.timeoutMs,
+      () => client.disconnect(),
+      `${url} did not answer GetEndpoints within`,
+    );
     return eps.map(toEndpointInfo);
   } catch (err) {
-    throw explainError(err, { endpointUrl: url, phase: 'endpoints', timeoutMs: options.timeoutMs, serverError: serverErrorOf(client), ownCertificateFile: options.ownCertificateFile });
+    throw explainError(err, {
+      endpointUrl: url,
+      phase: 'endpoints',
+      timeoutMs: options.timeoutMs,
+      serverError: serverErrorOf(client),
+      ownCertificateFile: options.ownCertificateFile,
+    });
   } finally {
     await client.disconnect().catch(() => undefined);
   }
@@ -127,7 +138,12 @@ export async function findServers(url: string, options: GetEndpointsOptions): Pr
   const client = await createBareClient(options);
   try {
     await withDeadline(client.connect(url), options.timeoutMs, () => client.disconnect(), `${url} did not answer within`);
-    const servers = await withDeadline(client.findServers(), options.timeoutMs, () => client.disconnect(), `${url} did not answer FindServers within`);
+    const servers = await withDeadline(
+      client.findServers(),
+      options.timeoutMs,
+      () => client.disconnect(),
+      `${url} did not answer FindServers within`,
+    );
     return servers.map((s) => ({
       applicationUri: s.applicationUri ?? '',
       productUri: s.productUri ?? '',
@@ -195,7 +211,10 @@ function throwAwayKeyPair(): Promise<{ applicationUri: string; certificateKeyPai
     const der = cu.convertPEMtoDER(cert);
     const { privPem } = await cu.privateKeyToPEM(key);
     const privateKey = cu.makePrivateKeyFromPem(privPem);
-    return { applicationUri, certificateKeyPairProvider: { getCertificate: () => der, getCertificateChain: () => [der], getPrivateKey: () => privateKey } };
+    return {
+      applicationUri,
+      certificateKeyPairProvider: { getCertificate: () => der, getCertificateChain: () => [der], getPrivateKey: () => privateKey },
+    };
   })();
   return throwAway;
 }
@@ -227,10 +246,15 @@ export function selectEndpoint(endpoints: readonly EndpointInfo[], prefs: Endpoi
   const offered = endpoints.filter(isTcpBinary);
   const list = (es: readonly EndpointInfo[]) => [...new Set(es.map((e) => `${e.securityMode}/${e.securityPolicy}`))].join(', ') || 'none';
   if (offered.length === 0) {
-    throw new IiotError(ExitCode.Unreachable, `${url} announced no opc.tcp endpoint`, { hint: 'the server may only offer HTTPS or WebSockets, which iiot does not speak' });
+    throw new IiotError(ExitCode.Unreachable, `${url} announced no opc.tcp endpoint`, {
+      hint: 'the server may only offer HTTPS or WebSockets, which iiot does not speak',
+    });
   }
   if (prefs.policy !== undefined && UNUSABLE_POLICIES.includes(prefs.policy)) {
-    throw usageError(`--security-policy ${prefs.policy}: ${BASIC128_UNUSABLE}`, `pick one of the others ${url} offers: ${list(offered.filter((e) => !UNUSABLE_POLICIES.includes(e.securityPolicy)))}`);
+    throw usageError(
+      `--security-policy ${prefs.policy}: ${BASIC128_UNUSABLE}`,
+      `pick one of the others ${url} offers: ${list(offered.filter((e) => !UNUSABLE_POLICIES.includes(e.securityPolicy)))}`,
+    );
   }
   let candidates = offered.filter(
     (e) => (prefs.mode === undefined || e.securityMode === prefs.mode) && (prefs.policy === undefined || e.securityPolicy === prefs.policy),
@@ -247,9 +271,13 @@ export function selectEndpoint(endpoints: readonly EndpointInfo[], prefs: Endpoi
     fitting = usable.filter((e) => e.userTokens.some((t) => t.type === prefs.tokenType));
     if (fitting.length === 0) {
       const accepts = [...new Set(usable.flatMap((e) => e.userTokens.map((t) => t.type)))].join(', ') || 'nothing';
-      throw new IiotError(ExitCode.Unreachable, `${url} does not accept ${tokenWords(prefs.tokenType)} on ${candidates.length === offered.length ? 'any endpoint' : 'the endpoints asked for'}`, {
-        hint: `its endpoints accept: ${accepts}`,
-      });
+      throw new IiotError(
+        ExitCode.Unreachable,
+        `${url} does not accept ${tokenWords(prefs.tokenType)} on ${candidates.length === offered.length ? 'any endpoint' : 'the endpoints asked for'}`,
+        {
+          hint: `its endpoints accept: ${accepts}`,
+        },
+      );
     }
   }
   return [...fitting].sort(
@@ -261,7 +289,12 @@ export function selectEndpoint(endpoints: readonly EndpointInfo[], prefs: Endpoi
 }
 
 function tokenWords(t: UserTokenTypeName): string {
-  return { Anonymous: 'anonymous sessions', UserName: 'user names and passwords', Certificate: 'user certificates', IssuedToken: 'issued tokens' }[t];
+  return {
+    Anonymous: 'anonymous sessions',
+    UserName: 'user names and passwords',
+    Certificate: 'user certificates',
+    IssuedToken: 'issued tokens',
+  }[t];
 }
 
 /** One line per endpoint, for `iiot browse --endpoints` and messages. */

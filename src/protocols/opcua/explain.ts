@@ -50,8 +50,13 @@ export function statusNameIn(text: string): string | undefined {
  * an explained IiotError's status, the status name in the text.
  */
 export function statusOf(err: unknown, serverError?: ServerError): { status: string; reason?: string | undefined } | undefined {
-  if (serverError && !serverError.status.startsWith('Good')) return { status: serverError.status, ...(serverError.reason ? { reason: serverError.reason } : {}) };
-  const e = err as { response?: { responseHeader?: { serviceResult?: { name?: unknown } } }; statusCode?: { name?: unknown }; opcuaStatus?: unknown } | null;
+  if (serverError && !serverError.status.startsWith('Good'))
+    return { status: serverError.status, ...(serverError.reason ? { reason: serverError.reason } : {}) };
+  const e = err as {
+    response?: { responseHeader?: { serviceResult?: { name?: unknown } } };
+    statusCode?: { name?: unknown };
+    opcuaStatus?: unknown;
+  } | null;
   const named = (x: unknown) => (typeof x === 'string' && /^(Bad|Uncertain)/.test(x) ? x : undefined);
   const structured = named(e?.opcuaStatus) ?? named(e?.response?.responseHeader?.serviceResult?.name) ?? named(e?.statusCode?.name);
   if (structured) return { status: structured };
@@ -60,7 +65,8 @@ export function statusOf(err: unknown, serverError?: ServerError): { status: str
   return inText ? { status: inText } : undefined;
 }
 
-const NODE_OPCUA_SERVER_TRUST = 'for a node-opcua server: <its PKI folder>/trusted/certs/; for UaExpert-style .NET servers: pki/trusted/certs/; for a PLC: its web page or engineering tool, "trusted client certificates"';
+const NODE_OPCUA_SERVER_TRUST =
+  'for a node-opcua server: <its PKI folder>/trusted/certs/; for UaExpert-style .NET servers: pki/trusted/certs/; for a PLC: its web page or engineering tool, "trusted client certificates"';
 
 function ownCertLine(ctx: ExplainContext): string {
   const file = ctx.ownCertificateFile ?? '<iiot PKI>/own/certs/client_certificate.pem (see `iiot pki show`)';
@@ -71,7 +77,12 @@ function ownCertLine(ctx: ExplainContext): string {
 /** Explanation of a status name for the given context. */
 export function explainStatus(status: string, ctx: ExplainContext): Explanation {
   const url = ctx.endpointUrl;
-  const e = (message: string, hint: string, exitCode: ExitCode = ExitCode.Unreachable): Explanation => ({ status, message, hint, exitCode });
+  const e = (message: string, hint: string, exitCode: ExitCode = ExitCode.Unreachable): Explanation => ({
+    status,
+    message,
+    hint,
+    exitCode,
+  });
   switch (status) {
     case 'BadSecurityChecksFailed':
     case 'BadCertificateUntrusted':
@@ -102,17 +113,22 @@ export function explainStatus(status: string, ctx: ExplainContext): Explanation 
     case 'BadCertificateIssuerTimeInvalid':
       return e(
         `${url} finds iiot's certificate expired or not yet valid (${status})` +
-          (ctx.ownCertificate ? `: it is valid from ${ctx.ownCertificate.notBefore.toISOString()} to ${ctx.ownCertificate.notAfter.toISOString()}` : ''),
-        'check the clocks of both machines first (PLCs often run on a wrong date); if iiot\'s certificate has expired, delete it (`iiot pki show` prints where) to get a new one, and have the server trust the new one',
+          (ctx.ownCertificate
+            ? `: it is valid from ${ctx.ownCertificate.notBefore.toISOString()} to ${ctx.ownCertificate.notAfter.toISOString()}`
+            : ''),
+        "check the clocks of both machines first (PLCs often run on a wrong date); if iiot's certificate has expired, delete it (`iiot pki show` prints where) to get a new one, and have the server trust the new one",
       );
     case 'BadCertificateRevoked':
     case 'BadCertificateIssuerRevoked':
-      return e(`${url} says iiot's certificate is revoked (${status})`, 'create a new iiot certificate (delete the one `iiot pki show` names) and have the server trust it');
+      return e(
+        `${url} says iiot's certificate is revoked (${status})`,
+        'create a new iiot certificate (delete the one `iiot pki show` names) and have the server trust it',
+      );
     case 'BadCertificateRevocationUnknown':
     case 'BadCertificateIssuerRevocationUnknown':
       return e(
         `${url} cannot check the revocation of iiot's certificate (${status})`,
-        'the server needs a revocation list (CRL) for the issuer of iiot\'s certificate; with iiot\'s self-signed certificate, trusting it on the server is enough',
+        "the server needs a revocation list (CRL) for the issuer of iiot's certificate; with iiot's self-signed certificate, trusting it on the server is enough",
       );
     case 'BadIdentityTokenRejected':
     case 'BadIdentityTokenInvalid':
@@ -133,7 +149,7 @@ export function explainStatus(status: string, ctx: ExplainContext): Explanation 
     case 'BadTooManySessions':
       return e(
         `${url} has no session left (BadTooManySessions): all the sessions it allows are in use`,
-        'close other clients (SCADA, HMI, UaExpert); sessions of clients that vanished expire after their timeout (often 1 to 60 minutes); or raise the server\'s MaxSessions',
+        "close other clients (SCADA, HMI, UaExpert); sessions of clients that vanished expire after their timeout (often 1 to 60 minutes); or raise the server's MaxSessions",
       );
     case 'BadSecurityPolicyRejected':
       return e(
@@ -141,7 +157,10 @@ export function explainStatus(status: string, ctx: ExplainContext): Explanation 
         `list what it offers with \`iiot browse ${url} --endpoints\` and pick one with --security-policy`,
       );
     case 'BadSecurityModeRejected':
-      return e(`${url} refused security mode ${ctx.securityMode ?? ''} (BadSecurityModeRejected)`, `list what it offers with \`iiot browse ${url} --endpoints\``);
+      return e(
+        `${url} refused security mode ${ctx.securityMode ?? ''} (BadSecurityModeRejected)`,
+        `list what it offers with \`iiot browse ${url} --endpoints\``,
+      );
     case 'BadTcpEndpointUrlInvalid':
       return e(
         `${url}: the server does not know this endpoint URL (BadTcpEndpointUrlInvalid)`,
@@ -163,7 +182,10 @@ export function explainStatus(status: string, ctx: ExplainContext): Explanation 
       return e(`${url} closed the connection (${status})`, 'the server stopped or restarted; run the command again when it is back');
     case 'BadSessionIdInvalid':
     case 'BadSessionClosed':
-      return e(`${url} closed iiot's session (${status})`, 'the server dropped the session (restart, timeout or an administrator); run the command again');
+      return e(
+        `${url} closed iiot's session (${status})`,
+        'the server dropped the session (restart, timeout or an administrator); run the command again',
+      );
     case 'BadNotSupported':
     case 'BadHistoryOperationUnsupported':
       if (ctx.phase === 'history') {
@@ -173,18 +195,30 @@ export function explainStatus(status: string, ctx: ExplainContext): Explanation 
           ExitCode.Usage,
         );
       }
-      return e(`${url}: the server does not support this${ctx.phase ? ` (${phaseWords(ctx.phase)})` : ''} (${status})`, 'run again with --debug for the server\'s full answer');
+      return e(
+        `${url}: the server does not support this${ctx.phase ? ` (${phaseWords(ctx.phase)})` : ''} (${status})`,
+        "run again with --debug for the server's full answer",
+      );
     case 'BadNodeIdUnknown':
     case 'BadNodeIdInvalid':
       return e(`${url}: no such node (${status})`, 'check the node id; `iiot browse` shows the node ids that exist', ExitCode.Usage);
     case 'BadTooManyOperations':
-      return e(`${url} refused a request as too large (BadTooManyOperations)`, 'this is a bug in iiot\'s batching; run again with --debug and report it');
+      return e(
+        `${url} refused a request as too large (BadTooManyOperations)`,
+        "this is a bug in iiot's batching; run again with --debug and report it",
+      );
     case 'BadLicenseExpired':
     case 'BadLicenseLimitsExceeded':
     case 'BadLicenseNotAvailable':
-      return e(`${url}: the server's licence does not allow this connection (${status})`, 'check the server\'s licence (runtime licences often limit the number of clients)');
+      return e(
+        `${url}: the server's licence does not allow this connection (${status})`,
+        "check the server's licence (runtime licences often limit the number of clients)",
+      );
     default:
-      return e(`${url}: OPC UA error ${status}${ctx.phase ? ` while ${phaseWords(ctx.phase)}` : ''}`, 'run again with --debug for the server\'s full answer');
+      return e(
+        `${url}: OPC UA error ${status}${ctx.phase ? ` while ${phaseWords(ctx.phase)}` : ''}`,
+        "run again with --debug for the server's full answer",
+      );
   }
 }
 
@@ -206,13 +240,28 @@ function explainSocket(text: string, ctx: ExplainContext): Explanation | undefin
   const hostPort = /opc\.tcp:\/\/([^/]+)/.exec(url)?.[1] ?? url;
   const e = (status: string, message: string, hint: string): Explanation => ({ status, message, hint, exitCode: ExitCode.Unreachable });
   if (/ECONNREFUSED/.test(text)) {
-    return e('ECONNREFUSED', `nothing is listening at ${hostPort} (connection refused)`, 'is the server running, and is this its port? (the OPC UA default is 4840; `iiot discover <host>` finds open ports)');
+    return e(
+      'ECONNREFUSED',
+      `nothing is listening at ${hostPort} (connection refused)`,
+      'is the server running, and is this its port? (the OPC UA default is 4840; `iiot discover <host>` finds open ports)',
+    );
   }
-  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return e('ENOTFOUND', `cannot resolve the host name in ${url}`, 'check the spelling, or use the IP address');
-  if (/EHOSTUNREACH|ENETUNREACH/.test(text)) return e('EHOSTUNREACH', `no route to ${hostPort}`, 'check the network cable, VLAN and IP settings of this computer');
-  if (/ETIMEDOUT/.test(text)) return e('ETIMEDOUT', `no answer from ${hostPort} (connection timed out)`, 'the host is down or a firewall drops the traffic; check the address');
+  if (/ENOTFOUND|EAI_AGAIN/.test(text))
+    return e('ENOTFOUND', `cannot resolve the host name in ${url}`, 'check the spelling, or use the IP address');
+  if (/EHOSTUNREACH|ENETUNREACH/.test(text))
+    return e('EHOSTUNREACH', `no route to ${hostPort}`, 'check the network cable, VLAN and IP settings of this computer');
+  if (/ETIMEDOUT/.test(text))
+    return e(
+      'ETIMEDOUT',
+      `no answer from ${hostPort} (connection timed out)`,
+      'the host is down or a firewall drops the traffic; check the address',
+    );
   if (/ECONNRESET|EPIPE|socket has been disconnected|premature socket termination|disconnected by third party/i.test(text)) {
-    return e('ECONNRESET', `${hostPort} closed the connection`, 'the server stopped, restarted, or refused this client; run again with --debug for details');
+    return e(
+      'ECONNRESET',
+      `${hostPort} closed the connection`,
+      'the server stopped, restarted, or refused this client; run again with --debug for details',
+    );
   }
   return undefined;
 }
@@ -223,7 +272,8 @@ function explainSocket(text: string, ctx: ExplainContext): Explanation | undefin
  * undefined for any other status.
  */
 export function noHistoryWords(status: string): string | undefined {
-  if (status === 'BadNotSupported' || status === 'BadHistoryOperationUnsupported') return `this server keeps no history for the node (${status})`;
+  if (status === 'BadNotSupported' || status === 'BadHistoryOperationUnsupported')
+    return `this server keeps no history for the node (${status})`;
   return undefined;
 }
 
@@ -255,10 +305,14 @@ export function explainError(err: unknown, ctx: ExplainContext): IiotError {
   if (x) return new IiotError(x.exitCode, x.message, { hint: x.hint, cause: err });
   // node-opcua words for a bad answer rather than a status
   if (/Cannot find an Endpoint matching/i.test(text)) {
-    return new IiotError(ExitCode.Unreachable, `${ctx.endpointUrl} has no endpoint with security mode ${ctx.securityMode ?? '?'} and policy ${ctx.securityPolicy ?? '?'}`, {
-      hint: `\`iiot browse ${ctx.endpointUrl} --endpoints\` lists the endpoints it offers`,
-      cause: err,
-    });
+    return new IiotError(
+      ExitCode.Unreachable,
+      `${ctx.endpointUrl} has no endpoint with security mode ${ctx.securityMode ?? '?'} and policy ${ctx.securityPolicy ?? '?'}`,
+      {
+        hint: `\`iiot browse ${ctx.endpointUrl} --endpoints\` lists the endpoints it offers`,
+        cause: err,
+      },
+    );
   }
   const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
   return new IiotError(ExitCode.Unreachable, `${ctx.endpointUrl}: ${ctx.phase ? `${phaseWords(ctx.phase)} failed: ` : ''}${first}`, {
@@ -272,9 +326,13 @@ export const BASIC128_UNUSABLE =
   'Basic128Rsa15 cannot be used from Node.js 22: it needs RSA PKCS#1 v1.5 decryption, which Node removed for security (CVE-2023-46809)';
 
 export function explainOnlyUnusablePolicies(url: string, offered: readonly string[]): IiotError {
-  return new IiotError(ExitCode.Unreachable, `${url} offers only security policies iiot cannot use (${offered.join(', ')}). ${BASIC128_UNUSABLE}.`, {
-    hint: 'enable Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss on the server (Basic128Rsa15 is deprecated since OPC UA 1.04); mode None works too, on an isolated test network only',
-  });
+  return new IiotError(
+    ExitCode.Unreachable,
+    `${url} offers only security policies iiot cannot use (${offered.join(', ')}). ${BASIC128_UNUSABLE}.`,
+    {
+      hint: 'enable Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss on the server (Basic128Rsa15 is deprecated since OPC UA 1.04); mode None works too, on an isolated test network only',
+    },
+  );
 }
 
 /** The server certificate iiot does not trust yet: what it is, where it was put, how to trust it. */

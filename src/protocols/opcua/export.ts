@@ -19,7 +19,10 @@ export interface ExportFilter {
 }
 
 export function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 'i');
 }
 
@@ -141,7 +144,13 @@ export function* csvLines(result: CrawlResult, paths: readonly string[], filter:
  * Data variables as a tag list: Variables that are not properties (EngineeringUnits, EURange and
  * other HasProperty children describe a variable; they are not signals to record).
  */
-export function toTagList(result: CrawlResult, paths: readonly string[], filter: ExportFilter, endpoint: string, o: { unique?: boolean } = {}): TagList {
+export function toTagList(
+  result: CrawlResult,
+  paths: readonly string[],
+  filter: ExportFilter,
+  endpoint: string,
+  o: { unique?: boolean } = {},
+): TagList {
   const match = makeMatcher(filter);
   const tags: TagListEntry[] = [];
   result.nodes.forEach((n, i) => {
@@ -180,7 +189,11 @@ export interface TreeRenderOptions {
 }
 
 /** The text tree for a terminal: display name, node id, class or data type, and attributes on request. */
-export function renderTree(result: CrawlResult, filter: ExportFilter, opts: TreeRenderOptions): { text: string; lines: number; cut: number } {
+export function renderTree(
+  result: CrawlResult,
+  filter: ExportFilter,
+  opts: TreeRenderOptions,
+): { text: string; lines: number; cut: number } {
   const match = makeMatcher(filter);
   const keep = visibleInTree(result, match);
   const s = opts.style;

@@ -9,7 +9,11 @@ export const EXTRA_GROUP_SIZE = 1000;
 
 export function addExtraNodes(opc: typeof import('node-opcua'), ns: Namespace, objects: UAObject, count: number): void {
   const { DataType } = opc;
-  const root = ns.addFolder(objects, { browseName: 'Synthetic', nodeId: 's=synthetic', description: `${count} synthetic variables for crawler tests` });
+  const root = ns.addFolder(objects, {
+    browseName: 'Synthetic',
+    nodeId: 's=synthetic',
+    description: `${count} synthetic variables for crawler tests`,
+  });
   const groups = Math.ceil(count / EXTRA_GROUP_SIZE);
   let made = 0;
   for (let g = 1; g <= groups; g++) {

@@ -15,7 +15,14 @@ export const SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
 export type SecurityModeName = (typeof SECURITY_MODES)[number];
 
 /** Policies by strength, weakest first (OPC UA 1.05 Part 7 security policy profiles). */
-export const SECURITY_POLICIES = ['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'] as const;
+export const SECURITY_POLICIES = [
+  'None',
+  'Basic128Rsa15',
+  'Basic256',
+  'Basic256Sha256',
+  'Aes128_Sha256_RsaOaep',
+  'Aes256_Sha256_RsaPss',
+] as const;
 export type SecurityPolicyName = (typeof SECURITY_POLICIES)[number];
 
 /** Who the session logs on as. Passwords are never in argv: only where to find them. */
@@ -53,7 +60,10 @@ export const DEFAULT_TIMEOUT = '10s';
 export function addOpcUaConnectOptions(cmd: Command): Command {
   return cmd
     .option('--security-mode <mode>', `None, Sign or SignAndEncrypt (default: the most secure the server offers)`)
-    .option('--security-policy <policy>', 'Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss, Basic256, None (default: the most secure offered)')
+    .option(
+      '--security-policy <policy>',
+      'Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss, Basic256, None (default: the most secure offered)',
+    )
     .option('--user <name>', `log on with this user name; the password comes from $${PASSWORD_ENV}, --password-file or a prompt`)
     .option('--password-env <var>', `environment variable holding the password (default ${PASSWORD_ENV})`)
     .option('--password-file <file>', 'file holding the password (first line; keep it chmod 600)')
@@ -76,7 +86,10 @@ export function parseSecurityMode(text: string | undefined): SecurityModeName | 
 /** A security policy name (any case) or its full URI. */
 export function parseSecurityPolicy(text: string | undefined): SecurityPolicyName | undefined {
   if (text === undefined) return undefined;
-  const t = text.trim().replace(/^https?:\/\/opcfoundation\.org\/UA\/SecurityPolicy#/i, '').toLowerCase();
+  const t = text
+    .trim()
+    .replace(/^https?:\/\/opcfoundation\.org\/UA\/SecurityPolicy#/i, '')
+    .toLowerCase();
   const found = SECURITY_POLICIES.find((p) => p.toLowerCase() === t);
   if (!found) throw usageError(`--security-policy: unknown policy "${text}"`, `one of ${SECURITY_POLICIES.join(', ')}`);
   return found;
@@ -96,13 +109,17 @@ export function parseOpcUaConnectOptions(endpoint: string, flags: OpcUaConnectFl
   const securityMode = parseSecurityMode(flags.securityMode);
   const securityPolicy = parseSecurityPolicy(flags.securityPolicy);
   if (securityMode === 'None' && securityPolicy !== undefined && securityPolicy !== 'None') {
-    throw usageError(`--security-mode None cannot go with --security-policy ${securityPolicy}`, 'mode None uses policy None; for a secured channel use --security-mode Sign or SignAndEncrypt');
+    throw usageError(
+      `--security-mode None cannot go with --security-policy ${securityPolicy}`,
+      'mode None uses policy None; for a secured channel use --security-mode Sign or SignAndEncrypt',
+    );
   }
   if (securityPolicy === 'None' && securityMode !== undefined && securityMode !== 'None') {
     throw usageError(`--security-policy None cannot go with --security-mode ${securityMode}`, 'give a policy such as Basic256Sha256');
   }
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
-  if (timeoutMs < 100) throw usageError(`--timeout ${flags.timeout}: too short to open an OPC UA session`, 'give at least 100ms; the default is 10s');
+  if (timeoutMs < 100)
+    throw usageError(`--timeout ${flags.timeout}: too short to open an OPC UA session`, 'give at least 100ms; the default is 10s');
   return {
     target,
     securityMode,
@@ -116,7 +133,10 @@ export function parseOpcUaConnectOptions(endpoint: string, flags: OpcUaConnectFl
 export function parseIdentity(flags: OpcUaConnectFlags): IdentitySpec {
   const hasCert = flags.userCert !== undefined || flags.userKey !== undefined;
   if (hasCert && flags.user !== undefined) {
-    throw usageError('--user and --user-cert are two different identities: give one', 'a user name with a password, or a user certificate with its key');
+    throw usageError(
+      '--user and --user-cert are two different identities: give one',
+      'a user name with a password, or a user certificate with its key',
+    );
   }
   if (hasCert) {
     if (flags.userCert === undefined || flags.userKey === undefined) {
@@ -127,7 +147,11 @@ export function parseIdentity(flags: OpcUaConnectFlags): IdentitySpec {
   if (flags.user !== undefined) {
     if (flags.user.trim() === '') throw usageError('--user: empty user name');
     const passwordEnv = flags.passwordEnv ?? PASSWORD_ENV;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw usageError(`--password-env: "${passwordEnv}" is not an environment variable name`, 'give the variable\'s name, not the password');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv))
+      throw usageError(
+        `--password-env: "${passwordEnv}" is not an environment variable name`,
+        "give the variable's name, not the password",
+      );
     return { kind: 'username', user: flags.user, passwordEnv, passwordFile: flags.passwordFile };
   }
   if (flags.passwordFile !== undefined || flags.passwordEnv !== undefined) {
@@ -137,7 +161,16 @@ export function parseIdentity(flags: OpcUaConnectFlags): IdentitySpec {
 }
 
 /** OPC UA node classes (Part 3), as --class takes them. */
-export const NODE_CLASS_NAMES = ['Object', 'Variable', 'Method', 'ObjectType', 'VariableType', 'ReferenceType', 'DataType', 'View'] as const;
+export const NODE_CLASS_NAMES = [
+  'Object',
+  'Variable',
+  'Method',
+  'ObjectType',
+  'VariableType',
+  'ReferenceType',
+  'DataType',
+  'View',
+] as const;
 export type NodeClassName = (typeof NODE_CLASS_NAMES)[number] | 'Unspecified';
 
 /** "variable,object" -> the set; any case, commas or spaces. */
@@ -146,7 +179,8 @@ export function parseNodeClasses(text: string | undefined): Set<NodeClassName> |
   const out = new Set<NodeClassName>();
   for (const part of text.split(/[\s,]+/).filter(Boolean)) {
     const found = NODE_CLASS_NAMES.find((c) => c.toLowerCase() === part.toLowerCase());
-    if (!found) throw usageError(`--class: unknown node class "${part}"`, `one or more of ${NODE_CLASS_NAMES.join(', ')}, separated by commas`);
+    if (!found)
+      throw usageError(`--class: unknown node class "${part}"`, `one or more of ${NODE_CLASS_NAMES.join(', ')}, separated by commas`);
     out.add(found);
   }
   if (out.size === 0) throw usageError('--class: no node class given', `one or more of ${NODE_CLASS_NAMES.join(', ')}`);

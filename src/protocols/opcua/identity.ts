@@ -12,7 +12,7 @@ import { inspectCertificate, toDer, type CertificateInfo } from './certificates.
 
 export type Identity =
   | { kind: 'anonymous' }
-  | { kind: 'username'; user: string; password: string; /** where the password came from, for messages */ source: string }
+  | { kind: 'username'; user: string; password: string /** where the password came from, for messages */; source: string }
   | { kind: 'certificate'; certFile: string; certificate: Buffer; privateKeyPem: string; info: CertificateInfo };
 
 export interface IdentityIO {
@@ -73,7 +73,10 @@ export async function resolveIdentity(spec: IdentitySpec, io: IdentityIO): Promi
         throw usageError(`--user-key ${spec.keyFile}: not a PEM private key`, 'give the key as PEM ("-----BEGIN PRIVATE KEY-----")');
       }
       if (/ENCRYPTED PRIVATE KEY/.test(privateKeyPem)) {
-        throw usageError(`--user-key ${spec.keyFile}: the key is encrypted`, 'decrypt it into a file only you can read: openssl pkey -in key.pem -out plain.pem');
+        throw usageError(
+          `--user-key ${spec.keyFile}: the key is encrypted`,
+          'decrypt it into a file only you can read: openssl pkey -in key.pem -out plain.pem',
+        );
       }
       checkPrivate(spec.keyFile, io, 'key');
       try {
@@ -83,7 +86,10 @@ export async function resolveIdentity(spec: IdentitySpec, io: IdentityIO): Promi
         const certPub = new X509Certificate(certificate).publicKey.export({ format: 'der', type: 'spki' });
         if (!pub.equals(certPub)) throw new Error('mismatch');
       } catch {
-        throw usageError(`--user-key ${spec.keyFile} does not belong to --user-cert ${spec.certFile}`, 'give the private key that was created with this certificate');
+        throw usageError(
+          `--user-key ${spec.keyFile} does not belong to --user-cert ${spec.certFile}`,
+          'give the private key that was created with this certificate',
+        );
       }
       return { kind: 'certificate', certFile: spec.certFile, certificate, privateKeyPem, info };
     }

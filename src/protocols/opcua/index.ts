@@ -60,7 +60,14 @@ const latency: LatencyFactory<OpcUaTarget> = {
         label: 'Read CurrentTime',
         make: async () =>
           opcuaLatencyProbe({
-            connect: { target: t, securityMode: o.securityMode, securityPolicy: o.securityPolicy, identity: o.identity, trustOnFirstUse: o.trustOnFirstUse, timeoutMs: Math.max(o.timeoutMs, 100) },
+            connect: {
+              target: t,
+              securityMode: o.securityMode,
+              securityPolicy: o.securityPolicy,
+              identity: o.identity,
+              trustOnFirstUse: o.trustOnFirstUse,
+              timeoutMs: Math.max(o.timeoutMs, 100),
+            },
             pki: pkiFor(io),
             io: sessionIO(io),
             onRequest: (name) => audit(name),

@@ -31,11 +31,27 @@ export const opcuaDeviceSchema = z.object({
   endpoints: z.array(endpoint),
   certificate: certificate.optional(),
   registeredServers: z.array(application.extend({ contacted: z.boolean() })).optional(),
-  serversOnNetwork: z.array(z.object({ recordId: int, serverName: str, discoveryUrl: str, capabilities: z.array(str), contacted: z.boolean() })).optional(),
+  serversOnNetwork: z
+    .array(z.object({ recordId: int, serverName: str, discoveryUrl: str, capabilities: z.array(str), contacted: z.boolean() }))
+    .optional(),
 });
 
 /** The inventory's `mdns` section: what answered an mDNS query for OPC UA servers. */
-export const mdnsSchema = z.object({ servers: z.array(z.object({ instance: str, host: str, port: int, url: str, path: str, capabilities: z.array(str), address: str.optional(), contacted: z.boolean() })), error: str.optional() });
+export const mdnsSchema = z.object({
+  servers: z.array(
+    z.object({
+      instance: str,
+      host: str,
+      port: int,
+      url: str,
+      path: str,
+      capabilities: z.array(str),
+      address: str.optional(),
+      contacted: z.boolean(),
+    }),
+  ),
+  error: str.optional(),
+});
 
 export type OpcUaDevice = z.infer<typeof opcuaDeviceSchema>;
 export type MdnsSection = z.infer<typeof mdnsSchema>;

@@ -52,7 +52,12 @@ export function opcuaLatencyProbe(o: OpcUaLatencyOptions): LatencyProbe {
       if (lost !== undefined) throw new Error(lost);
       const wall0 = Date.now();
       const t0 = performance.now();
-      const dv = await withDeadline(session.session.read({ nodeId: CURRENT_TIME_NODE, attributeId: attributeValue }), session.timeoutMs, () => undefined, `${session.url} did not answer a Read within`);
+      const dv = await withDeadline(
+        session.session.read({ nodeId: CURRENT_TIME_NODE, attributeId: attributeValue }),
+        session.timeoutMs,
+        () => undefined,
+        `${session.url} did not answer a Read within`,
+      );
       const ms = performance.now() - t0;
       const v = dv.value?.value as unknown;
       if (!dv.statusCode.isGood() || !(v instanceof Date)) return { ms, details: { status: dv.statusCode.name } };

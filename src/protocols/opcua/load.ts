@@ -19,9 +19,11 @@ export function loadClient(debugSink?: (line: string) => void): Promise<ClientMo
   if (debugSink !== undefined) sink = debugSink;
   loaded ??= (async () => {
     const m = await import('node-opcua-client');
-    const route = (level: string) => (_context: unknown, ...args: unknown[]) => {
-      if (sink) sink(`node-opcua ${level}: ${format(...args)}`);
-    };
+    const route =
+      (level: string) =>
+      (_context: unknown, ...args: unknown[]) => {
+        if (sink) sink(`node-opcua ${level}: ${format(...args)}`);
+      };
     m.setWarningLogger(route('warning'));
     m.setErrorLogger(route('error'));
     m.setDebugLogger(route('debug'));

@@ -80,7 +80,10 @@ export function serversFromRecords(records: readonly Answer[]): MdnsServer[] {
       port: s.port,
       ...(address ? { address } : {}),
       path,
-      capabilities: (kv.get('caps') ?? '').split(',').map((c) => c.trim()).filter(Boolean),
+      capabilities: (kv.get('caps') ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
       url: `opc.tcp://${host.includes(':') ? `[${host}]` : host}:${s.port}${path}`,
     });
   }

@@ -13,7 +13,11 @@ export interface PathSegment {
 }
 
 export type NodeRef =
-  | { kind: 'id'; text: string; /** namespace URI of an nsu= id, resolved against the server's NamespaceArray */ namespaceUri?: string | undefined }
+  | {
+      kind: 'id';
+      text: string /** namespace URI of an nsu= id, resolved against the server's NamespaceArray */;
+      namespaceUri?: string | undefined;
+    }
   | { kind: 'path'; text: string; segments: PathSegment[] };
 
 /** Well-known nodes of namespace 0 (OPC UA Part 5), by the names people use. */
@@ -29,11 +33,13 @@ export const WELL_KNOWN: Record<string, string> = {
   server: 'i=2253',
 };
 
-const NODE_ID = /^(?:ns=(\d+);|nsu=([^;]+);)?(i=\d+|s=.+|g=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|b=[A-Za-z0-9+/=]+)$/s;
+const NODE_ID =
+  /^(?:ns=(\d+);|nsu=([^;]+);)?(i=\d+|s=.+|g=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|b=[A-Za-z0-9+/=]+)$/s;
 
 export function parseNodeRef(input: string, what = 'node'): NodeRef {
   const text = input.trim();
-  if (text === '') throw usageError(`${what}: empty node id`, 'give a node id such as ns=2;s=Plant or i=85, or a browse path such as /Objects/Plant');
+  if (text === '')
+    throw usageError(`${what}: empty node id`, 'give a node id such as ns=2;s=Plant or i=85, or a browse path such as /Objects/Plant');
   if (text.startsWith('/')) return { kind: 'path', text, segments: parsePath(text, what) };
   const alias = WELL_KNOWN[text.toLowerCase()];
   if (alias) return { kind: 'id', text: alias };
@@ -44,8 +50,10 @@ export function parseNodeRef(input: string, what = 'node'): NodeRef {
       'node ids look like i=85, ns=2;s=Plant.Pump1, ns=3;g=<guid>, ns=1;b=<base64> or nsu=<namespace uri>;s=Name; a browse path starts with / (/Objects/Plant)',
     );
   }
-  if (m[1] !== undefined && Number(m[1]) > 65535) throw usageError(`${what}: namespace index ${m[1]} in "${text}" is out of range (0-65535)`);
-  if (m[3]!.startsWith('i=') && Number(m[3]!.slice(2)) > 0xffffffff) throw usageError(`${what}: numeric identifier in "${text}" is out of range`);
+  if (m[1] !== undefined && Number(m[1]) > 65535)
+    throw usageError(`${what}: namespace index ${m[1]} in "${text}" is out of range (0-65535)`);
+  if (m[3]!.startsWith('i=') && Number(m[3]!.slice(2)) > 0xffffffff)
+    throw usageError(`${what}: numeric identifier in "${text}" is out of range`);
   if (m[2] !== undefined) return { kind: 'id', text: m[3]!, namespaceUri: m[2] };
   return { kind: 'id', text };
 }
@@ -68,7 +76,11 @@ function parsePath(text: string, what: string): PathSegment[] {
     const ch = text[i]!;
     if (ch === '&') {
       const next = text[i + 1];
-      if (next === undefined) throw usageError(`${what}: browse path "${text}" ends with a lone &`, 'escape "/", ":" and "&" inside names as "&/", "&:" and "&&"');
+      if (next === undefined)
+        throw usageError(
+          `${what}: browse path "${text}" ends with a lone &`,
+          'escape "/", ":" and "&" inside names as "&/", "&:" and "&&"',
+        );
       cur += next;
       i++;
       nsAllowed = false;

@@ -105,7 +105,14 @@ export class Pki {
 
   /** Creates the folders (nothing else): safe to call on every use. */
   ensureFolders(): void {
-    for (const dir of [this.paths.trusted, this.paths.trustedCrl, this.paths.rejected, this.paths.issuers, this.paths.issuersCrl, join(this.paths.root, 'own', 'certs')]) {
+    for (const dir of [
+      this.paths.trusted,
+      this.paths.trustedCrl,
+      this.paths.rejected,
+      this.paths.issuers,
+      this.paths.issuersCrl,
+      join(this.paths.root, 'own', 'certs'),
+    ]) {
       mkdirSync(dir, { recursive: true });
     }
     const priv = join(this.paths.root, 'own', 'private');
@@ -167,7 +174,14 @@ export class Pki {
         `delete ${this.paths.ownCertificate} and ${this.paths.ownPrivateKey}; iiot creates a new one on next use`,
       );
     }
-    return { file: this.paths.ownCertificate, privateKeyFile: this.paths.ownPrivateKey, der, info, applicationUri: info.applicationUri, created };
+    return {
+      file: this.paths.ownCertificate,
+      privateKeyFile: this.paths.ownPrivateKey,
+      der,
+      info,
+      applicationUri: info.applicationUri,
+      created,
+    };
   }
 
   /** Creates the key pair and certificate when missing; true if it made the certificate now. */
@@ -200,7 +214,9 @@ export class Pki {
     ] as const) {
       let names: string[] = [];
       try {
-        names = readdirSync(dir).filter((n) => CERT_FILE.test(n)).sort();
+        names = readdirSync(dir)
+          .filter((n) => CERT_FILE.test(n))
+          .sort();
       } catch {
         continue;
       }
@@ -224,7 +240,9 @@ export class Pki {
     const hex = selector.replace(/[\s:]/g, '').toLowerCase();
     const all = this.list().filter((c) => folders.includes(c.folder));
     if (/^[0-9a-f]{8,}$/.test(hex)) {
-      return all.filter((c) => c.info.sha1.replace(/:/g, '').toLowerCase().startsWith(hex) || c.info.sha256.replace(/:/g, '').toLowerCase().startsWith(hex));
+      return all.filter(
+        (c) => c.info.sha1.replace(/:/g, '').toLowerCase().startsWith(hex) || c.info.sha256.replace(/:/g, '').toLowerCase().startsWith(hex),
+      );
     }
     return all.filter((c) => basename(c.file) === selector);
   }
@@ -251,7 +269,14 @@ export class Pki {
     for (const c of this.list()) if (c.folder === 'rejected' && c.info.sha1 === info.sha1) unlinkSync(c.file);
     const known = this.readKnown();
     delete known.rejectedByUser[info.sha1];
-    if (endpointUrl !== undefined) known.servers[endpointUrl] = { sha256: info.sha256, sha1: info.sha1, applicationUri: info.applicationUri, trustedAt: new Date().toISOString(), how };
+    if (endpointUrl !== undefined)
+      known.servers[endpointUrl] = {
+        sha256: info.sha256,
+        sha1: info.sha1,
+        applicationUri: info.applicationUri,
+        trustedAt: new Date().toISOString(),
+        how,
+      };
     this.writeKnown(known);
     return { folder: 'trusted', file: target, info };
   }
@@ -283,7 +308,13 @@ export class Pki {
    */
   recordKnownServer(endpointUrl: string, info: CertificateInfo, how: KnownServer['how'], der: Buffer): string {
     const known = this.readKnown();
-    known.servers[endpointUrl] = { sha256: info.sha256, sha1: info.sha1, applicationUri: info.applicationUri, trustedAt: new Date().toISOString(), how };
+    known.servers[endpointUrl] = {
+      sha256: info.sha256,
+      sha1: info.sha1,
+      applicationUri: info.applicationUri,
+      trustedAt: new Date().toISOString(),
+      how,
+    };
     this.writeKnown(known);
     const stored = this.list().filter((c) => c.info.sha1 === info.sha1);
     for (const c of stored) if (c.folder === 'rejected') unlinkSync(c.file);
@@ -327,7 +358,10 @@ export class Pki {
     if (cm) await cm.dispose();
   }
 
-  private resolve(selector: string, folders: readonly StoreFolder[]): { kind: 'stored'; cert: StoredCertificate } | { kind: 'file'; der: Buffer } {
+  private resolve(
+    selector: string,
+    folders: readonly StoreFolder[],
+  ): { kind: 'stored'; cert: StoredCertificate } | { kind: 'file'; der: Buffer } {
     if (existsSync(selector) && statSync(selector).isFile()) {
       try {
         const der = toDer(readFileSync(selector));
@@ -339,12 +373,18 @@ export class Pki {
     }
     const hex = selector.replace(/[\s:]/g, '');
     if (!/^[0-9a-fA-F]{8,}$/.test(hex)) {
-      throw usageError(`"${selector}" is neither a certificate file nor a fingerprint`, 'give a SHA-1 or SHA-256 fingerprint (at least 8 hex digits) from `iiot pki list`, or the path of a .pem/.der file');
+      throw usageError(
+        `"${selector}" is neither a certificate file nor a fingerprint`,
+        'give a SHA-1 or SHA-256 fingerprint (at least 8 hex digits) from `iiot pki list`, or the path of a .pem/.der file',
+      );
     }
     const matches = this.find(selector, folders);
     const distinct = new Map(matches.map((m) => [m.info.sha1, m]));
     if (distinct.size === 0) {
-      throw usageError(`no certificate with fingerprint ${normaliseFingerprint(hex)}… in ${folders.map((f) => `${f}/`).join(' or ')} of ${this.paths.root}`, 'list them with `iiot pki list`; a server certificate appears in rejected/ after the first refused connection');
+      throw usageError(
+        `no certificate with fingerprint ${normaliseFingerprint(hex)}… in ${folders.map((f) => `${f}/`).join(' or ')} of ${this.paths.root}`,
+        'list them with `iiot pki list`; a server certificate appears in rejected/ after the first refused connection',
+      );
     }
     if (distinct.size > 1) {
       throw usageError(`fingerprint prefix ${selector} matches ${distinct.size} certificates`, 'give more digits (see `iiot pki list`)');

@@ -127,7 +127,10 @@ export function loadServerModule(log?: (line: string) => void): Promise<Opcua> {
   if (log !== undefined) logSink = log;
   loaded ??= (async () => {
     const m = await import('node-opcua');
-    const route = (level: string) => (_context: unknown, ...args: unknown[]) => logSink?.(`node-opcua ${level}: ${format(...args)}`);
+    const route =
+      (level: string) =>
+      (_context: unknown, ...args: unknown[]) =>
+        logSink?.(`node-opcua ${level}: ${format(...args)}`);
     m.setWarningLogger(route('warning'));
     m.setErrorLogger(route('error'));
     m.setDebugLogger(route('debug'));
@@ -155,7 +158,11 @@ export async function startOpcUaServer(options: OpcUaServerOptions): Promise<Run
   await cm.initialize();
   // X.509 user identity tokens are checked against their own store; without one node-opcua would
   // open its default store in the user's configuration folder.
-  const userCm = new OPCUACertificateManager({ rootFolder: join(options.pkiDir, 'user-pki'), automaticallyAcceptUnknownCertificate: false, keySize: 2048 });
+  const userCm = new OPCUACertificateManager({
+    rootFolder: join(options.pkiDir, 'user-pki'),
+    automaticallyAcceptUnknownCertificate: false,
+    keySize: 2048,
+  });
   await userCm.initialize();
   const disposeStores = async () => {
     await cm.dispose().catch(() => {});
@@ -226,7 +233,11 @@ export async function startOpcUaServer(options: OpcUaServerOptions): Promise<Run
     throw listenError(err, 'OPC UA server', options.host, options.port);
   }
 
-  const statusCodes = { Good: StatusCodes.Good, UncertainLastUsableValue: StatusCodes.UncertainLastUsableValue, BadCommunicationError: StatusCodes.BadCommunicationError };
+  const statusCodes = {
+    Good: StatusCodes.Good,
+    UncertainLastUsableValue: StatusCodes.UncertainLastUsableValue,
+    BadCommunicationError: StatusCodes.BadCommunicationError,
+  };
   let stopped: Promise<void> | undefined;
   return {
     endpointUrl: server.getEndpointUrl(),
@@ -300,7 +311,10 @@ function buildAddressSpace(
       ? {
           get: () => new Variant({ dataType, value: bind.get() }),
           ...(bind.set
-            ? { set: (variant: { value: unknown }) => (bind.set!(variant.value as OpcUaValue) ? StatusCodes.Good : StatusCodes.BadOutOfRange) }
+            ? {
+                set: (variant: { value: unknown }) =>
+                  bind.set!(variant.value as OpcUaValue) ? StatusCodes.Good : StatusCodes.BadOutOfRange,
+              }
             : {}),
         }
       : undefined;
@@ -310,9 +324,7 @@ function buildAddressSpace(
       const eu = v.unit === undefined ? undefined : euUnit(v.unit);
       node = ns.addAnalogDataItem({
         ...common,
-        ...(eu === undefined
-          ? {}
-          : { engineeringUnits: withUnknownCode(makeEUInformation(eu.code, eu.symbol, eu.description), eu.code) }),
+        ...(eu === undefined ? {} : { engineeringUnits: withUnknownCode(makeEUInformation(eu.code, eu.symbol, eu.description), eu.code) }),
         ...(v.range === undefined ? {} : { engineeringUnitsRange: { low: v.range[0], high: v.range[1] } }),
         ...(value === undefined ? {} : { value }),
       });
@@ -360,7 +372,16 @@ export function offerCleartextPasswords(opc: Opcua, server: OPCUAServer): void {
 /** The ServerCapabilities of OPCUAServer's options for these limits. */
 export function serverCapabilities(limits: OpcUaLimits) {
   const operationLimits = Object.fromEntries(
-    (['maxNodesPerBrowse', 'maxNodesPerRead', 'maxNodesPerWrite', 'maxNodesPerHistoryReadData', 'maxMonitoredItemsPerCall', 'maxNodesPerTranslateBrowsePathsToNodeIds'] as const)
+    (
+      [
+        'maxNodesPerBrowse',
+        'maxNodesPerRead',
+        'maxNodesPerWrite',
+        'maxNodesPerHistoryReadData',
+        'maxMonitoredItemsPerCall',
+        'maxNodesPerTranslateBrowsePathsToNodeIds',
+      ] as const
+    )
       .filter((k) => limits[k] !== undefined)
       .map((k) => [k, limits[k]]),
   );

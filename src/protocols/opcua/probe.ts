@@ -28,7 +28,7 @@ export type OpcUaCertificateSummary = {
   sha256: string;
   dnsNames: string[];
   ipAddresses: string[];
-}
+};
 
 export type OpcUaEndpointSummary = {
   endpointUrl: string;
@@ -40,7 +40,7 @@ export type OpcUaEndpointSummary = {
   userTokens: Array<{ type: string; policyId: string; securityPolicy?: string }>;
   /** SHA-1 thumbprint of the certificate this endpoint presents */
   certificateSha1?: string;
-}
+};
 
 export type OpcUaApplicationSummary = {
   applicationName: string;
@@ -48,14 +48,14 @@ export type OpcUaApplicationSummary = {
   productUri: string;
   applicationType: string;
   discoveryUrls: string[];
-}
+};
 
 export type OpcUaServerOnNetwork = {
   recordId: number;
   serverName: string;
   discoveryUrl: string;
   capabilities: string[];
-}
+};
 
 export type OpcUaProbeResult = {
   /** what the Hello got: ACK, or ERR with its status (still an OPC UA server) */
@@ -71,7 +71,7 @@ export type OpcUaProbeResult = {
   /** what failed after the Hello (GetEndpoints refused, FindServers timed out...) */
   errors: string[];
   connections: number;
-}
+};
 
 export interface OpcUaProbeOptions {
   /** canonical opc.tcp:// URL of the port (with the path of a discovery URL when one was given) */
@@ -132,7 +132,13 @@ export function parseHelloAnswer(frame: Buffer): { kind: 'ack' } | { kind: 'err'
 }
 
 function application(s: ServerApplication): OpcUaApplicationSummary {
-  return { applicationName: s.applicationName, applicationUri: s.applicationUri, productUri: s.productUri, applicationType: s.applicationType, discoveryUrls: [...s.discoveryUrls] };
+  return {
+    applicationName: s.applicationName,
+    applicationUri: s.applicationUri,
+    productUri: s.productUri,
+    applicationType: s.applicationType,
+    discoveryUrls: [...s.discoveryUrls],
+  };
 }
 
 function certificateSummary(der: Buffer): OpcUaCertificateSummary | undefined {
@@ -165,7 +171,11 @@ export function endpointSummary(e: EndpointInfo, sha1?: string): OpcUaEndpointSu
     securityPolicy: e.securityPolicy,
     securityLevel: e.securityLevel,
     transport: e.transportProfileUri === '' || /uatcp-uasc-uabinary/i.test(e.transportProfileUri) ? 'opc.tcp' : e.transportProfileUri,
-    userTokens: e.userTokens.map((t) => ({ type: t.type, policyId: t.policyId, ...(t.securityPolicy ? { securityPolicy: t.securityPolicy } : {}) })),
+    userTokens: e.userTokens.map((t) => ({
+      type: t.type,
+      policyId: t.policyId,
+      ...(t.securityPolicy ? { securityPolicy: t.securityPolicy } : {}),
+    })),
     ...(sha1 ? { certificateSha1: sha1 } : {}),
   };
 }
@@ -248,8 +258,18 @@ async function findServersOnNetwork(url: string, timeoutMs: number, debug: (line
   const client = await createBareClient({ timeoutMs, debug });
   try {
     await withDeadline(client.connect(url), timeoutMs, () => client.disconnect(), `${url} did not answer within`);
-    const list = await withDeadline(client.findServersOnNetwork(), timeoutMs, () => client.disconnect(), `${url} did not answer FindServersOnNetwork within`);
-    return list.map((s) => ({ recordId: s.recordId, serverName: s.serverName ?? '', discoveryUrl: s.discoveryUrl ?? '', capabilities: (s.serverCapabilities ?? []).filter((c): c is string => typeof c === 'string') }));
+    const list = await withDeadline(
+      client.findServersOnNetwork(),
+      timeoutMs,
+      () => client.disconnect(),
+      `${url} did not answer FindServersOnNetwork within`,
+    );
+    return list.map((s) => ({
+      recordId: s.recordId,
+      serverName: s.serverName ?? '',
+      discoveryUrl: s.discoveryUrl ?? '',
+      capabilities: (s.serverCapabilities ?? []).filter((c): c is string => typeof c === 'string'),
+    }));
   } finally {
     await client.disconnect().catch(() => undefined);
   }

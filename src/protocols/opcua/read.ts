@@ -26,12 +26,21 @@ export function parseReadItems(items: readonly string[]): Array<{ item: string; 
  * The node ids to read. Plain node ids go straight into the Read (an unknown one comes back as a
  * status); browse paths and nsu= ids need the server to become node ids.
  */
-export async function resolveReadItems(s: OpcUaSession, refs: ReadonlyArray<{ item: string; ref: NodeRef }>): Promise<Array<{ item: string; nodeId: string }>> {
+export async function resolveReadItems(
+  s: OpcUaSession,
+  refs: ReadonlyArray<{ item: string; ref: NodeRef }>,
+): Promise<Array<{ item: string; nodeId: string }>> {
   const m = await loadClient();
   const nodes: Array<{ item: string; nodeId: string }> = [];
   for (const { item, ref } of refs) {
     if (ref.kind === 'id' && ref.namespaceUri === undefined) nodes.push({ item, nodeId: nodeIdText(m.coerceNodeId(ref.text)) });
-    else nodes.push({ item, nodeId: (await resolveNode(s.session, ref).catch((err: unknown) => Promise.reject(err instanceof IiotError ? err : s.explain(err, 'read')))).nodeId });
+    else
+      nodes.push({
+        item,
+        nodeId: (
+          await resolveNode(s.session, ref).catch((err: unknown) => Promise.reject(err instanceof IiotError ? err : s.explain(err, 'read')))
+        ).nodeId,
+      });
   }
   return nodes;
 }
@@ -66,7 +75,11 @@ export function toReading(nodeId: string, dv: DataValue): ValueReading {
 }
 
 /** Values of many nodes, as few requests as the server's MaxNodesPerRead allows. */
-export async function readValues(session: ClientSession, nodeIds: readonly string[], limits?: Partial<OperationLimits>): Promise<ValueReading[]> {
+export async function readValues(
+  session: ClientSession,
+  nodeIds: readonly string[],
+  limits?: Partial<OperationLimits>,
+): Promise<ValueReading[]> {
   const m = await loadClient();
   let per = effective(limits?.maxNodesPerRead ?? 0, DEFAULT_CAPS.nodesPerRead);
   const out: ValueReading[] = [];
@@ -74,7 +87,10 @@ export async function readValues(session: ClientSession, nodeIds: readonly strin
     const chunk = nodeIds.slice(i, i + per);
     let dvs: DataValue[];
     try {
-      dvs = await session.read(chunk.map((nodeId) => ({ nodeId, attributeId: m.AttributeIds.Value })), 0);
+      dvs = await session.read(
+        chunk.map((nodeId) => ({ nodeId, attributeId: m.AttributeIds.Value })),
+        0,
+      );
     } catch (err) {
       if (/BadTooManyOperations/.test(String(err)) && per > 1) {
         per = Math.max(1, Math.floor(per / 2));
@@ -105,7 +121,11 @@ export interface WatchOptions {
  * Subscribes to the nodes' values and reports every change until `until` resolves. Returns the
  * reason it ended: "done" or the connection-lost reason.
  */
-export async function watchValues(session: ClientSession, nodeIds: readonly string[], opts: WatchOptions): Promise<'done' | { lost: string }> {
+export async function watchValues(
+  session: ClientSession,
+  nodeIds: readonly string[],
+  opts: WatchOptions,
+): Promise<'done' | { lost: string }> {
   const m = await loadClient();
   const sub = m.ClientSubscription.create(session, {
     // Changes are sent at least every 250 ms: a short watch still sees the initial values.
@@ -138,7 +158,10 @@ export async function watchValues(session: ClientSession, nodeIds: readonly stri
         if (status && !status.isGood()) opts.onItemError?.(chunk[k]!, status.name);
       });
     }
-    const ended = await Promise.race([opts.until().then(() => 'done' as const), ...(opts.lost ? [opts.lost.then((reason) => ({ lost: reason }))] : [])]);
+    const ended = await Promise.race([
+      opts.until().then(() => 'done' as const),
+      ...(opts.lost ? [opts.lost.then((reason) => ({ lost: reason }))] : []),
+    ]);
     return ended;
   } finally {
     await sub.terminate().catch(() => undefined);
@@ -179,7 +202,13 @@ export async function readHistory(session: ClientSession, nodeIds: readonly stri
   const numValues = opts.valuesPerRequest ?? 1000;
   const summaries = new Map<string, HistorySummary>(nodeIds.map((id) => [id, { nodeId: id, values: 0, requests: 0 }]));
   const details = () =>
-    new m.ReadRawModifiedDetails({ isReadModified: false, startTime: opts.from, endTime: opts.to, numValuesPerNode: numValues, returnBounds: false });
+    new m.ReadRawModifiedDetails({
+      isReadModified: false,
+      startTime: opts.from,
+      endTime: opts.to,
+      numValuesPerNode: numValues,
+      returnBounds: false,
+    });
 
   for (let i = 0; i < nodeIds.length; i += per) {
     // Each node of the batch carries its own continuation point; the batch shrinks as nodes finish.
@@ -239,7 +268,11 @@ export async function readHistory(session: ClientSession, nodeIds: readonly stri
   return [...summaries.values()];
 }
 
-async function release(m: Awaited<ReturnType<typeof loadClient>>, session: ClientSession, items: Array<{ nodeId: string; cp: Buffer | null }>): Promise<void> {
+async function release(
+  m: Awaited<ReturnType<typeof loadClient>>,
+  session: ClientSession,
+  items: Array<{ nodeId: string; cp: Buffer | null }>,
+): Promise<void> {
   const withCp = items.filter((a) => a.cp);
   if (withCp.length === 0) return;
   await session

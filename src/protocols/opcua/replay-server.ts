@@ -19,7 +19,21 @@ import { ensureServerCertificate, type ServerSecurity } from './server-security.
 import { setServedValue } from './server-value.js';
 
 /** OPC UA built-in types a replayed variable may have. */
-export const REPLAY_TYPES = ['Boolean', 'SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Float', 'Double', 'String', 'DateTime'] as const;
+export const REPLAY_TYPES = [
+  'Boolean',
+  'SByte',
+  'Byte',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Int64',
+  'UInt64',
+  'Float',
+  'Double',
+  'String',
+  'DateTime',
+] as const;
 export type ReplayType = (typeof REPLAY_TYPES)[number];
 
 export interface ReplayFolder {
@@ -76,11 +90,30 @@ export interface RunningReplayServer {
 
 export async function startReplayServer(o: ReplayServerOptions): Promise<RunningReplayServer> {
   const opc = await loadServerModule(o.log);
-  const { OPCUAServer, OPCUACertificateManager, SecurityPolicy, MessageSecurityMode, nodesets, DataType, StatusCodes, makeEUInformation, Variant, VariantArrayType } = opc;
+  const {
+    OPCUAServer,
+    OPCUACertificateManager,
+    SecurityPolicy,
+    MessageSecurityMode,
+    nodesets,
+    DataType,
+    StatusCodes,
+    makeEUInformation,
+    Variant,
+    VariantArrayType,
+  } = opc;
   mkdirSync(o.pkiDir, { recursive: true });
-  const cm = new OPCUACertificateManager({ rootFolder: o.pkiDir, automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates, keySize: 2048 });
+  const cm = new OPCUACertificateManager({
+    rootFolder: o.pkiDir,
+    automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates,
+    keySize: 2048,
+  });
   await cm.initialize();
-  const userCm = new OPCUACertificateManager({ rootFolder: join(o.pkiDir, 'user-pki'), automaticallyAcceptUnknownCertificate: false, keySize: 2048 });
+  const userCm = new OPCUACertificateManager({
+    rootFolder: join(o.pkiDir, 'user-pki'),
+    automaticallyAcceptUnknownCertificate: false,
+    keySize: 2048,
+  });
   await userCm.initialize();
   const dispose = async () => {
     await cm.dispose().catch(() => undefined);
@@ -103,8 +136,14 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<Running
     securityPolicies: o.security.policies.map((p) => SecurityPolicy[p]),
     securityModes: o.security.modes.map((m) => MessageSecurityMode[m]),
     allowAnonymous: o.security.anonymous,
-    userManager: { isValidUser: (username: string, password: string) => (o.users ?? []).some((u) => u.username === username && u.password === password) },
-    serverInfo: { applicationUri: o.applicationUri, productUri: 'urn:iiot:replay', applicationName: { text: `iiot replay (${o.host})`, locale: 'en' } },
+    userManager: {
+      isValidUser: (username: string, password: string) => (o.users ?? []).some((u) => u.username === username && u.password === password),
+    },
+    serverInfo: {
+      applicationUri: o.applicationUri,
+      productUri: 'urn:iiot:replay',
+      applicationName: { text: `iiot replay (${o.host})`, locale: 'en' },
+    },
     buildInfo: { productName: 'iiot replay', manufacturerName: 'iiot', softwareVersion: '1.0', productUri: 'urn:iiot:replay' },
     isAuditing: false,
   });
@@ -199,7 +238,9 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<Running
     await dispose();
     const message = (err as Error).message.split('\n')[0] ?? '';
     throw new IiotError(ExitCode.Usage, `OPC UA replay server: cannot build the address space: ${message}`, {
-      hint: /already|exist|nodeId/i.test(message) ? 'two tags of the capture map to the same node id; choose tags with --tags' : 'choose the tags to serve with --tags; run with --debug for details',
+      hint: /already|exist|nodeId/i.test(message)
+        ? 'two tags of the capture map to the same node id; choose tags with --tags'
+        : 'choose the tags to serve with --tags; run with --debug for details',
       cause: err,
     });
   }
@@ -239,7 +280,8 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<Running
         x = status === 'NaN' ? NaN : status === 'Infinity' ? Infinity : -Infinity;
         code = StatusCodes.Good;
       }
-      if (code === undefined) code = status?.startsWith('Uncertain') ? StatusCodes.Uncertain : status?.startsWith('Good') ? StatusCodes.Good : StatusCodes.Bad;
+      if (code === undefined)
+        code = status?.startsWith('Uncertain') ? StatusCodes.Uncertain : status?.startsWith('Good') ? StatusCodes.Good : StatusCodes.Bad;
       const converted = v.array && Array.isArray(x) ? x.map((e) => convert(v.type, e)) : convert(v.type, x);
       const variant =
         converted === null

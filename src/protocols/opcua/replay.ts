@@ -38,18 +38,28 @@ function defaultPkiDir(host: string): string {
   return join(tmpdir(), `iiot-replay-${uid}`, `pki-${host}`);
 }
 
-export async function createOpcUaReplaySink(s: OpcUaReplaySpec, { io, warn: say, firstValue }: ReplayContext): Promise<{ sink: ReplaySink; holdsState: boolean }> {
+export async function createOpcUaReplaySink(
+  s: OpcUaReplaySpec,
+  { io, warn: say, firstValue }: ReplayContext,
+): Promise<{ sink: ReplaySink; holdsState: boolean }> {
   const { securityProfile } = await import('./server-security.js');
   const security = securityProfile(s.profile ?? 'default');
   const users = s.user === undefined ? [] : [{ username: s.user.name, password: opcuaPassword(s.user, io.env) }];
-  if (security.requiresUser && users.length === 0) throw usageError(`--profile ${s.profile ?? 'default'} offers no anonymous access and needs a user`, 'add --user NAME with the password in $IIOT_PASSWORD (or --password-file FILE)');
+  if (security.requiresUser && users.length === 0)
+    throw usageError(
+      `--profile ${s.profile ?? 'default'} offers no anonymous access and needs a user`,
+      'add --user NAME with the password in $IIOT_PASSWORD (or --password-file FILE)',
+    );
   const pkiDir = s.pkiDir ?? defaultPkiDir(s.host);
   if (s.trustLocalClient && !s.acceptAnyClientCert) {
     // As iiot sim does: `iiot record` on this machine may record from the replay with
     // SignAndEncrypt; any other client is refused until its certificate is trusted.
     const { trustLocalClient } = await import('./local-client-trust.js');
     const file = await trustLocalClient(pkiDir, io.env);
-    info(io, `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${pkiDir}/trusted/certs (--no-trust-local-client turns this off)`);
+    info(
+      io,
+      `the OPC UA server trusts this machine's iiot client certificate (${file}); other clients: put theirs in ${pkiDir}/trusted/certs (--no-trust-local-client turns this off)`,
+    );
   }
   if (s.nodeset !== undefined) {
     const { TwinSink } = await import('./nodeset2/twin-sink.js');
@@ -92,13 +102,20 @@ function opcuaPassword(user: { name: string; passwordEnv: string; passwordFile?:
     try {
       text = readFileSync(user.passwordFile, 'utf8');
     } catch (err) {
-      throw usageError(`--password-file ${user.passwordFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file holding the password on its first line');
+      throw usageError(
+        `--password-file ${user.passwordFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        'give the path of a file holding the password on its first line',
+      );
     }
     const pw = text.split(/\r?\n/)[0] ?? '';
     if (pw === '') throw usageError(`--password-file ${user.passwordFile}: the first line is empty`);
     return pw;
   }
   const pw = env[user.passwordEnv];
-  if (pw === undefined || pw === '') throw usageError(`--user ${user.name}: no password: $${user.passwordEnv} is not set`, `export ${user.passwordEnv}=... (or --password-file FILE); passwords never go on the command line`);
+  if (pw === undefined || pw === '')
+    throw usageError(
+      `--user ${user.name}: no password: $${user.passwordEnv} is not set`,
+      `export ${user.passwordEnv}=... (or --password-file FILE); passwords never go on the command line`,
+    );
   return pw;
 }

@@ -35,7 +35,11 @@ export interface OpcUaAuditIO {
   pace: () => Promise<void>;
 }
 
-export async function fetchEndpoints(target: OpcUaTarget, timeoutMs: number, io: OpcUaAuditIO): Promise<{ endpoints: EndpointInfo[]; ms: number }> {
+export async function fetchEndpoints(
+  target: OpcUaTarget,
+  timeoutMs: number,
+  io: OpcUaAuditIO,
+): Promise<{ endpoints: EndpointInfo[]; ms: number }> {
   await io.pace();
   io.onRequest?.('GetEndpoints', { channel: 'SecurityMode None', session: false });
   const t0 = performance.now();
@@ -121,19 +125,40 @@ function reasonOf(err: unknown): string {
   return text.split('\n')[0] || 'refused';
 }
 
-export async function auditOpcUaSession(target: OpcUaTarget, endpoints: readonly EndpointInfo[], o: SessionAuditOptions, io: OpcUaAuditIO): Promise<OpcUaSessionFacts> {
-  const anon = endpoints.filter((e) => e.userTokens.some((t) => t.type === 'Anonymous') && !UNUSABLE_POLICIES.includes(e.securityPolicy) && (e.transportProfileUri === '' || /uatcp/i.test(e.transportProfileUri)));
+export async function auditOpcUaSession(
+  target: OpcUaTarget,
+  endpoints: readonly EndpointInfo[],
+  o: SessionAuditOptions,
+  io: OpcUaAuditIO,
+): Promise<OpcUaSessionFacts> {
+  const anon = endpoints.filter(
+    (e) =>
+      e.userTokens.some((t) => t.type === 'Anonymous') &&
+      !UNUSABLE_POLICIES.includes(e.securityPolicy) &&
+      (e.transportProfileUri === '' || /uatcp/i.test(e.transportProfileUri)),
+  );
   const plain = anon.find((e) => e.securityMode === 'None');
   const rank = (e: EndpointInfo) => (e.securityMode === 'SignAndEncrypt' ? 2 : e.securityMode === 'Sign' ? 1 : 0) * 1000 + e.securityLevel;
   const secured = anon.filter((e) => e.securityMode !== 'None').sort((a, b) => rank(b) - rank(a))[0];
-  const facts: OpcUaSessionFacts = { attempts: [], writable: [], historyWritable: [], executable: [], examined: { variables: 0, methods: 0, nodes: 0, complete: true } };
+  const facts: OpcUaSessionFacts = {
+    attempts: [],
+    writable: [],
+    historyWritable: [],
+    executable: [],
+    examined: { variables: 0, methods: 0, nodes: 0, complete: true },
+  };
   const dir = mkdtempSync(join(tmpdir(), 'iiot-check-pki-'));
   let session: OpcUaSession | undefined;
   try {
     for (const e of [plain, secured]) {
       if (!e) continue;
       await io.pace();
-      io.onRequest?.('OpenSecureChannel, CreateSession, ActivateSession', { securityMode: e.securityMode, securityPolicy: e.securityPolicy, identity: 'anonymous', clientCertificate: e.securityMode === 'None' ? 'none sent' : 'throw-away, self-signed' });
+      io.onRequest?.('OpenSecureChannel, CreateSession, ActivateSession', {
+        securityMode: e.securityMode,
+        securityPolicy: e.securityPolicy,
+        identity: 'anonymous',
+        clientCertificate: e.securityMode === 'None' ? 'none sent' : 'throw-away, self-signed',
+      });
       const attempt: SessionAttempt = { securityMode: e.securityMode, securityPolicy: e.securityPolicy, accepted: false };
       try {
         const s = await openSession({
@@ -153,7 +178,8 @@ export async function auditOpcUaSession(target: OpcUaTarget, endpoints: readonly
         attempt.accepted = true;
         if (session === undefined) {
           session = s;
-          if (io.onRequest) s.client.on('send_request', (req: { schema?: { name?: string } }) => io.onRequest!(req.schema?.name ?? 'request'));
+          if (io.onRequest)
+            s.client.on('send_request', (req: { schema?: { name?: string } }) => io.onRequest!(req.schema?.name ?? 'request'));
         } else {
           await s.close();
         }
@@ -197,9 +223,21 @@ async function examine(s: OpcUaSession, o: SessionAuditOptions, facts: OpcUaSess
   } catch {
     // a server that refuses these reads: the rules say "not determined"
   }
-  const result = await crawl(s.session, { roots: ['i=85'], attributes: true, maxInFlight: 1, maxNodes: o.maxNodes, connectionLost: () => s.lost() !== undefined });
+  const result = await crawl(s.session, {
+    roots: ['i=85'],
+    attributes: true,
+    maxInFlight: 1,
+    maxNodes: o.maxNodes,
+    connectionLost: () => s.lost() !== undefined,
+  });
   const nodes = result.nodes;
-  facts.examined = { variables: 0, methods: 0, nodes: nodes.length, complete: result.complete, ...(result.partialReason ? { partialReason: result.partialReason } : {}) };
+  facts.examined = {
+    variables: 0,
+    methods: 0,
+    nodes: nodes.length,
+    complete: result.complete,
+    ...(result.partialReason ? { partialReason: result.partialReason } : {}),
+  };
   const methods: number[] = [];
   // Properties (EURange, EngineeringUnits...) after the variables that carry process values: the
   // evidence should name the setpoint first, not its range.
@@ -210,7 +248,8 @@ async function examine(s: OpcUaSession, o: SessionAuditOptions, facts: OpcUaSess
       if (n.userAccessLevel !== undefined && (n.userAccessLevel & CURRENT_WRITE) !== 0) {
         (n.referenceType === 'HasProperty' ? writableProperties : facts.writable).push({ nodeId: n.nodeId, path: browsePath(nodes, i) });
       }
-      if (n.userAccessLevel !== undefined && (n.userAccessLevel & HISTORY_WRITE) !== 0) facts.historyWritable.push({ nodeId: n.nodeId, path: browsePath(nodes, i) });
+      if (n.userAccessLevel !== undefined && (n.userAccessLevel & HISTORY_WRITE) !== 0)
+        facts.historyWritable.push({ nodeId: n.nodeId, path: browsePath(nodes, i) });
     } else if (n.nodeClass === 'Method') {
       facts.examined.methods++;
       if (!SESSION_SCOPED_METHODS.has(n.nodeId)) methods.push(i);
@@ -221,7 +260,8 @@ async function examine(s: OpcUaSession, o: SessionAuditOptions, facts: OpcUaSess
     const chunk = methods.slice(k, k + 100);
     const dvs = await s.session.read(chunk.map((i) => ({ nodeId: nodes[i]!.nodeId, attributeId: A.UserExecutable })));
     chunk.forEach((i, j) => {
-      if (dvs[j]?.statusCode.isGood() && dvs[j]!.value.value === true) facts.executable.push({ nodeId: nodes[i]!.nodeId, path: browsePath(nodes, i) });
+      if (dvs[j]?.statusCode.isGood() && dvs[j]!.value.value === true)
+        facts.executable.push({ nodeId: nodes[i]!.nodeId, path: browsePath(nodes, i) });
     });
   }
 }

@@ -18,7 +18,12 @@ export async function assessOpcUa(target: OpcUaTarget, o: SecuritySettings, ctx:
   const auditIO = { debug: dbg, onRequest: ctx.audit, pace: ctx.pace };
   const { endpoints, ms } = await fetchEndpoints(target, o.timeoutMs, auditIO);
   base.facts = {
-    endpoints: endpoints.map((e) => ({ securityMode: e.securityMode, securityPolicy: e.securityPolicy, securityLevel: e.securityLevel, userTokens: [...new Set(e.userTokens.map((u) => u.type))] })),
+    endpoints: endpoints.map((e) => ({
+      securityMode: e.securityMode,
+      securityPolicy: e.securityPolicy,
+      securityLevel: e.securityLevel,
+      userTokens: [...new Set(e.userTokens.map((u) => u.type))],
+    })),
     applicationUri: endpoints[0]?.server.applicationUri,
     productUri: endpoints[0]?.server.productUri,
     getEndpointsMs: Math.round(ms),
@@ -29,7 +34,14 @@ export async function assessOpcUa(target: OpcUaTarget, o: SecuritySettings, ctx:
     try {
       const s = await auditOpcUaSession(target, endpoints, { timeoutMs: o.timeoutMs, maxNodes: o.maxNodes }, auditIO);
       base.findings.push(...judgeOpcUaSession(target.url, s));
-      base.facts.session = { attempts: s.attempts, examined: s.examined, writable: s.writable.length, historyWritable: s.historyWritable.length, executable: s.executable.length, auditing: s.auditing ?? null };
+      base.facts.session = {
+        attempts: s.attempts,
+        examined: s.examined,
+        writable: s.writable.length,
+        historyWritable: s.historyWritable.length,
+        executable: s.executable.length,
+        auditing: s.auditing ?? null,
+      };
       if (!s.examined.complete && s.accepted) {
         base.status = 'partial';
         base.reason = `the address space was examined only in part: ${s.examined.partialReason ?? 'stopped early'}`;

@@ -37,7 +37,15 @@ export interface ServerSecurity {
 export function securityProfile(name: SecurityProfileName): ServerSecurity {
   switch (name) {
     case 'default':
-      return { profile: name, policies: ['None', 'Basic256Sha256'], modes: ['None', 'Sign', 'SignAndEncrypt'], anonymous: true, certificateValidityDays: 3650, requiresUser: false, cleartextPasswordOnNone: false };
+      return {
+        profile: name,
+        policies: ['None', 'Basic256Sha256'],
+        modes: ['None', 'Sign', 'SignAndEncrypt'],
+        anonymous: true,
+        certificateValidityDays: 3650,
+        requiresUser: false,
+        cleartextPasswordOnNone: false,
+      };
     case 'hardened':
       return {
         profile: name,

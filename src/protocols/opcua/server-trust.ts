@@ -42,7 +42,10 @@ export async function checkServerCertificate(opts: CheckServerCertificateOptions
   try {
     info = inspectCertificate(leaf);
   } catch (err) {
-    throw new IiotError(ExitCode.Unreachable, `${url} sent a certificate iiot cannot read`, { hint: 'the server is misconfigured; run again with --debug', cause: err });
+    throw new IiotError(ExitCode.Unreachable, `${url} sent a certificate iiot cannot read`, {
+      hint: 'the server is misconfigured; run again with --debug',
+      cause: err,
+    });
   }
   const cm = await pki.certificateManager();
   let status = (await cm.checkCertificate(chain.length > 1 ? chain : leaf)).name;
@@ -52,9 +55,13 @@ export async function checkServerCertificate(opts: CheckServerCertificateOptions
     const rejectedFile = pki.recordRejected(leaf);
     if (!opts.trustOnFirstUse) throw untrustedServerError(url, info, rejectedFile);
     if (pki.rejectedByUser(info)) {
-      throw new IiotError(ExitCode.Unreachable, `${url}: you rejected this server certificate before (SHA-256 ${info.sha256}); --trust-on-first-use does not override that`, {
-        hint: `if it is right after all, trust it explicitly: iiot pki trust ${info.sha1.replace(/:/g, '').slice(0, 16).toLowerCase()}`,
-      });
+      throw new IiotError(
+        ExitCode.Unreachable,
+        `${url}: you rejected this server certificate before (SHA-256 ${info.sha256}); --trust-on-first-use does not override that`,
+        {
+          hint: `if it is right after all, trust it explicitly: iiot pki trust ${info.sha1.replace(/:/g, '').slice(0, 16).toLowerCase()}`,
+        },
+      );
     }
     const known = pki.knownServer(url);
     if (known && known.sha1 !== info.sha1) {
@@ -80,7 +87,9 @@ export async function checkServerCertificate(opts: CheckServerCertificateOptions
   if (status !== 'Good') throw certificateStatusError(url, info, status, pki);
 
   if (info.applicationUri && endpoint.server.applicationUri && info.applicationUri !== endpoint.server.applicationUri) {
-    io.warn(`${url}: the server certificate names ${info.applicationUri}, but the server calls itself ${endpoint.server.applicationUri} (OPC UA requires them to match)`);
+    io.warn(
+      `${url}: the server certificate names ${info.applicationUri}, but the server calls itself ${endpoint.server.applicationUri} (OPC UA requires them to match)`,
+    );
   }
   return info;
 }
@@ -106,15 +115,25 @@ function certificateStatusError(url: string, info: CertificateInfo, status: stri
       });
     case 'BadCertificateRevocationUnknown':
     case 'BadCertificateIssuerRevocationUnknown':
-      return new IiotError(ExitCode.Unreachable, `${url}: the revocation list of the CA that issued the server's certificate is missing (${status})`, {
-        hint: `copy the CA's CRL (.crl/.pem) into ${pki.paths.issuersCrl}/`,
-      });
+      return new IiotError(
+        ExitCode.Unreachable,
+        `${url}: the revocation list of the CA that issued the server's certificate is missing (${status})`,
+        {
+          hint: `copy the CA's CRL (.crl/.pem) into ${pki.paths.issuersCrl}/`,
+        },
+      );
     case 'BadCertificateRevoked':
     case 'BadCertificateIssuerRevoked':
-      return new IiotError(ExitCode.Unreachable, `${url}: the server's certificate has been revoked (${status})`, { hint: 'do not connect; ask the server\'s administrator' });
-    default:
-      return new IiotError(ExitCode.Unreachable, `${url}: the server's certificate failed verification (${status}): "${info.commonName}", SHA-256 ${info.sha256}`, {
-        hint: 'run again with --debug for details',
+      return new IiotError(ExitCode.Unreachable, `${url}: the server's certificate has been revoked (${status})`, {
+        hint: "do not connect; ask the server's administrator",
       });
+    default:
+      return new IiotError(
+        ExitCode.Unreachable,
+        `${url}: the server's certificate failed verification (${status}): "${info.commonName}", SHA-256 ${info.sha256}`,
+        {
+          hint: 'run again with --debug for details',
+        },
+      );
   }
 }

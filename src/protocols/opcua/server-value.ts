@@ -10,7 +10,14 @@ import type { StatusCode, UAVariable, Variant, VariantOptions } from 'node-opcua
 
 type Opcua = typeof import('node-opcua');
 
-export function setServedValue(opc: Opcua, node: UAVariable, value: Variant | VariantOptions, statusCode: StatusCode, sourceTimestamp: Date, serverTimestamp: Date = new Date()): void {
+export function setServedValue(
+  opc: Opcua,
+  node: UAVariable,
+  value: Variant | VariantOptions,
+  statusCode: StatusCode,
+  sourceTimestamp: Date,
+  serverTimestamp: Date = new Date(),
+): void {
   const variant = value instanceof opc.Variant ? value : new opc.Variant(value);
   // _internal_set_dataValue is what setValueFromSource ends in (type check, historian and
   // monitored items notified) without its timestamp copy.

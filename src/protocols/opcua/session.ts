@@ -92,9 +92,14 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
   const t0 = performance.now();
   const m = await loadClient(io.debug);
 
-  const endpoints = opts.endpoints ?? (await getEndpoints(url, { timeoutMs, debug: io.debug, ownCertificateFile: pki.paths.ownCertificate }));
+  const endpoints =
+    opts.endpoints ?? (await getEndpoints(url, { timeoutMs, debug: io.debug, ownCertificateFile: pki.paths.ownCertificate }));
   const tEndpoints = performance.now();
-  const endpoint = selectEndpoint(endpoints, { mode: connect.securityMode, policy: connect.securityPolicy, tokenType: tokenTypeOf(connect.identity.kind) }, url);
+  const endpoint = selectEndpoint(
+    endpoints,
+    { mode: connect.securityMode, policy: connect.securityPolicy, tokenType: tokenTypeOf(connect.identity.kind) },
+    url,
+  );
   io.debug?.(`endpoint: ${endpoint.securityMode}/${endpoint.securityPolicy} (level ${endpoint.securityLevel})`);
 
   const own = await pki.ownCertificate();
@@ -190,7 +195,12 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
   const tChannel = performance.now();
   let session: ClientSession;
   try {
-    session = await withDeadline(client.createSession(toUserIdentity(m, identity)), timeoutMs, () => client.disconnect(), `${url} did not open a session within`);
+    session = await withDeadline(
+      client.createSession(toUserIdentity(m, identity)),
+      timeoutMs,
+      () => client.disconnect(),
+      `${url} did not open a session within`,
+    );
   } catch (err) {
     await client.disconnect().catch(() => undefined);
     throw explainError(err, { ...ctx, phase: 'session', serverError: errors.last() });
@@ -218,11 +228,15 @@ async function open(opts: OpenSessionOptions): Promise<OpcUaSession> {
     lost: () => lostReason,
     onLost: (l) => void lostListeners.push(l),
     explain: (err, phase) =>
-      explainError(lostReason !== undefined && !(err instanceof IiotError) ? new Error(`${lostReason} (${describe(err)}) BadConnectionClosed`) : err, { ...ctx, phase, serverError: errors.last() }),
+      explainError(
+        lostReason !== undefined && !(err instanceof IiotError) ? new Error(`${lostReason} (${describe(err)}) BadConnectionClosed`) : err,
+        { ...ctx, phase, serverError: errors.last() },
+      ),
     close: async () => {
       closing = true;
       const bound = Math.min(timeoutMs, 3000);
-      if (lostReason === undefined) await withDeadline(session.close(), bound, () => undefined, 'closing the session took longer than').catch(() => undefined);
+      if (lostReason === undefined)
+        await withDeadline(session.close(), bound, () => undefined, 'closing the session took longer than').catch(() => undefined);
       await withDeadline(client.disconnect(), bound, () => undefined, 'disconnecting took longer than').catch(() => undefined);
       await pki.close();
     },

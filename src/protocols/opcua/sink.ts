@@ -10,7 +10,14 @@ import { timeMs } from '../../capture/iso-time.js';
 import type { CaptureHeader, CaptureRecord, SampleLine, SampleValue, TagInfo } from '../../capture/types.js';
 import type { ReplaySink } from '../types.js';
 import { parseNodeRef } from './node-ref.js';
-import { REPLAY_TYPES, startReplayServer, type ReplayFolder, type ReplayType, type ReplayVariableDef, type RunningReplayServer } from './replay-server.js';
+import {
+  REPLAY_TYPES,
+  startReplayServer,
+  type ReplayFolder,
+  type ReplayType,
+  type ReplayVariableDef,
+  type RunningReplayServer,
+} from './replay-server.js';
 import { securityProfile, type ServerSecurity } from './server-security.js';
 
 export const REPLAY_NAMESPACE = 'urn:iiot:replay';
@@ -60,7 +67,10 @@ const FROM_CAPTURE_TYPE: Record<string, ReplayType> = {
 
 function typeOf(tag: TagInfo, first: SampleValue | undefined): { dataType: ReplayType; array: boolean } {
   const array = Array.isArray(first);
-  const declared = typeof tag.opcuaType === 'string' && (REPLAY_TYPES as readonly string[]).includes(tag.opcuaType) ? (tag.opcuaType as ReplayType) : undefined;
+  const declared =
+    typeof tag.opcuaType === 'string' && (REPLAY_TYPES as readonly string[]).includes(tag.opcuaType)
+      ? (tag.opcuaType as ReplayType)
+      : undefined;
   if (declared) return { dataType: declared, array };
   const fromCapture = typeof tag.dataType === 'string' ? FROM_CAPTURE_TYPE[tag.dataType.toLowerCase()] : undefined;
   // a capture data type that is a word for "anything" yields to what the values are
@@ -129,7 +139,8 @@ export function planAddressSpace(tags: readonly TagInfo[], firstValue: ReadonlyM
   for (const p of placed) {
     if (p.uri === applicationUri || namespaces.includes(p.uri)) continue;
     namespaces.push(p.uri);
-    if (p.want !== undefined) moved.push({ tag: p.tag.name, why: `namespace ${p.uri} is served at index ${namespaces.length + 1}, not ${p.want}` });
+    if (p.want !== undefined)
+      moved.push({ tag: p.tag.name, why: `namespace ${p.uri} is served at index ${namespaces.length + 1}, not ${p.want}` });
   }
 
   const seen = new Set<string>();
@@ -164,7 +175,11 @@ export function planAddressSpace(tags: readonly TagInfo[], firstValue: ReadonlyM
 }
 
 /** Folders and browse name: from the recorded browse path, else /Objects/Replay/<source>/<tag>. */
-function placeOf(tag: TagInfo, uri: string, recordedUri: ReadonlyMap<number, string>): { folders: ReplayFolder[]; browseName: string; browseUri: string } {
+function placeOf(
+  tag: TagInfo,
+  uri: string,
+  recordedUri: ReadonlyMap<number, string>,
+): { folders: ReplayFolder[]; browseName: string; browseUri: string } {
   if (typeof tag.path === 'string' && tag.path.startsWith('/')) {
     const segs = tag.path
       .slice(1)
@@ -177,7 +192,12 @@ function placeOf(tag: TagInfo, uri: string, recordedUri: ReadonlyMap<number, str
       });
     if (segs[0]?.name === 'Objects') segs.shift();
     const last = segs.pop();
-    if (last) return { folders: segs.map((s) => ({ name: s.name, uri: s.uri === 'http://opcfoundation.org/UA/' ? REPLAY_NAMESPACE : s.uri })), browseName: last.name, browseUri: last.uri === 'http://opcfoundation.org/UA/' ? uri : last.uri };
+    if (last)
+      return {
+        folders: segs.map((s) => ({ name: s.name, uri: s.uri === 'http://opcfoundation.org/UA/' ? REPLAY_NAMESPACE : s.uri })),
+        browseName: last.name,
+        browseUri: last.uri === 'http://opcfoundation.org/UA/' ? uri : last.uri,
+      };
   }
   return {
     folders: [

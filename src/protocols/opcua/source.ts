@@ -121,7 +121,16 @@ class OpcUaSource implements RecorderSource {
   private loop: Promise<void> | undefined;
   private done: Promise<void> | undefined;
   private reconnecting: Promise<void> | undefined;
-  private counters = { notifications: 0, values: 0, itemsCreated: 0, createCalls: 0, reads: 0, historyValues: 0, reconnects: 0, badItems: 0 };
+  private counters = {
+    notifications: 0,
+    values: 0,
+    itemsCreated: 0,
+    createCalls: 0,
+    reads: 0,
+    historyValues: 0,
+    reconnects: 0,
+    badItems: 0,
+  };
 
   constructor(
     private readonly o: OpcUaSourceOptions,
@@ -135,8 +144,20 @@ class OpcUaSource implements RecorderSource {
         mode: o.pollMs !== undefined ? 'poll' : 'subscription',
         ...(o.pollMs !== undefined
           ? { pollMs: o.pollMs }
-          : { samplingMs: o.samplingMs, publishingMs: o.publishingMs, queueSize: o.queueSize, ...(o.deadband ? { deadband: o.deadband } : {}) }),
-        ...(o.history ? { history: { from: new Date(o.history.from).toISOString(), ...(o.history.to !== undefined ? { to: new Date(o.history.to).toISOString() } : {}) } } : {}),
+          : {
+              samplingMs: o.samplingMs,
+              publishingMs: o.publishingMs,
+              queueSize: o.queueSize,
+              ...(o.deadband ? { deadband: o.deadband } : {}),
+            }),
+        ...(o.history
+          ? {
+              history: {
+                from: new Date(o.history.from).toISOString(),
+                ...(o.history.to !== undefined ? { to: new Date(o.history.to).toISOString() } : {}),
+              },
+            }
+          : {}),
         ...(o.connect.securityMode ? { securityMode: o.connect.securityMode } : {}),
         ...(o.connect.identity.kind === 'username' ? { user: o.connect.identity.user } : {}),
       },
@@ -148,7 +169,13 @@ class OpcUaSource implements RecorderSource {
   }
 
   private async open(): Promise<OpcUaSession> {
-    const s = await openSession({ connect: this.o.connect, pki: this.o.pki, io: this.o.sessionIO, keepAlive: true, sessionName: `iiot record ${this.o.id}` });
+    const s = await openSession({
+      connect: this.o.connect,
+      pki: this.o.pki,
+      io: this.o.sessionIO,
+      keepAlive: true,
+      sessionName: `iiot record ${this.o.id}`,
+    });
     s.onLost((reason) => this.lost(reason));
     this.limits = await readOperationLimits(s.session).catch(() => UNKNOWN_LIMITS);
     return s;
@@ -173,23 +200,44 @@ class OpcUaSource implements RecorderSource {
             if (idx >= 0) nodeId = `ns=${idx};${splitNodeId(nodeIdText(m.coerceNodeId(t.nodeId))).ident}`;
             else this.hooks.warn(`${o.id}: tag ${t.name}: the server has no namespace ${t.namespaceUri}; using ${t.nodeId} as written`);
           }
-          entries.push({ ...t, nodeId: nodeIdText(m.coerceNodeId(nodeId)), samplingMs: t.samplingInterval ?? o.samplingMs, origin: { kind: 'list', file } });
+          entries.push({
+            ...t,
+            nodeId: nodeIdText(m.coerceNodeId(nodeId)),
+            samplingMs: t.samplingInterval ?? o.samplingMs,
+            origin: { kind: 'list', file },
+          });
         }
       }
       // Nodes: resolved (and checked to exist) on the server; names from paths and string ids.
       const resolved: Array<{ input: string; nodeId: string; path?: string }> = [];
       for (const input of o.nodes) {
-        const r = await resolveNode(s.session, input, '--node').catch((err: unknown) => Promise.reject(err instanceof IiotError ? err : s.explain(err, 'read')));
+        const r = await resolveNode(s.session, input, '--node').catch((err: unknown) =>
+          Promise.reject(err instanceof IiotError ? err : s.explain(err, 'read')),
+        );
         resolved.push({ input, nodeId: r.nodeId, ...(r.ref.kind === 'path' ? { path: r.ref.text } : {}) });
       }
       if (resolved.length) {
-        const attrs = await readAttributes(s.session, resolved.map((r) => r.nodeId), this.limits).catch((err: unknown) => Promise.reject(s.explain(err, 'read')));
+        const attrs = await readAttributes(
+          s.session,
+          resolved.map((r) => r.nodeId),
+          this.limits,
+        ).catch((err: unknown) => Promise.reject(s.explain(err, 'read')));
         resolved.forEach((r, i) => {
           const a = attrs[i]!;
-          if (a.nodeClass !== undefined && a.nodeClass !== 'Variable') throw usageError(`--node ${r.input} is ${a.nodeClass === 'Object' ? 'an' : 'a'} ${a.nodeClass}, not a variable`, `record a variable, or every variable below it with --subtree ${r.input}`);
+          if (a.nodeClass !== undefined && a.nodeClass !== 'Variable')
+            throw usageError(
+              `--node ${r.input} is ${a.nodeClass === 'Object' ? 'an' : 'a'} ${a.nodeClass}, not a variable`,
+              `record a variable, or every variable below it with --subtree ${r.input}`,
+            );
           const ident = splitNodeId(r.nodeId).ident;
-          const origin: NameOrigin = r.path !== undefined ? { kind: 'path' } : ident.startsWith('s=') ? { kind: 'string' } : { kind: 'browseName' };
-          const name = r.path !== undefined ? tagNameFromPath(r.path) : ident.startsWith('s=') ? ident.slice(2) : (a.browseName?.replace(/^\d+:/, '') ?? r.nodeId);
+          const origin: NameOrigin =
+            r.path !== undefined ? { kind: 'path' } : ident.startsWith('s=') ? { kind: 'string' } : { kind: 'browseName' };
+          const name =
+            r.path !== undefined
+              ? tagNameFromPath(r.path)
+              : ident.startsWith('s=')
+                ? ident.slice(2)
+                : (a.browseName?.replace(/^\d+:/, '') ?? r.nodeId);
           entries.push({
             name,
             origin,
@@ -205,18 +253,28 @@ class OpcUaSource implements RecorderSource {
       }
       // Subtrees: crawled; their data variables, named by browse path.
       for (const input of o.subtrees) {
-        const root = await resolveNode(s.session, input, '--subtree').catch((err: unknown) => Promise.reject(err instanceof IiotError ? err : s.explain(err, 'browse')));
-        const result = await crawl(s.session, { roots: [root.nodeId], attributes: true, limits: this.limits, connectionLost: () => s.lost() !== undefined }).catch((err: unknown) =>
+        const root = await resolveNode(s.session, input, '--subtree').catch((err: unknown) =>
           Promise.reject(err instanceof IiotError ? err : s.explain(err, 'browse')),
         );
-        if (!result.complete) throw s.explain(new Error(`the crawl of ${input} stopped early: ${result.partialReason ?? 'unknown reason'}`), 'browse');
+        const result = await crawl(s.session, {
+          roots: [root.nodeId],
+          attributes: true,
+          limits: this.limits,
+          connectionLost: () => s.lost() !== undefined,
+        }).catch((err: unknown) => Promise.reject(err instanceof IiotError ? err : s.explain(err, 'browse')));
+        if (!result.complete)
+          throw s.explain(new Error(`the crawl of ${input} stopped early: ${result.partialReason ?? 'unknown reason'}`), 'browse');
         const rootPath = await pathOf(s.session, root.nodeId).catch(() => input);
         const paths = browsePaths(result, new Map(result.roots.map((i) => [i, rootPath])));
         const list = toTagList(result, paths, {}, s.url, { unique: false });
         if (list.tags.length === 0) throw usageError(`--subtree ${input}: no data variables below it`, '`iiot browse` shows what is there');
         for (const t of list.tags) entries.push({ ...t, samplingMs: o.samplingMs, origin: { kind: 'path' } });
       }
-      if (entries.length === 0) throw usageError(`${o.connect.target.url}: nothing to record`, 'name variables with --node, --subtree or --tags (a tag list from `iiot browse --tags`)');
+      if (entries.length === 0)
+        throw usageError(
+          `${o.connect.target.url}: nothing to record`,
+          'name variables with --node, --subtree or --tags (a tag list from `iiot browse --tags`)',
+        );
       // The same node twice is recorded once (a tag list's name first), keeping the browse path one
       // of them was asked by (a reader that asked by path finds the tag by it, as by node id); names
       // are unique per source (tag-names.ts).
@@ -234,7 +292,19 @@ class OpcUaSource implements RecorderSource {
         return { tag: `${o.tagPrefix ?? ''}${e.name}`, uri, ident, ns, samplingMs: e.samplingMs, nodeId: e.nodeId };
       });
       this.tags = unique.map((e, i) => {
-        const { name, nodeId, namespaceUri: _u, dataType, unit, range, description, samplingInterval: _s, samplingMs: _m, origin: _o, ...rest } = e;
+        const {
+          name,
+          nodeId,
+          namespaceUri: _u,
+          dataType,
+          unit,
+          range,
+          description,
+          samplingInterval: _s,
+          samplingMs: _m,
+          origin: _o,
+          ...rest
+        } = e;
         const uri = this.items[i]!.uri;
         const captureType = dataType !== undefined ? CAPTURE_TYPES[dataType] : undefined;
         return {
@@ -328,7 +398,10 @@ class OpcUaSource implements RecorderSource {
       if (sum.status) this.hooks.warn(`${it?.tag ?? sum.nodeId}: ${noHistoryWords(sum.status) ?? `no history (${sum.status})`}`);
       else if (sum.truncated) this.hooks.warn(`${it?.tag ?? sum.nodeId}: history ${sum.truncated}`);
     }
-    this.sink?.event('note', Date.now(), { source: this.o.id, message: `history from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: ${this.counters.historyValues} values` });
+    this.sink?.event('note', Date.now(), {
+      source: this.o.id,
+      message: `history from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: ${this.counters.historyValues} values`,
+    });
   }
 
   /** Subscription (or polling) on an open session. */
@@ -460,7 +533,11 @@ class OpcUaSource implements RecorderSource {
     while (!signal.aborted && this.session === s && s.lost() === undefined) {
       try {
         this.counters.reads++;
-        const readings = await readValues(s.session, this.items.map((it) => it.nodeId), this.limits);
+        const readings = await readValues(
+          s.session,
+          this.items.map((it) => it.nodeId),
+          this.limits,
+        );
         readings.forEach((r, i) => this.deliverReading(this.items[i]!, r));
       } catch (err) {
         if (signal.aborted) return;
@@ -495,7 +572,10 @@ class OpcUaSource implements RecorderSource {
     const t = r.sourceTimestamp ?? r.serverTimestamp ?? new Date().toISOString();
     this.outages.data();
     this.counters.values++;
-    sink.sample(it.tag, t, r.value, { ...(r.status === 'Good' ? {} : { q: r.status }), ...(r.serverTimestamp ? { svt: r.serverTimestamp } : {}) });
+    sink.sample(it.tag, t, r.value, {
+      ...(r.status === 'Good' ? {} : { q: r.status }),
+      ...(r.serverTimestamp ? { svt: r.serverTimestamp } : {}),
+    });
     return Date.parse(t);
   }
 

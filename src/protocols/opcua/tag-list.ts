@@ -53,7 +53,8 @@ export function parseTagList(source: YamlSource): TagList {
   const seen = new Map<string, number>();
   list.tags.forEach((t, i) => {
     const prev = seen.get(t.name);
-    if (prev !== undefined) throw yamlFieldError(source, ['tags', i, 'name'], `duplicate tag name "${t.name}" (also tags[${prev}])`, 'tag list');
+    if (prev !== undefined)
+      throw yamlFieldError(source, ['tags', i, 'name'], `duplicate tag name "${t.name}" (also tags[${prev}])`, 'tag list');
     seen.set(t.name, i);
     try {
       const ref = parseNodeRef(t.nodeId, 'nodeId');
@@ -61,7 +62,8 @@ export function parseTagList(source: YamlSource): TagList {
     } catch (err) {
       throw yamlFieldError(source, ['tags', i, 'nodeId'], err instanceof Error ? err.message : String(err), 'tag list');
     }
-    if (t.range && !(t.range[0] <= t.range[1])) throw yamlFieldError(source, ['tags', i, 'range'], 'range must be [low, high] with low <= high', 'tag list');
+    if (t.range && !(t.range[0] <= t.range[1]))
+      throw yamlFieldError(source, ['tags', i, 'range'], 'range must be [low, high] with low <= high', 'tag list');
   });
   return list;
 }

@@ -91,7 +91,11 @@ export async function uniqueNodeNames<T extends NamedNode>(
   // 2. still shared: the node id after the name, for every name that came from the server
   const final = withNodeIds(out, (n) => n.origin.kind === 'list', renamed);
   const left = [...groups(final)][0];
-  if (left) throw usageError(`tag "${left[0]}" names two nodes: ${left[1].map((n) => n.nodeId).join(' and ')}`, 'give one of them another name in its tag list');
+  if (left)
+    throw usageError(
+      `tag "${left[0]}" names two nodes: ${left[1].map((n) => n.nodeId).join(' and ')}`,
+      'give one of them another name in its tag list',
+    );
   return { nodes: final, renamed };
 }
 
@@ -100,7 +104,11 @@ export async function uniqueNodeNames<T extends NamedNode>(
  * list): a name two nodes share gets `~<node id>` after it on each (unless `keep` says it was
  * written by a person).
  */
-export function withNodeIds<T extends { name: string; nodeId: string }>(nodes: readonly T[], keep: (n: T) => boolean = () => false, renamed: Renaming[] = []): T[] {
+export function withNodeIds<T extends { name: string; nodeId: string }>(
+  nodes: readonly T[],
+  keep: (n: T) => boolean = () => false,
+  renamed: Renaming[] = [],
+): T[] {
   const shared = groups(nodes);
   return nodes.map((n) => {
     if (!shared.has(n.name) || keep(n)) return n;

@@ -8,8 +8,32 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: s
 
 /** Built-in data type names by their Variant DataType number (OPC UA Part 6). */
 export const BUILTIN_TYPES = [
-  'Null', 'Boolean', 'SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Float', 'Double', 'String', 'DateTime', 'Guid',
-  'ByteString', 'XmlElement', 'NodeId', 'ExpandedNodeId', 'StatusCode', 'QualifiedName', 'LocalizedText', 'ExtensionObject', 'DataValue', 'Variant', 'DiagnosticInfo',
+  'Null',
+  'Boolean',
+  'SByte',
+  'Byte',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Int64',
+  'UInt64',
+  'Float',
+  'Double',
+  'String',
+  'DateTime',
+  'Guid',
+  'ByteString',
+  'XmlElement',
+  'NodeId',
+  'ExpandedNodeId',
+  'StatusCode',
+  'QualifiedName',
+  'LocalizedText',
+  'ExtensionObject',
+  'DataValue',
+  'Variant',
+  'DiagnosticInfo',
 ] as const;
 
 export interface VariantLike {

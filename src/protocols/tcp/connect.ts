@@ -28,9 +28,17 @@ export function connectErrorFor(err: unknown, host: string, port: number, timeou
   const code = (err as NodeJS.ErrnoException)?.code ?? 'ERROR';
   switch (code) {
     case 'ECONNREFUSED':
-      return new ConnectError(code, `nothing is listening at ${where} (connection refused)`, 'is the device or service running, and is this its port?');
+      return new ConnectError(
+        code,
+        `nothing is listening at ${where} (connection refused)`,
+        'is the device or service running, and is this its port?',
+      );
     case 'ETIMEDOUT':
-      return new ConnectError(code, `no answer from ${where} within ${formatDuration(timeoutMs)}`, 'the host is down or a firewall drops the traffic; check the address, or give more time with --timeout');
+      return new ConnectError(
+        code,
+        `no answer from ${where} within ${formatDuration(timeoutMs)}`,
+        'the host is down or a firewall drops the traffic; check the address, or give more time with --timeout',
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return new ConnectError(code, `no route to ${where}`, 'check the cable, VLAN and IP settings of this computer');
@@ -40,7 +48,11 @@ export function connectErrorFor(err: unknown, host: string, port: number, timeou
     case 'ECONNRESET':
       return new ConnectError(code, `${where} reset the connection`, 'the service refused this client or restarted');
     default:
-      return new ConnectError(code, `cannot connect to ${where}: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}`, 'run again with --debug for details');
+      return new ConnectError(
+        code,
+        `cannot connect to ${where}: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}`,
+        'run again with --debug for details',
+      );
   }
 }
 
@@ -85,10 +97,13 @@ export async function tcpConnectTime(host: string, port: number, timeoutMs: numb
     socket.on('error', () => {});
     socket.end();
     // a peer that never closes its side must not keep us waiting
-    setTimeout(() => {
-      socket.destroy();
-      resolve();
-    }, Math.min(timeoutMs, 1000)).unref();
+    setTimeout(
+      () => {
+        socket.destroy();
+        resolve();
+      },
+      Math.min(timeoutMs, 1000),
+    ).unref();
   });
   return connectMs;
 }
@@ -111,7 +126,12 @@ export interface TimedTlsSocket {
  * what to do with `authorizationError`); it fails on protocol errors (no TLS on that port, no
  * common cipher), which become one clear line.
  */
-export async function openTls(host: string, port: number, timeoutMs: number, options: Omit<ConnectionOptions, 'socket' | 'host' | 'port'> = {}): Promise<TimedTlsSocket> {
+export async function openTls(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  options: Omit<ConnectionOptions, 'socket' | 'host' | 'port'> = {},
+): Promise<TimedTlsSocket> {
   const { socket: raw, connectMs, chargedMs } = await openTcp(host, port, timeoutMs);
   // what the connect used of the timeout is taken off the handshake's
   const left = Math.max(1, timeoutMs - chargedMs);
@@ -123,7 +143,13 @@ export async function openTls(host: string, port: number, timeoutMs: number, opt
     const deadline = startDeadline(left, () => {
       socket.destroy();
       raw.destroy();
-      reject(new ConnectError('ETLSTIMEOUT', `${where} did not complete a TLS handshake within ${formatDuration(timeoutMs)}`, 'is this a TLS port? (MQTT over TLS is usually 8883; plain MQTT 1883)'));
+      reject(
+        new ConnectError(
+          'ETLSTIMEOUT',
+          `${where} did not complete a TLS handshake within ${formatDuration(timeoutMs)}`,
+          'is this a TLS port? (MQTT over TLS is usually 8883; plain MQTT 1883)',
+        ),
+      );
     });
     socket.once('secureConnect', () => {
       deadline.cancel();
@@ -135,8 +161,17 @@ export async function openTls(host: string, port: number, timeoutMs: number, opt
       deadline.cancel();
       socket.destroy();
       raw.destroy();
-      const reason = err.code === 'ECONNRESET' || /wrong version number|packet length too long|unexpected eof/i.test(err.message) ? 'the server does not speak TLS on this port' : err.message.split('\n')[0];
-      reject(new ConnectError(err.code ?? 'ETLS', `TLS handshake with ${where} failed: ${reason}`, 'check that the port is a TLS port and that the server\'s TLS settings allow TLS 1.2 or later'));
+      const reason =
+        err.code === 'ECONNRESET' || /wrong version number|packet length too long|unexpected eof/i.test(err.message)
+          ? 'the server does not speak TLS on this port'
+          : err.message.split('\n')[0];
+      reject(
+        new ConnectError(
+          err.code ?? 'ETLS',
+          `TLS handshake with ${where} failed: ${reason}`,
+          "check that the port is a TLS port and that the server's TLS settings allow TLS 1.2 or later",
+        ),
+      );
     });
   });
 }

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BYTE_ORDERS, decodeRaw, decodeValue, encodeRaw, encodeValue, typeWidth, type ByteOrder, type RegisterLayout, type RegisterType } from '../../../src/protocols/modbus/codec.js';
+import {
+  BYTE_ORDERS,
+  decodeRaw,
+  decodeValue,
+  encodeRaw,
+  encodeValue,
+  typeWidth,
+  type ByteOrder,
+  type RegisterLayout,
+  type RegisterType,
+} from '../../../src/protocols/modbus/codec.js';
 
 const layout = (type: RegisterType, order: ByteOrder, extra: Partial<RegisterLayout> = {}): RegisterLayout => ({
   type,
@@ -17,12 +27,25 @@ const GOLDEN: Array<{ type: RegisterType; value: number | bigint | string; words
   { type: 'int16', value: -2, words: { ABCD: [0xfffe], CDAB: [0xfffe], BADC: [0xfeff], DCBA: [0xfeff] } },
   { type: 'uint16', value: 0xabcd, words: { ABCD: [0xabcd], CDAB: [0xabcd], BADC: [0xcdab], DCBA: [0xcdab] } },
   { type: 'int32', value: -2, words: { ABCD: [0xffff, 0xfffe], CDAB: [0xfffe, 0xffff], BADC: [0xffff, 0xfeff], DCBA: [0xfeff, 0xffff] } },
-  { type: 'uint32', value: 0x01020304, words: { ABCD: [0x0102, 0x0304], CDAB: [0x0304, 0x0102], BADC: [0x0201, 0x0403], DCBA: [0x0403, 0x0201] } },
-  { type: 'float32', value: 230.5, words: { ABCD: [0x4366, 0x8000], CDAB: [0x8000, 0x4366], BADC: [0x6643, 0x0080], DCBA: [0x0080, 0x6643] } },
+  {
+    type: 'uint32',
+    value: 0x01020304,
+    words: { ABCD: [0x0102, 0x0304], CDAB: [0x0304, 0x0102], BADC: [0x0201, 0x0403], DCBA: [0x0403, 0x0201] },
+  },
+  {
+    type: 'float32',
+    value: 230.5,
+    words: { ABCD: [0x4366, 0x8000], CDAB: [0x8000, 0x4366], BADC: [0x6643, 0x0080], DCBA: [0x0080, 0x6643] },
+  },
   {
     type: 'int64',
     value: -2n,
-    words: { ABCD: [0xffff, 0xffff, 0xffff, 0xfffe], CDAB: [0xfffe, 0xffff, 0xffff, 0xffff], BADC: [0xffff, 0xffff, 0xffff, 0xfeff], DCBA: [0xfeff, 0xffff, 0xffff, 0xffff] },
+    words: {
+      ABCD: [0xffff, 0xffff, 0xffff, 0xfffe],
+      CDAB: [0xfffe, 0xffff, 0xffff, 0xffff],
+      BADC: [0xffff, 0xffff, 0xffff, 0xfeff],
+      DCBA: [0xfeff, 0xffff, 0xffff, 0xffff],
+    },
   },
   {
     type: 'uint64',
@@ -34,9 +57,22 @@ const GOLDEN: Array<{ type: RegisterType; value: number | bigint | string; words
       DCBA: [0x0807, 0x0605, 0x0403, 0x0201],
     },
   },
-  { type: 'float64', value: 1, words: { ABCD: [0x3ff0, 0, 0, 0], CDAB: [0, 0, 0, 0x3ff0], BADC: [0xf03f, 0, 0, 0], DCBA: [0, 0, 0, 0xf03f] } },
+  {
+    type: 'float64',
+    value: 1,
+    words: { ABCD: [0x3ff0, 0, 0, 0], CDAB: [0, 0, 0, 0x3ff0], BADC: [0xf03f, 0, 0, 0], DCBA: [0, 0, 0, 0xf03f] },
+  },
   // strings: characters in order; only the byte swap applies
-  { type: 'string', value: 'LINE-3', words: { ABCD: [0x4c49, 0x4e45, 0x2d33, 0], CDAB: [0x4c49, 0x4e45, 0x2d33, 0], BADC: [0x494c, 0x454e, 0x332d, 0], DCBA: [0x494c, 0x454e, 0x332d, 0] } },
+  {
+    type: 'string',
+    value: 'LINE-3',
+    words: {
+      ABCD: [0x4c49, 0x4e45, 0x2d33, 0],
+      CDAB: [0x4c49, 0x4e45, 0x2d33, 0],
+      BADC: [0x494c, 0x454e, 0x332d, 0],
+      DCBA: [0x494c, 0x454e, 0x332d, 0],
+    },
+  },
 ];
 
 describe('register codec: golden words for every type and order', () => {
@@ -82,9 +118,11 @@ describe('register codec: round trips of every type in every order', () => {
   for (const order of BYTE_ORDERS) {
     it(`string ${order}`, () => {
       const l = layout('string', order, { length: 8 });
-      fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ '.split('')), maxLength: 16 }), (s) => {
-        expect(decodeRaw(l, encodeRaw(l, s))).toBe(s.replace(/\s+$/, ''));
-      }));
+      fc.assert(
+        fc.property(fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ '.split('')), maxLength: 16 }), (s) => {
+          expect(decodeRaw(l, encodeRaw(l, s))).toBe(s.replace(/\s+$/, ''));
+        }),
+      );
     });
   }
 });

@@ -4,14 +4,39 @@ import { planPerEntry, planReads, sliceFor } from '../../../src/protocols/modbus
 import { loadRegisterMap, parseRegisterMap, type RegisterEntry } from '../../../src/protocols/modbus/register-map.js';
 import { nonsense, nonsenseMessage, plausibleOrders } from '../../../src/protocols/modbus/sanity.js';
 
-function entry(name: string, table: RegisterEntry['table'], address: number, length = 1, extra: Partial<RegisterEntry> = {}): RegisterEntry {
-  return { name, table, address, length, type: length === 2 ? 'float32' : table === 'coil' || table === 'discrete' ? 'bool' : 'uint16', order: 'ABCD', scale: 1, offset: 0, writable: false, ...extra };
+function entry(
+  name: string,
+  table: RegisterEntry['table'],
+  address: number,
+  length = 1,
+  extra: Partial<RegisterEntry> = {},
+): RegisterEntry {
+  return {
+    name,
+    table,
+    address,
+    length,
+    type: length === 2 ? 'float32' : table === 'coil' || table === 'discrete' ? 'bool' : 'uint16',
+    order: 'ABCD',
+    scale: 1,
+    offset: 0,
+    writable: false,
+    ...extra,
+  };
 }
 
 describe('the read planner', () => {
   it('merges neighbours, bridges gaps up to the tolerance, and never mixes tables', () => {
     const plan = planReads(
-      [entry('a', 'input', 0, 2), entry('b', 'input', 2, 2), entry('c', 'input', 10, 2), entry('d', 'input', 40, 2), entry('h', 'holding', 0), entry('k', 'coil', 5), entry('l', 'coil', 7)],
+      [
+        entry('a', 'input', 0, 2),
+        entry('b', 'input', 2, 2),
+        entry('c', 'input', 10, 2),
+        entry('d', 'input', 40, 2),
+        entry('h', 'holding', 0),
+        entry('k', 'coil', 5),
+        entry('l', 'coil', 7),
+      ],
       { maxGap: 10 },
     );
     expect(plan.map((r) => [r.functionCode, r.address, r.length, r.entries.map((e) => e.name).join('')])).toEqual([
@@ -47,15 +72,17 @@ describe('the read planner', () => {
     expect(merged.length).toBeLessThan(map.entries.length / 5);
     expect(planPerEntry(map.entries)).toHaveLength(map.entries.length);
     // every entry is read exactly once, inside its request
-    const seen = merged.flatMap((r) => r.entries.map((e) => {
-      expect(e.address).toBeGreaterThanOrEqual(r.address);
-      expect(e.address + e.length).toBeLessThanOrEqual(r.address + r.length);
-      return e.name;
-    }));
+    const seen = merged.flatMap((r) =>
+      r.entries.map((e) => {
+        expect(e.address).toBeGreaterThanOrEqual(r.address);
+        expect(e.address + e.length).toBeLessThanOrEqual(r.address + r.length);
+        return e.name;
+      }),
+    );
     expect(new Set(seen).size).toBe(map.entries.length);
   });
 
-  it('cuts each entry\'s registers out of a merged answer', () => {
+  it("cuts each entry's registers out of a merged answer", () => {
     const a = entry('a', 'holding', 10, 2);
     const b = entry('b', 'holding', 14, 2);
     const [req] = planReads([a, b]);
@@ -89,8 +116,11 @@ describe('nonsense decodes', () => {
 
 describe('register maps the recorder refuses', () => {
   it('overlapping registers: one line naming the file, line and both entries', () => {
-    expect(() => parseRegisterMap({ file: 'm.yaml', text: 'name: m\ndefaults: { table: input, type: float32 }\nregisters:\n  - { name: a, address: 0 }\n  - { name: b, address: 1 }\n' })).toThrow(
-      /m\.yaml:5: registers\[1\]: b \(ir:0x0001\) overlaps a \(ir:0x0000, 2 registers\)/,
-    );
+    expect(() =>
+      parseRegisterMap({
+        file: 'm.yaml',
+        text: 'name: m\ndefaults: { table: input, type: float32 }\nregisters:\n  - { name: a, address: 0 }\n  - { name: b, address: 1 }\n',
+      }),
+    ).toThrow(/m\.yaml:5: registers\[1\]: b \(ir:0x0001\) overlaps a \(ir:0x0000, 2 registers\)/);
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isIiotError } from '../../../src/core/errors.js';
-import { builtinMapNames, formatRegisterAddress, loadRegisterMap, parseRegisterMap, parseRegisterNumber } from '../../../src/protocols/modbus/register-map.js';
+import {
+  builtinMapNames,
+  formatRegisterAddress,
+  loadRegisterMap,
+  parseRegisterMap,
+  parseRegisterNumber,
+} from '../../../src/protocols/modbus/register-map.js';
 import { plcMapPath } from '../../../src/sim/modbus-units.js';
 
 function mapError(text: string): string {
@@ -29,7 +35,12 @@ describe('register maps', () => {
     const pm = loadRegisterMap('pm5000');
     // Schneider's register 3000 (1-based) is wire address 2999, read with function 03
     expect(pm.entries.find((e) => e.name === 'current_a')).toMatchObject({ table: 'holding', address: 2999 });
-    expect(pm.entries.find((e) => e.name === 'active_energy_delivered')).toMatchObject({ type: 'int64', length: 4, scale: 0.001, unit: 'kWh' });
+    expect(pm.entries.find((e) => e.name === 'active_energy_delivered')).toMatchObject({
+      type: 'int64',
+      length: 4,
+      scale: 0.001,
+      unit: 'kWh',
+    });
     expect(loadRegisterMap(plcMapPath()).entries.length).toBeGreaterThan(30);
   });
 
@@ -60,16 +71,24 @@ describe('register maps', () => {
   });
 
   it('names file, line and field of a bad entry', () => {
-    expect(mapError(`${head}  - { name: a, table: input, address: 0, type: float33 }\n`)).toMatch(/^m\.yaml:3: registers\[0\]\.type: Invalid option: expected one of/);
+    expect(mapError(`${head}  - { name: a, table: input, address: 0, type: float33 }\n`)).toMatch(
+      /^m\.yaml:3: registers\[0\]\.type: Invalid option: expected one of/,
+    );
     expect(mapError(`${head}  - { name: a, table: input, address: 0, register: 30001 }\n`)).toBe(
       'm.yaml:3: registers[0]: give exactly one of address (0-based, as on the wire) or register (as printed in the manual)',
     );
     expect(mapError(`${head}  - { name: a, table: holding, register: 30001 }\n`)).toBe(
       'm.yaml:3: registers[0].register: register 30001 is Modicon notation for the input table, but table is holding',
     );
-    expect(mapError(`${head}  - { name: a, table: coil, address: 0, type: int16 }\n`)).toMatch(/^m\.yaml:3: registers\[0\]\.type: a: coils hold single bits/);
-    expect(mapError(`${head}  - { name: s, table: holding, address: 0, type: string }\n`)).toMatch(/^m\.yaml:3: registers\[0\]\.length: s: a string needs length/);
-    expect(mapError(`${head}  - { name: w, table: input, address: 0, writable: true }\n`)).toMatch(/input registers are read-only by protocol/);
+    expect(mapError(`${head}  - { name: a, table: coil, address: 0, type: int16 }\n`)).toMatch(
+      /^m\.yaml:3: registers\[0\]\.type: a: coils hold single bits/,
+    );
+    expect(mapError(`${head}  - { name: s, table: holding, address: 0, type: string }\n`)).toMatch(
+      /^m\.yaml:3: registers\[0\]\.length: s: a string needs length/,
+    );
+    expect(mapError(`${head}  - { name: w, table: input, address: 0, writable: true }\n`)).toMatch(
+      /input registers are read-only by protocol/,
+    );
     expect(mapError(`${head}  - { name: e, table: holding, address: 65534, type: float64 }\n`)).toMatch(/runs past the last address/);
   });
 

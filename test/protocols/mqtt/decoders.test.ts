@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { atPath, decodeAuto, decodeJson, decodeNumber, parseDecoder, parseJsonPath, payloadTime, SparkplugHost, topicMatches } from '../../../src/protocols/mqtt/decoders.js';
+import {
+  atPath,
+  decodeAuto,
+  decodeJson,
+  decodeNumber,
+  parseDecoder,
+  parseJsonPath,
+  payloadTime,
+  SparkplugHost,
+  topicMatches,
+} from '../../../src/protocols/mqtt/decoders.js';
 import { encodeSparkplug, type SparkplugPayloadInput as SparkplugPayload } from '../../../src/protocols/mqtt/sparkplug-codec.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
@@ -84,33 +94,50 @@ describe('Sparkplug B host', () => {
       { name: 'power', alias: 1, type: 'Double', value: 80.5, properties: { engUnit: { type: 'String', value: 'kW' } } },
     ],
   });
-  const dbirth: SparkplugPayload = { timestamp: 1000, seq: 1, metrics: [{ name: 'vibration', alias: 2, type: 'Double', value: 1.4, timestamp: 999 }] };
+  const dbirth: SparkplugPayload = {
+    timestamp: 1000,
+    seq: 1,
+    metrics: [{ name: 'vibration', alias: 2, type: 'Double', value: 1.4, timestamp: 999 }],
+  };
 
   it('names metrics from births, resolves aliases, and checks seq', () => {
     const host = new SparkplugHost();
     const a = host.handle('spBv1.0/G/NBIRTH/N', encodeSparkplug(nbirth(0, 3)), 5000);
-    expect(a.samples.map((s) => [s.tag.name, s.tag.address, s.tag.unit, s.value, s.t])).toEqual([['G.N.power', 'spBv1.0/G/N:power', 'kW', 80.5, 1000]]);
+    expect(a.samples.map((s) => [s.tag.name, s.tag.address, s.tag.unit, s.value, s.t])).toEqual([
+      ['G.N.power', 'spBv1.0/G/N:power', 'kW', 80.5, 1000],
+    ]);
     expect(a.events[0]).toMatchObject({ kind: 'sparkplug-birth', fields: { node: 'G/N', bdSeq: 3 } });
     const d = host.handle('spBv1.0/G/DBIRTH/N/pump1', encodeSparkplug(dbirth), 5000);
     expect(d.samples.map((s) => [s.tag.name, s.value, s.t])).toEqual([['G.N.pump1.vibration', 1.4, 999]]);
-    const data = host.handle('spBv1.0/G/DDATA/N/pump1', encodeSparkplug({ timestamp: 2000, seq: 2, metrics: [{ alias: 2, type: 'Double', value: 1.5 }] }), 5000);
+    const data = host.handle(
+      'spBv1.0/G/DDATA/N/pump1',
+      encodeSparkplug({ timestamp: 2000, seq: 2, metrics: [{ alias: 2, type: 'Double', value: 1.5 }] }),
+      5000,
+    );
     expect(data.samples.map((s) => [s.tag.name, s.value, s.t])).toEqual([['G.N.pump1.vibration', 1.5, 2000]]);
     expect(data.events).toEqual([]);
     // seq 3 is lost: the next message says so
-    const gap = host.handle('spBv1.0/G/NDATA/N', encodeSparkplug({ timestamp: 3000, seq: 4, metrics: [{ alias: 1, type: 'Double', value: 81 }] }), 5000);
+    const gap = host.handle(
+      'spBv1.0/G/NDATA/N',
+      encodeSparkplug({ timestamp: 3000, seq: 4, metrics: [{ alias: 1, type: 'Double', value: 81 }] }),
+      5000,
+    );
     expect(gap.samples.map((s) => [s.tag.name, s.value])).toEqual([['G.N.power', 81]]);
-    expect(gap.events).toEqual([expect.objectContaining({ kind: 'sparkplug-seq', fields: expect.objectContaining({ expected: 3, got: 4 }) })]);
+    expect(gap.events).toEqual([
+      expect.objectContaining({ kind: 'sparkplug-seq', fields: expect.objectContaining({ expected: 3, got: 4 }) }),
+    ]);
     expect(host.seqErrors).toBe(1);
   });
 
   it('seq wraps at 255 without complaint', () => {
     const host = new SparkplugHost();
     host.handle('spBv1.0/G/NBIRTH/N', encodeSparkplug(nbirth(0, 0)), 1);
-    for (let seq = 1; seq <= 300; seq++) host.handle('spBv1.0/G/NDATA/N', encodeSparkplug({ seq: seq % 256, metrics: [{ alias: 1, type: 'Double', value: seq }] }), 1);
+    for (let seq = 1; seq <= 300; seq++)
+      host.handle('spBv1.0/G/NDATA/N', encodeSparkplug({ seq: seq % 256, metrics: [{ alias: 1, type: 'Double', value: seq }] }), 1);
     expect(host.seqErrors).toBe(0);
   });
 
-  it('data before any birth: left out with one warning; a Sparkplug Aware broker\'s retained birth teaches the aliases', () => {
+  it("data before any birth: left out with one warning; a Sparkplug Aware broker's retained birth teaches the aliases", () => {
     const host = new SparkplugHost();
     const lost = host.handle('spBv1.0/G/NDATA/N', encodeSparkplug({ seq: 5, metrics: [{ alias: 1, type: 'Double', value: 1 }] }), 1);
     expect(lost.samples).toEqual([]);

@@ -9,8 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { SPARKPLUG_SCHEMA } from '../../../src/protocols/mqtt/sparkplug-schema.js';
 
 describe('the Sparkplug B schema', () => {
-  it('equals the specification\'s sparkplug_b.proto, field for field', () => {
-    const spec = protobuf.parse(readFileSync(new URL('../../../fixtures/sparkplug/sparkplug_b.proto', import.meta.url), 'utf8'), { keepCase: true }).root;
+  it("equals the specification's sparkplug_b.proto, field for field", () => {
+    const spec = protobuf.parse(readFileSync(new URL('../../../fixtures/sparkplug/sparkplug_b.proto', import.meta.url), 'utf8'), {
+      keepCase: true,
+    }).root;
     const ours = protobuf.Root.fromJSON(SPARKPLUG_SCHEMA as protobuf.INamespace);
     expect(ours.toJSON()).toEqual(spec.toJSON());
     // and the comparison is not vacuous: the value fields of a metric are there, with their numbers

@@ -13,7 +13,13 @@ afterAll(removeTempDirs);
 const EXTRA = 2500;
 // Tiny limits: 5 nodes per Browse and Read, 2 continuation points per session, and at most 10
 // references per node in one answer (so every folder of 1000 variables takes 100 pages).
-const TINY = { maxNodesPerBrowse: 5, maxNodesPerRead: 5, maxBrowseContinuationPoints: 2, maxReferencesPerNode: 10, maxNodesPerHistoryReadData: 2 };
+const TINY = {
+  maxNodesPerBrowse: 5,
+  maxNodesPerRead: 5,
+  maxBrowseContinuationPoints: 2,
+  maxReferencesPerNode: 10,
+  maxNodesPerHistoryReadData: 2,
+};
 
 /** The synthetic nodes the plant makes, by its documented naming: computed, not crawled. */
 function expectedSynthetic(ns: number, count: number): Set<string> {
@@ -136,7 +142,7 @@ describe('the crawler under tiny operation limits (5 nodes per request, 2 contin
     expect(ids(second)).toEqual(expectedSynthetic(ns, EXTRA));
   });
 
-  it('reads many values in batches of the server\'s MaxNodesPerRead', async () => {
+  it("reads many values in batches of the server's MaxNodesPerRead", async () => {
     const tags = t.plant.tags.filter((x) => x.opcua).map((x) => x.opcua!);
     const values = await readValues(s.session, tags, { maxNodesPerRead: 5 });
     expect(values).toHaveLength(tags.length);
@@ -216,7 +222,13 @@ describe('history', () => {
       const power = t.plant.opcua!.nodeId('plant.power');
       const start = t.plant.clock.modelStart;
       let n = 0;
-      const [sum] = await readHistory(s.session, [power], { from: new Date(start - 600_000), to: new Date(start), valuesPerRequest: 10, maxValues: 15, onValues: (_id, vs) => void (n += vs.length) });
+      const [sum] = await readHistory(s.session, [power], {
+        from: new Date(start - 600_000),
+        to: new Date(start),
+        valuesPerRequest: 10,
+        maxValues: 15,
+        onValues: (_id, vs) => void (n += vs.length),
+      });
       expect(n).toBe(15);
       expect(sum!.truncated).toContain('--max-values 15');
     } finally {

@@ -48,7 +48,15 @@ describe('mDNS browsing', () => {
     expect(queries).toBe(1);
     expect(r.error).toBeUndefined();
     expect(r.servers).toEqual([
-      { instance: 'Line PLC', host: 'line-plc.local', port: 4841, address: block.host(5), path: '/UA/Line', capabilities: ['DA', 'HD'], url: `opc.tcp://${block.host(5)}:4841/UA/Line` },
+      {
+        instance: 'Line PLC',
+        host: 'line-plc.local',
+        port: 4841,
+        address: block.host(5),
+        path: '/UA/Line',
+        capabilities: ['DA', 'HD'],
+        url: `opc.tcp://${block.host(5)}:4841/UA/Line`,
+      },
     ]);
   });
 

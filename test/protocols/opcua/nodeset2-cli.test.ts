@@ -48,7 +48,9 @@ describe('usage errors', () => {
 </UANodeSet>
 `,
     );
-    const r = await runCli(['sim', '--nodeset', file, '--no-modbus', '--no-mqtt', '--opcua-port', '0', '--pki-dir', tempDir('twin-pki')], { env: env() });
+    const r = await runCli(['sim', '--nodeset', file, '--no-modbus', '--no-mqtt', '--opcua-port', '0', '--pki-dir', tempDir('twin-pki')], {
+      env: env(),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('requires the model http://example.com/UA/Unshipped/ 3.1');
     expect(r.stderr).toContain('--copy-namespace');
@@ -57,11 +59,15 @@ describe('usage errors', () => {
 
   it('a NodeSet file that is not there, or not a NodeSet', async () => {
     const dir = tempDir('nodeset-cli');
-    const missing = await runCli(['sim', '--nodeset', join(dir, 'nope.xml'), '--no-modbus', '--no-mqtt', '--opcua-port', '0'], { env: env() });
+    const missing = await runCli(['sim', '--nodeset', join(dir, 'nope.xml'), '--no-modbus', '--no-mqtt', '--opcua-port', '0'], {
+      env: env(),
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read it (ENOENT)');
     writeFileSync(join(dir, 'tags.xml'), '<tags><tag name="x"/></tags>');
-    const wrong = await runCli(['sim', '--nodeset', join(dir, 'tags.xml'), '--no-modbus', '--no-mqtt', '--opcua-port', '0'], { env: env() });
+    const wrong = await runCli(['sim', '--nodeset', join(dir, 'tags.xml'), '--no-modbus', '--no-mqtt', '--opcua-port', '0'], {
+      env: env(),
+    });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('not a UANodeSet document');
   });
@@ -76,11 +82,18 @@ describe('usage errors', () => {
 describe('an interrupted export', () => {
   it('is written whole, marked PARTIAL in a comment and in the iiot extension, still valid, and exits 130', async () => {
     // enough nodes under tight limits that the export is still running when Ctrl-C comes
-    const plant = await startOpcUaPlant({ extraNodes: 20_000, limits: { maxNodesPerBrowse: 5, maxNodesPerRead: 5, maxBrowseContinuationPoints: 2, maxReferencesPerNode: 10 } });
+    const plant = await startOpcUaPlant({
+      extraNodes: 20_000,
+      limits: { maxNodesPerBrowse: 5, maxNodesPerRead: 5, maxBrowseContinuationPoints: 2, maxReferencesPerNode: 10 },
+    });
     try {
       const dir = tempDir('nodeset-partial');
       const file = join(dir, 'plc.NodeSet2.xml');
-      const child = spawn(process.execPath, [BIN, 'browse', plant.url, '--all', '--nodeset2', '-o', file, '--security-mode', 'None'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env() }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'browse', plant.url, '--all', '--nodeset2', '-o', file, '--security-mode', 'None'], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1', ...env() },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((r) => child.once('exit', r));

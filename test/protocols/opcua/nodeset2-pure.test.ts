@@ -23,7 +23,10 @@ afterAll(removeTempDirs);
 function readBack(value: string): { attribute: string; text: string; replaced: number } {
   const chunks: string[] = [];
   const w = new XmlWriter((c) => chunks.push(c));
-  w.open('r').leaf('a', [['v', value]], value).close().end();
+  w.open('r')
+    .leaf('a', [['v', value]], value)
+    .close()
+    .end();
   const file = join(tempDir('xml'), 'x.xml');
   writeFileSync(file, chunks.join(''));
   // xmllint ends what it prints with a newline of its own
@@ -33,7 +36,16 @@ function readBack(value: string): { attribute: string; text: string; replaced: n
 
 describe('the XML writer', () => {
   it('escapes markup so libxml2 reads back exactly what was written, in attributes and in text', () => {
-    for (const s of ['a & b < c > d', 'say "hi" and \'bye\'', ']]> is not the end', 'tab\there', 'line\nbreak', 'cr\rlf', 'ümlaut °C µs ≤ 😀', '&amp; stays literal']) {
+    for (const s of [
+      'a & b < c > d',
+      'say "hi" and \'bye\'',
+      ']]> is not the end',
+      'tab\there',
+      'line\nbreak',
+      'cr\rlf',
+      'ümlaut °C µs ≤ 😀',
+      '&amp; stays literal',
+    ]) {
       const r = readBack(s);
       expect(r.attribute).toBe(s);
       expect(r.replaced).toBe(0);
@@ -55,7 +67,7 @@ describe('the XML writer', () => {
   });
 });
 
-describe('NodeSet2 headers and the twin\'s load plan', () => {
+describe("NodeSet2 headers and the twin's load plan", () => {
   it('reads the models of files written by others: the DI and Machinery nodesets node-opcua ships', () => {
     const di = parseNodeSetHeader(execFileSync('head', ['-c', '20000', nodesets.di], { encoding: 'utf8' }));
     expect(di.models.map((m) => m.uri)).toEqual(['http://opcfoundation.org/UA/DI/']);
@@ -67,7 +79,7 @@ describe('NodeSet2 headers and the twin\'s load plan', () => {
     expect(machinery.models[0]!.required.map((r) => r.uri)).toContain('http://opcfoundation.org/UA/DI/');
   });
 
-  it('loads what a file requires in the exported server\'s namespace order, what those require first, and names a model node-opcua does not ship', async () => {
+  it("loads what a file requires in the exported server's namespace order, what those require first, and names a model node-opcua does not ship", async () => {
     const shipped = await shippedNodesets();
     const header = parseNodeSetHeader(`<UANodeSet><NamespaceUris><Uri>urn:plc</Uri></NamespaceUris><Models>
       <Model ModelUri="urn:plc"><RequiredModel ModelUri="http://opcfoundation.org/UA/"/><RequiredModel ModelUri="http://opcfoundation.org/UA/Machinery/" Version="1.04.1"/></Model></Models>
@@ -80,7 +92,9 @@ describe('NodeSet2 headers and the twin\'s load plan', () => {
     expect(plan.files).toEqual([nodesets.standard, 'plc.xml', nodesets.di, nodesets.ia, nodesets.machinery]);
     expect(plan.applicationUri).toBe('urn:plc:server');
 
-    const missing = parseNodeSetHeader('<UANodeSet><Models><Model ModelUri="urn:plc"><RequiredModel ModelUri="http://example.com/UA/Unshipped/" Version="2.0"/></Model></Models></UANodeSet>');
+    const missing = parseNodeSetHeader(
+      '<UANodeSet><Models><Model ModelUri="urn:plc"><RequiredModel ModelUri="http://example.com/UA/Unshipped/" Version="2.0"/></Model></Models></UANodeSet>',
+    );
     let err: unknown;
     try {
       planTwin('plc.xml', missing, shipped, readHeaderOf, '127.0.0.1');
@@ -92,14 +106,29 @@ describe('NodeSet2 headers and the twin\'s load plan', () => {
     expect((err as IiotError).hint).toContain('--copy-namespace http://example.com/UA/Unshipped/');
   });
 
-  it('copies the server\'s own namespaces and references namespace 0 and the companion specifications', async () => {
+  it("copies the server's own namespaces and references namespace 0 and the companion specifications", async () => {
     const shipped = new Set((await shippedNodesets()).keys());
-    const split = splitNamespaces(['http://opcfoundation.org/UA/', 'urn:plc:server', 'http://opcfoundation.org/UA/DI/', 'http://PLCopen.org/OpcUa/IEC61131-3/', 'http://www.siemens.com/simatic-s7-opcua'], shipped);
+    const split = splitNamespaces(
+      [
+        'http://opcfoundation.org/UA/',
+        'urn:plc:server',
+        'http://opcfoundation.org/UA/DI/',
+        'http://PLCopen.org/OpcUa/IEC61131-3/',
+        'http://www.siemens.com/simatic-s7-opcua',
+      ],
+      shipped,
+    );
     expect(split.own.has(1)).toBe(true); // the server's own URI
     expect(split.own.has(4)).toBe(true); // a vendor namespace
     expect(split.own.has(2)).toBe(false); // DI
     expect(split.companions).toContain(0);
     expect(split.companions).toContain(2);
-    expect([...splitNamespaces(['http://opcfoundation.org/UA/', 'urn:s', 'http://opcfoundation.org/UA/DI/'], shipped, new Set(['http://opcfoundation.org/UA/DI/'])).own]).toEqual([1, 2]);
+    expect([
+      ...splitNamespaces(
+        ['http://opcfoundation.org/UA/', 'urn:s', 'http://opcfoundation.org/UA/DI/'],
+        shipped,
+        new Set(['http://opcfoundation.org/UA/DI/']),
+      ).own,
+    ]).toEqual([1, 2]);
   });
 });

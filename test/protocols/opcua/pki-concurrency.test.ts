@@ -7,7 +7,7 @@ import { Pki } from '../../../src/protocols/opcua/pki.js';
 const dir = mkdtempSync(join(tmpdir(), 'iiot-pki-race-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('iiot\'s own certificate', () => {
+describe("iiot's own certificate", () => {
   it('is created once when several sessions of one process ask for it at the same time', async () => {
     // a recording from two OPC UA servers: two sources, two Pki objects, one fresh store
     const stores = [new Pki(dir), new Pki(dir), new Pki(dir)];

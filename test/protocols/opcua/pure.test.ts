@@ -16,7 +16,12 @@ import { tempDir, removeTempDirs } from '../../helpers/opcua-plant.js';
 
 afterAll(removeTempDirs);
 
-function endpoint(mode: EndpointInfo['securityMode'], policy: string, level: number, tokens: Array<'Anonymous' | 'UserName' | 'Certificate'> = ['Anonymous', 'UserName']): EndpointInfo {
+function endpoint(
+  mode: EndpointInfo['securityMode'],
+  policy: string,
+  level: number,
+  tokens: Array<'Anonymous' | 'UserName' | 'Certificate'> = ['Anonymous', 'UserName'],
+): EndpointInfo {
   return {
     endpointUrl: 'opc.tcp://plc:4840',
     securityMode: mode,
@@ -72,7 +77,9 @@ describe('endpoint selection', () => {
   });
 
   it('says plainly that a Basic128Rsa15-only server cannot be used from Node 22', () => {
-    const err = throws(() => selectEndpoint([endpoint('Sign', 'Basic128Rsa15', 5), endpoint('SignAndEncrypt', 'Basic128Rsa15', 10)], {}, url));
+    const err = throws(() =>
+      selectEndpoint([endpoint('Sign', 'Basic128Rsa15', 5), endpoint('SignAndEncrypt', 'Basic128Rsa15', 10)], {}, url),
+    );
     expect(err.exitCode).toBe(3);
     expect(err.message).toContain('offers only security policies iiot cannot use (Basic128Rsa15)');
     expect(err.message).toContain('RSA PKCS#1 v1.5');
@@ -81,12 +88,26 @@ describe('endpoint selection', () => {
 });
 
 describe('the error explainer', () => {
-  const ctx = { endpointUrl: 'opc.tcp://127.0.0.1:4840', ownCertificateFile: '/home/p/.config/iiot/pki/own/certs/client_certificate.pem', pkiRoot: '/home/p/.config/iiot/pki', identity: 'user "op"', passwordSource: '$IIOT_PASSWORD' };
+  const ctx = {
+    endpointUrl: 'opc.tcp://127.0.0.1:4840',
+    ownCertificateFile: '/home/p/.config/iiot/pki/own/certs/client_certificate.pem',
+    pkiRoot: '/home/p/.config/iiot/pki',
+    identity: 'user "op"',
+    passwordSource: '$IIOT_PASSWORD',
+  };
 
   it.each([
-    ['BadSecurityChecksFailed', /refused iiot's application certificate/, /copy \/home\/p\/.config\/iiot\/pki\/own\/certs\/client_certificate.pem into the server's trusted certificates folder/],
+    [
+      'BadSecurityChecksFailed',
+      /refused iiot's application certificate/,
+      /copy \/home\/p\/.config\/iiot\/pki\/own\/certs\/client_certificate.pem into the server's trusted certificates folder/,
+    ],
     ['BadCertificateUntrusted', /refused iiot's application certificate/, /trusted certificates folder/],
-    ['BadCertificateUriInvalid', /ApplicationUri in the certificate does not match/, /delete it and own\/private\/private_key.pem in \/home\/p\/.config\/iiot\/pki/],
+    [
+      'BadCertificateUriInvalid',
+      /ApplicationUri in the certificate does not match/,
+      /delete it and own\/private\/private_key.pem in \/home\/p\/.config\/iiot\/pki/,
+    ],
     ['BadCertificateTimeInvalid', /expired or not yet valid/, /clocks/],
     ['BadIdentityTokenRejected', /rejected the user identity \(user "op"\)/, /\$IIOT_PASSWORD/],
     ['BadUserAccessDenied', /denied access for user "op"/, /\$IIOT_PASSWORD/],
@@ -98,10 +119,12 @@ describe('the error explainer', () => {
     expect(x.hint).toMatch(hint);
   });
 
-  it('reads the status out of node-opcua\'s wording', () => {
+  it("reads the status out of node-opcua's wording", () => {
     const err = explainError(new Error('The connection has been rejected by server: BadSecurityChecksFailed (0x80130000)'), ctx);
     expect(err.message).toContain('BadSecurityChecksFailed');
-    expect(explainError(new Error('connect ECONNREFUSED 127.0.0.1:4840'), ctx).message).toBe('nothing is listening at 127.0.0.1:4840 (connection refused)');
+    expect(explainError(new Error('connect ECONNREFUSED 127.0.0.1:4840'), ctx).message).toBe(
+      'nothing is listening at 127.0.0.1:4840 (connection refused)',
+    );
   });
 });
 
@@ -109,8 +132,16 @@ describe('node references', () => {
   it('parses node ids, well-known names and browse paths', () => {
     expect(parseNodeRef('ns=2;s=Plant.Pump1')).toEqual({ kind: 'id', text: 'ns=2;s=Plant.Pump1' });
     expect(parseNodeRef('Objects')).toEqual({ kind: 'id', text: 'i=85' });
-    expect(parseNodeRef('nsu=urn:iiot:sim:plant;s=plant.power')).toEqual({ kind: 'id', text: 's=plant.power', namespaceUri: 'urn:iiot:sim:plant' });
-    expect(parseNodeRef('/Objects/2:Plant/Pump&/1')).toEqual({ kind: 'path', text: '/Objects/2:Plant/Pump&/1', segments: [{ name: 'Objects' }, { ns: 2, name: 'Plant' }, { name: 'Pump/1' }] });
+    expect(parseNodeRef('nsu=urn:iiot:sim:plant;s=plant.power')).toEqual({
+      kind: 'id',
+      text: 's=plant.power',
+      namespaceUri: 'urn:iiot:sim:plant',
+    });
+    expect(parseNodeRef('/Objects/2:Plant/Pump&/1')).toEqual({
+      kind: 'path',
+      text: '/Objects/2:Plant/Pump&/1',
+      segments: [{ name: 'Objects' }, { ns: 2, name: 'Plant' }, { name: 'Pump/1' }],
+    });
     expect(formatSegment(2, 'Pump/1')).toBe('2:Pump&/1');
   });
 
@@ -138,14 +169,24 @@ tags:
   it('rejects duplicate names and bad node ids, naming file and line', () => {
     const err = throws(() => parseTagList({ file: 'line3.tags', text }));
     expect(err.message).toBe('line3.tags:8: tags[1].name: duplicate tag name "Plant.Incomer.ActivePower" (also tags[0])');
-    const bad = throws(() => parseTagList({ file: 'x.tags', text: text.replace('ns=2;s=plant.energy', 'plant.energy').replace('name: Plant.Incomer.ActivePower\n    nodeId: ns=2', 'name: A\n    nodeId: ns=2') }));
+    const bad = throws(() =>
+      parseTagList({
+        file: 'x.tags',
+        text: text
+          .replace('ns=2;s=plant.energy', 'plant.energy')
+          .replace('name: Plant.Incomer.ActivePower\n    nodeId: ns=2', 'name: A\n    nodeId: ns=2'),
+      }),
+    );
     expect(bad.message).toMatch(/^x\.tags:9: tags\[1\]\.nodeId: /);
     const version = throws(() => parseTagList({ file: 'y.tags', text: text.replace('iiot-tags/1', 'iiot-tags/9') }));
     expect(version.message).toContain('format must be "iiot-tags/1"');
   });
 
   it('round-trips through its own writer', () => {
-    const list = parseTagList({ file: 'ok.tags', text: text.replace(/ActivePower\n {4}nodeId: ns=2;s=plant.energy/, 'Energy\n    nodeId: ns=2;s=plant.energy') });
+    const list = parseTagList({
+      file: 'ok.tags',
+      text: text.replace(/ActivePower\n {4}nodeId: ns=2;s=plant.energy/, 'Energy\n    nodeId: ns=2;s=plant.energy'),
+    });
     const again = parseTagList({ file: 'again.tags', text: formatTagList(list) });
     expect(again).toEqual(list);
     expect(formatTagList(list)).toContain('range: [0, 125]');
@@ -169,7 +210,10 @@ describe('certificates and the PKI folder', () => {
     const pki = new Pki(tempDir('pure-pki'));
     const own = await pki.ownCertificate();
     await pki.close();
-    const openssl = (alg: string) => execFileSync('openssl', ['x509', '-noout', '-fingerprint', `-${alg}`, '-in', own.file], { encoding: 'utf8' }).trim().split('=')[1];
+    const openssl = (alg: string) =>
+      execFileSync('openssl', ['x509', '-noout', '-fingerprint', `-${alg}`, '-in', own.file], { encoding: 'utf8' })
+        .trim()
+        .split('=')[1];
     expect(own.info.sha1).toBe(openssl('sha1'));
     expect(own.info.sha256).toBe(openssl('sha256'));
     expect(own.info.signatureAlgorithm).toBe('sha256WithRSAEncryption');
@@ -202,14 +246,21 @@ describe('certificates and the PKI folder', () => {
 
 describe('connection flags', () => {
   it('refuses passwords on the command line and contradictory security flags', () => {
-    expect(throws(() => parseOpcUaConnectOptions('opc.tcp://127.0.0.1:4840', { user: 'op', password: 'x' })).message).toContain('--password is refused');
-    expect(throws(() => parseOpcUaConnectOptions('opc.tcp://127.0.0.1:4840', { securityMode: 'None', securityPolicy: 'Basic256Sha256' })).exitCode).toBe(2);
+    expect(throws(() => parseOpcUaConnectOptions('opc.tcp://127.0.0.1:4840', { user: 'op', password: 'x' })).message).toContain(
+      '--password is refused',
+    );
+    expect(
+      throws(() => parseOpcUaConnectOptions('opc.tcp://127.0.0.1:4840', { securityMode: 'None', securityPolicy: 'Basic256Sha256' }))
+        .exitCode,
+    ).toBe(2);
     expect(throws(() => parseOpcUaConnectOptions('mqtt://127.0.0.1', {})).message).toContain('is not an OPC UA endpoint');
-    expect(parseOpcUaConnectOptions('opc.tcp://127.0.0.1', { securityMode: 'signandencrypt', securityPolicy: 'basic256sha256' })).toMatchObject({ securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', timeoutMs: 10_000 });
+    expect(
+      parseOpcUaConnectOptions('opc.tcp://127.0.0.1', { securityMode: 'signandencrypt', securityPolicy: 'basic256sha256' }),
+    ).toMatchObject({ securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', timeoutMs: 10_000 });
   });
 });
 
-describe('the crawler\'s queue', () => {
+describe("the crawler's queue", () => {
   it('takes from the front and takes items back in their order', () => {
     const q = new Queue([1, 2, 3, 4, 5]);
     expect(q.take(2)).toEqual([1, 2]);

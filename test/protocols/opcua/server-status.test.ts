@@ -54,18 +54,23 @@ describe('the ERR message of a server that does not trust iiot', () => {
     // a null Reason (length -1), and one with text
     const nul = Buffer.from([0x45, 0x52, 0x52, 0x46, 16, 0, 0, 0, 0x00, 0x00, 0x13, 0x80, 0xff, 0xff, 0xff, 0xff]);
     expect(parseErrChunk(nul)).toEqual({ code: BAD_SECURITY_CHECKS_FAILED, reason: '' });
-    const text = Buffer.concat([Buffer.from([0x45, 0x52, 0x52, 0x46, 19, 0, 0, 0, 0x00, 0x00, 0x13, 0x80, 3, 0, 0, 0]), Buffer.from('why')]);
+    const text = Buffer.concat([
+      Buffer.from([0x45, 0x52, 0x52, 0x46, 19, 0, 0, 0, 0x00, 0x00, 0x13, 0x80, 3, 0, 0, 0]),
+      Buffer.from('why'),
+    ]);
     expect(parseErrChunk(text)).toEqual({ code: BAD_SECURITY_CHECKS_FAILED, reason: 'why' });
     expect(parseErrChunk(Buffer.from('MSGF\x10\0\0\0\0\0\x13\x80\0\0\0\0', 'latin1'))).toBeUndefined();
     expect(statusName({ BadSecurityChecksFailed: { value: 0x80130000 } }, 0x80130000)).toBe('BadSecurityChecksFailed');
     expect(statusName({}, 0x80aa0000)).toBe('0x80AA0000');
   });
 
-  it('browse: the server does not trust iiot\'s certificate, and which file to copy', async () => {
+  it("browse: the server does not trust iiot's certificate, and which file to copy", async () => {
     const r = await runCli(['browse', secured.url, '--trust-on-first-use'], { env });
     oneLine(r);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`${secured.url} refused iiot's application certificate (BadSecurityChecksFailed): the server does not trust iiot yet`);
+    expect(r.stderr).toContain(
+      `${secured.url} refused iiot's application certificate (BadSecurityChecksFailed): the server does not trust iiot yet`,
+    );
     expect(r.stderr).toContain(`hint: copy ${own} (SHA-1 `);
     expect(r.stderr).toContain("into the server's trusted certificates folder");
     // the ERR answered the secured OpenSecureChannel: that connection went no further
@@ -75,7 +80,9 @@ describe('the ERR message of a server that does not trust iiot', () => {
   it('says what the server said when its ERR carries a reason', async () => {
     const r = await runCli(['browse', talkative.url, '--trust-on-first-use'], { env });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('(BadSecurityChecksFailed): the server does not trust iiot yet; the server says: "client certificate not in the trust list"');
+    expect(r.stderr).toContain(
+      '(BadSecurityChecksFailed): the server does not trust iiot yet; the server says: "client certificate not in the trust list"',
+    );
   });
 
   it('a server that refuses even the unsecured channel GetEndpoints uses', async () => {
@@ -92,17 +99,23 @@ describe('the ERR message of a server that does not trust iiot', () => {
     const port = String(secured.port);
     const d = await runCli(['discover', '127.0.0.1', '--ports', `${port}:opcua`, '--json', '-o', inventory], { env });
     expect(d.code).toBe(0);
-    expect((JSON.parse(readFileSync(inventory, 'utf8')) as { devices: Array<{ url: string }> }).devices.map((x) => x.url)).toEqual([secured.url]);
+    expect((JSON.parse(readFileSync(inventory, 'utf8')) as { devices: Array<{ url: string }> }).devices.map((x) => x.url)).toEqual([
+      secured.url,
+    ]);
     const r = await runCli(['browse', '--inventory', inventory, '--trust-on-first-use'], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${secured.url} refused iiot's application certificate (BadSecurityChecksFailed)`);
     expect(r.stderr).toContain(`copy ${own}`);
   });
 
-  it('check security --session: the attempt\'s reason is the server\'s status', async () => {
+  it("check security --session: the attempt's reason is the server's status", async () => {
     const r = await runCli(['check', 'security', securedOnly.url, '--session', '--json'], { env });
-    const doc = JSON.parse(r.stdout) as { targets: Array<{ facts: { session: { attempts: Array<{ securityMode: string; accepted: boolean; reason?: string }> } } }> };
-    expect(doc.targets[0]!.facts.session.attempts).toEqual([{ securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', accepted: false, reason: 'BadSecurityChecksFailed' }]);
+    const doc = JSON.parse(r.stdout) as {
+      targets: Array<{ facts: { session: { attempts: Array<{ securityMode: string; accepted: boolean; reason?: string }> } } }>;
+    };
+    expect(doc.targets[0]!.facts.session.attempts).toEqual([
+      { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', accepted: false, reason: 'BadSecurityChecksFailed' },
+    ]);
   });
 });
 
@@ -113,7 +126,10 @@ describe('HistoryRead refused with BadNotSupported', () => {
 
   beforeAll(async () => {
     const opc = await import('node-opcua');
-    const cm = new opc.OPCUACertificateManager({ rootFolder: join(tempDir('history-pki'), 'pki'), automaticallyAcceptUnknownCertificate: false });
+    const cm = new opc.OPCUACertificateManager({
+      rootFolder: join(tempDir('history-pki'), 'pki'),
+      automaticallyAcceptUnknownCertificate: false,
+    });
     await cm.initialize();
     const s = new opc.OPCUAServer({
       port: 0,
@@ -141,12 +157,19 @@ describe('HistoryRead refused with BadNotSupported', () => {
     let serviceLevel = false;
     const impl = s as unknown as {
       _on_HistoryReadRequest: (message: unknown, channel: unknown) => void;
-      _apply_on_SessionObject: (cls: unknown, message: unknown, channel: unknown, action: (session: unknown, send: unknown, sendError: (sc: unknown) => void) => void) => void;
+      _apply_on_SessionObject: (
+        cls: unknown,
+        message: unknown,
+        channel: unknown,
+        action: (session: unknown, send: unknown, sendError: (sc: unknown) => void) => void,
+      ) => void;
     };
     const original = impl._on_HistoryReadRequest.bind(s);
     impl._on_HistoryReadRequest = (message, channel) => {
       if (!serviceLevel) return original(message, channel);
-      impl._apply_on_SessionObject(opc.HistoryReadResponse, message, channel, (_session, _send, sendError) => sendError(opc.StatusCodes.BadNotSupported));
+      impl._apply_on_SessionObject(opc.HistoryReadResponse, message, channel, (_session, _send, sendError) =>
+        sendError(opc.StatusCodes.BadNotSupported),
+      );
     };
     await s.start();
     server = {

@@ -7,7 +7,16 @@ import { inspectCertificate } from '../../../src/protocols/opcua/certificates.js
 import { findServers, getEndpoints } from '../../../src/protocols/opcua/endpoints.js';
 import type { Pki } from '../../../src/protocols/opcua/pki.js';
 import { readValues } from '../../../src/protocols/opcua/read.js';
-import { captureIO, clientPki, connect, startOpcUaPlant, tempDir, USER, type TestPlant, removeTempDirs } from '../../helpers/opcua-plant.js';
+import {
+  captureIO,
+  clientPki,
+  connect,
+  startOpcUaPlant,
+  tempDir,
+  USER,
+  type TestPlant,
+  removeTempDirs,
+} from '../../helpers/opcua-plant.js';
 
 afterAll(removeTempDirs);
 
@@ -112,7 +121,12 @@ describe('OPC UA sessions against the embedded plant (default profile)', () => {
     const text = io.lines.join('\n');
     expect(text).toContain(`SHA-256  ${serverSha256}`);
     expect(text).toMatch(/SHA-1 {4}([0-9A-F]{2}:){19}[0-9A-F]{2}/);
-    expect(tofu.list().filter((c) => c.folder === 'trusted').map((c) => c.info.sha256)).toEqual([serverSha256]);
+    expect(
+      tofu
+        .list()
+        .filter((c) => c.folder === 'trusted')
+        .map((c) => c.info.sha256),
+    ).toEqual([serverSha256]);
     expect(tofu.knownServer(t.url)?.sha256).toBe(serverSha256);
     expect(tofu.knownServer(t.url)?.how).toBe('trust-on-first-use');
     // From now on no flag is needed, and nothing more is printed about trust.
@@ -142,7 +156,9 @@ describe('OPC UA sessions against the embedded plant (default profile)', () => {
   });
 
   it('reports a wrong password as exit 3 with one clear line, without retrying', async () => {
-    const err = await failure(connect(t.url, main, { user: USER.username, passwordEnv: 'WRONG_PW' }, captureIO({ WRONG_PW: 'not the password' })));
+    const err = await failure(
+      connect(t.url, main, { user: USER.username, passwordEnv: 'WRONG_PW' }, captureIO({ WRONG_PW: 'not the password' })),
+    );
     expect(err.exitCode).toBe(3);
     expect(err.message).toContain(`denied access for user "${USER.username}"`);
     expect(err.message).toContain('BadUserAccessDenied');
@@ -192,12 +208,13 @@ describe('a server that does not trust iiot yet', () => {
       expect(err.hint).toContain('trusted/certs/');
       // The server kept it among its rejected certificates, as the hint says many servers do.
       expect(readdirSync(join(serverPki, 'rejected')).length).toBeGreaterThan(0);
-      expect(err.hint).toContain('delete it from the server\'s rejected folder');
+      expect(err.hint).toContain("delete it from the server's rejected folder");
       // Do what the hint says: copy the file into the server's trusted folder, out of rejected/.
       await t.stop();
       copyFileSync(own.file, join(serverPki, 'trusted', 'certs', 'iiot.pem'));
       for (const f of readdirSync(join(serverPki, 'rejected'))) {
-        if (inspectCertificate(readFileSync(join(serverPki, 'rejected', f))).sha1 === own.info.sha1) unlinkSync(join(serverPki, 'rejected', f));
+        if (inspectCertificate(readFileSync(join(serverPki, 'rejected', f))).sha1 === own.info.sha1)
+          unlinkSync(join(serverPki, 'rejected', f));
       }
       t = await startOpcUaPlant({ pkiDir: serverPki });
       const s = await connect(t.url, pki, { securityMode: 'SignAndEncrypt' });

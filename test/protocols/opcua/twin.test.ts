@@ -14,7 +14,16 @@ import { OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, type Cl
 import { nodesets } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
-import { captureIO as captureSessionIO, clientPki, connect, removeTempDirs, startOpcUaPlant, tempDir, USER, type TestPlant } from '../../helpers/opcua-plant.js';
+import {
+  captureIO as captureSessionIO,
+  clientPki,
+  connect,
+  removeTempDirs,
+  startOpcUaPlant,
+  tempDir,
+  USER,
+  type TestPlant,
+} from '../../helpers/opcua-plant.js';
 import { browseAll, factsOf, LINE_TYPES, schemaErrors, startPlainServer, type PlainServer } from '../../helpers/nodeset2-twin.js';
 import { startPlant, type RunningPlant } from '../../../src/sim/plant.js';
 import { replay } from '../../../src/replay/run.js';
@@ -37,14 +46,22 @@ beforeAll(async () => {
 });
 
 async function open(url: string): Promise<{ session: ClientSession; close(): Promise<void> }> {
-  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 1 }, securityMode: MessageSecurityMode.None, securityPolicy: SecurityPolicy.None });
+  const client = OPCUAClient.create({
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 1 },
+    securityMode: MessageSecurityMode.None,
+    securityPolicy: SecurityPolicy.None,
+  });
   await client.connect(url);
   const session = await client.createSession();
   return { session, close: async () => (await session.close(), await client.disconnect()) };
 }
 
 async function exportTo(url: string, file: string, extra: string[] = []): Promise<string> {
-  const r = await runCli(['browse', url, '--all', '--nodeset2', '-o', file, '--security-mode', 'None', ...extra], { env, timeoutMs: 300_000 });
+  const r = await runCli(['browse', url, '--all', '--nodeset2', '-o', file, '--security-mode', 'None', ...extra], {
+    env,
+    timeoutMs: 300_000,
+  });
   expect(r.stderr).toContain(`wrote ${file}`);
   expect(r.code).toBe(0);
   return r.stdout;
@@ -52,10 +69,15 @@ async function exportTo(url: string, file: string, extra: string[] = []): Promis
 
 /** The twin of a file, served by `iiot sim --nodeset` in-process (OPC UA only). */
 async function serveTwin(file: string, limits?: typeof TINY): Promise<RunningPlant> {
-  return startPlant({ modbus: false, mqtt: false, opcua: { port: 0, nodeset: file, pkiDir: tempDir('twin-pki'), ...(limits ? { limits } : {}) } });
+  return startPlant({
+    modbus: false,
+    mqtt: false,
+    opcua: { port: 0, nodeset: file, pkiDir: tempDir('twin-pki'), ...(limits ? { limits } : {}) },
+  });
 }
 
-const props = (name: string) => ['EngineeringUnits', 'EURange', 'EnumStrings', 'InputArguments', 'OutputArguments', 'EnumValues'].includes(name);
+const props = (name: string) =>
+  ['EngineeringUnits', 'EURange', 'EnumStrings', 'InputArguments', 'OutputArguments', 'EnumValues'].includes(name);
 
 function expectSameFacts(original: Map<string, { browseName: string }>, twin: Map<string, { browseName: string }>): void {
   expect(original.size).toBeGreaterThan(0);
@@ -75,9 +97,24 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
 
   it('exports a file that validates against UANodeSet.xsd and names the companions as required models, with the versions the server reports', async () => {
     const file = join(dir, 'plant.NodeSet2.xml');
-    const summary = JSON.parse(await exportTo(plant.url, file, ['--json'])) as { schema: string; complete: boolean; nodes: number; namespaces: string[]; requiredModels: Array<{ uri: string; version?: string }> };
-    expect(summary).toMatchObject({ schema: 'iiot.browse.nodeset2/1', complete: true, namespaces: expect.arrayContaining([PLANT]) as unknown });
-    expect(summary.requiredModels.map((m) => m.uri)).toEqual(['http://opcfoundation.org/UA/', 'http://opcfoundation.org/UA/DI/', 'http://opcfoundation.org/UA/IA/', 'http://opcfoundation.org/UA/Machinery/']);
+    const summary = JSON.parse(await exportTo(plant.url, file, ['--json'])) as {
+      schema: string;
+      complete: boolean;
+      nodes: number;
+      namespaces: string[];
+      requiredModels: Array<{ uri: string; version?: string }>;
+    };
+    expect(summary).toMatchObject({
+      schema: 'iiot.browse.nodeset2/1',
+      complete: true,
+      namespaces: expect.arrayContaining([PLANT]) as unknown,
+    });
+    expect(summary.requiredModels.map((m) => m.uri)).toEqual([
+      'http://opcfoundation.org/UA/',
+      'http://opcfoundation.org/UA/DI/',
+      'http://opcfoundation.org/UA/IA/',
+      'http://opcfoundation.org/UA/Machinery/',
+    ]);
     expect(schemaErrors(file)).toBe('');
     const xml = readFileSync(file, 'utf8');
     expect((xml.match(/<UA(Object|Variable|Method) /g) ?? []).length).toBe(summary.nodes);
@@ -89,7 +126,10 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
         const meta = refs.find((r) => r.browseName.name === uri)!;
         const kids = await browseAll(c.session, meta.nodeId.toString());
         const id = (n: string) => kids.find((k) => k.browseName.name === n)!.nodeId;
-        const dvs = await c.session.read([{ nodeId: id('NamespaceVersion'), attributeId: AttributeIds.Value }, { nodeId: id('NamespacePublicationDate'), attributeId: AttributeIds.Value }]);
+        const dvs = await c.session.read([
+          { nodeId: id('NamespaceVersion'), attributeId: AttributeIds.Value },
+          { nodeId: id('NamespacePublicationDate'), attributeId: AttributeIds.Value },
+        ]);
         const version = dvs[0]!.value.value as string;
         const date = (dvs[1]!.value.value as Date).toISOString();
         expect(xml).toContain(`<RequiredModel ModelUri="${uri}" Version="${version}" PublicationDate="${date}" />`);
@@ -104,14 +144,17 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
     expect(xml).not.toMatch(/NodeId="ns=2;i=5001"/); // DI's DeviceSet
   }, 300_000);
 
-  it('loads into node-opcua\'s own server, with the companion nodesets it requires', async () => {
+  it("loads into node-opcua's own server, with the companion nodesets it requires", async () => {
     const file = join(dir, 'plant.NodeSet2.xml');
     const s = await startPlainServer([nodesets.di, nodesets.ia, nodesets.machinery, file]);
     try {
       const as = s.server.engine.addressSpace!;
       const ns = as.getNamespaceIndex(PLANT);
       expect(ns).toBeGreaterThan(0);
-      const vib = as.findNode(`ns=${ns};s=pump1.vibration`) as unknown as { browseName: { name: string }; dataType: { toString(): string } };
+      const vib = as.findNode(`ns=${ns};s=pump1.vibration`) as unknown as {
+        browseName: { name: string };
+        dataType: { toString(): string };
+      };
       expect(vib.browseName.name).toBe('VibrationVelocityRms');
       expect(vib.dataType.toString()).toBe('ns=0;i=11');
     } finally {
@@ -140,7 +183,8 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
       // exported again from the twin under the same tiny limits: the same document
       const again = join(dir, 'twin.NodeSet2.xml');
       await exportTo(twin.endpoints.opcua!, again);
-      const strip = (f: string) => readFileSync(f, 'utf8').replace(/(LastModified|Created|Endpoint)="[^"]*"|<!-- Exported by [^>]*-->/g, '');
+      const strip = (f: string) =>
+        readFileSync(f, 'utf8').replace(/(LastModified|Created|Endpoint)="[^"]*"|<!-- Exported by [^>]*-->/g, '');
       expect(strip(again)).toBe(strip(file));
     } finally {
       await twin.stop();
@@ -166,7 +210,14 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
       capture,
       [{ id: 'opcua', protocol: 'opcua', endpoint: plant.url }],
       [
-        { name: 'Plant.Pump1.VibrationVelocityRms', source: 'opcua', address: `ns=${plant.plant.opcua!.namespaceIndex};s=pump1.vibration`, namespaceUri: PLANT, dataType: 'float64', opcuaType: 'Double' },
+        {
+          name: 'Plant.Pump1.VibrationVelocityRms',
+          source: 'opcua',
+          address: `ns=${plant.plant.opcua!.namespaceIndex};s=pump1.vibration`,
+          namespaceUri: PLANT,
+          dataType: 'float64',
+          opcuaType: 'Double',
+        },
         { name: 'Plant.Gone', source: 'opcua', address: 'ns=5;s=not.in.the.plant', namespaceUri: PLANT, dataType: 'float64' },
       ],
       [
@@ -196,7 +247,14 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
         {
           files: [capture],
           allParts: false,
-          sink: { kind: 'opcua', host: '127.0.0.1', port: 0, acceptAnyClientCert: false, pkiDir: tempDir('replay-twin-pki'), nodeset: file },
+          sink: {
+            kind: 'opcua',
+            host: '127.0.0.1',
+            port: 0,
+            acceptAnyClientCert: false,
+            pkiDir: tempDir('replay-twin-pki'),
+            nodeset: file,
+          },
           speed: 1,
           maxSpeed: false,
           loop: false,
@@ -233,13 +291,29 @@ describe('the twin of the simulated plant (DI, IA, Machinery and the Plant folde
  * What a connector does: find a variable by its browse path, read it, subscribe to it. Written
  * once, run against the original and the twin.
  */
-async function connectorByPath(url: string, path: string, onValue: (dv: DataValue) => void): Promise<{ nodeId: string; dataType: string; first: DataValue; close(): Promise<void> }> {
+async function connectorByPath(
+  url: string,
+  path: string,
+  onValue: (dv: DataValue) => void,
+): Promise<{ nodeId: string; dataType: string; first: DataValue; close(): Promise<void> }> {
   const c = await open(url);
   const [t] = await c.session.translateBrowsePath([makeBrowsePath('i=85', path)]);
   const nodeId = t!.targets![0]!.targetId.toString();
-  const [first, dt] = await c.session.read([{ nodeId, attributeId: AttributeIds.Value }, { nodeId, attributeId: AttributeIds.DataType }]);
-  const sub = ClientSubscription.create(c.session, { requestedPublishingInterval: 100, requestedMaxKeepAliveCount: 10, publishingEnabled: true });
-  const item = ClientMonitoredItem.create(sub, { nodeId, attributeId: AttributeIds.Value }, { samplingInterval: 50, queueSize: 10, discardOldest: true }, TimestampsToReturn.Both);
+  const [first, dt] = await c.session.read([
+    { nodeId, attributeId: AttributeIds.Value },
+    { nodeId, attributeId: AttributeIds.DataType },
+  ]);
+  const sub = ClientSubscription.create(c.session, {
+    requestedPublishingInterval: 100,
+    requestedMaxKeepAliveCount: 10,
+    publishingEnabled: true,
+  });
+  const item = ClientMonitoredItem.create(
+    sub,
+    { nodeId, attributeId: AttributeIds.Value },
+    { samplingInterval: 50, queueSize: 10, discardOldest: true },
+    TimestampsToReturn.Both,
+  );
   item.on('changed', onValue);
   return { nodeId, dataType: dt!.value.value.toString(), first: first!, close: async () => (await sub.terminate(), await c.close()) };
 }
@@ -259,7 +333,9 @@ describe('the twin of a PLC model with its own types (hand-written NodeSet)', ()
     await exportTo(plc.url, file, ['--values']);
     expect(schemaErrors(file)).toBe('');
     const xml = readFileSync(file, 'utf8');
-    expect(xml).toMatch(/<Definition Name="\d+:BatchInfo">\s*<Field Name="BatchId" DataType="String" \/>\s*<Field Name="Quantity" DataType="Int32" \/>\s*<Field Name="Density" DataType="Double">/);
+    expect(xml).toMatch(
+      /<Definition Name="\d+:BatchInfo">\s*<Field Name="BatchId" DataType="String" \/>\s*<Field Name="Quantity" DataType="Int32" \/>\s*<Field Name="Density" DataType="Double">/,
+    );
     expect(xml).toMatch(/<Field Name="Faulted" Value="2" \/>/);
     expect(xml).toMatch(/<Reference ReferenceType="HasInterface">ns=\d+;i=1001<\/Reference>/);
     expect(xml).toContain('<BatchId>B-2026-0042 &lt;rush&gt;</BatchId>');
@@ -280,14 +356,18 @@ describe('the twin of a PLC model with its own types (hand-written NodeSet)', ()
   }, 300_000);
 });
 
-describe('the twin\'s security, as iiot sim\'s (a NodeSet from another tool, no iiot extension)', () => {
+describe("the twin's security, as iiot sim's (a NodeSet from another tool, no iiot extension)", () => {
   it('hardened: SignAndEncrypt only, a username identity, trusted client certificates; no anonymous access', async () => {
     const client = clientPki();
     const serverPki = tempDir('twin-hardened-pki');
     mkdirSync(join(serverPki, 'trusted', 'certs'), { recursive: true });
     const own = await client.ownCertificate();
     copyFileSync(own.file, join(serverPki, 'trusted', 'certs', 'iiot-test-client.pem'));
-    const twin = await startPlant({ modbus: false, mqtt: false, opcua: { port: 0, nodeset: LINE_TYPES, profile: 'hardened', users: [USER], pkiDir: serverPki } });
+    const twin = await startPlant({
+      modbus: false,
+      mqtt: false,
+      opcua: { port: 0, nodeset: LINE_TYPES, profile: 'hardened', users: [USER], pkiDir: serverPki },
+    });
     try {
       client.trust(twin.opcua!.certificateFile);
       const url = twin.endpoints.opcua!;
@@ -295,7 +375,9 @@ describe('the twin\'s security, as iiot sim\'s (a NodeSet from another tool, no 
       try {
         expect(s.endpoint.securityMode).toBe('SignAndEncrypt');
         expect(s.identity).toBe(`user "${USER.username}"`);
-        const ns = ((await s.session.read({ nodeId: 'i=2255', attributeId: AttributeIds.Value })).value.value as string[]).indexOf('urn:test:line');
+        const ns = ((await s.session.read({ nodeId: 'i=2255', attributeId: AttributeIds.Value })).value.value as string[]).indexOf(
+          'urn:test:line',
+        );
         const [t] = await s.session.translateBrowsePath([makeBrowsePath('i=85', `/${ns}:Line/${ns}:Pump1/${ns}:Speed`)]);
         const dv = await s.session.read({ nodeId: t!.targets![0]!.targetId, attributeId: AttributeIds.Value });
         // a writable variable keeps the file's value (a setpoint is not simulated)
@@ -308,7 +390,12 @@ describe('the twin\'s security, as iiot sim\'s (a NodeSet from another tool, no 
         (err: unknown) => err,
       );
       expect((anonymous as Error).message).toContain('does not accept anonymous sessions');
-      const none = await connect(url, client, { securityMode: 'None', user: USER.username }, captureSessionIO({ IIOT_PASSWORD: USER.password })).then(
+      const none = await connect(
+        url,
+        client,
+        { securityMode: 'None', user: USER.username },
+        captureSessionIO({ IIOT_PASSWORD: USER.password }),
+      ).then(
         async (x) => (await x.close(), undefined),
         (err: unknown) => err,
       );

@@ -59,7 +59,8 @@ export async function exportNodeSet2(io: IO, s: OpcUaSession, o: NodeSetExportOp
         roots: ['i=84'],
         signal,
         detail,
-        onProgress: (p) => progress.update(`exporting ${url}: ${p.nodes.toLocaleString('en-US')} nodes, depth ${p.depth}, ${p.requests} requests`),
+        onProgress: (p) =>
+          progress.update(`exporting ${url}: ${p.nodes.toLocaleString('en-US')} nodes, depth ${p.depth}, ${p.requests} requests`),
       });
       // Own nodes that only non-hierarchical references reach (HasEncoding, ...): a crawl of their own.
       const all = [...first.nodes];
@@ -67,9 +68,18 @@ export async function exportNodeSet2(io: IO, s: OpcUaSession, o: NodeSetExportOp
       let partial = first.complete ? undefined : first.partialReason;
       for (let round = 0; round < 5 && partial === undefined && !signal.aborted; round++) {
         const missing = new Set<string>();
-        for (const n of all) for (const r of n.details?.references ?? []) if (!known.has(r.target) && own.has(nsIndexOf(r.target)) && !r.target.includes('svr=')) missing.add(r.target);
+        for (const n of all)
+          for (const r of n.details?.references ?? [])
+            if (!known.has(r.target) && own.has(nsIndexOf(r.target)) && !r.target.includes('svr=')) missing.add(r.target);
         if (missing.size === 0) break;
-        const more = await crawl(s.session, { ...common, roots: [...missing], maxDepth: 0, signal, detail: () => (o.values ? 'value' : 'node'), attributes: false });
+        const more = await crawl(s.session, {
+          ...common,
+          roots: [...missing],
+          maxDepth: 0,
+          signal,
+          detail: () => (o.values ? 'value' : 'node'),
+          attributes: false,
+        });
         for (const n of more.nodes) {
           known.add(n.nodeId);
           all.push({ ...n, parent: undefined, children: [] });
@@ -85,7 +95,8 @@ export async function exportNodeSet2(io: IO, s: OpcUaSession, o: NodeSetExportOp
 
     const metadata = await readNamespaceMetadata(m, s, first).catch(() => new Map<string, NamespaceMetadata>());
     const aliasNames = new Map<string, string>();
-    for (const table of [m.ReferenceTypeIds, m.DataTypeIds]) for (const [name, v] of Object.entries(table)) if (typeof v === 'number') aliasNames.set(`i=${v}`, name);
+    for (const table of [m.ReferenceTypeIds, m.DataTypeIds])
+      for (const [name, v] of Object.entries(table)) if (typeof v === 'number') aliasNames.set(`i=${v}`, name);
     const xmlEncodings = encodingsOf(all);
 
     const chunks: string[] = [];
@@ -113,7 +124,10 @@ export async function exportNodeSet2(io: IO, s: OpcUaSession, o: NodeSetExportOp
       out(io, text.trimEnd());
     }
 
-    const ownUris = [...own].sort((a, b) => a - b).map((i) => namespaceArray[i]!).filter((uri) => stats.namespaceUris.includes(uri));
+    const ownUris = [...own]
+      .sort((a, b) => a - b)
+      .map((i) => namespaceArray[i]!)
+      .filter((uri) => stats.namespaceUris.includes(uri));
     const required = namespaceArray.filter((_u, i) => !own.has(i)).map((uri) => ({ uri, ...metadata.get(uri) }));
     const durationMs = performance.now() - t0;
     if (io.json) {
@@ -138,7 +152,7 @@ export async function exportNodeSet2(io: IO, s: OpcUaSession, o: NodeSetExportOp
     if (o.output !== undefined) {
       info(
         io,
-        `wrote ${o.output}: ${stats.nodes.toLocaleString('en-US')} nodes of ${ownUris.join(', ') || 'no namespace of the server\'s own'}, ${stats.references.toLocaleString('en-US')} references, ${stats.values.toLocaleString('en-US')} values, ` +
+        `wrote ${o.output}: ${stats.nodes.toLocaleString('en-US')} nodes of ${ownUris.join(', ') || "no namespace of the server's own"}, ${stats.references.toLocaleString('en-US')} references, ${stats.values.toLocaleString('en-US')} values, ` +
           `${(bytes / 1e6).toFixed(1)} MB in ${formatDuration(durationMs)} (${first.stats.requests} requests)${partialReason === undefined ? '' : ' (PARTIAL)'}`,
       );
       info(io, `required models: ${required.map((r) => `${r.uri}${r.version ? ` ${r.version}` : ''}`).join(', ')}`);
@@ -169,7 +183,8 @@ function encodingsOf(nodes: readonly CrawledNode[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const n of nodes) {
     if (n.nodeClass !== 'DataType') continue;
-    for (const r of n.details?.references ?? []) if (r.forward && r.type === 'i=38' && byId.get(r.target)?.browseName === 'Default XML') out.set(n.nodeId, r.target);
+    for (const r of n.details?.references ?? [])
+      if (r.forward && r.type === 'i=38' && byId.get(r.target)?.browseName === 'Default XML') out.set(n.nodeId, r.target);
   }
   return out;
 }
@@ -179,7 +194,11 @@ function encodingsOf(nodes: readonly CrawledNode[]): Map<string, string> {
  * (NamespaceMetadataType, Part 5 6.3.13) says them: its children's NamespaceUri,
  * NamespaceVersion and NamespacePublicationDate properties, read in batches under the limits.
  */
-async function readNamespaceMetadata(m: Awaited<ReturnType<typeof loadClient>>, s: OpcUaSession, r: CrawlResult): Promise<Map<string, NamespaceMetadata>> {
+async function readNamespaceMetadata(
+  m: Awaited<ReturnType<typeof loadClient>>,
+  s: OpcUaSession,
+  r: CrawlResult,
+): Promise<Map<string, NamespaceMetadata>> {
   const namespacesNode = r.nodes.findIndex((n) => n.nodeId === 'i=11715');
   const out = new Map<string, NamespaceMetadata>();
   if (namespacesNode < 0) return out;
@@ -215,4 +234,3 @@ async function readNamespaceMetadata(m: Awaited<ReturnType<typeof loadClient>>, 
   }
   return out;
 }
-

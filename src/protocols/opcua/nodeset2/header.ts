@@ -30,7 +30,11 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 
 export function unescapeXml(s: string): string {
   return s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_m, e: string) =>
-    e.startsWith('#x') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : ENTITIES[e]!,
+    e.startsWith('#x')
+      ? String.fromCodePoint(parseInt(e.slice(2), 16))
+      : e.startsWith('#')
+        ? String.fromCodePoint(Number(e.slice(1)))
+        : ENTITIES[e]!,
   );
 }
 
@@ -50,7 +54,8 @@ export function parseNodeSetHeader(text: string): NodeSetHeader {
   const head = text.slice(0, headerEnd(text)).replace(/<!--[\s\S]*?-->/g, '');
   if (!/<(?:[\w-]+:)?UANodeSet\b/.test(head)) throw new Error('not a UANodeSet document (no <UANodeSet> element)');
   const section = (name: string) => new RegExp(`<(?:[\\w-]+:)?${name}\\b[^>]*>([\\s\\S]*?)</(?:[\\w-]+:)?${name}>`).exec(head)?.[1] ?? '';
-  const uris = (block: string) => [...block.matchAll(/<(?:[\w-]+:)?Uri\s*>([\s\S]*?)<\/(?:[\w-]+:)?Uri>/g)].map((m) => unescapeXml(m[1]!.trim()));
+  const uris = (block: string) =>
+    [...block.matchAll(/<(?:[\w-]+:)?Uri\s*>([\s\S]*?)<\/(?:[\w-]+:)?Uri>/g)].map((m) => unescapeXml(m[1]!.trim()));
   const header: NodeSetHeader = { namespaceUris: uris(section('NamespaceUris')), models: [] };
   const models = section('Models');
   for (const m of models.matchAll(/<(?:[\w-]+:)?Model\b([^>]*?)(\/>|>([\s\S]*?)<\/(?:[\w-]+:)?Model>)/g)) {
@@ -73,5 +78,9 @@ export function parseNodeSetHeader(text: string): NodeSetHeader {
 }
 
 function ref(a: Record<string, string>): RequiredModelRef {
-  return { uri: a.ModelUri ?? '', ...(a.Version ? { version: a.Version } : {}), ...(a.PublicationDate ? { publicationDate: a.PublicationDate } : {}) };
+  return {
+    uri: a.ModelUri ?? '',
+    ...(a.Version ? { version: a.Version } : {}),
+    ...(a.PublicationDate ? { publicationDate: a.PublicationDate } : {}),
+  };
 }

@@ -17,7 +17,8 @@ export interface OutputFile {
 
 /** Refuses an existing file unless --force (called before any work, and again when writing). */
 export function refuseExisting(path: string, force: boolean, option = '-o'): void {
-  if (checkOutputTarget(path, option) && !force) throw usageError(`${option} ${path}: the file exists`, 'choose another name, or add --force to replace it');
+  if (checkOutputTarget(path, option) && !force)
+    throw usageError(`${option} ${path}: the file exists`, 'choose another name, or add --force to replace it');
 }
 
 export function openOutputFile(path: string, force: boolean, option = '-o'): OutputFile {
@@ -27,7 +28,10 @@ export function openOutputFile(path: string, force: boolean, option = '-o'): Out
   try {
     fd = openSync(tmp, 'w');
   } catch (err) {
-    throw usageError(`${option} ${path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give a path in a writable folder');
+    throw usageError(
+      `${option} ${path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'give a path in a writable folder',
+    );
   }
   let bytes = 0;
   let open = true;

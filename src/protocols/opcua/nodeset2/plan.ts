@@ -23,14 +23,24 @@ export interface TwinPlan {
 
 const norm = (uri: string) => uri.replace(/\/?$/, '/');
 
-export function planTwin(file: string, header: NodeSetHeader, shipped: ReadonlyMap<string, ShippedNodeset>, headerOf: (file: string) => NodeSetHeader, host: string): TwinPlan {
+export function planTwin(
+  file: string,
+  header: NodeSetHeader,
+  shipped: ReadonlyMap<string, ShippedNodeset>,
+  headerOf: (file: string) => NodeSetHeader,
+  host: string,
+): TwinPlan {
   const byUri = new Map<string, ShippedNodeset>();
   for (const [uri, s] of shipped) {
     byUri.set(uri, s);
     byUri.set(norm(uri), s);
   }
   const own = header.models.map((m) => m.uri);
-  if (own.length === 0) throw usageError(`${file}: the NodeSet defines no model (no <Models> entry)`, 'give a NodeSet2 file made by `iiot browse --all --nodeset2` or a modelling tool');
+  if (own.length === 0)
+    throw usageError(
+      `${file}: the NodeSet defines no model (no <Models> entry)`,
+      'give a NodeSet2 file made by `iiot browse --all --nodeset2` or a modelling tool',
+    );
   // Required models, and what the shipped nodesets for them require in turn.
   const needed: ShippedNodeset[] = [];
   const seen = new Set<string>([UA_NAMESPACE, ...own]);

@@ -24,7 +24,11 @@ export interface NamespaceSplit {
   companions: number[];
 }
 
-export function splitNamespaces(namespaceArray: readonly string[], shipped: ReadonlySet<string>, copy: ReadonlySet<string> = new Set()): NamespaceSplit {
+export function splitNamespaces(
+  namespaceArray: readonly string[],
+  shipped: ReadonlySet<string>,
+  copy: ReadonlySet<string> = new Set(),
+): NamespaceSplit {
   const own = new Set<number>();
   const companions: number[] = [];
   namespaceArray.forEach((uri, i) => {
@@ -36,7 +40,10 @@ export function splitNamespaces(namespaceArray: readonly string[], shipped: Read
 }
 
 /** The crawl's `detail` predicate: own-namespace nodes, not the server's runtime diagnostics. */
-export function exportPredicate(own: ReadonlySet<number>, values: boolean): (node: CrawledNode, nodes: readonly CrawledNode[]) => DetailLevel | undefined {
+export function exportPredicate(
+  own: ReadonlySet<number>,
+  values: boolean,
+): (node: CrawledNode, nodes: readonly CrawledNode[]) => DetailLevel | undefined {
   return (node, nodes) => {
     if (!own.has(nsIndexOf(node.nodeId))) return undefined;
     for (let p = node.parent; p !== undefined; p = nodes[p]!.parent) if (nodes[p]!.nodeId === SERVER_DIAGNOSTICS) return undefined;

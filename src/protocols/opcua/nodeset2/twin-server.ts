@@ -87,12 +87,18 @@ export function readHeaderOf(file: string): NodeSetHeader {
       closeSync(fd);
     }
   } catch (err) {
-    throw usageError(`--nodeset ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a NodeSet2 XML file (iiot browse <endpoint> --all --nodeset2 -o FILE makes one)');
+    throw usageError(
+      `--nodeset ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'give the path of a NodeSet2 XML file (iiot browse <endpoint> --all --nodeset2 -o FILE makes one)',
+    );
   }
   try {
     return parseNodeSetHeader(text);
   } catch (err) {
-    throw usageError(`--nodeset ${file}: ${(err as Error).message}`, 'give a NodeSet2 XML file (iiot browse <endpoint> --all --nodeset2 -o FILE makes one)');
+    throw usageError(
+      `--nodeset ${file}: ${(err as Error).message}`,
+      'give a NodeSet2 XML file (iiot browse <endpoint> --all --nodeset2 -o FILE makes one)',
+    );
   }
 }
 
@@ -101,21 +107,38 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
   const shipped = await shippedNodesets();
   const plan = planTwin(o.nodesetFile, header, shipped, readHeaderOf, o.host);
   if (o.security.requiresUser && o.users.length === 0) {
-    throw usageError(`OPC UA profile "${o.security.profile}" allows no anonymous access, and no user is configured`, 'set the password in $IIOT_SIM_PASSWORD or give --password-file');
+    throw usageError(
+      `OPC UA profile "${o.security.profile}" allows no anonymous access, and no user is configured`,
+      'set the password in $IIOT_SIM_PASSWORD or give --password-file',
+    );
   }
   const opc = await loadServerModule(o.log);
-  const { OPCUAServer, OPCUACertificateManager, SecurityPolicy, MessageSecurityMode, DataType, StatusCodes, Variant, VariantArrayType } = opc;
+  const { OPCUAServer, OPCUACertificateManager, SecurityPolicy, MessageSecurityMode, DataType, StatusCodes, Variant, VariantArrayType } =
+    opc;
   mkdirSync(o.pkiDir, { recursive: true });
-  const cm = new OPCUACertificateManager({ rootFolder: o.pkiDir, automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates, keySize: 2048 });
+  const cm = new OPCUACertificateManager({
+    rootFolder: o.pkiDir,
+    automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates,
+    keySize: 2048,
+  });
   await cm.initialize();
-  const userCm = new OPCUACertificateManager({ rootFolder: join(o.pkiDir, 'user-pki'), automaticallyAcceptUnknownCertificate: false, keySize: 2048 });
+  const userCm = new OPCUACertificateManager({
+    rootFolder: join(o.pkiDir, 'user-pki'),
+    automaticallyAcceptUnknownCertificate: false,
+    keySize: 2048,
+  });
   await userCm.initialize();
   const dispose = async () => {
     await cm.dispose().catch(() => undefined);
     await userCm.dispose().catch(() => undefined);
   };
   const name = `iiot twin (${o.host})`;
-  const certificateFile = await ensureServerCertificate(cm, { applicationUri: plan.applicationUri, applicationName: name, host: o.host, validityDays: o.security.certificateValidityDays });
+  const certificateFile = await ensureServerCertificate(cm, {
+    applicationUri: plan.applicationUri,
+    applicationName: name,
+    host: o.host,
+    validityDays: o.security.certificateValidityDays,
+  });
   const users = o.users;
   const server: OPCUAServer = new OPCUAServer({
     port: o.port,
@@ -128,7 +151,9 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
     securityPolicies: o.security.policies.map((p) => SecurityPolicy[p]),
     securityModes: o.security.modes.map((m) => MessageSecurityMode[m]),
     allowAnonymous: o.security.anonymous,
-    userManager: { isValidUser: (username: string, password: string) => users.some((u) => u.username === username && u.password === password) },
+    userManager: {
+      isValidUser: (username: string, password: string) => users.some((u) => u.username === username && u.password === password),
+    },
     serverInfo: { applicationUri: plan.applicationUri, productUri: 'urn:iiot:twin', applicationName: { text: name, locale: 'en' } },
     buildInfo: { productName: 'iiot twin', manufacturerName: 'iiot', softwareVersion: '1.0', productUri: 'urn:iiot:twin' },
     serverCapabilities: serverCapabilities(o.limits ?? {}),
@@ -141,7 +166,7 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
     await dispose();
     const message = ((err as Error).message.split('\n')[0] ?? '').replace(/^generateAddressSpace: /, '');
     throw new IiotError(ExitCode.Usage, `--nodeset ${o.nodesetFile}: node-opcua cannot load it: ${message}`, {
-      hint: 'check the file with xmllint --schema UANodeSet.xsd; run with --debug for node-opcua\'s own messages',
+      hint: "check the file with xmllint --schema UANodeSet.xsd; run with --debug for node-opcua's own messages",
       cause: err,
     });
   }
@@ -167,7 +192,10 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
       const nodeId = v.nodeId.toString();
       const ident = nodeId.replace(/^ns=\d+;/, '');
       const basic = addressSpace.findCorrespondingBasicDataType(v.dataType);
-      const range = (v.getChildByName('EURange') as UAVariable | null)?.readValue().value.value as { low?: number; high?: number } | null | undefined;
+      const range = (v.getChildByName('EURange') as UAVariable | null)?.readValue().value.value as
+        | { low?: number; high?: number }
+        | null
+        | undefined;
       // Only numbers need their initial value (the centre of a simulation). Reading a structure
       // here is not harmless: node-opcua then serves an empty array inside it as null.
       const numeric = basic >= DataType.SByte && basic <= DataType.Double;
@@ -211,7 +239,8 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
     moved,
     nodeCount: () => {
       let n = 0;
-      for (const ns of addressSpace.getNamespaceArray()) for (const _ of (ns as unknown as { nodeIterator(): Iterable<unknown> }).nodeIterator()) n++;
+      for (const ns of addressSpace.getNamespaceArray())
+        for (const _ of (ns as unknown as { nodeIterator(): Iterable<unknown> }).nodeIterator()) n++;
       return n;
     },
     set(key, value, status, sourceTimestamp) {
@@ -224,7 +253,8 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
         x = status === 'NaN' ? NaN : status === 'Infinity' ? Infinity : -Infinity;
         code = StatusCodes.Good;
       }
-      if (code === undefined) code = status?.startsWith('Uncertain') ? StatusCodes.Uncertain : status?.startsWith('Good') ? StatusCodes.Good : StatusCodes.Bad;
+      if (code === undefined)
+        code = status?.startsWith('Uncertain') ? StatusCodes.Uncertain : status?.startsWith('Good') ? StatusCodes.Good : StatusCodes.Bad;
       const converted = v.array && Array.isArray(x) ? x.map((e) => convert(v.type, e)) : convert(v.type, x);
       const variant =
         converted === null || converted === undefined

@@ -39,7 +39,8 @@ export function twinKeyOf(tag: TagInfo): string | { why: string } {
   if (ref.namespaceUri !== undefined) return twinKey(ref.namespaceUri, ref.text);
   const m = /^ns=(\d+);(.*)$/s.exec(ref.text);
   if (!m) return twinKey(UA_NAMESPACE, ref.text);
-  if (typeof tag.namespaceUri !== 'string' || tag.namespaceUri === '') return { why: `the capture does not say which namespace ns=${m[1]} was` };
+  if (typeof tag.namespaceUri !== 'string' || tag.namespaceUri === '')
+    return { why: `the capture does not say which namespace ns=${m[1]} was` };
   return twinKey(tag.namespaceUri, m[2]!);
 }
 
@@ -81,13 +82,16 @@ export class TwinSink implements ReplaySink {
       await twin.stop();
       throw usageError(
         `none of the capture's ${tags.length} tags is a variable of ${this.o.nodeset}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`,
-        'replay a capture recorded from the server the NodeSet was exported from, or leave --nodeset out to serve the capture\'s tags as recorded',
+        "replay a capture recorded from the server the NodeSet was exported from, or leave --nodeset out to serve the capture's tags as recorded",
       );
     }
     for (const m of missing.slice(0, 10)) this.o.warn?.(`not served: ${m}`);
     if (missing.length > 10) this.o.warn?.(`... and ${missing.length - 10} more tags not served`);
     for (const m of twin.moved) this.o.warn?.(m);
-    if (!twin.header.export?.complete && twin.header.export) this.o.warn?.(`${this.o.nodeset} is a PARTIAL export (${twin.header.export.partialReason ?? 'the crawl stopped early'}): nodes are missing`);
+    if (!twin.header.export?.complete && twin.header.export)
+      this.o.warn?.(
+        `${this.o.nodeset} is a PARTIAL export (${twin.header.export.partialReason ?? 'the crawl stopped early'}): nodes are missing`,
+      );
     this.endpoint = twin.endpointUrl;
   }
 

@@ -14,9 +14,31 @@ export const TYPES_XSD = 'http://opcfoundation.org/UA/2008/02/Types.xsd';
 
 /** Built-in types by DataType id (Part 6, 5.1.2). */
 export const BUILTIN: Record<number, string> = {
-  1: 'Boolean', 2: 'SByte', 3: 'Byte', 4: 'Int16', 5: 'UInt16', 6: 'Int32', 7: 'UInt32', 8: 'Int64', 9: 'UInt64', 10: 'Float', 11: 'Double',
-  12: 'String', 13: 'DateTime', 14: 'Guid', 15: 'ByteString', 16: 'XmlElement', 17: 'NodeId', 18: 'ExpandedNodeId', 19: 'StatusCode',
-  20: 'QualifiedName', 21: 'LocalizedText', 22: 'ExtensionObject', 23: 'DataValue', 24: 'Variant', 25: 'DiagnosticInfo',
+  1: 'Boolean',
+  2: 'SByte',
+  3: 'Byte',
+  4: 'Int16',
+  5: 'UInt16',
+  6: 'Int32',
+  7: 'UInt32',
+  8: 'Int64',
+  9: 'UInt64',
+  10: 'Float',
+  11: 'Double',
+  12: 'String',
+  13: 'DateTime',
+  14: 'Guid',
+  15: 'ByteString',
+  16: 'XmlElement',
+  17: 'NodeId',
+  18: 'ExpandedNodeId',
+  19: 'StatusCode',
+  20: 'QualifiedName',
+  21: 'LocalizedText',
+  22: 'ExtensionObject',
+  23: 'DataValue',
+  24: 'Variant',
+  25: 'DiagnosticInfo',
 };
 
 export interface ValueContext {
@@ -37,7 +59,8 @@ interface VariantLike {
 /** Writes <Value>…</Value> for a Variant, or throws ValueNotWritable (nothing written then). */
 export function writeValue(w: XmlWriter, variant: VariantLike, ctx: ValueContext): void {
   const type = BUILTIN[variant.dataType];
-  if (type === undefined || variant.dataType === 0 || variant.value === null || variant.value === undefined) throw new ValueNotWritable('no value');
+  if (type === undefined || variant.dataType === 0 || variant.value === null || variant.value === undefined)
+    throw new ValueNotWritable('no value');
   if (type === 'DataValue' || type === 'DiagnosticInfo') throw new ValueNotWritable(`${type} values are not written`);
   // Write into a scratch writer first: a value that fails halfway leaves nothing behind.
   const chunks: string[] = [];
@@ -59,7 +82,23 @@ export function writeValue(w: XmlWriter, variant: VariantLike, ctx: ValueContext
   w.close();
 }
 
-const SIMPLE = new Set(['Boolean', 'SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Int64', 'UInt64', 'Float', 'Double', 'String', 'DateTime', 'ByteString', 'XmlElement']);
+const SIMPLE = new Set([
+  'Boolean',
+  'SByte',
+  'Byte',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Int64',
+  'UInt64',
+  'Float',
+  'Double',
+  'String',
+  'DateTime',
+  'ByteString',
+  'XmlElement',
+]);
 
 /** <name>value of type</name>, with the structure of the type's XML encoding. */
 function element(w: XmlWriter, name: string, type: string, value: unknown, ctx: ValueContext, rootAttrs: Attributes = []): void {
@@ -69,7 +108,9 @@ function element(w: XmlWriter, name: string, type: string, value: unknown, ctx: 
   }
   switch (type) {
     case 'Guid':
-      w.open(name, rootAttrs).leaf('String', [], String(value ?? '')).close();
+      w.open(name, rootAttrs)
+        .leaf('String', [], String(value ?? ''))
+        .close();
       return;
     case 'NodeId':
     case 'ExpandedNodeId':
@@ -77,13 +118,18 @@ function element(w: XmlWriter, name: string, type: string, value: unknown, ctx: 
       return;
     case 'StatusCode': {
       const code = typeof value === 'number' ? value : ((value as { value?: number } | null)?.value ?? 0);
-      w.open(name, rootAttrs).leaf('Code', [], String(code >>> 0)).close();
+      w.open(name, rootAttrs)
+        .leaf('Code', [], String(code >>> 0))
+        .close();
       return;
     }
     case 'QualifiedName': {
       const q = value as { namespaceIndex?: number; name?: string | null } | null;
       const ns = q?.namespaceIndex ?? 0;
-      w.open(name, rootAttrs).leaf('NamespaceIndex', [], String(ns === 0 ? 0 : translate(ns, ctx))).leaf('Name', [], q?.name ?? '').close();
+      w.open(name, rootAttrs)
+        .leaf('NamespaceIndex', [], String(ns === 0 ? 0 : translate(ns, ctx)))
+        .leaf('Name', [], q?.name ?? '')
+        .close();
       return;
     }
     case 'LocalizedText': {
@@ -194,10 +240,17 @@ function extensionObject(w: XmlWriter, name: string, value: unknown, ctx: ValueC
   const schema = obj?.schema;
   if (!obj || !schema?.fields || schema.name === 'OpaqueStructure') throw new ValueNotWritable('a structure node-opcua could not decode');
   const dataTypeId = schema.dataTypeNodeId && !schema.dataTypeNodeId.isEmpty?.() ? schema.dataTypeNodeId.toString() : undefined;
-  const enc = schema.encodingDefaultXml && !schema.encodingDefaultXml.isEmpty?.() ? schema.encodingDefaultXml.toString() : dataTypeId ? ctx.xmlEncodingOf(shortId(dataTypeId)) : undefined;
+  const enc =
+    schema.encodingDefaultXml && !schema.encodingDefaultXml.isEmpty?.()
+      ? schema.encodingDefaultXml.toString()
+      : dataTypeId
+        ? ctx.xmlEncodingOf(shortId(dataTypeId))
+        : undefined;
   if (enc === undefined) throw new ValueNotWritable(`structure ${schema.name}: no XML encoding known`);
   w.open(name, rootAttrs);
-  w.open('TypeId').leaf('Identifier', [], localNodeIdText(enc.startsWith('ns=') || enc.startsWith('i=') ? enc : shortId(enc), ctx)).close();
+  w.open('TypeId')
+    .leaf('Identifier', [], localNodeIdText(enc.startsWith('ns=') || enc.startsWith('i=') ? enc : shortId(enc), ctx))
+    .close();
   w.open('Body');
   structure(w, schema.name ?? 'Structure', obj as Record<string, unknown> & { schema: SchemaLike }, ctx);
   w.close().close();

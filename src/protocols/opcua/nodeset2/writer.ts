@@ -58,7 +58,27 @@ export interface NodeSetStats {
   namespaceUris: string[];
 }
 
-const A = { DisplayName: 4, Description: 5, WriteMask: 6, IsAbstract: 8, Symmetric: 9, InverseName: 10, ContainsNoLoops: 11, EventNotifier: 12, Value: 13, DataType: 14, ValueRank: 15, ArrayDimensions: 16, AccessLevel: 17, UserAccessLevel: 18, MinimumSamplingInterval: 19, Historizing: 20, Executable: 21, UserExecutable: 22, DataTypeDefinition: 23 } as const;
+const A = {
+  DisplayName: 4,
+  Description: 5,
+  WriteMask: 6,
+  IsAbstract: 8,
+  Symmetric: 9,
+  InverseName: 10,
+  ContainsNoLoops: 11,
+  EventNotifier: 12,
+  Value: 13,
+  DataType: 14,
+  ValueRank: 15,
+  ArrayDimensions: 16,
+  AccessLevel: 17,
+  UserAccessLevel: 18,
+  MinimumSamplingInterval: 19,
+  Historizing: 20,
+  Executable: 21,
+  UserExecutable: 22,
+  DataTypeDefinition: 23,
+} as const;
 
 const TYPE_ORDER: Record<string, number> = { ReferenceType: 0, DataType: 1, ObjectType: 2, VariableType: 3 };
 const AGGREGATES = new Set(['i=47', 'i=46', 'i=49']);
@@ -180,13 +200,20 @@ export function writeNodeSet(input: NodeSetInput, sink: (chunk: string) => void)
           ['ValueRank', at[A.ValueRank] === undefined || at[A.ValueRank] === -1 ? undefined : (at[A.ValueRank] as number)],
           ['ArrayDimensions', dims(at[A.ArrayDimensions])],
           ['AccessLevel', at[A.AccessLevel] === undefined || at[A.AccessLevel] === 1 ? undefined : (at[A.AccessLevel] as number)],
-          ['UserAccessLevel', at[A.UserAccessLevel] === undefined || at[A.UserAccessLevel] === 1 ? undefined : (at[A.UserAccessLevel] as number)],
+          [
+            'UserAccessLevel',
+            at[A.UserAccessLevel] === undefined || at[A.UserAccessLevel] === 1 ? undefined : (at[A.UserAccessLevel] as number),
+          ],
           ['MinimumSamplingInterval', at[A.MinimumSamplingInterval] ? (at[A.MinimumSamplingInterval] as number) : undefined],
           ['Historizing', at[A.Historizing] ? true : undefined],
         ];
         break;
       case 'Method':
-        attrs = [...common, ['Executable', at[A.Executable] === false ? false : undefined], ['UserExecutable', at[A.UserExecutable] === false ? false : undefined]];
+        attrs = [
+          ...common,
+          ['Executable', at[A.Executable] === false ? false : undefined],
+          ['UserExecutable', at[A.UserExecutable] === false ? false : undefined],
+        ];
         break;
       case 'ObjectType':
       case 'DataType':
@@ -228,7 +255,14 @@ export function writeNodeSet(input: NodeSetInput, sink: (chunk: string) => void)
     if (refLines.length > 0) {
       w.open('References');
       for (const [type, forward, target] of refLines) {
-        w.leaf('Reference', [['ReferenceType', type], ['IsForward', forward ? undefined : false]], target);
+        w.leaf(
+          'Reference',
+          [
+            ['ReferenceType', type],
+            ['IsForward', forward ? undefined : false],
+          ],
+          target,
+        );
         writtenRefs++;
       }
       w.close();
@@ -287,10 +321,23 @@ function localized(w: XmlWriter, name: string, t: LocalizedTextLike): void {
 
 interface StructureDefinitionLike {
   structureType?: number;
-  fields?: Array<{ name?: string | null; description?: LocalizedTextLike | null; dataType?: unknown; valueRank?: number; arrayDimensions?: number[] | null; maxStringLength?: number; isOptional?: boolean }> | null;
+  fields?: Array<{
+    name?: string | null;
+    description?: LocalizedTextLike | null;
+    dataType?: unknown;
+    valueRank?: number;
+    arrayDimensions?: number[] | null;
+    maxStringLength?: number;
+    isOptional?: boolean;
+  }> | null;
 }
 interface EnumDefinitionLike {
-  fields?: Array<{ name?: string | null; value?: unknown; displayName?: LocalizedTextLike | null; description?: LocalizedTextLike | null }> | null;
+  fields?: Array<{
+    name?: string | null;
+    value?: unknown;
+    displayName?: LocalizedTextLike | null;
+    description?: LocalizedTextLike | null;
+  }> | null;
 }
 
 /** <Definition> of a DataType from its DataTypeDefinition attribute (StructureDefinition or EnumDefinition). */
@@ -304,7 +351,10 @@ function definition(w: XmlWriter, def: unknown, name: string, ref: (id: string) 
     // StructureType: 0 Structure, 1 WithOptionalFields, 2 Union, 3/4 the same with subtyped values
     const union = s.structureType === 2 || s.structureType === 4;
     const allowSubTypes = s.structureType === 3 || s.structureType === 4;
-    w.open('Definition', [['Name', name], ['IsUnion', union ? true : undefined]]);
+    w.open('Definition', [
+      ['Name', name],
+      ['IsUnion', union ? true : undefined],
+    ]);
     for (const f of s.fields ?? []) {
       const attrs: Attributes = [
         ['Name', f.name ?? ''],
@@ -344,7 +394,8 @@ function definition(w: XmlWriter, def: unknown, name: string, ref: (id: string) 
 
 function enumValue(v: unknown): number {
   if (typeof v === 'number') return v;
-  if (Array.isArray(v) && v.length === 2) return Number(BigInt.asIntN(64, (BigInt((v[0] as number) >>> 0) << 32n) | BigInt((v[1] as number) >>> 0)));
+  if (Array.isArray(v) && v.length === 2)
+    return Number(BigInt.asIntN(64, (BigInt((v[0] as number) >>> 0) << 32n) | BigInt((v[1] as number) >>> 0)));
   return Number(v);
 }
 
