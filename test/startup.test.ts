@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT } from './helpers/cli.js';
 import { runProcess } from './helpers/process.js';
+import { removeTempDirs, tempDir } from './helpers/temp.js';
 
 /**
  * What a command loads on its way to its work, without timing anything: the built program runs
@@ -13,7 +13,8 @@ import { runProcess } from './helpers/process.js';
  * for libraries it does not use (docs/benchmarks.md has the times).
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'iiot-startup-'));
+const dir = tempDir('startup');
+afterAll(removeTempDirs);
 const HOOK = `data:text/javascript,${encodeURIComponent(`
 import { registerHooks } from 'node:module';
 import { writeFileSync } from 'node:fs';

@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { register as registerCapture } from '../../commands/capture.js';
 import { buildProgram } from '../../src/cli.js';
 import { parseFast, type FastParse } from '../../src/fast-path/parse.js';
@@ -13,6 +12,7 @@ import { runFast } from '../../src/fast-path/run.js';
 import { describeCommands, type ArgvTable } from '../../src/fast-path/table.js';
 import { createProgram, type Register } from '../../src/program.js';
 import { ROOT } from '../helpers/cli.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 /**
  * The fast path runs a plain command line without commander. Commander is the reference: for
@@ -181,7 +181,8 @@ describe('parsing a plain command line', () => {
 });
 
 describe('runFast', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'iiot-fast-path-'));
+  const dir = tempDir('fast-path');
+  afterAll(removeTempDirs);
   const calls: unknown[][] = [];
   const registerDemo: Register = (program) => {
     program
