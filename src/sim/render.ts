@@ -88,7 +88,9 @@ export function renderPlant(plant: RunningPlant, style: Styler): string {
 /** A few commands to try against the plant, with its real ports (stderr: diagnostics, not results). */
 export function tryLines(plant: RunningPlant): string {
   const lines: string[] = [];
-  if (plant.endpoints.opcua) lines.push(`iiot browse ${plant.endpoints.opcua} /Objects/Plant`);
+  // a twin serves the exported server's folders, not the plant's
+  if (plant.endpoints.opcua)
+    lines.push(`iiot browse ${plant.endpoints.opcua} ${plant.opcua?.twin ? '/Objects --depth 2' : '/Objects/Plant'}`);
   if (plant.endpoints.modbus) {
     const u = new URL(plant.endpoints.modbus);
     lines.push(`mbpoll -m tcp -p ${u.port} -a 1 -t 3:float -B -0 -r 0 -c 3 -1 ${u.hostname}    # SDM630 voltages L1-L3`);

@@ -1,7 +1,8 @@
 /**
  * `iiot browse --nodeset2`, `iiot sim --nodeset` and `iiot replay --nodeset` as a user meets
  * them when something is wrong: one line naming the problem, exit code 2, nothing overwritten; and
- * an export that is interrupted is written whole but marked partial, and still valid.
+ * an export that is interrupted is written whole but marked partial, and still valid; and the first
+ * command `iiot sim --nodeset` suggests works on the twin.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from '../../helpers/cli.js';
 import { clientPki, removeTempDirs, startOpcUaPlant, tempDir } from '../../helpers/opcua-plant.js';
 import { schemaErrors } from '../../helpers/nodeset2-twin.js';
+import { startSim } from '../../helpers/sim.js';
 
 afterAll(removeTempDirs);
 
@@ -113,4 +115,34 @@ describe('an interrupted export', () => {
       await plant.stop();
     }
   }, 300_000);
+});
+
+describe('sim --nodeset: the first steps it prints', () => {
+  it("suggests browsing the twin's own folders (not the plant's), and that command shows the exported object", async () => {
+    const file = join(tempDir('nodeset-cli'), 'plc.NodeSet2.xml');
+    writeFileSync(
+      file,
+      `<?xml version="1.0" encoding="utf-8"?>
+<UANodeSet xmlns="http://opcfoundation.org/UA/2011/03/UANodeSet.xsd">
+  <NamespaceUris><Uri>urn:plc</Uri></NamespaceUris>
+  <Models><Model ModelUri="urn:plc" Version="1.0"><RequiredModel ModelUri="http://opcfoundation.org/UA/" /></Model></Models>
+  <UAObject NodeId="ns=1;s=Line" BrowseName="1:Line" ParentNodeId="i=85">
+    <DisplayName>Line</DisplayName>
+    <References><Reference ReferenceType="Organizes" IsForward="false">i=85</Reference><Reference ReferenceType="HasTypeDefinition">i=58</Reference></References>
+  </UAObject>
+</UANodeSet>
+`,
+    );
+    const sim = await startSim(['--nodeset', file, '--no-modbus', '--no-mqtt', '--pki-dir', tempDir('twin-pki')]);
+    try {
+      const suggested = /try:\n\s+iiot (browse .*)\n/.exec(sim.log())?.[1];
+      expect(suggested).toBe(`browse ${sim.endpoints.opcua} /Objects --depth 2`);
+      const r = await runCli([...suggested!.split(' '), '--security-mode', 'None']);
+      expect(r.code, r.stderr).toBe(0);
+      // (a hand-written file carries no namespace table of a server: its namespace goes after the twin's own)
+      expect(r.stdout).toMatch(/└─ Line\s+ns=\d+;s=Line\s+Object\n/);
+    } finally {
+      await sim.stop();
+    }
+  });
 });
