@@ -1,45 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { openCaptureSet } from '../../src/capture/capture-set.js';
 import type { CaptureHeader, CaptureIssue, CaptureRecord, EventLine, RawLine, SampleLine, TagInfo } from '../../src/capture/types.js';
-import { createIO, type IO } from '../../src/core/io.js';
 
-const created: string[] = [];
-
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `iiot-test-${prefix}-`));
-  created.push(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-
-/** Polls until `check` is true (no assertion on how long it takes; the test timeout bounds it). */
-export async function waitFor(check: () => boolean | Promise<boolean>, everyMs = 25): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, everyMs));
-}
-
-export interface TestIO {
-  io: IO;
-  stdout(): string;
-  stderr(): string;
-}
-
-/** An IO for running commands in-process: no TTY, no colour, output kept. */
-export function testIO(flags: { json?: boolean; quiet?: boolean; debug?: boolean } = {}, env: NodeJS.ProcessEnv = {}): TestIO {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.setEncoding('utf8').on('data', (d: string) => (o += d));
-  err.setEncoding('utf8').on('data', (d: string) => (e += d));
-  const io = createIO(flags, { stdout: out, stderr: err, env: { NO_COLOR: '1', ...env } });
-  return { io, stdout: () => o, stderr: () => e };
-}
+// The shared helpers, under the names the record and replay tests use.
+export { captureIO as testIO, type CapturedIO as TestIO } from './io.js';
+export { removeTempDirs, tempDir } from './temp.js';
+export { waitFor } from './wait.js';
 
 export interface ReadBack {
   header: CaptureHeader;
