@@ -5,7 +5,7 @@
  * server's limits.
  */
 import type { ClientSession } from 'node-opcua-client';
-import { accessString, nodeIdText } from './crawler.js';
+import { accessString, NODE_CLASS_BY_VALUE, nodeIdText } from './crawler.js';
 import { loadClient } from './load.js';
 import { DEFAULT_CAPS, effective, type OperationLimits } from './operation-limits.js';
 import { toJson, variantToJson, builtinTypeName, type JsonValue } from './values.js';
@@ -31,17 +31,6 @@ export interface NodeAttributes {
   unit?: string | undefined;
   range?: [number, number] | undefined;
 }
-
-const CLASS: Record<number, string> = {
-  1: 'Object',
-  2: 'Variable',
-  4: 'Method',
-  8: 'ObjectType',
-  16: 'VariableType',
-  32: 'ReferenceType',
-  64: 'DataType',
-  128: 'View',
-};
 
 export async function readAttributes(
   session: ClientSession,
@@ -130,7 +119,7 @@ export async function readAttributes(
       const v: unknown = dv.value.value;
       switch (it.attr) {
         case A.NodeClass:
-          o.nodeClass = CLASS[v as number];
+          o.nodeClass = NODE_CLASS_BY_VALUE[v as number];
           break;
         case A.BrowseName:
           o.browseName = toJson(v) as string;

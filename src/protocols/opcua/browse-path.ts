@@ -6,7 +6,7 @@
  */
 import type { ClientSession, ReferenceDescription } from 'node-opcua-client';
 import { usageError } from '../../core/errors.js';
-import { nodeIdText, type NodeClassName } from './crawler.js';
+import { NODE_CLASS_BY_VALUE, nodeIdText, type NodeClassName } from './crawler.js';
 import { loadClient } from './load.js';
 import { formatSegment, parseNodeRef, type NodeRef, type PathSegment } from './node-ref.js';
 
@@ -19,17 +19,6 @@ export interface ChildRef {
   referenceType: string;
   typeDefinition?: string | undefined;
 }
-
-const NODE_CLASS_BY_VALUE: Record<number, NodeClassName> = {
-  1: 'Object',
-  2: 'Variable',
-  4: 'Method',
-  8: 'ObjectType',
-  16: 'VariableType',
-  32: 'ReferenceType',
-  64: 'DataType',
-  128: 'View',
-};
 
 /** Hierarchical references of one node, forward (children) or inverse (parents), all of them. */
 export async function listReferences(

@@ -31,7 +31,8 @@ import type { NodeClassName } from './flags.js';
 
 export type { NodeClassName };
 
-const NODE_CLASS_BY_VALUE: Record<number, NodeClassName> = {
+/** NodeClass names by their value (OPC 10000-3, 8.29). */
+export const NODE_CLASS_BY_VALUE: Record<number, NodeClassName> = {
   1: 'Object',
   2: 'Variable',
   4: 'Method',
