@@ -10,7 +10,7 @@ import { item, type Item } from './items.js';
 import type { LoopCheckRecord } from './handover/report.js';
 import type { Plan, PlanSignal } from './plan-schema.js';
 import { signalMustPass } from './plan.js';
-import { sourceFor, tagMatches } from './record-step.js';
+import { SILENT_HOOKS, sourceFor, tagMatches } from './record-step.js';
 import type { CommissionRunOptions } from './options.js';
 
 /**
@@ -115,15 +115,7 @@ export async function runLoopChecks(
         continue;
       }
       const spec = sourceFor(d, [s], o.identity, o.timeoutMs, o.trustOnFirstUse)!;
-      const hooks = {
-        info: () => {},
-        warn: () => {},
-        debug: () => {},
-        tagError: () => {},
-        state: () => {},
-        tagName: (t: { name: string }) => t.name,
-      };
-      const source = await createSource(spec, { reconnectMaxMs: 5000 } as never, quiet, hooks);
+      const source = await createSource(spec, { reconnectMaxMs: 5000 } as never, quiet, SILENT_HOOKS);
       let latest: { t: number; v: SampleValue } | undefined;
       let notify: (() => void) | undefined;
       const sink: SampleSink = {

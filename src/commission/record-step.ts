@@ -123,6 +123,16 @@ export function sourceFor(
 }
 
 /** Does a capture tag carry this signal? By address (node id, register entry, topic), never by a guessed name. */
+/** Source hooks that say nothing: a probe for identity or the loop check prints its own lines. */
+export const SILENT_HOOKS = {
+  info: () => {},
+  warn: () => {},
+  debug: () => {},
+  tagError: () => {},
+  state: () => {},
+  tagName: (t: { name: string }) => t.name,
+};
+
 export function tagMatches(d: PlanDevice, s: PlanSignal, tag: TagInfo): boolean {
   if (tag.source !== d.id) return false;
   const a = s.address.trim();
@@ -351,20 +361,12 @@ async function refusedNodes(
     .filter((c) => c.nodes.length > 0);
   if (candidates.length <= 1) return candidates[0];
   const { createSource } = await import('../record/run.js');
-  const hooks = {
-    info: () => {},
-    warn: () => {},
-    debug: () => {},
-    tagError: () => {},
-    state: () => {},
-    tagName: (t: { name: string }) => t.name,
-  };
   for (const c of candidates) {
     const alone = await createSource(
       { ...c.spec, options: { ...c.spec.options, nodes: c.nodes } },
       { reconnectMaxMs: 5000 } as never,
       io,
-      hooks,
+      SILENT_HOOKS,
     );
     const refusedHere = await alone.prepare().then(
       () => false,
