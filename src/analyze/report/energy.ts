@@ -74,6 +74,20 @@ const DRIVER_WORDS: Record<string, string> = {
   cdd: 'cooling degree days',
 };
 
+/** The monthly bill, as both the Markdown and the HTML report show it. */
+const COST_HEADER = ['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billed peak kW'];
+function costRows(cost: NonNullable<EnergyResult['cost']>): string[][] {
+  return cost.monthly.map((m) => [
+    m.month,
+    grouped(m.energy, 0),
+    grouped(m.demand, 0),
+    grouped(m.fixed, 0),
+    grouped(m.reactive, 0),
+    grouped(m.total, 0),
+    sig(m.billedPeakKw),
+  ]);
+}
+
 /** The baseline comparison in words and rows, shared by the terminal, Markdown and HTML. */
 function baselineParts(r: EnergyResult): { header: string[]; rows: string[][]; lines: string[] } {
   const b = r.baselines!;
@@ -260,25 +274,7 @@ export function energyMarkdown(r: EnergyResult, ctx: ReportContext): string {
     ),
     '',
   );
-  if (r.cost)
-    out.push(
-      '## Cost',
-      '',
-      mdTable(
-        ['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billed peak kW'],
-        r.cost.monthly.map((m) => [
-          m.month,
-          grouped(m.energy, 0),
-          grouped(m.demand, 0),
-          grouped(m.fixed, 0),
-          grouped(m.reactive, 0),
-          grouped(m.total, 0),
-          sig(m.billedPeakKw),
-        ]),
-        ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
-      ),
-      '',
-    );
+  if (r.cost) out.push('## Cost', '', mdTable(COST_HEADER, costRows(r.cost), ['l', 'r', 'r', 'r', 'r', 'r', 'r']), '');
   if (r.subMeters?.length)
     out.push(
       '## Sub-meters',
@@ -397,23 +393,7 @@ export function energyHtml(r: EnergyResult, ctx: ReportContext): string {
         [false, true, true],
       ),
     );
-  if (r.cost)
-    p.push(
-      '<h2>Cost</h2>',
-      htmlTable(
-        ['month', 'energy', 'demand', 'fixed', 'reactive', 'total', 'billed peak kW'],
-        r.cost.monthly.map((m) => [
-          m.month,
-          grouped(m.energy, 0),
-          grouped(m.demand, 0),
-          grouped(m.fixed, 0),
-          grouped(m.reactive, 0),
-          grouped(m.total, 0),
-          sig(m.billedPeakKw),
-        ]),
-        [false, true, true, true, true, true, true],
-      ),
-    );
+  if (r.cost) p.push('<h2>Cost</h2>', htmlTable(COST_HEADER, costRows(r.cost), [false, true, true, true, true, true, true]));
   if (r.subMeters?.length)
     p.push(
       '<h2>Sub-meters</h2>',
