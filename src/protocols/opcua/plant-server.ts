@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { format } from 'node:util';
 import type { Namespace, OPCUAServer, UAObject, UAVariable } from 'node-opcua';
 import { IiotError, usageError } from '../../core/errors.js';
@@ -7,7 +5,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { listenError } from '../listen.js';
 import { euUnit } from './eu-units.js';
 import { addExtraNodes } from './extra-nodes.js';
-import { ensureServerCertificate, type ServerSecurity } from './server-security.js';
+import { openServerStores, serverSecurityOptions, type ServerSecurity } from './server-security.js';
 import { setServedValue } from './server-value.js';
 
 /**
@@ -141,7 +139,7 @@ export function loadServerModule(log?: (line: string) => void): Promise<Opcua> {
 
 export async function startOpcUaServer(options: OpcUaServerOptions): Promise<RunningOpcUaServer> {
   const opc = await loadServerModule(options.log);
-  const { OPCUAServer, OPCUACertificateManager, SecurityPolicy, MessageSecurityMode, nodesets, StatusCodes } = opc;
+  const { OPCUAServer, nodesets, StatusCodes } = opc;
 
   if (options.security.requiresUser && options.users.length === 0) {
     throw usageError(
@@ -149,49 +147,26 @@ export async function startOpcUaServer(options: OpcUaServerOptions): Promise<Run
       'configure a username and password (iiot sim: $IIOT_SIM_PASSWORD or --password-file), or use the default profile',
     );
   }
-  mkdirSync(options.pkiDir, { recursive: true });
-  const cm = new OPCUACertificateManager({
-    rootFolder: options.pkiDir,
-    automaticallyAcceptUnknownCertificate: options.autoAcceptClientCertificates,
-    keySize: 2048,
+  const stores = await openServerStores(opc, {
+    pkiDir: options.pkiDir,
+    autoAcceptClientCertificates: options.autoAcceptClientCertificates,
+    certificate: {
+      applicationUri: options.applicationUri,
+      applicationName: options.applicationName,
+      host: options.host,
+      validityDays: options.security.certificateValidityDays,
+    },
   });
-  await cm.initialize();
-  // X.509 user identity tokens are checked against their own store; without one node-opcua would
-  // open its default store in the user's configuration folder.
-  const userCm = new OPCUACertificateManager({
-    rootFolder: join(options.pkiDir, 'user-pki'),
-    automaticallyAcceptUnknownCertificate: false,
-    keySize: 2048,
-  });
-  await userCm.initialize();
-  const disposeStores = async () => {
-    await cm.dispose().catch(() => {});
-    await userCm.dispose().catch(() => {});
-  };
-  const certificateFile = await ensureServerCertificate(cm, {
-    applicationUri: options.applicationUri,
-    applicationName: options.applicationName,
-    host: options.host,
-    validityDays: options.security.certificateValidityDays,
-  });
+  const disposeStores = stores.dispose;
 
   const nodesetFiles = (options.nodesets ?? ['standard', 'di', 'ia', 'machinery']).map((n) => nodesets[n]);
   const limits = options.limits ?? {};
-  const users = options.users;
   const server: OPCUAServer = new OPCUAServer({
     port: options.port,
     host: options.host,
     hostname: options.host,
     nodeset_filename: nodesetFiles,
-    serverCertificateManager: cm,
-    userCertificateManager: userCm,
-    certificateFile,
-    securityPolicies: options.security.policies.map((p) => SecurityPolicy[p]),
-    securityModes: options.security.modes.map((m) => MessageSecurityMode[m]),
-    allowAnonymous: options.security.anonymous,
-    userManager: {
-      isValidUser: (username: string, password: string) => users.some((u) => u.username === username && u.password === password),
-    },
+    ...serverSecurityOptions(opc, stores, options.security, options.users),
     serverInfo: {
       applicationUri: options.applicationUri,
       productUri: 'urn:iiot:sim',
@@ -243,7 +218,7 @@ export async function startOpcUaServer(options: OpcUaServerOptions): Promise<Run
     endpointUrl: server.getEndpointUrl(),
     namespaceUri: options.namespaceUri,
     namespaceIndex: ns.index,
-    certificateFile,
+    certificateFile: stores.certificateFile,
     pkiDir: options.pkiDir,
     nodeId: (id) => `ns=${ns.index};s=${id}`,
     set: (id, value, sourceTimestamp, status = 'Good') => {

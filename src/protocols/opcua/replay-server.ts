@@ -7,15 +7,13 @@
  * nothing a replay needs). The plant server (plant-server.ts) cannot do this: it serves string ids
  * in one namespace and three status codes.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Namespace, OPCUAServer, UAObject, UAVariable } from 'node-opcua';
 import { IiotError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { listenError } from '../listen.js';
 import { euUnit } from './eu-units.js';
 import { loadServerModule, offerCleartextPasswords } from './plant-server.js';
-import { ensureServerCertificate, type ServerSecurity } from './server-security.js';
+import { openServerStores, serverSecurityOptions, type ServerSecurity } from './server-security.js';
 import { setServedValue } from './server-value.js';
 
 /** OPC UA built-in types a replayed variable may have. */
@@ -90,55 +88,24 @@ export interface RunningReplayServer {
 
 export async function startReplayServer(o: ReplayServerOptions): Promise<RunningReplayServer> {
   const opc = await loadServerModule(o.log);
-  const {
-    OPCUAServer,
-    OPCUACertificateManager,
-    SecurityPolicy,
-    MessageSecurityMode,
-    nodesets,
-    DataType,
-    StatusCodes,
-    makeEUInformation,
-    Variant,
-    VariantArrayType,
-  } = opc;
-  mkdirSync(o.pkiDir, { recursive: true });
-  const cm = new OPCUACertificateManager({
-    rootFolder: o.pkiDir,
-    automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates,
-    keySize: 2048,
+  const { OPCUAServer, nodesets, DataType, StatusCodes, makeEUInformation, Variant, VariantArrayType } = opc;
+  const stores = await openServerStores(opc, {
+    pkiDir: o.pkiDir,
+    autoAcceptClientCertificates: o.autoAcceptClientCertificates,
+    certificate: {
+      applicationUri: o.applicationUri,
+      applicationName: `iiot replay (${o.host})`,
+      host: o.host,
+      validityDays: o.security.certificateValidityDays,
+    },
   });
-  await cm.initialize();
-  const userCm = new OPCUACertificateManager({
-    rootFolder: join(o.pkiDir, 'user-pki'),
-    automaticallyAcceptUnknownCertificate: false,
-    keySize: 2048,
-  });
-  await userCm.initialize();
-  const dispose = async () => {
-    await cm.dispose().catch(() => undefined);
-    await userCm.dispose().catch(() => undefined);
-  };
-  const certificateFile = await ensureServerCertificate(cm, {
-    applicationUri: o.applicationUri,
-    applicationName: `iiot replay (${o.host})`,
-    host: o.host,
-    validityDays: o.security.certificateValidityDays,
-  });
+  const dispose = stores.dispose;
   const server: OPCUAServer = new OPCUAServer({
     port: o.port,
     host: o.host,
     hostname: o.host,
     nodeset_filename: [nodesets.standard],
-    serverCertificateManager: cm,
-    userCertificateManager: userCm,
-    certificateFile,
-    securityPolicies: o.security.policies.map((p) => SecurityPolicy[p]),
-    securityModes: o.security.modes.map((m) => MessageSecurityMode[m]),
-    allowAnonymous: o.security.anonymous,
-    userManager: {
-      isValidUser: (username: string, password: string) => (o.users ?? []).some((u) => u.username === username && u.password === password),
-    },
+    ...serverSecurityOptions(opc, stores, o.security, o.users ?? []),
     serverInfo: {
       applicationUri: o.applicationUri,
       productUri: 'urn:iiot:replay',

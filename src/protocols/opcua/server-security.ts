@@ -1,8 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { OPCUACertificateManager } from 'node-opcua';
+
+type Opcua = typeof import('node-opcua');
 
 /**
  * Security profiles of the simulated OPC UA server (docs/sim.md). Each is something a security
@@ -75,6 +77,69 @@ export interface ServerCertificateSpec {
   /** the address clients use: goes into the certificate's subjectAltName */
   host: string;
   validityDays: number;
+}
+
+/** The certificate stores of an iiot OPC UA server (sim, replay, twin) and its own certificate. */
+export interface ServerStores {
+  cm: OPCUACertificateManager;
+  userCm: OPCUACertificateManager;
+  certificateFile: string;
+  /** closes both stores (after a failed start, or at stop) */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Opens the server's store under pkiDir, and beside it the store X.509 user identity tokens are
+ * checked against (without one node-opcua would open its default store in the user's
+ * configuration folder); then makes sure the server has a certificate that fits this run.
+ */
+export async function openServerStores(
+  opc: Pick<Opcua, 'OPCUACertificateManager'>,
+  o: { pkiDir: string; autoAcceptClientCertificates: boolean; certificate: ServerCertificateSpec },
+): Promise<ServerStores> {
+  mkdirSync(o.pkiDir, { recursive: true });
+  const cm = new opc.OPCUACertificateManager({
+    rootFolder: o.pkiDir,
+    automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates,
+    keySize: 2048,
+  });
+  await cm.initialize();
+  const userCm = new opc.OPCUACertificateManager({
+    rootFolder: join(o.pkiDir, 'user-pki'),
+    automaticallyAcceptUnknownCertificate: false,
+    keySize: 2048,
+  });
+  await userCm.initialize();
+  const dispose = async () => {
+    await cm.dispose().catch(() => undefined);
+    await userCm.dispose().catch(() => undefined);
+  };
+  try {
+    return { cm, userCm, certificateFile: await ensureServerCertificate(cm, o.certificate), dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+/** The OPCUAServer options a security profile and its users make, the same for sim, replay and twin. */
+export function serverSecurityOptions(
+  opc: Pick<Opcua, 'SecurityPolicy' | 'MessageSecurityMode'>,
+  stores: ServerStores,
+  security: ServerSecurity,
+  users: ReadonlyArray<{ username: string; password: string }>,
+) {
+  return {
+    serverCertificateManager: stores.cm,
+    userCertificateManager: stores.userCm,
+    certificateFile: stores.certificateFile,
+    securityPolicies: security.policies.map((p) => opc.SecurityPolicy[p]),
+    securityModes: security.modes.map((m) => opc.MessageSecurityMode[m]),
+    allowAnonymous: security.anonymous,
+    userManager: {
+      isValidUser: (username: string, password: string) => users.some((u) => u.username === username && u.password === password),
+    },
+  };
 }
 
 /**

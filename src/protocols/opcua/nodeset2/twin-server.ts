@@ -5,14 +5,13 @@
  * The owner drives variables by node id (a replayed capture, a simulation). Security as `iiot sim`:
  * a profile's policies and modes, username identities, and client certificates trusted or not.
  */
-import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { OPCUAServer, UAVariable } from 'node-opcua';
 import { IiotError, usageError } from '../../../core/errors.js';
 import { ExitCode } from '../../../core/exit-codes.js';
 import { listenError } from '../../listen.js';
 import { capReferencesPerNode, loadServerModule, offerCleartextPasswords, serverCapabilities, type OpcUaLimits } from '../plant-server.js';
-import { ensureServerCertificate, type ServerSecurity } from '../server-security.js';
+import { openServerStores, serverSecurityOptions, type ServerSecurity } from '../server-security.js';
 import { setServedValue } from '../server-value.js';
 import { shippedNodesets } from './catalog.js';
 import { parseNodeSetHeader, type NodeSetHeader } from './header.js';
@@ -113,47 +112,25 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
     );
   }
   const opc = await loadServerModule(o.log);
-  const { OPCUAServer, OPCUACertificateManager, SecurityPolicy, MessageSecurityMode, DataType, StatusCodes, Variant, VariantArrayType } =
-    opc;
-  mkdirSync(o.pkiDir, { recursive: true });
-  const cm = new OPCUACertificateManager({
-    rootFolder: o.pkiDir,
-    automaticallyAcceptUnknownCertificate: o.autoAcceptClientCertificates,
-    keySize: 2048,
-  });
-  await cm.initialize();
-  const userCm = new OPCUACertificateManager({
-    rootFolder: join(o.pkiDir, 'user-pki'),
-    automaticallyAcceptUnknownCertificate: false,
-    keySize: 2048,
-  });
-  await userCm.initialize();
-  const dispose = async () => {
-    await cm.dispose().catch(() => undefined);
-    await userCm.dispose().catch(() => undefined);
-  };
+  const { OPCUAServer, DataType, StatusCodes, Variant, VariantArrayType } = opc;
   const name = `iiot twin (${o.host})`;
-  const certificateFile = await ensureServerCertificate(cm, {
-    applicationUri: plan.applicationUri,
-    applicationName: name,
-    host: o.host,
-    validityDays: o.security.certificateValidityDays,
+  const stores = await openServerStores(opc, {
+    pkiDir: o.pkiDir,
+    autoAcceptClientCertificates: o.autoAcceptClientCertificates,
+    certificate: {
+      applicationUri: plan.applicationUri,
+      applicationName: name,
+      host: o.host,
+      validityDays: o.security.certificateValidityDays,
+    },
   });
-  const users = o.users;
+  const dispose = stores.dispose;
   const server: OPCUAServer = new OPCUAServer({
     port: o.port,
     host: o.host,
     hostname: o.host,
     nodeset_filename: plan.files,
-    serverCertificateManager: cm,
-    userCertificateManager: userCm,
-    certificateFile,
-    securityPolicies: o.security.policies.map((p) => SecurityPolicy[p]),
-    securityModes: o.security.modes.map((m) => MessageSecurityMode[m]),
-    allowAnonymous: o.security.anonymous,
-    userManager: {
-      isValidUser: (username: string, password: string) => users.some((u) => u.username === username && u.password === password),
-    },
+    ...serverSecurityOptions(opc, stores, o.security, o.users),
     serverInfo: { applicationUri: plan.applicationUri, productUri: 'urn:iiot:twin', applicationName: { text: name, locale: 'en' } },
     buildInfo: { productName: 'iiot twin', manufacturerName: 'iiot', softwareVersion: '1.0', productUri: 'urn:iiot:twin' },
     serverCapabilities: serverCapabilities(o.limits ?? {}),
@@ -232,7 +209,7 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
     endpointUrl: server.getEndpointUrl(),
     namespaceArray: served,
     applicationUri: plan.applicationUri,
-    certificateFile,
+    certificateFile: stores.certificateFile,
     pkiDir: o.pkiDir,
     header,
     variables,
