@@ -5,6 +5,7 @@
 import { usageError } from '../core/errors.js';
 import type { Parity } from '../core/targets.js';
 import { parseDuration } from '../core/units.js';
+import type { ScanSettings } from '../protocols/discovery.js';
 import { DISCOVERABLE, markOwner } from '../protocols/registry.js';
 import { LARGE_RANGE, parseTargets, type ParsedTargets } from './targets.js';
 
@@ -62,7 +63,8 @@ export interface DiscoverFlags {
   force?: boolean;
 }
 
-export interface DiscoverOptions {
+/** The flags of `iiot discover`; what a protocol reads of them is ScanSettings (src/protocols/discovery.ts). */
+export interface DiscoverOptions extends Omit<ScanSettings, 'protocols' | 'serial'> {
   targetTexts: string[];
   targets: ParsedTargets;
   protocols: ReadonlySet<DiscoverProtocol>;
@@ -72,19 +74,6 @@ export interface DiscoverOptions {
   rate: number;
   /** connections at a time to one host */
   concurrency: number;
-  timeoutMs: number;
-  /** Modbus unit ids to try; undefined: TCP tries 1 then 255, serial sweeps 1-247 */
-  unitIds: number[] | undefined;
-  /** per unit id; undefined: 250 ms over TCP, frame times + 100 ms on a serial line */
-  unitTimeoutMs: number | undefined;
-  bauds: number[];
-  parities: Parity[];
-  listenMs: number;
-  rebirth: boolean;
-  mdns: boolean;
-  onNetwork: boolean;
-  /** false: TCP connect only, no protocol request */
-  probe: boolean;
   format: 'table' | 'json' | 'csv';
   output: string | undefined;
   /** replace an existing --output file */

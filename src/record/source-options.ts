@@ -9,6 +9,7 @@ import type { ModbusRtuTarget, ModbusTcpTarget, MqttTarget, OpcUaTarget, Target 
 import { parseTimeArg } from '../core/time.js';
 import { parseDuration } from '../core/units.js';
 import type { FedDevice } from '../discovery/feed.js';
+import { checkTopicFilter } from '../protocols/mqtt/decoders.js';
 import { parseOpcUaConnectOptions } from '../protocols/opcua/flags.js';
 import { effective, list, one, type Values } from './scope.js';
 import type { SourceSpec } from './types.js';
@@ -229,20 +230,4 @@ export function mqttSource(c: SourceContext<MqttTarget>): SourceSpec {
 
 function opt<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
-}
-
-/** MQTT 3.1.1 topic filter rules (4.7.1); the same check as src/protocols/mqtt/decoders.ts, without importing it. */
-function checkTopicFilter(filter: string): void {
-  const bad = (why: string): never => {
-    throw usageError(
-      `--topic "${filter}": ${why}`,
-      'a filter is a topic with + for one level and # (last) for the rest: plant/+/temp, plant/#',
-    );
-  };
-  if (filter === '') bad('empty');
-  const levels = filter.split('/');
-  levels.forEach((lv, i) => {
-    if (lv.includes('#') && (lv !== '#' || i !== levels.length - 1)) bad('# must be a whole level, and the last');
-    if (lv.includes('+') && lv !== '+') bad('+ must be a whole level');
-  });
 }
