@@ -81,6 +81,23 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
         dataType: 'uint32',
         opcuaType: 'UInt32',
       },
+      // 64-bit counters above 2^53 are recorded as decimal strings; served exactly, not rounded
+      {
+        name: 'energy.wh',
+        source: 'plc',
+        address: 'ns=5;i=4712',
+        namespaceUri: 'urn:iiot:sim:plant',
+        dataType: 'int64',
+        opcuaType: 'Int64',
+      },
+      {
+        name: 'energy.max',
+        source: 'plc',
+        address: 'ns=5;i=4713',
+        namespaceUri: 'urn:iiot:sim:plant',
+        dataType: 'uint64',
+        opcuaType: 'UInt64',
+      },
       {
         name: 'sdm630.frequency',
         source: 'sdm630',
@@ -94,6 +111,8 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
       { t: iso(T0), tag: 'pump1.running', v: true },
       { t: iso(T0), tag: 'counter', v: 17, q: 'UncertainLastUsableValue' },
       { t: iso(T0), tag: 'sdm630.frequency', v: 50.02 },
+      { t: iso(T0), tag: 'energy.wh', v: '9007199254740993' },
+      { t: iso(T0), tag: 'energy.max', v: '18446744073709551615' },
       // a minute later: nothing a reader sees while the test reads
       { t: iso(T0 + 60_000), tag: 'Plant.Incomer.ActivePower', v: 99 },
     ];
@@ -135,6 +154,8 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
                   'ns=5;i=4711',
                   '/Objects/5:Plant/5:Incomer/5:ActivePower',
                   '/Objects/Replay/sdm630/sdm630.frequency',
+                  'ns=5;i=4712',
+                  'ns=5;i=4713',
                   '--security-mode',
                   'None',
                   '--json',
@@ -160,6 +181,9 @@ describe('replay to OPC UA, read back with `iiot read`', () => {
       [17, 'UInt32', 'UncertainLastUsableValue', iso(T0)],
       [81.25, 'Double', 'Good', iso(T0)],
       [expect.closeTo(50.02, 5), 'Float', 'Good', iso(T0)],
+      // 2^53 + 1 and 2^64 - 1: Number() would have served 9007199254740992 and 18446744073709551616
+      ['9007199254740993', 'Int64', 'Good', iso(T0)],
+      ['18446744073709551615', 'UInt64', 'Good', iso(T0)],
     ]);
   });
 });

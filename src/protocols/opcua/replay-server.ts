@@ -14,7 +14,7 @@ import { listenError } from '../listen.js';
 import { euUnit } from './eu-units.js';
 import { loadServerModule, offerCleartextPasswords } from './plant-server.js';
 import { openServerStores, serverSecurityOptions, type ServerSecurity } from './server-security.js';
-import { setServedValue } from './server-value.js';
+import { servedSample, setServedValue } from './server-value.js';
 
 /** OPC UA built-in types a replayed variable may have. */
 export const REPLAY_TYPES = [
@@ -88,7 +88,7 @@ export interface RunningReplayServer {
 
 export async function startReplayServer(o: ReplayServerOptions): Promise<RunningReplayServer> {
   const opc = await loadServerModule(o.log);
-  const { OPCUAServer, nodesets, DataType, StatusCodes, makeEUInformation, Variant, VariantArrayType } = opc;
+  const { OPCUAServer, nodesets, DataType, StatusCodes, makeEUInformation } = opc;
   const stores = await openServerStores(opc, {
     pkiDir: o.pkiDir,
     autoAcceptClientCertificates: o.autoAcceptClientCertificates,
@@ -218,20 +218,6 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<Running
     await dispose();
     throw listenError(err, 'OPC UA replay server', o.host, o.port);
   }
-  const codes = StatusCodes as unknown as Record<string, unknown>;
-  const convert = (type: ReplayType, x: unknown): unknown => {
-    if (x === null || x === undefined) return null;
-    switch (type) {
-      case 'Boolean':
-        return typeof x === 'string' ? x === 'true' || x === '1' : Boolean(x);
-      case 'String':
-        return typeof x === 'string' ? x : JSON.stringify(x);
-      case 'DateTime':
-        return new Date(typeof x === 'number' || typeof x === 'string' ? x : String(x));
-      default:
-        return typeof x === 'number' ? x : typeof x === 'boolean' ? (x ? 1 : 0) : Number(x);
-    }
-  };
   let stopped: Promise<void> | undefined;
   return {
     endpointUrl: server.getEndpointUrl(),
@@ -240,22 +226,9 @@ export async function startReplayServer(o: ReplayServerOptions): Promise<Running
     set: (key, value, status, sourceTimestamp) => {
       const v = variables.get(key);
       if (!v) return;
-      let code = status === undefined ? StatusCodes.Good : codes[status];
-      let x: unknown = value;
-      // The capture writes non-finite numbers as null with a NaN/Infinity quality: put them back.
-      if (value === null && (status === 'NaN' || status === 'Infinity' || status === '-Infinity')) {
-        x = status === 'NaN' ? NaN : status === 'Infinity' ? Infinity : -Infinity;
-        code = StatusCodes.Good;
-      }
-      if (code === undefined)
-        code = status?.startsWith('Uncertain') ? StatusCodes.Uncertain : status?.startsWith('Good') ? StatusCodes.Good : StatusCodes.Bad;
-      const converted = v.array && Array.isArray(x) ? x.map((e) => convert(v.type, e)) : convert(v.type, x);
-      const variant =
-        converted === null
-          ? new Variant({ dataType: DataType.Null })
-          : new Variant({ dataType: v.dataType, ...(v.array ? { arrayType: VariantArrayType.Array } : {}), value: converted });
+      const { variant, statusCode } = servedSample(opc, v, value, status);
       // the recorded time as the source timestamp; the server timestamp is now
-      setServedValue(opc, v.node, variant, code as never, sourceTimestamp);
+      setServedValue(opc, v.node, variant, statusCode, sourceTimestamp);
     },
     stop: () =>
       (stopped ??= (async () => {

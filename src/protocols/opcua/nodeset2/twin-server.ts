@@ -12,7 +12,7 @@ import { ExitCode } from '../../../core/exit-codes.js';
 import { listenError } from '../../listen.js';
 import { capReferencesPerNode, loadServerModule, offerCleartextPasswords, serverCapabilities, type OpcUaLimits } from '../plant-server.js';
 import { openServerStores, serverSecurityOptions, type ServerSecurity } from '../server-security.js';
-import { setServedValue } from '../server-value.js';
+import { servedSample, setServedValue } from '../server-value.js';
 import { shippedNodesets } from './catalog.js';
 import { parseNodeSetHeader, type NodeSetHeader } from './header.js';
 import { planTwin } from './plan.js';
@@ -112,7 +112,7 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
     );
   }
   const opc = await loadServerModule(o.log);
-  const { OPCUAServer, DataType, StatusCodes, Variant, VariantArrayType } = opc;
+  const { OPCUAServer, DataType } = opc;
   const name = `iiot twin (${o.host})`;
   const stores = await openServerStores(opc, {
     pkiDir: o.pkiDir,
@@ -203,7 +203,6 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
     await dispose();
     throw listenError(err, 'OPC UA twin', o.host, o.port);
   }
-  const codes = StatusCodes as unknown as Record<string, unknown>;
   let stopped: Promise<void> | undefined;
   return {
     endpointUrl: server.getEndpointUrl(),
@@ -223,21 +222,9 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
     set(key, value, status, sourceTimestamp) {
       const v = variables.get(key);
       if (!v) return;
-      let code = status === undefined ? StatusCodes.Good : codes[status];
-      let x: unknown = value;
-      // the capture writes non-finite numbers as null with a NaN/Infinity quality: put them back
-      if (value === null && (status === 'NaN' || status === 'Infinity' || status === '-Infinity')) {
-        x = status === 'NaN' ? NaN : status === 'Infinity' ? Infinity : -Infinity;
-        code = StatusCodes.Good;
-      }
-      if (code === undefined)
-        code = status?.startsWith('Uncertain') ? StatusCodes.Uncertain : status?.startsWith('Good') ? StatusCodes.Good : StatusCodes.Bad;
-      const converted = v.array && Array.isArray(x) ? x.map((e) => convert(v.type, e)) : convert(v.type, x);
-      const variant =
-        converted === null || converted === undefined
-          ? new Variant({ dataType: DataType.Null })
-          : new Variant({ dataType: v.dataType, ...(v.array ? { arrayType: VariantArrayType.Array } : {}), value: converted });
-      setServedValue(opc, v.node, variant, code as never, sourceTimestamp);
+      const { variant, statusCode } = servedSample(opc, v, value, status);
+      // the recorded time as the source timestamp; the server timestamp is now
+      setServedValue(opc, v.node, variant, statusCode, sourceTimestamp);
     },
     stop: () =>
       (stopped ??= (async () => {
@@ -245,34 +232,4 @@ export async function startTwinServer(o: TwinServerOptions): Promise<RunningTwin
         await dispose();
       })()),
   };
-}
-
-/** A recorded JSON value as the variable's built-in type (undefined: cannot be, e.g. a structure). */
-export function convert(type: string, x: unknown): unknown {
-  if (x === null || x === undefined) return null;
-  switch (type) {
-    case 'Boolean':
-      return typeof x === 'string' ? x === 'true' || x === '1' : Boolean(x);
-    case 'String':
-    case 'XmlElement':
-      return typeof x === 'string' ? x : JSON.stringify(x);
-    case 'DateTime':
-      return new Date(typeof x === 'number' || typeof x === 'string' ? x : String(x));
-    case 'SByte':
-    case 'Byte':
-    case 'Int16':
-    case 'UInt16':
-    case 'Int32':
-    case 'UInt32':
-    case 'Float':
-    case 'Double':
-      return typeof x === 'number' ? x : typeof x === 'boolean' ? (x ? 1 : 0) : Number(x);
-    case 'Int64':
-    case 'UInt64':
-      return typeof x === 'number' || typeof x === 'string' ? Number(x) : undefined;
-    case 'LocalizedText':
-      return typeof x === 'string' ? { text: x } : x;
-    default:
-      return undefined;
-  }
 }
