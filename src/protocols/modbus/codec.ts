@@ -217,6 +217,8 @@ function clampInt(raw: RawValue, lo: number, hi: number): number {
 function clampBig(raw: RawValue, lo: bigint, hi: bigint): bigint {
   let b: bigint;
   if (typeof raw === 'bigint') b = raw;
+  // a 64-bit value recorded beyond 2^53 is a string of digits (docs/capture-format.md): exactly
+  else if (typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw)) b = BigInt(raw.trim());
   else {
     const n = Math.round(toNumber(raw));
     if (Number.isNaN(n)) return 0n;

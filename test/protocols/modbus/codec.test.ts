@@ -137,6 +137,15 @@ describe('register codec: engineering values', () => {
     expect(decodeValue(wh, [0, 0, 0x0ade, 0x4bab])).toBeCloseTo(182340.523, 9);
   });
 
+  it('64-bit integers recorded as strings of digits (beyond 2^53) are written exactly, not through a double', () => {
+    // 2^53 + 1 = 0x0020_0000_0000_0001; 2^64 - 1; -2^63 = 0x8000_0000_0000_0000 (words worked out by hand)
+    expect(encodeValue(layout('int64', 'ABCD'), '9007199254740993')).toEqual([0x0020, 0x0000, 0x0000, 0x0001]);
+    expect(encodeValue(layout('uint64', 'ABCD'), '18446744073709551615')).toEqual([0xffff, 0xffff, 0xffff, 0xffff]);
+    expect(encodeValue(layout('int64', 'ABCD'), '-9223372036854775808')).toEqual([0x8000, 0x0000, 0x0000, 0x0000]);
+    // CDAB over four words reverses their order (GH EF CD AB, the codec's documented rule)
+    expect(encodeValue(layout('int64', 'CDAB'), '9007199254740993')).toEqual([0x0001, 0x0000, 0x0000, 0x0020]);
+  });
+
   it('saturates integers it cannot represent, as a device would', () => {
     expect(encodeRaw(layout('int16', 'ABCD'), 40000)).toEqual([0x7fff]);
     expect(encodeRaw(layout('uint16', 'ABCD'), -5)).toEqual([0]);
