@@ -8,7 +8,7 @@
 // (ASLR off through setarch, so that runs repeat within about 1%); skipped without valgrind, or
 // with BENCH_CALLGRIND=0.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, fmt, markdownTable, median, ROOT, timeCommands } from './lib.js';
@@ -16,7 +16,9 @@ import { BIN, fmt, markdownTable, median, ROOT, timeCommands } from './lib.js';
 const node = process.execPath;
 const runs = Number(process.env.BENCH_RUNS ?? 30);
 const small = 'fixtures/captures/golden/basic.jsonl';
-const generated = join(mkdtempSync(join(tmpdir(), 'iiot-bench-startup-')), 'minute.jsonl');
+const scratch = mkdtempSync(join(tmpdir(), 'iiot-bench-startup-'));
+const generated = join(scratch, 'minute.jsonl');
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 const commands: Record<string, string[]> = {
   'node -e 0': [node, '-e', '0'],
   'iiot --help': [node, BIN, '--help'],
